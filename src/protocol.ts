@@ -1,0 +1,238 @@
+// The one message protocol of Gradient Lens. Both sides import it:
+//   extension host  <-> training worker   (WorkerRequest / WorkerEvent)
+//   extension host  <-> webview           (HostMessage / WebviewMessage)
+// Every payload is plain JSON data (numbers as plain arrays, never typed arrays).
+
+import type { ModelSpec } from './model/spec';
+import type { EpochStats, GradCheckResult, LayerInfo, NonFiniteReport } from './engine/types';
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+
+export type SessionState = 'idle' | 'starting' | 'running' | 'paused' | 'stopped' | 'finished' | 'error';
+
+export type HeatmapMode = 'grad' | 'weight' | 'update';
+
+/** Which scalar parameter the per-example view follows. */
+export interface ParamSelection {
+  layer: number;
+  kind: 'weight' | 'bias';
+  /** Flat row-major index into that parameter tensor. */
+  index: number;
+}
+
+/** One step, compact: what the loss and layer-health histories keep. */
+export interface StepPoint {
+  step: number;
+  epoch: number;
+  examplesSeen: number;
+  /** Seconds since the run started. */
+  time: number;
+  loss: number;
+  accuracy: number;
+  noiseScale: number;
+  layers: LayerPoint[];
+}
+export interface LayerPoint {
+  layer: number;
+  gradNorm: number;
+  weightNorm: number;
+  updateRatio: number;
+  perExampleNormMin: number;
+  perExampleNormMedian: number;
+  perExampleNormMax: number;
+  cosineMean: number;
+  noiseScale: number;
+  deadFraction: number | null;
+}
+
+/** A bounded, downsampled view of one parameter tensor (weights shown as [rows=in, cols=out]). */
+export interface Heatmap {
+  layer: number;
+  kind: 'weight' | 'bias';
+  mode: HeatmapMode;
+  /** Shape of the full tensor viewed as a matrix. */
+  rows: number;
+  cols: number;
+  /** Cells after downsampling; each cell covers rowBlock × colBlock entries. */
+  cellRows: number;
+  cellCols: number;
+  rowBlock: number;
+  colBlock: number;
+  /** cellRows × cellCols values, row-major; each the entry of largest magnitude in its block. */
+  values: number[];
+  /** Flat index (into the parameter) of the entry each cell shows, so a click selects it. */
+  indices: number[];
+  min: number;
+  max: number;
+}
+
+/** Per-example versus batch average for the selected scalar parameter, in the current batch. */
+export interface PerExampleDetail {
+  selection: ParamSelection;
+  paramName: string;
+  /** ∂Lᵢ/∂θ for each example i of the batch (not divided by M). */
+  perExample: number[];
+  /** (1/M)·Σᵢ ∂Lᵢ/∂θ: the batch gradient. */
+  mean: number;
+  learningRate: number;
+  optimizer: 'sgd' | 'adam';
+  /** θ before and after this step's update, and the update actually applied (after − before). */
+  before: number;
+  after: number;
+  update: number;
+}
+
+export interface ExampleInfo {
+  /** Index into the training set. */
+  index: number;
+  label: number;
+  prediction: number;
+  loss: number;
+  /** Pixels 0–255 for image data (shape in StepDetail.imageShape), null for other data. */
+  image: number[] | null;
+}
+
+export interface Histogram {
+  layer: number;
+  step: number;
+  /** Symmetric log-spaced or linear edges; counts.length + 1 edges. */
+  edges: number[];
+  counts: number[];
+}
+
+/** The rich view of the latest step, sent throttled. */
+export interface StepDetail {
+  step: number;
+  epoch: number;
+  heatmap: Heatmap | null;
+  perExample: PerExampleDetail | null;
+  examples: ExampleInfo[];
+  /** [height, width] of ExampleInfo.image, or null. */
+  imageShape: [number, number] | null;
+  histograms: Histogram[];
+}
+
+export interface RunInfo {
+  /** Workspace-relative path of the model file (or a label for built-ins). */
+  file: string;
+  spec: ModelSpec;
+  layers: LayerInfo[];
+  trainSize: number;
+  validationSize: number;
+  numClasses: number;
+  backend: string;
+}
+
+export interface SessionStatus {
+  state: SessionState;
+  message?: string;
+  step: number;
+  epoch: number;
+  nonFinite?: NonFiniteReport;
+}
+
+/** One run of the batch-size comparison (issue 5). */
+export interface CompareRun {
+  batchSize: number;
+  points: { examplesSeen: number; time: number; loss: number }[];
+  stepLossVariance: number;
+  noiseScale: number;
+}
+export interface CompareResult { runs: CompareRun[]; summary: string }
+
+/** Everything a freshly (re)created webview needs to draw the current state at once. */
+export interface SessionSnapshot {
+  run: RunInfo | null;
+  status: SessionStatus;
+  history: StepPoint[];
+  epochs: EpochStats[];
+  histograms: Histogram[];
+  detail: StepDetail | null;
+  heatmapMode: HeatmapMode;
+  selection: ParamSelection | null;
+  gradCheck: GradCheckResult | null;
+  compare: CompareResult | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension host -> webview
+
+export type HostMessage =
+  | { type: 'snapshot'; snapshot: SessionSnapshot }
+  | { type: 'steps'; points: StepPoint[] }
+  | { type: 'detail'; detail: StepDetail }
+  | { type: 'epoch'; epoch: EpochStats }
+  | { type: 'status'; status: SessionStatus }
+  | { type: 'gradCheck'; result: GradCheckResult }
+  | { type: 'compare'; result: CompareResult }
+  | { type: 'response'; id: number; ok: boolean; error?: string };
+
+// Webview -> extension host
+
+export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare';
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'select'; selection: ParamSelection }
+  | { type: 'heatmapMode'; mode: HeatmapMode }
+  | { type: 'command'; id: number; command: PanelCommand }
+  /** After drawing, what the panel shows (counts), so host tests can assert what was rendered. */
+  | { type: 'rendered'; summary: RenderSummary };
+
+export interface RenderSummary {
+  lossPoints: number;
+  epochPoints: number;
+  heatmapCells: number;
+  perExampleBars: number;
+  healthLayers: number;
+  histograms: number;
+  lastStep: number;
+  state: SessionState;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension host -> training worker
+
+export interface WorkerSettings {
+  /** Stop stepping and report when a NaN/Inf appears. */
+  pauseOnNonFinite: boolean;
+  /** Histograms every N steps. */
+  histogramEvery: number;
+  /** Upper bound on heatmap cells per side. */
+  heatmapMaxCells: number;
+  /** Minimum milliseconds between `detail` events (the host throttles again for the webview). */
+  detailIntervalMs: number;
+}
+
+export type WorkerRequest =
+  | {
+      type: 'start';
+      spec: ModelSpec;
+      /** Absolute paths, already resolved and checked to lie inside the workspace by the host. */
+      dataPath: string | null;
+      labelsPath: string | null;
+      /** Folder holding the built-in digits (media/). */
+      mediaDir: string;
+      file: string;
+      settings: WorkerSettings;
+      /** Start paused (for Step). */
+      paused: boolean;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step' }
+  | { type: 'stop' }
+  | { type: 'select'; selection: ParamSelection }
+  | { type: 'heatmapMode'; mode: HeatmapMode };
+
+// Training worker -> extension host
+
+export type WorkerEvent =
+  | { type: 'started'; run: RunInfo }
+  | { type: 'steps'; points: StepPoint[] }
+  | { type: 'detail'; detail: StepDetail }
+  | { type: 'epoch'; epoch: EpochStats }
+  | { type: 'status'; status: SessionStatus }
+  /** A clear, user-facing failure (bad data file, NaN, ...). Never a stack trace. */
+  | { type: 'error'; message: string; file?: string; nonFinite?: NonFiniteReport };
