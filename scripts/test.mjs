@@ -13,6 +13,7 @@ process.chdir(root);
 const only = process.argv.slice(2);
 
 const suites = [
+  { name: 'setup', cmd: ['bash', 'scripts/setup-test-tools.sh'], counts: false },
   { name: 'build', cmd: ['npm', 'run', '-s', 'build'], counts: false },
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'], counts: false },
   { name: 'unit', cmd: ['npm', 'run', '-s', 'test:unit'] },

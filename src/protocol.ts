@@ -203,6 +203,8 @@ export interface WorkerSettings {
   heatmapMaxCells: number;
   /** Minimum milliseconds between `detail` events (the host throttles again for the webview). */
   detailIntervalMs: number;
+  /** Use the WASM SIMD backend for float32 models when it loads (setting gradientLens.useWasm). */
+  useWasm: boolean;
 }
 
 export type WorkerRequest =
@@ -224,7 +226,9 @@ export type WorkerRequest =
   | { type: 'step' }
   | { type: 'stop' }
   | { type: 'select'; selection: ParamSelection }
-  | { type: 'heatmapMode'; mode: HeatmapMode };
+  | { type: 'heatmapMode'; mode: HeatmapMode }
+  /** Run the float64 gradient check on a few examples of the data instead of training (one per worker). */
+  | { type: 'gradCheck'; spec: ModelSpec; dataPath: string | null; labelsPath: string | null; mediaDir: string; file: string };
 
 // Training worker -> extension host
 
@@ -234,5 +238,6 @@ export type WorkerEvent =
   | { type: 'detail'; detail: StepDetail }
   | { type: 'epoch'; epoch: EpochStats }
   | { type: 'status'; status: SessionStatus }
+  | { type: 'gradCheck'; result: GradCheckResult }
   /** A clear, user-facing failure (bad data file, NaN, ...). Never a stack trace. */
   | { type: 'error'; message: string; file?: string; nonFinite?: NonFiniteReport };

@@ -1,0 +1,96 @@
+// `npm run bench`: our engine (reference TS and WASM SIMD backends) against PyTorch CPU and
+// TensorFlow.js WASM on the same data, initial weights and first batch. Prints ONE JSON object on
+// stdout; progress on stderr. Environment: BENCH_BUDGET=seconds per measurement (default 1.5).
+
+import * as path from 'node:path';
+import { referenceBackend } from '../src/engine';
+import { createWasmBackendSync } from '../src/engine/wasm/backend';
+import { loadBenchData } from './data';
+import { benchSpec, CNN_LAYERS, MLP_LAYERS, runCnn, runMlp, startingPoint } from './ours';
+import { runTfjs } from './tfjs';
+import { runTorch } from './torch';
+import { log, round } from './timing';
+
+const LOSS_TOLERANCE = 1e-4;
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const root = path.resolve(__dirname, '..');
+  const budget = Number(process.env.BENCH_BUDGET ?? 1.5);
+  const data = await loadBenchData(root);
+  const mlpSpec = benchSpec('bench-mlp', MLP_LAYERS, data);
+  const cnnSpec = benchSpec('bench-cnn', CNN_LAYERS, data);
+  const mlpStart = startingPoint(mlpSpec, data, referenceBackend('float32'));
+  const cnnStart = startingPoint(cnnSpec, data, referenceBackend('float32'));
+
+  const reference = () => referenceBackend('float32');
+  const wasm = () => createWasmBackendSync();
+  const ours = {
+    mlp: { reference: runMlp(mlpSpec, data, reference, mlpStart, budget), wasm: runMlp(mlpSpec, data, wasm, mlpStart, budget) },
+    cnn: { reference: runCnn(cnnSpec, data, reference, cnnStart, budget), wasm: runCnn(cnnSpec, data, wasm, cnnStart, budget) },
+  };
+
+  const torch = runTorch(root, data, mlpStart.weights, cnnStart.weights, mlpStart.firstBatch, budget);
+  let tfjs: Awaited<ReturnType<typeof runTfjs>> | { skipped: string };
+  try {
+    tfjs = await runTfjs(data, mlpStart.weights, cnnStart.weights, mlpStart.firstBatch, budget);
+  } catch (e) {
+    tfjs = { skipped: `TensorFlow.js unavailable: ${(e as Error).message}` };
+  }
+
+  // ---- first-batch loss agreement (same weights, same batch) and ratios
+  const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+  const lossCheck = (which: 'mlp' | 'cnn') => {
+    const ref = ours[which].reference.firstBatchLoss;
+    const peers: Record<string, number | null> = {
+      wasm: ours[which].wasm.firstBatchLoss,
+      pytorch: num(at(torch, which, 'firstBatchLoss')),
+      tfjs: num(at(tfjs, which, 'firstBatchLoss')),
+    };
+    const diffs = Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, v === null ? null : Math.abs(v - ref)]));
+    return { reference: ref, ...peers, maxAbsDiff: Math.max(...Object.values(diffs).filter((v): v is number => v !== null)), tolerance: LOSS_TOLERANCE,
+      equal: Object.values(diffs).every((v) => v === null || v <= LOSS_TOLERANCE) };
+  };
+  const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
+  const sps = (x: unknown) => num(at(x, 'samplesPerSec'));
+  const w = ours.mlp.wasm, c = ours.cnn.wasm;
+  const ratios = {
+    mlpOursOverPytorch: ratio(sps(w.train), sps(at(torch, 'mlp', 'train'))),
+    mlpOursOverTfjs: ratio(sps(w.train), sps(at(tfjs, 'mlp', 'train'))),
+    mlpWasmOverReference: ratio(sps(w.train), sps(ours.mlp.reference.train)),
+    cnnOursOverPytorch: ratio(sps(c.train), sps(at(torch, 'cnn', 'train'))),
+    cnnOursOverTfjs: ratio(sps(c.train), sps(at(tfjs, 'cnn', 'train'))),
+    cnnWasmOverReference: ratio(sps(c.train), sps(ours.cnn.reference.train)),
+    allPerExampleOverStep: w.ratios.allPerExampleOverStep,
+    perExampleNormsOverStep: w.ratios.normsOverStep,
+    pytorchVmapPerExampleOverFwdBwd: ratio(num(at(torch, 'mlp', 'perExample', 'allPerExampleMs')), num(at(torch, 'mlp', 'forwardBackwardMs'))),
+  };
+  const targets = {
+    'mlp >= 1.0x pytorch': ratios.mlpOursOverPytorch === null ? null : ratios.mlpOursOverPytorch >= 1,
+    'mlp >= 4x tfjs': ratios.mlpOursOverTfjs === null ? null : ratios.mlpOursOverTfjs >= 4,
+    'all per-example <= 1.5x step': ratios.allPerExampleOverStep <= 1.5,
+    'per-example norms <= 1.1x step': ratios.perExampleNormsOverStep <= 1.1,
+    'cnn >= 1.0x pytorch': ratios.cnnOursOverPytorch === null ? null : ratios.cnnOursOverPytorch >= 1,
+  };
+
+  const result = {
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    data: data.source,
+    settings: { batchSize: data.batchSize, learningRate: data.learningRate, budgetSecondsPerMeasurement: budget,
+      mlp: '784-128-64-26 relu, cross-entropy, SGD', cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26' },
+    ours,
+    pytorch: torch,
+    tfjs,
+    firstBatchLoss: { mlp: lossCheck('mlp'), cnn: lossCheck('cnn') },
+    ratios,
+    targets,
+    seconds: round((performance.now() - t0) / 1000, 3),
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+// PyTorch CPU peer: writes the data and initial weights to a temp folder and runs
+// bench/torch_bench.py with /usr/bin/python3 (Debian python3-torch), two threads.
+// BENCH_KEEP_TMP=1 keeps the inputs, to rerun `python3 bench/torch_bench.py <dir>` by hand.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NamedTensor } from '../src/engine';
+import type { BenchData } from './data';
+import { log } from './timing';
+
+export const PYTHON = '/usr/bin/python3';
+
+export type TorchResult = Record<string, unknown> | { skipped: string };
+
+export function runTorch(
+  root: string, data: BenchData, mlpWeights: NamedTensor[], cnnWeights: NamedTensor[], firstBatch: number[],
+  budgetSeconds: number,
+): TorchResult {
+  if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found` };
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { skipped: `PyTorch not importable by ${PYTHON}: ${probe.stderr.trim().split('\n').pop()}` };
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlens-bench-'));
+  try {
+    writeFileSync(path.join(dir, 'x.bin'), new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
+    writeFileSync(path.join(dir, 'y.bin'), new Uint8Array(data.y.buffer, data.y.byteOffset, data.y.byteLength));
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({
+      count: data.count, features: data.features, batchSize: data.batchSize, learningRate: data.learningRate,
+      numClasses: data.numClasses, firstBatch, budgetSeconds, threads: 2,
+      mlp: { weights: mlpWeights }, cnn: { weights: cnnWeights },
+    }));
+    log('PyTorch (python3 bench/torch_bench.py)');
+    const r = spawnSync(PYTHON, [path.join(root, 'bench/torch_bench.py'), dir], {
+      encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'inherit'],
+      // no OMP_NUM_THREADS: with it set, this libgomp build runs 3-4× slower; set_num_threads(2) suffices
+    });
+    if (r.status !== 0) return { skipped: `torch_bench.py failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})` };
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  } finally {
+    if (process.env.BENCH_KEEP_TMP) log(`PyTorch inputs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,203 @@
+"""PyTorch CPU peer for `npm run bench` (bench/index.ts writes the inputs, reads our stdout).
+
+Usage: python3 bench/torch_bench.py <dir>   where <dir> holds
+  meta.json  {"count", "features", "batchSize", "learningRate", "numClasses", "firstBatch": [indices],
+              "budgetSeconds", "threads", "mlp": {"weights": [...]}, "cnn": {"weights": [...]}}
+             weights in Gradient Lens layout: dense [in, out], conv [out, in, kh, kw], bias [out]
+  x.bin      count × features float32 (little endian), images channels-first 1×28×28
+  y.bin      count int32 class indices
+Prints ONE JSON object on stdout; progress goes to stderr.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def log(*args):
+    print("torch_bench:", *args, file=sys.stderr, flush=True)
+
+
+def load(dirname):
+    with open(f"{dirname}/meta.json") as f:
+        meta = json.load(f)
+    x = np.fromfile(f"{dirname}/x.bin", dtype="<f4").reshape(meta["count"], meta["features"])
+    y = np.fromfile(f"{dirname}/y.bin", dtype="<i4")
+    return meta, torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
+
+
+def mlp_model(weights):
+    """784-128-64-26 ReLU; our dense weight [in, out] is PyTorch's weight.T."""
+    dense = [w for w in weights if w["kind"] == "weight"]
+    biases = [w for w in weights if w["kind"] == "bias"]
+    layers = []
+    for i, (w, b) in enumerate(zip(dense, biases)):
+        fan_in, fan_out = w["shape"]
+        lin = nn.Linear(fan_in, fan_out)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor(w["value"], dtype=torch.float32).reshape(fan_in, fan_out).T)
+            lin.bias.copy_(torch.tensor(b["value"], dtype=torch.float32))
+        layers.append(lin)
+        if i < len(dense) - 1:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def cnn_model(weights):
+    """conv3×3×8 same-ReLU-maxpool2-conv3×3×16 same-ReLU-maxpool2-flatten-dense26, channels-first."""
+    by_layer = {}
+    for w in weights:
+        by_layer.setdefault(w["layer"], {})[w["kind"]] = w
+    mods = []
+    for layer in sorted(by_layer):
+        w, b = by_layer[layer]["weight"], by_layer[layer]["bias"]
+        if len(w["shape"]) == 4:
+            out_c, in_c, kh, _ = w["shape"]
+            conv = nn.Conv2d(in_c, out_c, kh, padding=kh // 2)
+            with torch.no_grad():
+                conv.weight.copy_(torch.tensor(w["value"], dtype=torch.float32).reshape(w["shape"]))
+                conv.bias.copy_(torch.tensor(b["value"], dtype=torch.float32))
+            mods += [conv, nn.ReLU(), nn.MaxPool2d(2, 2)]
+        else:
+            fan_in, fan_out = w["shape"]
+            lin = nn.Linear(fan_in, fan_out)
+            with torch.no_grad():
+                lin.weight.copy_(torch.tensor(w["value"], dtype=torch.float32).reshape(fan_in, fan_out).T)
+                lin.bias.copy_(torch.tensor(b["value"], dtype=torch.float32))
+            mods += [nn.Flatten(), lin]
+    return nn.Sequential(*mods)
+
+
+def batches(count, batch_size):
+    """Consecutive full batches, cycling; the order does not matter for timing."""
+    starts = list(range(0, count - batch_size + 1, batch_size))
+    i = 0
+    while True:
+        yield starts[i % len(starts)]
+        i += 1
+
+
+def train_rate(model, x, y, meta, budget):
+    opt = torch.optim.SGD(model.parameters(), lr=meta["learningRate"])
+    bs = meta["batchSize"]
+    gen = batches(x.shape[0], bs)
+
+    def step():
+        s = next(gen)
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x[s:s + bs]), y[s:s + bs])
+        loss.backward()
+        opt.step()
+
+    for _ in range(5):
+        step()
+    steps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < budget:
+        step()
+        steps += 1
+    dt = time.perf_counter() - t0
+    return {"samplesPerSec": steps * bs / dt, "stepMs": 1000 * dt / steps, "steps": steps}
+
+
+def timed(fn, budget):
+    for _ in range(3):
+        fn()
+    reps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < budget:
+        fn()
+        reps += 1
+    return 1000 * (time.perf_counter() - t0) / reps
+
+
+def first_batch_loss(model, x, y, idx):
+    with torch.no_grad():
+        return float(F.cross_entropy(model(x[idx]), y[idx]))
+
+
+def per_example(model, xb, yb, budget):
+    """vmap(grad) per-example gradients (functorch in torch 1.13, torch.func later)."""
+    try:
+        from torch.func import functional_call, grad, vmap  # torch >= 2.0
+
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def loss_one(p, xi, yi):
+            return F.cross_entropy(functional_call(model, p, (xi[None],)), yi[None])
+
+        per_ex = vmap(grad(loss_one), in_dims=(None, 0, 0))
+        run = lambda: per_ex(params, xb, yb)  # noqa: E731
+        api = "torch.func.vmap(grad)"
+    except ImportError:
+        from functorch import grad, make_functional, vmap
+
+        fmodel, params = make_functional(model)
+        params = tuple(p.detach() for p in params)
+
+        def loss_one(p, xi, yi):
+            return F.cross_entropy(fmodel(p, xi[None]), yi[None])
+
+        per_ex = vmap(grad(loss_one), in_dims=(None, 0, 0))
+        run = lambda: per_ex(params, xb, yb)  # noqa: E731
+        api = "functorch.vmap(grad)"
+
+    def grads_and_norms():
+        g = run()
+        g = g.values() if isinstance(g, dict) else g
+        sq = sum(t.reshape(t.shape[0], -1).pow(2).sum(1) for t in g)
+        return sq.sqrt()
+
+    # check: mean of per-example gradients equals the batch gradient
+    g = run()
+    g = list(g.values()) if isinstance(g, dict) else list(g)
+    model.zero_grad(set_to_none=True)
+    F.cross_entropy(model(xb), yb).backward()
+    batch_grads = [p.grad for p in model.parameters()]
+    max_diff = max(float((gi.mean(0) - bg).abs().max()) for gi, bg in zip(g, batch_grads))
+    return {
+        "api": api,
+        "allPerExampleMs": timed(run, budget),
+        "perExampleNormsMs": timed(grads_and_norms, budget),
+        "note": "PyTorch has no cheaper exact path for norms; both materialise the vmap gradients",
+        "meanOfPerExampleVsBatchGradMaxAbsDiff": max_diff,
+    }
+
+
+def main():
+    meta, x, y = load(sys.argv[1])
+    torch.set_num_threads(meta.get("threads", 2))
+    torch.manual_seed(0)
+    budget = meta["budgetSeconds"]
+    bs = meta["batchSize"]
+    idx = torch.tensor(meta["firstBatch"], dtype=torch.int64)
+    out = {"version": torch.__version__, "threads": torch.get_num_threads()}
+
+    log("MLP")
+    mlp = mlp_model(meta["mlp"]["weights"])
+    res = {"firstBatchLoss": first_batch_loss(mlp, x, y, idx)}
+    xb, yb = x[:bs], y[:bs]
+
+    def fwd_bwd():
+        mlp.zero_grad(set_to_none=True)
+        F.cross_entropy(mlp(xb), yb).backward()
+
+    res["forwardBackwardMs"] = timed(fwd_bwd, budget / 2)
+    try:
+        res["perExample"] = per_example(mlp, xb, yb, budget / 2)
+    except Exception as e:  # functorch missing or failing: say so, keep the rest
+        res["perExample"] = {"skipped": f"{type(e).__name__}: {e}"}
+    res["train"] = train_rate(mlp, x, y, meta, budget)
+    out["mlp"] = res
+
+    log("CNN")
+    x_img = x.reshape(-1, 1, 28, 28)
+    cnn = cnn_model(meta["cnn"]["weights"])
+    out["cnn"] = {"firstBatchLoss": first_batch_loss(cnn, x_img, y, idx), "train": train_rate(cnn, x_img, y, meta, budget)}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+// `gradient-lens`: a headless CLI over the same engine the extension uses.
+//   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm]
+//   gradient-lens snapshot <file> [--float64] [--out F]
+//   gradient-lens check <file>
+// Exit codes: 0 success, 1 failure (a failed gradient check, non-finite loss), 2 bad input
+// (usage, model-file problems, unreadable data), always with a positioned message, never a stack trace.
+
+import { parseArgs } from 'node:util';
+import { runTrain } from './cli/train';
+import { runSnapshot } from './cli/snapshot';
+import { runCheck } from './cli/check';
+import { BadInput, EXIT_BAD_INPUT } from './cli/common';
+
+const USAGE = `usage:
+  gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--workspace DIR]
+  gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
+  gradient-lens check <file> [--workspace DIR]
+
+  <file>       a *.gradlens.json model file
+  --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
+  --float64    compute in float64 (the reference path) instead of the model file's dtype
+  --no-wasm    use the plain TypeScript float32 kernels instead of WASM SIMD
+  --workspace  the folder data paths must stay inside (default: the current folder)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        float64: { type: 'boolean', default: false },
+        'no-wasm': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        workspace: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`gradient-lens: ${(e as Error).message}\n${USAGE}`);
+    return EXIT_BAD_INPUT;
+  }
+  const { values, positionals } = parsed;
+  const [command, file, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stderr.write(USAGE);
+    return values.help ? 0 : EXIT_BAD_INPUT;
+  }
+  if (!file || rest.length > 0) {
+    process.stderr.write(`gradient-lens: ${command} takes exactly one model file\n${USAGE}`);
+    return EXIT_BAD_INPUT;
+  }
+  const common = {
+    file,
+    float64: values.float64 ?? false,
+    wasm: !values['no-wasm'],
+    workspace: values.workspace ?? process.cwd(),
+  };
+  switch (command) {
+    case 'train':
+      return runTrain({
+        ...common,
+        json: values.json ?? false,
+        epochs: optionalPositiveInt('--epochs', values.epochs),
+        batchSize: optionalPositiveInt('--batch-size', values['batch-size']),
+      });
+    case 'snapshot':
+      return runSnapshot({ ...common, out: values.out });
+    case 'check':
+      return runCheck(common);
+    default:
+      process.stderr.write(`gradient-lens: unknown command "${command}"\n${USAGE}`);
+      return EXIT_BAD_INPUT;
+  }
+}
+
+function optionalPositiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new BadInput(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof BadInput) {
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = EXIT_BAD_INPUT;
+    } else {
+      // An engine bug, not bad input: say so plainly, without a stack trace unless asked.
+      process.stderr.write(`gradient-lens: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      if (process.env.GRADIENT_LENS_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

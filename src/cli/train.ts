@@ -1,0 +1,66 @@
+// `gradient-lens train`: train a model file, with a progress bar and a line per epoch on stderr,
+// or one JSON object per step and per epoch on stdout with --json.
+
+import { Trainer } from '../engine';
+import type { EpochStats, StepStats } from '../engine/types';
+import { CommonOptions, EXIT_FAILURE, EXIT_OK, loadModel, pickBackend } from './common';
+import { ProgressBar } from './progress';
+
+export interface TrainOptions extends CommonOptions {
+  json: boolean;
+  epochs?: number;
+  batchSize?: number;
+}
+
+export async function runTrain(opts: TrainOptions): Promise<number> {
+  const model = await loadModel(opts);
+  const spec = {
+    ...model.spec,
+    epochs: opts.epochs ?? model.spec.epochs,
+    batchSize: opts.batchSize ?? model.spec.batchSize,
+  };
+  const backend = await pickBackend(spec, opts.wasm);
+  const trainer = new Trainer({ spec, train: model.train, validation: model.validation, backend });
+  const err = process.stderr;
+  err.write(
+    `${spec.name}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
+      `from ${model.train.name}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
+      `batch size ${spec.batchSize}, ${spec.epochs} epochs of ${trainer.stepsPerEpoch} steps, ` +
+      `${spec.optimizer.type} lr ${spec.optimizer.learningRate}, ${spec.dtype} on ${trainer.backendName}\n`,
+  );
+  const bar = new ProgressBar(trainer.totalSteps);
+  const started = performance.now();
+  let lastLoss = NaN;
+  while (!trainer.done()) {
+    const stats: StepStats = trainer.trainStep();
+    lastLoss = stats.loss;
+    if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'step', ...stats })}\n`);
+    if (stats.nonFinite) {
+      bar.finish();
+      const nf = stats.nonFinite;
+      err.write(`${model.file}: step ${stats.step}: ${nf.message}; training stopped\n`);
+      return EXIT_FAILURE;
+    }
+    bar.update(trainer.step, `epoch ${stats.epoch}/${spec.epochs} step ${trainer.step}/${trainer.totalSteps} loss ${fmt(stats.loss)}`);
+    if (trainer.epochJustEnded()) {
+      const epoch = trainer.evaluate();
+      if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'epoch', ...epoch })}\n`);
+      bar.log(epochLine(epoch, spec.epochs));
+    }
+  }
+  bar.finish();
+  const seconds = (performance.now() - started) / 1000;
+  const examples = trainer.step > 0 ? Math.min(trainer.totalSteps * spec.batchSize, spec.epochs * model.train.count) : 0;
+  err.write(`done in ${seconds.toFixed(2)} s (${Math.round(examples / seconds)} examples/s), final batch loss ${fmt(lastLoss)}\n`);
+  return EXIT_OK;
+}
+
+function epochLine(e: EpochStats, epochs: number): string {
+  const val = e.validationLoss === null
+    ? ''
+    : `  val loss ${fmt(e.validationLoss)}  val acc ${pct(e.validationAccuracy ?? NaN)}`;
+  return `epoch ${String(e.epoch).padStart(String(epochs).length)}/${epochs}  loss ${fmt(e.trainLoss)}  acc ${pct(e.trainAccuracy)}${val}  ${e.seconds.toFixed(2)} s`;
+}
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : String(x));

@@ -1,0 +1,44 @@
+// Run Gradient Check: the float64 finite-difference check of every parameterised layer, in its own
+// worker, with a cancellable progress notification; the result goes to the panel and a message.
+
+import * as vscode from 'vscode';
+import type { GradCheckResult } from '../engine/types';
+import { runGradientCheckWorker } from '../session/gradientCheck';
+import type { CommandContext } from './context';
+import { pickModelUri, prepareModel } from './modelFile';
+
+export function gradientCheck(ctx: CommandContext) {
+  return async (arg?: unknown): Promise<GradCheckResult | undefined> => {
+    const uri = await pickModelUri(ctx, arg);
+    if (!uri) return undefined;
+    const model = await prepareModel(ctx, uri);
+    if (!model) return undefined;
+    let result: GradCheckResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: checking the gradients of ${model.file} (float64)…`, cancellable: true },
+        (_progress, token) => runGradientCheckWorker(ctx.workerScript, {
+          type: 'gradCheck', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
+          mediaDir: ctx.mediaDir, file: model.file,
+        }, token),
+      );
+    } catch (e) {
+      if (e instanceof vscode.CancellationError) return undefined;
+      void vscode.window.showErrorMessage(`Gradient Lens: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    ctx.session.setGradCheck(result);
+    ctx.panel.show(true);
+    const worst = Math.max(...result.layers.map((l) => l.maxRelativeError), 0);
+    if (result.passed) {
+      void vscode.window.showInformationMessage(
+        `Gradient check passed for ${model.file}: back-propagation matches central finite differences in every layer ` +
+        `(largest relative error ${worst.toExponential(1)}, tolerance ${result.tolerance.toExponential(0)}).`);
+    } else {
+      const failing = result.layers.filter((l) => !l.passed).map((l) => `${l.name} (${l.maxRelativeError.toExponential(1)})`);
+      void vscode.window.showWarningMessage(
+        `Gradient check FAILED for ${model.file}: ${failing.join(', ')} exceed the tolerance ${result.tolerance.toExponential(0)}.`);
+    }
+    return result;
+  };
+}

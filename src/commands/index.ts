@@ -1,0 +1,24 @@
+// Registers every Gradient Lens command. The ids live in src/session/observable.ts (Commands), shared
+// with package.json, the CodeLens, the status bar and the tests.
+
+import * as vscode from 'vscode';
+import { Commands } from '../session/observable';
+import type { CommandContext } from './context';
+import { gradientCheck } from './gradientCheck';
+import { openPanel, pause, reset, resume, stop } from './control';
+import { step, train } from './train';
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const table: Record<string, (...args: unknown[]) => unknown> = {
+    [Commands.train]: train(ctx),
+    [Commands.step]: step(ctx),
+    [Commands.pause]: pause(ctx),
+    [Commands.resume]: resume(ctx),
+    [Commands.stop]: stop(ctx),
+    [Commands.reset]: reset(ctx),
+    [Commands.openPanel]: openPanel(ctx),
+    [Commands.gradientCheck]: gradientCheck(ctx),
+    [Commands.newModelFile]: () => ctx.newModelFile(),
+  };
+  return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+}

@@ -1,0 +1,83 @@
+// Finding the model file a command is about, and turning it into something the worker can run:
+// a valid spec plus data paths resolved inside the workspace. On errors the user is taken to the
+// first problem in the file instead of anything starting.
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { ModelSpec } from '../model/spec';
+import { resolveDataPath } from '../data/load';
+import type { CommandContext } from './context';
+
+export const MODEL_SUFFIX = '.gradlens.json';
+
+export interface PreparedModel {
+  uri: vscode.Uri;
+  /** Workspace-relative path for messages. */
+  file: string;
+  spec: ModelSpec;
+  dataPath: string | null;
+  labelsPath: string | null;
+}
+
+export function isModelFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return !!uri && uri.path.endsWith(MODEL_SUFFIX);
+}
+
+/** The command's argument, else the active model editor, else the last trained file, else ask. */
+export async function pickModelUri(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (isModelFile(active)) return active;
+  if (ctx.session.modelUri) return ctx.session.modelUri;
+  const found = await vscode.workspace.findFiles(`**/*${MODEL_SUFFIX}`, '**/node_modules/**', 50);
+  if (found.length === 1) return found[0];
+  if (found.length === 0) {
+    const create = 'New Model File';
+    const choice = await vscode.window.showErrorMessage(
+      `Gradient Lens: there is no *${MODEL_SUFFIX} model file in this workspace. Create one to train.`, create);
+    if (choice === create) await ctx.newModelFile();
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { placeHolder: 'Which model file?' },
+  );
+  return picked?.uri;
+}
+
+/** Validates the file (publishing its problems) and resolves its data. Undefined when it cannot run. */
+export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promise<PreparedModel | undefined> {
+  const file = vscode.workspace.asRelativePath(uri);
+  let doc: vscode.TextDocument;
+  try {
+    doc = await vscode.workspace.openTextDocument(uri);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Gradient Lens: cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  const parsed = ctx.validator.validate(doc);
+  if (!parsed.spec) {
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    const first = errors.slice().sort((a, b) => a.range.offset - b.range.offset)[0];
+    if (first) {
+      const range = new vscode.Range(doc.positionAt(first.range.offset), doc.positionAt(first.range.offset + first.range.length));
+      await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false, preview: false });
+    }
+    void vscode.window.showErrorMessage(
+      `Gradient Lens: ${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} to train.` +
+      (first ? ` First: ${first.message}` : ''),
+    );
+    return undefined;
+  }
+  const spec = parsed.spec;
+  const workspaceRoot = (vscode.workspace.getWorkspaceFolder(uri)?.uri ?? vscode.Uri.file(path.dirname(uri.fsPath))).fsPath;
+  const modelDir = path.dirname(uri.fsPath);
+  try {
+    const dataPath = spec.data.source === 'mnist' ? null : resolveDataPath(workspaceRoot, modelDir, spec.data.source);
+    const labelsPath = spec.data.labels ? resolveDataPath(workspaceRoot, modelDir, spec.data.labels) : null;
+    return { uri, file, spec, dataPath, labelsPath };
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Gradient Lens: ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,60 @@
+// Train and Step One Batch. Both validate the model file first; Train on a running session asks
+// (modal) before restarting; Step with nothing running starts the run paused and does one batch.
+
+import * as vscode from 'vscode';
+import type { RunInfo } from '../protocol';
+import { RunCancelled } from '../session/session';
+import type { CommandContext } from './context';
+import { pickModelUri, prepareModel, type PreparedModel } from './modelFile';
+
+export function train(ctx: CommandContext) {
+  return async (arg?: unknown): Promise<RunInfo | undefined> => {
+    const uri = await pickModelUri(ctx, arg);
+    if (!uri) return undefined;
+    const model = await prepareModel(ctx, uri);
+    if (!model) return undefined;
+    if (ctx.session.isActive) {
+      const current = ctx.session.modelUri ? vscode.workspace.asRelativePath(ctx.session.modelUri) : 'a model';
+      const restart = 'Restart';
+      const choice = await vscode.window.showWarningMessage(
+        `Gradient Lens is training ${current} (step ${ctx.session.snapshot.status.step}). Stop it and train ${model.file} from the start?`,
+        { modal: true }, restart,
+      );
+      if (choice !== restart) return undefined;
+    }
+    return start(ctx, model, false);
+  };
+}
+
+export function step(ctx: CommandContext) {
+  return async (arg?: unknown): Promise<RunInfo | undefined> => {
+    if (ctx.session.isActive) {
+      ctx.session.step();
+      return ctx.session.snapshot.run ?? undefined;
+    }
+    const uri = await pickModelUri(ctx, arg);
+    if (!uri) return undefined;
+    const model = await prepareModel(ctx, uri);
+    return model ? start(ctx, model, true) : undefined;
+  };
+}
+
+async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<RunInfo | undefined> {
+  ctx.panel.show(true);
+  ctx.log.info(`train ${model.file}${stepOnly ? ' (one step)' : ''}`);
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: loading data for ${model.file}…`, cancellable: true },
+      (_progress, token) => {
+        token.onCancellationRequested(() => void ctx.session.stop());
+        return ctx.session.start({ ...model, stepOnly });
+      },
+    );
+  } catch (e) {
+    if (e instanceof RunCancelled) return undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    ctx.log.error(message);
+    if (ctx.session.state !== 'stopped') void vscode.window.showErrorMessage(`Gradient Lens: ${message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+// The data subset and the validation split, decided by the model's seed (pure).
+//
+// One seeded permutation of all examples (Rng(seed).permutation(count)) orders the data; `limit`
+// keeps its first N, and the last round(N·validationSplit) of those become the validation set.
+// The same seed and file therefore always give the same training and validation examples, and
+// the file's own order (often sorted by class) never reaches training.
+import { Rng } from '../engine/random';
+import type { Dataset } from './dataset';
+import { exampleSize } from './dataset';
+
+export interface SplitOptions {
+  limit?: number;
+  validationSplit: number;
+  seed: number;
+}
+
+export interface SplitResult {
+  train: Dataset;
+  validation: Dataset | null;
+}
+
+/** Throws a plain Error (the caller adds the file) when the split leaves nothing to train on. */
+export function limitAndSplit(data: Dataset, options: SplitOptions): SplitResult {
+  const total = options.limit === undefined ? data.count : Math.max(0, Math.min(data.count, Math.floor(options.limit)));
+  if (total === 0) throw new Error('no examples to train on');
+  const validationCount = Math.round(total * options.validationSplit);
+  if (validationCount >= total) {
+    throw new Error(`a validation split of ${options.validationSplit} of ${total} examples leaves none for training`);
+  }
+  const order = new Rng(options.seed).permutation(data.count);
+  const trainCount = total - validationCount;
+  const train = gather(data, order.subarray(0, trainCount));
+  const validation = validationCount > 0
+    ? { ...gather(data, order.subarray(trainCount, total)), name: `${data.name} (validation)` }
+    : null;
+  return { train, validation };
+}
+
+/** A new dataset holding the given examples, in that order (rows copied, so `x` starts at offset 0). */
+export function gather(data: Dataset, indices: Int32Array): Dataset {
+  const size = exampleSize(data);
+  const x = new Float32Array(indices.length * size);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const from = indices[i];
+    x.set(data.x.subarray(from * size, (from + 1) * size), i * size);
+    y[i] = data.y[from];
+  }
+  const result: Dataset = {
+    name: data.name,
+    inputShape: [...data.inputShape],
+    numClasses: data.numClasses,
+    count: indices.length,
+    x,
+    y,
+  };
+  if (data.classNames) result.classNames = [...data.classNames];
+  return result;
+}

@@ -1,0 +1,156 @@
+// dense: z = a·W + b, y = act(z), with W stored [in, out] and a row per example.
+// Forward, backward and the per-example gradient algebra live together here, because the
+// per-example quantities are just the backward pass seen one example at a time:
+//   gᵢ(W) = aᵢ ⊗ δᵢ  (outer product of the layer input and the pre-activation delta)
+//   gᵢ(b) = δᵢ
+// so ‖gᵢ‖² = ‖aᵢ‖²·‖δᵢ‖² + ‖δᵢ‖², and gᵢ·G = aᵢᵀ·G_W·δᵢ + δᵢ·G_b (one gemm for the batch).
+
+import type { Backend } from '../backend';
+import type { FloatArray } from '../types';
+import type { Activation, Shape } from '../../model/spec';
+import { activationBackward, activationForward } from '../activations';
+import { type LayerContext, type ParamLayer, type ParamTensor, newArrayLike, shapeSize } from './layer';
+
+export class DenseLayer implements ParamLayer {
+  readonly type = 'dense';
+  readonly label: string;
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly outputShape: Shape;
+  readonly positionsPerUnit = 1;
+  readonly weight: ParamTensor;
+  readonly bias: ParamTensor;
+  readonly params: ParamTensor[];
+  /** Pre-activation z (the same buffer as output when the activation is linear). */
+  readonly preActivation: FloatArray;
+  readonly output: FloatArray;
+  /** δᵢ = ∂Lᵢ/∂zᵢ of the last backward pass, maxBatch × out: kept for per-example gradients. */
+  readonly delta: FloatArray;
+  readonly inputGrad: FloatArray | null;
+  private readonly backend: Backend;
+  /** m × out scratch for A·G_W in the cosine computation. */
+  private readonly scratch: FloatArray;
+  private input: FloatArray | null = null;
+
+  constructor(
+    readonly index: number, readonly inputShape: Shape, units: number,
+    readonly activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
+  ) {
+    const { backend, maxBatch } = ctx;
+    this.backend = backend;
+    this.inSize = shapeSize(inputShape);
+    this.outSize = units;
+    this.outputShape = [units];
+    this.label = `dense ${this.inSize}→${units}${activation === 'linear' ? '' : ` ${activation}`}`;
+    this.weight = {
+      info: { name: `layers[${index}].weight`, layer: index, kind: 'weight', shape: [this.inSize, units] },
+      size: this.inSize * units, value: values.weight, grad: backend.alloc(this.inSize * units),
+    };
+    this.bias = {
+      info: { name: `layers[${index}].bias`, layer: index, kind: 'bias', shape: [units] },
+      size: units, value: values.bias, grad: backend.alloc(units),
+    };
+    this.params = [this.weight, this.bias];
+    this.preActivation = backend.alloc(maxBatch * units);
+    this.output = activation === 'linear' ? this.preActivation : backend.alloc(maxBatch * units);
+    this.delta = backend.alloc(maxBatch * units);
+    this.scratch = backend.alloc(maxBatch * units);
+    this.inputGrad = ctx.needsInputGrad ? backend.alloc(maxBatch * this.inSize) : null;
+  }
+
+  forward(input: FloatArray, m: number): void {
+    this.input = input;
+    const { inSize, outSize } = this;
+    const z = this.preActivation;
+    this.backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.value, 0, z);
+    const b = this.bias.value;
+    for (let i = 0; i < m; i++) {
+      const row = i * outSize;
+      for (let j = 0; j < outSize; j++) z[row + j] += b[j];
+    }
+    activationForward(this.activation, z, this.output, m * outSize);
+  }
+
+  backward(outputGrad: FloatArray, m: number): void {
+    const { inSize, outSize, delta } = this;
+    const input = this.requireInput();
+    activationBackward(this.activation, this.preActivation, this.output, outputGrad, delta, m * outSize);
+    // G_W = (1/M)·Aᵀ·Δ and G_b = (1/M)·Σᵢ δᵢ: the mean of the per-example gradients.
+    this.backend.gemm(true, false, inSize, outSize, m, 1 / m, input, delta, 0, this.weight.grad);
+    const gb = this.bias.grad;
+    gb.fill(0);
+    for (let i = 0; i < m; i++) {
+      const row = i * outSize;
+      for (let j = 0; j < outSize; j++) gb[j] += delta[row + j];
+    }
+    for (let j = 0; j < outSize; j++) gb[j] /= m;
+    // ∂Lᵢ/∂aᵢ = δᵢ·Wᵀ, per example (no 1/M: the next layer down needs gᵢ, not gᵢ/M).
+    if (this.inputGrad) this.backend.gemm(false, true, m, inSize, outSize, 1, delta, this.weight.value, 0, this.inputGrad);
+  }
+
+  perExampleSquaredNorms(m: number, out: Float64Array): void {
+    const input = this.requireInput();
+    const { inSize, outSize, delta } = this;
+    for (let i = 0; i < m; i++) {
+      const sqA = sumSquares(input, i * inSize, inSize);
+      const sqD = sumSquares(delta, i * outSize, outSize);
+      out[i] = sqA * sqD + sqD;
+    }
+  }
+
+  perExampleDotsWithMean(m: number, out: Float64Array): void {
+    const input = this.requireInput();
+    const { inSize, outSize, delta, scratch } = this;
+    // (A·G_W)ᵢ·δᵢ = aᵢᵀ·G_W·δᵢ = Σ_pq aᵢ[p]·δᵢ[q]·G_W[p][q] = gᵢ(W)·G_W.
+    this.backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.grad, 0, scratch);
+    const gb = this.bias.grad;
+    for (let i = 0; i < m; i++) {
+      const row = i * outSize;
+      let s = 0;
+      for (let q = 0; q < outSize; q++) s += (scratch[row + q] + gb[q]) * delta[row + q];
+      out[i] = s;
+    }
+  }
+
+  perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[] {
+    const input = this.requireInput();
+    const { inSize, outSize, delta } = this;
+    const result = new Array<number>(m);
+    if (kind === 'bias') {
+      for (let i = 0; i < m; i++) result[i] = delta[i * outSize + index];
+    } else {
+      const p = Math.floor(index / outSize);
+      const q = index % outSize;
+      for (let i = 0; i < m; i++) result[i] = input[i * inSize + p] * delta[i * outSize + q];
+    }
+    return result;
+  }
+
+  perExampleTensor(kind: 'weight' | 'bias', m: number): FloatArray {
+    const input = this.requireInput();
+    const { inSize, outSize, delta } = this;
+    if (kind === 'bias') return delta.slice(0, m * outSize);
+    const size = inSize * outSize;
+    const result = newArrayLike(this.backend, m * size);
+    for (let i = 0; i < m; i++) {
+      const base = i * size;
+      for (let p = 0; p < inSize; p++) {
+        const a = input[i * inSize + p];
+        const row = base + p * outSize;
+        for (let q = 0; q < outSize; q++) result[row + q] = a * delta[i * outSize + q];
+      }
+    }
+    return result;
+  }
+
+  private requireInput(): FloatArray {
+    if (!this.input) throw new Error(`layers[${this.index}] has not run forward yet`);
+    return this.input;
+  }
+}
+
+export function sumSquares(a: FloatArray, start: number, len: number): number {
+  let s = 0;
+  for (let i = start; i < start + len; i++) s += a[i] * a[i];
+  return s;
+}

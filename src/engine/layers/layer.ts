@@ -1,0 +1,79 @@
+// What every layer provides. A layer owns its activation buffers (allocated once for the largest
+// batch, through the backend) and reads/writes only the first m rows of them when a batch is
+// smaller. Parameter *values* are shared between networks built on the same parameters (the
+// training network and the evaluation network); gradients belong to each network.
+
+import type { Backend } from '../backend';
+import type { FloatArray, ParamInfo } from '../types';
+import type { Activation, Shape } from '../../model/spec';
+
+export interface ParamTensor {
+  info: ParamInfo;
+  size: number;
+  /** Current values (shared with every network built on the same parameters). */
+  value: FloatArray;
+  /** Batch gradient (1/M)·Σᵢ gᵢ of the last backward pass of this network. */
+  grad: FloatArray;
+}
+
+export interface Layer {
+  readonly index: number;
+  readonly type: string;
+  readonly label: string;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly inSize: number;
+  readonly outSize: number;
+  /** maxBatch × outSize. */
+  readonly output: FloatArray;
+  /** maxBatch × inSize; null when nothing upstream needs it (the first layer). */
+  readonly inputGrad: FloatArray | null;
+  readonly params: ParamTensor[];
+  /** Computes output[0 .. m·outSize) from input (m × inSize); remembers input for backward. */
+  forward(input: FloatArray, m: number): void;
+  /**
+   * Given ∂Lᵢ/∂outputᵢ for every example (NOT divided by M), writes the mean parameter gradients
+   * and, if inputGrad is non-null, ∂Lᵢ/∂inputᵢ.
+   */
+  backward(outputGrad: FloatArray, m: number): void;
+}
+
+/** A layer with a weight and a bias, whose per-example gradients the engine can reason about. */
+export interface ParamLayer extends Layer {
+  readonly weight: ParamTensor;
+  readonly bias: ParamTensor;
+  readonly activation: Activation;
+  /** The output after activation (what a following ReLU zeroes), maxBatch × outSize. */
+  readonly output: FloatArray;
+  /** δᵢ = ∂Lᵢ/∂(pre-activation output)ᵢ of the last backward pass, maxBatch × outSize. */
+  readonly delta: FloatArray;
+  /** Number of output values per unit: 1 for dense, positions per channel for conv. */
+  readonly positionsPerUnit: number;
+  /** ‖gᵢ‖² (weight and bias together) for i < m, into out. */
+  perExampleSquaredNorms(m: number, out: Float64Array): void;
+  /** gᵢ·G (weight and bias together, G = this network's batch gradient) for i < m, into out. */
+  perExampleDotsWithMean(m: number, out: Float64Array): void;
+  /** ∂Lᵢ/∂θ[index] for each example i < m. */
+  perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[];
+  /** The full m × size tensor of per-example gradients (a fresh array, not a backend buffer). */
+  perExampleTensor(kind: 'weight' | 'bias', m: number): FloatArray;
+}
+
+export function isParamLayer(l: Layer): l is ParamLayer {
+  return l.params.length > 0;
+}
+
+export interface LayerContext {
+  backend: Backend;
+  maxBatch: number;
+  /** False for the first layer: nobody consumes ∂L/∂input there, so it is not computed. */
+  needsInputGrad: boolean;
+}
+
+export function newArrayLike(backend: Backend, length: number): FloatArray {
+  return backend.dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+export function shapeSize(s: Shape): number {
+  return s.reduce((a, b) => a * b, 1);
+}

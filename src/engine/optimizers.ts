@@ -1,0 +1,55 @@
+// Optimizers: one update of one parameter tensor from its batch gradient G.
+//   SGD:      g = G + wd·θ (weights only); v ← μ·v + g; step = g + μ·v (Nesterov) or v; θ ← θ − γ·step
+//             (PyTorch's convention, no dampening; μ = 0 is plain SGD θ ← θ − γ·g)
+//   Adam:     m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; θ ← θ − γ·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+// `update` receives θ_after − θ_before, so views can show exactly what was applied.
+
+import type { Backend } from './backend';
+import type { FloatArray } from './types';
+import type { OptimizerSpec } from '../model/spec';
+
+export interface OptimizerState { first: FloatArray; second: FloatArray | null }
+
+export function createOptimizerState(spec: OptimizerSpec, backend: Backend, size: number): OptimizerState {
+  const needsFirst = spec.type === 'adam' || spec.momentum !== 0;
+  return {
+    first: backend.alloc(needsFirst ? size : 0),
+    second: spec.type === 'adam' ? backend.alloc(size) : null,
+  };
+}
+
+/** Applies one step to `value`; t is the 1-based step number (Adam's bias correction). */
+export function applyUpdate(
+  spec: OptimizerSpec, state: OptimizerState, t: number, isWeight: boolean,
+  value: FloatArray, grad: FloatArray, update: FloatArray,
+): void {
+  const lr = spec.learningRate;
+  const wd = isWeight ? spec.weightDecay : 0;
+  const n = value.length;
+  if (spec.type === 'adam') {
+    const { beta1, beta2, epsilon } = spec;
+    const m = state.first, v = state.second!;
+    const c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
+    for (let i = 0; i < n; i++) {
+      const before = value[i];
+      const g = grad[i] + wd * before;
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      value[i] = before - lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon);
+      update[i] = value[i] - before;
+    }
+    return;
+  }
+  const mu = spec.momentum;
+  const vel = state.first;
+  for (let i = 0; i < n; i++) {
+    const before = value[i];
+    let g = grad[i] + wd * before;
+    if (mu !== 0) {
+      vel[i] = mu * vel[i] + g;
+      g = spec.nesterov ? g + mu * vel[i] : vel[i];
+    }
+    value[i] = before - lr * g;
+    update[i] = value[i] - before;
+  }
+}

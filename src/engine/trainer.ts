@@ -1,0 +1,293 @@
+// The training loop over one model: builds the network once for the largest batch, then each
+// trainStep() takes the next batch of the seeded schedule, runs forward, loss, backward, the
+// statistics and the optimizer update, and keeps the per-example state (layer inputs aᵢ and
+// deltas δᵢ) of that step so views can ask for per-example gradients afterwards.
+
+import type { Backend } from './backend';
+import type { EpochStats, FloatArray, LayerInfo, LayerStepStats, NonFiniteReport, StepStats } from './types';
+import type { ModelSpec } from '../model/spec';
+import type { Dataset } from '../data/dataset';
+import { referenceBackend } from './reference';
+import { Network, reluOutputOf } from './network';
+import type { ParamLayer, ParamTensor } from './layers/layer';
+import { computeLoss } from './loss';
+import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers';
+import { BatchSchedule } from './batching';
+import { gradientStats, noiseScale, StatsScratch, updateStats, type StatsLevel } from './stats';
+import { firstNonFinite, locateForward, locateGradient, locateWeights } from './nonFinite';
+import { type BatchSnapshot, buildBatchSnapshot } from './snapshot';
+export type { BatchSnapshot } from './snapshot';
+import { checkDataFits } from './compat';
+
+export interface TrainerOptions {
+  spec: ModelSpec;
+  train: Dataset;
+  validation: Dataset | null;
+  /** Default referenceBackend(spec.dtype). */
+  backend?: Backend;
+  /** Default 'full'. */
+  stats?: StatsLevel;
+}
+
+export interface NamedTensor { name: string; layer: number; kind: 'weight' | 'bias'; shape: number[]; value: number[] }
+
+interface TrainedParam { layer: ParamLayer; tensor: ParamTensor; update: FloatArray; state: OptimizerState }
+
+/** Evaluation and snapshots run in chunks of at most this many examples. */
+const EVAL_CHUNK = 256;
+
+export class Trainer {
+  readonly layers: LayerInfo[];
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly backendName: string;
+  private readonly spec: ModelSpec;
+  private readonly train: Dataset;
+  private readonly validation: Dataset | null;
+  private readonly statsLevel: StatsLevel;
+  private readonly schedule: BatchSchedule;
+  private readonly net: Network;
+  private readonly evalNet: Network;
+  private readonly params: TrainedParam[];
+  private readonly labels: Int32Array;
+  private readonly predictions: Int32Array;
+  private readonly perExampleLoss: Float64Array;
+  private readonly scratch: StatsScratch;
+  private readonly exampleSize: number;
+  private steps = 0;
+  private permutation: Int32Array | null = null;
+  private lastIndices: number[] = [];
+  private lastM = 0;
+  private examplesSeen = 0;
+  private epochStartedAt = 0;
+
+  constructor(opts: TrainerOptions) {
+    const { spec, train, validation } = opts;
+    checkDataFits(spec, train, validation);
+    const backend = opts.backend ?? referenceBackend(spec.dtype);
+    this.spec = spec;
+    this.train = train;
+    this.validation = validation;
+    this.statsLevel = opts.stats ?? 'full';
+    this.backendName = backend.name;
+    this.schedule = new BatchSchedule(spec.seed, train.count, spec.batchSize);
+    this.stepsPerEpoch = this.schedule.stepsPerEpoch;
+    this.totalSteps = this.stepsPerEpoch * spec.epochs;
+    // Everything is allocated here, once: a backend such as WASM may move its memory when it grows.
+    const maxBatch = this.schedule.batchSize;
+    this.net = new Network(spec, train.inputShape, backend, maxBatch);
+    const evalSize = Math.min(EVAL_CHUNK, Math.max(train.count, validation?.count ?? 0));
+    this.evalNet = new Network(spec, train.inputShape, backend, evalSize, this.net.values);
+    this.params = this.net.paramLayers.flatMap((layer) => layer.params.map((tensor) => ({
+      layer, tensor, update: backend.alloc(tensor.size), state: createOptimizerState(spec.optimizer, backend, tensor.size),
+    })));
+    this.labels = new Int32Array(Math.max(maxBatch, evalSize));
+    this.predictions = new Int32Array(Math.max(maxBatch, evalSize));
+    this.perExampleLoss = new Float64Array(Math.max(maxBatch, evalSize));
+    this.scratch = new StatsScratch(maxBatch);
+    this.exampleSize = this.net.inputSize;
+    this.layers = this.net.layers.map((l) => ({
+      index: l.index, type: l.type, label: l.label,
+      inputShape: l.inputShape.slice(), outputShape: l.outputShape.slice(),
+      params: l.params.map((p) => ({ ...p.info, shape: p.info.shape.slice() })),
+    }));
+  }
+
+  get step(): number { return this.steps; }
+
+  /** The epoch of the most recent step (1 before the first step). */
+  get epoch(): number { return this.steps === 0 ? 1 : Math.floor((this.steps - 1) / this.stepsPerEpoch) + 1; }
+
+  done(): boolean { return this.steps >= this.totalSteps; }
+
+  epochJustEnded(): boolean { return this.steps > 0 && this.steps % this.stepsPerEpoch === 0; }
+
+  trainStep(): StepStats {
+    if (this.done()) throw new Error(`training is finished: all ${this.totalSteps} steps of ${this.spec.epochs} epochs are done`);
+    const epoch = Math.floor(this.steps / this.stepsPerEpoch) + 1;
+    const batchInEpoch = this.steps % this.stepsPerEpoch;
+    if (batchInEpoch === 0 || !this.permutation) {
+      this.permutation = this.schedule.permutation(epoch);
+      this.epochStartedAt = now();
+    }
+    const [start, end] = this.schedule.range(batchInEpoch);
+    const m = end - start;
+    const indices = Array.from(this.permutation.subarray(start, end));
+    this.gather(this.train, indices, this.net.input);
+    const stepNumber = this.steps + 1;
+
+    const out = this.net.forward(m);
+    const { loss, correct } = computeLoss(
+      this.spec.loss, out, this.labels, m, this.net.outputSize, this.perExampleLoss, this.predictions, this.net.outputGrad,
+    );
+    this.net.backward(m);
+
+    const ctx = { step: stepNumber, indices };
+    let nonFinite: NonFiniteReport | null = null;
+    if (firstNonFinite(this.perExampleLoss, m) >= 0) nonFinite = locateForward(this.net, m, this.perExampleLoss, ctx);
+    nonFinite ??= locateGradient(this.net, m, ctx);
+
+    // Statistics that need G and θ-before come before the update; updateRatio after it.
+    const layerStats: LayerStepStats[] = [];
+    let trace = 0, gSq = 0;
+    for (const layer of this.net.paramLayers) {
+      const r = gradientStats(layer, m, this.statsLevel, this.scratch, reluOutputOf(this.net, layer));
+      layerStats.push(r.stats);
+      trace += r.noise.traceSigma;
+      gSq += r.noise.meanSquaredNorm;
+    }
+    const t = stepNumber;
+    for (const p of this.params) {
+      applyUpdate(this.spec.optimizer, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
+    }
+    for (let l = 0; l < layerStats.length; l++) {
+      updateStats(layerStats[l], this.params[2 * l].update, this.params[2 * l + 1].update);
+    }
+    nonFinite ??= locateWeights(this.net, ctx);
+
+    this.steps = stepNumber;
+    this.lastIndices = indices;
+    this.lastM = m;
+    this.examplesSeen += m;
+    return {
+      step: stepNumber, epoch, batchInEpoch, batchSize: m, examplesSeen: this.examplesSeen,
+      loss, perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)), accuracy: correct / m,
+      exampleIndices: indices, labels: Array.from(this.labels.subarray(0, m)),
+      predictions: Array.from(this.predictions.subarray(0, m)),
+      layers: layerStats,
+      noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq),
+      learningRate: this.spec.optimizer.learningRate,
+      nonFinite,
+    };
+  }
+
+  /** Loss and accuracy over the whole training and validation sets at the current weights. */
+  evaluate(): EpochStats {
+    const trainResult = this.evaluateSet(this.train);
+    const valResult = this.validation && this.validation.count > 0 ? this.evaluateSet(this.validation) : null;
+    return {
+      epoch: this.epoch, step: this.steps,
+      trainLoss: trainResult.loss, trainAccuracy: trainResult.accuracy,
+      validationLoss: valResult ? valResult.loss : null,
+      validationAccuracy: valResult ? valResult.accuracy : null,
+      seconds: this.steps === 0 ? 0 : (now() - this.epochStartedAt) / 1000,
+    };
+  }
+
+  perExampleGradient(sel: { layer: number; kind: 'weight' | 'bias'; index: number }): number[] {
+    const layer = this.paramLayer(sel.layer);
+    const size = sel.kind === 'weight' ? layer.weight.size : layer.bias.size;
+    if (!Number.isInteger(sel.index) || sel.index < 0 || sel.index >= size) {
+      throw new Error(`layers[${sel.layer}].${sel.kind} has ${size} entries; index ${sel.index} is out of range`);
+    }
+    return layer.perExampleScalar(sel.kind, sel.index, this.requireStep());
+  }
+
+  perExampleGradients(layer: number, kind: 'weight' | 'bias'): FloatArray {
+    return this.paramLayer(layer).perExampleTensor(kind, this.requireStep());
+  }
+
+  parameter(layer: number, kind: 'weight' | 'bias'): FloatArray {
+    return this.tensor(layer, kind).value;
+  }
+
+  gradient(layer: number, kind: 'weight' | 'bias'): FloatArray {
+    return this.tensor(layer, kind).grad;
+  }
+
+  lastUpdate(layer: number, kind: 'weight' | 'bias'): FloatArray {
+    const l = this.paramLayer(layer);
+    return this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!.update;
+  }
+
+  lastBatchInputs(): { indices: number[] } {
+    return { indices: this.lastIndices.slice() };
+  }
+
+  getWeights(): NamedTensor[] {
+    return this.params.map(({ tensor }) => ({
+      name: tensor.info.name, layer: tensor.info.layer, kind: tensor.info.kind,
+      shape: tensor.info.shape.slice(), value: Array.from(tensor.value),
+    }));
+  }
+
+  /** Replaces every parameter; the optimizer state (momentum, Adam moments) is kept as it is. */
+  setWeights(weights: NamedTensor[]): void {
+    const byName = new Map(weights.map((w) => [w.name, w]));
+    for (const w of weights) {
+      if (!this.params.some((p) => p.tensor.info.name === w.name)) {
+        throw new Error(`the weights contain "${w.name}", which this model does not have (its parameters are ${this.params.map((p) => p.tensor.info.name).join(', ')})`);
+      }
+    }
+    for (const { tensor } of this.params) {
+      const w = byName.get(tensor.info.name);
+      if (!w) throw new Error(`the weights have no "${tensor.info.name}" (shape [${tensor.info.shape.join(', ')}])`);
+      if (!Array.isArray(w.shape) || w.shape.join(',') !== tensor.info.shape.join(',')) {
+        throw new Error(`"${w.name}" has shape [${(w.shape ?? []).join(', ')}] but the model needs [${tensor.info.shape.join(', ')}]`);
+      }
+      if (!Array.isArray(w.value) || w.value.length !== tensor.size) {
+        throw new Error(`"${w.name}" has ${w.value?.length ?? 0} values but its shape [${tensor.info.shape.join(', ')}] needs ${tensor.size}`);
+      }
+      const bad = w.value.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`"${w.name}" value[${bad}] is not a finite number`);
+    }
+    for (const { tensor } of this.params) tensor.value.set(byName.get(tensor.info.name)!.value);
+  }
+
+  /** The first batch of epoch 1 at the current weights, with every per-example gradient (does not train). */
+  batchSnapshot(): BatchSnapshot {
+    const [start, end] = this.schedule.range(0);
+    const indices = Array.from(this.schedule.permutation(1).subarray(start, end));
+    return buildBatchSnapshot(this.evalNet, this.spec.loss, this.train, indices);
+  }
+
+  /** Copies examples `indices` of `set` into the rows of `input` and their labels into this.labels. */
+  private gather(set: Dataset, indices: number[], input: FloatArray): void {
+    const size = this.exampleSize;
+    for (let i = 0; i < indices.length; i++) {
+      const src = indices[i] * size;
+      input.set(set.x.subarray(src, src + size), i * size);
+      this.labels[i] = set.y[indices[i]];
+    }
+  }
+
+  private evaluateSet(set: Dataset): { loss: number; accuracy: number } {
+    const chunk = this.evalNet.maxBatch;
+    let total = 0, correct = 0;
+    const indices: number[] = [];
+    for (let start = 0; start < set.count; start += chunk) {
+      const m = Math.min(chunk, set.count - start);
+      indices.length = m;
+      for (let i = 0; i < m; i++) indices[i] = start + i;
+      this.gather(set, indices, this.evalNet.input);
+      const out = this.evalNet.forward(m);
+      const r = computeLoss(this.spec.loss, out, this.labels, m, this.evalNet.outputSize, this.perExampleLoss, this.predictions, null);
+      total += r.loss * m;
+      correct += r.correct;
+    }
+    return { loss: total / set.count, accuracy: correct / set.count };
+  }
+
+  private paramLayer(index: number): ParamLayer {
+    const layer = this.net.paramLayers.find((l) => l.index === index);
+    if (!layer) {
+      const has = this.net.paramLayers.map((l) => l.index).join(', ');
+      throw new Error(`layers[${index}] has no parameters (layers with parameters: ${has || 'none'})`);
+    }
+    return layer;
+  }
+
+  private tensor(layer: number, kind: 'weight' | 'bias'): ParamTensor {
+    const l = this.paramLayer(layer);
+    return kind === 'weight' ? l.weight : l.bias;
+  }
+
+  private requireStep(): number {
+    if (this.lastM === 0) throw new Error('no training step has run yet, so there are no per-example gradients');
+    return this.lastM;
+  }
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}

@@ -1,0 +1,61 @@
+// Coalescing of host → webview messages. The worker reports ~50 times a second; the views are
+// updated at most `rate` times a second (setting gradientLens.updateRate, ≤ 20). Between two posts,
+// step points are concatenated, epochs appended, and only the newest detail/status/check result kept,
+// so a slow or hidden webview never builds up a backlog. Pure: no vscode import, unit-tested.
+
+import type { HostMessage, StepDetail, SessionStatus, StepPoint } from '../protocol';
+import type { EpochStats, GradCheckResult } from '../engine/types';
+import type { CompareResult } from '../protocol';
+
+export class Outbox {
+  private points: StepPoint[] = [];
+  private epochs: EpochStats[] = [];
+  private detail: StepDetail | null = null;
+  private status: SessionStatus | null = null;
+  private gradCheck: GradCheckResult | null = null;
+  private compare: CompareResult | null = null;
+
+  get isEmpty(): boolean {
+    return this.points.length === 0 && this.epochs.length === 0 && !this.detail && !this.status && !this.gradCheck && !this.compare;
+  }
+
+  add(message: HostMessage): void {
+    switch (message.type) {
+      case 'steps': this.points.push(...message.points); break;
+      case 'epoch': this.epochs.push(message.epoch); break;
+      case 'detail': this.detail = message.detail; break;
+      case 'status': this.status = message.status; break;
+      case 'gradCheck': this.gradCheck = message.result; break;
+      case 'compare': this.compare = message.result; break;
+      default: break; // snapshots and responses are never queued: they are posted at once
+    }
+  }
+
+  /** Everything queued, in the order a view should apply it, and empties the box. */
+  drain(): HostMessage[] {
+    const out: HostMessage[] = [];
+    if (this.points.length) out.push({ type: 'steps', points: this.points });
+    for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
+    if (this.detail) out.push({ type: 'detail', detail: this.detail });
+    if (this.gradCheck) out.push({ type: 'gradCheck', result: this.gradCheck });
+    if (this.compare) out.push({ type: 'compare', result: this.compare });
+    if (this.status) out.push({ type: 'status', status: this.status });
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.points = [];
+    this.epochs = [];
+    this.detail = null;
+    this.status = null;
+    this.gradCheck = null;
+    this.compare = null;
+  }
+}
+
+/** Milliseconds between two posts for an update rate in Hz, clamped to 1…20 Hz. */
+export function postIntervalMs(rateHz: number): number {
+  const rate = Number.isFinite(rateHz) ? Math.min(20, Math.max(1, rateHz)) : 10;
+  return 1000 / rate;
+}

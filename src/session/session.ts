@@ -1,0 +1,334 @@
+// The training session on the extension-host side: owns the worker_thread, keeps the bounded
+// history, builds the SessionSnapshot every view starts from, and forwards what the worker reports
+// to the views at most `updateRate` times a second (coalesced, see outbox.ts). It never trains
+// itself, so the extension host stays responsive whatever the model does.
+
+import * as vscode from 'vscode';
+import { Worker } from 'node:worker_threads';
+import type {
+  HeatmapMode, HostMessage, Histogram, ParamSelection, RunInfo, SessionSnapshot, SessionState, SessionStatus,
+  StepDetail, WorkerEvent, WorkerRequest, WorkerSettings,
+} from '../protocol';
+import type { EpochStats, GradCheckResult } from '../engine/types';
+import type { ModelSpec } from '../model/spec';
+import type { SessionObservable } from './observable';
+import { StepHistory } from './history';
+import { Outbox, postIntervalMs } from './outbox';
+
+export interface SessionConfig {
+  updateRate: number;
+  historyLength: number;
+  pauseOnNonFinite: boolean;
+  heatmapMaxCells: number;
+  histogramEvery: number;
+  useWasm: boolean;
+}
+
+export interface StartOptions {
+  uri: vscode.Uri;
+  /** Workspace-relative path shown in messages. */
+  file: string;
+  spec: ModelSpec;
+  dataPath: string | null;
+  labelsPath: string | null;
+  /** Start paused and run exactly one step (the Step command with nothing running). */
+  stepOnly: boolean;
+}
+
+/** A start that was superseded (Stop, Reset or another Train) before the run began: not an error to show. */
+export class RunCancelled extends Error {}
+
+/** Histograms kept per layer: the strip shows recent history; older columns scroll away. */
+const HISTOGRAMS_PER_LAYER = 100;
+/** How long Stop waits for the worker to acknowledge before terminating it. */
+const STOP_GRACE_MS = 1000;
+
+export class TrainingSession implements SessionObservable, vscode.Disposable {
+  private worker: Worker | null = null;
+  private uri: vscode.Uri | undefined;
+  private run: RunInfo | null = null;
+  private status: SessionStatus = { state: 'idle', step: 0, epoch: 0 };
+  private history: StepHistory;
+  private epochs: EpochStats[] = [];
+  private histograms: Histogram[] = [];
+  private detail: StepDetail | null = null;
+  private heatmapMode: HeatmapMode = 'grad';
+  private selection: ParamSelection | null = null;
+  private gradCheck: GradCheckResult | null = null;
+  private readonly outbox = new Outbox();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastFlush = 0;
+  private startWaiter: { resolve(run: RunInfo): void; reject(e: Error): void } | null = null;
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly postEmitter = new vscode.EventEmitter<HostMessage>();
+  private readonly stateEmitter = new vscode.EventEmitter<SessionState>();
+  private readonly errorEmitter = new vscode.EventEmitter<string>();
+
+  /** Throttled (≤ updateRate): the snapshot changed. */
+  readonly onDidChange = this.changeEmitter.event;
+  /** Throttled, coalesced messages for every open view (views that are not ready yet drop them and take a snapshot later). */
+  readonly onDidPost = this.postEmitter.event;
+  /** Immediately, whenever the state changes (context keys, menus). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** A user-facing error from the worker (bad data, NaN, crash). */
+  readonly onDidError = this.errorEmitter.event;
+
+  constructor(
+    private readonly workerScript: string,
+    private readonly mediaDir: string,
+    private readonly config: () => SessionConfig,
+  ) {
+    this.history = new StepHistory(config().historyLength);
+  }
+
+  get modelUri(): vscode.Uri | undefined {
+    return this.uri;
+  }
+
+  get state(): SessionState {
+    return this.status.state;
+  }
+
+  /** True while a worker is loading, training or paused on a run. */
+  get isActive(): boolean {
+    return this.worker !== null && (this.state === 'starting' || this.state === 'running' || this.state === 'paused');
+  }
+
+  get snapshot(): SessionSnapshot {
+    return {
+      run: this.run,
+      status: this.status,
+      history: this.history.toArray(),
+      epochs: this.epochs.slice(),
+      histograms: this.histograms.slice(),
+      detail: this.detail,
+      heatmapMode: this.heatmapMode,
+      selection: this.selection,
+      gradCheck: this.gradCheck,
+      compare: null,
+    };
+  }
+
+  /** Starts a new run (replacing any current one) and resolves once the data is loaded and the network built. */
+  async start(opts: StartOptions): Promise<RunInfo> {
+    await this.terminateWorker();
+    this.clearRun();
+    this.uri = opts.uri;
+    this.history.setCapacity(this.config().historyLength);
+    this.setStatus({ state: 'starting', step: 0, epoch: 0, message: 'Loading data…' });
+    this.postSnapshotToViews();
+    const worker = new Worker(this.workerScript);
+    this.worker = worker;
+    worker.on('message', (event: WorkerEvent) => {
+      if (this.worker === worker) this.onWorkerEvent(event);
+    });
+    worker.on('error', (err) => {
+      if (this.worker === worker) this.onCrash(err.message);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) {
+        this.worker = null;
+        if (this.state === 'starting' || this.state === 'running' || this.state === 'paused') {
+          this.onCrash(`it exited with code ${code}`);
+        }
+      }
+    });
+    const started = new Promise<RunInfo>((resolve, reject) => (this.startWaiter = { resolve, reject }));
+    const config = this.config();
+    const settings: WorkerSettings = {
+      pauseOnNonFinite: config.pauseOnNonFinite,
+      histogramEvery: Math.max(1, Math.floor(config.histogramEvery)),
+      heatmapMaxCells: Math.max(4, Math.floor(config.heatmapMaxCells)),
+      detailIntervalMs: postIntervalMs(config.updateRate),
+      useWasm: config.useWasm,
+    };
+    this.send({
+      type: 'start', spec: opts.spec, dataPath: opts.dataPath, labelsPath: opts.labelsPath, mediaDir: this.mediaDir,
+      file: opts.file, settings, paused: opts.stepOnly,
+    });
+    if (opts.stepOnly) this.send({ type: 'step' });
+    return started;
+  }
+
+  pause(): void {
+    this.send({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.send({ type: 'resume' });
+  }
+
+  /** Exactly one more batch; pauses first when running. */
+  step(): void {
+    this.send({ type: 'step' });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const stopped = new Promise<void>((resolve) => {
+      const done = this.onDidChangeState((s) => {
+        if (s === 'stopped' || s === 'finished' || s === 'error') { done.dispose(); resolve(); }
+      });
+      setTimeout(() => { done.dispose(); resolve(); }, STOP_GRACE_MS);
+    });
+    this.send({ type: 'stop' });
+    if (this.isActive) await stopped;
+    await this.terminateWorker();
+    if (this.state === 'starting' || this.state === 'running' || this.state === 'paused') {
+      this.setStatus({ ...this.status, state: 'stopped', message: undefined });
+    }
+    this.flushNow();
+  }
+
+  /** Stops any run and forgets everything: history, detail, checks. */
+  async reset(): Promise<void> {
+    await this.terminateWorker();
+    this.clearRun();
+    this.uri = undefined;
+    this.setStatus({ state: 'idle', step: 0, epoch: 0 });
+    this.postSnapshotToViews();
+  }
+
+  select(selection: ParamSelection): void {
+    this.selection = selection;
+    this.send({ type: 'select', selection });
+  }
+
+  setHeatmapMode(mode: HeatmapMode): void {
+    this.heatmapMode = mode;
+    this.send({ type: 'heatmapMode', mode });
+  }
+
+  setGradCheck(result: GradCheckResult): void {
+    this.gradCheck = result;
+    this.queue({ type: 'gradCheck', result });
+  }
+
+  /** Ends the worker thread the way a crash would (no stop request), so the real crash path runs. For the host tests. */
+  async crashWorkerForTests(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  dispose(): void {
+    void this.terminateWorker();
+    clearTimeout(this.flushTimer);
+    this.changeEmitter.dispose();
+    this.postEmitter.dispose();
+    this.stateEmitter.dispose();
+    this.errorEmitter.dispose();
+  }
+
+  private onWorkerEvent(event: WorkerEvent): void {
+    switch (event.type) {
+      case 'started':
+        this.run = event.run;
+        this.startWaiter?.resolve(event.run);
+        this.startWaiter = null;
+        this.postSnapshotToViews();
+        return;
+      case 'steps': {
+        this.history.push(event.points);
+        const last = event.points[event.points.length - 1];
+        if (last) this.status = { ...this.status, step: last.step, epoch: last.epoch };
+        this.queue(event);
+        return;
+      }
+      case 'detail':
+        this.detail = event.detail;
+        if (event.detail.perExample) this.selection = event.detail.perExample.selection;
+        if (event.detail.histograms.length) this.keepHistograms(event.detail.histograms);
+        this.queue(event);
+        return;
+      case 'epoch':
+        this.epochs.push(event.epoch);
+        this.queue(event);
+        return;
+      case 'status':
+        this.setStatus({ ...event.status, nonFinite: event.status.nonFinite ?? this.status.nonFinite });
+        return;
+      case 'gradCheck':
+        return; // only gradient-check workers send this (gradientCheck.ts)
+      case 'error':
+        this.startWaiter?.reject(new Error(event.message));
+        this.startWaiter = null;
+        this.errorEmitter.fire(event.message);
+        return;
+    }
+  }
+
+  private onCrash(reason: string): void {
+    const message = `The training worker stopped unexpectedly (${reason}). The history so far is kept: ` +
+      'run Train to start again, or Reset to clear it.';
+    this.worker = null;
+    this.startWaiter?.reject(new Error(message));
+    this.startWaiter = null;
+    this.setStatus({ ...this.status, state: 'error', message });
+    this.errorEmitter.fire(message);
+    this.flushNow();
+  }
+
+  private keepHistograms(added: Histogram[]): void {
+    this.histograms.push(...added);
+    const layers = new Set(this.histograms.map((h) => h.layer)).size || 1;
+    const cap = HISTOGRAMS_PER_LAYER * layers;
+    if (this.histograms.length > cap) this.histograms.splice(0, this.histograms.length - cap);
+  }
+
+  private setStatus(status: SessionStatus): void {
+    const changed = status.state !== this.status.state;
+    this.status = status;
+    this.queue({ type: 'status', status });
+    if (changed) {
+      this.stateEmitter.fire(status.state);
+      // A state change (pause, stop, error) should reach the views without waiting for the timer.
+      this.flushNow();
+    }
+  }
+
+  private clearRun(): void {
+    this.run = null;
+    this.history.clear();
+    this.epochs = [];
+    this.histograms = [];
+    this.detail = null;
+    this.selection = null;
+    this.gradCheck = null;
+    this.outbox.clear();
+  }
+
+  private send(request: WorkerRequest): void {
+    this.worker?.postMessage(request);
+  }
+
+  private async terminateWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    this.startWaiter?.reject(new RunCancelled('The run was replaced or stopped before it started.'));
+    this.startWaiter = null;
+    if (worker) await worker.terminate();
+  }
+
+  private queue(message: HostMessage): void {
+    this.outbox.add(message);
+    if (this.flushTimer) return;
+    const wait = Math.max(0, this.lastFlush + postIntervalMs(this.config().updateRate) - Date.now());
+    this.flushTimer = setTimeout(() => this.flushNow(), wait);
+  }
+
+  private flushNow(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.lastFlush = Date.now();
+    if (this.outbox.isEmpty) return;
+    for (const message of this.outbox.drain()) this.postEmitter.fire(message);
+    this.changeEmitter.fire();
+  }
+
+  /** Views replace their whole state (new run, reset). */
+  private postSnapshotToViews(): void {
+    this.outbox.clear();
+    this.postEmitter.fire({ type: 'snapshot', snapshot: this.snapshot });
+    this.changeEmitter.fire();
+  }
+}

@@ -1,0 +1,328 @@
+// The training loop that runs inside the worker_thread (src/session/worker.ts wires it to the real
+// engine and data loaders). It trains in slices of at most SLICE_MS of work and then yields with
+// setImmediate, so pause/step/stop/select messages are handled within a slice (well under 100 ms),
+// and it reports: `steps` (the slice's StepPoints, batched), `detail` (at most every
+// detailIntervalMs, plus on pause/step/finish), `epoch` after each epoch, `status` on state changes.
+
+import type {
+  HeatmapMode, Histogram, ParamSelection, RunInfo, SessionState, StepPoint, WorkerEvent, WorkerRequest, WorkerSettings,
+} from '../protocol';
+import type { Backend } from '../engine/backend';
+import type { EpochStats, GradCheckResult, StepStats } from '../engine/types';
+import type { Dataset } from '../data/dataset';
+import type { DataSpec, ModelSpec } from '../model/spec';
+import { inferShapes } from '../model/shapes';
+import { buildDetail, defaultSelection, gradientHistograms, isValidSelection, stepPoint, type TrainerView } from './detail';
+
+/** Work done per slice before yielding to the message queue. */
+export const SLICE_MS = 20;
+
+/** The engine and data APIs the loop uses (src/engine/index.ts, src/data/load.ts). */
+export interface TrainerLike extends TrainerView {
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly backendName: string;
+  readonly step: number;
+  readonly epoch: number;
+  done(): boolean;
+  trainStep(): StepStats;
+  epochJustEnded(): boolean;
+  evaluate(): EpochStats;
+}
+export interface WorkerDeps {
+  createTrainer(opts: { spec: ModelSpec; train: Dataset; validation: Dataset | null; backend: Backend }): TrainerLike;
+  referenceBackend(dtype: ModelSpec['dtype']): Backend;
+  createWasmBackend(): Promise<Backend>;
+  loadDataset(data: DataSpec, opts: {
+    dataPath: string | null; labelsPath: string | null; mediaDir: string; seed: number; displayName?: string; labelsDisplayName?: string;
+  }):
+    Promise<{ train: Dataset; validation: Dataset | null }>;
+  gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;
+}
+export interface WorkerPort {
+  postMessage(event: WorkerEvent): void;
+  on(event: 'message', listener: (request: WorkerRequest) => void): void;
+}
+
+type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
+
+export function runWorker(port: WorkerPort, deps: WorkerDeps): void {
+  let run: TrainingRun | null = null;
+  port.on('message', (request) => {
+    switch (request.type) {
+      case 'start':
+        if (run) return port.postMessage({ type: 'error', message: 'This training worker is already running a model.' });
+        run = new TrainingRun(port, deps, request);
+        void run.begin();
+        return;
+      case 'gradCheck':
+        void runGradientCheck(port, deps, request);
+        return;
+      default:
+        run?.handle(request);
+    }
+  });
+}
+
+class TrainingRun {
+  private trainer: TrainerLike | null = null;
+  private train: Dataset | null = null;
+  private state: SessionState = 'starting';
+  private readonly settings: WorkerSettings;
+  private selection: ParamSelection | null = null;
+  private mode: HeatmapMode = 'grad';
+  private pendingPoints: StepPoint[] = [];
+  private pendingHistograms: Histogram[] = [];
+  private lastStats: StepStats | null = null;
+  private lastDetailAt = 0;
+  private detailDirty = false;
+  /** Seconds of training work so far (time spent paused does not count). */
+  private trainingSeconds = 0;
+  private loopScheduled = false;
+  /** Pause/resume/stop requests that arrive while the data is still loading. */
+  private startPaused: boolean;
+  private stopRequested = false;
+  private stepAfterStart = false;
+
+  constructor(private readonly port: WorkerPort, private readonly deps: WorkerDeps, private readonly request: StartRequest) {
+    this.settings = request.settings;
+    this.startPaused = request.paused;
+  }
+
+  async begin(): Promise<void> {
+    const { spec, file } = this.request;
+    this.status('starting', 'Loading data…');
+    let train: Dataset;
+    let validation: Dataset | null;
+    try {
+      ({ train, validation } = await this.deps.loadDataset(spec.data, {
+        dataPath: this.request.dataPath, labelsPath: this.request.labelsPath, mediaDir: this.request.mediaDir,
+        // Data files are named in messages as the model file names them (relative to it).
+        seed: spec.seed, displayName: spec.data.source, labelsDisplayName: spec.data.labels,
+      }));
+    } catch (e) {
+      return this.fail(`${file}: ${messageOf(e)}`);
+    }
+    const fit = checkFit(spec, train);
+    if (fit) return this.fail(`${file}: ${fit}`);
+    let backend: Backend = this.deps.referenceBackend(spec.dtype);
+    let backendNote = '';
+    if (spec.dtype === 'float32' && this.settings.useWasm) {
+      try {
+        backend = await this.deps.createWasmBackend();
+      } catch (e) {
+        backendNote = ` (WASM kernels unavailable: ${messageOf(e)})`;
+      }
+    }
+    try {
+      this.trainer = this.deps.createTrainer({ spec, train, validation, backend });
+    } catch (e) {
+      return this.fail(`${file}: cannot build the network: ${messageOf(e)}`);
+    }
+    this.train = train;
+    const run: RunInfo = {
+      file, spec, layers: this.trainer.layers, trainSize: train.count, validationSize: validation?.count ?? 0,
+      numClasses: train.numClasses, backend: this.trainer.backendName + backendNote,
+    };
+    this.port.postMessage({ type: 'started', run });
+    if (this.stopRequested) {
+      this.state = 'stopped';
+      this.status('stopped');
+      return;
+    }
+    this.state = this.startPaused ? 'paused' : 'running';
+    this.status(this.state);
+    if (this.stepAfterStart) this.handle({ type: 'step' });
+    this.schedule();
+  }
+
+  handle(request: WorkerRequest): void {
+    switch (request.type) {
+      case 'pause':
+        if (this.state === 'running') {
+          this.state = 'paused';
+          this.flush(true);
+          this.status('paused');
+        } else if (this.state === 'starting') {
+          this.startPaused = true;
+        }
+        return;
+      case 'resume':
+        if (this.state === 'paused') {
+          this.state = 'running';
+          this.status('running');
+          this.schedule();
+        } else if (this.state === 'starting') {
+          this.startPaused = false;
+        }
+        return;
+      case 'step':
+        if (this.state === 'starting') {
+          this.startPaused = true;
+          this.stepAfterStart = true;
+          return;
+        }
+        if (this.state === 'running') {
+          // Step while running means: stop here and go one batch at a time from now on.
+          this.state = 'paused';
+          this.flush(true);
+          this.status('paused');
+        }
+        if (this.state === 'paused' && this.trainer && !this.trainer.done()) {
+          this.runSteps(Infinity, 1);
+          this.flush(true);
+          if (this.trainer.done()) this.finish();
+          else this.status('paused');
+        }
+        return;
+      case 'stop':
+        if (this.state === 'starting') { this.stopRequested = true; return; }
+        if (this.state === 'running' || this.state === 'paused') {
+          this.flush(true);
+          this.state = 'stopped';
+          this.status('stopped');
+        }
+        return;
+      case 'select':
+        if (this.trainer && isValidSelection(this.trainer, request.selection)) {
+          this.selection = request.selection;
+          this.sendDetailNow();
+        }
+        return;
+      case 'heatmapMode':
+        this.mode = request.mode;
+        this.sendDetailNow();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private schedule(): void {
+    if (this.loopScheduled || this.state !== 'running') return;
+    this.loopScheduled = true;
+    setImmediate(() => {
+      this.loopScheduled = false;
+      if (this.state !== 'running' || !this.trainer) return;
+      this.runSteps(SLICE_MS, Infinity);
+      this.flush(false);
+      if (this.trainer.done()) this.finish();
+      else this.schedule();
+    });
+  }
+
+  /** Trains until `budgetMs` of work is spent or `maxSteps` steps are done, whichever comes first. */
+  private runSteps(budgetMs: number, maxSteps: number): void {
+    const trainer = this.trainer!;
+    const t0 = performance.now();
+    let done = 0;
+    while (done < maxSteps && !trainer.done()) {
+      const s0 = performance.now();
+      const stats = trainer.trainStep();
+      this.trainingSeconds += (performance.now() - s0) / 1000;
+      done++;
+      this.lastStats = stats;
+      this.detailDirty = true;
+      this.pendingPoints.push(stepPoint(stats, this.trainingSeconds));
+      if (this.selection === null) this.selection = defaultSelection(trainer);
+      if (this.settings.histogramEvery > 0 && stats.step % this.settings.histogramEvery === 0) {
+        this.pendingHistograms.push(...gradientHistograms(trainer, stats.step));
+      }
+      // The detail must be built right after its step: per-example gradients exist for the last step only.
+      if (performance.now() - this.lastDetailAt >= this.settings.detailIntervalMs) this.sendDetail();
+      if (stats.nonFinite && this.settings.pauseOnNonFinite) {
+        this.flushPoints();
+        this.sendDetail();
+        this.state = 'paused';
+        this.port.postMessage({ type: 'error', message: `${this.request.file}: step ${stats.step}: ${stats.nonFinite.message}. Training is paused.`, file: this.request.file, nonFinite: stats.nonFinite });
+        this.status('paused', `Paused at step ${stats.step}: ${stats.nonFinite.message}`, stats.nonFinite);
+        return;
+      }
+      if (trainer.epochJustEnded()) {
+        this.flushPoints();
+        this.port.postMessage({ type: 'epoch', epoch: trainer.evaluate() });
+      }
+      if (performance.now() - t0 >= budgetMs) return;
+    }
+  }
+
+  private finish(): void {
+    this.flush(true);
+    this.state = 'finished';
+    this.status('finished', `Finished ${this.trainer!.step} steps.`);
+  }
+
+  /** Sends the batched step points, and the detail when forced or still unsent for the last step. */
+  private flush(forceDetail: boolean): void {
+    this.flushPoints();
+    if (forceDetail && this.detailDirty) this.sendDetail();
+  }
+
+  private flushPoints(): void {
+    if (this.pendingPoints.length === 0) return;
+    this.port.postMessage({ type: 'steps', points: this.pendingPoints });
+    this.pendingPoints = [];
+  }
+
+  private sendDetailNow(): void {
+    if (this.lastStats) this.sendDetail();
+  }
+
+  private sendDetail(): void {
+    if (!this.trainer || !this.train || !this.lastStats) return;
+    const detail = buildDetail(this.trainer, this.lastStats, this.request.spec, this.train, {
+      selection: this.selection, mode: this.mode, heatmapMaxCells: this.settings.heatmapMaxCells,
+      histograms: this.pendingHistograms,
+    });
+    this.pendingHistograms = [];
+    this.lastDetailAt = performance.now();
+    this.detailDirty = false;
+    this.port.postMessage({ type: 'detail', detail });
+  }
+
+  private status(state: SessionState, message?: string, nonFinite?: StepStats['nonFinite']): void {
+    this.port.postMessage({
+      type: 'status',
+      status: {
+        state, step: this.trainer?.step ?? 0, epoch: this.trainer?.epoch ?? 0,
+        ...(message ? { message } : {}), ...(nonFinite ? { nonFinite } : {}),
+      },
+    });
+  }
+
+  private fail(message: string): void {
+    this.state = 'error';
+    this.port.postMessage({ type: 'error', message, file: this.request.file });
+    this.status('error', message);
+  }
+}
+
+/** A user-facing reason why the network cannot take this data, or null when it fits. */
+export function checkFit(spec: ModelSpec, train: Dataset): string | null {
+  const { shapes, error } = inferShapes(spec.layers, train.inputShape);
+  if (error) return `layers[${error.layer}]: ${error.message} (the data ${train.name} has examples of shape [${train.inputShape.join(', ')}])`;
+  const out = shapes[shapes.length - 1] ?? train.inputShape;
+  const units = out.reduce((a, b) => a * b, 1);
+  if (units !== train.numClasses) {
+    return `layers[${spec.layers.length - 1}]: the last layer has ${units} outputs but the data has ${train.numClasses} classes`;
+  }
+  return null;
+}
+
+async function runGradientCheck(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'gradCheck' }>): Promise<void> {
+  try {
+    const { train } = await deps.loadDataset(request.spec.data, {
+      dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
+      displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
+    });
+    const fit = checkFit(request.spec, train);
+    if (fit) return port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    port.postMessage({ type: 'gradCheck', result: deps.gradientCheck(request.spec, train) });
+  } catch (e) {
+    port.postMessage({ type: 'error', message: `${request.file}: gradient check failed: ${messageOf(e)}`, file: request.file });
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,35 @@
+// The compact "Training" view in the Gradient Lens activity-bar container: status, controls and a
+// loss sparkline. The same webview bundle as the panel, started with mode "sidebar".
+
+import * as vscode from 'vscode';
+import { WebviewConnection, type ViewHostContext } from './webviewHost';
+
+export const TRAINING_VIEW_ID = 'gradientLens.trainingView';
+
+export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private connection: WebviewConnection | undefined;
+
+  constructor(private readonly ctx: ViewHostContext) {}
+
+  static register(ctx: ViewHostContext): vscode.Disposable[] {
+    const provider = new TrainingViewProvider(ctx);
+    return [provider, vscode.window.registerWebviewViewProvider(TRAINING_VIEW_ID, provider)];
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.connection?.dispose();
+    const connection = new WebviewConnection(view.webview, 'sidebar', this.ctx);
+    this.connection = connection;
+    view.onDidChangeVisibility(() => {
+      if (!view.visible) connection.hidden();
+    });
+    view.onDidDispose(() => {
+      connection.dispose();
+      if (this.connection === connection) this.connection = undefined;
+    });
+  }
+
+  dispose(): void {
+    this.connection?.dispose();
+  }
+}

@@ -1,0 +1,129 @@
+// Everything the panel and the sidebar view share on the host side: HTML with a strict CSP and a
+// fresh nonce, the ready handshake (nothing is posted before the webview says `ready`; then it gets
+// a full snapshot), forwarding of the session's throttled updates, and webview → host messages.
+
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { HostMessage, PanelCommand, WebviewMessage } from '../protocol';
+import { Commands } from '../session/observable';
+import type { TrainingSession } from '../session/session';
+import { renderPanelHtml } from './html';
+import type { RenderLog, ViewMode } from './renderLog';
+
+export interface ViewHostContext {
+  readonly extensionUri: vscode.Uri;
+  readonly session: TrainingSession;
+  readonly renders: RenderLog;
+}
+
+const PANEL_COMMANDS: Record<PanelCommand, string> = {
+  train: Commands.train,
+  pause: Commands.pause,
+  resume: Commands.resume,
+  step: Commands.step,
+  stop: Commands.stop,
+  reset: Commands.reset,
+  gradCheck: Commands.gradientCheck,
+  compare: Commands.compareBatchSizes,
+};
+
+/** Folders a Gradient Lens webview may load from. */
+export function localResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [
+    vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
+    vscode.Uri.joinPath(extensionUri, 'node_modules', '@vscode', 'codicons', 'dist'),
+  ];
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: localResourceRoots(extensionUri) };
+}
+
+function codiconsCss(extensionUri: vscode.Uri): vscode.Uri {
+  // The build copies the codicons into dist/webview/codicons (what the .vsix ships); a dev checkout
+  // without that copy falls back to node_modules.
+  const copied = vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'codicons', 'codicon.css');
+  return existsSync(copied.fsPath) ? copied : vscode.Uri.joinPath(extensionUri, 'node_modules', '@vscode', 'codicons', 'dist', 'codicon.css');
+}
+
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, mode: ViewMode): string {
+  const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+  return renderPanelHtml({
+    cspSource: webview.cspSource,
+    nonce: randomBytes(16).toString('base64'),
+    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.js')).toString(),
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.css')).toString(),
+    codiconsUri: webview.asWebviewUri(codiconsCss(extensionUri)).toString(),
+    mode,
+  });
+}
+
+/** Connects one webview (panel or sidebar) to the session until disposed. */
+export class WebviewConnection implements vscode.Disposable {
+  private ready = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly webview: vscode.Webview, private readonly mode: ViewMode, private readonly ctx: ViewHostContext) {
+    webview.options = webviewOptions(ctx.extensionUri);
+    webview.html = webviewHtml(webview, ctx.extensionUri, mode);
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      ctx.session.onDidPost((m) => { if (this.ready) void this.post(m); }),
+    );
+  }
+
+  /** The webview was hidden (its document is discarded): wait for its next `ready`. */
+  hidden(): void {
+    this.ready = false;
+  }
+
+  /** Sends the whole current state (after ready, or when the view becomes visible again). */
+  postSnapshot(): void {
+    if (this.ready) void this.post({ type: 'snapshot', snapshot: this.ctx.session.snapshot });
+  }
+
+  dispose(): void {
+    this.ready = false;
+    for (const s of this.subscriptions) s.dispose();
+  }
+
+  private async post(message: HostMessage): Promise<void> {
+    const bytes = Buffer.byteLength(JSON.stringify(message));
+    if (await this.webview.postMessage(message)) this.ctx.renders.posted(this.mode, message, bytes);
+  }
+
+  private onMessage(message: WebviewMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.postSnapshot();
+        return;
+      case 'select':
+        this.ctx.session.select(message.selection);
+        return;
+      case 'heatmapMode':
+        this.ctx.session.setHeatmapMode(message.mode);
+        return;
+      case 'rendered':
+        this.ctx.renders.rendered(this.mode, message.summary);
+        return;
+      case 'command':
+        void this.runCommand(message.id, message.command);
+        return;
+    }
+  }
+
+  private async runCommand(id: number, command: PanelCommand): Promise<void> {
+    const commandId = PANEL_COMMANDS[command];
+    try {
+      if (!commandId) throw new Error(`Unknown panel command "${command}".`);
+      const all = await vscode.commands.getCommands(true);
+      if (!all.includes(commandId)) throw new Error(`"${command}" is not available in this version of Gradient Lens.`);
+      await vscode.commands.executeCommand(commandId);
+      await this.post({ type: 'response', id, ok: true });
+    } catch (e) {
+      await this.post({ type: 'response', id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}

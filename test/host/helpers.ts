@@ -1,0 +1,69 @@
+// Small helpers shared by the host tests: getting the extension's test API, polling, files in the
+// test workspace.
+
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GradientLensApi } from '../../src/extension';
+import type { SessionState } from '../../src/protocol';
+
+export const EXTENSION_ID = 'gradient-lens.gradient-lens';
+
+export async function api(): Promise<GradientLensApi> {
+  const ext = vscode.extensions.getExtension<GradientLensApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
+  return ext.activate();
+}
+
+export function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the host tests need a workspace folder (a copy of examples/)');
+  return folder.uri;
+}
+
+export function digitsUri(): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), 'digits', 'digits.gradlens.json');
+}
+
+export async function waitFor<T>(get: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolves when the session enters `state` (or already is in it); the time it took in ms. */
+export async function waitForState(gl: GradientLensApi, states: SessionState[], timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(() => states.includes(gl.session.state), timeoutMs, `session state ${states.join(' or ')} (now ${gl.session.state})`);
+  return Date.now() - t0;
+}
+
+export function lastStep(gl: GradientLensApi): number {
+  const history = gl.session.snapshot.history;
+  return history.length ? history[history.length - 1].step : 0;
+}
+
+/** Makes sure nothing is training and the history is empty. */
+export async function resetSession(): Promise<void> {
+  await vscode.commands.executeCommand('gradientLens.reset');
+}
+
+/**
+ * The digits example with many more epochs, beside it (so its data paths still resolve): for tests
+ * that must catch a run while it is still going (the real example may finish in a second with WASM).
+ */
+export async function longRunUri(): Promise<vscode.Uri> {
+  const uri = vscode.Uri.joinPath(workspaceRoot(), 'digits', 'long-run.gradlens.json');
+  const text = Buffer.from(await vscode.workspace.fs.readFile(digitsUri())).toString('utf8');
+  const long = text.replace(/"epochs"\s*:\s*\d+/, '"epochs": 1000');
+  assert.notEqual(long, text, 'the digits example has no "epochs" field to lengthen');
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(long, 'utf8'));
+  return uri;
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { StepHistory } from '../../../src/session/history';
+import { Outbox, postIntervalMs } from '../../../src/session/outbox';
+import type { StepPoint, StepDetail } from '../../../src/protocol';
+
+function point(step: number): StepPoint {
+  return { step, epoch: 1, examplesSeen: step * 32, time: step / 100, loss: 1 / step, accuracy: 0.5, noiseScale: 1, layers: [] };
+}
+
+test('the history keeps at most its capacity, the first step, and the newest steps at full resolution', () => {
+  const h = new StepHistory(100);
+  const steps = Array.from({ length: 10000 }, (_, i) => point(i + 1));
+  h.push(steps);
+  const kept = h.toArray().map((p) => p.step);
+  assert.ok(kept.length <= 100, `${kept.length} points kept`);
+  assert.equal(kept[0], 1);
+  assert.equal(kept[kept.length - 1], 10000);
+  for (let i = 1; i < kept.length; i++) assert.ok(kept[i] > kept[i - 1], 'points stay in step order');
+  // The newest quarter of the capacity is contiguous.
+  const tail = kept.slice(-25);
+  assert.deepEqual(tail, Array.from({ length: 25 }, (_, i) => 10000 - 24 + i));
+  h.clear();
+  assert.equal(h.length, 0);
+});
+
+test('the history shrinks when its capacity is lowered', () => {
+  const h = new StepHistory(1000);
+  h.push(Array.from({ length: 800 }, (_, i) => point(i + 1)));
+  h.setCapacity(100);
+  assert.ok(h.length <= 100);
+  assert.equal(h.last()?.step, 800);
+});
+
+test('the outbox concatenates steps, appends epochs, keeps the newest detail and status, in apply order', () => {
+  const box = new Outbox();
+  assert.ok(box.isEmpty);
+  const detail = (step: number) => ({ step, epoch: 1, heatmap: null, perExample: null, examples: [], imageShape: null, histograms: [] }) as StepDetail;
+  box.add({ type: 'status', status: { state: 'running', step: 0, epoch: 1 } });
+  box.add({ type: 'steps', points: [point(1), point(2)] });
+  box.add({ type: 'detail', detail: detail(2) });
+  box.add({ type: 'steps', points: [point(3)] });
+  box.add({ type: 'epoch', epoch: { epoch: 1, step: 3, trainLoss: 1, trainAccuracy: 0.5, validationLoss: null, validationAccuracy: null, seconds: 1 } });
+  box.add({ type: 'detail', detail: detail(3) });
+  box.add({ type: 'status', status: { state: 'paused', step: 3, epoch: 1 } });
+  const out = box.drain();
+  assert.deepEqual(out.map((m) => m.type), ['steps', 'epoch', 'detail', 'status']);
+  assert.deepEqual(out[0].type === 'steps' && out[0].points.map((p) => p.step), [1, 2, 3]);
+  assert.equal(out[2].type === 'detail' && out[2].detail.step, 3);
+  assert.equal(out[3].type === 'status' && out[3].status.state, 'paused');
+  assert.ok(box.isEmpty);
+  assert.deepEqual(box.drain(), []);
+});
+
+test('the post interval honours the update rate and caps it at 20 per second', () => {
+  assert.equal(postIntervalMs(10), 100);
+  assert.equal(postIntervalMs(50), 50);
+  assert.equal(postIntervalMs(0), 1000);
+  assert.equal(postIntervalMs(Number.NaN), 100);
+});
