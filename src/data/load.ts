@@ -37,7 +37,7 @@ export interface LoadOptions {
 export async function loadDataset(data: DataSpec, opts: LoadOptions): Promise<{ train: Dataset; validation: Dataset | null }> {
   const all = await loadAll(data, opts);
   try {
-    return limitAndSplit(all, { limit: data.limit, validationSplit: data.validationSplit, seed: opts.seed });
+    return limitAndSplit(all, { limit: data.limit, validationSplit: data.validationSplit, seed: opts.seed, reuseInput: true });
   } catch (e) {
     throw new DataError(all.name, (e as Error).message);
   }

@@ -12,6 +12,11 @@ export interface SplitOptions {
   limit?: number;
   validationSplit: number;
   seed: number;
+  /**
+   * Reorder `data` itself instead of copying it when every example is kept, so a large file is
+   * not held twice; `data` must not be used afterwards. loadDataset sets it for its own copy.
+   */
+  reuseInput?: boolean;
 }
 
 export interface SplitResult {
@@ -29,11 +34,55 @@ export function limitAndSplit(data: Dataset, options: SplitOptions): SplitResult
   }
   const order = new Rng(options.seed).permutation(data.count);
   const trainCount = total - validationCount;
+  const validationName = `${data.name} (validation)`;
+  if (options.reuseInput && total === data.count) {
+    permuteInPlace(data, order);
+    const size = exampleSize(data);
+    // Validation rows are copied out (a small share); training keeps the reordered buffer.
+    const validation = validationCount > 0
+      ? { ...data, name: validationName, count: validationCount,
+          x: data.x.slice(trainCount * size, total * size), y: data.y.slice(trainCount, total),
+          inputShape: [...data.inputShape], classNames: data.classNames && [...data.classNames] }
+      : null;
+    return { train: firstRows(data, trainCount), validation };
+  }
   const train = gather(data, order.subarray(0, trainCount));
   const validation = validationCount > 0
-    ? { ...gather(data, order.subarray(trainCount, total)), name: `${data.name} (validation)` }
+    ? { ...gather(data, order.subarray(trainCount, total)), name: validationName }
     : null;
   return { train, validation };
+}
+
+/** Reorders the examples of `data` in place so that new example i is old example order[i]. */
+export function permuteInPlace(data: Dataset, order: Int32Array): Dataset {
+  const size = exampleSize(data);
+  const { x, y } = data;
+  const done = new Uint8Array(data.count);
+  const saved = new Float32Array(size);
+  for (let start = 0; start < data.count; start++) {
+    if (done[start]) continue;
+    // Follow the cycle start <- order[start] <- order[order[start]] ... back to start.
+    saved.set(x.subarray(start * size, (start + 1) * size));
+    const savedLabel = y[start];
+    let i = start;
+    while (order[i] !== start) {
+      const from = order[i];
+      x.copyWithin(i * size, from * size, (from + 1) * size);
+      y[i] = y[from];
+      done[i] = 1;
+      i = from;
+    }
+    x.set(saved, i * size);
+    y[i] = savedLabel;
+    done[i] = 1;
+  }
+  return data;
+}
+
+/** The first `count` examples as views (no copy; `x` still starts at offset 0 of its buffer). */
+function firstRows(data: Dataset, count: number): Dataset {
+  const size = exampleSize(data);
+  return { ...data, count, x: data.x.subarray(0, count * size), y: data.y.subarray(0, count) };
 }
 
 /** A new dataset holding the given examples, in that order (rows copied, so `x` starts at offset 0). */

@@ -38,9 +38,9 @@ export interface OptimizerSpec {
 }
 
 export interface DataSpec {
-  /** `"mnist"` (the built-in digits) or a workspace-relative path: .csv, .idx/-ubyte, or a folder of PNGs. */
+  /** `"mnist"` (the built-in digits) or a path relative to the model file (it must stay inside the workspace): .csv, IDX, or a folder of PNGs. */
   source: string;
-  /** IDX only: the labels file, workspace-relative. */
+  /** IDX only: the labels file, relative to the model file. */
   labels?: string;
   /** Take the first N examples after a seeded shuffle. */
   limit?: number;

@@ -21,6 +21,9 @@ export interface TrainerView {
 /** Example images are sent for at most this many examples of a batch (the rest get `image: null`):
  *  a full batch of 800 digits would be a 2 MB message for pictures nobody hovers at once. */
 export const MAX_EXAMPLE_IMAGES = 32;
+/** Pixels per detail message for all example images together (~2.4 JSON bytes each): keeps a
+ *  detail of a 32-digit batch well under 64 KB. Images are shrunk by whole factors to fit. */
+export const IMAGE_PIXEL_BUDGET = 10000;
 
 export function stepPoint(s: StepStats, time: number): StepPoint {
   return {
@@ -109,13 +112,15 @@ export function buildDetail(
       };
     }
   }
-  const image = train.inputShape.length === 3 ? imageReader(train) : null;
+  const images = train.inputShape.length === 3
+    ? imageReader(train, Math.min(MAX_EXAMPLE_IMAGES, stats.exampleIndices.length))
+    : null;
   const examples: ExampleInfo[] = stats.exampleIndices.map((index, i) => ({
     index,
     label: stats.labels[i],
     prediction: stats.predictions[i],
     loss: compact(stats.perExampleLoss[i]),
-    image: image && i < MAX_EXAMPLE_IMAGES ? image(index) : null,
+    image: images && i < MAX_EXAMPLE_IMAGES ? images.read(index) : null,
   }));
   return {
     step: stats.step,
@@ -123,20 +128,42 @@ export function buildDetail(
     heatmap,
     perExample,
     examples,
-    imageShape: train.inputShape.length === 3 ? [train.inputShape[1], train.inputShape[2]] : null,
+    imageShape: images ? images.shape : null,
     histograms: opts.histograms,
   };
 }
 
-/** Pixels 0–255 of an example's first channel (inputs are floats in [0, 1]). */
-function imageReader(train: Dataset): (index: number) => number[] {
+/** Smallest whole shrink factor that fits `count` images of h × w into the pixel budget. */
+export function imageShrinkFactor(count: number, h: number, w: number, budget = IMAGE_PIXEL_BUDGET): number {
+  let f = 1;
+  while (count * Math.ceil(h / f) * Math.ceil(w / f) > budget && f < Math.max(h, w)) f++;
+  return f;
+}
+
+/** Pixels 0–255 of an example's first channel (inputs are floats in [0, 1]), averaged over f × f blocks. */
+function imageReader(train: Dataset, count: number): { shape: [number, number]; read(index: number): number[] } {
   const [, h, w] = train.inputShape;
   const size = train.inputShape.reduce((a, b) => a * b, 1);
-  return (index) => {
-    const out = new Array<number>(h * w);
-    const base = index * size;
-    for (let p = 0; p < h * w; p++) out[p] = Math.max(0, Math.min(255, Math.round(train.x[base + p] * 255)));
-    return out;
+  const f = imageShrinkFactor(count, h, w);
+  const oh = Math.ceil(h / f);
+  const ow = Math.ceil(w / f);
+  return {
+    shape: [oh, ow],
+    read(index) {
+      const out = new Array<number>(oh * ow);
+      const base = index * size;
+      for (let r = 0; r < oh; r++) {
+        for (let c = 0; c < ow; c++) {
+          let sum = 0;
+          let n = 0;
+          for (let y = r * f; y < Math.min(h, (r + 1) * f); y++) {
+            for (let x = c * f; x < Math.min(w, (c + 1) * f); x++) { sum += train.x[base + y * w + x]; n++; }
+          }
+          out[r * ow + c] = Math.max(0, Math.min(255, Math.round((sum / n) * 255)));
+        }
+      }
+      return out;
+    },
   };
 }
 

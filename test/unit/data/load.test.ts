@@ -114,3 +114,17 @@ test('resolveDataPath: relative to the model file, never outside the workspace',
   // A name that merely starts with two dots is inside.
   assert.equal(resolveDataPath(workspace, workspace, '..data.csv'), path.join(workspace, '..data.csv'));
 });
+
+test('reordering in place gives exactly the same split as copying', async () => {
+  const all = await realDigits();
+  for (const [limit, split, seed] of [[undefined, 0.15, 9], [undefined, 0, 4], [10000, 0.5, 1]] as const) {
+    const copied = limitAndSplit(all, { limit, validationSplit: split, seed });
+    const own = { ...all, x: all.x.slice(), y: all.y.slice() };
+    const reused = limitAndSplit(own, { limit, validationSplit: split, seed, reuseInput: true });
+    assert.equal(reused.train.x.byteOffset, 0);
+    assert.deepEqual(reused.train.y, copied.train.y);
+    assert.deepEqual(reused.train.x, copied.train.x);
+    assert.deepEqual(reused.validation?.x, copied.validation?.x);
+    assert.deepEqual(reused.validation?.y, copied.validation?.y);
+  }
+});

@@ -231,7 +231,8 @@ function geometry(c: number, h: number, w: number, k: number, stride: number, pa
 const GEOMETRIES: Im2colGeometry[] = [
   geometry(1, 28, 28, 3, 1, 'same'), geometry(3, 7, 5, 3, 2, 'same'), geometry(2, 9, 9, 3, 2, 'valid'),
   geometry(8, 13, 13, 3, 1, 'valid'), geometry(1, 5, 5, 5, 1, 'same'), geometry(2, 6, 7, 2, 2, 'same'),
-  geometry(4, 1, 1, 1, 1, 'valid'),
+  geometry(4, 1, 1, 1, 1, 'valid'), geometry(1, 4, 9, 5, 3, 'same'), geometry(3, 8, 3, 3, 2, 'same'),
+  geometry(2, 10, 12, 4, 3, 'valid'), geometry(1, 3, 17, 7, 1, 'same'),
 ];
 
 test('im2col + gemm equals a direct float64 convolution (stride 1/2, same/valid)', () => {

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { Trainer, referenceBackend, Rng } from '../../../src/engine';
+import type { Dataset } from '../../../src/data/dataset';
+import type { ModelSpec } from '../../../src/model/spec';
+import { buildDetail, defaultSelection, imageShrinkFactor, stepPoint } from '../../../src/session/detail';
+
+test('example images shrink by the smallest whole factor that fits the pixel budget', () => {
+  assert.equal(imageShrinkFactor(1, 28, 28), 1);
+  assert.equal(imageShrinkFactor(12, 28, 28), 1); // 9408 pixels
+  assert.equal(imageShrinkFactor(13, 28, 28), 2); // 10192 > 10000
+  assert.equal(imageShrinkFactor(32, 28, 28), 2); // 32 · 14 · 14 = 6272
+  assert.equal(imageShrinkFactor(32, 28, 28, 1000), 6); // 32 · 5 · 5 = 800
+});
+
+test('a detail of a real step: per-example gradients of the selection, its update, examples with images', () => {
+  const rng = new Rng(4);
+  const count = 24;
+  const x = new Float32Array(count * 36).map(() => rng.next());
+  const y = Int32Array.from({ length: count }, (_, i) => i % 3);
+  const train: Dataset = { name: 'tiny', inputShape: [1, 6, 6], numClasses: 3, count, x, y };
+  const spec: ModelSpec = {
+    name: 't', seed: 2, dtype: 'float64', data: { source: 'tiny', validationSplit: 0 },
+    layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, stride: 1, padding: 'valid', activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 3, activation: 'linear' }],
+    loss: 'cross-entropy',
+    optimizer: { type: 'sgd', learningRate: 0.5, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    batchSize: 8, epochs: 1,
+  };
+  const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
+  const stats = trainer.trainStep();
+  const selection = defaultSelection(trainer);
+  assert.ok(selection);
+  assert.equal(selection.layer, 0);
+  const detail = buildDetail(trainer, stats, spec, train, { selection, mode: 'grad', heatmapMaxCells: 48, histograms: [] });
+  assert.ok(detail.perExample && detail.heatmap);
+  const g = detail.perExample.perExample;
+  assert.equal(g.length, 8);
+  const mean = g.reduce((a, b) => a + b, 0) / g.length;
+  assert.ok(Math.abs(mean - detail.perExample.mean) < 1e-12);
+  assert.ok(Math.abs(mean - trainer.gradient(0, 'weight')[selection.index]) < 1e-12, 'the mean is the batch gradient');
+  // Plain SGD: the update is −γ·mean.
+  assert.ok(Math.abs(detail.perExample.update - -0.5 * mean) < 1e-12);
+  // Conv weights [2, 1, 3, 3] as rows = 9, cols = 2.
+  assert.deepEqual([detail.heatmap.rows, detail.heatmap.cols], [9, 2]);
+  assert.deepEqual(detail.imageShape, [6, 6]);
+  assert.equal(detail.examples.length, 8);
+  const first = detail.examples[0];
+  assert.deepEqual(first.image, Array.from(x.subarray(first.index * 36, first.index * 36 + 36), (v) => Math.round(v * 255)));
+  assert.equal(first.label, y[first.index]);
+  const point = stepPoint(stats, 0.5);
+  assert.equal(point.layers.length, 2);
+  assert.ok(point.layers[0].perExampleNormMin <= point.layers[0].perExampleNormMedian);
+  assert.ok(point.layers[0].perExampleNormMedian <= point.layers[0].perExampleNormMax);
+});

@@ -1,0 +1,215 @@
+// The worker's training loop driven through a real MessageChannel with the real engine, on a small
+// generated dataset (the loop is under test here; the engine and data loaders have their own tests).
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
+import { Rng } from '../../../src/engine/random';
+import type { Dataset } from '../../../src/data/dataset';
+import type { ModelSpec } from '../../../src/model/spec';
+import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
+import { runWorker, checkFit, type WorkerPort } from '../../../src/session/workerLoop';
+
+function dataset(count: number, features: number, classes: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const x = new Float32Array(count * features);
+  const y = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    y[i] = i % classes;
+    // Class-dependent means so the loss can fall.
+    for (let f = 0; f < features; f++) x[i * features + f] = rng.next() * 0.5 + (f % classes === y[i] ? 0.5 : 0);
+  }
+  return { name: 'generated', inputShape: [features], numClasses: classes, count, x, y };
+}
+
+function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
+  return {
+    name: 'loop', seed: 3, dtype: 'float32',
+    data: { source: 'generated.csv', validationSplit: 0.25 },
+    layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 4, activation: 'linear' }],
+    loss: 'cross-entropy',
+    optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    batchSize: 8, epochs: 3,
+    ...overrides,
+  };
+}
+
+const TRAIN = dataset(96, 12, 4, 1);
+const VALIDATION = dataset(32, 12, 4, 2);
+
+/** Starts the loop on one end of a MessageChannel; returns the other end and every event received. */
+function startLoop(s: ModelSpec, paused = false, train = TRAIN) {
+  const { port1, port2 } = new MessageChannel();
+  runWorker(port1 as unknown as WorkerPort, {
+    createTrainer: (o) => new Trainer(o),
+    referenceBackend,
+    createWasmBackend: () => Promise.reject(new Error('not used in this test')),
+    loadDataset: async () => ({ train, validation: VALIDATION }),
+    gradientCheck: (sp, d) => gradientCheck(sp, d),
+  });
+  const events: WorkerEvent[] = [];
+  const listeners: Array<() => void> = [];
+  port2.on('message', (e: WorkerEvent) => { events.push(e); listeners.forEach((l) => l()); });
+  const send = (r: WorkerRequest) => port2.postMessage(r);
+  const until = (pred: () => boolean, ms = 10000) => new Promise<void>((resolve, reject) => {
+    if (pred()) return resolve();
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    listeners.push(() => { if (pred()) { clearTimeout(timer); resolve(); } });
+  });
+  send({
+    type: 'start', spec: s, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'loop.gradlens.json', paused,
+    settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
+  });
+  const close = () => { port1.close(); port2.close(); };
+  return { events, send, until, close, port: port2 as MessagePort };
+}
+
+const steps = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'steps' ? e.points.map((p) => p.step) : []));
+const states = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'status' ? [e.status.state] : []));
+
+test('a run reports every step once, in order, each epoch, details and the finish', async () => {
+  const loop = startLoop(spec());
+  try {
+    await loop.until(() => states(loop.events).includes('finished'));
+    const total = 3 * Math.ceil(96 / 8);
+    assert.deepEqual(steps(loop.events), Array.from({ length: total }, (_, i) => i + 1));
+    const started = loop.events.find((e) => e.type === 'started');
+    assert.ok(started && started.type === 'started');
+    assert.equal(started.run.trainSize, 96);
+    assert.equal(started.run.validationSize, 32);
+    const epochs = loop.events.flatMap((e) => (e.type === 'epoch' ? [e.epoch] : []));
+    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
+    assert.ok(epochs[2].trainLoss < epochs[0].trainLoss, 'the loss should fall on this separable data');
+    const details = loop.events.flatMap((e) => (e.type === 'detail' ? [e.detail] : []));
+    assert.ok(details.length > 0);
+    const last = details[details.length - 1];
+    assert.equal(last.step, total, 'the last detail is of the last step');
+    assert.ok(last.perExample && last.heatmap);
+    assert.equal(last.perExample.perExample.length, 8);
+    const mean = last.perExample.perExample.reduce((a, b) => a + b, 0) / 8;
+    assert.ok(Math.abs(mean - last.perExample.mean) <= 1e-6 * (1 + Math.abs(mean)));
+    assert.ok(Math.abs(last.perExample.after - last.perExample.before - last.perExample.update) <= 1e-6);
+    assert.equal(last.examples.length, 8);
+    assert.equal(last.imageShape, null, 'tabular data has no images');
+    assert.ok(last.heatmap.cellRows <= 8 && last.heatmap.cellCols <= 8);
+    const histograms = details.flatMap((d) => d.histograms);
+    assert.deepEqual([...new Set(histograms.map((h) => h.step))], Array.from({ length: Math.floor(total / 5) }, (_, i) => (i + 1) * 5));
+    // Events order: epoch e comes after its last step's points and before the next epoch's steps.
+    const order = loop.events.filter((e) => e.type === 'steps' || e.type === 'epoch');
+    let seen = 0;
+    for (const e of order) {
+      if (e.type === 'steps') seen = e.points[e.points.length - 1].step;
+      else assert.equal(seen, e.epoch.step, `epoch ${e.epoch.epoch} reported after step ${seen}`);
+    }
+  } finally {
+    loop.close();
+  }
+});
+
+test('started paused, Step does exactly one step; Pause holds; Resume continues; Stop ends', async () => {
+  const loop = startLoop(spec({ epochs: 50 }), true);
+  try {
+    await loop.until(() => states(loop.events).includes('paused'));
+    assert.deepEqual(steps(loop.events), []);
+    loop.send({ type: 'step' });
+    await loop.until(() => steps(loop.events).length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(steps(loop.events), [1]);
+    loop.send({ type: 'resume' });
+    await loop.until(() => steps(loop.events).length >= 20);
+    const t0 = performance.now();
+    loop.send({ type: 'pause' });
+    const pausesBefore = states(loop.events).filter((s) => s === 'paused').length;
+    await loop.until(() => states(loop.events).filter((s) => s === 'paused').length > pausesBefore);
+    const pauseMs = performance.now() - t0;
+    assert.ok(pauseMs < 100, `pause took ${pauseMs.toFixed(1)} ms`);
+    const at = steps(loop.events).length;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(steps(loop.events).length, at, 'no steps while paused');
+    loop.send({ type: 'stop' });
+    await loop.until(() => states(loop.events).includes('stopped'));
+    loop.send({ type: 'resume' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(steps(loop.events).length, at, 'a stopped run does not resume');
+    const all = steps(loop.events);
+    assert.deepEqual(all, Array.from({ length: all.length }, (_, i) => i + 1));
+  } finally {
+    loop.close();
+  }
+});
+
+test('selecting a parameter and switching the heatmap mode resend the detail for it', async () => {
+  const loop = startLoop(spec(), true);
+  try {
+    await loop.until(() => states(loop.events).includes('paused'));
+    loop.send({ type: 'step' });
+    await loop.until(() => loop.events.some((e) => e.type === 'detail'));
+    loop.send({ type: 'select', selection: { layer: 1, kind: 'bias', index: 2 } });
+    loop.send({ type: 'heatmapMode', mode: 'weight' });
+    await loop.until(() => loop.events.some((e) => e.type === 'detail' && e.detail.heatmap?.mode === 'weight'));
+    const detail = loop.events.filter((e) => e.type === 'detail').pop();
+    assert.ok(detail && detail.type === 'detail' && detail.detail.perExample && detail.detail.heatmap);
+    assert.deepEqual(detail.detail.perExample.selection, { layer: 1, kind: 'bias', index: 2 });
+    assert.equal(detail.detail.heatmap.kind, 'bias');
+    assert.deepEqual([detail.detail.heatmap.rows, detail.detail.heatmap.cols], [1, 4]);
+    // An out-of-range selection is ignored.
+    const count = loop.events.length;
+    loop.send({ type: 'select', selection: { layer: 1, kind: 'bias', index: 99 } });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(loop.events.length, count);
+  } finally {
+    loop.close();
+  }
+});
+
+test('a network that does not fit the data is a clear error naming the layer', async () => {
+  const s = spec({ layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 7, activation: 'linear' }] });
+  assert.match(checkFit(s, TRAIN) ?? '', /layers\[1\]: the last layer has 7 outputs but the data has 4 classes/);
+  const loop = startLoop(s);
+  try {
+    await loop.until(() => states(loop.events).includes('error'));
+    const error = loop.events.find((e) => e.type === 'error');
+    assert.ok(error && error.type === 'error');
+    assert.match(error.message, /^loop\.gradlens\.json: layers\[1\]: the last layer has 7 outputs/);
+    assert.ok(!loop.events.some((e) => e.type === 'started'));
+  } finally {
+    loop.close();
+  }
+});
+
+test('a NaN pauses the run and reports where it started', async () => {
+  const bad = dataset(96, 12, 4, 1);
+  bad.x[5 * 12 + 3] = NaN; // example 5
+  const loop = startLoop(spec({ batchSize: 96, epochs: 2 }), false, bad);
+  try {
+    await loop.until(() => loop.events.some((e) => e.type === 'error'));
+    const error = loop.events.find((e) => e.type === 'error');
+    assert.ok(error && error.type === 'error' && error.nonFinite, 'an error with a NonFiniteReport');
+    assert.match(error.message, /Training is paused/);
+    await loop.until(() => states(loop.events).includes('paused'));
+    assert.deepEqual(steps(loop.events), [1], 'it stops at the first step with a NaN');
+  } finally {
+    loop.close();
+  }
+});
+
+test('the gradient check request answers with a result for every parameterised layer', async () => {
+  const { port1, port2 } = new MessageChannel();
+  runWorker(port1 as unknown as WorkerPort, {
+    createTrainer: (o) => new Trainer(o), referenceBackend,
+    createWasmBackend: () => Promise.reject(new Error('unused')),
+    loadDataset: async () => ({ train: TRAIN, validation: null }),
+    gradientCheck: (sp, d) => gradientCheck(sp, d),
+  });
+  const event = await new Promise<WorkerEvent>((resolve) => {
+    port2.once('message', resolve);
+    port2.postMessage({ type: 'gradCheck', spec: spec({ dtype: 'float64' }), dataPath: null, labelsPath: null, mediaDir: '', file: 'loop.gradlens.json' } satisfies WorkerRequest);
+  });
+  port1.close();
+  port2.close();
+  assert.equal(event.type, 'gradCheck');
+  assert.ok(event.type === 'gradCheck');
+  assert.equal(event.result.layers.length, 2);
+  assert.ok(event.result.passed, JSON.stringify(event.result));
+});
