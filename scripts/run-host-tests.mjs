@@ -16,7 +16,8 @@
 //      CHROMIUM_BIN (default /usr/lib/chromium/chromium), HOST_TEST_VERBOSE=1 echoes the workbench log,
 //      HOST_TEST_GREP=<regex> runs only matching mocha tests, HOST_TEST_SKIP=vsix,install,ui skips phases,
 //      KEEP_TMP=1 keeps the temporary workspace and logs,
-//      HOST_TEST_EXTENSION_PATH runs the mocha phase against another built copy of the extension.
+//      HOST_TEST_EXTENSION_PATH / HOST_TEST_EXAMPLES / HOST_TEST_VSIX run against another built copy of
+//      the extension / examples folder / packaged .vsix (for working on the harness itself).
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
@@ -68,7 +69,7 @@ for (const [what, file, fix] of [
     process.exit(1);
   }
 }
-if (!process.env.HOST_TEST_EXTENSION_PATH && (!fs.existsSync('dist/extension.js') || !fs.existsSync('dist/test/host/index.js'))) {
+if (!process.env.HOST_TEST_EXTENSION_PATH && !skip.has('mocha') && (!fs.existsSync('dist/extension.js') || !fs.existsSync('dist/test/host/index.js'))) {
   const r = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(1);
 }
@@ -129,7 +130,7 @@ async function newPage(browser) {
 /** A scratch workspace: a copy of examples/ (tests add and remove their own files in it). */
 function makeWorkspace(name) {
   const ws = path.join(tmp, `${name}-workspace`);
-  fs.cpSync(path.join(root, 'examples'), ws, { recursive: true });
+  fs.cpSync(process.env.HOST_TEST_EXAMPLES || path.join(root, 'examples'), ws, { recursive: true });
   return ws;
 }
 
@@ -194,10 +195,10 @@ async function runMochaSuite(browser) {
 // ---------------------------------------------------------------------------------------------
 // 2. the packaged .vsix
 
-const VSIX = path.join(root, 'gradient-lens.vsix');
+const VSIX = process.env.HOST_TEST_VSIX || path.join(root, 'gradient-lens.vsix');
 const VSIX_LIMIT = 5 * 1024 * 1024;
 const VSIX_REQUIRED = [
-  'extension/package.json', 'extension/LICENSE', 'extension/dist/extension.js', 'extension/dist/worker.js',
+  'extension/package.json', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/worker.js',
   'extension/dist/webview/main.js', 'extension/media/icon.svg', 'extension/schemas/gradlens.schema.json',
 ];
 
@@ -287,15 +288,14 @@ async function uiTrain(browser, extensionsDir) {
     await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab.active', { hasText: 'digits.gradlens.json' }).waitFor({ timeout: 15000 });
     // Command palette → Gradient Lens: Train.
-    await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 15000 });
-    await input.fill('>Gradient Lens: Train');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Gradient Lens: Train' }).first().waitFor({ timeout: 15000 });
-    await page.keyboard.press('Enter');
+    await runFromPalette(page, 'Gradient Lens: Train');
+    if (verbose) await page.screenshot({ path: path.join(resultsDir, 'ui-debug-after-train.png') });
     const frame = await findWebviewFrame(page, 'panel', 60000);
     if (!frame) throw new Error('no Gradient Lens panel webview appeared');
     // Let the run go on for a while so the picture shows a falling loss, the heatmap and the bars.
     const trained = await waitForTraining(frame, 60000);
+    // More room for the panel in the picture (the README uses it).
+    await runFromPalette(page, 'View: Close Primary Side Bar').catch(() => {});
     await page.waitForTimeout(1500);
     await page.screenshot({ path: shot });
     const tab = (await page.locator('.tabs-container .tab', { hasText: 'Gradient Lens' }).count()) > 0;
@@ -303,11 +303,7 @@ async function uiTrain(browser, extensionsDir) {
       tab && trained.ok, `${trained.detail}; panel tab ${tab ? 'open' : 'missing'}; ${path.relative(root, shot)}`);
 
     // A second Train while the run goes on asks first (modal); Cancel leaves the run alone.
-    await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 15000 });
-    await input.fill('>Gradient Lens: Train');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Gradient Lens: Train' }).first().waitFor({ timeout: 15000 });
-    await page.keyboard.press('Enter');
+    await runFromPalette(page, 'Gradient Lens: Train');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15000 });
     const question = (await dialog.innerText()).replace(/\s+/g, ' ');
@@ -328,6 +324,20 @@ async function uiTrain(browser, extensionsDir) {
     await page.close().catch(() => {});
     server.stop();
   }
+}
+
+/** Runs a command by its exact title through the command palette (F1), as a user would. */
+async function runFromPalette(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15000 });
+  await input.fill(`>${title}`);
+  // "Gradient Lens: Train" is also a prefix of "…: Training" view commands: pick the exact title.
+  const row = page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
+    .first();
+  await row.waitFor({ timeout: 15000 });
+  await row.click();
 }
 
 /** The largest "step N" the panel's text shows. */
@@ -361,9 +371,9 @@ async function waitForTraining(frame, timeoutMs) {
 
 const browser = await chromium.launch({ executablePath: chromiumBin, headless: true, args: chromiumFlags });
 try {
-  await runMochaSuite(browser);
-  let vsixOk = false;
-  if (!skip.has('vsix')) vsixOk = await checkVsix();
+  if (!skip.has('mocha')) await runMochaSuite(browser);
+  let vsixOk = !!process.env.HOST_TEST_VSIX;
+  if (!skip.has('vsix') && !vsixOk) vsixOk = await checkVsix();
   const extensionsDir = path.join(tmp, 'installed-extensions');
   let installed = false;
   if (vsixOk && !skip.has('install')) installed = installVsix(extensionsDir);

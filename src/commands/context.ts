@@ -1,7 +1,7 @@
 // The one object every command factory receives (rust-analyzer style: commands are small functions
 // of a shared context, registered in one place).
 
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { ParsedModel } from '../model';
 import type { TrainingSession } from '../session/session';
 import type { GradientPanel } from '../views/panel';
@@ -24,4 +24,32 @@ export interface CommandContext {
   readonly log: vscode.LogOutputChannel;
   /** Scaffolds a new model file (src/editor). */
   readonly newModelFile: () => Promise<unknown>;
+  /** Shows a message to the user, logs it, and keeps it for the host tests (see Notifier). */
+  readonly notify: Notifier;
+}
+
+export type NoticeSeverity = 'error' | 'warning' | 'info';
+export interface Notice { severity: NoticeSeverity; message: string }
+
+/** Every user-facing message goes through here, so the log and the tests see what the user saw. */
+export class Notifier {
+  readonly notices: Notice[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  show(severity: NoticeSeverity, message: string, options: vscode.MessageOptions = {}, ...items: string[]): Thenable<string | undefined> {
+    this.notices.push({ severity, message });
+    if (this.notices.length > 200) this.notices.shift();
+    const text = `Gradient Lens: ${message}`;
+    if (severity === 'error') {
+      this.log.error(message);
+      return vscode.window.showErrorMessage(text, options, ...items);
+    }
+    if (severity === 'warning') {
+      this.log.warn(message);
+      return vscode.window.showWarningMessage(text, options, ...items);
+    }
+    this.log.info(message);
+    return vscode.window.showInformationMessage(text, options, ...items);
+  }
 }

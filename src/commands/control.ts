@@ -1,29 +1,28 @@
 // Pause, Resume, Stop, Reset and Open Gradient Panel: thin wrappers over the session and the panel.
 
-import * as vscode from 'vscode';
 import type { CommandContext } from './context';
 
-function nothingToDo(what: string): void {
-  void vscode.window.showInformationMessage(`Gradient Lens: nothing is training, so there is nothing to ${what}.`);
+function nothingToDo(ctx: CommandContext, what: string): void {
+  void ctx.notify.show('info', `nothing is training, so there is nothing to ${what}.`);
 }
 
 export function pause(ctx: CommandContext) {
   return (): void => {
-    if (!ctx.session.isActive) return nothingToDo('pause');
+    if (!ctx.session.isActive) return nothingToDo(ctx, 'pause');
     ctx.session.pause();
   };
 }
 
 export function resume(ctx: CommandContext) {
   return (): void => {
-    if (!ctx.session.isActive) return nothingToDo('resume');
+    if (!ctx.session.isActive) return nothingToDo(ctx, 'resume');
     ctx.session.resume();
   };
 }
 
 export function stop(ctx: CommandContext) {
   return async (): Promise<void> => {
-    if (!ctx.session.isActive) return nothingToDo('stop');
+    if (!ctx.session.isActive) return nothingToDo(ctx, 'stop');
     await ctx.session.stop();
   };
 }

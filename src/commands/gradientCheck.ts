@@ -24,20 +24,20 @@ export function gradientCheck(ctx: CommandContext) {
       );
     } catch (e) {
       if (e instanceof vscode.CancellationError) return undefined;
-      void vscode.window.showErrorMessage(`Gradient Lens: ${e instanceof Error ? e.message : String(e)}`);
+      void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
       return undefined;
     }
     ctx.session.setGradCheck(result);
     ctx.panel.show(true);
     const worst = Math.max(...result.layers.map((l) => l.maxRelativeError), 0);
     if (result.passed) {
-      void vscode.window.showInformationMessage(
-        `Gradient check passed for ${model.file}: back-propagation matches central finite differences in every layer ` +
+      void ctx.notify.show('info',
+        `gradient check passed for ${model.file}: back-propagation matches central finite differences in every layer ` +
         `(largest relative error ${worst.toExponential(1)}, tolerance ${result.tolerance.toExponential(0)}).`);
     } else {
       const failing = result.layers.filter((l) => !l.passed).map((l) => `${l.name} (${l.maxRelativeError.toExponential(1)})`);
-      void vscode.window.showWarningMessage(
-        `Gradient check FAILED for ${model.file}: ${failing.join(', ')} exceed the tolerance ${result.tolerance.toExponential(0)}.`);
+      void ctx.notify.show('warning',
+        `gradient check FAILED for ${model.file}: ${failing.join(', ')} exceed the tolerance ${result.tolerance.toExponential(0)}.`);
     }
     return result;
   };

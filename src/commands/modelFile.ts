@@ -33,8 +33,8 @@ export async function pickModelUri(ctx: CommandContext, arg: unknown): Promise<v
   if (found.length === 1) return found[0];
   if (found.length === 0) {
     const create = 'New Model File';
-    const choice = await vscode.window.showErrorMessage(
-      `Gradient Lens: there is no *${MODEL_SUFFIX} model file in this workspace. Create one to train.`, create);
+    const choice = await ctx.notify.show('error',
+      `there is no *${MODEL_SUFFIX} model file in this workspace. Create one to train.`, {}, create);
     if (choice === create) await ctx.newModelFile();
     return undefined;
   }
@@ -52,7 +52,7 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
   try {
     doc = await vscode.workspace.openTextDocument(uri);
   } catch (e) {
-    void vscode.window.showErrorMessage(`Gradient Lens: cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    void ctx.notify.show('error', `cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }
   const parsed = ctx.validator.validate(doc);
@@ -63,8 +63,8 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
       const range = new vscode.Range(doc.positionAt(first.range.offset), doc.positionAt(first.range.offset + first.range.length));
       await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false, preview: false });
     }
-    void vscode.window.showErrorMessage(
-      `Gradient Lens: ${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} to train.` +
+    void ctx.notify.show('error',
+      `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} to train.` +
       (first ? ` First: ${first.message}` : ''),
     );
     return undefined;
@@ -77,7 +77,7 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
     const labelsPath = spec.data.labels ? resolveDataPath(workspaceRoot, modelDir, spec.data.labels) : null;
     return { uri, file, spec, dataPath, labelsPath };
   } catch (e) {
-    void vscode.window.showErrorMessage(`Gradient Lens: ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    void ctx.notify.show('error', `${file}: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }
 }

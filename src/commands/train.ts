@@ -15,11 +15,12 @@ export function train(ctx: CommandContext) {
     if (!model) return undefined;
     if (ctx.session.isActive) {
       const current = ctx.session.modelUri ? vscode.workspace.asRelativePath(ctx.session.modelUri) : 'a model';
+      const step = ctx.session.snapshot.status.step;
       const restart = 'Restart';
-      const choice = await vscode.window.showWarningMessage(
-        `Gradient Lens is training ${current} (step ${ctx.session.snapshot.status.step}). Stop it and train ${model.file} from the start?`,
-        { modal: true }, restart,
-      );
+      const question = current === model.file
+        ? `Gradient Lens is already training ${current} (step ${step}). Stop it and train it again from the start?`
+        : `Gradient Lens is training ${current} (step ${step}). Stop it and train ${model.file} from the start?`;
+      const choice = await vscode.window.showWarningMessage(question, { modal: true }, restart);
       if (choice !== restart) return undefined;
     }
     return start(ctx, model, false);
@@ -53,8 +54,8 @@ async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolea
   } catch (e) {
     if (e instanceof RunCancelled) return undefined;
     const message = e instanceof Error ? e.message : String(e);
-    ctx.log.error(message);
-    if (ctx.session.state !== 'stopped') void vscode.window.showErrorMessage(`Gradient Lens: ${message}`);
+    if (ctx.session.state !== 'stopped') void ctx.notify.show('error', message);
+    else ctx.log.info(message);
     return undefined;
   }
 }

@@ -59,7 +59,16 @@ export interface Backend {
   im2col?(g: Im2colGeometry, batch: number, image: FloatArray, cols: FloatArray): void;
   /** The adjoint of im2col: image (overwritten) = Σ of the cols entries that read each pixel. */
   col2im?(g: Im2colGeometry, batch: number, cols: FloatArray, image: FloatArray): void;
+  /**
+   * maxpool over `planes` (= batch·channels) planes of height×width, valid windows: output is
+   * planes × outH × outW. Winner = first maximum of the window; a NaN wins and stays.
+   */
+  maxPool?(g: PoolGeometry, planes: number, input: FloatArray, output: FloatArray): void;
+  /** gradIn (overwritten) = each output's gradient routed to its winner, found again from input/output. */
+  maxPoolBackward?(g: PoolGeometry, planes: number, input: FloatArray, output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void;
 }
+
+export interface PoolGeometry { height: number; width: number; pool: number; stride: number; outH: number; outW: number }
 
 /** Geometry of a square-kernel 2-D window over one channels-first image (see shapes.ts window2d). */
 export interface Im2colGeometry {

@@ -4,6 +4,7 @@
 
 import type { FloatArray, NonFiniteReport } from './types';
 import type { Network } from './network';
+import type { ParamLayer } from './layers/layer';
 
 export function firstNonFinite(a: FloatArray | Float64Array, n: number): number {
   // Fast path: x·0 is 0 for every finite x and NaN for ±Infinity/NaN, so one sum answers "any?".
@@ -53,10 +54,11 @@ export function locateGradient(net: Network, m: number, ctx: BatchContext): NonF
   for (let l = net.paramLayers.length - 1; l >= 0; l--) {
     const layer = net.paramLayers[l];
     for (const p of layer.params) {
+      if (net.backend.allFinite?.(p.size, p.grad)) continue;
       const bad = firstNonFinite(p.grad, p.size);
       if (bad < 0) continue;
       const deltaAt = firstNonFinite(layer.delta, m * layer.outSize);
-      const example = deltaAt >= 0 ? Math.floor(deltaAt / layer.outSize) : -1;
+      const example = deltaAt >= 0 ? Math.floor(deltaAt / layer.outSize) : largestContribution(layer, m);
       return {
         layer: layer.index, example, where: 'gradient',
         message: `The gradient of ${p.info.name} (${layer.label}) is ${describe(p.grad[bad])}${exampleText(ctx, example)} at step ${ctx.step}.`,
@@ -66,9 +68,25 @@ export function locateGradient(net: Network, m: number, ctx: BatchContext): NonF
   return null;
 }
 
+/**
+ * Finite inputs and deltas can still overflow when multiplied into the batch gradient (float32);
+ * then the culprit is the example with the largest per-example gradient norm (computed in float64).
+ */
+function largestContribution(layer: ParamLayer, m: number): number {
+  const norms = new Float64Array(m);
+  layer.perExampleSquaredNorms(m, norms);
+  let best = -1;
+  for (let i = 0; i < m; i++) {
+    if (best < 0 || !(norms[i] <= norms[best])) best = i;
+    if (Number.isNaN(norms[i])) return i;
+  }
+  return best;
+}
+
 export function locateWeights(net: Network, ctx: BatchContext): NonFiniteReport | null {
   for (const layer of net.paramLayers) {
     for (const p of layer.params) {
+      if (net.backend.allFinite?.(p.size, p.value)) continue;
       const bad = firstNonFinite(p.value, p.size);
       if (bad >= 0) {
         return {

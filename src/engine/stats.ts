@@ -9,18 +9,30 @@
 // Levels: 'full' = everything; 'norms' = per-example norms, noise scale and the three norms (no
 // cosines, no dead units); 'none' = nothing per example (norm fields NaN), for timing the bare step.
 
+import type { Backend } from './backend';
 import type { FloatArray, LayerStepStats } from './types';
 import type { ParamLayer } from './layers/layer';
 
 export type StatsLevel = 'full' | 'norms' | 'none';
 
-/** Scratch reused every step, sized for the largest batch. */
+/** Scratch reused every step, sized for the largest batch, and the backend's sum-of-squares kernel. */
 export class StatsScratch {
   readonly squaredNorms: Float64Array;
   readonly dots: Float64Array;
-  constructor(maxBatch: number) {
+  private readonly one: FloatArray;
+  constructor(maxBatch: number, private readonly backend: Backend) {
     this.squaredNorms = new Float64Array(maxBatch);
     this.dots = new Float64Array(maxBatch);
+    this.one = backend.alloc(1);
+  }
+
+  /** ‖x‖², in the backend's kernel when it has one (parameter-sized passes add up every step). */
+  squaredNorm(x: FloatArray): number {
+    if (this.backend.rowSumSquares && x.length > 0) {
+      this.backend.rowSumSquares(1, x.length, x, this.one);
+      return this.one[0];
+    }
+    return squaredNorm(x);
   }
 }
 
@@ -43,9 +55,9 @@ export function gradientStats(
   };
   const noise: NoiseParts = { traceSigma: 0, meanSquaredNorm: 0 };
   if (level === 'none') return { stats, noise };
-  const gSq = squaredNorm(layer.weight.grad) + squaredNorm(layer.bias.grad);
+  const gSq = scratch.squaredNorm(layer.weight.grad) + scratch.squaredNorm(layer.bias.grad);
   stats.gradNorm = Math.sqrt(gSq);
-  stats.weightNorm = Math.sqrt(squaredNorm(layer.weight.value) + squaredNorm(layer.bias.value));
+  stats.weightNorm = Math.sqrt(scratch.squaredNorm(layer.weight.value) + scratch.squaredNorm(layer.bias.value));
   const sq = scratch.squaredNorms;
   layer.perExampleSquaredNorms(m, sq);
   let sumSq = 0;
@@ -69,9 +81,9 @@ export function gradientStats(
 }
 
 /** Fills updateRatio once the update is applied. */
-export function updateStats(stats: LayerStepStats, weightUpdate: FloatArray, biasUpdate: FloatArray): void {
+export function updateStats(stats: LayerStepStats, weightUpdate: FloatArray, biasUpdate: FloatArray, scratch: StatsScratch): void {
   if (Number.isNaN(stats.weightNorm)) return;
-  const du = Math.sqrt(squaredNorm(weightUpdate) + squaredNorm(biasUpdate));
+  const du = Math.sqrt(scratch.squaredNorm(weightUpdate) + scratch.squaredNorm(biasUpdate));
   stats.updateRatio = stats.weightNorm > 0 ? du / stats.weightNorm : du === 0 ? 0 : Infinity;
 }
 

@@ -59,7 +59,8 @@ export class Trainer {
   private lastIndices: number[] = [];
   private lastM = 0;
   private examplesSeen = 0;
-  private epochStartedAt = 0;
+  /** Seconds spent inside trainStep during the current epoch (pauses between steps do not count). */
+  private epochSeconds = 0;
 
   constructor(opts: TrainerOptions) {
     const { spec, train, validation } = opts;
@@ -84,7 +85,7 @@ export class Trainer {
     this.labels = new Int32Array(Math.max(maxBatch, evalSize));
     this.predictions = new Int32Array(Math.max(maxBatch, evalSize));
     this.perExampleLoss = new Float64Array(Math.max(maxBatch, evalSize));
-    this.scratch = new StatsScratch(maxBatch);
+    this.scratch = new StatsScratch(maxBatch, backend);
     this.exampleSize = this.net.inputSize;
     this.layers = this.net.layers.map((l) => ({
       index: l.index, type: l.type, label: l.label,
@@ -106,9 +107,10 @@ export class Trainer {
     if (this.done()) throw new Error(`training is finished: all ${this.totalSteps} steps of ${this.spec.epochs} epochs are done`);
     const epoch = Math.floor(this.steps / this.stepsPerEpoch) + 1;
     const batchInEpoch = this.steps % this.stepsPerEpoch;
+    const startedAt = now();
     if (batchInEpoch === 0 || !this.permutation) {
       this.permutation = this.schedule.permutation(epoch);
-      this.epochStartedAt = now();
+      this.epochSeconds = 0;
     }
     const [start, end] = this.schedule.range(batchInEpoch);
     const m = end - start;
@@ -138,10 +140,16 @@ export class Trainer {
     }
     const t = stepNumber;
     for (const p of this.params) {
-      applyUpdate(this.spec.optimizer, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
+      const o = this.spec.optimizer, be = this.net.backend;
+      if (o.type === 'sgd' && be.sgdStep) {
+        be.sgdStep(p.tensor.size, o.learningRate, p.tensor.info.kind === 'weight' ? o.weightDecay : 0, o.momentum, o.nesterov,
+          p.tensor.value, p.tensor.grad, o.momentum !== 0 ? p.state.first : null, p.update);
+      } else {
+        applyUpdate(o, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
+      }
     }
     for (let l = 0; l < layerStats.length; l++) {
-      updateStats(layerStats[l], this.params[2 * l].update, this.params[2 * l + 1].update);
+      updateStats(layerStats[l], this.params[2 * l].update, this.params[2 * l + 1].update, this.scratch);
     }
     nonFinite ??= locateWeights(this.net, ctx);
 
@@ -149,6 +157,7 @@ export class Trainer {
     this.lastIndices = indices;
     this.lastM = m;
     this.examplesSeen += m;
+    this.epochSeconds += (now() - startedAt) / 1000;
     return {
       step: stepNumber, epoch, batchInEpoch, batchSize: m, examplesSeen: this.examplesSeen,
       loss, perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)), accuracy: correct / m,
@@ -162,6 +171,7 @@ export class Trainer {
   }
 
   /** Loss and accuracy over the whole training and validation sets at the current weights. */
+  /** `seconds` is the training time of the current epoch so far (evaluation itself excluded). */
   evaluate(): EpochStats {
     const trainResult = this.evaluateSet(this.train);
     const valResult = this.validation && this.validation.count > 0 ? this.evaluateSet(this.validation) : null;
@@ -170,7 +180,7 @@ export class Trainer {
       trainLoss: trainResult.loss, trainAccuracy: trainResult.accuracy,
       validationLoss: valResult ? valResult.loss : null,
       validationAccuracy: valResult ? valResult.accuracy : null,
-      seconds: this.steps === 0 ? 0 : (now() - this.epochStartedAt) / 1000,
+      seconds: this.epochSeconds,
     };
   }
 

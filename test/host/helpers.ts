@@ -3,6 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { appendFileSync } from 'node:fs';
 import type { GradientLensApi } from '../../src/extension';
 import type { SessionState } from '../../src/protocol';
 
@@ -66,4 +67,11 @@ export async function longRunUri(): Promise<vscode.Uri> {
   assert.notEqual(long, text, 'the digits example has no "epochs" field to lengthen');
   await vscode.workspace.fs.writeFile(uri, Buffer.from(long, 'utf8'));
   return uri;
+}
+
+/** A measured number for the log: into the mirrored reporter output when the harness collects it. */
+export function note(line: string): void {
+  const out = process.env.GRADIENT_LENS_TEST_OUTPUT;
+  if (out) appendFileSync(out, `      ${line}\n`);
+  else console.log(`      ${line}`);
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../../src/session/observable';
 import type { RunInfo } from '../../src/protocol';
 import type { GradCheckResult } from '../../src/engine/types';
-import { api, digitsUri, lastStep, longRunUri, resetSession, sleep, waitFor, waitForState, workspaceRoot } from './helpers';
+import { api, digitsUri, lastStep, longRunUri, note, resetSession, sleep, waitFor, waitForState, workspaceRoot } from './helpers';
 
 const CONTRIBUTED = ['train', 'pause', 'resume', 'step', 'stop', 'reset', 'openPanel', 'gradientCheck', 'newModelFile'] as const;
 
@@ -74,7 +74,7 @@ suite('Gradient Lens extension host', () => {
     const doc = await vscode.workspace.openTextDocument(digitsUri());
     await vscode.window.showTextDocument(doc);
     const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.train, digitsUri());
-    assert.ok(run, 'Train returned no run');
+    assert.ok(run, `Train returned no run; messages: ${JSON.stringify(gl.notices())}`);
     assert.equal(run.trainSize + run.validationSize, 1000);
     assert.equal(run.numClasses, 10);
     assert.deepEqual(run.layers.map((l) => l.outputShape), [[128], [64], [10]]);
@@ -90,7 +90,7 @@ suite('Gradient Lens extension host', () => {
     assert.ok((received.byType.snapshot ?? 0) >= 1, 'the panel got no snapshot');
     assert.ok((received.byType.steps ?? 0) >= 1, 'the panel got no steps');
     assert.ok((received.byType.detail ?? 0) >= 1, 'the panel got no detail');
-    console.log(`      panel received ${JSON.stringify(received.byType)}; largest update ${received.maxUpdateBytes} bytes`);
+    note(`panel received ${JSON.stringify(received.byType)}; largest update ${received.maxUpdateBytes} bytes`);
     assert.ok(received.maxUpdateBytes < 256 * 1024, `an update of ${received.maxUpdateBytes} bytes`);
 
     const detail = gl.session.snapshot.detail;
@@ -114,7 +114,7 @@ suite('Gradient Lens extension host', () => {
     await vscode.commands.executeCommand(Commands.pause);
     const pausedAfter = await waitForState(gl, ['paused'], 2000);
     const pauseMs = Date.now() - t0;
-    console.log(`      paused after ${pauseMs} ms (state change seen ${pausedAfter} ms after the command returned)`);
+    note(`paused after ${pauseMs} ms (state change seen ${pausedAfter} ms after the command returned)`);
     assert.ok(pauseMs <= 100, `Pause took ${pauseMs} ms`);
 
     await sleep(300);
@@ -135,8 +135,21 @@ suite('Gradient Lens extension host', () => {
     const t1 = Date.now();
     await vscode.commands.executeCommand(Commands.stop);
     assert.equal(gl.session.state, 'stopped');
-    console.log(`      stopped after ${Date.now() - t1} ms`);
+    note(`stopped after ${Date.now() - t1} ms`);
     await gl.waitForRender((r) => r.state === 'stopped' && r.lastStep === s + 2, 10000);
+  });
+
+  test('Step with nothing running starts the run paused after exactly one batch', async () => {
+    const gl = await api();
+    await resetSession();
+    const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.step, await longRunUri());
+    assert.ok(run, `Step returned no run; messages: ${JSON.stringify(gl.notices())}`);
+    await waitFor(() => lastStep(gl) === 1 && gl.session.state === 'paused', 10000, 'one step, paused');
+    await sleep(300);
+    assert.equal(lastStep(gl), 1);
+    assert.equal(gl.session.state, 'paused');
+    await gl.waitForRender((r) => r.lastStep === 1 && r.state === 'paused' && r.perExampleBars === run.spec.batchSize, 10000);
+    await vscode.commands.executeCommand(Commands.stop);
   });
 
   test('a crashed worker gives a clear message and keeps the history; Reset clears it', async () => {
@@ -176,6 +189,7 @@ suite('Gradient Lens extension host', () => {
       assert.ok(layer.passed && layer.maxRelativeError <= result.tolerance, `${layer.name}: ${layer.maxRelativeError}`);
     }
     assert.deepEqual(gl.session.snapshot.gradCheck, result);
+    assert.ok(gl.notices().some((n) => n.severity === 'info' && /gradient check passed/.test(n.message)), 'no "passed" message');
     await waitFor(() => (gl.received('panel').byType.gradCheck ?? 0) >= 1, 5000, 'the panel to receive the check');
   });
 
@@ -191,7 +205,7 @@ suite('Gradient Lens extension host', () => {
     const last = history.slice(-10).reduce((a, p) => a + p.loss, 0) / 10;
     assert.ok(last < first / 2, `loss fell only from ${first} to ${last}`);
     const accuracy = epochs[epochs.length - 1].validationAccuracy ?? 0;
-    console.log(`      loss ${first.toFixed(3)} → ${last.toFixed(3)}; validation accuracy ${(accuracy * 100).toFixed(1)}% on ${run.backend}`);
+    note(`loss ${first.toFixed(3)} → ${last.toFixed(3)}; validation accuracy ${(accuracy * 100).toFixed(1)}% on ${run.backend}`);
     assert.ok(accuracy > 0.8, `validation accuracy ${accuracy}`);
     await gl.waitForRender((r) => r.state === 'finished' && r.epochPoints >= run.spec.epochs, 10000);
   });

@@ -101,6 +101,24 @@ export class Conv2dLayer implements ParamLayer {
     this.input = input;
     const F = this.filters, K = this.colRows, P = this.positions;
     const b = this.bias.value;
+    const be = this.backend;
+    if (be.im2col) {
+      const g = this.geometry;
+      be.im2col({ channels: g.channels, height: g.height, width: g.width, kernel: g.kernel, stride: g.stride,
+        padTop: g.top, padLeft: g.left, outH: g.outH, outW: g.outW }, m, input, this.cols);
+      for (let i = 0; i < m; i++) {
+        // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
+        const z = this.zViews[i];
+        for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
+        be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
+      }
+      if (be.biasActivation) {
+        if (this.output !== this.preActivation) be.biasActivation(m * F, P, this.preActivation, null, this.activation, this.output);
+      } else {
+        activationForward(this.activation, this.preActivation, this.output, m * F * P);
+      }
+      return;
+    }
     for (let i = 0; i < m; i++) {
       im2col(this.geometry, input, i * this.inSize, this.cols, i * K * P);
       const z = this.zViews[i];
@@ -115,9 +133,28 @@ export class Conv2dLayer implements ParamLayer {
 
   backward(outputGrad: FloatArray, m: number): void {
     const F = this.filters, K = this.colRows, P = this.positions;
-    activationBackward(this.activation, this.preActivation, this.output, outputGrad, this.delta, m * F * P);
+    const be = this.backend;
     const gW = this.weight.grad, gb = this.bias.grad;
     const delta = this.delta;
+    if (be.activationBackward && be.columnSums && be.rowSums && be.col2im) {
+      be.activationBackward(m * F * P, this.activation, this.output, outputGrad, delta);
+      for (let i = 0; i < m; i++) be.gemm(false, true, F, K, P, 1, this.deltaViews[i], this.colsViews[i], 0, this.gradViews[i]);
+      // the batch gradients are the means of the per-example ones
+      be.columnSums(m, F * K, 1 / m, this.perExampleWeight, 0, gW);
+      be.rowSums(m * F, P, 1, delta, this.perExampleBias);
+      be.columnSums(m, F, 1 / m, this.perExampleBias, 0, gb);
+      if (this.inputGrad) {
+        const g = this.geometry;
+        const geo = { channels: g.channels, height: g.height, width: g.width, kernel: g.kernel, stride: g.stride,
+          padTop: g.top, padLeft: g.left, outH: g.outH, outW: g.outW };
+        for (let i = 0; i < m; i++) {
+          be.gemm(true, false, K, P, F, 1, this.weight.value, this.deltaViews[i], 0, this.dcols);
+          be.col2im(geo, 1, this.dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
+        }
+      }
+      return;
+    }
+    activationBackward(this.activation, this.preActivation, this.output, outputGrad, this.delta, m * F * P);
     gW.fill(0);
     gb.fill(0);
     for (let i = 0; i < m; i++) {

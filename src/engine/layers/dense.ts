@@ -64,6 +64,13 @@ export class DenseLayer implements ParamLayer {
     const z = this.preActivation;
     this.backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.value, 0, z);
     const b = this.bias.value;
+    const fused = this.backend.biasActivation;
+    if (fused) {
+      // z += b in place (kept: the pre-activation), then y = act(z), both in the backend's kernels.
+      fused.call(this.backend, m, outSize, z, b, 'linear', z);
+      if (this.output !== z) fused.call(this.backend, m, outSize, z, null, this.activation, this.output);
+      return;
+    }
     for (let i = 0; i < m; i++) {
       const row = i * outSize;
       for (let j = 0; j < outSize; j++) z[row + j] += b[j];
@@ -74,10 +81,17 @@ export class DenseLayer implements ParamLayer {
   backward(outputGrad: FloatArray, m: number): void {
     const { inSize, outSize, delta } = this;
     const input = this.requireInput();
-    activationBackward(this.activation, this.preActivation, this.output, outputGrad, delta, m * outSize);
+    const be = this.backend;
+    if (be.activationBackward) be.activationBackward(m * outSize, this.activation, this.output, outputGrad, delta);
+    else activationBackward(this.activation, this.preActivation, this.output, outputGrad, delta, m * outSize);
     // G_W = (1/M)·Aᵀ·Δ and G_b = (1/M)·Σᵢ δᵢ: the mean of the per-example gradients.
     this.backend.gemm(true, false, inSize, outSize, m, 1 / m, input, delta, 0, this.weight.grad);
     const gb = this.bias.grad;
+    if (be.columnSums) {
+      be.columnSums(m, outSize, 1 / m, delta, 0, gb);
+      if (this.inputGrad) be.gemm(false, true, m, inSize, outSize, 1, delta, this.weight.value, 0, this.inputGrad);
+      return;
+    }
     gb.fill(0);
     for (let i = 0; i < m; i++) {
       const row = i * outSize;
@@ -91,6 +105,10 @@ export class DenseLayer implements ParamLayer {
   perExampleSquaredNorms(m: number, out: Float64Array): void {
     const input = this.requireInput();
     const { inSize, outSize, delta } = this;
+    if (this.backend.denseNormsSquared) {
+      this.backend.denseNormsSquared(m, inSize, outSize, input, delta, true, out);
+      return;
+    }
     for (let i = 0; i < m; i++) {
       const sqA = sumSquares(input, i * inSize, inSize);
       const sqD = sumSquares(delta, i * outSize, outSize);
@@ -132,6 +150,10 @@ export class DenseLayer implements ParamLayer {
     if (kind === 'bias') return delta.slice(0, m * outSize);
     const size = inSize * outSize;
     const result = newArrayLike(this.backend, m * size);
+    if (this.backend.outerBatch) {
+      this.backend.outerBatch(m, inSize, outSize, 1, input, delta, result);
+      return result;
+    }
     for (let i = 0; i < m; i++) {
       const base = i * size;
       for (let p = 0; p < inSize; p++) {

@@ -2,6 +2,8 @@
 // batch, through the backend) and reads/writes only the first m rows of them when a batch is
 // smaller. Parameter *values* are shared between networks built on the same parameters (the
 // training network and the evaluation network); gradients belong to each network.
+// Layers use the backend's optional fused kernels (bias+activation, im2col, pooling, ...) when it
+// has them and otherwise do the same arithmetic in plain TypeScript.
 
 import type { Backend } from '../backend';
 import type { FloatArray, ParamInfo } from '../types';

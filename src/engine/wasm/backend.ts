@@ -11,7 +11,7 @@
 // Pure: no node:* imports; the module bytes come from the generated base64 module, so this runs in
 // Node, a worker_thread and a browser worker alike.
 
-import type { Backend, Im2colGeometry } from '../backend';
+import type { Backend, Im2colGeometry, PoolGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation } from '../../model/spec';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
@@ -294,6 +294,17 @@ class WasmKernelsBackend implements WasmBackend {
     this.scratch = this.top;
     const pa = this.need(this.input(a, m * p));
     const pd = this.need(this.input(delta, m * q));
+    if (!this.inside(out)) {
+      // One example at a time through a cache-sized scratch: the output (often tens of MB) is then
+      // written once, instead of once to scratch and again by a large copy.
+      const po = this.need(this.output(out, p * q));
+      const view = this.f32.subarray(po.ptr / 4, po.ptr / 4 + p * q);
+      for (let i = 0; i < m; i++) {
+        this.k.outer_batch(1, p, q, alpha, pa.ptr + i * p * 4, pd.ptr + i * q * 4, po.ptr);
+        out.set(view, i * p * q);
+      }
+      return;
+    }
     const po = this.need(this.output(out, m * p * q));
     this.k.outer_batch(m, p, q, alpha, pa.ptr, pd.ptr, po.ptr);
     this.finish(po);
@@ -323,6 +334,34 @@ class WasmKernelsBackend implements WasmBackend {
     const pi = this.need(this.output(image, imageSize));
     this.k.col2im(batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padTop, g.padLeft, g.outH, g.outW, pc.ptr, pi.ptr);
     this.finish(pi);
+  }
+
+  maxPool(g: PoolGeometry, planes: number, input: FloatArray, output: FloatArray): void {
+    const inSize = planes * g.height * g.width, outSize = planes * g.outH * g.outW;
+    checkLength('maxPool input', input, inSize);
+    checkLength('maxPool output', output, outSize);
+    if (outSize === 0) return;
+    this.scratch = this.top;
+    const pi = this.need(this.input(input, inSize));
+    const po = this.need(this.output(output, outSize));
+    this.k.maxpool_forward(planes, g.height, g.width, g.pool, g.stride, g.outH, g.outW, pi.ptr, po.ptr);
+    this.finish(po);
+  }
+
+  maxPoolBackward(g: PoolGeometry, planes: number, input: FloatArray, output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
+    const inSize = planes * g.height * g.width, outSize = planes * g.outH * g.outW;
+    checkLength('maxPoolBackward input', input, inSize);
+    checkLength('maxPoolBackward output', output, outSize);
+    checkLength('maxPoolBackward gradOut', gradOut, outSize);
+    checkLength('maxPoolBackward gradIn', gradIn, inSize);
+    if (inSize === 0) return;
+    this.scratch = this.top;
+    const pi = this.need(this.input(input, inSize));
+    const po = this.need(this.input(output, outSize));
+    const pg = this.need(this.input(gradOut, outSize));
+    const pr = this.need(this.output(gradIn, inSize));
+    this.k.maxpool_backward(planes, g.height, g.width, g.pool, g.stride, g.outH, g.outW, pi.ptr, po.ptr, pg.ptr, pr.ptr);
+    this.finish(pr);
   }
 
   // ---- operand placement

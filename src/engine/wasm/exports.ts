@@ -31,4 +31,9 @@ export interface KernelExports {
     batch: number, c: number, h: number, w: number, k: number, stride: number,
     padTop: number, padLeft: number, outH: number, outW: number, cols: number, image: number,
   ): void;
+  maxpool_forward(planes: number, h: number, w: number, k: number, stride: number, outH: number, outW: number, input: number, output: number): void;
+  maxpool_backward(
+    planes: number, h: number, w: number, k: number, stride: number, outH: number, outW: number,
+    input: number, output: number, gradOut: number, gradIn: number,
+  ): void;
 }

@@ -32,3 +32,15 @@ test('gradientCheck fails when the backward pass is wrong', () => {
   assert.deepEqual(failed, [3, 4]);
   assert.ok(r.layers.find((l) => l.layer === 3)!.maxRelativeError > 1e-3);
 });
+
+test('gradientCheck handles ReLU kinks at exactly 0 (blank image borders with zero biases)', () => {
+  // Like MNIST: a zero background makes conv pre-activations exactly 0 (= the zero bias), where
+  // ReLU has no derivative; a plain central difference there disagrees with backprop by up to 100%.
+  const images = randomDataset(6, 8, [1, 8, 8], 3);
+  for (let i = 0; i < 8; i++) for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) {
+    if (r < 3 || c < 3) images.x[i * 64 + r * 8 + c] = 0;
+  }
+  const kinky = makeSpec([conv(3, 3, 1, 'same', 'relu'), { type: 'maxpool2d', poolSize: 2, stride: 2 }, conv(2, 3, 1, 'same', 'relu'), { type: 'flatten' }, dense(3)]);
+  const r = gradientCheck(kinky, images, { samples: 40 });
+  for (const l of r.layers) assert.ok(l.passed && l.checked > 0, `${l.name}: ${l.maxRelativeError} over ${l.checked}`);
+});

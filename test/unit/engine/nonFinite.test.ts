@@ -51,3 +51,29 @@ test('a clean step reports nothing', () => {
   const { s } = firstReport(() => {});
   assert.equal(s.nonFinite, null);
 });
+
+test('weights that overflow in the update are reported as weights of the layer', () => {
+  // Huge but finite last-layer weights: loss and gradients stay finite (≈1e300), θ − γ·g overflows.
+  const { s } = firstReport(() => {}, { optimizer: { type: 'sgd', learningRate: 1e10, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } }, 'float64',
+    (t) => t.parameter(2, 'weight').fill(1e300));
+  assert.ok(s.nonFinite);
+  assert.equal(s.nonFinite.where, 'weights');
+  assert.match(s.nonFinite.message, /layers\[\d\]\.(weight|bias) \(dense .*\) became -?Infinity after the update of step 1/);
+});
+
+test('a float32 gradient that overflows while loss and deltas stay finite names the example with the largest gradient', () => {
+  // Example 4's features are 3.4e38 (finite in float32); tiny weights keep the outputs (and the mse
+  // deltas ≈ 700) finite, but aᵢ·δᵢ ≈ 2e41 overflows the float32 weight gradient.
+  const data = randomDataset(1, 6, [20], 3);
+  for (let j = 0; j < 20; j++) data.x[4 * 20 + j] = 3.4e38;
+  const spec = makeSpec([dense(3)], { batchSize: 6, dtype: 'float32', loss: 'mse' });
+  const trainer = new Trainer({ spec, train: data, validation: null, backend: referenceBackend('float32') });
+  trainer.parameter(0, 'weight').fill(1e-37);
+  const s = trainer.trainStep();
+  assert.ok(s.nonFinite);
+  assert.equal(s.nonFinite.where, 'gradient');
+  assert.equal(s.nonFinite.layer, 0);
+  assert.ok(Number.isFinite(s.loss));
+  assert.equal(s.nonFinite.example, s.exampleIndices.indexOf(4));
+  assert.match(s.nonFinite.message, /gradient of layers\[0\]\.weight \(dense 20→3\) is (-)?Infinity for example \d of the batch \(training example #4\)/);
+});

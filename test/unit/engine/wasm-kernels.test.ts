@@ -279,6 +279,14 @@ test('col2im is the adjoint of im2col: <im2col(x), y> = <x, col2im(y)>', () => {
 
 test('fused kernels accept arrays outside WASM memory', () => {
   const m = 5, n = 7;
+  {
+    const p = 3, q = 6, a = fill(new Float32Array(m * p)), d = fill(new Float64Array(m * q)), g = new Float32Array(m * p * q).fill(NaN);
+    be.outerBatch(m, p, q, 2, a, d, g);
+    for (let i = 0; i < m; i++) for (let r = 0; r < p; r++) for (let s = 0; s < q; s++) {
+      const want = 2 * a[i * p + r] * Math.fround(d[i * q + s]);
+      assert.ok(Math.abs(g[(i * p + r) * q + s] - want) <= 1e-6 * (1 + Math.abs(want)), `outerBatch outside memory (${i},${r},${s})`);
+    }
+  }
   const x = fill(new Float32Array(m * n)), out = new Float32Array(m * n), bias = fill(new Float32Array(n));
   be.biasActivation(m, n, x, bias, 'relu', out);
   for (let i = 0; i < m * n; i++) assert.equal(out[i], act('relu', Math.fround(x[i] + bias[i % n])));
@@ -346,5 +354,29 @@ test('sgdStep: plain, momentum, Nesterov, weight decay, vs the float64 formula',
       if (mu !== 0) assert.ok(Math.abs(vel[i] - v) <= 1e-6 * (1 + Math.abs(v)), `velocity[${i}]`);
       else assert.equal(vel[i], Math.fround(m0[i]), 'velocity untouched without momentum');
     }
+  }
+});
+
+test('maxPool / maxPoolBackward vs a JS reference: first maximum wins ties, NaN wins and stays', () => {
+  for (const [h, w, pool, stride] of [[4, 4, 2, 2], [6, 5, 2, 1], [7, 5, 2, 2], [9, 9, 3, 2], [5, 6, 3, 1], [28, 28, 2, 2], [3, 3, 3, 3]]) {
+    const outH = Math.floor((h - pool) / stride) + 1, outW = Math.floor((w - pool) / stride) + 1;
+    const planes = 3, g = { height: h, width: w, pool, stride, outH, outW };
+    const x = be.alloc(planes * h * w);
+    for (let i = 0; i < x.length; i++) x[i] = rng.int(4) - 2; // many ties
+    x[1] = NaN;
+    const y = be.alloc(planes * outH * outW), dy = fill(be.alloc(planes * outH * outW)), dx = be.alloc(planes * h * w).fill(NaN);
+    be.maxPool(g, planes, x, y);
+    be.maxPoolBackward(g, planes, x, y, dy, dx);
+    const wantDx = new Float64Array(planes * h * w);
+    for (let p = 0, o = 0; p < planes; p++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) {
+      let best = p * h * w + oy * stride * w + ox * stride, bestValue = x[best];
+      for (let ky = 0; ky < pool; ky++) for (let kx = 0; kx < pool; kx++) {
+        const at = p * h * w + (oy * stride + ky) * w + ox * stride + kx, v = x[at];
+        if (bestValue === bestValue && !(v <= bestValue)) { best = at; bestValue = v; }
+      }
+      assert.ok(Object.is(y[o], Math.fround(bestValue)), `maxPool ${h}×${w}/${pool}s${stride} output ${o}: ${y[o]} vs ${bestValue}`);
+      wantDx[best] += dy[o];
+    }
+    assertClose(dx, wantDx, null, pool * pool, `maxPoolBackward ${h}×${w}/${pool}s${stride}`);
   }
 });
