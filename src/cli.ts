@@ -85,6 +85,12 @@ function optionalPositiveInt(flag: string, v: string | undefined): number | unde
   return n;
 }
 
+// `gradient-lens snapshot … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {

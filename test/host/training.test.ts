@@ -88,10 +88,6 @@ suite('Gradient Lens extension host', () => {
 
     const received = gl.received('panel');
     assert.ok((received.byType.snapshot ?? 0) >= 1, 'the panel got no snapshot');
-    assert.ok((received.byType.steps ?? 0) >= 1, 'the panel got no steps');
-    assert.ok((received.byType.detail ?? 0) >= 1, 'the panel got no detail');
-    note(`panel received ${JSON.stringify(received.byType)}; largest update ${received.maxUpdateBytes} bytes`);
-    assert.ok(received.maxUpdateBytes < 256 * 1024, `an update of ${received.maxUpdateBytes} bytes`);
 
     const detail = gl.session.snapshot.detail;
     assert.ok(detail?.perExample, 'no per-example detail');
@@ -110,6 +106,15 @@ suite('Gradient Lens extension host', () => {
     await resetSession();
     await vscode.commands.executeCommand(Commands.train, await longRunUri());
     await waitFor(() => lastStep(gl) >= 2, 30000, 'training to run');
+    // While it runs, the panel (already open and ready) is sent coalesced step updates.
+    const stepsBefore = gl.received('panel').byType.steps ?? 0;
+    const detailsBefore = gl.received('panel').byType.detail ?? 0;
+    await waitFor(() => (gl.received('panel').byType.steps ?? 0) > stepsBefore + 2, 10000, 'step updates to the panel');
+    await waitFor(() => (gl.received('panel').byType.detail ?? 0) > detailsBefore + 2, 10000, 'detail updates to the panel');
+    const received = gl.received('panel');
+    note(`panel received ${JSON.stringify(received.byType)}; largest update ${received.maxUpdateBytes} bytes, ` +
+      `${(received.totalBytes / 1024).toFixed(0)} KB in all`);
+    assert.ok(received.maxUpdateBytes < 64 * 1024, `an update of ${received.maxUpdateBytes} bytes (issue: typically under 64 KB)`);
     const t0 = Date.now();
     await vscode.commands.executeCommand(Commands.pause);
     const pausedAfter = await waitForState(gl, ['paused'], 2000);
@@ -169,6 +174,21 @@ suite('Gradient Lens extension host', () => {
     assert.equal(gl.session.state, 'idle');
     assert.equal(gl.session.snapshot.history.length, 0);
     await gl.waitForRender((r) => r.state === 'idle' && r.lossPoints === 0, 10000);
+  });
+
+  test('a hidden panel gets the whole state again when it is shown', async () => {
+    const gl = await api();
+    const panel = gl.panel.show(true);
+    await gl.waitForRender(() => true, 10000);
+    const before = gl.received('panel').byType.snapshot ?? 0;
+    const doc = await vscode.workspace.openTextDocument(digitsUri());
+    await vscode.window.showTextDocument(doc, { viewColumn: panel.viewColumn, preview: false });
+    await waitFor(() => !panel.visible, 5000, 'the panel to be hidden');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    gl.panel.show(true);
+    await waitFor(() => (gl.received('panel').byType.snapshot ?? 0) > before, 10000, 'a new snapshot after the panel is shown again');
+    const state = gl.session.state;
+    await gl.waitForRender((r) => r.state === state && r.lossPoints === gl.session.snapshot.history.length, 10000);
   });
 
   test('the sidebar Training view shows the session', async () => {

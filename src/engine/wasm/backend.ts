@@ -175,7 +175,8 @@ class WasmKernelsBackend implements WasmBackend {
     if (bias) checkLength('biasActivation bias', bias, n);
     if (size === 0) return;
     this.scratch = this.top;
-    const px = this.need(this.input(x, size));
+    // in place (x === out): one read-write operand, so an array outside memory is copied back
+    const px = this.need(x === out ? this.inout(x, size) : this.input(x, size));
     const pb = bias ? this.need(this.input(bias, n)).ptr : 0;
     const po = x === out ? px : this.need(this.output(out, size));
     const kind = activationCode(activation);
@@ -204,7 +205,7 @@ class WasmKernelsBackend implements WasmBackend {
     }
     this.scratch = this.top;
     const py = this.need(this.input(y, size));
-    const pg = this.need(this.input(gradOut, size));
+    const pg = this.need(gradIn === gradOut ? this.inout(gradOut, size) : this.input(gradOut, size));
     const pi = gradIn === gradOut ? pg : this.need(this.output(gradIn, size));
     this.k.act_backward(size, py.ptr, pg.ptr, pi.ptr, kind, LEAKY_SLOPE);
     this.finish(pi);

@@ -290,6 +290,13 @@ test('fused kernels accept arrays outside WASM memory', () => {
   const x = fill(new Float32Array(m * n)), out = new Float32Array(m * n), bias = fill(new Float32Array(n));
   be.biasActivation(m, n, x, bias, 'relu', out);
   for (let i = 0; i < m * n; i++) assert.equal(out[i], act('relu', Math.fround(x[i] + bias[i % n])));
+  // in place on arrays outside WASM memory: the result must come back
+  const inPlace = Float32Array.from(x);
+  be.biasActivation(m, n, inPlace, bias, 'leaky-relu', inPlace);
+  for (let i = 0; i < m * n; i++) assert.equal(inPlace[i], Math.fround(act('leaky-relu', Math.fround(x[i] + bias[i % n]))));
+  const grad = fill(new Float32Array(m * n)), gradCopy = Float32Array.from(grad);
+  be.activationBackward(m * n, 'relu', out, grad, grad);
+  for (let i = 0; i < m * n; i++) assert.equal(grad[i], out[i] > 0 ? gradCopy[i] : 0);
   const sums = new Float64Array(n);
   be.columnSums(m, n, 1, x, 0, sums);
   for (let j = 0; j < n; j++) {

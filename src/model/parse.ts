@@ -1,0 +1,359 @@
+// Model file text → typed ModelSpec, or every problem with its exact source range.
+// Comments and trailing commas are allowed (JSONC). The field tables in fields.ts drive all of
+// the checking; this file only walks the syntax tree and phrases the messages.
+
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { LayerSpec, ModelSpec, OptimizerSpec, Shape } from './spec';
+import type { ModelProblem, Severity, SourceRange } from './positions';
+import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
+import { inferShapes, MNIST_INFO } from './shapes';
+import { closest } from './suggest';
+
+export interface DataInfo { inputShape: Shape; numClasses: number }
+
+export interface ParsedModel {
+  /** The typed spec with defaults filled in; null when there is any error. */
+  spec: ModelSpec | null;
+  /** Every error and warning, in text order. */
+  problems: ModelProblem[];
+  /** The whole object of each element of `layers`, by index (empty where `layers` is unusable). */
+  layerRanges: SourceRange[];
+  /** From the start of each layer object to the end of that line: where end-of-line decorations go. */
+  layerLineRanges: SourceRange[];
+}
+
+type Values = Record<string, unknown>;
+
+class Collector {
+  readonly problems: ModelProblem[] = [];
+  constructor(readonly text: string) {}
+  add(path: string, detail: string, range: SourceRange, severity: Severity = 'error'): void {
+    this.problems.push({ path, message: path ? `${path}: ${detail}` : detail, range, severity });
+  }
+  get hasErrors(): boolean {
+    return this.problems.some((p) => p.severity === 'error');
+  }
+}
+
+const rangeOf = (n: Node): SourceRange => ({ offset: n.offset, length: n.length });
+const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected a colon after the property name',
+  CommaExpected: 'expected a comma',
+  CloseBraceExpected: 'expected a closing brace "}"',
+  CloseBracketExpected: 'expected a closing bracket "]"',
+  EndOfFileExpected: 'expected the end of the file after the top-level object',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'the comment is not closed',
+  UnexpectedEndOfString: 'the string is not closed',
+  UnexpectedEndOfNumber: 'the number is not complete',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in a string',
+};
+
+export function parseModel(text: string, dataInfo?: DataInfo): ParsedModel {
+  const out = new Collector(text);
+  const syntax: ParseError[] = [];
+  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  for (const e of syntax) {
+    const code = printParseErrorCode(e.error);
+    out.add('', `syntax error: ${SYNTAX_MESSAGES[code] ?? code}`, { offset: e.offset, length: Math.max(1, e.length) });
+  }
+  const empty: ParsedModel = { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
+  if (!root) {
+    if (syntax.length === 0) out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
+    return empty;
+  }
+  if (root.type !== 'object') {
+    out.add('', `expected a model object { … } at the top level, got ${describe(root, text)}`, rangeOf(root));
+    return empty;
+  }
+  const values = readObject(root, ROOT_DEF, '', out);
+  const layerNodes = layersNode(root);
+  const layerRanges = layerNodes.map(rangeOf);
+  const layerLineRanges = layerNodes.map((n) => {
+    const eol = text.indexOf('\n', n.offset);
+    const end = eol < 0 ? text.length : eol;
+    return { offset: n.offset, length: Math.min(end, n.offset + n.length) - n.offset };
+  });
+  const parsed: ParsedModel = { spec: null, problems: out.problems, layerRanges, layerLineRanges };
+  if (out.hasErrors) return sorted(parsed);
+
+  const spec = buildSpec(values);
+  parsed.spec = spec;
+  warnAboutSettings(spec, root, out);
+  const info = dataInfo ?? (spec.data.source === 'mnist' ? MNIST_INFO : undefined);
+  if (info) out.problems.push(...checkShapes(parsed, text, info));
+  if (out.hasErrors) parsed.spec = null;
+  return sorted(parsed);
+}
+
+function sorted(p: ParsedModel): ParsedModel {
+  p.problems.sort((a, b) => a.range.offset - b.range.offset);
+  return p;
+}
+
+/**
+ * Shape problems of a parsed model against its data: a layer whose input does not fit it, or an
+ * output that does not match the classes. Call again once a user data file is loaded (the shape
+ * of the built-in digits is known up front, so parseModel checks those itself).
+ */
+export function checkShapes(parsed: ParsedModel, _text: string, info: DataInfo): ModelProblem[] {
+  const spec = parsed.spec;
+  if (!spec) return [];
+  const problems: ModelProblem[] = [];
+  const at = (i: number): SourceRange => parsed.layerRanges[i] ?? { offset: 0, length: 0 };
+  const add = (i: number, detail: string, severity: Severity = 'error'): void => {
+    problems.push({ path: `layers[${i}]`, message: `layers[${i}]: ${detail}`, range: at(i), severity });
+  };
+  const { shapes, error } = inferShapes(spec.layers, info.inputShape);
+  if (error) {
+    add(error.layer, error.message);
+    return problems;
+  }
+  const last = spec.layers.length - 1;
+  const out = shapes[last];
+  if (out.length !== 1) {
+    add(last, `the network must end in a vector of ${info.numClasses} class scores, but its output has shape [${out.join(', ')}]; add a flatten and a dense layer of ${info.numClasses} units`);
+  } else if (out[0] !== info.numClasses) {
+    add(last, `the last layer has ${out[0]} units but the data has ${info.numClasses} classes`);
+  }
+  if (spec.loss === 'cross-entropy') {
+    const l = spec.layers[last];
+    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (l.type === 'relu' || l.type === 'leaky-relu' || l.type === 'tanh' || l.type === 'sigmoid');
+    if (squashed) {
+      add(last, 'cross-entropy applies softmax to the last layer\'s output itself; an activation here limits the scores and usually slows learning (use "linear")', 'warning');
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function readObject(node: Node, def: ObjectDef, path: string, out: Collector, skip: string[] = []): Values {
+  const values: Values = {};
+  if (node.type !== 'object') {
+    out.add(path, `expected an object { … }, got ${describe(node, out.text)}`, rangeOf(node));
+    return values;
+  }
+  const seen = new Set<string>();
+  for (const prop of node.children ?? []) {
+    const [keyNode, valueNode] = prop.children ?? [];
+    if (!keyNode) continue;
+    const key = String(keyNode.value);
+    if (seen.has(key)) {
+      out.add(join(path, key), `"${key}" is given twice`, rangeOf(keyNode));
+      continue;
+    }
+    seen.add(key);
+    if (skip.includes(key)) continue;
+    const field = def.fields.find((f) => f.name === key);
+    if (!field) {
+      const names = def.fields.map((f) => f.name).filter((n) => n !== 'type' || skip.length === 0);
+      const guess = closest(key, names);
+      out.add(join(path, key), `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : `; expected one of ${names.map((n) => `"${n}"`).join(', ')}`}`, rangeOf(keyNode));
+      continue;
+    }
+    if (!valueNode) continue; // a syntax error was reported already
+    const v = readValue(valueNode, field, join(path, key), out);
+    if (v !== undefined) values[key] = v;
+  }
+  for (const f of def.fields) {
+    if (f.required && !seen.has(f.name) && !skip.includes(f.name)) {
+      out.add(path, `missing required field "${f.name}" (${f.doc.split('. ')[0].replace(/\.$/, '')})`, openingBrace(node));
+    }
+  }
+  return values;
+}
+
+function openingBrace(node: Node): SourceRange {
+  return { offset: node.offset, length: 1 };
+}
+
+function readValue(node: Node, field: FieldDef, path: string, out: Collector): unknown {
+  const t = field.type;
+  switch (t.kind) {
+    case 'object':
+      return readObject(node, t.object, path, out);
+    case 'layers':
+      return readLayers(node, path, out);
+    case 'string':
+      if (node.type !== 'string') return fail(out, path, 'a string', node);
+      return node.value as string;
+    case 'boolean':
+      if (node.type !== 'boolean') return fail(out, path, 'true or false', node);
+      return node.value as boolean;
+    case 'enum': {
+      if (node.type !== 'string' || !t.values.includes(node.value as string)) {
+        const guess = node.type === 'string' ? closest(String(node.value), t.values) : undefined;
+        const expected = t.values.length === 1 ? `"${t.values[0]}"` : `one of ${t.values.map((v) => `"${v}"`).join(', ')}`;
+        out.add(path, `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`, rangeOf(node));
+        return undefined;
+      }
+      return node.value as string;
+    }
+    case 'number': {
+      const v = node.value as number;
+      const ok = node.type === 'number' && Number.isFinite(v) && (!t.integer || Number.isInteger(v)) &&
+        (t.min === undefined || (t.exclusiveMin ? v > t.min : v >= t.min)) &&
+        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max));
+      return ok ? v : fail(out, path, describeNumber(t), node);
+    }
+  }
+}
+
+function fail(out: Collector, path: string, expected: string, node: Node): undefined {
+  out.add(path, `expected ${expected}, got ${describe(node, out.text)}`, rangeOf(node));
+  return undefined;
+}
+
+export function describeNumber(t: Extract<FieldKind, { kind: 'number' }>): string {
+  if (t.integer) {
+    if (t.min === 1 && t.max === undefined) return 'a positive integer';
+    if (t.min === 0 && t.max === undefined) return 'a non-negative integer';
+  }
+  if (t.min === 0 && t.exclusiveMin && t.max === undefined) return 'a positive number';
+  if (t.min === 0 && !t.exclusiveMin && t.max === undefined) return 'a number ≥ 0';
+  const lo = t.min === undefined ? '(−∞' : `${t.exclusiveMin ? '(' : '['}${t.min}`;
+  const hi = t.max === undefined ? '∞)' : `${t.max}${t.exclusiveMax ? ')' : ']'}`;
+  return `${t.integer ? 'an integer' : 'a number'} in ${lo}, ${hi}`;
+}
+
+function describe(node: Node, text: string): string {
+  switch (node.type) {
+    case 'number': return text.slice(node.offset, node.offset + node.length);
+    case 'string': return JSON.stringify(node.value);
+    case 'boolean': return String(node.value);
+    case 'null': return 'null';
+    case 'array': return 'an array';
+    case 'object': return 'an object';
+    default: return node.type;
+  }
+}
+
+function layersNode(root: Node): Node[] {
+  const prop = root.children?.find((p) => p.children?.[0]?.value === 'layers');
+  const arr = prop?.children?.[1];
+  return arr?.type === 'array' ? (arr.children ?? []) : [];
+}
+
+function readLayers(node: Node, path: string, out: Collector): LayerSpec[] | undefined {
+  if (node.type !== 'array') return fail(out, path, 'an array of layers [ { "type": … }, … ]', node);
+  const items = node.children ?? [];
+  if (items.length === 0) {
+    out.add(path, 'expected at least one layer', rangeOf(node));
+    return undefined;
+  }
+  const layers: LayerSpec[] = [];
+  items.forEach((item, i) => {
+    const p = `${path}[${i}]`;
+    if (item.type !== 'object') {
+      fail(out, p, 'a layer object { "type": … }', item);
+      return;
+    }
+    const typeProp = item.children?.find((c) => c.children?.[0]?.value === 'type');
+    const typeNode = typeProp?.children?.[1];
+    if (!typeNode) {
+      out.add(p, `missing required field "type" (one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')})`, openingBrace(item));
+      return;
+    }
+    if (typeNode.type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(typeNode.value as string)) {
+      const guess = typeNode.type === 'string' ? closest(String(typeNode.value), LAYER_TYPES) : undefined;
+      out.add(`${p}.type`, `unknown layer type ${describe(typeNode, out.text)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')}`}`, rangeOf(typeNode));
+      return;
+    }
+    const type = typeNode.value as keyof typeof LAYER_DEFS;
+    const v = readObject(item, LAYER_DEFS[type], p, out, ['type']);
+    layers.push(layerSpec(type, v));
+  });
+  return layers;
+}
+
+function layerSpec(type: keyof typeof LAYER_DEFS, v: Values): LayerSpec {
+  switch (type) {
+    case 'dense':
+      return { type, units: v.units as number, activation: (v.activation ?? 'linear') as never };
+    case 'conv2d':
+      return {
+        type, filters: v.filters as number, kernelSize: v.kernelSize as number,
+        stride: (v.stride ?? 1) as number, padding: (v.padding ?? 'valid') as 'valid' | 'same',
+        activation: (v.activation ?? 'linear') as never,
+      };
+    case 'maxpool2d':
+      return { type, poolSize: v.poolSize as number, stride: (v.stride ?? v.poolSize) as number };
+    default:
+      return { type } as LayerSpec;
+  }
+}
+
+function withDefaults(def: ObjectDef, v: Values): Values {
+  const r: Values = {};
+  for (const f of def.fields) if (f.default !== undefined) r[f.name] = f.default;
+  return { ...r, ...v };
+}
+
+function buildSpec(v: Values): ModelSpec {
+  const root = withDefaults(ROOT_DEF, v);
+  const data = withDefaults(DATA_DEF, (v.data ?? {}) as Values);
+  const opt = withDefaults(OPTIMIZER_DEF, (v.optimizer ?? {}) as Values);
+  const type = opt.type as 'sgd' | 'adam';
+  const optimizer: OptimizerSpec = {
+    type,
+    learningRate: (opt.learningRate ?? (type === 'adam' ? 0.001 : 0.05)) as number,
+    momentum: opt.momentum as number,
+    nesterov: opt.nesterov as boolean,
+    weightDecay: opt.weightDecay as number,
+    beta1: opt.beta1 as number,
+    beta2: opt.beta2 as number,
+    epsilon: opt.epsilon as number,
+  };
+  return {
+    name: (root.name as string | undefined) ?? 'model',
+    seed: root.seed as number,
+    dtype: root.dtype as 'float32' | 'float64',
+    data: {
+      source: data.source as string,
+      ...(data.labels !== undefined ? { labels: data.labels as string } : {}),
+      ...(data.limit !== undefined ? { limit: data.limit as number } : {}),
+      validationSplit: data.validationSplit as number,
+    },
+    layers: root.layers as LayerSpec[],
+    loss: root.loss as 'cross-entropy' | 'mse',
+    optimizer,
+    batchSize: root.batchSize as number,
+    epochs: root.epochs as number,
+  };
+}
+
+function propertyValue(obj: Node | undefined, key: string): Node | undefined {
+  return obj?.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
+}
+
+function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector): void {
+  const opt = propertyValue(root, 'optimizer');
+  const lr = propertyValue(opt, 'learningRate');
+  if (lr && spec.optimizer.learningRate > 1) {
+    out.add('optimizer.learningRate', `a learning rate of ${spec.optimizer.learningRate} is unusually large; training will likely diverge (typical: 0.001–0.5)`, rangeOf(lr), 'warning');
+  }
+  const dataNode = propertyValue(root, 'data');
+  const source = propertyValue(dataNode, 'source');
+  if (source && (spec.data.source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(spec.data.source))) {
+    out.add('data.source', `expected a path relative to this file (inside the workspace), got the absolute path ${JSON.stringify(spec.data.source)}`, rangeOf(source));
+  }
+  if (spec.data.source !== 'mnist' && /\.(idx|ubyte)(\.gz)?$|-idx\d-ubyte/i.test(spec.data.source) && !spec.data.labels && source) {
+    out.add('data.labels', 'an IDX images file needs its labels file: add "labels": "…-labels-idx1-ubyte"', rangeOf(source));
+  }
+  if (spec.data.limit !== undefined) {
+    const train = spec.data.limit - Math.round(spec.data.limit * spec.data.validationSplit);
+    const bs = propertyValue(root, 'batchSize');
+    if (bs && spec.batchSize > train) {
+      out.add('batchSize', `batch size ${spec.batchSize} is larger than the ${train} training examples: every step is full batch`, rangeOf(bs), 'warning');
+    }
+  }
+}
