@@ -2,7 +2,7 @@
 // Comments and trailing commas are allowed (JSONC). The field tables in fields.ts drive all of
 // the checking; this file only walks the syntax tree and phrases the messages.
 
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
 import type { LayerSpec, ModelSpec, OptimizerSpec, Shape } from './spec';
 import type { ModelProblem, Severity, SourceRange } from './positions';
 import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
@@ -59,6 +59,10 @@ const SYNTAX_MESSAGES: Record<string, string> = {
 
 export function parseModel(text: string, dataInfo?: DataInfo): ParsedModel {
   const out = new Collector(text);
+  if (stripComments(text).trim() === '') {
+    out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
+    return { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
+  }
   const syntax: ParseError[] = [];
   const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
   for (const e of syntax) {
@@ -66,10 +70,7 @@ export function parseModel(text: string, dataInfo?: DataInfo): ParsedModel {
     out.add('', `syntax error: ${SYNTAX_MESSAGES[code] ?? code}`, { offset: e.offset, length: Math.max(1, e.length) });
   }
   const empty: ParsedModel = { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
-  if (!root) {
-    if (syntax.length === 0) out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
-    return empty;
-  }
+  if (!root) return empty;
   if (root.type !== 'object') {
     out.add('', `expected a model object { … } at the top level, got ${describe(root, text)}`, rangeOf(root));
     return empty;
