@@ -41,4 +41,5 @@ export const KERNELS_WASM_BASE64 =
   '${base64}';
 `;
 writeFileSync(output, text);
-console.log(`build-wasm: kernels.wat → kernels.generated.ts (${buffer.length} bytes)`);
+// stderr: `npm run bench` prints its JSON result on stdout right after the build
+console.error(`build-wasm: kernels.wat → kernels.generated.ts (${buffer.length} bytes)`);

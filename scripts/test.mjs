@@ -5,7 +5,7 @@
 //   host     the real VS Code (Node) extension host, from the VS Code server in code-server
 // Each suite runner prints a line `SUITE-RESULT <name> passed=N failed=N`.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -45,6 +45,12 @@ for (const s of suites) {
   console.log(`=== ${s.name}: exit ${code}, ${p} passed, ${f} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (code !== 0 && s.counts === false) break;
 }
+// The README's screenshots are the tests' own: refresh docs/images/ from this run.
+const shots = ['ui-train.png', 'host-workbench.png', 'webview-loss.png', 'webview-heatmap.png', 'webview-per-example.png',
+  'webview-health.png', 'webview-histograms.png', 'webview-sidebar.png', 'webview-light.png', 'webview-compare.png', 'webview-walkthrough.png'];
+mkdirSync('docs/images', { recursive: true });
+for (const f of shots) if (existsSync(`test-results/${f}`)) copyFileSync(`test-results/${f}`, `docs/images/${f}`);
+
 if (broken.length) console.log(`failed suites: ${broken.join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(broken.length ? 1 : 0);

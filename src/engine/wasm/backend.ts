@@ -154,8 +154,17 @@ class WasmKernelsBackend implements WasmBackend {
     } else if (!transA) {
       // A·Bᵀ: with enough rows, transposing B once (n·k moves) and running the 4×8 tile beats
       // m·n short dot products that each end in a horizontal sum.
-      const packed = m >= NT_PACK_MIN_ROWS && k <= NT_PACK_MAX_K ? this.reserve(n * k) : null;
-      if (packed !== null) {
+      // Which side to transpose: B (n·k moves), or, when beta = 0, A (m·k) plus the result (m·n)
+      // computing Cᵀ = B·Aᵀ; e.g. a conv weight gradient δ·colsᵀ (16×72×196) moves 4 288 floats
+      // instead of 14 112.
+      const viaAT = beta === 0 && m * k + m * n < n * k;
+      const packed = m >= NT_PACK_MIN_ROWS && k <= NT_PACK_MAX_K ? this.reserve(viaAT ? m * k : n * k) : null;
+      const ct = packed !== null && viaAT ? this.reserve(m * n) : null;
+      if (packed !== null && ct !== null) {
+        this.k.transpose(m, k, pa.ptr, packed);
+        this.k.gemm_bn(n, m, k, alpha, pb.ptr, k, 1, packed, 0, ct);
+        this.k.transpose(n, m, ct, pc.ptr);
+      } else if (packed !== null && !viaAT) {
         this.k.transpose(n, k, pb.ptr, packed);
         this.k.gemm_bn(m, n, k, alpha, pa.ptr, k, 1, packed, beta, pc.ptr);
       } else {

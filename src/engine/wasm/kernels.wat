@@ -537,17 +537,6 @@
   ;; Activation codes: 0 linear, 1 relu, 2 leaky-relu (slope given). tanh/sigmoid stay in JS:
   ;; WASM has no vector exp and a polynomial would not match the reference to float tolerance.
 
-  (func $act4 (param $v v128) (param $kind i32) (param $slope f32) (result v128)
-    (if (result v128) (i32.eq (local.get $kind) (i32.const 1))
-      ;; max propagates NaN, so non-finite detection downstream still sees it
-      (then (f32x4.max (local.get $v) (f32x4.splat (f32.const 0))))
-      (else
-        (if (result v128) (i32.eq (local.get $kind) (i32.const 2))
-          (then (v128.bitselect (local.get $v)
-                  (f32x4.mul (local.get $v) (f32x4.splat (local.get $slope)))
-                  (f32x4.gt (local.get $v) (f32x4.splat (f32.const 0)))))
-          (else (local.get $v))))))
-
   (func $act1 (param $v f32) (param $kind i32) (param $slope f32) (result f32)
     (if (result f32) (i32.eq (local.get $kind) (i32.const 1))
       (then (f32.max (local.get $v) (f32.const 0)))
@@ -562,7 +551,8 @@
   (func (export "bias_act")
     (param $m i32) (param $n i32) (param $x i32) (param $bias i32) (param $out i32)
     (param $kind i32) (param $slope f32)
-    (local $j i32) (local $bp i32)
+    (local $j i32) (local $bp i32) (local $v v128) (local $slopes v128)
+    (local.set $slopes (f32x4.splat (local.get $slope)))
     (block $doneI
       (loop $rows
         (br_if $doneI (i32.le_s (local.get $m) (i32.const 0)))
@@ -571,12 +561,16 @@
         (block $done4
           (loop $by4
             (br_if $done4 (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-            (v128.store (local.get $out)
-              (call $act4
-                (if (result v128) (local.get $bias)
-                  (then (f32x4.add (v128.load (local.get $x)) (v128.load (local.get $bp))))
-                  (else (v128.load (local.get $x))))
-                (local.get $kind) (local.get $slope)))
+            (local.set $v (if (result v128) (local.get $bias)
+              (then (f32x4.add (v128.load (local.get $x)) (v128.load (local.get $bp))))
+              (else (v128.load (local.get $x)))))
+            ;; the activation inline (a call per 4 floats would dominate); kind is loop-invariant
+            (if (i32.eq (local.get $kind) (i32.const 1))
+              (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
+            (if (i32.eq (local.get $kind) (i32.const 2))
+              (then (local.set $v (v128.bitselect (local.get $v) (f32x4.mul (local.get $v) (local.get $slopes))
+                (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))))
+            (v128.store (local.get $out) (local.get $v))
             (local.set $x (i32.add (local.get $x) (i32.const 16)))
             (local.set $out (i32.add (local.get $out) (i32.const 16)))
             (local.set $bp (i32.add (local.get $bp) (i32.const 16)))
@@ -843,24 +837,7 @@
   ;; columns = outH·outW), so that conv output [filters][outH·outW] = W[filters][c·k·k] · cols.
   ;; Pixels outside the image (padding) read as 0.
 
-  ;; n floats: dst = src / dst = 0. Plain loops, because memory.copy/fill are runtime calls in V8
-  ;; and im2col moves rows of only a few dozen floats.
-  (func $copy (param $dst i32) (param $src i32) (param $n i32)
-    (block $done4 (loop $by4
-      (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
-      (v128.store (local.get $dst) (v128.load (local.get $src)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 4)))
-      (br $by4)))
-    (block $done1 (loop $by1
-      (br_if $done1 (i32.le_s (local.get $n) (i32.const 0)))
-      (f32.store (local.get $dst) (f32.load (local.get $src)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $by1))))
-
+  ;; n floats = 0. A plain loop: memory.fill is a runtime call in V8, costly for short runs.
   (func $zero (param $dst i32) (param $n i32)
     (block $done4 (loop $by4
       (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
@@ -897,7 +874,7 @@
     (param $image i32) (param $cols i32)
     (local $ci i32) (local $kh i32) (local $kw i32) (local $oh i32) (local $ow i32)
     (local $iy i32) (local $ix i32) (local $plane i32) (local $imgSize i32)
-    (local $lo i32) (local $hi i32) (local $src i32)
+    (local $lo i32) (local $hi i32) (local $src i32) (local $loK i32) (local $hiK i32) (local $t i32) (local $n i32)
     (local.set $imgSize (i32.shl (i32.mul (i32.mul (local.get $c) (local.get $h)) (local.get $w)) (i32.const 2)))
     (block $doneB (loop $examples
       (br_if $doneB (i32.le_s (local.get $batch) (i32.const 0)))
@@ -912,24 +889,46 @@
           (local.set $kw (i32.const 0))
           (block $doneKW (loop $kws
             (br_if $doneKW (i32.ge_s (local.get $kw) (local.get $k)))
+            ;; the valid output columns depend on kw only: computed once per kernel column
+            (local.set $ix (i32.sub (local.get $kw) (local.get $padLeft)))
+            (call $validRange (local.get $ix) (local.get $stride) (local.get $w) (local.get $outW))
+            (local.set $hiK) (local.set $loK)
             (local.set $oh (i32.const 0))
             (block $doneOH (loop $ohs
               (br_if $doneOH (i32.ge_s (local.get $oh) (local.get $outH)))
               (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $stride)) (local.get $padTop)) (local.get $kh)))
-              (local.set $ix (i32.sub (local.get $kw) (local.get $padLeft)))
-              (call $validRange (local.get $ix) (local.get $stride) (local.get $w) (local.get $outW))
-              (local.set $hi) (local.set $lo)
+              (local.set $lo (local.get $loK)) (local.set $hi (local.get $hiK))
               (if (i32.ge_u (local.get $iy) (local.get $h))
                 (then (local.set $lo (i32.const 0)) (local.set $hi (i32.const 0))))
               ;; [0, lo) and [hi, outW) read padding; [lo, hi) reads the image row
-              (call $zero (local.get $cols) (local.get $lo))
+              (local.set $t (i32.const 0))
+              (block $doneZ1 (loop $z1
+                (br_if $doneZ1 (i32.ge_s (local.get $t) (local.get $lo)))
+                (f32.store (i32.add (local.get $cols) (i32.shl (local.get $t) (i32.const 2))) (f32.const 0))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $z1)))
               (local.set $src (i32.add (local.get $plane)
                 (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w))
                   (i32.add (local.get $ix) (i32.mul (local.get $lo) (local.get $stride)))) (i32.const 2))))
               (if (i32.eq (local.get $stride) (i32.const 1))
                 (then
-                  (call $copy (i32.add (local.get $cols) (i32.shl (local.get $lo) (i32.const 2))) (local.get $src)
-                    (i32.sub (local.get $hi) (local.get $lo))))
+                  ;; inline copy (a call per image row would cost more than the row)
+                  (local.set $t (i32.add (local.get $cols) (i32.shl (local.get $lo) (i32.const 2))))
+                  (local.set $n (i32.sub (local.get $hi) (local.get $lo)))
+                  (block $doneC4 (loop $c4
+                    (br_if $doneC4 (i32.lt_s (local.get $n) (i32.const 4)))
+                    (v128.store (local.get $t) (v128.load (local.get $src)))
+                    (local.set $t (i32.add (local.get $t) (i32.const 16)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                    (local.set $n (i32.sub (local.get $n) (i32.const 4)))
+                    (br $c4)))
+                  (block $doneC1 (loop $c1
+                    (br_if $doneC1 (i32.le_s (local.get $n) (i32.const 0)))
+                    (f32.store (local.get $t) (f32.load (local.get $src)))
+                    (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                    (br $c1))))
                 (else
                   (local.set $ow (local.get $lo))
                   (block $doneOW (loop $ows
@@ -938,8 +937,12 @@
                     (local.set $src (i32.add (local.get $src) (i32.shl (local.get $stride) (i32.const 2))))
                     (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
                     (br $ows)))))
-              (call $zero (i32.add (local.get $cols) (i32.shl (local.get $hi) (i32.const 2)))
-                (i32.sub (local.get $outW) (local.get $hi)))
+              (local.set $t (local.get $hi))
+              (block $doneZ2 (loop $z2
+                (br_if $doneZ2 (i32.ge_s (local.get $t) (local.get $outW)))
+                (f32.store (i32.add (local.get $cols) (i32.shl (local.get $t) (i32.const 2))) (f32.const 0))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $z2)))
               (local.set $cols (i32.add (local.get $cols) (i32.shl (local.get $outW) (i32.const 2))))
               (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
               (br $ohs)))
@@ -977,13 +980,13 @@
           (local.set $kw (i32.const 0))
           (block $doneKW (loop $kws
             (br_if $doneKW (i32.ge_s (local.get $kw) (local.get $k)))
+            (local.set $ix (i32.sub (local.get $kw) (local.get $padLeft)))
+            (call $validRange (local.get $ix) (local.get $stride) (local.get $w) (local.get $outW))
+            (local.set $hi) (local.set $lo)
             (local.set $oh (i32.const 0))
             (block $doneOH (loop $ohs
               (br_if $doneOH (i32.ge_s (local.get $oh) (local.get $outH)))
               (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $stride)) (local.get $padTop)) (local.get $kh)))
-              (local.set $ix (i32.sub (local.get $kw) (local.get $padLeft)))
-              (call $validRange (local.get $ix) (local.get $stride) (local.get $w) (local.get $outW))
-              (local.set $hi) (local.set $lo)
               (if (i32.lt_u (local.get $iy) (local.get $h))
                 (then
                   (local.set $addr (i32.add (local.get $plane)

@@ -60,7 +60,8 @@ const SIZES = [1, 3, 5, 7, 13, 33, 65, 127];
 const FORMS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
 test('gemm: all transpose forms on odd shapes, alpha/beta, inside WASM memory', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [4, 8, 1], [4, 8, 16], [8, 16, 9], [32, 128, 784], [127, 65, 33]];
+  // includes the A·Bᵀ paths: dot products (m < 8 or k > 256), B transposed, and A transposed (Cᵀ = B·Aᵀ)
+  const shapes: [number, number, number][] = [[1, 1, 1], [4, 8, 1], [4, 8, 16], [8, 16, 9], [32, 128, 784], [127, 65, 33], [16, 72, 196], [13, 127, 65], [8, 9, 784]];
   for (let t = 0; t < 30; t++) shapes.push([SIZES[rng.int(8)], SIZES[rng.int(8)], SIZES[rng.int(8)]]);
   for (const [m, n, k] of shapes) for (const [tA, tB] of FORMS) {
     for (const [alpha, beta] of [[1, 0], [0.37, 0], [-1.5, 0.5], [1, 1]]) {
