@@ -4,7 +4,7 @@
 // Each generator and bundle is skipped while its source does not exist yet, so the build
 // grows with the project. `--watch` is deliberately absent: CI and users run it once.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -32,10 +32,14 @@ const bundles = [
   },
   {
     entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js',
-    bundle: true, platform: 'browser', target: 'chrome114', format: 'iife', sourcemap: true,
+    bundle: true, platform: 'browser', target: 'chrome114', format: 'iife', sourcemap: true, minify: true,
     logLevel: 'warning', loader: { '.ttf': 'file' },
   },
 ];
+// The webviews load codicons from our own dist/ (localResourceRoots stays dist/webview only).
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
+
 const t0 = Date.now();
 await Promise.all(bundles.filter((b) => existsSync(b.entryPoints[0])).map((b) => esbuild.build(b)));
 console.log(`build: ${bundles.filter((b) => existsSync(b.entryPoints[0])).length} bundles in ${Date.now() - t0} ms`);

@@ -131,6 +131,9 @@ async function newPage(browser) {
 function makeWorkspace(name) {
   const ws = path.join(tmp, `${name}-workspace`);
   fs.cpSync(process.env.HOST_TEST_EXAMPLES || path.join(root, 'examples'), ws, { recursive: true });
+  // The examples point "$schema" at ../../schemas/: keep that relative path valid next to the copy.
+  const schemas = path.join(path.dirname(ws), 'schemas');
+  if (!fs.existsSync(schemas) && fs.existsSync(path.join(root, 'schemas'))) fs.cpSync(path.join(root, 'schemas'), schemas, { recursive: true });
   return ws;
 }
 
@@ -199,7 +202,9 @@ const VSIX = process.env.HOST_TEST_VSIX || path.join(root, 'gradient-lens.vsix')
 const VSIX_LIMIT = 5 * 1024 * 1024;
 const VSIX_REQUIRED = [
   'extension/package.json', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/worker.js',
-  'extension/dist/webview/main.js', 'extension/media/icon.svg', 'extension/schemas/gradlens.schema.json',
+  'extension/media/icon.svg', 'extension/schemas/gradlens.schema.json',
+  // The webview bundle, once its source is part of the repository.
+  ...(fs.existsSync(path.join(root, 'webview', 'main.ts')) ? ['extension/dist/webview/main.js'] : []),
 ];
 
 function listZip(file) {
@@ -268,9 +273,10 @@ async function findWebviewFrame(page, mode, timeoutMs) {
 
 async function uiTrain(browser, extensionsDir) {
   const workspace = makeWorkspace('ui');
-  // Many epochs, so the run is still going when the second Train asks whether to restart.
+  // A copy with many epochs, so a run is still going when the second Train asks whether to restart.
   const model = path.join(workspace, 'digits', 'digits.gradlens.json');
-  fs.writeFileSync(model, fs.readFileSync(model, 'utf8').replace(/"epochs"\s*:\s*\d+/, '"epochs": 1000'));
+  fs.writeFileSync(path.join(workspace, 'digits', 'long-run.gradlens.json'),
+    fs.readFileSync(model, 'utf8').replace(/"epochs"\s*:\s*\d+/, '"epochs": 1000'));
   const server = await startServer('ui', ['--extensions-dir', extensionsDir]);
   const { page, consoleLines } = await newPage(browser);
   const shot = path.join(resultsDir, 'ui-train.png');
@@ -280,13 +286,7 @@ async function uiTrain(browser, extensionsDir) {
     await page.locator('.statusbar').waitFor({ timeout: 60000 });
     await page.waitForTimeout(1500);
     // Open the example as a user would: Quick Open.
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15000 });
-    await input.fill('digits.gradlens.json');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'digits.gradlens.json' }).first().waitFor({ timeout: 15000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'digits.gradlens.json' }).waitFor({ timeout: 15000 });
+    await quickOpen(page, 'digits.gradlens.json');
     // Command palette → Gradient Lens: Train.
     await runFromPalette(page, 'Gradient Lens: Train');
     if (verbose) await page.screenshot({ path: path.join(resultsDir, 'ui-debug-after-train.png') });
@@ -296,13 +296,17 @@ async function uiTrain(browser, extensionsDir) {
     const trained = await waitForTraining(frame, 60000);
     // More room for the panel in the picture (the README uses it).
     await runFromPalette(page, 'View: Close Primary Side Bar').catch(() => {});
+    await page.mouse.move(300, 700); // no tooltip from the last hovered button in the picture
     await page.waitForTimeout(1500);
     await page.screenshot({ path: shot });
     const tab = (await page.locator('.tabs-container .tab', { hasText: 'Gradient Lens' }).count()) > 0;
     record('UI: command palette → "Gradient Lens: Train" → the panel trains and draws (installed .vsix)',
       tab && trained.ok, `${trained.detail}; panel tab ${tab ? 'open' : 'missing'}; ${path.relative(root, shot)}`);
 
-    // A second Train while the run goes on asks first (modal); Cancel leaves the run alone.
+    // A second Train while a run goes on asks first (modal); Cancel leaves the run alone.
+    await quickOpen(page, 'long-run.gradlens.json');
+    await runFromPalette(page, 'Gradient Lens: Train');
+    await waitForTraining(frame, 30000);
     await runFromPalette(page, 'Gradient Lens: Train');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15000 });
@@ -324,6 +328,17 @@ async function uiTrain(browser, extensionsDir) {
     await page.close().catch(() => {});
     server.stop();
   }
+}
+
+/** Opens a workspace file through Quick Open (Ctrl+P). */
+async function quickOpen(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15000 });
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 15000 });
 }
 
 /** Runs a command by its exact title through the command palette (F1), as a user would. */

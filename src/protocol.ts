@@ -170,7 +170,7 @@ export type HostMessage =
 
 // Webview -> extension host
 
-export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare';
+export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'openPanel';
 
 export type WebviewMessage =
   | { type: 'ready' }

@@ -57,7 +57,17 @@ const SYNTAX_MESSAGES: Record<string, string> = {
   InvalidCharacter: 'invalid character in a string',
 };
 
-export function parseModel(text: string, dataInfo?: DataInfo): ParsedModel {
+/** Where the model file sits, for checks that depend on it. */
+export interface ModelLocation {
+  /**
+   * How many folders lie between the workspace root and the model file's folder (0: the file is in
+   * the root). Data paths are relative to the model file, so `..` is fine up to this many times.
+   * Without it, the `..` check is skipped (the data layer still refuses such a path at load time).
+   */
+  folderDepth: number;
+}
+
+export function parseModel(text: string, dataInfo?: DataInfo, location?: ModelLocation): ParsedModel {
   const out = new Collector(text);
   if (stripComments(text).trim() === '') {
     out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
@@ -88,7 +98,7 @@ export function parseModel(text: string, dataInfo?: DataInfo): ParsedModel {
 
   const spec = buildSpec(values);
   parsed.spec = spec;
-  warnAboutSettings(spec, root, out);
+  warnAboutSettings(spec, root, out, location);
   const info = dataInfo ?? (spec.data.source === 'mnist' ? MNIST_INFO : undefined);
   if (info) out.problems.push(...checkShapes(parsed, text, info));
   if (out.hasErrors) parsed.spec = null;
@@ -336,7 +346,21 @@ function propertyValue(obj: Node | undefined, key: string): Node | undefined {
   return obj?.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
 }
 
-function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector): void {
+/**
+ * True when a path relative to a folder `folderDepth` levels below the workspace root climbs above
+ * that root. Normalised segment by segment (no node:path: this module also runs in a web worker).
+ */
+function escapesWorkspace(path: string, folderDepth: number): boolean {
+  let depth = folderDepth;
+  for (const segment of path.split(/[\\/]+/)) {
+    if (segment === '..') depth--;
+    else if (segment !== '.' && segment !== '') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector, location: ModelLocation | undefined): void {
   const opt = propertyValue(root, 'optimizer');
   const lr = propertyValue(opt, 'learningRate');
   if (lr && spec.optimizer.learningRate > 1) {
@@ -346,6 +370,8 @@ function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector): void {
   const source = propertyValue(dataNode, 'source');
   if (source && (spec.data.source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(spec.data.source))) {
     out.add('data.source', `expected a path relative to this file (inside the workspace), got the absolute path ${JSON.stringify(spec.data.source)}`, rangeOf(source));
+  } else if (source && location && escapesWorkspace(spec.data.source, location.folderDepth)) {
+    out.add('data.source', `expected a path inside the workspace, got ${JSON.stringify(spec.data.source)}, which climbs out of it with ".."`, rangeOf(source));
   }
   if (spec.data.source !== 'mnist' && /\.(idx|ubyte)(\.gz)?$|-idx\d-ubyte/i.test(spec.data.source) && !spec.data.labels && source) {
     out.add('data.labels', 'an IDX images file needs its labels file: add "labels": "…-labels-idx1-ubyte"', rangeOf(source));

@@ -52,7 +52,14 @@ export function buildJsonSchema(): Json {
       layer: {
         type: 'object',
         description: 'One layer; its fields depend on "type".',
-        properties: { type: { enum: [...LAYER_TYPES], description: 'The kind of layer.' } },
+        properties: {
+          type: {
+            enum: [...LAYER_TYPES],
+            description: 'The kind of layer.',
+            markdownDescription: 'The kind of layer:\n\n' + LAYER_TYPES.map((t) => `- \`${t}\`: ${LAYER_DEFS[t].doc}`).join('\n'),
+            markdownEnumDescriptions: LAYER_TYPES.map((t) => LAYER_DEFS[t].doc),
+          },
+        },
         required: ['type'],
         defaultSnippets: [
           { label: 'dense', body: { type: 'dense', units: '^${1:64}', activation: '${2:relu}' } },

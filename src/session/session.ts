@@ -45,6 +45,8 @@ const STOP_GRACE_MS = 1000;
 
 export class TrainingSession implements SessionObservable, vscode.Disposable {
   private worker: Worker | null = null;
+  /** Shared with the worker (see runWorker): set right before pause/step/stop so its slice ends at once. */
+  private interrupt = new Int32Array(new SharedArrayBuffer(4));
   private uri: vscode.Uri | undefined;
   private run: RunInfo | null = null;
   private status: SessionStatus = { state: 'idle', step: 0, epoch: 0 };
@@ -117,7 +119,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.history.setCapacity(this.config().historyLength);
     this.setStatus({ state: 'starting', step: 0, epoch: 0, message: 'Loading data…' });
     this.postSnapshotToViews();
-    const worker = new Worker(this.workerScript);
+    this.interrupt = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(this.workerScript, { workerData: { interrupt: this.interrupt.buffer } });
     this.worker = worker;
     worker.on('message', (event: WorkerEvent) => {
       if (this.worker === worker) this.onWorkerEvent(event);
@@ -151,7 +154,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   }
 
   pause(): void {
-    this.send({ type: 'pause' });
+    this.sendNow({ type: 'pause' });
   }
 
   resume(): void {
@@ -160,7 +163,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
 
   /** Exactly one more batch; pauses first when running. */
   step(): void {
-    this.send({ type: 'step' });
+    this.sendNow({ type: 'step' });
   }
 
   async stop(): Promise<void> {
@@ -172,7 +175,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       });
       setTimeout(() => { done.dispose(); resolve(); }, STOP_GRACE_MS);
     });
-    this.send({ type: 'stop' });
+    this.sendNow({ type: 'stop' });
     if (this.isActive) await stopped;
     await this.terminateWorker();
     if (this.state === 'starting' || this.state === 'running' || this.state === 'paused') {
@@ -299,6 +302,13 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
 
   private send(request: WorkerRequest): void {
     this.worker?.postMessage(request);
+  }
+
+  /** A request that must interrupt the current slice of training (pause, step, stop). */
+  private sendNow(request: WorkerRequest): void {
+    if (!this.worker) return;
+    Atomics.store(this.interrupt, 0, 1);
+    this.worker.postMessage(request);
   }
 
   private async terminateWorker(): Promise<void> {

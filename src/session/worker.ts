@@ -1,7 +1,7 @@
 // Entry of the training worker (bundled to dist/worker.js): wires the training loop to the real
 // engine, WASM kernels and data loaders. Everything it does is in workerLoop.ts.
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Trainer, referenceBackend, gradientCheck } from '../engine';
 import { createWasmBackend } from '../engine/wasm/backend';
 import { loadDataset } from '../data/load';
@@ -15,4 +15,4 @@ runWorker(parentPort as unknown as WorkerPort, {
   createWasmBackend: () => createWasmBackend(),
   loadDataset,
   gradientCheck: (spec, data) => gradientCheck(spec, data),
-});
+}, workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined);

@@ -46,13 +46,19 @@ export interface WorkerPort {
 
 type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
-export function runWorker(port: WorkerPort, deps: WorkerDeps): void {
+/**
+ * @param interrupt optional shared flag (an Int32Array over a SharedArrayBuffer, from workerData):
+ *   the host sets element 0 to 1 right before posting pause/step/stop, and the loop checks it before
+ *   every step, so a slice ends at once instead of after its full time budget. Every message clears it.
+ */
+export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32Array): void {
   let run: TrainingRun | null = null;
   port.on('message', (request) => {
+    if (interrupt) Atomics.store(interrupt, 0, 0);
     switch (request.type) {
       case 'start':
         if (run) return port.postMessage({ type: 'error', message: 'This training worker is already running a model.' });
-        run = new TrainingRun(port, deps, request);
+        run = new TrainingRun(port, deps, request, interrupt);
         void run.begin();
         return;
       case 'gradCheck':
@@ -84,7 +90,10 @@ class TrainingRun {
   private stopRequested = false;
   private stepAfterStart = false;
 
-  constructor(private readonly port: WorkerPort, private readonly deps: WorkerDeps, private readonly request: StartRequest) {
+  constructor(
+    private readonly port: WorkerPort, private readonly deps: WorkerDeps, private readonly request: StartRequest,
+    private readonly interrupt?: Int32Array,
+  ) {
     this.settings = request.settings;
     this.startPaused = request.paused;
   }
@@ -217,6 +226,8 @@ class TrainingRun {
     const t0 = performance.now();
     let done = 0;
     while (done < maxSteps && !trainer.done()) {
+      // A pause/step/stop is on its way: end the slice now so it is handled next.
+      if (maxSteps === Infinity && this.interrupt && Atomics.load(this.interrupt, 0) !== 0) return;
       const s0 = performance.now();
       const stats = trainer.trainStep();
       this.trainingSeconds += (performance.now() - s0) / 1000;

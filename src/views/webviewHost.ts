@@ -3,7 +3,6 @@
 // a full snapshot), forwarding of the session's throttled updates, and webview → host messages.
 
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { HostMessage, PanelCommand, WebviewMessage } from '../protocol';
 import { Commands } from '../session/observable';
@@ -26,25 +25,16 @@ const PANEL_COMMANDS: Record<PanelCommand, string> = {
   reset: Commands.reset,
   gradCheck: Commands.gradientCheck,
   compare: Commands.compareBatchSizes,
+  openPanel: Commands.openPanel,
 };
 
-/** Folders a Gradient Lens webview may load from. */
+/** The only folder a Gradient Lens webview may load from (the build copies the codicons into it). */
 export function localResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
-  return [
-    vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
-    vscode.Uri.joinPath(extensionUri, 'node_modules', '@vscode', 'codicons', 'dist'),
-  ];
+  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')];
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return { enableScripts: true, localResourceRoots: localResourceRoots(extensionUri) };
-}
-
-function codiconsCss(extensionUri: vscode.Uri): vscode.Uri {
-  // The build copies the codicons into dist/webview/codicons (what the .vsix ships); a dev checkout
-  // without that copy falls back to node_modules.
-  const copied = vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'codicons', 'codicon.css');
-  return existsSync(copied.fsPath) ? copied : vscode.Uri.joinPath(extensionUri, 'node_modules', '@vscode', 'codicons', 'dist', 'codicon.css');
 }
 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, mode: ViewMode): string {
@@ -54,7 +44,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, m
     nonce: randomBytes(16).toString('base64'),
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.js')).toString(),
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.css')).toString(),
-    codiconsUri: webview.asWebviewUri(codiconsCss(extensionUri)).toString(),
+    codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
     mode,
   });
 }

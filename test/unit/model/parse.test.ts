@@ -135,6 +135,16 @@ test('user data shapes are checked once known, with checkShapes', () => {
 test('absolute data paths and an IDX file without labels are errors; a huge learning rate is a warning', () => {
   let r = parseModel(`{ "data": { "source": "/etc/passwd" }, "layers": [ { "type": "dense", "units": 3 } ] }`);
   assert.match(r.problems[0].message, /^data\.source: expected a path relative to this file/);
+  const escaping = `{ "data": { "source": "../../secrets/data.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`;
+  assert.equal(parseModel(escaping).problems.length, 0, 'without knowing where the file sits, the data layer decides');
+  assert.equal(parseModel(escaping, undefined, { folderDepth: 2 }).problems.length, 0, 'two folders down, ../../ is the root');
+  r = parseModel(escaping, undefined, { folderDepth: 1 });
+  assert.equal(r.problems.length, 1);
+  assert.match(r.problems[0].message, /^data\.source: expected a path inside the workspace, got "\.\.\/\.\.\/secrets\/data\.csv"/);
+  assert.equal(escaping.substr(r.problems[0].range.offset, r.problems[0].range.length), '"../../secrets/data.csv"');
+  assert.equal(r.spec, null);
+  assert.equal(parseModel(`{ "data": { "source": "data/../data/train.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`, undefined, { folderDepth: 0 }).problems.length, 0);
+  assert.equal(parseModel(`{ "data": { "source": "data/../../x.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`, undefined, { folderDepth: 0 }).problems.length, 1);
   r = parseModel(`{ "data": { "source": "emnist-letters-train-images-idx3-ubyte" }, "layers": [ { "type": "dense", "units": 3 } ] }`);
   assert.match(r.problems[0].message, /^data\.labels: an IDX images file needs its labels file/);
   r = parseModel(base(`{ "type": "dense", "units": 10 }`, `, "optimizer": { "learningRate": 5 }`));
@@ -167,6 +177,30 @@ test('every field the schema offers is accepted by the parser, and every unknown
     assert.match(parseModel(withExtra).problems[0].message, /unknown field "bogus"/);
   }
   for (const def of [DATA_DEF, OPTIMIZER_DEF]) assert.ok(def.fields.length > 0);
+});
+
+test('every property name in the committed schema file is accepted by the parser at its place', () => {
+  type Obj = { properties: Record<string, { enum?: unknown[]; default?: unknown; type?: string; properties?: unknown }> };
+  const schema = JSON.parse(readFileSync('schemas/gradlens.schema.json', 'utf8')) as Obj & {
+    definitions: { layer: Obj & { allOf: { if: { properties: { type: { const: string } } }; then: Obj }[] } };
+  };
+  const sampleValue = (p: { enum?: unknown[]; default?: unknown; type?: string }): unknown =>
+    p.enum?.[0] ?? p.default ?? (p.type === 'string' ? 'x' : 1);
+  const sampleObject = (o: Obj, skip: string[]): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o.properties).filter(([k]) => !skip.includes(k)).map(([k, p]) => [k, sampleValue(p)]));
+  const root = sampleObject(schema, ['$schema', 'data', 'layers', 'optimizer']);
+  const data = { ...sampleObject(schema.properties.data as Obj, []), source: 'x.csv' };
+  delete (data as Record<string, unknown>).labels;
+  const optimizer = sampleObject(schema.properties.optimizer as Obj, []);
+  const text = JSON.stringify({ ...root, data, optimizer, layers: [{ type: 'dense', units: 3 }] });
+  assert.deepEqual(parseModel(text).problems.filter((p) => p.severity === 'error'), [], text);
+  const layerTypes = schema.definitions.layer.properties.type.enum as string[];
+  assert.deepEqual(schema.definitions.layer.allOf.map((v) => v.if.properties.type.const), layerTypes);
+  for (const variant of schema.definitions.layer.allOf) {
+    const layer = { ...sampleObject(variant.then, []), type: variant.if.properties.type.const };
+    const layerText = JSON.stringify({ data: { source: 'x.csv' }, layers: [layer] });
+    assert.deepEqual(parseModel(layerText).problems, [], layerText);
+  }
 });
 
 test('the shipped examples parse without problems', () => {

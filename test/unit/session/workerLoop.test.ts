@@ -39,7 +39,7 @@ const TRAIN = dataset(96, 12, 4, 1);
 const VALIDATION = dataset(32, 12, 4, 2);
 
 /** Starts the loop on one end of a MessageChannel; returns the other end and every event received. */
-function startLoop(s: ModelSpec, paused = false, train = TRAIN) {
+function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int32Array) {
   const { port1, port2 } = new MessageChannel();
   runWorker(port1 as unknown as WorkerPort, {
     createTrainer: (o) => new Trainer(o),
@@ -47,7 +47,7 @@ function startLoop(s: ModelSpec, paused = false, train = TRAIN) {
     createWasmBackend: () => Promise.reject(new Error('not used in this test')),
     loadDataset: async () => ({ train, validation: VALIDATION }),
     gradientCheck: (sp, d) => gradientCheck(sp, d),
-  });
+  }, interrupt);
   const events: WorkerEvent[] = [];
   const listeners: Array<() => void> = [];
   port2.on('message', (e: WorkerEvent) => { events.push(e); listeners.forEach((l) => l()); });
@@ -134,6 +134,29 @@ test('started paused, Step does exactly one step; Pause holds; Resume continues;
     assert.equal(steps(loop.events).length, at, 'a stopped run does not resume');
     const all = steps(loop.events);
     assert.deepEqual(all, Array.from({ length: all.length }, (_, i) => i + 1));
+  } finally {
+    loop.close();
+  }
+});
+
+test('with the shared interrupt flag, a pause ends the running slice at once', async () => {
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  // A bigger network so one slice holds several steps.
+  const loop = startLoop(spec({ epochs: 200, layers: [{ type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 4, activation: 'linear' }] }), false, TRAIN, interrupt);
+  try {
+    await loop.until(() => steps(loop.events).length >= 30);
+    const t0 = performance.now();
+    Atomics.store(interrupt, 0, 1);
+    loop.send({ type: 'pause' });
+    await loop.until(() => states(loop.events).includes('paused'));
+    const pauseMs = performance.now() - t0;
+    assert.ok(pauseMs < 50, `pause took ${pauseMs.toFixed(1)} ms`);
+    assert.equal(Atomics.load(interrupt, 0), 0, 'the message clears the flag');
+    const at = steps(loop.events).length;
+    loop.send({ type: 'step' });
+    await loop.until(() => steps(loop.events).length === at + 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(steps(loop.events).length, at + 1);
   } finally {
     loop.close();
   }

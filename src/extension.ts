@@ -1,0 +1,104 @@
+// Gradient Lens extension entry point: builds the training session, the views and the commands,
+// wires the editor features (src/editor) to the session, and returns a small API for the host tests.
+
+import * as vscode from 'vscode';
+import type { RenderSummary } from './protocol';
+import { TrainingSession, type SessionConfig } from './session/session';
+import { registerCommands } from './commands';
+import { Notifier, type CommandContext, type Notice } from './commands/context';
+import { GradientPanel } from './views/panel';
+import { TrainingViewProvider } from './views/sidebar';
+import { RenderLog, type PostStats, type ViewMode } from './views/renderLog';
+// Editor features (src/editor, helper E1b): until its registerEditorFeatures() is in the build, the
+// extension publishes model-file problems with E1b's ModelDiagnostics directly and scaffolds new
+// files with src/commands/newModelFile.ts.
+import { ModelDocuments } from './editor/modelDocuments';
+import { ModelDiagnostics } from './editor/diagnostics';
+import { newModelFile } from './commands/newModelFile';
+import { registerStatusBar } from './views/statusBar';
+
+/** What activate() returns; the host tests reach it through `extension.exports`. */
+export interface GradientLensApi {
+  readonly session: TrainingSession;
+  readonly panel: GradientPanel;
+  /** The newest `rendered` summary the panel (or sidebar) webview reported. */
+  lastRender(mode?: ViewMode): RenderSummary | undefined;
+  /** Resolves with the first rendered summary satisfying `pred`; rejects after timeoutMs. */
+  waitForRender(pred: (s: RenderSummary) => boolean, timeoutMs: number, mode?: ViewMode): Promise<RenderSummary>;
+  /** Counts and sizes of the messages delivered to a view. */
+  received(mode?: ViewMode): PostStats;
+  /** The messages shown to the user (errors, warnings, information), oldest first. */
+  notices(): readonly Notice[];
+}
+
+export function readSessionConfig(): SessionConfig {
+  const c = vscode.workspace.getConfiguration('gradientLens');
+  return {
+    updateRate: c.get<number>('updateRate', 10),
+    historyLength: c.get<number>('historyLength', 5000),
+    pauseOnNonFinite: c.get<boolean>('pauseOnNonFinite', true),
+    heatmapMaxCells: c.get<number>('heatmapMaxCells', 48),
+    histogramEvery: c.get<number>('histogramEvery', 10),
+    useWasm: c.get<boolean>('useWasm', true),
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): GradientLensApi {
+  const log = vscode.window.createOutputChannel('Gradient Lens', { log: true });
+  const workerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
+  const mediaDir = vscode.Uri.joinPath(context.extensionUri, 'media').fsPath;
+  const session = new TrainingSession(workerScript, mediaDir, readSessionConfig);
+  const renders = new RenderLog();
+  const viewContext = { extensionUri: context.extensionUri, session, renders };
+  const panel = new GradientPanel(viewContext);
+  const documents = new ModelDocuments();
+  const diagnostics = new ModelDiagnostics(documents);
+  context.subscriptions.push(documents, diagnostics);
+  const notify = new Notifier(log);
+
+  const commandContext: CommandContext = {
+    extensionUri: context.extensionUri,
+    workerScript,
+    mediaDir,
+    session,
+    panel,
+    validator: { validate: (doc) => diagnostics.validate(doc) },
+    log,
+    newModelFile: () => newModelFile(),
+    notify,
+  };
+
+  context.subscriptions.push(
+    log,
+    session,
+    panel,
+    ...TrainingViewProvider.register(viewContext),
+    registerStatusBar(session),
+    ...registerCommands(commandContext),
+    session.onDidChangeState((state) => {
+      log.info(`session ${state}`);
+      void vscode.commands.executeCommand('setContext', 'gradientLens.state', state);
+      void vscode.commands.executeCommand('setContext', 'gradientLens.active', session.isActive);
+      void vscode.commands.executeCommand('setContext', 'gradientLens.hasRun', state !== 'idle');
+    }),
+    session.onDidError((message) => {
+      // Errors while starting are reported by the Train/Step command that started the run.
+      if (session.snapshot.run) void notify.show('error', message);
+      else log.error(message);
+    }),
+  );
+  void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
+
+  return {
+    session,
+    panel,
+    lastRender: (mode = 'panel') => renders.lastRender(mode),
+    waitForRender: (pred, timeoutMs, mode = 'panel') => renders.waitForRender(pred, timeoutMs, mode),
+    received: (mode = 'panel') => renders.postStats(mode),
+    notices: () => notify.notices,
+  };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; disposing the session terminates its worker.
+}

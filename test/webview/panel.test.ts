@@ -1,0 +1,205 @@
+// The real webview bundle in headless Chromium, fed the message sequence of a real training run
+// (recorded in this process from the real engine on the real digits). Asserts what the charts hold
+// and what the DOM shows, and saves a PNG of every view under test-results/.
+
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { HostMessage, StepDetail, StepPoint } from '../../src/protocol';
+import { recordRun } from './record';
+import { serve, launch, preparePage, posted, deliver, resultsDir, THEMES, root } from './harness';
+import { gradientCheck } from '../../src/engine';
+import { loadDataset } from '../../src/data/load';
+
+let browser: Browser;
+let server: { url: string; close(): Promise<void> };
+let messages: HostMessage[];
+let page: Page;
+
+const stepsIn = (ms: HostMessage[]): StepPoint[] => ms.flatMap((m) => (m.type === 'steps' ? m.points : []));
+const lastDetail = (ms: HostMessage[]): StepDetail => ms.filter((m) => m.type === 'detail').map((m) => (m as { detail: StepDetail }).detail).pop()!;
+const shot = (name: string): string => path.join(resultsDir, name);
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  messages = (await recordRun('examples/digits/digits.gradlens.json', { epochs: 3 })).messages;
+  server = await serve();
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await preparePage(page, 'dark');
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the page says ready first, and only then receives the run', async () => {
+  const p = await posted(page);
+  assert.equal(p[0]?.type === 'ready' || p.find((m) => m.type === 'ready') !== undefined, true);
+  assert.ok(messages.length > 10, `recorded ${messages.length} messages`);
+  await deliver(page, messages);
+});
+
+test('the loss chart holds every step of the run and one point per epoch', async () => {
+  const steps = stepsIn(messages);
+  const data = await page.evaluate(() => {
+    const c = (window as any).__gradientLens.charts.loss;
+    return c.data.datasets.map((d: any) => d.data.length);
+  });
+  assert.equal(data[0], steps.length);
+  assert.equal(data[1], 3, 'training loss per epoch');
+  assert.equal(data[2], 3, 'validation loss per epoch');
+  const firstLoss = await page.evaluate(() => (window as any).__gradientLens.charts.loss.data.datasets[0].data[0].y);
+  assert.equal(firstLoss, steps[0].loss);
+  await page.locator('#loss').screenshot({ path: shot('webview-loss.png') });
+});
+
+test('a rendered summary reports what was drawn', async () => {
+  const detail = lastDetail(messages);
+  const rendered = (await posted(page)).filter((m) => m.type === 'rendered').pop();
+  assert.equal(rendered.summary.lossPoints, stepsIn(messages).length);
+  assert.equal(rendered.summary.epochPoints, 3);
+  assert.equal(rendered.summary.heatmapCells, detail.heatmap!.values.length);
+  assert.equal(rendered.summary.perExampleBars, detail.perExample!.perExample.length);
+  assert.equal(rendered.summary.healthLayers, 3);
+  assert.equal(rendered.summary.state, 'finished');
+});
+
+test('per-example bars and the formula carry the real numbers of the last batch', async () => {
+  const d = lastDetail(messages).perExample!;
+  const bars = await page.evaluate(() => (window as any).__gradientLens.charts.perExample.data.datasets.map((x: any) => x.data));
+  assert.deepEqual(bars[0], d.perExample);
+  assert.ok(bars[1].every((v: number) => v === d.mean));
+  const mean = d.perExample.reduce((a, b) => a + b, 0) / d.perExample.length;
+  assert.ok(Math.abs(mean - d.mean) <= 1e-6 * Math.max(1e-9, Math.abs(mean)) + 1e-9, 'the mean shown is the mean of the bars');
+  const text = await page.locator('.formula').innerText();
+  assert.match(text, /θ ← θ − γ · \(1\/M\) · Σᵢ ∂Lᵢ\/∂θ/);
+  assert.ok(text.includes(`(1/${d.perExample.length})`), text);
+  assert.ok(text.includes(String(d.learningRate)), text);
+  await page.locator('#per-example canvas').first().hover({ position: { x: 120, y: 100 } });
+  assert.match(await page.locator('.example-text').innerText(), /label \d, predicted \d, loss/);
+  await page.locator('#per-example').screenshot({ path: shot('webview-per-example.png') });
+});
+
+test('clicking a heatmap cell selects exactly the parameter that cell shows', async () => {
+  const h = lastDetail(messages).heatmap!;
+  const box = (await page.locator('canvas.heatmap').boundingBox())!;
+  const col = 3, row = 2;
+  await page.mouse.click(box.x + (col + 0.5) * (box.width / h.cellCols), box.y + (row + 0.5) * (box.height / h.cellRows));
+  const sel = (await posted(page)).filter((m) => m.type === 'select').pop();
+  assert.deepEqual(sel.selection, { layer: h.layer, kind: h.kind, index: h.indices[row * h.cellCols + col] });
+  await page.locator('#heatmap').screenshot({ path: shot('webview-heatmap.png') });
+});
+
+test('the heatmap is usable from the keyboard', async () => {
+  const h = lastDetail(messages).heatmap!;
+  await page.locator('canvas.heatmap').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  const sel = (await posted(page)).filter((m) => m.type === 'select').pop();
+  assert.equal(sel.selection.index, h.indices[3 * h.cellCols + 3]);
+  await page.locator('.segment[data-mode="weight"]').click();
+  assert.deepEqual((await posted(page)).filter((m) => m.type === 'heatmapMode').pop(), { type: 'heatmapMode', mode: 'weight' });
+});
+
+test('health instruments have a series per layer and histograms a strip per layer', async () => {
+  const counts = await page.evaluate(() => (window as any).__gradientLens.charts.health.map((c: any) => c.data.datasets.length));
+  assert.deepEqual(counts, [3, 3, 9, 3, 3, 3]);
+  const gradNorms = await page.evaluate(() => (window as any).__gradientLens.charts.health[0].data.datasets[0].data.length);
+  assert.equal(gradNorms, stepsIn(messages).length);
+  assert.equal(await page.locator('canvas.strip').count(), 3);
+  await page.locator('#health').screenshot({ path: shot('webview-health.png') });
+  await page.locator('#histograms').screenshot({ path: shot('webview-histograms.png') });
+});
+
+test('toolbar buttons follow the state and send commands with request ids', async () => {
+  assert.equal(await page.locator('button[data-command="pause"]').isDisabled(), true, 'nothing to pause after the run finished');
+  await page.locator('button[data-command="train"]').click();
+  const cmd = (await posted(page)).filter((m) => m.type === 'command').pop();
+  assert.equal(cmd.command, 'train');
+  assert.equal(typeof cmd.id, 'number');
+  await deliver(page, [{ type: 'status', status: { state: 'running', step: 80, epoch: 4 } }]);
+  assert.equal(await page.locator('button[data-command="pause"]').isDisabled(), false);
+  assert.equal(await page.locator('button[data-command="train"]').isDisabled(), true);
+});
+
+test('NaN in training is shown with its layer and example', async () => {
+  await deliver(page, [{ type: 'status', status: { state: 'paused', step: 81, epoch: 4, nonFinite: { layer: 1, example: 7, where: 'gradient', message: 'NaN in the gradient of layers[1]' } } }]);
+  assert.match(await page.locator('.alert').innerText(), /NaN in the gradient of layers\[1\] \(layer 1, example 7\)/);
+  await deliver(page, [{ type: 'status', status: { state: 'finished', step: 81, epoch: 4 } }]);
+  assert.equal(await page.locator('.alert').isHidden(), true);
+});
+
+test('the gradient check result appears as a table', async () => {
+  const { train } = await loadDataset({ source: 'mnist', limit: 64, validationSplit: 0 }, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 });
+  const snap = messages.find((m) => m.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>;
+  const result = gradientCheck({ ...snap.snapshot.run!.spec, dtype: 'float64' }, train);
+  await deliver(page, [{ type: 'gradCheck', result }]);
+  const rows = await page.locator('#gradcheck tbody tr').allInnerTexts();
+  assert.equal(rows.length, result.layers.length);
+  assert.ok(rows.every((r) => /pass/.test(r)), rows.join('\n'));
+});
+
+test('the log-scale toggle and the step range change the loss chart', async () => {
+  await page.locator('#loss-log').check();
+  await page.locator('#loss-from').fill('10');
+  await page.locator('#loss-to').fill('40');
+  await page.locator('#loss-to').press('Enter');
+  await page.locator('#loss-to').dispatchEvent('change');
+  await deliver(page, []);
+  const o = await page.evaluate(() => { const c = (window as any).__gradientLens.charts.loss; return { type: c.options.scales.y.type, min: c.options.scales.x.min, max: c.options.scales.x.max, n: c.data.datasets[0].data.length }; });
+  assert.deepEqual(o, { type: 'logarithmic', min: 10, max: 40, n: 31 });
+  await page.locator('#loss-from').fill('');
+  await page.locator('#loss-to').fill('');
+  await page.locator('#loss-to').dispatchEvent('change');
+  await page.locator('#loss-log').uncheck();
+});
+
+test('switching the theme re-reads the colours', async () => {
+  const before = await page.evaluate(() => (window as any).__gradientLens.charts.loss.options.scales.x.ticks.color);
+  assert.equal(before, THEMES.dark.vars['--vscode-descriptionForeground']);
+  await page.evaluate((t) => (window as any).__applyTheme(t), THEMES.light);
+  await deliver(page, []);
+  const afterColor = await page.evaluate(() => (window as any).__gradientLens.charts.loss.options.scales.x.ticks.color);
+  assert.equal(afterColor, THEMES.light.vars['--vscode-descriptionForeground']);
+  await page.screenshot({ path: shot('webview-light.png'), fullPage: true });
+  await page.evaluate((t) => (window as any).__applyTheme(t), THEMES.dark);
+  await deliver(page, []);
+  await page.screenshot({ path: shot('webview-panel.png'), fullPage: true });
+});
+
+test('after a reload the state comes back from getState before the host says anything', async () => {
+  await page.waitForTimeout(700); // setState is debounced to 500 ms
+  await page.reload();
+  await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'rendered'));
+  const n = await page.evaluate(() => (window as any).__gradientLens.charts.loss.data.datasets[0].data.length);
+  assert.equal(n, stepsIn(messages).length);
+});
+
+test('the page runs under its strict CSP without a single violation', async () => {
+  assert.deepEqual(await page.evaluate(() => (window as any).__violations), []);
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert.match(csp!, /script-src 'nonce-[A-Za-z0-9]{32}'/);
+  assert.doesNotMatch(csp!, /unsafe-eval|unsafe-inline/);
+});
+
+test('the sidebar shows status, controls and a loss sparkline, and opens the panel', async () => {
+  const side = await browser.newPage({ viewport: { width: 320, height: 420 } });
+  await preparePage(side, 'dark');
+  await side.goto(`${server.url}?mode=sidebar`);
+  await side.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
+  await deliver(side, messages);
+  const n = await side.evaluate(() => (window as any).__gradientLens.charts.loss.data.datasets[0].data.length);
+  assert.equal(n, stepsIn(messages).length);
+  assert.match(await side.locator('.status').innerText(), /digits-mlp · finished/);
+  await side.getByRole('button', { name: 'Open the gradient panel' }).click();
+  assert.equal((await posted(side)).filter((m) => m.type === 'command').pop().command, 'openPanel');
+  await side.screenshot({ path: shot('webview-sidebar.png') });
+  assert.deepEqual(await side.evaluate(() => (window as any).__violations), []);
+  await side.close();
+});

@@ -1,0 +1,73 @@
+// chart.js set up for live data, following what keeps it fast and CSP-clean: no animation, no
+// parsing (data arrives as {x, y}), zero-radius points, decimation for long series, and charts
+// that are created once and updated with update('none').
+
+import {
+  Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, BarController, BarElement,
+  CategoryScale, Tooltip, Legend, Decimation, Filler, type ChartConfiguration, type ChartDataset,
+} from 'chart.js';
+import { palette, withAlpha } from './theme';
+import { num } from './format';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, BarController, BarElement,
+  CategoryScale, Tooltip, Legend, Decimation, Filler);
+
+export type XY = { x: number; y: number };
+
+export function lineChart(canvas: HTMLCanvasElement, opts: { yLog?: boolean; xTitle: string; yTitle: string; legend?: boolean }): Chart<'line', XY[]> {
+  const config: ChartConfiguration<'line', XY[]> = {
+    type: 'line',
+    data: { datasets: [] },
+    options: {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 1.5 } },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: opts.xTitle } },
+        y: {
+          type: opts.yLog ? 'logarithmic' : 'linear', title: { display: true, text: opts.yTitle },
+          ticks: { callback: (v) => num(Number(v), 2), maxTicksLimit: 6 },
+        },
+      },
+      plugins: {
+        legend: { display: opts.legend ?? true, labels: { boxWidth: 10, boxHeight: 10 } },
+        decimation: { enabled: true, algorithm: 'min-max' },
+        tooltip: { callbacks: {} },
+      },
+    },
+  };
+  const chart = new Chart(canvas, config);
+  themeChart(chart);
+  return chart;
+}
+
+/** Re-read the theme colours into a chart's scales and legend (called on theme change). */
+export function themeChart(chart: Chart): void {
+  const p = palette();
+  // Set single properties: spreading chart.js's option proxies copies internal symbol keys.
+  const o = chart.options as any;
+  const sub = (obj: any, key: string): any => (obj[key] ??= {});
+  for (const id of Object.keys(o.scales ?? {})) {
+    const axis = o.scales[id];
+    sub(axis, 'ticks').color = p.muted;
+    sub(axis, 'grid').color = withAlpha(p.grid, 0.5);
+    sub(axis, 'border').color = p.grid;
+    sub(axis, 'title').color = p.muted;
+  }
+  if (o.plugins?.legend) sub(o.plugins.legend, 'labels').color = p.foreground;
+  chart.update('none');
+}
+
+export function series(label: string, data: XY[], color: string, extra: Partial<ChartDataset<'line', XY[]>> = {}): ChartDataset<'line', XY[]> {
+  return { label, data, borderColor: color, backgroundColor: withAlpha(color, 0.15), indexAxis: 'x', ...extra } as ChartDataset<'line', XY[]>;
+}
+
+/** Replace a chart's datasets in place (keeps the chart object; no leak) and redraw without animation. */
+export function setDatasets(chart: Chart<'line', XY[]>, datasets: ChartDataset<'line', XY[]>[]): void {
+  chart.data.datasets = datasets;
+  chart.update('none');
+}

@@ -1,0 +1,31 @@
+// The gradient check's result as a table: per layer, entries checked, largest relative error,
+// pass or fail (float64 central differences against the analytic gradient).
+
+import type { SessionSnapshot } from '../src/protocol';
+import { el, icon, section } from './dom';
+
+export class CheckView {
+  readonly root: HTMLElement;
+  private readonly body: HTMLElement;
+
+  constructor() {
+    this.body = el('div');
+    this.root = section('gradcheck', 'Gradient check', this.body);
+    this.root.hidden = true;
+  }
+
+  update(s: SessionSnapshot): void {
+    const r = s.gradCheck;
+    this.root.hidden = !r;
+    if (!r) return;
+    const rows = r.layers.map((l) => el('tr', { class: l.passed ? 'pass' : 'fail' },
+      el('td', { text: l.name }), el('td', { class: 'num', text: String(l.checked) }),
+      el('td', { class: 'num', text: l.maxRelativeError.toExponential(2) }),
+      el('td', {}, icon(l.passed ? 'pass' : 'error'), l.passed ? ' pass' : ' fail')));
+    this.body.replaceChildren(
+      el('table', { class: 'check' },
+        el('thead', {}, el('tr', {}, el('th', { text: 'layer' }), el('th', { text: 'checked' }), el('th', { text: 'max rel. error' }), el('th', { text: 'result' }))),
+        el('tbody', {}, ...rows)),
+      el('p', { class: 'note', text: `float64 central differences; tolerance ${r.tolerance.toExponential(0)}. ${r.passed ? 'Every layer passes.' : 'Some layers fail: their backward pass disagrees with the loss.'}` }));
+  }
+}

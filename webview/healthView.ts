@@ -1,0 +1,80 @@
+// 4. Layer health: one small chart per instrument, one series per parameterised layer.
+//    gradient norm ‖G‖ · update/weight ratio ‖Δθ‖/‖θ‖ · spread of per-example norms ‖gᵢ‖ (median,
+//    with min and max) · agreement cos(gᵢ, G) · gradient noise scale B_simple · dead ReLUs.
+
+import type { Chart } from 'chart.js';
+import type { LayerPoint, SessionSnapshot } from '../src/protocol';
+import { el, section } from './dom';
+import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
+import { palette } from './theme';
+
+interface Instrument {
+  id: string;
+  title: string;
+  help: string;
+  log: boolean;
+  value: (l: LayerPoint) => number | null;
+  band?: [(l: LayerPoint) => number, (l: LayerPoint) => number];
+}
+
+const INSTRUMENTS: Instrument[] = [
+  { id: 'grad-norm', title: 'gradient norm ‖G‖', help: 'Size of the batch gradient. Growing by orders of magnitude: exploding; near zero in early layers: vanishing.', log: true, value: (l) => l.gradNorm },
+  { id: 'update-ratio', title: 'update / weight ‖Δθ‖/‖θ‖', help: 'How much a step changes the weights; around 1e-3 is typical, much larger is unstable.', log: true, value: (l) => l.updateRatio },
+  { id: 'spread', title: 'per-example ‖gᵢ‖ (median, min–max)', help: 'How differently the examples pull; a wide band means a noisy gradient.', log: true, value: (l) => l.perExampleNormMedian, band: [(l) => l.perExampleNormMin, (l) => l.perExampleNormMax] },
+  { id: 'cosine', title: 'agreement cos(gᵢ, G)', help: 'Mean cosine between each example\'s gradient and the batch mean; near 0 the examples disagree.', log: false, value: (l) => l.cosineMean },
+  { id: 'noise', title: 'gradient noise scale B_simple', help: 'tr(Σ)/‖G‖²: roughly the largest batch size that still helps (McCandlish et al. 2018).', log: true, value: (l) => l.noiseScale },
+  { id: 'dead', title: 'dead ReLUs', help: 'Fraction of units that output zero for every example of the batch.', log: false, value: (l) => l.deadFraction },
+];
+
+export class HealthView {
+  readonly root: HTMLElement;
+  readonly charts: Chart<'line', XY[]>[] = [];
+  layers = 0;
+
+  constructor() {
+    const grid = el('div', { class: 'health-grid' });
+    for (const ins of INSTRUMENTS) {
+      const canvas = el('canvas', { role: 'img', 'aria-label': `${ins.title} per layer over steps` });
+      grid.append(el('figure', { class: 'instrument', id: `health-${ins.id}` },
+        el('figcaption', { title: ins.help, text: ins.title }), el('div', { class: 'chart chart-small' }, canvas)));
+      const chart = lineChart(canvas, { yLog: ins.log, xTitle: 'step', yTitle: '', legend: ins.id === 'grad-norm' });
+      if (ins.id === 'cosine') Object.assign((chart.options as any).scales.y, { min: -1, max: 1 });
+      if (ins.id === 'dead') Object.assign((chart.options as any).scales.y, { min: 0, max: 1 });
+      this.charts.push(chart);
+    }
+    this.root = section('health', 'Gradient health', grid);
+  }
+
+  update(s: SessionSnapshot): void {
+    const p = palette();
+    const layers = s.run?.layers.filter((l) => l.params.length > 0) ?? [];
+    this.layers = layers.length;
+    INSTRUMENTS.forEach((ins, k) => {
+      const datasets = layers.flatMap((layer, j) => {
+        const color = p.series[j % p.series.length];
+        const pick = (f: (l: LayerPoint) => number | null): XY[] => {
+          const out: XY[] = [];
+          for (const h of s.history) {
+            const lp = h.layers.find((x) => x.layer === layer.index);
+            const v = lp ? f(lp) : null;
+            if (v !== null && Number.isFinite(v) && (!ins.log || v > 0)) out.push({ x: h.step, y: v });
+          }
+          return out;
+        };
+        const main = series(`layers[${layer.index}] ${layer.type}`, pick(ins.value), color);
+        if (!ins.band) return [main];
+        const [lo, hi] = ins.band;
+        return [
+          main,
+          series(`layers[${layer.index}] min`, pick(lo), color, { borderWidth: 0, fill: false, pointRadius: 0 }),
+          series(`layers[${layer.index}] max`, pick(hi), color, { borderWidth: 0, fill: '-1', pointRadius: 0 }),
+        ];
+      });
+      setDatasets(this.charts[k], datasets);
+    });
+  }
+
+  retheme(): void {
+    for (const c of this.charts) themeChart(c);
+  }
+}

@@ -1,0 +1,128 @@
+// The Gradient Lens webview: panel (everything) or sidebar (status, controls, loss sparkline).
+// Protocol: post `ready`, then apply HostMessages to a local snapshot, redraw at most once per
+// animation frame, and report what was drawn with a `rendered` summary (host tests read it).
+// State survives hide/reload through getState/setState; the host's snapshot then replaces it.
+
+import './style.css';
+import type { HostMessage, PanelCommand, RenderSummary, SessionSnapshot, WebviewMessage } from '../src/protocol';
+import { apply, emptySnapshot } from './store';
+import { onThemeChange } from './theme';
+import { el, icon } from './dom';
+import { Toolbar } from './toolbar';
+import { LossView, type LossViewState } from './lossView';
+import { HeatmapView } from './heatmapView';
+import { PerExampleView } from './perExampleView';
+import { HealthView } from './healthView';
+import { HistogramView } from './histogramView';
+import { CheckView } from './checkView';
+import { CompareView } from './compareView';
+
+interface VsCodeApi {
+  postMessage(m: WebviewMessage): void;
+  getState(): PersistedState | undefined;
+  setState(s: PersistedState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+interface PersistedState { snapshot: SessionSnapshot; loss: LossViewState }
+
+const vscode = acquireVsCodeApi();
+const mode = document.body.dataset.mode === 'sidebar' ? 'sidebar' : 'panel';
+const saved = vscode.getState();
+const snapshot: SessionSnapshot = saved?.snapshot ?? emptySnapshot();
+const lossState: LossViewState = saved?.loss ?? { logScale: false, from: null, to: null };
+
+let nextId = 1;
+const send = (m: WebviewMessage): void => vscode.postMessage(m);
+const command = (c: PanelCommand): void => send({ type: 'command', id: nextId++, command: c });
+
+const app = document.getElementById('app') ?? document.body;
+const openPanel = el('button', { class: 'tool', title: 'Open the gradient panel', 'aria-label': 'Open the gradient panel' }, icon('graph'), ' Open panel');
+openPanel.addEventListener('click', () => command('openPanel'));
+const toolbar = new Toolbar(command, mode === 'sidebar', mode === 'sidebar' ? [openPanel] : []);
+const loss = new LossView(lossState, () => schedule(), mode === 'sidebar');
+const heatmap = mode === 'panel' ? new HeatmapView({
+  select: (selection) => send({ type: 'select', selection }),
+  mode: (m) => { snapshot.heatmapMode = m; send({ type: 'heatmapMode', mode: m }); schedule(); },
+}) : null;
+const perExample = mode === 'panel' ? new PerExampleView() : null;
+const health = mode === 'panel' ? new HealthView() : null;
+const histograms = mode === 'panel' ? new HistogramView() : null;
+const check = mode === 'panel' ? new CheckView() : null;
+const compare = mode === 'panel' ? new CompareView() : null;
+
+if (mode === 'panel') {
+  app.append(toolbar.root, el('main', { class: 'grid' },
+    loss.root, heatmap!.root, perExample!.root, health!.root, histograms!.root, check!.root, compare!.root));
+} else {
+  app.append(toolbar.root, loss.root);
+}
+
+let frame = 0;
+function schedule(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    render();
+  });
+}
+
+function render(): void {
+  toolbar.update(snapshot);
+  loss.update(snapshot);
+  heatmap?.update(snapshot);
+  perExample?.update(snapshot);
+  health?.update(snapshot);
+  histograms?.update(snapshot);
+  check?.update(snapshot);
+  compare?.update(snapshot);
+  persist();
+  send({ type: 'rendered', summary: summary() });
+}
+
+function summary(): RenderSummary {
+  return {
+    lossPoints: loss.points,
+    epochPoints: loss.epochPoints,
+    heatmapCells: heatmap?.cells ?? 0,
+    perExampleBars: perExample?.bars ?? 0,
+    healthLayers: health?.layers ?? 0,
+    histograms: histograms?.strips ?? 0,
+    lastStep: snapshot.history[snapshot.history.length - 1]?.step ?? 0,
+    state: snapshot.status.state,
+  };
+}
+
+let persistTimer: ReturnType<typeof setTimeout> | undefined;
+/** setState serialises everything: do it at most twice a second, with the history bounded. */
+function persist(): void {
+  if (persistTimer) return;
+  persistTimer = setTimeout(() => {
+    persistTimer = undefined;
+    vscode.setState({ snapshot: { ...snapshot, history: snapshot.history.slice(-1500) }, loss: lossState });
+  }, 500);
+}
+
+window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
+  const m = e.data;
+  if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
+  if (apply(snapshot, m)) schedule();
+});
+
+onThemeChange(() => {
+  loss.retheme();
+  perExample?.retheme();
+  health?.retheme();
+  compare?.retheme();
+  schedule();
+});
+window.addEventListener('resize', () => schedule());
+
+// For tests and debugging: the live chart instances and the current state (documented in README).
+(window as unknown as { __gradientLens: unknown }).__gradientLens = {
+  snapshot, summary,
+  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.byExamples, compare.byTime] : [] },
+};
+
+render();
+send({ type: 'ready' });

@@ -1,0 +1,63 @@
+// The controls and the status line. Buttons send commands to the host; which ones are enabled
+// follows the session state, so keyboard users never land on a button that does nothing.
+
+import type { PanelCommand, SessionSnapshot } from '../src/protocol';
+import { el, icon } from './dom';
+import { num, pct } from './format';
+
+const BUTTONS: { command: PanelCommand; label: string; icon: string; when: (s: SessionSnapshot['status']['state']) => boolean }[] = [
+  { command: 'train', label: 'Train', icon: 'play', when: (s) => s !== 'running' && s !== 'paused' && s !== 'starting' },
+  { command: 'pause', label: 'Pause', icon: 'debug-pause', when: (s) => s === 'running' },
+  { command: 'resume', label: 'Resume', icon: 'debug-continue', when: (s) => s === 'paused' },
+  { command: 'step', label: 'Step one batch', icon: 'debug-step-over', when: (s) => s !== 'running' && s !== 'starting' },
+  { command: 'stop', label: 'Stop', icon: 'debug-stop', when: (s) => s === 'running' || s === 'paused' || s === 'starting' },
+  { command: 'reset', label: 'Reset', icon: 'discard', when: (s) => s !== 'running' && s !== 'starting' },
+  { command: 'gradCheck', label: 'Gradient check', icon: 'check-all', when: (s) => s !== 'running' && s !== 'starting' },
+  { command: 'compare', label: 'Compare batch sizes', icon: 'graph-line', when: (s) => s !== 'running' && s !== 'starting' },
+];
+
+export class Toolbar {
+  readonly root: HTMLElement;
+  private readonly buttons = new Map<PanelCommand, HTMLButtonElement>();
+  private readonly status: HTMLElement;
+  private readonly alert: HTMLElement;
+
+  constructor(send: (c: PanelCommand) => void, compact: boolean, extra: HTMLElement[] = []) {
+    const bar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Training controls' });
+    for (const b of BUTTONS) {
+      if (compact && (b.command === 'compare' || b.command === 'gradCheck')) continue;
+      const button = el('button', { class: 'tool', title: b.label, 'aria-label': b.label, 'data-command': b.command }, icon(b.icon), compact ? '' : ` ${b.label}`);
+      button.addEventListener('click', () => send(b.command));
+      this.buttons.set(b.command, button);
+      bar.append(button);
+    }
+    bar.append(...extra);
+    this.status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
+    this.alert = el('div', { class: 'alert', role: 'alert', hidden: true });
+    this.root = el('header', { class: 'top' }, bar, this.status, this.alert);
+  }
+
+  update(s: SessionSnapshot): void {
+    const st = s.status;
+    for (const b of BUTTONS) {
+      const button = this.buttons.get(b.command);
+      if (button) button.disabled = !b.when(st.state);
+    }
+    const last = s.history[s.history.length - 1];
+    const epoch = s.epochs[s.epochs.length - 1];
+    const parts = [
+      s.run ? `${s.run.spec.name}` : 'no run yet',
+      st.state,
+      st.epoch ? `epoch ${st.epoch}/${s.run?.spec.epochs ?? '?'}` : '',
+      st.step ? `step ${st.step}` : '',
+      last ? `loss ${num(last.loss)}` : '',
+      epoch?.validationAccuracy !== null && epoch?.validationAccuracy !== undefined ? `val acc ${pct(epoch.validationAccuracy)}` : '',
+      s.run ? `M = ${s.run.spec.batchSize} · ${s.run.trainSize} examples · ${s.run.backend}` : '',
+    ].filter(Boolean);
+    this.status.textContent = parts.join(' · ');
+    this.status.dataset.state = st.state;
+    const problem = st.nonFinite ? `${st.nonFinite.message} (layer ${st.nonFinite.layer}, example ${st.nonFinite.example})` : st.state === 'error' ? st.message : undefined;
+    this.alert.hidden = !problem;
+    this.alert.textContent = problem ?? '';
+  }
+}
