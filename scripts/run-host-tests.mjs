@@ -306,7 +306,7 @@ async function uiTrain(browser, extensionsDir) {
     // A second Train while a run goes on asks first (modal); Cancel leaves the run alone.
     await quickOpen(page, 'long-run.gradlens.json');
     await runFromPalette(page, 'Gradient Lens: Train');
-    await waitForTraining(frame, 30000);
+    await page.waitForTimeout(1000);
     await runFromPalette(page, 'Gradient Lens: Train');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15000 });
@@ -314,9 +314,10 @@ async function uiTrain(browser, extensionsDir) {
     await page.screenshot({ path: path.join(resultsDir, 'ui-restart-question.png') });
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
     await dialog.waitFor({ state: 'hidden', timeout: 10000 });
-    const before = await panelStep(frame);
+    // Look the panel's frame up again: a webview's document may have been recreated meanwhile.
+    const before = await panelStep(await findWebviewFrame(page, 'panel', 10000));
     await page.waitForTimeout(1500);
-    const after = await panelStep(frame);
+    const after = await panelStep(await findWebviewFrame(page, 'panel', 10000));
     record('UI: a second Train while training asks (modal) before restarting; Cancel keeps the run',
       /Stop it and train/.test(question) && after > before,
       `dialog: "${question.slice(0, 160)}"; step ${before} → ${after}`);
@@ -355,24 +356,31 @@ async function runFromPalette(page, title) {
   await row.click();
 }
 
-/** The largest "step N" the panel's text shows. */
-async function panelStep(frame) {
-  return frame.evaluate(() => {
-    const steps = [...document.body.innerText.matchAll(/step\s*(\d+)/gi)].map((m) => Number(m[1]));
-    return steps.length ? Math.max(...steps) : 0;
-  }).catch(() => 0);
+/**
+ * Runs inside the panel's frame: the last step it drew, from the webview's own summary
+ * (window.__gradientLens, exposed by webview/main.ts for tests), else the largest "step N" in its text.
+ */
+function lastDrawnStep() {
+  const gl = window.__gradientLens;
+  if (gl && typeof gl.summary === 'function') return gl.summary().lastStep;
+  const steps = [...document.body.innerText.matchAll(/step\s*(\d+)/gi)].map((m) => Number(m[1]));
+  return steps.length ? Math.max(...steps) : 0;
 }
 
-/** Waits until the panel's canvases are drawn and its text mentions a step beyond 20. */
+/** The last step the panel drew. */
+async function panelStep(frame) {
+  if (!frame) return 0;
+  return frame.evaluate(lastDrawnStep).catch(() => 0);
+}
+
+/** Waits until the panel's canvases are drawn and it shows a step beyond 20. */
 async function waitForTraining(frame, timeoutMs) {
   const end = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < end) {
-    const state = await frame.evaluate(() => {
-      const text = document.body.innerText;
-      const steps = [...text.matchAll(/step\s*(\d+)/gi)].map((m) => Number(m[1]));
-      return { step: steps.length ? Math.max(...steps) : 0, canvases: document.querySelectorAll('canvas').length };
-    }).catch(() => null);
+    const state = await frame.evaluate(() => ({ canvases: document.querySelectorAll('canvas').length }))
+      .then(async (r) => ({ ...r, step: await frame.evaluate(lastDrawnStep) }))
+      .catch(() => null);
     if (state) {
       last = `step ${state.step}, ${state.canvases} canvases`;
       if (state.step >= 20 && state.canvases > 0) return { ok: true, detail: last };

@@ -135,6 +135,8 @@ export interface SessionStatus {
 /** One run of the batch-size comparison (issue 5). */
 export interface CompareRun {
   batchSize: number;
+  /** Updates made (every step; `points` may be thinned for drawing). */
+  steps: number;
   points: { examplesSeen: number; time: number; loss: number }[];
   stepLossVariance: number;
   noiseScale: number;

@@ -44,7 +44,7 @@ export class CompareView {
       el('thead', {}, el('tr', {}, el('th', { text: 'batch size' }), el('th', { text: 'steps' }), el('th', { text: 'step-to-step loss variance' }), el('th', { text: 'noise scale' }), el('th', { text: 'final loss' }))),
       el('tbody', {}, ...r.runs.map((run) => el('tr', {},
         el('td', { text: label(run.batchSize) }),
-        el('td', { class: 'num', text: String(run.points.length) }),
+        el('td', { class: 'num', text: String(run.steps) }),
         el('td', { class: 'num', text: num(run.stepLossVariance) }),
         el('td', { class: 'num', text: num(run.noiseScale) }),
         el('td', { class: 'num', text: num(run.points[run.points.length - 1]?.loss) }))))));

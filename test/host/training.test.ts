@@ -80,7 +80,7 @@ suite('Gradient Lens extension host', () => {
     assert.deepEqual(run.layers.map((l) => l.outputShape), [[128], [64], [10]]);
 
     await waitFor(() => lastStep(gl) >= 10, 30000, 'ten training steps');
-    const summary = await gl.waitForRender((s) => s.lastStep >= 10 && s.lossPoints >= 10 && s.heatmapCells > 0 && s.perExampleBars > 0, 20000);
+    const summary = await gl.waitForRender((s) => s.lastStep >= 10 && s.lossPoints >= 10 && s.heatmapCells > 0 && s.perExampleBars > 0, 60000);
     const batch = run.spec.batchSize;
     assert.equal(summary.perExampleBars, batch, 'one bar per example of the batch');
     assert.ok(summary.heatmapCells <= 48 * 48, `heatmap has ${summary.heatmapCells} cells, more than 48×48`);
@@ -132,7 +132,7 @@ suite('Gradient Lens extension host', () => {
     await sleep(400);
     assert.equal(lastStep(gl), s + 1, 'Step must do exactly one step');
     assert.equal(gl.session.state, 'paused');
-    await gl.waitForRender((r) => r.lastStep === s + 1 && r.state === 'paused', 10000);
+    await gl.waitForRender((r) => r.lastStep === s + 1 && r.state === 'paused', 30000);
 
     await vscode.commands.executeCommand(Commands.step);
     await waitFor(() => lastStep(gl) === s + 2, 5000, `step ${s + 2}`);
@@ -141,7 +141,7 @@ suite('Gradient Lens extension host', () => {
     await vscode.commands.executeCommand(Commands.stop);
     assert.equal(gl.session.state, 'stopped');
     note(`stopped after ${Date.now() - t1} ms`);
-    await gl.waitForRender((r) => r.state === 'stopped' && r.lastStep === s + 2, 10000);
+    await gl.waitForRender((r) => r.state === 'stopped' && r.lastStep === s + 2, 30000);
   });
 
   test('Step with nothing running starts the run paused after exactly one batch', async () => {
@@ -153,7 +153,7 @@ suite('Gradient Lens extension host', () => {
     await sleep(300);
     assert.equal(lastStep(gl), 1);
     assert.equal(gl.session.state, 'paused');
-    await gl.waitForRender((r) => r.lastStep === 1 && r.state === 'paused' && r.perExampleBars === run.spec.batchSize, 10000);
+    await gl.waitForRender((r) => r.lastStep === 1 && r.state === 'paused' && r.perExampleBars === run.spec.batchSize, 30000);
     await vscode.commands.executeCommand(Commands.stop);
   });
 
@@ -168,18 +168,18 @@ suite('Gradient Lens extension host', () => {
     const status = gl.session.snapshot.status;
     assert.match(status.message ?? '', /stopped unexpectedly/);
     assert.ok(gl.session.snapshot.history.length >= kept, 'the history was lost in the crash');
-    await gl.waitForRender((r) => r.state === 'error' && r.lossPoints >= kept, 10000);
+    await gl.waitForRender((r) => r.state === 'error' && r.lossPoints >= kept, 30000);
 
     await vscode.commands.executeCommand(Commands.reset);
     assert.equal(gl.session.state, 'idle');
     assert.equal(gl.session.snapshot.history.length, 0);
-    await gl.waitForRender((r) => r.state === 'idle' && r.lossPoints === 0, 10000);
+    await gl.waitForRender((r) => r.state === 'idle' && r.lossPoints === 0, 30000);
   });
 
   test('a hidden panel gets the whole state again when it is shown', async () => {
     const gl = await api();
     const panel = gl.panel.show(true);
-    await gl.waitForRender(() => true, 10000);
+    await gl.waitForRender(() => true, 30000);
     const before = gl.received('panel').byType.snapshot ?? 0;
     const doc = await vscode.workspace.openTextDocument(digitsUri());
     await vscode.window.showTextDocument(doc, { viewColumn: panel.viewColumn, preview: false });
@@ -188,15 +188,15 @@ suite('Gradient Lens extension host', () => {
     gl.panel.show(true);
     await waitFor(() => (gl.received('panel').byType.snapshot ?? 0) > before, 10000, 'a new snapshot after the panel is shown again');
     const state = gl.session.state;
-    await gl.waitForRender((r) => r.state === state && r.lossPoints === gl.session.snapshot.history.length, 10000);
+    await gl.waitForRender((r) => r.state === state && r.lossPoints === gl.session.snapshot.history.length, 30000);
   });
 
   test('the sidebar Training view shows the session', async () => {
     const gl = await api();
     await vscode.commands.executeCommand('workbench.view.extension.gradientLens');
-    const rendered = await gl.waitForRender((r) => r.state === 'idle', 20000, 'sidebar');
-    assert.equal(rendered.state, 'idle');
-    assert.ok((gl.received('sidebar').byType.snapshot ?? 0) >= 1, 'the sidebar got no snapshot');
+    await waitFor(() => (gl.received('sidebar').byType.snapshot ?? 0) >= 1, 60000, 'a snapshot posted to the sidebar');
+    const rendered = await gl.waitForRender((r) => r.state === gl.session.state, 30000, 'sidebar');
+    assert.equal(rendered.state, gl.session.state);
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
   });
 
@@ -227,6 +227,6 @@ suite('Gradient Lens extension host', () => {
     const accuracy = epochs[epochs.length - 1].validationAccuracy ?? 0;
     note(`loss ${first.toFixed(3)} → ${last.toFixed(3)}; validation accuracy ${(accuracy * 100).toFixed(1)}% on ${run.backend}`);
     assert.ok(accuracy > 0.8, `validation accuracy ${accuracy}`);
-    await gl.waitForRender((r) => r.state === 'finished' && r.epochPoints >= run.spec.epochs, 10000);
+    await gl.waitForRender((r) => r.state === 'finished' && r.epochPoints >= run.spec.epochs, 30000);
   });
 });
