@@ -2,6 +2,7 @@
 //   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm]
 //   gradient-lens snapshot <file> [--float64] [--out F]
 //   gradient-lens check <file>
+//   gradient-lens compare <file> [--batch-sizes 1,32,full] [--json]
 // Exit codes: 0 success, 1 failure (a failed gradient check, non-finite loss), 2 bad input
 // (usage, model-file problems, unreadable data), always with a positioned message, never a stack trace.
 
@@ -9,12 +10,14 @@ import { parseArgs } from 'node:util';
 import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
+import { runCompare } from './cli/compare';
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
 
 const USAGE = `usage:
   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--workspace DIR]
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
+  gradient-lens compare <file> [--batch-sizes 1,32,full] [--json] [--workspace DIR]
 
   <file>       a *.gradlens.json model file
   --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
@@ -37,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
         'no-wasm': { type: 'boolean', default: false },
         out: { type: 'string' },
         workspace: { type: 'string' },
+        'batch-sizes': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -72,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       return runSnapshot({ ...common, out: values.out });
     case 'check':
       return runCheck(common);
+    case 'compare':
+      return runCompare({ ...common, batchSizes: values['batch-sizes'], json: values.json ?? false });
     default:
       process.stderr.write(`gradient-lens: unknown command "${command}"\n${USAGE}`);
       return EXIT_BAD_INPUT;
