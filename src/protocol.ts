@@ -243,3 +243,36 @@ export type WorkerEvent =
   | { type: 'gradCheck'; result: GradCheckResult }
   /** A clear, user-facing failure (bad data file, NaN, ...). Never a stack trace. */
   | { type: 'error'; message: string; file?: string; nonFinite?: NonFiniteReport };
+
+// ---------------------------------------------------------------------------------------------
+// Stepping through one batch, example by example (issue 5)
+
+export interface WalkthroughExample {
+  /** Index into the training set. */
+  index: number;
+  label: number;
+  prediction: number;
+  /** Lᵢ, from this example's own forward pass. */
+  loss: number;
+  /** ∂Lᵢ/∂θ for the selected parameter, from this example's own backward pass. */
+  gradient: number;
+  /** Σ of the gradients so far (examples 1..i) and their average. */
+  runningSum: number;
+  runningMean: number;
+  /** ‖gᵢ‖ per parameterised layer, from this example's own backward pass. */
+  layerNorms: { layer: number; norm: number }[];
+  image: number[] | null;
+}
+
+export interface WalkthroughResult {
+  selection: ParamSelection;
+  paramName: string;
+  learningRate: number;
+  /** θ now, and θ − γ·(1/M)·Σᵢ gᵢ: the one update the batch makes (plain SGD, shown, not applied). */
+  before: number;
+  after: number;
+  examples: WalkthroughExample[];
+  /** The same parameter's gradient from one ordinary batch backward pass: equals the mean. */
+  batchGradient: number;
+  imageShape: [number, number] | null;
+}
