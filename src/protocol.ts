@@ -155,6 +155,8 @@ export interface SessionSnapshot {
   selection: ParamSelection | null;
   gradCheck: GradCheckResult | null;
   compare: CompareResult | null;
+  /** The latest step-through of a batch, if one was asked for. */
+  walkthrough?: WalkthroughResult | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,11 +170,12 @@ export type HostMessage =
   | { type: 'status'; status: SessionStatus }
   | { type: 'gradCheck'; result: GradCheckResult }
   | { type: 'compare'; result: CompareResult }
+  | { type: 'walkthrough'; result: WalkthroughResult }
   | { type: 'response'; id: number; ok: boolean; error?: string };
 
 // Webview -> extension host
 
-export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'openPanel';
+export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'openPanel';
 
 export type WebviewMessage =
   | { type: 'ready' }

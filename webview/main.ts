@@ -16,6 +16,7 @@ import { HealthView } from './healthView';
 import { HistogramView } from './histogramView';
 import { CheckView } from './checkView';
 import { CompareView } from './compareView';
+import { WalkthroughView } from './walkthroughView';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -50,10 +51,11 @@ const health = mode === 'panel' ? new HealthView() : null;
 const histograms = mode === 'panel' ? new HistogramView() : null;
 const check = mode === 'panel' ? new CheckView() : null;
 const compare = mode === 'panel' ? new CompareView() : null;
+const walkthrough = mode === 'panel' ? new WalkthroughView() : null;
 
 if (mode === 'panel') {
   app.append(toolbar.root, el('main', { class: 'grid' },
-    loss.root, heatmap!.root, perExample!.root, health!.root, histograms!.root, check!.root, compare!.root));
+    loss.root, heatmap!.root, perExample!.root, walkthrough!.root, health!.root, histograms!.root, check!.root, compare!.root));
 } else {
   app.append(toolbar.root, loss.root);
 }
@@ -76,6 +78,7 @@ function render(): void {
   histograms?.update(snapshot);
   check?.update(snapshot);
   compare?.update(snapshot);
+  walkthrough?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -114,6 +117,7 @@ onThemeChange(() => {
   perExample?.retheme();
   health?.retheme();
   compare?.retheme();
+  walkthrough?.retheme();
   schedule();
 });
 window.addEventListener('resize', () => schedule());
@@ -121,7 +125,7 @@ window.addEventListener('resize', () => schedule());
 // For tests and debugging: the live chart instances and the current state (documented in README).
 (window as unknown as { __gradientLens: unknown }).__gradientLens = {
   snapshot, summary,
-  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.byExamples, compare.byTime] : [] },
+  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.byExamples, compare.byTime] : [], walkthrough: walkthrough?.chart },
 };
 
 render();

@@ -51,6 +51,9 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
     case 'compare':
       s.compare = m.result;
       return true;
+    case 'walkthrough':
+      s.walkthrough = m.result;
+      return true;
     case 'response':
       return false;
   }

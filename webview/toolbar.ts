@@ -13,6 +13,7 @@ const BUTTONS: { command: PanelCommand; label: string; icon: string; when: (s: S
   { command: 'stop', label: 'Stop', icon: 'debug-stop', when: (s) => s === 'running' || s === 'paused' || s === 'starting' },
   { command: 'reset', label: 'Reset', icon: 'discard', when: (s) => s !== 'running' && s !== 'starting' },
   { command: 'gradCheck', label: 'Gradient check', icon: 'check-all', when: (s) => s !== 'running' && s !== 'starting' },
+  { command: 'stepThrough', label: 'Step through batch', icon: 'debug-step-into', when: (s) => s !== 'running' && s !== 'starting' },
   { command: 'compare', label: 'Compare batch sizes', icon: 'graph-line', when: (s) => s !== 'running' && s !== 'starting' },
 ];
 
@@ -25,7 +26,7 @@ export class Toolbar {
   constructor(send: (c: PanelCommand) => void, compact: boolean, extra: HTMLElement[] = []) {
     const bar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Training controls' });
     for (const b of BUTTONS) {
-      if (compact && (b.command === 'compare' || b.command === 'gradCheck')) continue;
+      if (compact && (b.command === 'compare' || b.command === 'gradCheck' || b.command === 'stepThrough')) continue;
       const button = el('button', { class: 'tool', title: b.label, 'aria-label': b.label, 'data-command': b.command }, icon(b.icon), compact ? '' : ` ${b.label}`);
       button.addEventListener('click', () => send(b.command));
       this.buttons.set(b.command, button);

@@ -25,6 +25,7 @@ const PANEL_COMMANDS: Record<PanelCommand, string> = {
   reset: Commands.reset,
   gradCheck: Commands.gradientCheck,
   compare: Commands.compareBatchSizes,
+  stepThrough: Commands.stepThroughBatch,
   openPanel: Commands.openPanel,
 };
 
