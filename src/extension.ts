@@ -9,11 +9,11 @@ import { Notifier, type CommandContext, type Notice } from './commands/context';
 import { GradientPanel } from './views/panel';
 import { TrainingViewProvider } from './views/sidebar';
 import { RenderLog, type PostStats, type ViewMode } from './views/renderLog';
-// Editor features (src/editor, helper E1b): until its registerEditorFeatures() is in the build, the
-// extension publishes model-file problems with E1b's ModelDiagnostics directly and scaffolds new
-// files with src/commands/newModelFile.ts.
+// Editor features: parse problems (ModelDiagnostics) and, beside each layer, the run's gradient
+// state (CodeLens, decorations, hovers, health diagnostics: src/editor/beside.ts).
 import { ModelDocuments } from './editor/modelDocuments';
 import { ModelDiagnostics } from './editor/diagnostics';
+import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
 import { registerStatusBar } from './views/statusBar';
 
@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
   const panel = new GradientPanel(viewContext);
   const documents = new ModelDocuments();
   const diagnostics = new ModelDiagnostics(documents);
-  context.subscriptions.push(documents, diagnostics);
+  context.subscriptions.push(documents, diagnostics, ...registerBesideTheCode(session, documents));
   const notify = new Notifier(log);
 
   const commandContext: CommandContext = {

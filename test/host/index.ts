@@ -11,6 +11,7 @@ import Mocha from 'mocha';
 /** Every host test file; each registers its suites when loaded (needs mocha's tdd globals). */
 function loadTests(): void {
   require('./training.test');
+  require('./editor.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();
