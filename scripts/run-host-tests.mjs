@@ -305,8 +305,16 @@ async function uiTrain(browser, extensionsDir) {
 
     // A second Train while a run goes on asks first (modal); Cancel leaves the run alone.
     await quickOpen(page, 'long-run.gradlens.json');
+    const finishedStep = await panelStep(await findWebviewFrame(page, 'panel', 10000)).catch(() => 0);
     await runFromPalette(page, 'Gradient Lens: Train');
-    await page.waitForTimeout(1000);
+    // Ask again only once the long run is really training (on a loaded machine starting takes a while).
+    const trainingNow = Date.now() + 60000;
+    let stepNow = 0;
+    while (Date.now() < trainingNow) {
+      stepNow = await panelStep(await findWebviewFrame(page, 'panel', 10000)).catch(() => 0);
+      if (stepNow > 0 && stepNow !== finishedStep) break;
+      await page.waitForTimeout(250);
+    }
     await runFromPalette(page, 'Gradient Lens: Train');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15000 });
@@ -322,7 +330,8 @@ async function uiTrain(browser, extensionsDir) {
       /Stop it and train/.test(question) && after > before,
       `dialog: "${question.slice(0, 160)}"; step ${before} → ${after}`);
   } catch (e) {
-    await page.screenshot({ path: shot }).catch(() => {});
+    // A separate picture: the README's ui-train.png must stay the one of a successful run.
+    await page.screenshot({ path: path.join(resultsDir, 'ui-failure.png') }).catch(() => {});
     if (verbose) console.log(consoleLines.slice(-40).join('\n'));
     record('UI check (workbench driven through Playwright)', false, String(e?.message || e));
   } finally {

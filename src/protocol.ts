@@ -194,6 +194,10 @@ export interface RenderSummary {
   histograms: number;
   lastStep: number;
   state: SessionState;
+  /** Runs drawn by the batch-size comparison. */
+  compareRuns?: number;
+  /** Examples in the drawn step-through of a batch. */
+  walkthroughExamples?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,7 +237,17 @@ export type WorkerRequest =
   | { type: 'select'; selection: ParamSelection }
   | { type: 'heatmapMode'; mode: HeatmapMode }
   /** Run the float64 gradient check on a few examples of the data instead of training (one per worker). */
-  | { type: 'gradCheck'; spec: ModelSpec; dataPath: string | null; labelsPath: string | null; mediaDir: string; file: string };
+  | { type: 'gradCheck'; spec: ModelSpec; dataPath: string | null; labelsPath: string | null; mediaDir: string; file: string }
+  /** Train the same model with several batch sizes instead of training (one per worker, like gradCheck). */
+  | {
+      type: 'compare'; spec: ModelSpec; dataPath: string | null; labelsPath: string | null; mediaDir: string; file: string;
+      batchSizes: (number | 'full')[];
+      /** Examples each run sees (default: 3 epochs of the training set). */
+      examples?: number;
+      useWasm: boolean;
+    }
+  /** Replay the latest batch of the running training example by example (answered with `walkthrough`). */
+  | { type: 'walkthrough'; selection: ParamSelection | null };
 
 // Training worker -> extension host
 
@@ -244,6 +258,12 @@ export type WorkerEvent =
   | { type: 'epoch'; epoch: EpochStats }
   | { type: 'status'; status: SessionStatus }
   | { type: 'gradCheck'; result: GradCheckResult }
+  | { type: 'compare'; result: CompareResult }
+  /** Run `run` (0-based, of `runs`) has seen `examplesSeen` of `examplesTotal` examples. */
+  | { type: 'compareProgress'; run: number; runs: number; examplesSeen: number; examplesTotal: number }
+  | { type: 'walkthrough'; result: WalkthroughResult }
+  /** A step-through could not be made (no run yet, bad selection...): a user-facing sentence. */
+  | { type: 'walkthroughFailed'; message: string }
   /** A clear, user-facing failure (bad data file, NaN, ...). Never a stack trace. */
   | { type: 'error'; message: string; file?: string; nonFinite?: NonFiniteReport };
 

@@ -93,6 +93,8 @@ function summary(): RenderSummary {
     histograms: histograms?.strips ?? 0,
     lastStep: snapshot.history[snapshot.history.length - 1]?.step ?? 0,
     state: snapshot.status.state,
+    compareRuns: compare?.runs ?? 0,
+    walkthroughExamples: walkthrough ? snapshot.walkthrough?.examples.length ?? 0 : 0,
   };
 }
 

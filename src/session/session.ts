@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import { Worker } from 'node:worker_threads';
 import type {
-  HeatmapMode, HostMessage, Histogram, ParamSelection, RunInfo, SessionSnapshot, SessionState, SessionStatus,
-  StepDetail, WorkerEvent, WorkerRequest, WorkerSettings,
+  CompareResult, HeatmapMode, HostMessage, Histogram, ParamSelection, RunInfo, SessionSnapshot, SessionState, SessionStatus,
+  StepDetail, WalkthroughResult, WorkerEvent, WorkerRequest, WorkerSettings,
 } from '../protocol';
 import type { EpochStats, GradCheckResult } from '../engine/types';
 import type { ModelSpec } from '../model/spec';
@@ -33,6 +33,8 @@ export interface StartOptions {
   labelsPath: string | null;
   /** Start paused and run exactly one step (the Step command with nothing running). */
   stepOnly: boolean;
+  /** Start paused without stepping (Step Through Batch with nothing running: the first batch at the initial weights). */
+  paused?: boolean;
 }
 
 /** A start that was superseded (Stop, Reset or another Train) before the run began: not an error to show. */
@@ -40,6 +42,8 @@ export class RunCancelled extends Error {}
 
 /** Histograms kept per layer: the strip shows recent history; older columns scroll away. */
 const HISTOGRAMS_PER_LAYER = 100;
+/** How long a step-through may take before the session gives up waiting (a big batch replays M+1 passes). */
+const WALKTHROUGH_TIMEOUT_MS = 60_000;
 /** How long Stop waits for the worker to acknowledge before terminating it. */
 const STOP_GRACE_MS = 1000;
 
@@ -57,6 +61,9 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   private heatmapMode: HeatmapMode = 'grad';
   private selection: ParamSelection | null = null;
   private gradCheck: GradCheckResult | null = null;
+  private compare: CompareResult | null = null;
+  private walkthrough: WalkthroughResult | null = null;
+  private walkthroughWaiter: { resolve(r: WalkthroughResult): void; reject(e: Error): void } | null = null;
   private readonly outbox = new Outbox();
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
@@ -107,7 +114,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       heatmapMode: this.heatmapMode,
       selection: this.selection,
       gradCheck: this.gradCheck,
-      compare: null,
+      compare: this.compare,
+      walkthrough: this.walkthrough,
     };
   }
 
@@ -147,7 +155,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     };
     this.send({
       type: 'start', spec: opts.spec, dataPath: opts.dataPath, labelsPath: opts.labelsPath, mediaDir: this.mediaDir,
-      file: opts.file, settings, paused: opts.stepOnly,
+      file: opts.file, settings, paused: opts.stepOnly || !!opts.paused,
     });
     if (opts.stepOnly) this.send({ type: 'step' });
     return started;
@@ -188,6 +196,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   async reset(): Promise<void> {
     await this.terminateWorker();
     this.clearRun();
+    this.compare = null;
     this.uri = undefined;
     this.setStatus({ state: 'idle', step: 0, epoch: 0 });
     this.postSnapshotToViews();
@@ -206,6 +215,39 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   setGradCheck(result: GradCheckResult): void {
     this.gradCheck = result;
     this.queue({ type: 'gradCheck', result });
+  }
+
+  /** Shows a finished batch-size comparison (it runs in its own worker, see compareWorker.ts). */
+  setCompare(result: CompareResult): void {
+    this.compare = result;
+    this.queue({ type: 'compare', result });
+    this.flushNow();
+  }
+
+  /**
+   * Replays the current run's latest batch example by example (the first batch at the initial
+   * weights when no step ran yet), in the training worker, following `selection` or the current one.
+   * Rejects with a user-facing message when there is no run.
+   */
+  walkThrough(selection?: ParamSelection): Promise<WalkthroughResult> {
+    if (!this.worker || !this.run) {
+      return Promise.reject(new Error('nothing is training: start a run (Train or Step) to step through one of its batches.'));
+    }
+    this.walkthroughWaiter?.reject(new Error('a newer step-through replaced this one.'));
+    const result = new Promise<WalkthroughResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.walkthroughWaiter === waiter) this.walkthroughWaiter = null;
+        reject(new Error('the training worker did not answer the step-through in time.'));
+      }, WALKTHROUGH_TIMEOUT_MS);
+      const waiter = {
+        resolve: (r: WalkthroughResult) => { clearTimeout(timer); resolve(r); },
+        reject: (e: Error) => { clearTimeout(timer); reject(e); },
+      };
+      this.walkthroughWaiter = waiter;
+    });
+    // Interrupts a running slice so the answer comes within one step, not after the slice budget.
+    this.sendNow({ type: 'walkthrough', selection: selection ?? this.selection });
+    return result;
   }
 
   /** Ends the worker thread the way a crash would (no stop request), so the real crash path runs. For the host tests. */
@@ -251,7 +293,20 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
         this.setStatus({ ...event.status, nonFinite: event.status.nonFinite ?? this.status.nonFinite });
         return;
       case 'gradCheck':
-        return; // only gradient-check workers send this (gradientCheck.ts)
+      case 'compare':
+      case 'compareProgress':
+        return; // only gradient-check and comparison workers send these (gradientCheck.ts, compareWorker.ts)
+      case 'walkthrough':
+        this.walkthrough = event.result;
+        this.walkthroughWaiter?.resolve(event.result);
+        this.walkthroughWaiter = null;
+        this.queue(event);
+        this.flushNow();
+        return;
+      case 'walkthroughFailed':
+        this.walkthroughWaiter?.reject(new Error(event.message));
+        this.walkthroughWaiter = null;
+        return;
       case 'error':
         this.startWaiter?.reject(new Error(event.message));
         this.startWaiter = null;
@@ -266,6 +321,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.worker = null;
     this.startWaiter?.reject(new Error(message));
     this.startWaiter = null;
+    this.walkthroughWaiter?.reject(new Error(message));
+    this.walkthroughWaiter = null;
     this.setStatus({ ...this.status, state: 'error', message });
     this.errorEmitter.fire(message);
     this.flushNow();
@@ -297,6 +354,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.detail = null;
     this.selection = null;
     this.gradCheck = null;
+    this.walkthrough = null;
     this.outbox.clear();
   }
 
@@ -316,6 +374,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.worker = null;
     this.startWaiter?.reject(new RunCancelled('The run was replaced or stopped before it started.'));
     this.startWaiter = null;
+    this.walkthroughWaiter?.reject(new Error('the run ended before the step-through was ready.'));
+    this.walkthroughWaiter = null;
     if (worker) await worker.terminate();
   }
 

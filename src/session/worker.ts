@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Trainer, referenceBackend, gradientCheck } from '../engine';
-import { createWasmBackend } from '../engine/wasm/backend';
+import { createWasmBackend, createWasmBackendSync } from '../engine/wasm/backend';
 import { loadDataset } from '../data/load';
 import { runWorker, type WorkerPort } from './workerLoop';
 
@@ -15,4 +15,5 @@ runWorker(parentPort as unknown as WorkerPort, {
   createWasmBackend: () => createWasmBackend(),
   loadDataset,
   gradientCheck: (spec, data) => gradientCheck(spec, data),
+  createWasmBackendSync: () => createWasmBackendSync(),
 }, workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined);

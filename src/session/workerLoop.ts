@@ -9,6 +9,11 @@ import type {
 } from '../protocol';
 import type { Backend } from '../engine/backend';
 import type { EpochStats, GradCheckResult, StepStats } from '../engine/types';
+import type { NamedTensor } from '../engine/trainer';
+import { compareBatchSizes, type CompareOptions } from '../engine/compare';
+import { walkThroughBatch, type WalkthroughOptions } from '../engine/walkthrough';
+import { BatchSchedule } from '../engine/batching';
+import type { CompareResult, WalkthroughResult } from '../protocol';
 import type { Dataset } from '../data/dataset';
 import type { DataSpec, ModelSpec } from '../model/spec';
 import { inferShapes } from '../model/shapes';
@@ -28,6 +33,8 @@ export interface TrainerLike extends TrainerView {
   trainStep(): StepStats;
   epochJustEnded(): boolean;
   evaluate(): EpochStats;
+  lastBatchInputs(): { indices: number[] };
+  getWeights(): NamedTensor[];
 }
 export interface WorkerDeps {
   createTrainer(opts: { spec: ModelSpec; train: Dataset; validation: Dataset | null; backend: Backend }): TrainerLike;
@@ -38,6 +45,13 @@ export interface WorkerDeps {
   }):
     Promise<{ train: Dataset; validation: Dataset | null }>;
   gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;
+  /** Defaults to the engine's compareBatchSizes. */
+  compareBatchSizes?(opts: CompareOptions): CompareResult;
+  /** Defaults to the engine's walkThroughBatch. */
+  walkThroughBatch?(opts: WalkthroughOptions): WalkthroughResult;
+  /** A new WASM backend, synchronously (one per comparison run); throws when WASM is unavailable.
+   *  Without it comparisons use the reference backend. */
+  createWasmBackendSync?(): Backend;
 }
 export interface WorkerPort {
   postMessage(event: WorkerEvent): void;
@@ -63,6 +77,13 @@ export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32A
         return;
       case 'gradCheck':
         void runGradientCheck(port, deps, request);
+        return;
+      case 'compare':
+        void runCompare(port, deps, request);
+        return;
+      case 'walkthrough':
+        if (!run) return port.postMessage({ type: 'walkthroughFailed', message: 'Nothing is training in this worker, so there is no batch to step through.' });
+        run.handle(request);
         return;
       default:
         run?.handle(request);
@@ -202,8 +223,33 @@ class TrainingRun {
         this.mode = request.mode;
         this.sendDetailNow();
         return;
+      case 'walkthrough':
+        this.walkThrough(request.selection);
+        return;
       default:
         return;
+    }
+  }
+
+  /** Replays the latest batch (or the first batch at the initial weights before any step) example by example. */
+  private walkThrough(requested: ParamSelection | null): void {
+    const trainer = this.trainer;
+    if (!trainer || !this.train) {
+      return this.port.postMessage({ type: 'walkthroughFailed', message: `${this.request.file}: the data is not loaded yet (or failed to load), so there is no batch to step through yet.` });
+    }
+    try {
+      const last = trainer.lastBatchInputs().indices;
+      // Before any step, trainer weights are the initial ones and the first batch is the one Step would use.
+      const indices = trainer.step > 0 && last.length > 0 ? last : firstBatchIndices(this.request.spec, this.train.count);
+      const selection = requested && isValidSelection(trainer, requested) ? requested
+        : this.selection ?? defaultSelection(trainer);
+      if (!selection) throw new Error('the model has no weights to follow');
+      const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
+        spec: this.request.spec, train: this.train, indices, weights: trainer.getWeights(), selection,
+      });
+      this.port.postMessage({ type: 'walkthrough', result });
+    } catch (e) {
+      this.port.postMessage({ type: 'walkthroughFailed', message: `${this.request.file}: cannot step through the batch: ${messageOf(e)}` });
     }
   }
 
@@ -332,6 +378,44 @@ async function runGradientCheck(port: WorkerPort, deps: WorkerDeps, request: Ext
   } catch (e) {
     port.postMessage({ type: 'error', message: `${request.file}: gradient check failed: ${messageOf(e)}`, file: request.file });
   }
+}
+
+async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'compare' }>): Promise<void> {
+  try {
+    const { train } = await deps.loadDataset(request.spec.data, {
+      dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
+      displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
+    });
+    const fit = checkFit(request.spec, train);
+    if (fit) return port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    // Each run gets its own backend (each trainer allocates its own buffers). WASM only for float32
+    // models, and only when a probe instance loads; otherwise the reference backend (the default).
+    let backendFactory: CompareOptions['backendFactory'];
+    const wasm = deps.createWasmBackendSync;
+    if (wasm && request.useWasm && request.spec.dtype === 'float32') {
+      try {
+        wasm();
+        backendFactory = () => wasm();
+      } catch {
+        backendFactory = undefined;
+      }
+    }
+    const runs = new Set(request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count)))).size;
+    const result = (deps.compareBatchSizes ?? compareBatchSizes)({
+      spec: request.spec, train, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
+      onProgress: (run, examplesSeen, examplesTotal) => port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
+    });
+    port.postMessage({ type: 'compare', result });
+  } catch (e) {
+    port.postMessage({ type: 'error', message: `${request.file}: the batch-size comparison failed: ${messageOf(e)}`, file: request.file });
+  }
+}
+
+/** The training-set indices of the first batch a fresh run takes: what Trainer.trainStep uses for step 1. */
+export function firstBatchIndices(spec: ModelSpec, trainCount: number): number[] {
+  const schedule = new BatchSchedule(spec.seed, trainCount, spec.batchSize);
+  const [start, end] = schedule.range(0);
+  return Array.from(schedule.permutation(1).subarray(start, end));
 }
 
 function messageOf(e: unknown): string {

@@ -10,7 +10,9 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostMessage, StepDetail, StepPoint } from '../../src/protocol';
 import { recordRun } from './record';
 import { serve, launch, preparePage, posted, deliver, resultsDir, THEMES, root } from './harness';
-import { gradientCheck } from '../../src/engine';
+import { gradientCheck, Trainer } from '../../src/engine';
+import { compareBatchSizes } from '../../src/engine/compare';
+import { walkThroughBatch } from '../../src/engine/walkthrough';
 import { loadDataset } from '../../src/data/load';
 
 let browser: Browser;
@@ -77,7 +79,7 @@ test('per-example bars and the formula carry the real numbers of the last batch'
   assert.ok(bars[1].every((v: number) => v === d.mean));
   const mean = d.perExample.reduce((a, b) => a + b, 0) / d.perExample.length;
   assert.ok(Math.abs(mean - d.mean) <= 1e-6 * Math.max(1e-9, Math.abs(mean)) + 1e-9, 'the mean shown is the mean of the bars');
-  const text = await page.locator('.formula').innerText();
+  const text = await page.locator('#per-example .formula').innerText();
   assert.match(text, /θ ← θ − γ · \(1\/M\) · Σᵢ ∂Lᵢ\/∂θ/);
   assert.ok(text.includes(`(1/${d.perExample.length})`), text);
   assert.ok(text.includes(String(d.learningRate)), text);
@@ -202,4 +204,31 @@ test('the sidebar shows status, controls and a loss sparkline, and opens the pan
   await side.screenshot({ path: shot('webview-sidebar.png') });
   assert.deepEqual(await side.evaluate(() => (window as any).__violations), []);
   await side.close();
+});
+
+test('the batch-size comparison and the step-through of a batch render their real results', async () => {
+  const snap = (messages.find((m) => m.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+  const spec = snap.run!.spec;
+  const { train } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
+  const compare = compareBatchSizes({ spec, train, batchSizes: [1, 32, 'full'], examples: 1600 });
+  const trainer = new Trainer({ spec, train, validation: null });
+  trainer.trainStep();
+  const walk = walkThroughBatch({ spec, train, indices: trainer.lastBatchInputs().indices.slice(0, 8), weights: trainer.getWeights(), selection: { layer: 0, kind: 'weight', index: 300 } });
+  await deliver(page, [{ type: 'compare', result: compare }, { type: 'walkthrough', result: walk }]);
+
+  const lens = await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].data.datasets.map((d: any) => d.data.length));
+  assert.deepEqual(lens, compare.runs.map((r) => r.points.filter((p) => p.loss > 0).length));
+  assert.equal(await page.locator('#compare .summary').innerText(), compare.summary);
+  await page.locator('#compare').screenshot({ path: shot('webview-compare.png') });
+
+  assert.match(await page.locator('#walkthrough .formula').innerText(), /Example 1 \(#\d+\): forward pass → label \d, predicted \d/);
+  for (let i = 0; i < 3; i++) await page.locator('[data-walk="next"]').click();
+  const text = await page.locator('#walkthrough .formula').innerText();
+  assert.match(text, /running sum Σ = .*running average Σ\/4/);
+  assert.match(text, /θ is still/);
+  const bars = await page.evaluate(() => (window as any).__gradientLens.charts.walkthrough.data.datasets[0].data.filter((v: unknown) => v !== null).length);
+  assert.equal(bars, 4);
+  await page.locator('[data-walk="all"]').click();
+  assert.match(await page.locator('#walkthrough .formula').innerText(), /All 8 examples were back-propagated, one at a time/);
+  await page.locator('#walkthrough').screenshot({ path: shot('webview-walkthrough.png') });
 });

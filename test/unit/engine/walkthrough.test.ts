@@ -44,3 +44,26 @@ test('the per-example gradients agree with the engine\'s per-example path on the
   const r = walkThroughBatch({ spec, train, indices, weights, selection });
   r.examples.forEach((e, i) => assert.ok(Math.abs(e.gradient - fromBatch[i]) <= 1e-12 * Math.max(1, Math.abs(e.gradient)), `example ${i}`));
 });
+
+test('with plain SGD the walkthrough\'s single update equals the Trainer\'s own step on that batch', async () => {
+  const sgd = { ...spec, optimizer: { ...spec.optimizer, momentum: 0 } };
+  const { train } = await loadDataset(sgd.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: sgd.seed });
+  const run = new Trainer({ spec: sgd, train, validation: null });
+  const weights = run.getWeights();
+  run.trainStep();
+  const indices = run.lastBatchInputs().indices;
+  const after = run.getWeights();
+  // For every parameter tensor, the entry this step moved most.
+  const selections = after.map((w, t) => {
+    let best = 0;
+    w.value.forEach((v, k) => { if (Math.abs(v - weights[t].value[k]) > Math.abs(w.value[best] - weights[t].value[best])) best = k; });
+    return { layer: w.layer, kind: w.kind, index: best };
+  });
+  assert.equal(selections.length, 6);
+  for (const selection of selections) {
+    const r = walkThroughBatch({ spec: sgd, train, indices, weights, selection });
+    const trained = after.find((w) => w.layer === selection.layer && w.kind === selection.kind)!.value[selection.index];
+    assert.notEqual(r.before, trained, 'the step must move this weight for the comparison to mean anything');
+    assert.ok(Math.abs(r.after - trained) <= 1e-13 * Math.max(1, Math.abs(trained)), `${r.after} vs ${trained}`);
+  }
+});
