@@ -7,6 +7,8 @@ import type { CommandContext } from './context';
 import { gradientCheck } from './gradientCheck';
 import { openPanel, pause, reset, resume, stop } from './control';
 import { step, train } from './train';
+import { compareBatchSizes } from './compare';
+import { stepThroughBatch } from './stepThrough';
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const table: Record<string, (...args: unknown[]) => unknown> = {
@@ -18,6 +20,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Commands.reset]: reset(ctx),
     [Commands.openPanel]: openPanel(ctx),
     [Commands.gradientCheck]: gradientCheck(ctx),
+    [Commands.compareBatchSizes]: compareBatchSizes(ctx),
+    [Commands.stepThroughBatch]: stepThroughBatch(ctx),
     [Commands.newModelFile]: () => ctx.newModelFile(),
   };
   return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));

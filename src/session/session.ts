@@ -217,6 +217,11 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.queue({ type: 'gradCheck', result });
   }
 
+  /** True when a run's worker is there to replay a batch (loaded, training, paused or finished). */
+  get canWalkThrough(): boolean {
+    return this.worker !== null && this.run !== null;
+  }
+
   /** Shows a finished batch-size comparison (it runs in its own worker, see compareWorker.ts). */
   setCompare(result: CompareResult): void {
     this.compare = result;

@@ -213,7 +213,7 @@ test('the batch-size comparison and the step-through of a batch render their rea
   const compare = compareBatchSizes({ spec, train, batchSizes: [1, 32, 'full'], examples: 1600 });
   const trainer = new Trainer({ spec, train, validation: null });
   trainer.trainStep();
-  const walk = walkThroughBatch({ spec, train, indices: trainer.lastBatchInputs().indices.slice(0, 8), weights: trainer.getWeights(), selection: { layer: 0, kind: 'weight', index: 300 } });
+  const walk = walkThroughBatch({ spec, train, indices: trainer.lastBatchInputs().indices.slice(0, 8), weights: trainer.getWeights(), selection: { layer: 0, kind: 'weight', index: (14 * 28 + 14) * 128 + 5 } });
   await deliver(page, [{ type: 'compare', result: compare }, { type: 'walkthrough', result: walk }]);
 
   const lens = await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].data.datasets.map((d: any) => d.data.length));

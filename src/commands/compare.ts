@@ -1,0 +1,79 @@
+// Compare Batch Sizes: the same model and seed trained with each batch size of the setting
+// gradientLens.compare.batchSizes (default 1, 32 and the full set) for the same number of examples,
+// in its own worker, with a cancellable progress notification; the result goes to the panel.
+
+import * as vscode from 'vscode';
+import type { CompareResult } from '../protocol';
+import { runCompareWorker } from '../session/compareWorker';
+import type { CommandContext } from './context';
+import { pickModelUri, prepareModel } from './modelFile';
+
+export type BatchSizeSetting = (number | 'full')[];
+
+/** Options a caller (a test, another command) may pass instead of the settings. */
+export interface CompareCommandOptions {
+  batchSizes?: BatchSizeSetting;
+  /** Examples each run sees (default: 3 epochs of the training set). */
+  examples?: number;
+}
+
+/** The setting's batch sizes, or a user-facing sentence saying what is wrong with them. */
+export function readBatchSizes(value: unknown): BatchSizeSetting | string {
+  const where = 'The setting gradientLens.compare.batchSizes';
+  if (!Array.isArray(value)) return `${where} must be a list such as [1, 32, "full"].`;
+  const sizes: BatchSizeSetting = [];
+  for (const [i, m] of value.entries()) {
+    if (m === 'full') sizes.push('full');
+    else if (typeof m === 'number' && Number.isInteger(m) && m >= 1) sizes.push(m);
+    else return `${where}[${i}] is ${JSON.stringify(m)}; use a whole number ≥ 1 or "full".`;
+  }
+  if (sizes.length < 2) return `${where} needs at least two batch sizes to compare.`;
+  return sizes;
+}
+
+export function compareBatchSizes(ctx: CommandContext) {
+  return async (arg?: unknown, rawOptions?: unknown): Promise<CompareResult | undefined> => {
+    const options: CompareCommandOptions = rawOptions && typeof rawOptions === 'object' ? rawOptions as CompareCommandOptions : {};
+    const uri = await pickModelUri(ctx, arg);
+    if (!uri) return undefined;
+    const model = await prepareModel(ctx, uri);
+    if (!model) return undefined;
+    const config = vscode.workspace.getConfiguration('gradientLens');
+    const sizes = readBatchSizes(options.batchSizes ?? config.get<unknown>('compare.batchSizes', [1, 32, 'full']));
+    if (typeof sizes === 'string') {
+      void ctx.notify.show('error', sizes);
+      return undefined;
+    }
+    const named = sizes.map((m) => (m === 'full' ? 'the full set' : `M = ${m}`)).join(', ');
+    ctx.log.info(`compare batch sizes ${named} on ${model.file}`);
+    let result: CompareResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: comparing ${named} on ${model.file}`, cancellable: true },
+        (progress, token) => {
+          let reported = 0;
+          return runCompareWorker(ctx.workerScript, {
+            type: 'compare', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
+            mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes, examples: options.examples,
+            useWasm: config.get<boolean>('useWasm', true),
+          }, token, (p) => {
+            // withProgress takes increments: report the growth of the overall fraction done.
+            const done = Math.min(100, (100 * (p.run + p.examplesSeen / Math.max(1, p.examplesTotal))) / Math.max(1, p.runs));
+            if (done > reported) {
+              progress.report({ increment: done - reported, message: `run ${p.run + 1} of ${p.runs}: ${p.examplesSeen.toLocaleString('en-US')} of ${p.examplesTotal.toLocaleString('en-US')} examples` });
+              reported = done;
+            }
+          });
+        },
+      );
+    } catch (e) {
+      if (e instanceof vscode.CancellationError) return undefined;
+      void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
+      return undefined;
+    }
+    ctx.session.setCompare(result);
+    ctx.panel.show(true);
+    void ctx.notify.show('info', `batch sizes compared on ${model.file}. ${result.summary}`);
+    return result;
+  };
+}
