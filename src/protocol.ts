@@ -5,6 +5,8 @@
 
 import type { ModelSpec } from './model/spec';
 import type { EpochStats, GradCheckResult, LayerInfo, NonFiniteReport } from './engine/types';
+import type { NamedTensor } from './engine/trainer';
+import type { BatchSnapshot } from './engine/snapshot';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -247,7 +249,13 @@ export type WorkerRequest =
       useWasm: boolean;
     }
   /** Replay the latest batch of the running training example by example (answered with `walkthrough`). */
-  | { type: 'walkthrough'; selection: ParamSelection | null };
+  | { type: 'walkthrough'; selection: ParamSelection | null }
+  /** The first batch at the initial weights, as the CLI's `snapshot` writes it (one per worker, like gradCheck). */
+  | { type: 'batchSnapshot'; spec: ModelSpec; dataPath: string | null; labelsPath: string | null; mediaDir: string; file: string; useWasm: boolean }
+  /** The running trainer's weights (answered with `weights` or `requestFailed` carrying the same id). */
+  | { type: 'getWeights'; id: number }
+  /** Replace the running trainer's weights (answered with `weightsSet` or `requestFailed`). */
+  | { type: 'setWeights'; id: number; tensors: NamedTensor[] };
 
 // Training worker -> extension host
 
@@ -264,6 +272,11 @@ export type WorkerEvent =
   | { type: 'walkthrough'; result: WalkthroughResult }
   /** A step-through could not be made (no run yet, bad selection...): a user-facing sentence. */
   | { type: 'walkthroughFailed'; message: string }
+  | { type: 'batchSnapshot'; snapshot: BatchSnapshot }
+  | { type: 'weights'; id: number; tensors: NamedTensor[] }
+  | { type: 'weightsSet'; id: number }
+  /** A getWeights/setWeights request could not be done: a user-facing sentence. */
+  | { type: 'requestFailed'; id: number; message: string }
   /** A clear, user-facing failure (bad data file, NaN, ...). Never a stack trace. */
   | { type: 'error'; message: string; file?: string; nonFinite?: NonFiniteReport };
 

@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { CompareResult } from '../protocol';
-import { runCompareWorker } from '../session/compareWorker';
+import { runCompareWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { pickModelUri, prepareModel } from './modelFile';
 
@@ -54,7 +54,8 @@ export function compareBatchSizes(ctx: CommandContext) {
           let reported = 0;
           return runCompareWorker(ctx.workerScript, {
             type: 'compare', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
-            mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes, examples: options.examples,
+            mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes,
+            examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
             useWasm: config.get<boolean>('useWasm', true),
           }, token, (p) => {
             // withProgress takes increments: report the growth of the overall fraction done.

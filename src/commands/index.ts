@@ -9,6 +9,7 @@ import { openPanel, pause, reset, resume, stop } from './control';
 import { step, train } from './train';
 import { compareBatchSizes } from './compare';
 import { stepThroughBatch } from './stepThrough';
+import { exportHistory, exportSnapshot, loadWeights, saveWeights } from './export';
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const table: Record<string, (...args: unknown[]) => unknown> = {
@@ -22,6 +23,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Commands.gradientCheck]: gradientCheck(ctx),
     [Commands.compareBatchSizes]: compareBatchSizes(ctx),
     [Commands.stepThroughBatch]: stepThroughBatch(ctx),
+    [Commands.exportHistory]: exportHistory(ctx),
+    [Commands.exportSnapshot]: exportSnapshot(ctx),
+    [Commands.saveWeights]: saveWeights(ctx),
+    [Commands.loadWeights]: loadWeights(ctx),
     [Commands.newModelFile]: () => ctx.newModelFile(),
   };
   return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));

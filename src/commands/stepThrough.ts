@@ -11,19 +11,7 @@ import { pickModelUri, prepareModel } from './modelFile';
 
 export function stepThroughBatch(ctx: CommandContext) {
   return async (arg?: unknown): Promise<WalkthroughResult | undefined> => {
-    if (!ctx.session.canWalkThrough) {
-      const uri = await pickModelUri(ctx, arg);
-      if (!uri) return undefined;
-      const model = await prepareModel(ctx, uri);
-      if (!model) return undefined;
-      ctx.panel.show(true);
-      try {
-        await ctx.session.start({ ...model, stepOnly: false, paused: true });
-      } catch (e) {
-        if (!(e instanceof RunCancelled)) void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
-        return undefined;
-      }
-    }
+    if (!(await ensureRun(ctx, arg))) return undefined;
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'Gradient Lens: stepping through the batch' },
@@ -36,4 +24,21 @@ export function stepThroughBatch(ctx: CommandContext) {
       return undefined;
     }
   };
+}
+
+/** A run whose worker can answer (the current one, else the model file's run started paused). False when none could start. */
+export async function ensureRun(ctx: CommandContext, arg: unknown): Promise<boolean> {
+  if (ctx.session.canWalkThrough) return true;
+  const uri = await pickModelUri(ctx, arg);
+  if (!uri) return false;
+  const model = await prepareModel(ctx, uri);
+  if (!model) return false;
+  ctx.panel.show(true);
+  try {
+    await ctx.session.start({ ...model, stepOnly: false, paused: true });
+    return true;
+  } catch (e) {
+    if (!(e instanceof RunCancelled)) void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
+    return false;
+  }
 }

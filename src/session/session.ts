@@ -10,6 +10,7 @@ import type {
   StepDetail, WalkthroughResult, WorkerEvent, WorkerRequest, WorkerSettings,
 } from '../protocol';
 import type { EpochStats, GradCheckResult } from '../engine/types';
+import type { NamedTensor } from '../engine/trainer';
 import type { ModelSpec } from '../model/spec';
 import type { SessionObservable } from './observable';
 import { StepHistory } from './history';
@@ -63,6 +64,9 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   private gradCheck: GradCheckResult | null = null;
   private compare: CompareResult | null = null;
   private walkthrough: WalkthroughResult | null = null;
+  private nextRequestId = 1;
+  /** getWeights/setWeights requests waiting for the worker's answer, by id. */
+  private readonly requests = new Map<number, { resolve(value: NamedTensor[] | null): void; reject(e: Error): void }>();
   private walkthroughWaiter: { resolve(r: WalkthroughResult): void; reject(e: Error): void } | null = null;
   private readonly outbox = new Outbox();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -222,7 +226,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     return this.worker !== null && this.run !== null;
   }
 
-  /** Shows a finished batch-size comparison (it runs in its own worker, see compareWorker.ts). */
+  /** Shows a finished batch-size comparison (it runs in its own worker, see oneShotWorker.ts). */
   setCompare(result: CompareResult): void {
     this.compare = result;
     this.queue({ type: 'compare', result });
@@ -253,6 +257,32 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     // Interrupts a running slice so the answer comes within one step, not after the slice budget.
     this.sendNow({ type: 'walkthrough', selection: selection ?? this.selection });
     return result;
+  }
+
+  /** The current run's weights (to save them). Rejects with a user-facing message when there is no run. */
+  async weights(): Promise<NamedTensor[]> {
+    return (await this.request((id) => ({ type: 'getWeights', id }))) ?? [];
+  }
+
+  /** Replaces the current run's weights (the worker checks every name and shape). Optimizer state is kept. */
+  async setWeights(tensors: NamedTensor[]): Promise<void> {
+    await this.request((id) => ({ type: 'setWeights', id, tensors }));
+  }
+
+  private request(make: (id: number) => WorkerRequest): Promise<NamedTensor[] | null> {
+    if (!this.worker || !this.run) {
+      return Promise.reject(new Error('nothing is training: start a run (Train or Step) first.'));
+    }
+    const id = this.nextRequestId++;
+    const answer = new Promise<NamedTensor[] | null>((resolve, reject) => this.requests.set(id, { resolve, reject }));
+    // Between two steps, not after the whole slice.
+    this.sendNow(make(id));
+    return answer;
+  }
+
+  private settleRequests(error: Error): void {
+    for (const waiter of this.requests.values()) waiter.reject(error);
+    this.requests.clear();
   }
 
   /** Ends the worker thread the way a crash would (no stop request), so the real crash path runs. For the host tests. */
@@ -300,14 +330,28 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       case 'gradCheck':
       case 'compare':
       case 'compareProgress':
-        return; // only gradient-check and comparison workers send these (gradientCheck.ts, compareWorker.ts)
+        return; // only gradient-check and comparison workers send these (gradientCheck.ts, oneShotWorker.ts)
       case 'walkthrough':
         this.walkthrough = event.result;
         this.walkthroughWaiter?.resolve(event.result);
         this.walkthroughWaiter = null;
-        this.queue(event);
+        // Posted at once rather than queued: it is one answer to a command, not a stream to coalesce.
         this.flushNow();
+        this.postEmitter.fire(event);
+        this.changeEmitter.fire();
         return;
+      case 'weights':
+      case 'weightsSet':
+      case 'requestFailed': {
+        const waiter = this.requests.get(event.id);
+        this.requests.delete(event.id);
+        if (event.type === 'weights') waiter?.resolve(event.tensors);
+        else if (event.type === 'weightsSet') waiter?.resolve(null);
+        else waiter?.reject(new Error(event.message));
+        return;
+      }
+      case 'batchSnapshot':
+        return; // only one-shot workers send this (oneShotWorker.ts)
       case 'walkthroughFailed':
         this.walkthroughWaiter?.reject(new Error(event.message));
         this.walkthroughWaiter = null;
@@ -328,6 +372,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.startWaiter = null;
     this.walkthroughWaiter?.reject(new Error(message));
     this.walkthroughWaiter = null;
+    this.settleRequests(new Error(message));
     this.setStatus({ ...this.status, state: 'error', message });
     this.errorEmitter.fire(message);
     this.flushNow();
@@ -381,6 +426,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.startWaiter = null;
     this.walkthroughWaiter?.reject(new Error('the run ended before the step-through was ready.'));
     this.walkthroughWaiter = null;
+    this.settleRequests(new Error('the run ended before the worker answered.'));
     if (worker) await worker.terminate();
   }
 

@@ -13,6 +13,7 @@ import type { NamedTensor } from '../engine/trainer';
 import { compareBatchSizes, type CompareOptions } from '../engine/compare';
 import { walkThroughBatch, type WalkthroughOptions } from '../engine/walkthrough';
 import { BatchSchedule } from '../engine/batching';
+import type { BatchSnapshot } from '../engine/snapshot';
 import type { CompareResult, WalkthroughResult } from '../protocol';
 import type { Dataset } from '../data/dataset';
 import type { DataSpec, ModelSpec } from '../model/spec';
@@ -35,6 +36,9 @@ export interface TrainerLike extends TrainerView {
   evaluate(): EpochStats;
   lastBatchInputs(): { indices: number[] };
   getWeights(): NamedTensor[];
+  setWeights(weights: NamedTensor[]): void;
+  /** The first batch of epoch 1 at the current weights, with every per-example gradient (Trainer.batchSnapshot). */
+  batchSnapshot?(): BatchSnapshot;
 }
 export interface WorkerDeps {
   createTrainer(opts: { spec: ModelSpec; train: Dataset; validation: Dataset | null; backend: Backend }): TrainerLike;
@@ -80,6 +84,14 @@ export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32A
         return;
       case 'compare':
         void runCompare(port, deps, request);
+        return;
+      case 'batchSnapshot':
+        void runBatchSnapshot(port, deps, request);
+        return;
+      case 'getWeights':
+      case 'setWeights':
+        if (!run) return port.postMessage({ type: 'requestFailed', id: request.id, message: 'Nothing is training in this worker, so it has no weights.' });
+        run.handle(request);
         return;
       case 'walkthrough':
         if (!run) return port.postMessage({ type: 'walkthroughFailed', message: 'Nothing is training in this worker, so there is no batch to step through.' });
@@ -226,6 +238,19 @@ class TrainingRun {
       case 'walkthrough':
         this.walkThrough(request.selection);
         return;
+      case 'getWeights':
+        if (!this.trainer) return this.port.postMessage({ type: 'requestFailed', id: request.id, message: `${this.request.file}: the network is not built yet.` });
+        this.port.postMessage({ type: 'weights', id: request.id, tensors: this.trainer.getWeights() });
+        return;
+      case 'setWeights':
+        if (!this.trainer) return this.port.postMessage({ type: 'requestFailed', id: request.id, message: `${this.request.file}: the network is not built yet.` });
+        try {
+          this.trainer.setWeights(request.tensors);
+        } catch (e) {
+          return this.port.postMessage({ type: 'requestFailed', id: request.id, message: `cannot load these weights into ${this.request.file}: ${messageOf(e)}` });
+        }
+        this.port.postMessage({ type: 'weightsSet', id: request.id });
+        return;
       default:
         return;
     }
@@ -242,7 +267,7 @@ class TrainingRun {
       // Before any step, trainer weights are the initial ones and the first batch is the one Step would use.
       const indices = trainer.step > 0 && last.length > 0 ? last : firstBatchIndices(this.request.spec, this.train.count);
       const selection = requested && isValidSelection(trainer, requested) ? requested
-        : this.selection ?? defaultSelection(trainer);
+        : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer) : selectionBeforeAnyStep(trainer));
       if (!selection) throw new Error('the model has no weights to follow');
       const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
         spec: this.request.spec, train: this.train, indices, weights: trainer.getWeights(), selection,
@@ -409,6 +434,40 @@ async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<W
   } catch (e) {
     port.postMessage({ type: 'error', message: `${request.file}: the batch-size comparison failed: ${messageOf(e)}`, file: request.file });
   }
+}
+
+async function runBatchSnapshot(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'batchSnapshot' }>): Promise<void> {
+  try {
+    const { train, validation } = await deps.loadDataset(request.spec.data, {
+      dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
+      displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
+    });
+    const fit = checkFit(request.spec, train);
+    if (fit) return port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    // As the CLI does: a fresh trainer (initial weights), WASM for float32 when it loads.
+    let backend: Backend = deps.referenceBackend(request.spec.dtype);
+    if (request.useWasm && request.spec.dtype === 'float32') {
+      try { backend = await deps.createWasmBackend(); } catch { /* the reference backend gives the same numbers */ }
+    }
+    const trainer = deps.createTrainer({ spec: request.spec, train, validation, backend });
+    if (!trainer.batchSnapshot) throw new Error('this engine cannot take batch snapshots');
+    port.postMessage({ type: 'batchSnapshot', snapshot: trainer.batchSnapshot() });
+  } catch (e) {
+    port.postMessage({ type: 'error', message: `${request.file}: the batch snapshot failed: ${messageOf(e)}`, file: request.file });
+  }
+}
+
+/**
+ * What to follow before any step, when there is no gradient yet to pick the busiest weight by: the
+ * last layer's first bias (its gradient pᵢ − yᵢ is never zero for every example, unlike a corner
+ * pixel's weight), else the first weight of the last parameterised layer.
+ */
+function selectionBeforeAnyStep(trainer: TrainerLike): ParamSelection | null {
+  const withParams = trainer.layers.filter((l) => l.params.length > 0);
+  const last = withParams[withParams.length - 1];
+  if (!last) return null;
+  const kind = last.params.some((p) => p.kind === 'bias') ? 'bias' : 'weight';
+  return { layer: last.index, kind, index: 0 };
 }
 
 /** The training-set indices of the first batch a fresh run takes: what Trainer.trainStep uses for step 1. */

@@ -12,6 +12,7 @@ import Mocha from 'mocha';
 function loadTests(): void {
   require('./training.test');
   require('./editor.test');
+  require('./compare.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();

@@ -1,0 +1,129 @@
+// The worker loop's issue-5 requests, through a real MessageChannel with the real engine on a small
+// generated dataset: step-through of the run's batch, weights out and in, and a batch-size comparison.
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
+import { Rng } from '../../../src/engine/random';
+import type { NamedTensor } from '../../../src/engine/trainer';
+import type { Dataset } from '../../../src/data/dataset';
+import type { ModelSpec } from '../../../src/model/spec';
+import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
+import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
+
+function dataset(count: number, features: number, classes: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const x = new Float32Array(count * features);
+  const y = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    y[i] = i % classes;
+    for (let f = 0; f < features; f++) x[i * features + f] = rng.next() * 0.5 + (f % classes === y[i] ? 0.5 : 0);
+  }
+  return { name: 'generated', inputShape: [features], numClasses: classes, count, x, y };
+}
+
+const SPEC: ModelSpec = {
+  name: 'loop', seed: 3, dtype: 'float64',
+  data: { source: 'generated.csv', validationSplit: 0 },
+  layers: [{ type: 'dense', units: 16, activation: 'tanh' }, { type: 'dense', units: 4, activation: 'linear' }],
+  loss: 'cross-entropy',
+  optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  batchSize: 8, epochs: 3,
+};
+const TRAIN = dataset(64, 12, 4, 1);
+
+function loop() {
+  const { port1, port2 } = new MessageChannel();
+  runWorker(port1 as unknown as WorkerPort, {
+    createTrainer: (o) => new Trainer(o),
+    referenceBackend,
+    createWasmBackend: () => Promise.reject(new Error('no WASM in this test')),
+    loadDataset: async () => ({ train: TRAIN, validation: null }),
+    gradientCheck: (sp, d) => gradientCheck(sp, d),
+  });
+  const events: WorkerEvent[] = [];
+  const listeners: Array<() => void> = [];
+  port2.on('message', (e: WorkerEvent) => { events.push(e); listeners.forEach((l) => l()); });
+  const send = (r: WorkerRequest) => port2.postMessage(r);
+  /** The first event (from index `from` on) that `pick` accepts. */
+  const next = <T>(pick: (e: WorkerEvent) => T | undefined, from = 0) => new Promise<T>((resolve, reject) => {
+    const look = () => { for (const e of events.slice(from)) { const v = pick(e); if (v !== undefined) return v; } return undefined; };
+    const now = look();
+    if (now !== undefined) return resolve(now);
+    const timer = setTimeout(() => reject(new Error(`timed out; events: ${events.map((e) => e.type).join(', ')}`)), 20000);
+    listeners.push(() => { const v = look(); if (v !== undefined) { clearTimeout(timer); resolve(v); } });
+  });
+  const start = () => send({
+    type: 'start', spec: SPEC, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'loop.gradlens.json', paused: true,
+    settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
+  });
+  return { events, send, next, start, close: () => { port1.close(); port2.close(); } };
+}
+
+test('a step-through without a run says so; before any step it replays the batch Step then trains on, at unchanged weights', async () => {
+  const w = loop();
+  try {
+    w.send({ type: 'walkthrough', selection: null });
+    const failed = await w.next((e) => (e.type === 'walkthroughFailed' ? e.message : undefined));
+    assert.match(failed, /Nothing is training/);
+
+    w.start();
+    await w.next((e) => (e.type === 'status' && e.status.state === 'paused' ? true : undefined));
+    w.send({ type: 'getWeights', id: 1 });
+    const initial = await w.next((e) => (e.type === 'weights' && e.id === 1 ? e.tensors : undefined));
+    let from = w.events.length;
+    w.send({ type: 'walkthrough', selection: { layer: 0, kind: 'weight', index: 5 } });
+    const result = await w.next((e) => (e.type === 'walkthrough' ? e.result : undefined), from);
+    assert.equal(result.examples.length, SPEC.batchSize);
+    const mean = result.examples.reduce((a, e) => a + e.gradient, 0) / result.examples.length;
+    assert.ok(Math.abs(mean - result.batchGradient) < 1e-12, `mean ${mean} vs batch gradient ${result.batchGradient}`);
+    assert.equal(result.before, initial[0].value[5]);
+
+    from = w.events.length;
+    w.send({ type: 'step' });
+    const detail = await w.next((e) => (e.type === 'detail' ? e.detail : undefined), from);
+    assert.deepEqual(detail.examples.map((e) => e.index), result.examples.map((e) => e.index), 'Step trained on another batch');
+    // With plain SGD the step's update is exactly the one the step-through showed.
+    w.send({ type: 'getWeights', id: 2 });
+    const after = await w.next((e) => (e.type === 'weights' && e.id === 2 ? e.tensors : undefined));
+    assert.ok(Math.abs(after[0].value[5] - result.after) < 1e-12, `θ after the step ${after[0].value[5]} vs shown ${result.after}`);
+  } finally {
+    w.close();
+  }
+});
+
+test('weights go out and back in exactly; a wrong shape is refused with the tensor named', async () => {
+  const w = loop();
+  try {
+    w.start();
+    await w.next((e) => (e.type === 'status' && e.status.state === 'paused' ? true : undefined));
+    w.send({ type: 'getWeights', id: 1 });
+    const initial = await w.next((e) => (e.type === 'weights' && e.id === 1 ? e.tensors : undefined));
+    const changed: NamedTensor[] = initial.map((t) => ({ ...t, value: t.value.map((v, i) => v + i * 1e-3) }));
+    w.send({ type: 'setWeights', id: 2, tensors: changed });
+    await w.next((e) => (e.type === 'weightsSet' && e.id === 2 ? true : undefined));
+    w.send({ type: 'getWeights', id: 3 });
+    assert.deepEqual(await w.next((e) => (e.type === 'weights' && e.id === 3 ? e.tensors : undefined)), changed);
+    w.send({ type: 'setWeights', id: 4, tensors: [{ ...changed[0], shape: [2, 2], value: [0, 0, 0, 0] }, ...changed.slice(1)] });
+    const message = await w.next((e) => (e.type === 'requestFailed' && e.id === 4 ? e.message : undefined));
+    assert.match(message, /layers\[0\]\.weight.*shape \[2, 2\]/);
+  } finally {
+    w.close();
+  }
+});
+
+test('a comparison reports progress per run and one result per batch size, for the same examples', async () => {
+  const w = loop();
+  try {
+    w.send({ type: 'compare', spec: SPEC, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'loop.gradlens.json', batchSizes: [1, 'full'], useWasm: false });
+    const result = await w.next((e) => (e.type === 'compare' ? e.result : undefined));
+    assert.deepEqual(result.runs.map((r) => r.batchSize), [1, 64]);
+    assert.deepEqual(result.runs.map((r) => r.steps), [192, 3]);
+    const progress = w.events.flatMap((e) => (e.type === 'compareProgress' ? [e] : []));
+    assert.ok(progress.some((p) => p.run === 0) && progress.some((p) => p.run === 1));
+    assert.ok(progress.every((p) => p.runs === 2 && p.examplesTotal === 192));
+  } finally {
+    w.close();
+  }
+});
