@@ -184,6 +184,8 @@ export type WebviewMessage =
   | { type: 'select'; selection: ParamSelection }
   | { type: 'heatmapMode'; mode: HeatmapMode }
   | { type: 'command'; id: number; command: PanelCommand }
+  /** Save a chart as PNG: the host asks where, then writes the bytes. */
+  | { type: 'savePng'; name: string; dataUrl: string }
   /** After drawing, what the panel shows (counts), so host tests can assert what was rendered. */
   | { type: 'rendered'; summary: RenderSummary };
 

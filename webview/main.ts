@@ -7,7 +7,7 @@ import './style.css';
 import type { HostMessage, PanelCommand, RenderSummary, SessionSnapshot, WebviewMessage } from '../src/protocol';
 import { apply, emptySnapshot } from './store';
 import { onThemeChange } from './theme';
-import { el, icon } from './dom';
+import { el, icon, pngSink } from './dom';
 import { Toolbar } from './toolbar';
 import { LossView, type LossViewState } from './lossView';
 import { HeatmapView } from './heatmapView';
@@ -36,6 +36,7 @@ const lossState: LossViewState = saved?.loss ?? { logScale: false, from: null, t
 let nextId = 1;
 const send = (m: WebviewMessage): void => vscode.postMessage(m);
 const command = (c: PanelCommand): void => send({ type: 'command', id: nextId++, command: c });
+pngSink.save = (name, dataUrl) => send({ type: 'savePng', name, dataUrl });
 
 const app = document.getElementById('app') ?? document.body;
 const openPanel = el('button', { class: 'tool', title: 'Open the gradient panel', 'aria-label': 'Open the gradient panel' }, icon('graph'), ' Open panel');

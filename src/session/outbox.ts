@@ -14,6 +14,8 @@ export class Outbox {
   private status: SessionStatus | null = null;
   private gradCheck: GradCheckResult | null = null;
   private compare: CompareResult | null = null;
+  /** True when the last drain left step points out (see MAX_POINTS_PER_POST). */
+  lastDrainThinned = false;
 
   get isEmpty(): boolean {
     return this.points.length === 0 && this.epochs.length === 0 && !this.detail && !this.status && !this.gradCheck && !this.compare;
@@ -34,7 +36,8 @@ export class Outbox {
   /** Everything queued, in the order a view should apply it, and empties the box. */
   drain(): HostMessage[] {
     const out: HostMessage[] = [];
-    if (this.points.length) out.push({ type: 'steps', points: this.points });
+    this.lastDrainThinned = this.points.length > MAX_POINTS_PER_POST;
+    if (this.points.length) out.push({ type: 'steps', points: thinPoints(this.points, MAX_POINTS_PER_POST) });
     for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
     if (this.detail) out.push({ type: 'detail', detail: this.detail });
     if (this.gradCheck) out.push({ type: 'gradCheck', result: this.gradCheck });
@@ -52,6 +55,23 @@ export class Outbox {
     this.gradCheck = null;
     this.compare = null;
   }
+}
+
+/**
+ * At most this many step points in one post (about 40 KB with three layers). The WASM engine can
+ * take over a thousand steps a second; the live chart does not need them all, and the session's
+ * own history (sent whole in every snapshot) keeps every step.
+ */
+export const MAX_POINTS_PER_POST = 120;
+
+/** Evenly spaced points, always keeping the newest, when there are more than `max`. */
+export function thinPoints(points: StepPoint[], max: number): StepPoint[] {
+  if (points.length <= max) return points;
+  const out: StepPoint[] = [];
+  const stride = points.length / max;
+  for (let i = 0; i < max - 1; i++) out.push(points[Math.floor(i * stride)]);
+  out.push(points[points.length - 1]);
+  return out;
 }
 
 /** Milliseconds between two posts for an update rate in Hz, clamped to 1…20 Hz. */

@@ -69,6 +69,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   private readonly requests = new Map<number, { resolve(value: NamedTensor[] | null): void; reject(e: Error): void }>();
   private walkthroughWaiter: { resolve(r: WalkthroughResult): void; reject(e: Error): void } | null = null;
   private readonly outbox = new Outbox();
+  /** Some step points were left out of live posts since the views last got a full snapshot. */
+  private viewsThinned = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   private startWaiter: { resolve(run: RunInfo): void; reject(e: Error): void } | null = null;
@@ -443,12 +445,20 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.lastFlush = Date.now();
     if (this.outbox.isEmpty) return;
     for (const message of this.outbox.drain()) this.postEmitter.fire(message);
+    this.viewsThinned ||= this.outbox.lastDrainThinned;
+    // The live posts may have left steps out; once training rests, the views get every step.
+    if (this.viewsThinned && this.state !== 'running' && this.state !== 'starting') {
+      this.viewsThinned = false;
+      this.postSnapshotToViews();
+      return;
+    }
     this.changeEmitter.fire();
   }
 
   /** Views replace their whole state (new run, reset). */
   private postSnapshotToViews(): void {
     this.outbox.clear();
+    this.viewsThinned = false;
     this.postEmitter.fire({ type: 'snapshot', snapshot: this.snapshot });
     this.changeEmitter.fire();
   }

@@ -102,6 +102,9 @@ export class WebviewConnection implements vscode.Disposable {
       case 'command':
         void this.runCommand(message.id, message.command);
         return;
+      case 'savePng':
+        void savePng(message.name, message.dataUrl);
+        return;
     }
   }
 
@@ -116,5 +119,27 @@ export class WebviewConnection implements vscode.Disposable {
     } catch (e) {
       await this.post({ type: 'response', id, ok: false, error: e instanceof Error ? e.message : String(e) });
     }
+  }
+}
+
+/** Writes a chart the webview rendered to PNG where the user chooses. */
+async function savePng(name: string, dataUrl: string): Promise<void> {
+  const match = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
+  if (!match) {
+    void vscode.window.showErrorMessage('Gradient Lens: the chart could not be turned into a PNG.');
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '-');
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, `${safe}.png`) : undefined,
+    filters: { 'PNG image': ['png'] },
+    title: 'Save chart as PNG',
+  });
+  if (!target) return;
+  try {
+    await vscode.workspace.fs.writeFile(target, Buffer.from(match[1], 'base64'));
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Gradient Lens: could not save ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

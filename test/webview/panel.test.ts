@@ -232,3 +232,14 @@ test('the batch-size comparison and the step-through of a batch render their rea
   assert.match(await page.locator('#walkthrough .formula').innerText(), /All 8 examples were back-propagated, one at a time/);
   await page.locator('#walkthrough').screenshot({ path: shot('webview-walkthrough.png') });
 });
+
+test('every section can be saved as a PNG of what it draws', async () => {
+  await page.locator('[data-save="loss"]').click();
+  const m = (await posted(page)).filter((x) => x.type === 'savePng').pop();
+  assert.equal(m.name, 'gradient-lens-loss');
+  assert.match(m.dataUrl, /^data:image\/png;base64,/);
+  const png = Buffer.from(m.dataUrl.split(',')[1], 'base64');
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'PNG signature');
+  assert.ok(png.length > 2000, `a real picture, not an empty canvas (${png.length} bytes)`);
+  assert.equal(await page.locator('button[data-save]').count() >= 6, true);
+});

@@ -58,3 +58,17 @@ test('the post interval honours the update rate and caps it at 20 per second', (
   assert.equal(postIntervalMs(0), 1000);
   assert.equal(postIntervalMs(Number.NaN), 100);
 });
+
+test('a post carries at most MAX_POINTS_PER_POST step points, evenly spaced, ending with the newest', async () => {
+  const { Outbox, MAX_POINTS_PER_POST, thinPoints } = await import('../../../src/session/outbox');
+  const point = (step: number) => ({ step, epoch: 1, examplesSeen: step * 32, time: step / 1000, loss: 1 / step, accuracy: 0.5, noiseScale: 10, layers: [] });
+  const box = new Outbox();
+  box.add({ type: 'steps', points: Array.from({ length: 1000 }, (_, i) => point(i + 1)) });
+  const [steps] = box.drain();
+  assert.equal(steps.type, 'steps');
+  const pts = (steps as { points: { step: number }[] }).points;
+  assert.equal(pts.length, MAX_POINTS_PER_POST);
+  assert.equal(pts[pts.length - 1].step, 1000);
+  assert.ok(pts.every((p, i) => i === 0 || p.step > pts[i - 1].step));
+  assert.equal(thinPoints([point(1), point(2)], 5).length, 2);
+});
