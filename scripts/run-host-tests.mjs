@@ -315,9 +315,12 @@ async function uiTrain(browser, extensionsDir) {
       if (stepNow > 0 && stepNow !== finishedStep) break;
       await page.waitForTimeout(250);
     }
-    await runFromPalette(page, 'Gradient Lens: Train');
+    // Train again the way a user would in the file itself: the CodeLens above the model.
+    await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.locator('.codelens-decoration a', { hasText: 'Train' }).first().click({ timeout: 15000 });
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 15000 });
+    await dialog.waitFor({ timeout: 30000 });
     const question = (await dialog.innerText()).replace(/\s+/g, ' ');
     await page.screenshot({ path: path.join(resultsDir, 'ui-restart-question.png') });
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
@@ -326,7 +329,7 @@ async function uiTrain(browser, extensionsDir) {
     const before = await panelStep(await findWebviewFrame(page, 'panel', 10000));
     await page.waitForTimeout(1500);
     const after = await panelStep(await findWebviewFrame(page, 'panel', 10000));
-    record('UI: a second Train while training asks (modal) before restarting; Cancel keeps the run',
+    record('UI: a second Train (CodeLens) while training asks (modal) before restarting; Cancel keeps the run',
       /Stop it and train/.test(question) && after > before,
       `dialog: "${question.slice(0, 160)}"; step ${before} → ${after}`);
   } catch (e) {
