@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { GradCheckResult } from '../engine/types';
-import { runGradientCheckWorker } from '../session/gradientCheck';
+import { runGradientCheckWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { pickModelUri, prepareModel } from './modelFile';
 

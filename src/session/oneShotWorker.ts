@@ -1,4 +1,4 @@
-// Jobs that run in their own short-lived worker (the same dist/worker.js), like the gradient check:
+// Jobs that run in their own short-lived worker (the same dist/worker.js): the gradient check,
 // Compare Batch Sizes and the batch snapshot. A training run keeps going meanwhile, progress comes
 // back as events, and Cancel simply terminates the thread.
 
@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { Worker } from 'node:worker_threads';
 import type { CompareResult, WorkerEvent, WorkerRequest } from '../protocol';
 import type { BatchSnapshot } from '../engine/snapshot';
+import type { GradCheckResult } from '../engine/types';
 
 export interface CompareProgress { run: number; runs: number; examplesSeen: number; examplesTotal: number }
 
@@ -19,6 +20,14 @@ export function runCompareWorker(
     if (event.type === 'compareProgress') onProgress(event);
     return event.type === 'compare' ? event.result : undefined;
   });
+}
+
+export function runGradientCheckWorker(
+  workerScript: string,
+  request: Extract<WorkerRequest, { type: 'gradCheck' }>,
+  token: vscode.CancellationToken,
+): Promise<GradCheckResult> {
+  return runOneShot(workerScript, request, token, 'gradient check', (event) => (event.type === 'gradCheck' ? event.result : undefined));
 }
 
 export function runBatchSnapshotWorker(
