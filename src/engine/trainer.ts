@@ -193,6 +193,11 @@ export class Trainer {
     return layer.perExampleScalar(sel.kind, sel.index, this.requireStep());
   }
 
+  /**
+   * All M per-example gradients gᵢ of one parameter for the last step (M × size, row i = gᵢ).
+   * A view of a buffer the layer reuses: it is valid until the next step or the next call for the
+   * same parameter; copy it to keep it.
+   */
   perExampleGradients(layer: number, kind: 'weight' | 'bias'): FloatArray {
     return this.paramLayer(layer).perExampleTensor(kind, this.requireStep());
   }

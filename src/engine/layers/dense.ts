@@ -9,7 +9,7 @@ import type { Backend } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
 import { activationBackward, activationForward } from '../activations';
-import { type LayerContext, type ParamLayer, type ParamTensor, newArrayLike, shapeSize } from './layer';
+import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
 
 export class DenseLayer implements ParamLayer {
   readonly type = 'dense';
@@ -31,6 +31,8 @@ export class DenseLayer implements ParamLayer {
   /** m × out scratch for A·G_W in the cosine computation. */
   private readonly scratch: FloatArray;
   private input: FloatArray | null = null;
+  /** Where perExampleTensor('weight') writes: allocated on first use, reused every step after. */
+  private perExampleWeights: FloatArray | null = null;
 
   constructor(
     readonly index: number, readonly inputShape: Shape, units: number,
@@ -149,7 +151,10 @@ export class DenseLayer implements ParamLayer {
     const { inSize, outSize, delta } = this;
     if (kind === 'bias') return delta.slice(0, m * outSize);
     const size = inSize * outSize;
-    const result = newArrayLike(this.backend, m * size);
+    // Reused (in WASM memory on the fast backend): writing M·|W| floats is the whole cost here, and
+    // fresh arrays every step made it several times slower. Valid until the next call or step.
+    this.perExampleWeights ??= this.backend.alloc((delta.length / outSize) * size);
+    const result = this.perExampleWeights.subarray(0, m * size);
     if (this.backend.outerBatch) {
       this.backend.outerBatch(m, inSize, outSize, 1, input, delta, result);
       return result;

@@ -98,3 +98,21 @@ test('perExampleGradient rejects out-of-range indices and layers without paramet
   assert.throws(() => trainer.perExampleGradient({ layer: 0, kind: 'bias', index: 6 }), /layers\[0\]\.bias has 6 entries/);
   assert.throws(() => trainer.perExampleGradients(2, 'weight'), /layers\[2\] has no parameters/);
 });
+
+test('per-example gradients reuse one buffer per parameter: each step refreshes it, a copy keeps the old step', () => {
+  const spec = makeSpec([dense(6, 'relu'), dense(3)], { batchSize: 5, epochs: 3, optimizer: optimizer({ learningRate: 0.05 }) });
+  const trainer = new Trainer({ spec, train: randomDataset(9, 5, [4], 3), validation: null });
+  trainer.trainStep();
+  const first = trainer.perExampleGradients(0, 'weight');
+  const kept = first.slice();
+  assert.equal(trainer.perExampleGradients(0, 'weight').buffer, first.buffer, 'no new allocation for the same parameter');
+  const stepTwo = trainer.trainStep();
+  assert.ok(stepTwo.step === 2);
+  const second = trainer.perExampleGradients(0, 'weight');
+  // The view now holds step 2's gradients (their mean is step 2's batch gradient), the copy step 1's.
+  const size = second.length / stepTwo.batchSize;
+  const mean = new Float64Array(size);
+  for (let i = 0; i < stepTwo.batchSize; i++) for (let j = 0; j < size; j++) mean[j] += second[i * size + j] / stepTwo.batchSize;
+  assert.ok(maxRelDiff(mean, trainer.gradient(0, 'weight')) < 1e-10);
+  assert.ok(maxRelDiff(kept, second) > 1e-6, 'the kept copy is still step 1');
+});
