@@ -47,7 +47,12 @@ export async function loadModel(opts: CommonOptions): Promise<LoadedModel> {
   } catch (e) {
     throw new BadInput(`${shown}: cannot read the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const parsed = parseModel(text);
+  // How deep the file sits below the workspace: data paths may climb (`..`) at most that far.
+  const fromRoot = path.relative(path.resolve(opts.workspace), path.dirname(file));
+  const location = fromRoot.startsWith('..') || path.isAbsolute(fromRoot)
+    ? undefined
+    : { folderDepth: fromRoot === '' ? 0 : fromRoot.split(path.sep).length };
+  const parsed = parseModel(text, undefined, location);
   reportProblems(shown, text, parsed.problems);
   if (!parsed.spec) throw new BadInput(`${shown}: the model file has errors; nothing was trained`);
   const spec: ModelSpec = opts.float64 ? { ...parsed.spec, dtype: 'float64' } : parsed.spec;

@@ -40,7 +40,7 @@ export class ModelDocuments implements vscode.Disposable {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit.parsed;
-    const parsed = parseModel(doc.getText());
+    const parsed = parseModel(doc.getText(), undefined, modelLocation(doc.uri));
     this.cache.set(key, { version: doc.version, parsed });
     return parsed;
   }
@@ -55,4 +55,12 @@ export class ModelDocuments implements vscode.Disposable {
     this.subscription.dispose();
     this.cache.clear();
   }
+}
+
+/** How many folders lie between the file's workspace folder and the file's own folder. */
+function modelLocation(uri: vscode.Uri): { folderDepth: number } | undefined {
+  const root = vscode.workspace.getWorkspaceFolder(uri);
+  if (!root) return undefined;
+  const rel = vscode.workspace.asRelativePath(uri, false);
+  return { folderDepth: rel.split('/').length - 1 };
 }
