@@ -391,14 +391,29 @@ export function checkFit(spec: ModelSpec, train: Dataset): string | null {
   return null;
 }
 
+type OneShotRequest = Extract<WorkerRequest, { type: 'gradCheck' | 'compare' | 'batchSnapshot' }>;
+
+/** The data of a one-shot job, or null after reporting that the network does not fit it. */
+async function loadFittingData(
+  port: WorkerPort, deps: WorkerDeps, request: OneShotRequest,
+): Promise<{ train: Dataset; validation: Dataset | null } | null> {
+  const data = await deps.loadDataset(request.spec.data, {
+    dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
+    displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
+  });
+  const fit = checkFit(request.spec, data.train);
+  if (fit) {
+    port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    return null;
+  }
+  return data;
+}
+
 async function runGradientCheck(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'gradCheck' }>): Promise<void> {
   try {
-    const { train } = await deps.loadDataset(request.spec.data, {
-      dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
-      displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
-    });
-    const fit = checkFit(request.spec, train);
-    if (fit) return port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    const data = await loadFittingData(port, deps, request);
+    if (!data) return;
+    const { train } = data;
     port.postMessage({ type: 'gradCheck', result: deps.gradientCheck(request.spec, train) });
   } catch (e) {
     port.postMessage({ type: 'error', message: `${request.file}: gradient check failed: ${messageOf(e)}`, file: request.file });
@@ -407,12 +422,9 @@ async function runGradientCheck(port: WorkerPort, deps: WorkerDeps, request: Ext
 
 async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'compare' }>): Promise<void> {
   try {
-    const { train } = await deps.loadDataset(request.spec.data, {
-      dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
-      displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
-    });
-    const fit = checkFit(request.spec, train);
-    if (fit) return port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    const data = await loadFittingData(port, deps, request);
+    if (!data) return;
+    const { train } = data;
     // Each run gets its own backend (each trainer allocates its own buffers). WASM only for float32
     // models, and only when a probe instance loads; otherwise the reference backend (the default).
     let backendFactory: CompareOptions['backendFactory'];
@@ -438,12 +450,9 @@ async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<W
 
 async function runBatchSnapshot(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'batchSnapshot' }>): Promise<void> {
   try {
-    const { train, validation } = await deps.loadDataset(request.spec.data, {
-      dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
-      displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
-    });
-    const fit = checkFit(request.spec, train);
-    if (fit) return port.postMessage({ type: 'error', message: `${request.file}: ${fit}`, file: request.file });
+    const data = await loadFittingData(port, deps, request);
+    if (!data) return;
+    const { train, validation } = data;
     // As the CLI does: a fresh trainer (initial weights), WASM for float32 when it loads.
     let backend: Backend = deps.referenceBackend(request.spec.dtype);
     if (request.useWasm && request.spec.dtype === 'float32') {
