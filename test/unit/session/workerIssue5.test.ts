@@ -5,23 +5,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
-import { Rng } from '../../../src/engine/random';
 import type { NamedTensor } from '../../../src/engine/trainer';
-import type { Dataset } from '../../../src/data/dataset';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
+import { dataset } from './helpers';
 
-function dataset(count: number, features: number, classes: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const x = new Float32Array(count * features);
-  const y = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    y[i] = i % classes;
-    for (let f = 0; f < features; f++) x[i * features + f] = rng.next() * 0.5 + (f % classes === y[i] ? 0.5 : 0);
-  }
-  return { name: 'generated', inputShape: [features], numClasses: classes, count, x, y };
-}
 
 const SPEC: ModelSpec = {
   name: 'loop', seed: 3, dtype: 'float64',

@@ -5,23 +5,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
-import { Rng } from '../../../src/engine/random';
-import type { Dataset } from '../../../src/data/dataset';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { runWorker, checkFit, type WorkerPort } from '../../../src/session/workerLoop';
+import { dataset } from './helpers';
 
-function dataset(count: number, features: number, classes: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const x = new Float32Array(count * features);
-  const y = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    y[i] = i % classes;
-    // Class-dependent means so the loss can fall.
-    for (let f = 0; f < features; f++) x[i * features + f] = rng.next() * 0.5 + (f % classes === y[i] ? 0.5 : 0);
-  }
-  return { name: 'generated', inputShape: [features], numClasses: classes, count, x, y };
-}
 
 function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
   return {
