@@ -1,0 +1,105 @@
+// The contract every producer of training steps implements: the built-in engine in a worker, the
+// debug adapter, a PyTorch process (DDP ranks or a user's own script). A run is a stream of step
+// records plus a small set of controls, and it can stop at named points inside a step. The run's
+// state machine (src/run/machine.ts) owns the state; a source only reports what happened.
+//
+// Pure types: no `vscode`, no Node APIs, so the CLI, the debug adapter over stdio and a web build
+// can all use it.
+
+import type { EpochStats, LayerInfo, StepStats } from '../engine/types';
+import type { ModelSpec } from '../model/spec';
+
+/** The run's lifecycle. Only src/run/machine.ts decides which transitions are legal. */
+export type RunState = 'idle' | 'loading' | 'running' | 'paused' | 'stepping' | 'finished' | 'failed' | 'stopped';
+
+/** Where a run may pause inside one step, in this order. */
+export type StopPointKind =
+  | 'batch-start'
+  | 'example-forward'
+  | 'example-backward'
+  | 'forward-done'
+  | 'layer-backward'
+  | 'before-update'
+  | 'after-update';
+
+export interface StopPoint {
+  kind: StopPointKind;
+  step: number;
+  epoch: number;
+  /** Index into spec.layers, for layer-backward. */
+  layer?: number;
+  /** Index within the batch, for example-forward / example-backward. */
+  example?: number;
+}
+
+/** The granularity of a Step control. */
+export type StepUnit = 'batch' | 'example' | 'layer' | 'update';
+
+export type RunControl =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step'; unit: StepUnit }
+  | { type: 'stop' }
+  | { type: 'restart' };
+
+/** What a source knows about its run once it has loaded. */
+export interface RunDescription {
+  /** Workspace-relative path of the model file, or a label. */
+  file: string;
+  spec: ModelSpec;
+  layers: LayerInfo[];
+  trainSize: number;
+  validationSize: number;
+  numClasses: number;
+  /** e.g. `wasm-simd`, `reference-float64`, `pytorch-ddp(gloo, 2 ranks)`. */
+  backend: string;
+}
+
+/** One rank's view of a data-parallel step (PyTorch DDP). */
+export interface RankRecord {
+  rank: number;
+  batchSize: number;
+  loss: number;
+  /** Per parameterised layer: ‖local gradient‖ and cos(local gradient, all-reduced mean). */
+  layers: { layer: number; gradNorm: number; cosineToMean: number }[];
+}
+
+/** The unit every source produces and every view consumes: what `train --json` prints per step. */
+export interface StepRecord extends StepStats {
+  /** Seconds of training since the run started (pauses excluded). */
+  time: number;
+  /** Present for data-parallel sources. */
+  ranks?: RankRecord[];
+}
+
+/** What a source tells its run. The run machine turns these into state transitions. */
+export type SourceEvent =
+  | { type: 'loaded'; run: RunDescription }
+  | { type: 'step'; record: StepRecord }
+  | { type: 'epoch'; epoch: EpochStats }
+  /** The source halted at a stop point (after a pause, a step control or a breakpoint). */
+  | { type: 'halted'; at: StopPoint | null; reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry' }
+  | { type: 'resumed' }
+  | { type: 'finished' }
+  /** A clear, user-facing failure; never a stack trace. */
+  | { type: 'failed'; error: { kind: string; message: string } };
+
+export interface RunSourceCapabilities {
+  stopPoints: StopPointKind[];
+  stepUnits: StepUnit[];
+  /** Whether `inspect` can return per-example tensors. */
+  perExample: boolean;
+}
+
+/** Anything that produces training steps. */
+export interface RunSource {
+  readonly capabilities: RunSourceCapabilities;
+  /** Begins loading and training; events arrive through `listener`. */
+  start(listener: (event: SourceEvent) => void): Promise<void>;
+  /** Resolves once the source has carried the control out (or rejects with a user-facing error). */
+  control(control: RunControl): Promise<void>;
+  /** Heavy data (tensors, activations) fetched on request, never pushed every step. */
+  inspect?(query: unknown): Promise<unknown>;
+  /** Ends the source and frees what it holds; safe to call twice. */
+  dispose(): void;
+}
