@@ -164,11 +164,11 @@ suite('Gradient Lens extension host', () => {
     await waitFor(() => lastStep(gl) >= 5, 30000, 'five steps');
     const kept = gl.session.snapshot.history.length;
     await gl.session.crashWorkerForTests();
-    await waitForState(gl, ['error'], 5000);
+    await waitForState(gl, ['failed'], 5000);
     const status = gl.session.snapshot.status;
     assert.match(status.message ?? '', /stopped unexpectedly/);
     assert.ok(gl.session.snapshot.history.length >= kept, 'the history was lost in the crash');
-    await gl.waitForRender((r) => r.state === 'error' && r.lossPoints >= kept, 30000);
+    await gl.waitForRender((r) => r.state === 'failed' && r.lossPoints >= kept, 30000);
 
     await vscode.commands.executeCommand(Commands.reset);
     assert.equal(gl.session.state, 'idle');
