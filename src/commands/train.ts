@@ -6,6 +6,7 @@ import type { RunInfo } from '../protocol';
 import { RunCancelled } from '../session/session';
 import type { CommandContext } from './context';
 import { pickModelUri, prepareModel, type PreparedModel } from './modelFile';
+import { plainText } from '../views/plainText';
 
 export function train(ctx: CommandContext) {
   return async (arg?: unknown): Promise<RunInfo | undefined> => {
@@ -42,7 +43,7 @@ export function step(ctx: CommandContext) {
 
 async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<RunInfo | undefined> {
   ctx.panel.show(true);
-  ctx.log.info(`train ${model.file}${stepOnly ? ' (one step)' : ''}`);
+  ctx.log.info(plainText(`train ${model.file}${stepOnly ? ' (one step)' : ''}`));
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: loading data for ${model.file}…`, cancellable: true },
@@ -55,7 +56,7 @@ async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolea
     if (e instanceof RunCancelled) return undefined;
     const message = e instanceof Error ? e.message : String(e);
     if (ctx.session.state !== 'stopped') void ctx.notify.show('error', message);
-    else ctx.log.info(message);
+    else ctx.log.info(plainText(message));
     return undefined;
   }
 }

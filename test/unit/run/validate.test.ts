@@ -45,3 +45,10 @@ test('pending requests: each answer settles its own request once; the rest fail 
   await assert.rejects(a.answer, /gone/);
   assert.equal(pending.size, 0);
 });
+
+test('user text loses escape sequences and control characters before a terminal or log sees it', async () => {
+  const { plainText } = await import('../../../src/views/plainText');
+  assert.equal(plainText('digits\u001b]0;pwned\u0007\u001b[2J\u001b[31mred\u001b[0m'), 'digitsred');
+  assert.equal(plainText('a\u202ebc\u0000d\te\nf'), 'abcd\te\nf');
+  assert.equal(plainText('x'.repeat(50), 10), `${'x'.repeat(9)}…`);
+});
