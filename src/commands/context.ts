@@ -8,7 +8,7 @@ import type { GradientPanel } from '../views/panel';
 import type { Config } from '../config';
 import { plainText } from '../views/plainText';
 
-/** Model-file validation as published in the Problems panel (src/editor, helper E1b). */
+/** Model-file validation as published in the Problems panel (src/editor/diagnostics.ts). */
 export interface ModelValidator {
   /** Parses now, publishes the problems, returns the parse. */
   validate(doc: vscode.TextDocument): ParsedModel;

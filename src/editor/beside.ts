@@ -17,6 +17,8 @@ import { layerHoverMarkdown, parameterFreeLayerMarkdown } from './hoverContent';
 
 export function registerBesideTheCode(
   session: SessionObservable, documents: ModelDocuments, thresholds: () => HealthThresholds = () => DEFAULT_THRESHOLDS,
+  /** Fires when the thresholds may have changed (settings). */
+  thresholdsChanged?: vscode.Event<unknown>,
 ): vscode.Disposable[] {
   const changed = new vscode.EventEmitter<void>();
   const lens = new TrainLens(changed.event);
@@ -33,6 +35,10 @@ export function registerBesideTheCode(
       health.refresh();
     }),
     vscode.window.onDidChangeVisibleTextEditors(() => decorations.refresh()),
+    ...(thresholdsChanged ? [thresholdsChanged(() => {
+      decorations.refresh();
+      health.refresh();
+    })] : []),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (isModelDocument(e.document)) decorations.refresh();
     }),

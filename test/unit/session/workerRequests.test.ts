@@ -1,4 +1,4 @@
-// The worker loop's issue-5 requests, through a real MessageChannel with the real engine on a small
+// The worker loop's requests about a run and its one-shot jobs, through a real MessageChannel with the real engine on a small
 // generated dataset: step-through of the run's batch, weights out and in, and a batch-size comparison.
 
 import { test } from 'node:test';
