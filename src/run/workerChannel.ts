@@ -39,6 +39,7 @@ export class WorkerChannel {
   private readonly pending = new PendingRequests<WorkerAnswer>();
   private gone = false;
   private lastHeard = Date.now();
+  private lastBeat = Date.now();
   private watching = false;
   /** Extra patience for steps that take long by themselves (big models): the slowest gap seen. */
   private slowest = 0;
@@ -133,7 +134,12 @@ export class WorkerChannel {
 
   private beat(): void {
     if (this.gone) return;
-    const silence = Date.now() - this.lastHeard;
+    const now = Date.now();
+    // The host itself was held up (a busy event loop, a laptop asleep): the worker's messages may
+    // be waiting unread, so this silence says nothing about the worker. Start counting again.
+    if (now - this.lastBeat > 3 * this.heartbeatOptions!.intervalMs) this.lastHeard = now;
+    this.lastBeat = now;
+    const silence = now - this.lastHeard;
     const allowed = this.heartbeatOptions!.timeoutMs + 4 * this.slowest;
     if (this.watching && silence > allowed) {
       const seconds = (silence / 1000).toFixed(1);
