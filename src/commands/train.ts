@@ -44,12 +44,16 @@ export function step(ctx: CommandContext) {
 async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<RunInfo | undefined> {
   ctx.panel.show(true);
   ctx.log.info(plainText(`train ${model.file}${stepOnly ? ' (one step)' : ''}`));
+  // The run is loading from this moment on, before any await: a Train arriving meanwhile (the
+  // CodeLens, the panel, the palette) sees an active run and asks before restarting it.
+  const started = ctx.session.start({ ...model, stepOnly });
+  started.catch(() => undefined); // answered below; never an unhandled rejection meanwhile
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: loading data for ${model.file}…`, cancellable: true },
       (_progress, token) => {
         token.onCancellationRequested(() => void ctx.session.stop());
-        return ctx.session.start({ ...model, stepOnly });
+        return started;
       },
     );
   } catch (e) {

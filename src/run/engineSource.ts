@@ -35,7 +35,7 @@ export class EngineSource implements RunSource {
     channel.onEvent((event) => this.onEvent(event));
     channel.onGone((reason) => listener({
       type: 'failed',
-      error: { kind: 'worker', message: `The training worker stopped unexpectedly (${reason}). The history so far is kept: run Train to start again, or Reset to clear it.` },
+      error: { kind: 'gone', message: `The training worker stopped unexpectedly (${reason}). The history so far is kept: run Train to start again, or Reset to clear it.` },
     }));
     channel.post({ type: 'start', ...this.options.start });
   }

@@ -194,8 +194,8 @@ export class Run {
         this.startWaiter = null;
         // A failed source is over; its history stays until Reset or the next Train.
         const source = this.source;
-        this.source = event.error.kind === 'worker' ? null : this.source;
-        if (source && event.error.kind === 'worker') source.dispose();
+        this.source = event.error.kind === 'gone' ? null : this.source;
+        if (source && event.error.kind === 'gone') source.dispose();
         // A worker that dies after its run ended is no news to the user.
         if (this.machine.send('fail')) {
           this.setStatus({ ...this.s.status, state: 'failed', message });

@@ -101,8 +101,13 @@ export type SourceEvent =
   | { type: 'stopped'; progress: RunProgress }
   /** A problem the user must hear about while the run goes on or halts (a NaN with pauseOnNonFinite). */
   | { type: 'problem'; message: string; nonFinite?: NonFiniteReport }
-  /** A clear, user-facing failure; never a stack trace. The run is over. */
-  | { type: 'failed'; error: { kind: string; message: string } };
+  /**
+   * A clear, user-facing failure; never a stack trace. The run is over. `kind` 'gone' means the
+   * producer itself ended (it crashed, hung or ran out of memory) and the run lets go of it; any
+   * other kind (e.g. 'run': bad data, a network that does not fit) leaves the source to be disposed
+   * with the run.
+   */
+  | { type: 'failed'; error: { kind: 'gone' | 'run' | 'start' | (string & {}); message: string } };
 
 export interface RunSourceCapabilities {
   stopPoints: StopPointKind[];
@@ -111,7 +116,13 @@ export interface RunSourceCapabilities {
   perExample: boolean;
 }
 
-/** Anything that produces training steps. */
+/**
+ * Anything that produces training steps. The host's Run (src/run/run.ts) calls `start` once,
+ * then controls and queries; the source answers with events in this order: `loaded` once, then
+ * `step`/`points`, `detail` and `epoch` as it trains, and `resumed` / `halted` / `finished` /
+ * `stopped` / `failed` whenever its state changes (each carrying where it is). Optional methods a
+ * source lacks simply make those features unavailable for its runs.
+ */
 export interface RunSource {
   readonly capabilities: RunSourceCapabilities;
   /** Begins loading and training; events arrive through `listener`. */

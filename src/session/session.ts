@@ -15,6 +15,7 @@ import type { SessionSettings } from '../config';
 import { EngineSource } from '../run/engineSource';
 import { openThread } from '../run/threadTransport';
 import { Run, RunCancelled } from '../run/run';
+import type { RunSource } from '../run/source';
 import type { SessionObservable } from './observable';
 import { Outbox, postIntervalMs } from './outbox';
 
@@ -92,7 +93,6 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   /** Starts a new run (replacing any current one) and resolves once the data is loaded and the network built. */
   start(opts: StartOptions): Promise<RunInfo> {
     const settings = this.settings();
-    this.uri = opts.uri;
     this.run.setLimits(limitsFrom(settings));
     const source = new EngineSource({
       open: () => openThread(this.workerScript, { heapMb: settings.workerMemoryMb },
@@ -109,7 +109,16 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
         },
       },
     });
-    return this.run.start(source, { paused: !!opts.paused, stepOnly: opts.stepOnly });
+    return this.startSource(source, opts.uri, { paused: !!opts.paused, stepOnly: opts.stepOnly });
+  }
+
+  /**
+   * Shows a run of any RunSource (the debug adapter, a PyTorch process) in every view, replacing
+   * the current run. Resolves once the source has described its run.
+   */
+  startSource(source: RunSource, uri: vscode.Uri | undefined, opts: { paused: boolean; stepOnly: boolean }): Promise<RunInfo> {
+    this.uri = uri;
+    return this.run.start(source, opts);
   }
 
   pause(): void {
