@@ -4,8 +4,9 @@
 // math of each one.
 
 import type { Activation } from '../model/spec';
+import { LEAKY_RELU_SLOPE } from '../model/fields';
 
-export const LEAKY_RELU_SLOPE = 0.01;
+export { LEAKY_RELU_SLOPE };
 
 export interface ActivationMath {
   /** The formula, as shown to users and in the model file's documentation. */

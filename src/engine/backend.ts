@@ -29,7 +29,7 @@ export interface Backend {
     beta: number, c: FloatArray,
   ): void;
 
-  /** out[i,j] = act(x[i,j] + bias[j]) for an m×n matrix; bias null = no bias. */
+  /** out[i,j] = act(x[i,j] + bias[j]) for an m×n matrix; bias null = no bias (math: activations.ts). */
   biasActivation(m: number, n: number, activation: Activation, x: FloatArray, bias: FloatArray | null, out: FloatArray): void;
   /** gradIn = gradOut ⊙ act'(z) over `size` elements; z is the pre-activation, y = act(z) its output. */
   activationBackward(size: number, activation: Activation, z: FloatArray, y: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void;
