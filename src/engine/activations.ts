@@ -8,6 +8,10 @@ import { LEAKY_RELU_SLOPE } from '../model/fields';
 
 export { LEAKY_RELU_SLOPE };
 
+/** √(2/π) and the cubic coefficient of GELU's tanh approximation (Hendrycks & Gimpel 2016). */
+export const GELU_SCALE = Math.sqrt(2 / Math.PI);
+export const GELU_CUBIC = 0.044715;
+
 export interface ActivationMath {
   /** The formula, as shown to users and in the model file's documentation. */
   readonly formula: string;
@@ -32,11 +36,29 @@ export const ACTIVATION_MATH: Readonly<Record<Activation, ActivationMath>> = {
   },
   tanh: { formula: 'tanh(z)', forward: Math.tanh, backward: (_z, y, g) => g * (1 - y * y) },
   sigmoid: { formula: '1 / (1 + e^−z)', forward: sigmoid, backward: (_z, y, g) => g * y * (1 - y) },
+  // GELU needs z for its derivative (it is not invertible from y). Computed through the identity
+  // 0.5·(1 + tanh u) = σ(2u) = 1 / (1 + e^−2u), which keeps full precision where 1 + tanh u cancels.
+  gelu: {
+    formula: `0.5·z·(1 + tanh(√(2/π)·(z + ${GELU_CUBIC}·z³))), the tanh approximation`,
+    forward: (z) => z / (1 + Math.exp(-2 * geluU(z))),
+    backward: (z, _y, g) => {
+      const e = Math.exp(-2 * geluU(z));
+      if (e === Infinity) return 0 * g; // σ(2u) and its slope are 0 (below about z = −10)
+      const d = 1 + e;
+      // σ(2u) + 2·z·σ(2u)·(1 − σ(2u))·u′, with σ(1 − σ) = e/d²
+      return g * (1 / d + 2 * z * GELU_SCALE * (1 + 3 * GELU_CUBIC * z * z) * (e / (d * d)));
+    },
+  },
 };
 
 /** True for the activations with a kink at 0 whose sign pattern the gradient check must hold fixed. */
 export function isReluLike(a: string): boolean {
   return a === 'relu' || a === 'leaky-relu';
+}
+
+/** u = √(2/π)·(z + 0.044715·z³), the argument of GELU's tanh. */
+function geluU(z: number): number {
+  return GELU_SCALE * (z + GELU_CUBIC * z * z * z);
 }
 
 function sigmoid(v: number): number {

@@ -15,7 +15,7 @@ export interface WasmContext { arena: Arena; k: KernelExports }
  * transcendental WASM lacks a vector instruction for (Math.tanh/exp keep them equal to the reference).
  */
 const ACTIVATION_KERNEL: Readonly<Record<Activation, number | 'js'>> = {
-  linear: 0, relu: 1, 'leaky-relu': 2, tanh: 'js', sigmoid: 'js',
+  linear: 0, relu: 1, 'leaky-relu': 2, tanh: 'js', sigmoid: 'js', gelu: 3,
 };
 
 export function biasActivation(

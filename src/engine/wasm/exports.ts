@@ -1,5 +1,5 @@
 // The functions the kernels module (kernels/*.wat) exports. Pointers are byte offsets into the shared memory; sizes are
-// element counts; activation kinds: 0 linear, 1 relu, 2 leaky-relu.
+// element counts; activation kinds: 0 linear, 1 relu, 2 leaky-relu, 3 gelu.
 
 export interface KernelExports {
   /** C = alpha·Â·B + beta·C, B k×n contiguous, Â(i,p) = A[i·rsA + p·csA]. */

@@ -4,10 +4,58 @@
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Element-wise and reduction kernels.
-  ;; Activation codes: 0 linear, 1 relu, 2 leaky-relu (slope given). tanh/sigmoid stay in JS:
-  ;; WASM has no vector exp and a polynomial would not match the reference to float tolerance.
+  ;; Activation codes: 0 linear, 1 relu, 2 leaky-relu (slope given), 3 gelu (tanh approximation).
+  ;; tanh/sigmoid stay in JS (Math.tanh/exp, bit-equal to the reference's float32 rounding).
+
+  ;; e^x for 4 lanes (Cephes expf): x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-7 polynomial,
+  ;; 2^n through the exponent bits; relative error ≈ 1e-7 on [−87, 88] (inputs are clamped there).
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
+      (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    ;; e^r ≈ 1 + r + r²·p
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+      (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; GELU, tanh approximation: gelu(z) = 0.5·z·(1 + tanh u), u = √(2/π)·(z + 0.044715·z³).
+  ;; Computed as z·σ(2u) = z / (1 + e), e = exp(−2u) (the same function: 0.5(1 + tanh u) = σ(2u)),
+  ;; which keeps full relative precision where 1 + tanh u would cancel (z ≪ 0).
+  (func $geluExp4 (param $z v128) (result v128)
+    (call $exp4 (f32x4.mul
+      (f32x4.mul (local.get $z) (v128.const f32x4 -1.5957691216 -1.5957691216 -1.5957691216 -1.5957691216))
+      (f32x4.add (v128.const f32x4 1 1 1 1)
+        (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715) (f32x4.mul (local.get $z) (local.get $z)))))))
+
+  (func $gelu4 (param $z v128) (result v128)
+    (f32x4.div (local.get $z) (f32x4.add (v128.const f32x4 1 1 1 1) (call $geluExp4 (local.get $z)))))
+
+  ;; gelu′(z) = σ(2u) + 2·z·σ(2u)·(1 − σ(2u))·u′ = 1/d + z·2√(2/π)·(1 + 3·0.044715·z²)·e/d², d = 1 + e.
+  (func $geluGrad4 (param $z v128) (result v128)
+    (local $e v128) (local $d v128)
+    (local.set $e (call $geluExp4 (local.get $z)))
+    (local.set $d (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))
+    (f32x4.add (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $d))
+      (f32x4.mul
+        (f32x4.mul (local.get $z) (v128.const f32x4 1.5957691216 1.5957691216 1.5957691216 1.5957691216))
+        (f32x4.mul
+          (f32x4.add (v128.const f32x4 1 1 1 1)
+            (f32x4.mul (v128.const f32x4 0.134145 0.134145 0.134145 0.134145) (f32x4.mul (local.get $z) (local.get $z))))
+          (f32x4.div (local.get $e) (f32x4.mul (local.get $d) (local.get $d)))))))
 
   (func $act1 (param $v f32) (param $kind i32) (param $slope f32) (result f32)
+    (if (i32.eq (local.get $kind) (i32.const 3))
+      (then (return (f32x4.extract_lane 0 (call $gelu4 (f32x4.splat (local.get $v)))))))
     (if (result f32) (i32.eq (local.get $kind) (i32.const 1))
       (then (f32.max (local.get $v) (f32.const 0)))
       (else
@@ -40,6 +88,8 @@
             (if (i32.eq (local.get $kind) (i32.const 2))
               (then (local.set $v (v128.bitselect (local.get $v) (f32x4.mul (local.get $v) (local.get $slopes))
                 (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))))
+            (if (i32.eq (local.get $kind) (i32.const 3))
+              (then (local.set $v (call $gelu4 (local.get $v)))))
             (v128.store (local.get $out) (local.get $v))
             (local.set $x (i32.add (local.get $x) (i32.const 16)))
             (local.set $out (i32.add (local.get $out) (i32.const 16)))
@@ -70,6 +120,8 @@
     (param $size i32) (param $z i32) (param $gradOut i32) (param $gradIn i32)
     (param $kind i32) (param $slope f32)
     (local $g v128) (local $pos v128) (local $gs f32)
+    (if (i32.eq (local.get $kind) (i32.const 3))
+      (then (call $geluBackward (local.get $size) (local.get $z) (local.get $gradOut) (local.get $gradIn)) (return)))
     (block $done4
       (loop $by4
         (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
@@ -105,3 +157,26 @@
         (local.set $size (i32.sub (local.get $size) (i32.const 1)))
         (br $by1))))
 
+  ;; gradIn[t] = gradOut[t]·gelu′(z[t]); the last < 4 through lane 0 of the vector formula.
+  (func $geluBackward (param $size i32) (param $z i32) (param $gradOut i32) (param $gradIn i32)
+    (block $done4
+      (loop $by4
+        (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
+        (v128.store (local.get $gradIn)
+          (f32x4.mul (v128.load (local.get $gradOut)) (call $geluGrad4 (v128.load (local.get $z)))))
+        (local.set $z (i32.add (local.get $z) (i32.const 16)))
+        (local.set $gradOut (i32.add (local.get $gradOut) (i32.const 16)))
+        (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 16)))
+        (local.set $size (i32.sub (local.get $size) (i32.const 4)))
+        (br $by4)))
+    (block $done1
+      (loop $by1
+        (br_if $done1 (i32.le_s (local.get $size) (i32.const 0)))
+        (f32.store (local.get $gradIn)
+          (f32.mul (f32.load (local.get $gradOut))
+            (f32x4.extract_lane 0 (call $geluGrad4 (f32x4.splat (f32.load (local.get $z)))))))
+        (local.set $z (i32.add (local.get $z) (i32.const 4)))
+        (local.set $gradOut (i32.add (local.get $gradOut) (i32.const 4)))
+        (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 4)))
+        (local.set $size (i32.sub (local.get $size) (i32.const 1)))
+        (br $by1))))
