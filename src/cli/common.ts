@@ -8,8 +8,7 @@ import type { Dataset } from '../data/dataset';
 import type { Backend } from '../engine/backend';
 import { parseModel, checkShapes, formatProblem } from '../model';
 import { loadDataset, resolveDataPath, DataError } from '../data/load';
-import { referenceBackend } from '../engine';
-import { createWasmBackend } from '../engine/wasm/backend';
+import { chooseBackend } from '../engine/chooseBackend';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -84,14 +83,9 @@ function reportProblems(shown: string, text: string, problems: readonly import('
   for (const p of problems) process.stderr.write(`${formatProblem(shown, text, p)}\n`);
 }
 
-/** WASM SIMD for float32 when available; the plain TypeScript reference for float64 or --no-wasm. */
+/** The engine's backend rule (chooseBackend), with the reason on stderr when WASM does not load. */
 export async function pickBackend(spec: ModelSpec, wasm: boolean): Promise<Backend> {
-  if (spec.dtype === 'float32' && wasm) {
-    try {
-      return await createWasmBackend();
-    } catch (e) {
-      process.stderr.write(`gradient-lens: WASM kernels unavailable (${(e as Error).message}); using plain TypeScript\n`);
-    }
-  }
-  return referenceBackend(spec.dtype);
+  const { backend, fallbackReason } = await chooseBackend(spec, { useWasm: wasm });
+  if (fallbackReason) process.stderr.write(`gradient-lens: ${fallbackReason}; using plain TypeScript\n`);
+  return backend;
 }
