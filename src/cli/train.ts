@@ -13,17 +13,17 @@ export interface TrainOptions extends CommonOptions {
 }
 
 export async function runTrain(opts: TrainOptions): Promise<number> {
-  const model = await loadModel(opts);
-  const spec = {
-    ...model.spec,
-    epochs: opts.epochs ?? model.spec.epochs,
-    batchSize: opts.batchSize ?? model.spec.batchSize,
+  const override = {
+    ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
   };
+  const model = await loadModel(opts, { override });
+  const spec = model.spec;
   const backend = await pickBackend(spec, opts.wasm);
   const trainer = new Trainer({ spec, train: model.train, validation: model.validation, backend });
   const err = process.stderr;
   err.write(
-    `${spec.name}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
+    `${printable(spec.name)}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
       `from ${model.train.name}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
       `batch size ${spec.batchSize}, ${spec.epochs} epochs of ${trainer.stepsPerEpoch} steps, ` +
       `${spec.optimizer.type} lr ${spec.optimizer.learningRate}, ${spec.dtype} on ${trainer.backendName}\n`,
@@ -64,3 +64,10 @@ function epochLine(e: EpochStats, epochs: number): string {
 
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : String(x));
+
+/** The model name as typed in the file may hold control characters: never let them reach the terminal. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
+}

@@ -14,5 +14,7 @@ export function readFailure(file: string, error: unknown): DataError {
     EISDIR: 'expected a file but this is a folder',
     ENOTDIR: 'a part of the path is not a folder',
   };
-  return new DataError(file, `cannot read: ${(code && why[code]) ?? (error as Error).message}`);
+  const e = new DataError(file, `cannot read: ${(code && why[code]) ?? (error as Error).message}`);
+  e.cause = error;
+  return e;
 }
