@@ -76,6 +76,7 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     const inputGrad = i > 0 ? inSize : 0;
     let parameters = 0;
     let perExample = 0; // elements per example in the per-example buffers
+    let perExampleNets = nets; // conv layers allocate them in both networks; dense ones on first use
     let perRow = 0; // activation elements per example (training and evaluation networks alike)
     let fixed = 0; // elements independent of the batch
     switch (layer.type) {
@@ -84,6 +85,7 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
         parameters = inSize * layer.units + layer.units;
         perRow = layer.units * (3 + act) + inputGrad;
         perExample = inSize * layer.units;
+        perExampleNets = batch;
         break;
       }
       case 'conv2d': {
@@ -107,8 +109,9 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     }
     const parameterBytes = parameters * (2 + optimizerCopies) * bytes;
     const activationBytes = (perRow * nets + fixed * 2) * bytes;
-    // The training network's buffer is used by the per-example statistics; the evaluation network's by snapshots.
-    const perExampleBytes = perExample * nets * bytes;
+    // A dense layer allocates its per-example buffer when per-example gradients are first asked for
+    // (in one network, a batch's worth); a batch snapshot's are counted in snapshotBytes.
+    const perExampleBytes = perExample * perExampleNets * bytes;
     layers.push({
       index: i, type: layer.type, parameters, parameterBytes, activationBytes, perExampleBytes,
       total: parameterBytes + activationBytes + perExampleBytes,
@@ -195,7 +198,7 @@ export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snap
       layer: l.index, bytes: e.runBytes + e.snapshotBytes, limit, what: 'a batch snapshot',
       detail: `${describeLayer(spec.layers[l.index], l.index)}: the batch snapshot holds ${e.snapshotNumbers.toLocaleString('en-US')} numbers ` +
         `(every per-example gradient of ${e.batch} examples; this layer has ${l.parameters.toLocaleString('en-US')} parameters), about ` +
-        `${formatBytes(e.snapshotBytes)} to build and write, over the memory limit of ${formatBytes(limit)}. To fit: a smaller batchSize (or --batch-size), a smaller layer, or raise the memory limit`,
+        `${formatBytes(e.snapshotBytes)} to build and write, over the memory limit of ${formatBytes(limit)}. To fit: a smaller batchSize, a smaller layer, or raise the memory limit`,
     };
   }
   return null;

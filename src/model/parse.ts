@@ -8,6 +8,7 @@ import type { ModelProblem, Severity, SourceRange } from './positions';
 import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
 import { inferShapes, MNIST_INFO } from './shapes';
 import { closest } from './suggest';
+import { fastParseTree } from './fastTree';
 
 export interface DataInfo { inputShape: Shape; numClasses: number }
 
@@ -79,7 +80,10 @@ export function parseModel(rawText: string, dataInfo?: DataInfo, location?: Mode
   // A UTF-8 byte-order mark becomes a space: offsets (and so every range) stay the same.
   const text = rawText.charCodeAt(0) === 0xfeff ? ` ${rawText.slice(1)}` : rawText;
   const out = new Collector(text);
-  const scan = scanStructure(text);
+  // The fast builder handles files without syntax errors; the others go to jsonc-parser, which
+  // recovers and names each error (after a depth check: it recurses).
+  const fast = fastParseTree(text, MAX_NESTING);
+  const scan = fast ? { empty: !fast.root && fast.tooDeep < 0, tooDeep: fast.tooDeep >= 0 ? { offset: fast.tooDeep, length: 1 } : null } : scanStructure(text);
   if (scan.empty) {
     out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
     return { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
@@ -89,7 +93,7 @@ export function parseModel(rawText: string, dataInfo?: DataInfo, location?: Mode
     return { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
   }
   const syntax: ParseError[] = [];
-  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  const root = fast?.root ?? parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
   for (const e of syntax) {
     const code = printParseErrorCode(e.error);
     out.add('', `syntax error: ${SYNTAX_MESSAGES[code] ?? code}`, { offset: e.offset, length: Math.max(1, e.length) });
