@@ -76,7 +76,6 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     const inputGrad = i > 0 ? inSize : 0;
     let parameters = 0;
     let perExample = 0; // elements per example in the per-example buffers
-    let perExampleNets = nets; // conv layers allocate them in both networks; dense ones on first use
     let perRow = 0; // activation elements per example (training and evaluation networks alike)
     let fixed = 0; // elements independent of the batch
     switch (layer.type) {
@@ -85,7 +84,6 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
         parameters = inSize * layer.units + layer.units;
         perRow = layer.units * (3 + act) + inputGrad;
         perExample = inSize * layer.units;
-        perExampleNets = batch;
         break;
       }
       case 'conv2d': {
@@ -107,11 +105,12 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
       default:
         perRow = outSize + inputGrad;
     }
-    const parameterBytes = parameters * (2 + optimizerCopies) * bytes;
+    // Values (shared), a gradient in each network, the update, and the optimizer's state.
+    const parameterBytes = parameters * (4 + optimizerCopies) * bytes;
     const activationBytes = (perRow * nets + fixed * 2) * bytes;
-    // A dense layer allocates its per-example buffer when per-example gradients are first asked for
-    // (in one network, a batch's worth); a batch snapshot's are counted in snapshotBytes.
-    const perExampleBytes = perExample * perExampleNets * bytes;
+    // Both networks may hold them: the training one for per-example statistics, the evaluation one
+    // for a batch snapshot (dense layers allocate theirs on first use, conv layers up front).
+    const perExampleBytes = perExample * nets * bytes;
     layers.push({
       index: i, type: layer.type, parameters, parameterBytes, activationBytes, perExampleBytes,
       total: parameterBytes + activationBytes + perExampleBytes,
