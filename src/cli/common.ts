@@ -2,6 +2,7 @@
 // the memory the run needs, and pick the compute backend. Problems come out as
 // `file:line:col: error: message`, like the editor's (rendered by src/errors/render.ts).
 
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelSpec } from '../model/spec';
 import type { Dataset } from '../data/dataset';
@@ -46,9 +47,11 @@ export interface LoadedModel {
   estimate: RunEstimate | null;
 }
 
-/** The folder holding the built-in digits: media/ next to dist/ in the package. */
+/** The folder holding the built-in digits: media/ next to dist/ in the package (or above src/cli, run from source). */
 export function mediaDir(): string {
-  return path.resolve(__dirname, '..', 'media');
+  const bundled = path.resolve(__dirname, '..', 'media');
+  const fromSource = path.resolve(__dirname, '..', '..', 'media');
+  return existsSync(bundled) || !existsSync(fromSource) ? bundled : fromSource;
 }
 
 export interface LoadModelOptions {
