@@ -27,7 +27,7 @@ try {
   module.resolveNames();
   module.validate();
 } catch (e) {
-  console.error(`build-wasm: src/engine/wasm/kernels.wat does not assemble:\n${e.message ?? e}`);
+  console.error(`build-wasm: src/engine/wasm/kernels.wat does not assemble:\n${e instanceof Error ? e.message : e}`);
   process.exit(1);
 }
 const { buffer } = module.toBinary({ log: false, write_debug_names: false });

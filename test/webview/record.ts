@@ -65,4 +65,5 @@ function toHost(e: WorkerEvent, spec: SessionSnapshot['run'] extends infer R ? a
     case 'gradCheck': return { type: 'gradCheck', result: e.result };
     case 'error': return { type: 'status', status: { state: 'error', message: e.message, step: 0, epoch: 0, nonFinite: e.nonFinite } };
   }
+  return null;
 }
