@@ -79,7 +79,7 @@ export async function startServer(name, extraArgs, env = {}) {
     }, { what: 'the VS Code server to answer', timeoutMs: SERVER_START_MS, intervalMs: 250 });
   } catch (e) {
     stop();
-    throw new Error(`${e instanceof Error ? e.message : e}:\n${log.join('').slice(-3000)}`);
+    throw new Error(`${e instanceof Error ? e.message : e}:\n${log.join('').slice(-3000)}`, { cause: e });
   }
   return { port, child, log, stop };
 }

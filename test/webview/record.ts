@@ -64,6 +64,6 @@ function toHost(e: WorkerEvent, spec: SessionSnapshot['run'] extends infer R ? a
     case 'status': return { type: 'status', status: e.status };
     case 'gradCheck': return { type: 'gradCheck', result: e.result };
     case 'error': return { type: 'status', status: { state: 'error', message: e.message, step: 0, epoch: 0, nonFinite: e.nonFinite } };
+    default: return null;
   }
-  return null;
 }
