@@ -68,6 +68,17 @@ export default defineConfig([
   // VS Code snippet placeholders (`${1:64}`) in the JSON schema's defaultSnippets are meant literally.
   { files: ['src/model/schema.ts'], rules: { 'no-template-curly-in-string': 'off' } },
 
+  // Known violations in files others are changing today, shown as warnings so the run stays green
+  // while they land; remove each entry once its file is fixed (the rule is then an error there too).
+  {
+    files: ['src/export/historyCsv.ts', 'src/export/historyJson.ts', 'src/export/weights.ts'],
+    rules: { 'preserve-caught-error': 'warn' },
+  },
+  { files: ['src/data/csv.ts'], rules: { 'no-useless-assignment': 'warn' } },
+  { files: ['src/editor/scaffoldTemplate.ts'], rules: { 'no-control-regex': 'warn' } },
+  { files: ['test/unit/session/heatmap.test.ts'], rules: { 'prefer-const': 'warn' } },
+  { files: ['bench/index.ts', 'test/webview/record.ts', 'webview/walkthroughView.ts'], rules: { '@typescript-eslint/no-unused-vars': 'warn' } },
+
   // Where each file runs.
   { files: ['src/**', 'bench/**', 'scripts/**', 'test/**', '*.mjs'], languageOptions: { globals: { ...globals.node } } },
   { files: ['webview/**'], languageOptions: { globals: { ...globals.browser } } },
