@@ -3,11 +3,10 @@
 // a full snapshot), forwarding of the session's throttled updates, and webview → host messages.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import type { HostMessage, PanelCommand, WebviewMessage } from '../protocol';
 import { Commands } from '../session/observable';
 import type { TrainingSession } from '../session/session';
-import { renderPanelHtml } from './html';
+import { makeNonce, renderPanelHtml } from './html';
 import type { RenderLog, ViewMode } from './renderLog';
 
 export interface ViewHostContext {
@@ -42,7 +41,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, m
   const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   return renderPanelHtml({
     cspSource: webview.cspSource,
-    nonce: randomBytes(16).toString('base64'),
+    nonce: makeNonce(),
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.js')).toString(),
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.css')).toString(),
     codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
