@@ -139,6 +139,7 @@ export class Trainer {
     if (this.done()) throw new Error(`training is finished: all ${this.totalSteps} steps of ${this.spec.epochs} epochs are done`);
     const epoch = Math.floor(this.steps / this.stepsPerEpoch) + 1;
     const batchInEpoch = this.steps % this.stepsPerEpoch;
+    this.pending = null;
     let startedAt = now();
     let elapsed = 0;
     const pause = (): void => { elapsed += now() - startedAt; };
@@ -192,7 +193,8 @@ export class Trainer {
       trace += r.noise.traceSigma;
       gSq += r.noise.meanSquaredNorm;
     }
-    this.pending = { layers: layerStats, nonFinite, noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq) };
+    const pending = { layers: layerStats, nonFinite, noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq) };
+    this.pending = pending;
     pause();
     yield { kind: 'before-update', step: stepNumber, epoch };
     unpause();
@@ -222,11 +224,11 @@ export class Trainer {
       exampleIndices: indices, labels: Array.from(this.labels.subarray(0, m)),
       predictions: Array.from(this.predictions.subarray(0, m)),
       layers: layerStats,
-      noiseScale: this.pending.noiseScale,
+      noiseScale: pending.noiseScale,
       learningRate: this.spec.optimizer.learningRate,
       nonFinite,
     };
-    this.pending = null;
+    pending.nonFinite = nonFinite;
     yield { kind: 'after-update', step: stepNumber, epoch };
     return stats;
   }
@@ -244,7 +246,7 @@ export class Trainer {
     };
   }
 
-  /** Per-layer gradient statistics of the step in progress, from before-update until the update. */
+  /** Per-layer statistics of the step in progress from before-update on (updateRatio filled in at after-update). */
   pendingStats(): { layers: LayerStepStats[]; nonFinite: NonFiniteReport | null; noiseScale: number } | null {
     return this.pending;
   }
