@@ -252,7 +252,7 @@ export class Trainer {
   }
 
   /** The batch input rows (m × inputSize) of the step in progress. */
-  batchInput(): FloatArray { return this.net.input.subarray(0, this.lastM * this.exampleSize); }
+  batchInput(): FloatArray { return this.net.input.subarray(0, this.current.length * this.exampleSize); }
 
   /** Output of spec layer i for the batch in progress (m × outputs of that layer). */
   activation(layer: number): FloatArray {
