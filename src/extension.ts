@@ -16,6 +16,7 @@ import { ModelDiagnostics } from './editor/diagnostics';
 import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
 import { registerStatusBar } from './views/statusBar';
+import { registerDebugging } from './debug/register';
 
 /** What activate() returns; the host tests reach it through `extension.exports`. */
 export interface GradientLensApi {
@@ -88,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
+  registerDebugging(context);
 
   return {
     session,

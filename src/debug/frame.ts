@@ -6,7 +6,7 @@
 
 import type { FloatArray, LayerInfo } from '../engine/types';
 import type { DebugRun } from './run';
-import { sizeOf, tensor, type Dtype, type ListValue, type RecordValue, type Scope, type Tensor, type Value } from './expr';
+import { formatNumber, sizeOf, tensor, type Dtype, type ListValue, type RecordValue, type Scope, type Tensor, type Value } from './expr';
 
 /** The names a condition may use, each meaningful at every stop point (NaN where not known yet). */
 export const CONDITION_NAMES = [
@@ -189,6 +189,16 @@ export class StopView implements Scope {
       get: (n) => {
         if (!memo.has(n)) memo.set(n, fields.get(n)?.());
         return memo.get(n);
+      },
+      summary: () => {
+        const parts = [`layers[${L}] ${info.label}`];
+        if (info.params.length) {
+          parts.push(ready() ? `‖G‖ ${formatNumber(this.layerGradNorm(L))}` : '‖G‖ not computed yet for this batch');
+          parts.push(`‖θ‖ ${formatNumber(norm2(t.parameter(L, 'weight'), t.parameter(L, 'bias')))}`);
+          const d = this.deadFraction(L);
+          if (d !== null) parts.push(`dead ${formatNumber(d)}`);
+        }
+        return parts.join('  ');
       },
     };
     this.cache.set(key, record);

@@ -14,7 +14,7 @@ import { evaluate, ExprError, FUNCTIONS, parseExpression, formatNumber } from '.
 import { compileBreakpoint, checkExceptions, evaluateBreakpoints, EXCEPTION_FILTERS, type CompiledBreakpoint, type HealthThresholds } from './breakpoints';
 import { KNOWN_NAMES, StopView } from './frame';
 import { loadRun, LaunchError, type LoadedRun } from './load';
-import { modelLines, targetAt, type ModelLines } from './lines';
+import { modelLines, type ModelLines } from './lines';
 import { DebugRun, type Halt } from './run';
 import { frames, scopesFor, toStackFrame } from './stack';
 import { VariableStore } from './variables';
@@ -347,17 +347,6 @@ export class GradientLensDebugSession extends DebugSession {
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     if (!this.run || !this.view) return this.sendErrorResponse(response, { id: 5, format: 'Expressions are evaluated while the run is stopped.' });
-    // Hovering a layer (or the loss or optimizer) in the model file shows its values.
-    if (args.context === 'hover' && args.line !== undefined && this.lines && args.source?.path && path.resolve(args.source.path) === this.loaded?.file) {
-      const at = targetAt(this.lines, this.convertClientLineToDebugger(args.line));
-      if (at?.target.kind === 'layer-backward') {
-        const L = at.target.layer;
-        const v = this.store.variable(`layers[${L}]`, this.view.layerRecord(L), `layers[${L}]`);
-        const grad = this.view.gradientReady(L) && this.view.hasParams(L) ? `‖G‖ ${formatNumber(this.view.layerGradNorm(L))}` : 'gradient of this batch not computed yet';
-        response.body = { result: `layers[${L}] ${this.run.trainer.layers[L].label}: ${grad}`, variablesReference: v.variablesReference };
-        return this.sendResponse(response);
-      }
-    }
     try {
       const value = evaluate(parseExpression(args.expression), this.view);
       const v = this.store.variable(args.expression, value, args.expression);

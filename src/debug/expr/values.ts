@@ -17,6 +17,8 @@ export interface RecordValue {
   label: string;
   names(): string[];
   get(name: string): Value | undefined;
+  /** A one-line summary shown instead of the list of names. */
+  summary?(): string;
 }
 
 export interface ListValue {
@@ -90,5 +92,5 @@ export function formatValue(v: Value): string {
     return `${typeLabel(v)}  min ${formatNumber(s.min)}  max ${formatNumber(s.max)}  mean ${formatNumber(s.mean)}  norm ${formatNumber(s.norm)}${bad}`;
   }
   if (v.kind === 'list') return `${v.label} (${v.length})`;
-  return `${v.label} {${v.names().join(', ')}}`;
+  return v.summary ? v.summary() : `${v.label} {${v.names().join(', ')}}`;
 }
