@@ -21,6 +21,8 @@ export interface Halt {
   /** Shown beside the stop (exception text, the breakpoint's condition). */
   description?: string;
   breakpointIds?: number[];
+  /** For an exception stop: which filter fired. */
+  filter?: string;
 }
 
 /** Step In replays the batch one example at a time; this is where that replay stands. */
@@ -200,7 +202,8 @@ export class DebugRun {
   }
 
   private report(h: Halt): void {
-    const reason = h.reason === 'exception' ? 'nonFinite' : h.reason === 'step' || h.reason === 'pause' || h.reason === 'entry' || h.reason === 'breakpoint' ? h.reason : 'step';
+    // The run contract knows one kind of exception stop (nonFinite); health filters count as breakpoints.
+    const reason = h.reason === 'exception' ? (h.filter === 'nonFinite' ? 'nonFinite' : 'breakpoint') : h.reason;
     this.cb.event({ type: 'halted', at: this.stopPoint(), reason });
     this.cb.halted(h);
   }

@@ -210,7 +210,7 @@ export class GradientLensDebugSession extends DebugSession {
     const exc = checkExceptions(this.filters, p, view, this.thresholds);
     if (exc && !(this.exception && this.exception.filter === exc.filter && this.exception.step === p.step)) {
       this.exception = { ...exc, step: p.step };
-      return { reason: 'exception', description: exc.text };
+      return { reason: 'exception', description: exc.text, filter: exc.filter };
     }
     const active = this.loaded ? this.breakpoints.filter((b) => b.file === this.loaded!.file) : [];
     if (active.length === 0) return null;

@@ -205,3 +205,15 @@ test('evaluate errors are positioned; restart trains from the start again', asyn
   assert.equal((await evaluate(dc, 'step')).result, '2');
   assert.equal((await topFrame(dc))[1].name, 'step 2 (batch of 32)');
 });
+
+test('a model file with errors fails the launch with the positioned problem, and the session ends', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-dap-'));
+  const model = path.join(dir, 'broken.gradlens.json');
+  writeFileSync(model, readFileSync(digits, 'utf8').replace('"units": 64', '"units": -64'));
+  dc = await startClient();
+  const terminated = dc.waitForEvent('terminated');
+  await dc.initializeRequest();
+  await dc.configurationDoneRequest();
+  await assert.rejects(dc.launchRequest({ model, workspace: dir } as DebugProtocol.LaunchRequestArguments), /broken\.gradlens\.json:17:\d+: error: layers\[1\]\.units/);
+  await terminated;
+});
