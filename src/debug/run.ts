@@ -106,6 +106,13 @@ export class DebugRun {
     this.go(null);
   }
 
+  /** One stop point further, whatever its kind (the run contract's `layer` unit). */
+  stepPoint(): void {
+    if (this.example) return this.nextExample();
+    this.plan = () => true;
+    this.go(null);
+  }
+
   dispose(): void {
     this.state = 'disposed';
     if (this.timer) clearImmediate(this.timer);
