@@ -18,6 +18,7 @@ import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
 import { registerStatusBar } from './views/statusBar';
 import { plainText } from './views/plainText';
+import { registerDebugging } from './debug/register';
 
 /** What activate() returns; the host tests reach it through `extension.exports`. */
 export interface GradientLensApi {
@@ -81,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
+  registerDebugging(context);
 
   return {
     session,
