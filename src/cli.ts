@@ -11,6 +11,7 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
+import { runTorchCli } from './cli/torch';
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
 
 const USAGE = `usage:
@@ -27,6 +28,7 @@ const USAGE = `usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'torch') return runTorchCli(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
