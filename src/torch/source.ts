@@ -72,7 +72,7 @@ export class TorchSource implements RunSource {
     const args = [...(o.pythonArgs ?? []), '-m', 'gradlens.launch', this.jobDir, '--nproc', String(this.rankCount),
       '--stall-timeout', String(stall), '--master-port', String(o.masterPort ?? 0), '--watch-stdin'];
     const pkg = pythonPackageDir();
-    const env = { ...process.env, ...o.env, PYTHONPATH: [pkg, o.env?.PYTHONPATH ?? process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1' };
+    const env = { ...process.env, ...o.env, PYTHONPATH: [pkg, o.env?.PYTHONPATH ?? process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
     const proc = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     const stderrTail: string[] = [];
