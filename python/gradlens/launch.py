@@ -84,6 +84,7 @@ class Rank:
         self.rank, self.proc = rank, proc
         self.stderr_tail = []
         self.last_step = 0
+        self.reached = 0  # the latest step whose all-reduce this rank has entered
 
 
 def read_stdout(r, events):
@@ -108,6 +109,19 @@ def crash_reason(r):
         if s and ("Error" in s.split(":")[0] or "Exception" in s.split(":")[0]):
             return s
     return r.stderr_tail[-1].strip() if r.stderr_tail else "no message"
+
+
+def hang_message(ranks, timeout):
+    """Names the rank(s) the others wait for: those that got least far into the run."""
+    progress = lambda r: (max(r.reached, r.last_step), r.reached > r.last_step)
+    least = min(progress(r) for r in ranks)
+    stuck = [r.rank for r in ranks if progress(r) == least]
+    waiting = [r.rank for r in ranks if progress(r) != least]
+    who = f"rank{'s' if len(stuck) > 1 else ''} {', '.join(map(str, stuck))}"
+    step = least[0] + (0 if least[1] else 1)
+    tail = f"; rank{'s' if len(waiting) > 1 else ''} {', '.join(map(str, waiting))} waited for it in the all-reduce" if waiting else ""
+    return (f"{who} made no progress for {timeout:g} s in step {step}{tail}; all ranks were ended "
+            f"(the steps before it are kept)")
 
 
 def end_all(ranks):
@@ -177,10 +191,8 @@ def supervise(a, ranks, events):
         try:
             what, r, msg = events.get(timeout=a.stall_timeout)
         except queue.Empty:
-            behind = min(ranks, key=lambda x: x.last_step)
             end_all(ranks)
-            return fail("rank-hung", f"rank {behind.rank} made no progress for {a.stall_timeout:g} s "
-                                     f"(its last finished step: {behind.last_step}); all ranks were ended")
+            return fail("rank-hung", hang_message(ranks, a.stall_timeout))
         if what in ("stdin-closed", "terminated"):
             end_all(ranks)
             return fail("stopped", "the run was stopped")
@@ -194,6 +206,7 @@ def supervise(a, ranks, events):
             continue
         if msg.get("type") == "beat":
             r.last_step = msg.get("step", r.last_step)
+            r.reached = msg.get("reached", r.reached)
             out(msg)  # the caller's own heartbeat: the launcher itself is alive
         elif r.rank == 0:
             if msg.get("type") == "done":

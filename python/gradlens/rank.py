@@ -95,6 +95,8 @@ def main(job_dir):
     for s in job["steps"]:
         t0 = time.perf_counter()
         injected_fault(rank, s["step"])
+        # Before the all-reduce: a rank that never says this is the one the others wait for.
+        emit({"type": "beat", "rank": rank, "reached": s["step"]})
         indices = s["indices"]
         m = len(indices)
         lo, hi = jobs.shard(m, world, rank)

@@ -50,7 +50,7 @@ export async function runTorchCli(argv: string[]): Promise<number> {
   const err = process.stderr;
   const total = Math.min(trainer.totalSteps, steps ?? Infinity);
   err.write(`${spec.name}: ${model.train.count} training examples; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
-    `PyTorch, ${nproc} rank${nproc === 1 ? '' : 's'}, ${total} steps of batch size ${trainer.layers.length ? spec.batchSize : 0}, from the engine's initial weights\n`);
+    `PyTorch, ${nproc} rank${nproc === 1 ? '' : 's'}, ${total} step${total === 1 ? '' : 's'} of batch size ${spec.batchSize}, from the engine's initial weights\n`);
   const source = new TorchSource({
     file: model.file, spec, train: model.train, validation: model.validation,
     weights: trainer.getWeights(), layers: trainer.layers, nproc, maxSteps: steps,
