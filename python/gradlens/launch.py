@@ -84,6 +84,7 @@ class Rank:
         self.rank, self.proc = rank, proc
         self.stderr_tail = []
         self.last_step = 0
+        self.joined = False
         self.reached = 0  # the latest step whose all-reduce this rank has entered
 
 
@@ -146,6 +147,8 @@ def main(argv=None):
     ap.add_argument("--master-port", type=int, default=int(os.environ.get("MASTER_PORT", "0")))
     ap.add_argument("--stall-timeout", type=float, default=120.0,
                     help="seconds without a heartbeat from a rank before the run counts as hung")
+    ap.add_argument("--startup-timeout", type=float, default=300.0,
+                    help="seconds the ranks may take to import torch and join the rendezvous")
     ap.add_argument("--watch-stdin", action="store_true", help="end the run when stdin closes (the caller went away)")
     a = ap.parse_args(argv)
     if a.nproc < 1 or a.nnodes < 1 or not 0 <= a.node_rank < a.nnodes:
@@ -188,10 +191,16 @@ def main(argv=None):
 def supervise(a, ranks, events):
     done, open_pipes = False, len(ranks)
     while open_pipes > 0:
+        starting = not all(r.joined for r in ranks)
         try:
-            what, r, msg = events.get(timeout=a.stall_timeout)
+            what, r, msg = events.get(timeout=a.startup_timeout if starting else a.stall_timeout)
         except queue.Empty:
             end_all(ranks)
+            if starting:
+                late = ", ".join(str(r.rank) for r in ranks if not r.joined)
+                return fail("rank-hung", f"rank(s) {late} did not join the rendezvous at {a.master_addr} within "
+                                         f"{a.startup_timeout:g} s (on several machines: are all nodes started, "
+                                         f"with the same --master-addr and --master-port?); all ranks were ended")
             return fail("rank-hung", hang_message(ranks, a.stall_timeout))
         if what in ("stdin-closed", "terminated"):
             end_all(ranks)
@@ -201,12 +210,13 @@ def supervise(a, ranks, events):
             code = r.proc.wait()
             if code != 0:
                 end_all(ranks)
-                at = f" after step {r.last_step}" if r.last_step else " before its first step"
+                at = f" in step {r.last_step + 1}" if r.joined else " while starting"
                 return fail("rank-crashed", f"rank {r.rank} exited with code {code}{at}: {crash_reason(r)}; the other ranks were ended")
             continue
         if msg.get("type") == "beat":
             r.last_step = msg.get("step", r.last_step)
             r.reached = msg.get("reached", r.reached)
+            r.joined = r.joined or msg.get("phase") == "joined"
             out(msg)  # the caller's own heartbeat: the launcher itself is alive
         elif r.rank == 0:
             if msg.get("type") == "done":

@@ -181,7 +181,8 @@ def per_example_loss(kind, out, y):
     if kind == "cross-entropy":
         return F.cross_entropy(out, y, reduction="none")
     if kind == "mse":
-        target = F.one_hot(y, out.shape[1]).to(out.dtype)
+        # (not F.one_hot: it reads y's values, which vmap cannot do)
+        target = (torch.arange(out.shape[1], device=out.device) == y.unsqueeze(1)).to(out.dtype)
         return 0.5 * ((out - target) ** 2).sum(dim=1)
     raise ValueError(f"unknown loss {kind!r}")
 

@@ -63,7 +63,7 @@ def injected_fault(rank, step):
 def main(job_dir):
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    emit({"type": "beat", "rank": rank, "phase": "start"})
+    emit({"type": "beat", "rank": rank, "phase": "start", "pid": os.getpid()})
     threads = int(os.environ.get("GRADLENS_THREADS", "1"))
     torch.set_num_threads(threads)
     job = jobs.load(job_dir)

@@ -35,6 +35,8 @@ export interface TorchSourceOptions {
   pythonArgs?: string[];
   /** Seconds without a heartbeat from a rank before the run counts as hung (default 120). */
   stallTimeoutSeconds?: number;
+  /** Seconds the ranks may take to start (import torch, join the rendezvous); default 300. */
+  startupTimeoutSeconds?: number;
   /** MASTER_PORT for the rendezvous; 0 (default) picks a free one. */
   masterPort?: number;
   /** Extra environment for the launcher and its ranks. */
@@ -58,6 +60,7 @@ export class TorchSource implements RunSource {
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private failure: { kind: string; message: string } | null = null;
   private rankCount: number;
+  private readonly pids: number[] = [];
 
   constructor(private readonly opts: TorchSourceOptions) {
     this.rankCount = opts.nproc ?? 1;
@@ -69,8 +72,9 @@ export class TorchSource implements RunSource {
     this.jobDir = writeJob({ spec: o.spec, train: o.train, validation: o.validation, weights: o.weights, maxSteps: o.maxSteps });
     const python = o.python ?? DEFAULT_PYTHON;
     const stall = o.stallTimeoutSeconds ?? 120;
+    const startup = o.startupTimeoutSeconds ?? 300;
     const args = [...(o.pythonArgs ?? []), '-m', 'gradlens.launch', this.jobDir, '--nproc', String(this.rankCount),
-      '--stall-timeout', String(stall), '--master-port', String(o.masterPort ?? 0), '--watch-stdin'];
+      '--stall-timeout', String(stall), '--startup-timeout', String(startup), '--master-port', String(o.masterPort ?? 0), '--watch-stdin'];
     const pkg = pythonPackageDir();
     const env = { ...process.env, ...o.env, PYTHONPATH: [pkg, o.env?.PYTHONPATH ?? process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
     const proc = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -79,16 +83,23 @@ export class TorchSource implements RunSource {
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (chunk: string) => { stderrTail.push(...chunk.split('\n')); stderrTail.splice(0, Math.max(0, stderrTail.length - 20)); });
     proc.stdin!.on('error', () => {}); // the launcher may be gone already: its exit tells why
-    // The launcher watches its ranks; this watches the launcher (its own beats), with a margin.
+    // The launcher watches its ranks; this watches the launcher (the beats it forwards), with a
+    // margin, and with the startup allowance until the first step has arrived.
+    let started = false;
     const arm = (): void => {
       if (this.watchdog) clearTimeout(this.watchdog);
+      const seconds = started ? 2 * stall : startup + 2 * stall;
       this.watchdog = setTimeout(() => {
-        this.fail('launcher-hung', `the PyTorch launcher sent nothing for ${2 * stall} s; it was ended`);
+        this.fail('launcher-hung', `the PyTorch launcher sent nothing for ${seconds} s; it was ended`);
         proc.kill('SIGKILL');
-      }, 2 * stall * 1000);
+      }, seconds * 1000);
     };
     arm();
-    readline.createInterface({ input: proc.stdout! }).on('line', (line) => { arm(); this.onLine(line); });
+    readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
+      started ||= line.startsWith('{"type": "step"') || line.startsWith('{"type":"step"');
+      arm();
+      this.onLine(line);
+    });
     this.exited = new Promise<void>((resolve) => {
       proc.on('error', (e: NodeJS.ErrnoException) => {
         this.fail(e.code === 'ENOENT' ? 'no-python' : 'python-failed',
@@ -173,9 +184,17 @@ export class TorchSource implements RunSource {
         else this.fail(err.kind, err.message);
         return;
       }
+      case 'beat':
+        if (typeof msg.pid === 'number') this.pids.push(msg.pid);
+        return; // the watchdog has been re-armed already
       default:
-        return; // heartbeats: the watchdog has been re-armed already
+        return;
     }
+  }
+
+  /** Process ids of the local ranks that have started (so callers can check none outlives the run). */
+  get rankPids(): number[] {
+    return this.pids.slice();
   }
 
   /** The failure that ended the run, if any. */
