@@ -16,6 +16,7 @@ import { ModelDiagnostics } from './editor/diagnostics';
 import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
 import { registerStatusBar } from './views/statusBar';
+import { registerTorch } from './torch/register';
 
 /** What activate() returns; the host tests reach it through `extension.exports`. */
 export interface GradientLensApi {
@@ -75,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     ...TrainingViewProvider.register(viewContext),
     registerStatusBar(session),
     ...registerCommands(commandContext),
+    ...registerTorch(commandContext),
     session.onDidChangeState((state) => {
       log.info(`session ${state}`);
       void vscode.commands.executeCommand('setContext', 'gradientLens.state', state);
