@@ -112,6 +112,9 @@ def main(job_dir):
         local_loss.backward()
         model.keep_relu_outputs = False
         part = local_part(model, spec, state, x, y, out, per, rank)
+        sizes = {jobs.shard(m, world, r)[1] - jobs.shard(m, world, r)[0] for r in range(world)}
+        if len(sizes) > 1:
+            part["meanOfMeans"] = mean_of_means(model, state, world)
         before = {n: p.detach().clone() for n, p in model.named_parameters()}
         opt.step()
         part["updateSq"] = update_squared_norms(model, before)
@@ -129,6 +132,27 @@ def main(job_dir):
     if rank == 0:
         emit({"type": "done"})
     dist.destroy_process_group()
+
+
+def mean_of_means(model, state, world):
+    """What DDP's default would have stepped with when the ranks' batches differ: (1/R)·Σ_r G_r.
+    {layer: (‖(1/R)·Σ_r G_r‖², ‖(1/R)·Σ_r G_r − G‖²)}, G the global mean actually used."""
+    params = list(model.parameters())
+    local = [state.local.get(p, torch.zeros_like(p)).flatten() for p in params]
+    flat = torch.cat(local).double()
+    dist.all_reduce(flat)
+    flat /= world
+    res, at = {}, 0
+    sizes = {id(p): p.numel() for p in params}
+    chunks = {}
+    for p in params:
+        chunks[id(p)] = flat[at:at + sizes[id(p)]]
+        at += sizes[id(p)]
+    for i, w, b in model.named_layer_params():
+        mw, mb = chunks[id(w)], chunks[id(b)]
+        dw, db = mw - w.grad.flatten().double(), mb - b.grad.flatten().double()
+        res[i] = (float((mw ** 2).sum() + (mb ** 2).sum()), float((dw ** 2).sum() + (db ** 2).sum()))
+    return res
 
 
 def update_squared_norms(model, before):

@@ -50,6 +50,11 @@ def merge_step(s, spec, parts, ctx):
         "layers": [{"layer": int(k), "gradNorm": math.sqrt(v["localSq"]),
                     "cosineToMean": cosine(v["localSq"], v["gSq"], v["localDot"])} for k, v in p["layers"].items()],
     } for p in parts]
+    mom = parts[0].get("meanOfMeans")
+    mean_of_means = None if mom is None else [
+        {"layer": int(k), "gradNorm": math.sqrt(v[0]),
+         "relativeDifference": math.sqrt(v[1]) / math.sqrt(first[k]["gSq"]) if first[k]["gSq"] > 0 else None}
+        for k, v in mom.items()]
     non_finite = None
     bad = next((j for j, v in enumerate(per_loss) if not math.isfinite(v)), -1)
     if bad >= 0:
@@ -64,6 +69,9 @@ def merge_step(s, spec, parts, ctx):
         "learningRate": spec["optimizer"]["learningRate"], "nonFinite": non_finite,
         "time": time.perf_counter() - ctx["started"], "ranks": ranks,
     }
+    if mean_of_means is not None:
+        # Only when the ranks' batches differ: DDP's default step, for the pitfall's numbers.
+        record["meanOfMeans"] = mean_of_means
     return sanitize(record)
 
 

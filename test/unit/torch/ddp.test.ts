@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Trainer } from '../../../src/engine';
+import type { TorchStepRecord } from '../../../src/torch/source';
 import { engineSteps, load, maxDifferences, relative, root, torchRun } from './run';
 
 const STEPS = 3;
@@ -28,6 +29,7 @@ test('digits: 2 DDP ranks equal 1 process with the global batch and the engine (
     assert.deepEqual(rec.predictions, engine[s].predictions);
     assert.equal(rec.ranks!.length, 2);
     assert.equal(rec.ranks![0].batchSize + rec.ranks![1].batchSize, rec.batchSize);
+    assert.equal((rec as TorchStepRecord).meanOfMeans, undefined, 'equal rank batches: the mean of means is the mean');
     for (const [l, layer] of rec.layers.entries()) {
       const e = engine[s].layers[l];
       assert.equal(layer.perExampleNorms.length, e.perExampleNorms.length);
@@ -55,7 +57,27 @@ test('CNN with uneven ranks (25 = 13 + 12, and the last batch of 5 = 3 + 2): the
     "loss": "cross-entropy", "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9, "nesterov": true, "weightDecay": 0.01 },
     "batchSize": 25, "epochs": 1 }`);
   const trainer = new Trainer({ spec: m.spec, train: m.train, validation: m.validation });
-  const engine = Array.from({ length: 4 }, () => trainer.trainStep());
+  // From the engine's own per-example gradients: the norm of DDP's default (1/R)·Σ_r G_r per layer.
+  const meanOfMeans: Map<number, number>[] = [];
+  const engine = Array.from({ length: 4 }, () => {
+    const stats = trainer.trainStep();
+    const m = stats.batchSize, cut = Math.ceil(m / 2);
+    meanOfMeans.push(new Map(stats.layers.map(({ layer }) => {
+      let sq = 0;
+      for (const kind of ['weight', 'bias'] as const) {
+        const g = trainer.perExampleGradients(layer, kind);
+        const size = g.length / m;
+        for (let j = 0; j < size; j++) {
+          let a = 0, b = 0;
+          for (let i = 0; i < m; i++) (i < cut ? (a += g[i * size + j]) : (b += g[i * size + j]));
+          const v = (a / cut + b / (m - cut)) / 2;
+          sq += v * v;
+        }
+      }
+      return [layer, Math.sqrt(sq)];
+    })));
+    return stats;
+  });
   const engineEpoch = trainer.evaluate();
   const two = await torchRun(m, { nproc: 2 });
   assert.equal(two.failed, null, two.failed?.message);
@@ -63,6 +85,18 @@ test('CNN with uneven ranks (25 = 13 + 12, and the last batch of 5 = 3 + 2): the
   const d = maxDifferences(two.steps, engine);
   assert.ok(d.loss < FLOAT32_TOLERANCE, `loss differs by ${d.loss}`);
   for (const [layer, v] of d.gradNorm) assert.ok(v < FLOAT32_TOLERANCE, `layer ${layer} gradNorm differs by ${v}`);
+  for (const [s, rec] of two.steps.entries()) {
+    const mom = (rec as TorchStepRecord).meanOfMeans;
+    assert.ok(mom, `step ${rec.step}: uneven ranks report DDP's default mean of means`);
+    for (const l of mom) {
+      assert.ok(relative(l.gradNorm, meanOfMeans[s].get(l.layer)!) < FLOAT32_TOLERANCE, `step ${rec.step} layer ${l.layer}: ${l.gradNorm} vs ${meanOfMeans[s].get(l.layer)}`);
+      assert.ok(l.relativeDifference! > 0);
+    }
+  }
+  // The last batch, 3 + 2, is where a mean of means strays furthest from the global mean.
+  const last = (two.steps[3] as TorchStepRecord).meanOfMeans!;
+  const first = (two.steps[0] as TorchStepRecord).meanOfMeans!;
+  assert.ok(Math.max(...last.map((l) => l.relativeDifference!)) > Math.max(...first.map((l) => l.relativeDifference!)));
   const epoch = two.events.flatMap((e) => (e.type === 'epoch' ? [e.epoch] : []));
   assert.equal(epoch.length, 1);
   assert.ok(relative(epoch[0].trainLoss, engineEpoch.trainLoss) < FLOAT32_TOLERANCE);
