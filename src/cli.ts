@@ -12,7 +12,11 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
+<<<<<<< HEAD
 import { runDap } from './cli/dap';
+=======
+import { runTorchCli } from './cli/torch';
+>>>>>>> torch
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
 import { parseMemoryLimit } from './cli/memory';
 import { renderForCli } from './errors/render';
@@ -34,6 +38,7 @@ const USAGE = `usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'torch') return runTorchCli(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
