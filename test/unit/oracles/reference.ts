@@ -163,7 +163,9 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
+/** actual ≈ expected to a relative tol; NaN matches only NaN (both sides found the quantity undefined). */
 export function close(actual: number, expected: number, tol: number, what: string): void {
+  if (Number.isNaN(expected) && Number.isNaN(actual)) return;
   const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-12);
   if (!(err <= tol)) throw new Error(`${what}: ${actual} but the reference says ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
 }
@@ -191,4 +193,16 @@ export function mlpSpec(over: Partial<ModelSpec> = {}): ModelSpec {
     layers: [{ type: 'dense', units: 6, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }],
     loss: 'cross-entropy', optimizer: optimizer(), batchSize: 5, epochs: 2, ...over,
   };
+}
+
+/** The entry of a parameter whose per-example gradients differ most across the batch (a swap or a shift shows there). */
+export function spreadIndex(examples: ExampleResult[], name: string): number {
+  const n = examples[0].grads.get(name)!.length;
+  let best = 0, bestSpread = -1;
+  for (let j = 0; j < n; j++) {
+    const v = examples.map((e) => e.grads.get(name)![j]);
+    const spread = Math.max(...v) - Math.min(...v);
+    if (spread > bestSpread) { bestSpread = spread; best = j; }
+  }
+  return best;
 }
