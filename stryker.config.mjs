@@ -21,9 +21,10 @@ const scope = process.env.MUTATION_SCOPE ?? 'model';
 if (!(scope in scopes)) {
   throw new Error(`MUTATION_SCOPE="${scope}" is not one of ${Object.keys(scopes).join(', ')}`);
 }
-// A single file or glob overrides the scope's folders (for calibrating or re-checking one file).
+// A comma-separated list of files or globs overrides the scope's folders (for calibrating or re-checking one file).
 const mutate = process.env.MUTATION_FILES ? process.env.MUTATION_FILES.split(',') : scopes[scope];
-const out = `reports/mutation/${process.env.MUTATION_FILES ? 'files' : scope}`;
+// MUTATION_NAME names the report folder of a MUTATION_FILES run (default `files`).
+const out = `reports/mutation/${process.env.MUTATION_FILES ? process.env.MUTATION_NAME ?? 'files' : scope}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
