@@ -51,7 +51,9 @@ export default {
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap'],
     forceBail: true,
   },
-  checkers: ['typescript'],
+  // The root tsconfig does not include webview/ (it has its own, with the DOM), and the checker can
+  // only watch files of its project: webview/format.ts (DOM-free, 22 lines) is run without it.
+  checkers: mutate.some((f) => f.startsWith('webview/')) ? [] : ['typescript'],
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
