@@ -68,3 +68,21 @@ test('comparison: every run sees the same number of examples, and its statistics
     else close(run.noiseScale, noise.reduce((a, b) => a + b, 0) / noise.length, 1e-9, `M = ${m} mean noise scale`);
   }
 });
+
+test('comparison summary: its words carry the numbers of the runs (noise ratio, noise scale), recomputed here', () => {
+  const spec = mlpSpec({ seed: 4, optimizer: optimizer({ learningRate: 0.2 }) });
+  const train = separable(40, 4, 3, 181);
+  const result = compareBatchSizes({ spec, train, batchSizes: [8, 1, 'full'], examples: 200, now: () => 0 });
+  const [m8, m1] = [result.runs.find((r) => r.batchSize === 8)!, result.runs.find((r) => r.batchSize === 1)!];
+  // The smallest batch against the next one that is not the full batch.
+  const ratio = Math.sqrt(m1.stepLossVariance / m8.stepLossVariance);
+  const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+  assert.ok(result.summary.startsWith(`With M = 1 (pure SGD) the loss moved ${fmt(ratio)}× ${ratio >= 1 ? 'more' : 'less'} from step to step than with M = 8 (standard deviation of the step-to-step change).`), result.summary);
+  const noise = result.runs.map((r) => r.noiseScale).filter(Number.isFinite);
+  assert.equal(noise.length, 2, 'M = 1 has no noise scale, the other two do');
+  assert.ok(result.summary.includes(`The gradient noise scale B_simple averaged about ${fmt((noise[0] + noise[1]) / 2)}:`), result.summary);
+  assert.ok(result.summary.includes('for the same 200 examples seen.') || result.summary.includes('None of the runs lowered the loss much'), result.summary);
+  assert.ok(result.runs.every((r) => !('smooth' in r) && !('smoothedMin' in r)), 'the runs sent to the panel carry no working fields');
+  const one = compareBatchSizes({ spec, train, batchSizes: [4], examples: 20, now: () => 0 });
+  assert.equal(one.summary, 'Choose at least two batch sizes to compare.');
+});
