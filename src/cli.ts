@@ -12,11 +12,8 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
-<<<<<<< HEAD
 import { runDap } from './cli/dap';
-=======
 import { runTorchCli } from './cli/torch';
->>>>>>> torch
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
 import { parseMemoryLimit } from './cli/memory';
 import { renderForCli } from './errors/render';
