@@ -18,6 +18,8 @@ import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
 import { registerStatusBar } from './views/statusBar';
 import { plainText } from './views/plainText';
+import { registerDebugging } from './debug/register';
+import { registerTorch } from './torch/register';
 
 /** What activate() returns; the host tests reach it through `extension.exports`. */
 export interface GradientLensApi {
@@ -68,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     ...TrainingViewProvider.register(viewContext),
     registerStatusBar(session),
     ...registerCommands(commandContext),
+    ...registerTorch(commandContext),
     session.onDidChangeState((state) => {
       log.info(`session ${state}`);
       void vscode.commands.executeCommand('setContext', 'gradientLens.state', state);
@@ -81,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
+  registerDebugging(context);
 
   return {
     session,

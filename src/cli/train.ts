@@ -14,12 +14,12 @@ export interface TrainOptions extends CommonOptions {
 }
 
 export async function runTrain(opts: TrainOptions): Promise<number> {
-  const model = await loadModel(opts);
-  const spec = {
-    ...model.spec,
-    epochs: opts.epochs ?? model.spec.epochs,
-    batchSize: opts.batchSize ?? model.spec.batchSize,
+  const override = {
+    ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
   };
+  const model = await loadModel(opts, { override });
+  const spec = model.spec;
   const backend = await pickBackend(spec, opts.wasm);
   const trainer = new Trainer({ spec, train: model.train, validation: model.validation, backend });
   const err = process.stderr;

@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../export/atomicWrite';
 import { historyToCsv, historyToJson, parseWeightsJson, weightsToJson } from '../export';
 import type { BatchSnapshot } from '../engine/snapshot';
 import { runBatchSnapshotWorker } from '../session/oneShotWorker';
@@ -22,7 +23,9 @@ async function targetUri(ctx: CommandContext, given: unknown, defaultName: strin
 
 async function write(ctx: CommandContext, uri: vscode.Uri, text: string, what: string): Promise<boolean> {
   try {
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    // Local files are replaced atomically (temp file, fsync, rename): a crash never leaves half a file.
+    if (uri.scheme === 'file') await writeFileAtomic(uri.fsPath, text);
+    else await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
   } catch (e) {
     void ctx.notify.show('error', `cannot write the ${what} to ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     return false;

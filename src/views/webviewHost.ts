@@ -4,13 +4,12 @@
 // each is checked against the protocol first, and every request gets one response with its id.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import type { HostMessage, PanelCommand, WebviewMessage, WebviewRequest } from '../protocol';
 import { validateWebviewMessage } from '../protocol/validate';
 import { plainText } from './plainText';
 import { Commands } from '../session/observable';
 import type { TrainingSession } from '../session/session';
-import { renderPanelHtml } from './html';
+import { makeNonce, renderPanelHtml } from './html';
 import type { RenderLog, ViewMode } from './renderLog';
 
 export interface ViewHostContext {
@@ -47,7 +46,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, m
   const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   return renderPanelHtml({
     cspSource: webview.cspSource,
-    nonce: randomBytes(16).toString('base64'),
+    nonce: makeNonce(),
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.js')).toString(),
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.css')).toString(),
     codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
