@@ -23,15 +23,16 @@ for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['m
     const loop = startLoop(spec, train);
     try {
       await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
-      loop.send({ type: 'step' });
+      loop.send({ type: 'step', id: 1 });
       await loop.until(() => stepCount(loop.events) === 1, 'first step');
+      let id = 1;
       for (const sel of selections(spec, initial, train, firstBatch)) {
-        const seen = loop.events.filter((e) => e.type === 'walkthrough').length;
-        loop.send({ type: 'walkthrough', selection: sel });
-        await loop.until(() => loop.events.filter((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed').length > seen, 'walkthrough');
-        const ev = loop.events.filter((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed').at(-1)!;
-        assert.equal(ev.type, 'walkthrough', JSON.stringify(ev));
-        const result = (ev as { result: WalkthroughResult }).result;
+        const asked = ++id;
+        loop.send({ type: 'walkthrough', id: asked, selection: sel });
+        await loop.until(() => loop.events.some((e) => e.type === 'reply' && e.id === asked), 'walkthrough');
+        const ev = loop.events.find((e) => e.type === 'reply' && e.id === asked)!;
+        assert.ok(ev.type === 'reply' && ev.ok && ev.value.type === 'walkthrough', JSON.stringify(ev));
+        const result: WalkthroughResult = ev.value.result;
         assert.deepEqual(result.selection, sel);
         checkReplay(result, spec, train, initial, firstBatch, sel, `after Step, ${label}, ${sel.kind} ${sel.layer}/${sel.index}`);
       }

@@ -34,11 +34,11 @@ test('step-through before any step replays the first batch at the initial weight
   try {
     await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
     const sel = selections(spec, initial, train, firstBatch)[0];
-    loop.send({ type: 'walkthrough', selection: sel });
-    await loop.until(() => loop.events.some((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed'), 'walkthrough');
-    const ev = loop.events.find((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed')!;
-    assert.equal(ev.type, 'walkthrough', JSON.stringify(ev));
-    checkReplay((ev as { result: WalkthroughResult }).result, spec, train, initial, firstBatch, sel, 'before any step');
+    loop.send({ type: 'walkthrough', id: 1, selection: sel });
+    await loop.until(() => loop.events.some((e) => e.type === 'reply' && e.id === 1), 'walkthrough');
+    const ev = loop.events.find((e) => e.type === 'reply' && e.id === 1)!;
+    assert.ok(ev.type === 'reply' && ev.ok && ev.value.type === 'walkthrough', JSON.stringify(ev));
+    checkReplay(ev.value.result, spec, train, initial, firstBatch, sel, 'before any step');
   } finally {
     loop.close();
   }
