@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { referenceBackend } from '../src/engine';
-import { createWasmBackendSync } from '../src/engine/wasm/backend';
+import { createWasmBackendSync, wasmFmaSupported } from '../src/engine/wasm/backend';
 import { loadBenchData } from './data';
 import { benchSpec, CNN_LAYERS, MLP_LAYERS, runCnn, runMlp, startingPoint } from './ours';
 import { runTfjs } from './tfjs';
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   };
 
   const result = {
-    machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round(os.loadavg()[0], 3) },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(os.loadavg()[0], 3),
+      wasmFma: wasmFmaSupported() ? 'relaxed-SIMD fused multiply-add kernels' : 'plain SIMD (this runtime has no relaxed SIMD; Node 20 needs --experimental-wasm-relaxed-simd)' },
     data: data.source,
     settings: { batchSize: data.batchSize, learningRate: data.learningRate, budgetSecondsPerMeasurement: budget,
       mlp: '784-128-64-26 relu, cross-entropy, SGD', cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26' },
