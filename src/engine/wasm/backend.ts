@@ -8,7 +8,7 @@
 import type { Backend, WindowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation } from '../../model/spec';
-import { KERNELS_WASM_BASE64 } from './kernels.generated';
+import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated';
 import { decodeBase64 } from './base64';
 import type { KernelExports } from './exports';
 import { Arena, type WasmMemoryInfo } from './arena';
@@ -22,34 +22,64 @@ export type { WasmMemoryInfo } from './arena';
 export interface WasmBackendOptions {
   /** Bytes of WASM memory reserved at creation (rounded up to 64 KiB pages). Default 128 MiB. */
   initialBytes?: number;
+  /**
+   * Use the relaxed-SIMD fused multiply-add kernels: true requires them (throws where the runtime
+   * lacks relaxed SIMD, e.g. Node 20 without --experimental-wasm-relaxed-simd), false never uses
+   * them; default: where the runtime has them.
+   */
+  fma?: boolean;
 }
 
 export interface WasmBackend extends Backend {
   readonly dtype: 'float32';
+  /** Whether the relaxed-SIMD fused multiply-add kernels run (the name stays 'wasm-simd'). */
+  readonly fma: boolean;
   memoryInfo(): WasmMemoryInfo;
 }
 
 const PAGE = 65536;
 const DEFAULT_BYTES = 128 * 1024 * 1024;
 
-let cachedModule: WasmModule | null = null;
+const cachedModules = new Map<boolean, WasmModule>();
 
 /** Compiles asynchronously (allowed everywhere, including browser main threads). */
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const api = wasmApi();
-  if (!cachedModule) cachedModule = await api.compile(decodeBase64(KERNELS_WASM_BASE64));
+  const fma = useFma(opts);
+  let module = cachedModules.get(fma);
+  if (!module) cachedModules.set(fma, (module = await api.compile(moduleBytes(fma))));
   const memory = newMemory(opts);
-  const instance = await api.instantiate(cachedModule, { env: { memory } });
-  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports);
+  const instance = await api.instantiate(module, { env: { memory } });
+  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports, fma);
 }
 
 /** Synchronous variant: fine in Node and in workers (the module is a few KB). */
 export function createWasmBackendSync(opts: WasmBackendOptions = {}): WasmBackend {
   const api = wasmApi();
-  if (!cachedModule) cachedModule = new api.Module(decodeBase64(KERNELS_WASM_BASE64));
+  const fma = useFma(opts);
+  let module = cachedModules.get(fma);
+  if (!module) cachedModules.set(fma, (module = new api.Module(moduleBytes(fma))));
   const memory = newMemory(opts);
-  const instance = new api.Instance(cachedModule, { env: { memory } });
-  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports);
+  const instance = new api.Instance(module, { env: { memory } });
+  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports, fma);
+}
+
+/** Whether this runtime has relaxed SIMD (so the fused multiply-add kernels can run). */
+export function wasmFmaSupported(): boolean {
+  try {
+    return wasmApi().validate(decodeBase64(KERNELS_FMA_WASM_BASE64));
+  } catch {
+    return false;
+  }
+}
+
+function useFma(opts: WasmBackendOptions): boolean {
+  if (opts.fma === true && !wasmFmaSupported()) throw new Error('WASM backend: this runtime has no relaxed SIMD, so no fused multiply-add kernels');
+  return opts.fma ?? wasmFmaSupported();
+}
+
+function moduleBytes(fma: boolean): Uint8Array {
+  return decodeBase64(fma ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64);
 }
 
 /** Whether this runtime can run the kernels (WebAssembly with SIMD). */
@@ -74,7 +104,7 @@ class WasmKernelsBackend implements WasmBackend {
   readonly dtype = 'float32' as const;
   private readonly ctx: ew.WasmContext;
 
-  constructor(memory: WasmMemory, kernels: KernelExports) {
+  constructor(memory: WasmMemory, kernels: KernelExports, readonly fma: boolean) {
     this.ctx = { arena: new Arena(memory), k: kernels };
   }
 
