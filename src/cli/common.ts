@@ -117,7 +117,10 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
   });
   if (estimate) {
     const limit = opts.memoryLimit ?? defaultMemoryLimit();
-    const refusal = checkMemory(spec, estimate, how.snapshot ? heapLimit(limit) : limit, how.snapshot);
+    const heap = heapLimit(limit);
+    const snapshotLimited = how.snapshot === true && heap < limit;
+    const refusal = checkMemory(spec, estimate, snapshotLimited ? heap : limit, how.snapshot,
+      snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : 'the memory limit');
     if (refusal) {
       const range = parsed.layerRanges[refusal.layer] ?? { offset: 0, length: 0 };
       throw new ResourceError(refusal.detail, { what: refusal.what, bytes: refusal.bytes, limit: refusal.limit, layer: refusal.layer }, locate(shown, text, range));

@@ -179,7 +179,7 @@ export interface MemoryRefusal {
  * Null when the run fits in `limit` bytes; otherwise why not, naming the layer that needs the
  * most. `snapshot` adds the batch snapshot (which holds every per-example gradient at once).
  */
-export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snapshot = false): MemoryRefusal | null {
+export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snapshot = false, limitName = 'the memory limit'): MemoryRefusal | null {
   const hint = 'use fewer units or filters (or a larger stride or pool), a smaller batchSize, or raise the memory limit';
   if (e.runBytes > limit) {
     const l = largestLayer(e);
@@ -188,7 +188,7 @@ export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snap
     return {
       layer: index, bytes: e.runBytes, limit, what: 'a training run',
       detail: `${describeLayer(spec.layers[index], index)}: training needs about ${formatBytes(e.runBytes)} (${parts}, at batch size ${e.batch}), ` +
-        `over the memory limit of ${formatBytes(limit)}; this layer needs ${formatBytes(l?.total ?? 0)} of it. To fit: ${hint}`,
+        `over ${limitName} of ${formatBytes(limit)}; this layer needs ${formatBytes(l?.total ?? 0)} of it. To fit: ${hint}`,
     };
   }
   if (snapshot && e.runBytes + e.snapshotBytes > limit) {
@@ -197,7 +197,7 @@ export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snap
       layer: l.index, bytes: e.runBytes + e.snapshotBytes, limit, what: 'a batch snapshot',
       detail: `${describeLayer(spec.layers[l.index], l.index)}: the batch snapshot holds ${e.snapshotNumbers.toLocaleString('en-US')} numbers ` +
         `(every per-example gradient of ${e.batch} examples; this layer has ${l.parameters.toLocaleString('en-US')} parameters), about ` +
-        `${formatBytes(e.snapshotBytes)} to build and write, over the memory limit of ${formatBytes(limit)}. To fit: a smaller batchSize, a smaller layer, or raise the memory limit`,
+        `${formatBytes(e.snapshotBytes)} to build, over ${limitName} of ${formatBytes(limit)}. To fit: a smaller batchSize, a smaller layer, or raise the memory limit`,
     };
   }
   return null;
