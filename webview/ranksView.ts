@@ -27,9 +27,9 @@ export class RanksView {
     const m = record.batchSize, r = ranks.length;
     const sizes = ranks.map((k) => k.batchSize);
     const equal = sizes.every((s) => s === sizes[0]);
-    const weights = sizes.map((s) => `${s}/${m}`).join(' + ');
+    const weighted = ranks.map((k) => `${k.batchSize}/${m}·G_${k.rank}`).join(' + ');
     const formula = el('p', { class: 'formula' },
-      `θ ← θ − γ·Σ_r (M_r/M)·G_r = θ − ${num(record.learningRate)}·(${weights}) weighted over ${r} ranks = θ − γ·(1/${m})·Σᵢ gᵢ`);
+      `θ ← θ − γ·Σ_r (M_r/M)·G_r = θ − ${num(record.learningRate)}·(${weighted}) = θ − γ·(1/${m})·Σᵢ gᵢ`);
     const explain = el('p', { class: 'note', text: equal
       ? `Step ${record.step}: M = ${m} = ${sizes.join(' + ')}. With equal rank batches this is also DDP's default, θ − γ·(1/R)·Σ_r (1/M_r)·Σᵢ g_{r,i}: the mean of the ${r} rank means is the mean over all ${m} examples.`
       : `Step ${record.step}: M = ${m} = ${sizes.join(' + ')}. Each rank's G_r is weighted by M_r/M, so every example counts 1/${m}.` });
