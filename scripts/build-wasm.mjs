@@ -25,7 +25,9 @@ if (unlisted.length > 0) {
 }
 
 // Concatenate, remembering where each file starts so errors can name the file and its own line.
+/** @type {string[]} */
 const parts = [];
+/** @type {{ family: string, line: number }[]} */
 const starts = [];
 let line = 2; // line 1 is "(module"
 for (const family of FAMILIES) {
@@ -48,7 +50,10 @@ if (existsSync(output) && readFileSync(output, 'utf8').includes(marker)) {
   process.exit(0);
 }
 
-/** "kernels.wat:123:4" → "gemm.wat:45:4". */
+/**
+ * "kernels.wat:123:4" → "gemm.wat:45:4".
+ * @param {unknown} message
+ */
 function locate(message) {
   return String(message).replace(/kernels\.wat:(\d+):(\d+)/g, (_, l, c) => {
     const n = Number(l);
@@ -57,6 +62,11 @@ function locate(message) {
   });
 }
 
+/**
+ * @param {string} source the whole module's text
+ * @param {{ relaxed_simd?: boolean, threads?: boolean }} features wabt features beyond SIMD and bulk memory
+ * @returns {Uint8Array}
+ */
 function build(source, features) {
   let module;
   try {
@@ -66,7 +76,7 @@ function build(source, features) {
     // differ from the validated unshared ones only in the import, and Node validates them below.
     if (!features.threads) module.validate();
   } catch (e) {
-    console.error(`build-wasm: the kernels do not assemble:\n${locate(e.message ?? e)}`);
+    console.error(`build-wasm: the kernels do not assemble:\n${locate(e instanceof Error ? e.message : e)}`);
     process.exit(1);
   }
   const { buffer } = module.toBinary({ log: false, write_debug_names: false });
@@ -78,6 +88,7 @@ const wabt = await (await import('wabt')).default();
 // The shared-memory variants (for two threads over one memory) import the memory as shared; its
 // maximum bounds what a backend may reserve (2 GiB, as WasmBackendOptions.initialBytes).
 const SHARED_IMPORT = '(import "env" "memory" (memory 1 32768 shared))';
+/** @param {string} source */
 const share = (source) => {
   const out = source.replace('(import "env" "memory" (memory 1))', SHARED_IMPORT);
   if (out === source) throw new Error('build-wasm: module.wat no longer has the memory import this script rewrites');
@@ -90,7 +101,7 @@ const variants = {
   fmaShared: build(share(fmaWat), { relaxed_simd: true, threads: true }),
 };
 const fused = (fmaWat.match(/relaxed_madd/g) ?? []).length;
-if (!WebAssembly.validate(variants.plainShared)) {
+if (!WebAssembly.validate(new Uint8Array(variants.plainShared))) {
   console.error('build-wasm: the shared-memory variant does not validate');
   process.exit(1);
 }
