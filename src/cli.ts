@@ -3,6 +3,7 @@
 //   gradient-lens snapshot <file> [--float64] [--out F]   (every command: [--workspace DIR] [--memory-limit SIZE])
 //   gradient-lens check <file>
 //   gradient-lens compare <file> [--batch-sizes 1,32,full] [--json]
+//   gradient-lens dap   (the debug adapter over stdio, for any DAP client)
 // Exit codes: 0 success, 1 failure (a failed gradient check, non-finite loss), 2 bad input
 // (usage, model-file problems, unreadable data), always with a positioned message, never a stack trace.
 
@@ -11,6 +12,8 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
+import { runDap } from './cli/dap';
+import { runTorchCli } from './cli/torch';
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
 import { parseMemoryLimit } from './cli/memory';
 import { renderForCli } from './errors/render';
@@ -20,6 +23,7 @@ const USAGE = `usage:
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
   gradient-lens compare <file> [--batch-sizes 1,32,full] [--json] [--workspace DIR]
+  gradient-lens dap                 the debug adapter over stdin/stdout (Debug Adapter Protocol)
 
   <file>       a *.gradlens.json model file
   --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
@@ -31,6 +35,7 @@ const USAGE = `usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'torch') return runTorchCli(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -59,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return values.help ? 0 : EXIT_BAD_INPUT;
   }
+  if (command === 'dap' && !file) return runDap();
   if (!file || rest.length > 0) {
     process.stderr.write(`gradient-lens: ${command} takes exactly one model file\n${USAGE}`);
     return EXIT_BAD_INPUT;

@@ -14,8 +14,7 @@ import { loadDataset, resolveDataPath } from '../data/load';
 import { readModelFile } from '../data/safeOpen';
 import { DataError, ModelError, UsageError } from '../errors/types';
 import { locate } from '../errors/location';
-import { referenceBackend } from '../engine';
-import { createWasmBackend } from '../engine/wasm/backend';
+import { chooseBackend } from '../engine/chooseBackend';
 import { findWorkspace } from './workspace';
 import { defaultMemoryLimit, heapLimit } from './memory';
 
@@ -139,14 +138,9 @@ function reportProblems(shown: string, text: string, problems: readonly import('
   for (const p of problems) process.stderr.write(`${formatProblem(shown, text, p)}\n`);
 }
 
-/** WASM SIMD for float32 when available; the plain TypeScript reference for float64 or --no-wasm. */
+/** The engine's backend rule (chooseBackend), with the reason on stderr when WASM does not load. */
 export async function pickBackend(spec: ModelSpec, wasm: boolean): Promise<Backend> {
-  if (spec.dtype === 'float32' && wasm) {
-    try {
-      return await createWasmBackend();
-    } catch (e) {
-      process.stderr.write(`gradient-lens: WASM kernels unavailable (${(e as Error).message}); using plain TypeScript\n`);
-    }
-  }
-  return referenceBackend(spec.dtype);
+  const { backend, fallbackReason } = await chooseBackend(spec, { useWasm: wasm });
+  if (fallbackReason) process.stderr.write(`gradient-lens: ${fallbackReason}; using plain TypeScript\n`);
+  return backend;
 }

@@ -5,6 +5,7 @@ import { Trainer } from '../engine';
 import type { EpochStats, StepStats } from '../engine/types';
 import { CommonOptions, EXIT_FAILURE, EXIT_OK, loadModel, pickBackend } from './common';
 import { ProgressBar } from './progress';
+import { plainText } from '../views/plainText';
 
 export interface TrainOptions extends CommonOptions {
   json: boolean;
@@ -22,9 +23,10 @@ export async function runTrain(opts: TrainOptions): Promise<number> {
   const backend = await pickBackend(spec, opts.wasm);
   const trainer = new Trainer({ spec, train: model.train, validation: model.validation, backend });
   const err = process.stderr;
+  // The name and the data's name are the user's text: no escape sequences reach the terminal.
   err.write(
-    `${printable(spec.name)}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
-      `from ${model.train.name}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
+    `${plainText(spec.name, 200)}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
+      `from ${plainText(model.train.name, 500)}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
       `batch size ${spec.batchSize}, ${spec.epochs} epochs of ${trainer.stepsPerEpoch} steps, ` +
       `${spec.optimizer.type} lr ${spec.optimizer.learningRate}, ${spec.dtype} on ${trainer.backendName}\n`,
   );
@@ -64,10 +66,3 @@ function epochLine(e: EpochStats, epochs: number): string {
 
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : String(x));
-
-/** The model name as typed in the file may hold control characters: never let them reach the terminal. */
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
-}

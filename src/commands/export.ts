@@ -66,9 +66,9 @@ export function exportSnapshot(ctx: CommandContext) {
     try {
       snapshot = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: taking the batch snapshot of ${model.file}…`, cancellable: true },
-        (_progress, token) => runBatchSnapshotWorker(ctx.workerScript, {
+        (_progress, token) => runBatchSnapshotWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
           type: 'batchSnapshot', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir,
-          file: model.file, useWasm: vscode.workspace.getConfiguration('gradientLens').get<boolean>('useWasm', true),
+          file: model.file, useWasm: ctx.config.settings.useWasm,
         }, token),
       );
     } catch (e) {

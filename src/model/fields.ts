@@ -22,8 +22,12 @@ export interface FieldDef {
 
 export interface ObjectDef { fields: FieldDef[] }
 
-export const ACTIVATIONS = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'] as const;
-export const ACTIVATION_LAYER_TYPES = ['relu', 'leaky-relu', 'tanh', 'sigmoid'] as const;
+/** What `leaky-relu` means: x for x > 0, LEAKY_RELU_SLOPE·x otherwise (the engine computes with this). */
+export const LEAKY_RELU_SLOPE = 0.01;
+
+/** The activations of the model format: the one list (spec.ts's types and the engine's math table follow it). */
+export const ACTIVATION_LAYER_TYPES = ['relu', 'leaky-relu', 'tanh', 'sigmoid', 'gelu'] as const;
+export const ACTIVATIONS = ['linear', ...ACTIVATION_LAYER_TYPES] as const;
 export const LAYER_TYPES = ['dense', 'conv2d', 'maxpool2d', 'flatten', ...ACTIVATION_LAYER_TYPES] as const;
 
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
@@ -37,7 +41,7 @@ const activation: FieldDef = {
   name: 'activation',
   type: { kind: 'enum', values: ACTIVATIONS },
   default: 'linear',
-  doc: 'Activation applied to this layer\'s output. `linear` means none (use it for the last layer: cross-entropy applies softmax itself).',
+  doc: 'Activation applied to this layer\'s output. `linear` means none (use it for the last layer: cross-entropy applies softmax itself). `gelu` is the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).',
 };
 
 const typeField = (t: string, doc: string): FieldDef => ({ name: 'type', type: { kind: 'enum', values: [t] }, required: true, doc });
@@ -73,9 +77,10 @@ export const LAYER_DEFS: Record<(typeof LAYER_TYPES)[number], ObjectDef & { doc:
   },
   flatten: { doc: 'Flattens [channels, height, width] into one vector (needed before a dense layer that follows a conv).', fields: [typeField('flatten', 'Flatten to a vector.')] },
   relu: { doc: 'max(0, x), as a layer of its own.', fields: [typeField('relu', 'ReLU activation.')] },
-  'leaky-relu': { doc: 'x for x > 0, 0.01·x otherwise.', fields: [typeField('leaky-relu', 'Leaky ReLU activation (slope 0.01).')] },
+  'leaky-relu': { doc: `x for x > 0, ${LEAKY_RELU_SLOPE}·x otherwise.`, fields: [typeField('leaky-relu', `Leaky ReLU activation (slope ${LEAKY_RELU_SLOPE}).`)] },
   tanh: { doc: 'Hyperbolic tangent.', fields: [typeField('tanh', 'tanh activation.')] },
   sigmoid: { doc: 'Logistic sigmoid 1 / (1 + e^−x).', fields: [typeField('sigmoid', 'Sigmoid activation.')] },
+  gelu: { doc: 'GELU, the tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (PyTorch\'s approximate="tanh"; not the exact erf form).', fields: [typeField('gelu', 'GELU activation (tanh approximation).')] },
 };
 
 export const DATA_DEF: ObjectDef = {

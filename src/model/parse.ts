@@ -5,7 +5,7 @@
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { LayerSpec, ModelSpec, OptimizerSpec, Shape } from './spec';
 import type { ModelProblem, Severity, SourceRange } from './positions';
-import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
+import { ACTIVATION_LAYER_TYPES, DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
 import { inferShapes, MNIST_INFO } from './shapes';
 import { closest } from './suggest';
 import { fastParseTree } from './fastTree';
@@ -188,7 +188,7 @@ export function checkShapes(parsed: ParsedModel, _text: string, info: DataInfo):
   }
   if (spec.loss === 'cross-entropy') {
     const l = spec.layers[last];
-    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (l.type === 'relu' || l.type === 'leaky-relu' || l.type === 'tanh' || l.type === 'sigmoid');
+    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (ACTIVATION_LAYER_TYPES as readonly string[]).includes(l.type);
     if (squashed) {
       add(last, 'cross-entropy applies softmax to the last layer\'s output itself; an activation here limits the scores and usually slows learning (use "linear")', 'warning');
     }
