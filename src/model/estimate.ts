@@ -78,7 +78,7 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     const inputGrad = i > 0 ? inSize : 0;
     let parameters = 0;
     let perExample = 0; // elements per example in the per-example buffers
-    let perRow = 0; // activation elements per example (training and evaluation networks alike)
+    let perRow: number; // activation elements per example (training and evaluation networks alike)
     let fixed = 0; // elements independent of the batch
     switch (layer.type) {
       case 'dense': {
