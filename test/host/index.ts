@@ -13,6 +13,7 @@ function loadTests(): void {
   require('./training.test');
   require('./editor.test');
   require('./compare.test');
+  require('./debug.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();
