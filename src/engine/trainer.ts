@@ -12,7 +12,7 @@ import { Network, reluOutputOf } from './network';
 import type { ParamLayer, ParamTensor } from './layers/layer';
 import { computeLoss } from './loss';
 import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers';
-import { BatchSchedule } from './batching';
+import { BatchSchedule, firstBatchIndices } from './batching';
 import { gradientStats, noiseScale, StatsScratch, updateStats, type StatsLevel } from './stats';
 import { firstNonFinite, locateForward, locateGradient, locateWeights } from './nonFinite';
 import { type BatchSnapshot, buildBatchSnapshot } from './snapshot';
@@ -201,9 +201,9 @@ export class Trainer {
     const t = stepNumber;
     for (const p of this.params) {
       const o = this.spec.optimizer, be = this.net.backend;
-      if (o.type === 'sgd' && be.sgdStep) {
+      if (o.type === 'sgd') {
         be.sgdStep(p.tensor.size, o.learningRate, p.tensor.info.kind === 'weight' ? o.weightDecay : 0, o.momentum, o.nesterov,
-          p.tensor.value, p.tensor.grad, o.momentum !== 0 ? p.state.first : null, p.update);
+          p.tensor.grad, p.tensor.value, o.momentum !== 0 ? p.state.first : null, p.update);
       } else {
         applyUpdate(o, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
       }
@@ -356,8 +356,7 @@ export class Trainer {
 
   /** The first batch of epoch 1 at the current weights, with every per-example gradient (does not train). */
   batchSnapshot(): BatchSnapshot {
-    const [start, end] = this.schedule.range(0);
-    const indices = Array.from(this.schedule.permutation(1).subarray(start, end));
+    const indices = firstBatchIndices(this.spec.seed, this.train.count, this.spec.batchSize);
     return buildBatchSnapshot(this.evalNet, this.spec.loss, this.train, indices);
   }
 
