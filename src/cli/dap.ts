@@ -7,7 +7,7 @@ import { mediaDir } from './common';
 
 export function runDap(): Promise<number> {
   return new Promise((resolve) => {
-    const session = new GradientLensDebugSession({ mediaDir: mediaDir() });
+    const session = new GradientLensDebugSession({ mediaDir: mediaDir(), defaultWorkspace: () => process.cwd() });
     session.start(process.stdin, process.stdout);
     process.stdin.on('end', () => resolve(0));
   });

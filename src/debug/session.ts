@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, BreakpointEvent, Thread,
+  DebugSession, Event, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, BreakpointEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseModel } from '../model';
@@ -30,7 +30,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   stopOnEntry?: boolean;
   epochs?: number;
   batchSize?: number;
-  /** The folder data paths must stay inside (default: the model file's folder). */
+  /** The folder data paths must stay inside (default: the current folder for `gradient-lens dap`, like the CLI). */
   workspace?: string;
   explodingGradNorm?: number;
   vanishingGradNorm?: number;
@@ -45,6 +45,8 @@ export const DEFAULT_THRESHOLDS: HealthThresholds = { explodingGradNorm: 100, va
 export interface SessionOptions {
   /** Folder of the built-in digits (the package's media/). */
   mediaDir: string;
+  /** The folder data paths must stay inside when the launch names none (default: the model's folder). */
+  defaultWorkspace?: (model: string) => string;
 }
 
 export class GradientLensDebugSession extends DebugSession {
@@ -116,7 +118,7 @@ export class GradientLensDebugSession extends DebugSession {
     if (typeof args.model !== 'string' || args.model === '') throw new LaunchError('The launch configuration needs "model": the path of a *.gradlens.json file.');
     const model = path.resolve(args.model);
     this.loaded = await loadRun({
-      model, workspace: args.workspace ?? path.dirname(model), mediaDir: this.options.mediaDir, wasm: args.wasm ?? true,
+      model, workspace: args.workspace ?? this.options.defaultWorkspace?.(model) ?? path.dirname(model), mediaDir: this.options.mediaDir, wasm: args.wasm ?? true,
       overrides: { epochs: args.epochs, batchSize: args.batchSize },
     });
     for (const w of this.loaded.warnings) this.output(`${w}\n`, 'console');
@@ -126,6 +128,8 @@ export class GradientLensDebugSession extends DebugSession {
       decide: (p) => this.decide(p),
       halted: (h) => this.halted(h),
       event: (e) => {
+        // For views that follow the run (the panel): the contract's records, as custom events.
+        if (e.type === 'step' || e.type === 'epoch' || e.type === 'halted') this.sendEvent(new Event(`gradientLens/${e.type}`, e));
         if (e.type === 'epoch') {
           const v = e.epoch.validationLoss === null ? '' : `, validation loss ${formatNumber(e.epoch.validationLoss)} (accuracy ${formatNumber(e.epoch.validationAccuracy!)})`;
           this.output(`epoch ${e.epoch.epoch}: train loss ${formatNumber(e.epoch.trainLoss)} (accuracy ${formatNumber(e.epoch.trainAccuracy)})${v}\n`, 'console');

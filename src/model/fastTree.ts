@@ -9,7 +9,24 @@
 
 import type { Node } from 'jsonc-parser';
 
-type Mutable = { -readonly [K in keyof Node]: Node[K] } & { children?: Mutable[] };
+/** One class for every node kind, so the walk over the tree stays monomorphic (and fast). */
+class TreeNode {
+  value: unknown = undefined;
+  colonOffset: number | undefined = undefined;
+  constructor(
+    public type: Node['type'],
+    public offset: number,
+    public length: number,
+    public children: TreeNode[] | undefined,
+  ) {}
+}
+type Mutable = TreeNode;
+
+function leaf(type: Node['type'], offset: number, length: number, value: unknown): TreeNode {
+  const n = new TreeNode(type, offset, length, undefined);
+  n.value = value;
+  return n;
+}
 
 /** The tree, or null when the text has any syntax problem (or nests deeper than `maxDepth`). */
 export function fastParseTree(text: string, maxDepth: number): { root: Node | undefined; tooDeep: number } | null {
@@ -92,7 +109,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
       if (c !== 34) return null;
       const key = readString();
       if (!key) return null;
-      const prop: Mutable = { type: 'property', offset: key.offset, length: key.length, children: [key] } as Mutable;
+      const prop = new TreeNode('property', key.offset, key.length, [key]);
       if (!skip() || text.charCodeAt(i) !== 58 /* : */) return null;
       prop.colonOffset = i;
       i++;
@@ -102,7 +119,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
     }
     let node: Mutable | null;
     if (c === 123 /* { */ || c === 91 /* [ */) {
-      node = { type: c === 123 ? 'object' : 'array', offset: i, length: 0, children: [] } as Mutable;
+      node = new TreeNode(c === 123 ? 'object' : 'array', i, 0, []);
       if (!attach(node)) return null;
       stack.push(node);
       if (stack.length > maxDepth) return { root: undefined, tooDeep: i };
@@ -117,7 +134,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
     if (!afterValue && root !== node) return null;
   }
   if (stack.length > 0) return null;
-  return { root, tooDeep: -1 };
+  return { root: root as Node | undefined, tooDeep: -1 };
 
   function readString(): Mutable | null {
     const start = i;
@@ -141,7 +158,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
         return null;
       }
     } else value = text.slice(start + 1, j);
-    return { type: 'string', offset: start, length: i - start, value } as Mutable;
+    return leaf('string', start, i - start, value);
   }
 
   function readNumber(): Mutable | null {
@@ -166,7 +183,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
       if (j === d) return null;
     }
     i = j;
-    return { type: 'number', offset: start, length: j - start, value: Number(text.slice(start, j)) } as Mutable;
+    return leaf('number', start, j - start, Number(text.slice(start, j)));
   }
 
   function readKeyword(): Mutable | null {
@@ -174,7 +191,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
       if (text.startsWith(word, i)) {
         const next = text.charCodeAt(i + word.length);
         if (isWordChar(next)) return null;
-        const node = { type, offset: i, length: word.length, value } as Mutable;
+        const node = leaf(type, i, word.length, value);
         i += word.length;
         return node;
       }

@@ -206,7 +206,8 @@ function readObject(node: Node, def: ObjectDef, path: string, out: Collector, sk
   }
   const seen = new Set<string>();
   for (const prop of node.children ?? []) {
-    const [keyNode, valueNode] = prop.children ?? [];
+    const keyNode = prop.children?.[0];
+    const valueNode = prop.children?.[1];
     if (!keyNode) continue;
     const key = String(keyNode.value);
     if (seen.has(key)) {
@@ -223,7 +224,7 @@ function readObject(node: Node, def: ObjectDef, path: string, out: Collector, sk
       continue;
     }
     if (!valueNode) continue; // a syntax error was reported already
-    const v = readValue(valueNode, field, join(path, key), out);
+    const v = readValue(valueNode, field, path, key, out);
     if (v !== undefined) values[key] = v;
   }
   for (const f of def.fields) {
@@ -238,40 +239,54 @@ function openingBrace(node: Node): SourceRange {
   return { offset: node.offset, length: 1 };
 }
 
-function readValue(node: Node, field: FieldDef, path: string, out: Collector): unknown {
+/** The value of field `key` of the object at `parent` (the path is only built for a message). */
+function readValue(node: Node, field: FieldDef, parent: string, key: string, out: Collector): unknown {
   const t = field.type;
+  if (t.kind === 'object') return readObject(node, t.object, join(parent, key), out);
+  if (t.kind === 'layers') return readLayers(node, join(parent, key), out);
+  const ok = checkValue(node, t);
+  return ok ? node.value : explain(node, t, join(parent, key), out);
+}
+
+/** Whether a scalar value fits its field (the common case, without building any message). */
+function checkValue(node: Node, t: FieldKind): boolean {
   switch (t.kind) {
-    case 'object':
-      return readObject(node, t.object, path, out);
-    case 'layers':
-      return readLayers(node, path, out);
+    case 'string': return node.type === 'string';
+    case 'boolean': return node.type === 'boolean';
+    case 'enum': return node.type === 'string' && t.values.includes(node.value as string);
+    case 'number': {
+      const v = node.value as number;
+      return node.type === 'number' && Number.isFinite(v) && (!t.integer || Number.isInteger(v)) &&
+        (t.min === undefined || (t.exclusiveMin ? v > t.min : v >= t.min)) &&
+        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max));
+    }
+    default: return false;
+  }
+}
+
+/** Reports why a scalar value does not fit its field; returns undefined. */
+function explain(node: Node, t: FieldKind, path: string, out: Collector): undefined {
+  switch (t.kind) {
     case 'string':
-      if (node.type !== 'string') return fail(out, path, 'a string', node);
-      return node.value as string;
+      return fail(out, path, 'a string', node);
     case 'boolean':
-      if (node.type !== 'boolean') return fail(out, path, 'true or false', node);
-      return node.value as boolean;
+      return fail(out, path, 'true or false', node);
     case 'enum': {
-      if (node.type !== 'string' || !t.values.includes(node.value as string)) {
-        const guess = node.type === 'string' ? closest(String(node.value), t.values) : undefined;
-        const expected = t.values.length === 1 ? `"${t.values[0]}"` : `one of ${t.values.map((v) => `"${v}"`).join(', ')}`;
-        out.add(path, `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`, rangeOf(node));
-        return undefined;
-      }
-      return node.value as string;
+      const guess = node.type === 'string' ? closest(String(node.value), t.values) : undefined;
+      const expected = t.values.length === 1 ? `"${t.values[0]}"` : `one of ${t.values.map((v) => `"${v}"`).join(', ')}`;
+      out.add(path, `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`, rangeOf(node));
+      return undefined;
     }
     case 'number': {
       const v = node.value as number;
-      const ok = node.type === 'number' && Number.isFinite(v) && (!t.integer || Number.isInteger(v)) &&
-        (t.min === undefined || (t.exclusiveMin ? v > t.min : v >= t.min)) &&
-        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max));
-      if (ok) return v;
       // Past the upper bound only: say the bound (the range text would hide the usual lower one).
       const overMax = node.type === 'number' && Number.isFinite(v) && t.max !== undefined && (t.exclusiveMax ? v >= t.max : v > t.max) &&
         (t.min === undefined || v >= t.min) && (!t.integer || Number.isInteger(v));
       if (overMax && t.integer) return fail(out, path, `an integer of at most ${t.max}`, node);
       return fail(out, path, describeNumber(t), node);
     }
+    default:
+      return undefined;
   }
 }
 

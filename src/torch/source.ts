@@ -15,13 +15,7 @@ import type { ModelSpec } from '../model/spec';
 import type { RunControl, RunSource, RunSourceCapabilities, SourceEvent, StepRecord } from '../run/source';
 import { removeJob, writeJob } from './job';
 
-/**
- * A PyTorch step record: a StepRecord plus, when the ranks' batches differ, what DDP's default
- * (1/R)·Σ_r G_r would have been per layer, against the global mean G the run used.
- */
-export interface TorchStepRecord extends StepRecord {
-  meanOfMeans?: { layer: number; gradNorm: number; relativeDifference: number | null }[];
-}
+export type { TorchStepRecord } from './types';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 

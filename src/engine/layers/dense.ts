@@ -30,6 +30,9 @@ export class DenseLayer implements ParamLayer {
   /** m × out scratch for A·G_W in the cosine computation. */
   private readonly scratch: FloatArray;
   private input: FloatArray | null = null;
+  /** m × m Gram matrices A·Aᵀ and Δ·Δᵀ of the cosine computation: allocated on first use. */
+  private gramA: FloatArray | null = null;
+  private gramDelta: FloatArray | null = null;
   /** Where perExampleTensor('weight') writes: allocated on first use, reused every step after. */
   private perExampleWeights: FloatArray | null = null;
 
@@ -86,9 +89,26 @@ export class DenseLayer implements ParamLayer {
 
   perExampleDotsWithMean(m: number, out: Float64Array): void {
     const input = this.requireInput();
-    const { inSize, outSize, delta, scratch } = this;
+    const { inSize, outSize, delta, scratch, backend } = this;
+    if (m * (inSize + outSize) < inSize * outSize) {
+      // Through the Gram matrices, cheaper for small batches and wide layers (m²·(in + out) instead
+      // of m·in·out multiply-adds): with G = (1/M)·Σⱼ aⱼ ⊗ δⱼ + (1/M)·Σⱼ δⱼ,
+      //   gᵢ·G = (1/M)·Σⱼ (aᵢ·aⱼ)(δᵢ·δⱼ) + (1/M)·Σⱼ δᵢ·δⱼ = (1/M)·Σⱼ KΔ[i,j]·(KA[i,j] + 1).
+      const maxBatch = delta.length / outSize;
+      this.gramA ??= backend.alloc(maxBatch * maxBatch);
+      this.gramDelta ??= backend.alloc(maxBatch * maxBatch);
+      const ka = this.gramA, kd = this.gramDelta;
+      backend.gemm(false, true, m, m, inSize, 1, input, input, 0, ka);
+      backend.gemm(false, true, m, m, outSize, 1, delta, delta, 0, kd);
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        for (let j = i * m, end = j + m; j < end; j++) s += kd[j] * (ka[j] + 1);
+        out[i] = s / m;
+      }
+      return;
+    }
     // (A·G_W)ᵢ·δᵢ = aᵢᵀ·G_W·δᵢ = Σ_pq aᵢ[p]·δᵢ[q]·G_W[p][q] = gᵢ(W)·G_W.
-    this.backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.grad, 0, scratch);
+    backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.grad, 0, scratch);
     const gb = this.bias.grad;
     for (let i = 0; i < m; i++) {
       const row = i * outSize;

@@ -89,6 +89,7 @@ test('hit count and logpoint: the log interpolates {gradNorm} each step; the sec
   const logs: string[] = [];
   dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.output.startsWith('log ')) logs.push(e.body.output); });
   const stopped = dc.waitForEvent('stopped');
+  const halted = dc.waitForEvent('gradientLens/halted');
   await launch(dc, { model: digits }, [
     { line: optimizerLine, logMessage: 'log step {step}: ‖G‖ = {gradNorm}' },
     { line: lossLine, hitCondition: '== 3' },
@@ -96,6 +97,9 @@ test('hit count and logpoint: the log interpolates {gradNorm} each step; the sec
   await stopped;
   const frames = await topFrame(dc);
   assert.equal(frames[0].name, 'loss · cross-entropy · after forward');
+  // Views that follow the run get the contract's stop point.
+  const body = (await halted).body;
+  assert.deepEqual([body.type, body.at, body.reason, body.progress], ['halted', { kind: 'forward-done', step: 3, epoch: 1 }, 'breakpoint', { step: 3, epoch: 1 }]);
   assert.equal(frames[1].name, 'step 3 (batch of 32)');
   assert.equal(logs.length, 2, logs.join(''));
   assert.match(logs[0], /^log step 1: ‖G‖ = \d+\.\d+/);

@@ -1,7 +1,9 @@
 // The WASM backend against the reference backend (float32), kernel by kernel, on the same random
 // inputs: every kernel of the Backend interface, every activation of the model format. The
 // reference computes in float64 and rounds once; the tolerance allows a few float32 roundings
-// per term (and ≈1e-6 relative for GELU, whose WASM exp is a polynomial).
+// per term (and ≈1e-6 relative for GELU, whose WASM exp is a polynomial). The plain SIMD kernels
+// run here; the relaxed-SIMD fused multiply-add kernels run the same file in a child process with
+// relaxed SIMD switched on (GRADLENS_TEST_FMA=1).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,14 +13,25 @@ import { referenceBackend } from '../../../src/engine/reference';
 import type { FloatArray } from '../../../src/engine/types';
 import { ACTIVATIONS } from '../../../src/model/fields';
 
-let wasm: Backend;
+const FMA = process.env.GRADLENS_TEST_FMA === '1';
+let wasm: Backend & { fma: boolean };
 const ref = referenceBackend('float32');
 const rng = new Rng(424242);
 
 before(async () => {
   const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  wasm = (await import('../../../src/engine/wasm/backend')).createWasmBackendSync({ initialBytes: 32 << 20 });
+  wasm = (await import('../../../src/engine/wasm/backend')).createWasmBackendSync({ initialBytes: 32 << 20, fma: FMA });
+  assert.equal(wasm.fma, FMA);
+});
+
+test('the relaxed-SIMD (fused multiply-add) kernels pass this whole file too', { skip: FMA }, async () => {
+  // Node 20 needs the V8 flag; newer runtimes have relaxed SIMD on (and may not know the flag)
+  const native = (await import('../../../src/engine/wasm/backend')).wasmFmaSupported();
+  const r = spawnSync(process.execPath, [...(native ? [] : ['--experimental-wasm-relaxed-simd']), '--import', 'tsx', '--test', '--test-reporter=dot', __filename], {
+    encoding: 'utf8', env: { ...process.env, GRADLENS_TEST_FMA: '1' },
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
 
 /** The same random values in a buffer of each backend. */

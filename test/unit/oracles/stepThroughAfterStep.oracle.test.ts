@@ -9,7 +9,6 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
-import type { WalkthroughResult } from '../../../src/protocol';
 import { mlpSpec, optimizer, separable } from './reference';
 import { checkReplay, selections, startLoop, stepCount } from './replay';
 
@@ -23,16 +22,10 @@ for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['m
     const loop = startLoop(spec, train);
     try {
       await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
-      loop.send({ type: 'step', id: 1 });
+      await loop.request({ type: 'step' });
       await loop.until(() => stepCount(loop.events) === 1, 'first step');
-      let id = 1;
       for (const sel of selections(spec, initial, train, firstBatch)) {
-        const asked = ++id;
-        loop.send({ type: 'walkthrough', id: asked, selection: sel });
-        await loop.until(() => loop.events.some((e) => e.type === 'reply' && e.id === asked), 'walkthrough');
-        const ev = loop.events.find((e) => e.type === 'reply' && e.id === asked)!;
-        assert.ok(ev.type === 'reply' && ev.ok && ev.value.type === 'walkthrough', JSON.stringify(ev));
-        const result: WalkthroughResult = ev.value.result;
+        const result = await loop.walkthrough(sel);
         assert.deepEqual(result.selection, sel);
         checkReplay(result, spec, train, initial, firstBatch, sel, `after Step, ${label}, ${sel.kind} ${sel.layer}/${sel.index}`);
       }

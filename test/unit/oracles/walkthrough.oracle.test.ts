@@ -8,7 +8,6 @@ import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
 import { walkThroughBatch } from '../../../src/engine/walkthrough';
-import type { WalkthroughResult } from '../../../src/protocol';
 import { mlpSpec, optimizer, separable } from './reference';
 import { checkReplay, selections, startLoop } from './replay';
 
@@ -34,11 +33,7 @@ test('step-through before any step replays the first batch at the initial weight
   try {
     await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
     const sel = selections(spec, initial, train, firstBatch)[0];
-    loop.send({ type: 'walkthrough', id: 1, selection: sel });
-    await loop.until(() => loop.events.some((e) => e.type === 'reply' && e.id === 1), 'walkthrough');
-    const ev = loop.events.find((e) => e.type === 'reply' && e.id === 1)!;
-    assert.ok(ev.type === 'reply' && ev.ok && ev.value.type === 'walkthrough', JSON.stringify(ev));
-    checkReplay(ev.value.result, spec, train, initial, firstBatch, sel, 'before any step');
+    checkReplay(await loop.walkthrough(sel), spec, train, initial, firstBatch, sel, 'before any step');
   } finally {
     loop.close();
   }
