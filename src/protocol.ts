@@ -7,6 +7,8 @@ import type { ModelSpec } from './model/spec';
 import type { EpochStats, GradCheckResult, LayerInfo, NonFiniteReport } from './engine/types';
 import type { NamedTensor } from './engine/trainer';
 import type { BatchSnapshot } from './engine/snapshot';
+import type { CompareResult } from './engine/compare';
+import type { WalkthroughResult } from './engine/walkthrough';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -134,16 +136,9 @@ export interface SessionStatus {
   nonFinite?: NonFiniteReport;
 }
 
-/** One run of the batch-size comparison (issue 5). */
-export interface CompareRun {
-  batchSize: number;
-  /** Updates made (every step; `points` may be thinned for drawing). */
-  steps: number;
-  points: { examplesSeen: number; time: number; loss: number }[];
-  stepLossVariance: number;
-  noiseScale: number;
-}
-export interface CompareResult { runs: CompareRun[]; summary: string }
+// The comparison's and the step-through's results are the engine's own types.
+export type { CompareResult, CompareRun } from './engine/compare';
+export type { WalkthroughExample, WalkthroughResult } from './engine/walkthrough';
 
 /** Everything a freshly (re)created webview needs to draw the current state at once. */
 export interface SessionSnapshot {
@@ -281,36 +276,3 @@ export type WorkerEvent =
   | { type: 'requestFailed'; id: number; message: string }
   /** A clear, user-facing failure (bad data file, NaN, ...). Never a stack trace. */
   | { type: 'error'; message: string; file?: string; nonFinite?: NonFiniteReport };
-
-// ---------------------------------------------------------------------------------------------
-// Stepping through one batch, example by example (issue 5)
-
-export interface WalkthroughExample {
-  /** Index into the training set. */
-  index: number;
-  label: number;
-  prediction: number;
-  /** Lᵢ, from this example's own forward pass. */
-  loss: number;
-  /** ∂Lᵢ/∂θ for the selected parameter, from this example's own backward pass. */
-  gradient: number;
-  /** Σ of the gradients so far (examples 1..i) and their average. */
-  runningSum: number;
-  runningMean: number;
-  /** ‖gᵢ‖ per parameterised layer, from this example's own backward pass. */
-  layerNorms: { layer: number; norm: number }[];
-  image: number[] | null;
-}
-
-export interface WalkthroughResult {
-  selection: ParamSelection;
-  paramName: string;
-  learningRate: number;
-  /** θ now, and θ − γ·(1/M)·Σᵢ gᵢ: the one update the batch makes (plain SGD, shown, not applied). */
-  before: number;
-  after: number;
-  examples: WalkthroughExample[];
-  /** The same parameter's gradient from one ordinary batch backward pass: equals the mean. */
-  batchGradient: number;
-  imageShape: [number, number] | null;
-}

@@ -6,9 +6,19 @@
 import type { ModelSpec } from '../model/spec';
 import type { Dataset } from '../data/dataset';
 import type { Backend } from './backend';
-import type { CompareResult, CompareRun } from '../protocol';
 import { Trainer } from './trainer';
 import { referenceBackend } from './reference';
+
+/** One run of the batch-size comparison. */
+export interface CompareRun {
+  batchSize: number;
+  /** Updates made (every step; `points` may be thinned for drawing). */
+  steps: number;
+  points: { examplesSeen: number; time: number; loss: number }[];
+  stepLossVariance: number;
+  noiseScale: number;
+}
+export interface CompareResult { runs: CompareRun[]; summary: string }
 
 export interface CompareOptions {
   spec: ModelSpec;

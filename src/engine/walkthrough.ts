@@ -7,10 +7,46 @@
 
 import type { Dataset } from '../data/dataset';
 import type { ModelSpec } from '../model/spec';
-import type { ParamSelection, WalkthroughExample, WalkthroughResult } from '../protocol';
 import type { Backend } from './backend';
 import { Trainer, type NamedTensor } from './trainer';
 import { referenceBackend } from './reference';
+
+/** One scalar parameter: entry `index` (flat, row-major) of layers[layer].weight or .bias. */
+export interface ScalarParam {
+  layer: number;
+  kind: 'weight' | 'bias';
+  index: number;
+}
+
+export interface WalkthroughExample {
+  /** Index into the training set. */
+  index: number;
+  label: number;
+  prediction: number;
+  /** Lᵢ, from this example's own forward pass. */
+  loss: number;
+  /** ∂Lᵢ/∂θ for the selected parameter, from this example's own backward pass. */
+  gradient: number;
+  /** Σ of the gradients so far (examples 1..i) and their average. */
+  runningSum: number;
+  runningMean: number;
+  /** ‖gᵢ‖ per parameterised layer, from this example's own backward pass. */
+  layerNorms: { layer: number; norm: number }[];
+  image: number[] | null;
+}
+
+export interface WalkthroughResult {
+  selection: ScalarParam;
+  paramName: string;
+  learningRate: number;
+  /** θ now, and θ − γ·(1/M)·Σᵢ gᵢ: the one update the batch makes (plain SGD, shown, not applied). */
+  before: number;
+  after: number;
+  examples: WalkthroughExample[];
+  /** The same parameter's gradient from one ordinary batch backward pass: equals the mean. */
+  batchGradient: number;
+  imageShape: [number, number] | null;
+}
 
 export interface WalkthroughOptions {
   spec: ModelSpec;
@@ -19,7 +55,7 @@ export interface WalkthroughOptions {
   indices: number[];
   /** The weights to replay at (Trainer.getWeights() of the run). */
   weights: NamedTensor[];
-  selection: ParamSelection;
+  selection: ScalarParam;
   backendFactory?: (spec: ModelSpec) => Backend;
 }
 
