@@ -8,7 +8,7 @@ import type { EpochStats, GradCheckResult, LayerInfo, NonFiniteReport } from './
 import type { NamedTensor } from './engine/trainer';
 import type { BatchSnapshot } from './engine/snapshot';
 import type { CompareResult } from './engine/compare';
-import type { WalkthroughResult } from './engine/walkthrough';
+import type { UpdateTerms, WalkthroughResult } from './engine/walkthrough';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -85,6 +85,8 @@ export interface PerExampleDetail {
   before: number;
   after: number;
   update: number;
+  /** Every term of the optimizer's update of this scalar (velocity, moments, bias correction). */
+  terms?: UpdateTerms | null;
 }
 
 export interface ExampleInfo {
@@ -138,7 +140,7 @@ export interface SessionStatus {
 
 // The comparison's and the step-through's results are the engine's own types.
 export type { CompareResult, CompareRun } from './engine/compare';
-export type { WalkthroughExample, WalkthroughResult } from './engine/walkthrough';
+export type { UpdateTerms, WalkthroughExample, WalkthroughResult } from './engine/walkthrough';
 
 /** Everything a freshly (re)created webview needs to draw the current state at once. */
 export interface SessionSnapshot {

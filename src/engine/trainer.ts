@@ -215,6 +215,14 @@ export class Trainer {
     return this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!.update;
   }
 
+  /** The optimizer's state of one parameter after the last update: momentum's velocity or Adam's
+   *  first moment, and Adam's second moment (null where the optimizer keeps none). */
+  optimizerState(layer: number, kind: 'weight' | 'bias'): { first: FloatArray | null; second: FloatArray | null } {
+    const l = this.paramLayer(layer);
+    const { state } = this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!;
+    return { first: state.first.length > 0 ? state.first : null, second: state.second };
+  }
+
   lastBatchInputs(): { indices: number[] } {
     return { indices: this.lastIndices.slice() };
   }

@@ -8,6 +8,7 @@ import type { Dataset } from '../data/dataset';
 import type { ModelSpec } from '../model/spec';
 import { buildHeatmap, compact, matrixView } from './heatmap';
 import { buildHistogram } from './histogram';
+import { lastUpdateTerms } from '../engine/walkthrough';
 
 /** The part of the engine's Trainer (src/engine/index.ts) the reports read. */
 export interface TrainerView {
@@ -16,6 +17,9 @@ export interface TrainerView {
   parameter(layer: number, kind: 'weight' | 'bias'): FloatArray;
   gradient(layer: number, kind: 'weight' | 'bias'): FloatArray;
   lastUpdate(layer: number, kind: 'weight' | 'bias'): FloatArray;
+  /** The optimizer's state after the last update (for the formula's terms); optional for fakes. */
+  optimizerState?(layer: number, kind: 'weight' | 'bias'): { first: FloatArray | null; second: FloatArray | null };
+  readonly step: number;
 }
 
 /** Example images are sent for at most this many examples of a batch (the rest get `image: null`):
@@ -109,6 +113,7 @@ export function buildDetail(
         before: after - update,
         after,
         update,
+        terms: lastUpdateTerms(trainer, spec.optimizer, sel),
       };
     }
   }

@@ -11,7 +11,7 @@ import type { Backend } from '../engine/backend';
 import type { EpochStats, GradCheckResult, StepStats } from '../engine/types';
 import type { NamedTensor } from '../engine/trainer';
 import { compareBatchSizes, type CompareOptions } from '../engine/compare';
-import { walkThroughBatch, type WalkthroughOptions } from '../engine/walkthrough';
+import { lastUpdateTerms, walkThroughBatch, weightsBeforeLastStep, type WalkthroughOptions } from '../engine/walkthrough';
 import { BatchSchedule } from '../engine/batching';
 import type { BatchSnapshot } from '../engine/snapshot';
 import type { CompareResult, WalkthroughResult } from '../protocol';
@@ -269,8 +269,11 @@ class TrainingRun {
       const selection = requested && isValidSelection(trainer, requested) ? requested
         : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer) : selectionBeforeAnyStep(trainer));
       if (!selection) throw new Error('the model has no weights to follow');
+      const replay = trainer.step > 0 && last.length > 0;
       const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
-        spec: this.request.spec, train: this.train, indices, weights: trainer.getWeights(), selection,
+        spec: this.request.spec, train: this.train, indices, selection,
+        weights: replay ? weightsBeforeLastStep(trainer) : trainer.getWeights(),
+        replayOf: replay ? { applied: lastUpdateTerms(trainer, this.request.spec.optimizer, selection) } : undefined,
       });
       this.port.postMessage({ type: 'walkthrough', result });
     } catch (e) {
