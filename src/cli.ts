@@ -17,7 +17,7 @@ const USAGE = `usage:
   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--workspace DIR]
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
-  gradient-lens compare <file> [--batch-sizes 1,32,full] [--json] [--workspace DIR]
+  gradient-lens compare <file> [--batch-sizes 1,32,full] [--rates sweep|file|linear] [--json] [--workspace DIR]
 
   <file>       a *.gradlens.json model file
   --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
         out: { type: 'string' },
         workspace: { type: 'string' },
         'batch-sizes': { type: 'string' },
+        rates: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -77,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     case 'check':
       return runCheck(common);
     case 'compare':
-      return runCompare({ ...common, batchSizes: values['batch-sizes'], json: values.json ?? false });
+      return runCompare({ ...common, batchSizes: values['batch-sizes'], rates: values.rates, json: values.json ?? false });
     default:
       process.stderr.write(`gradient-lens: unknown command "${command}"\n${USAGE}`);
       return EXIT_BAD_INPUT;

@@ -128,7 +128,7 @@ window.addEventListener('resize', () => schedule());
 // For tests and debugging: the live chart instances and the current state (documented in README).
 (window as unknown as { __gradientLens: unknown }).__gradientLens = {
   snapshot, summary,
-  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.byExamples, compare.byTime] : [], walkthrough: walkthrough?.chart },
+  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.chart] : [], walkthrough: walkthrough?.chart },
 };
 
 render();

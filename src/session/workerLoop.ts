@@ -427,7 +427,7 @@ async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<W
   try {
     const data = await loadFittingData(port, deps, request);
     if (!data) return;
-    const { train } = data;
+    const { train, validation } = data;
     // Each run gets its own backend (each trainer allocates its own buffers). WASM only for float32
     // models, and only when a probe instance loads; otherwise the reference backend (the default).
     let backendFactory: CompareOptions['backendFactory'];
@@ -442,7 +442,7 @@ async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<W
     }
     const runs = new Set(request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count)))).size;
     const result = (deps.compareBatchSizes ?? compareBatchSizes)({
-      spec: request.spec, train, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
+      spec: request.spec, train, validation, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
       onProgress: (run, examplesSeen, examplesTotal) => port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
     });
     port.postMessage({ type: 'compare', result });
