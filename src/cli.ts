@@ -11,6 +11,7 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
+import { runRepeatCommand } from './cli/repeat';
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
 
 const USAGE = `usage:
@@ -18,6 +19,7 @@ const USAGE = `usage:
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
   gradient-lens compare <file> [--batch-sizes 1,32,full] [--rates sweep|file|linear] [--json] [--workspace DIR]
+  gradient-lens repeat <file> [--example I] [--times N] [--json] [--workspace DIR]
 
   <file>       a *.gradlens.json model file
   --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
@@ -27,6 +29,7 @@ const USAGE = `usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'repeat') return runRepeatCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
