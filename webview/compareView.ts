@@ -6,7 +6,7 @@
 
 import type { Chart } from 'chart.js';
 import type { CompareRun, SessionSnapshot } from '../src/protocol';
-import { el, section } from './dom';
+import { el, reveal, section } from './dom';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { num, pct } from './format';
 import { palette } from './theme';
@@ -58,6 +58,7 @@ export class CompareView {
     if (!r || r === this.last) return;
     this.last = r;
     this.draw();
+    reveal(this.root);
   }
 
   private draw(): void {

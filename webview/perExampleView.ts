@@ -7,7 +7,7 @@ import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import type { ExampleInfo, PerExampleDetail, SessionSnapshot, StepDetail } from '../src/protocol';
 import { noteFor, updateLines } from './formulaView';
-import { el, section } from './dom';
+import { el, explain, section } from './dom';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
 import { themeChart } from './charts';
@@ -62,9 +62,8 @@ export class PerExampleView {
     };
     this.chart = new Chart(this.canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section('per-example', 'Each example\'s gradient, and the batch average that becomes the update',
-      el('p', { class: 'note' }, 'Back-propagation runs once per example: gᵢ = ∇Lᵢ, the gradient of example i\'s own loss (not divided by M). ',
-        'The parameters change once per batch, by the mean of those gradients.'),
+    this.root = section('per-example', ['Each example\'s gradient, and their average', 'gᵢ = ∇Lᵢ, G = (1/M)·Σᵢ gᵢ'],
+      explain('Back-propagation runs once per example: gᵢ is the gradient of example i\'s own loss (not divided by M). The weights change once per batch, by the optimizer\'s step from the mean G.'),
       el('div', { class: 'chart' }, this.canvas),
       el('div', { class: 'example' }, this.preview, this.previewText),
       this.formula, this.note);

@@ -5,7 +5,7 @@
 
 import { Chart, type ChartConfiguration } from 'chart.js';
 import type { SessionSnapshot, WalkthroughResult } from '../src/protocol';
-import { el, icon, section } from './dom';
+import { el, explain, icon, reveal, section } from './dom';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
 import { themeChart } from './charts';
@@ -43,7 +43,8 @@ export class WalkthroughView {
     };
     this.chart = new Chart(canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section('walkthrough', 'Step through the batch, example by example',
+    this.root = section('walkthrough', ['Step through the batch, example by example', 'Σᵢ gᵢ, then one update'],
+      explain('Each example gets its own forward and backward pass; the gradients add up; θ changes only after the whole batch.'),
       el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Step through the batch' }, prev, next, all, this.position),
       el('div', { class: 'chart' }, canvas),
       el('div', { class: 'example' }, this.digit, this.text));
@@ -52,12 +53,14 @@ export class WalkthroughView {
 
   update(s: SessionSnapshot): void {
     const r = s.walkthrough ?? null;
-    if (r !== this.result) {
+    const fresh = r !== this.result;
+    if (fresh) {
       this.result = r;
       this.shown = r ? 1 : 0;
     }
     this.root.hidden = !r;
     if (r) this.draw();
+    if (r && fresh) reveal(this.root);
   }
 
   private go(n: number): void {
