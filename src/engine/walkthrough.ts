@@ -244,3 +244,40 @@ function imageOf(d: Dataset, k: number): number[] | null {
   const size = s[1] * s[2];
   return Array.from(d.x.subarray(k * size, (k + 1) * size), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
 }
+
+/**
+ * The weight whose per-example gradients vary most across the last batch, so the per-example card
+ * shows averaging that matters: the largest spread (standard deviation over the examples) weighted
+ * by the share of examples that pull on it at all (|gᵢ| ≥ 10 % of the largest), so one example's
+ * lone bar does not win. Null before a step or with fewer than 2 examples.
+ */
+export function mostVariedWeight(t: {
+  readonly layers: { index: number; params: { kind: 'weight' | 'bias'; shape: number[] }[] }[];
+  perExampleGradients(layer: number, kind: 'weight' | 'bias'): ArrayLike<number>;
+}, m: number): ScalarParam | null {
+  if (m < 2) return null;
+  let best: ScalarParam | null = null;
+  let bestScore = 0;
+  for (const layer of t.layers) {
+    const w = layer.params.find((p) => p.kind === 'weight');
+    if (!w) continue;
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    const g = t.perExampleGradients(layer.index, 'weight');
+    for (let j = 0; j < size; j++) {
+      let sum = 0, sq = 0, max = 0;
+      for (let i = 0; i < m; i++) {
+        const v = g[i * size + j];
+        sum += v; sq += v * v;
+        const a = Math.abs(v);
+        if (a > max) max = a;
+      }
+      if (max === 0) continue;
+      let pulling = 0;
+      for (let i = 0; i < m; i++) if (Math.abs(g[i * size + j]) >= 0.1 * max) pulling++;
+      const variance = Math.max(0, (sq - (sum * sum) / m) / (m - 1));
+      const score = Math.sqrt(variance) * (pulling / m);
+      if (score > bestScore) { bestScore = score; best = { layer: layer.index, kind: 'weight', index: j }; }
+    }
+  }
+  return best;
+}

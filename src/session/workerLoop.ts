@@ -267,7 +267,7 @@ class TrainingRun {
       // Before any step, trainer weights are the initial ones and the first batch is the one Step would use.
       const indices = trainer.step > 0 && last.length > 0 ? last : firstBatchIndices(this.request.spec, this.train.count);
       const selection = requested && isValidSelection(trainer, requested) ? requested
-        : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer) : selectionBeforeAnyStep(trainer));
+        : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer, last.length) : selectionBeforeAnyStep(trainer));
       if (!selection) throw new Error('the model has no weights to follow');
       const replay = trainer.step > 0 && last.length > 0;
       const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
@@ -309,7 +309,7 @@ class TrainingRun {
       this.lastStats = stats;
       this.detailDirty = true;
       this.pendingPoints.push(stepPoint(stats, this.trainingSeconds));
-      if (this.selection === null) this.selection = defaultSelection(trainer);
+      if (this.selection === null) this.selection = defaultSelection(trainer, stats.batchSize);
       if (this.settings.histogramEvery > 0 && stats.step % this.settings.histogramEvery === 0) {
         this.pendingHistograms.push(...gradientHistograms(trainer, stats.step));
       }

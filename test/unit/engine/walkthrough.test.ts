@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { lastUpdateTerms, walkThroughBatch, weightsBeforeLastStep } from '../../../src/engine/walkthrough';
+import { lastUpdateTerms, mostVariedWeight, walkThroughBatch, weightsBeforeLastStep } from '../../../src/engine/walkthrough';
 import { Trainer } from '../../../src/engine';
 import { loadDataset } from '../../../src/data/load';
 import { parseModel } from '../../../src/model';
@@ -160,4 +160,29 @@ test('after a step, Step Through replays that batch at the weights before its up
   // At the post-update weights the gradient is a different one: the test can tell the two apart.
   const wrong = walkThroughBatch({ spec, train, indices, weights: run.getWeights(), selection });
   assert.ok(Math.abs(wrong.batchGradient - g) > 1e-9);
+});
+
+test('the default selection is the weight whose per-example gradients vary most, with most examples pulling', async () => {
+  const { train } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
+  const run = new Trainer({ spec, train, validation: null });
+  run.trainStep();
+  const m = run.lastBatchInputs().indices.length;
+  const sel = mostVariedWeight(run, m)!;
+  assert.equal(sel.kind, 'weight');
+  const score = (layer: number, j: number): number => {
+    const size = run.layers.find((l) => l.index === layer)!.params[0].shape.reduce((a, b) => a * b, 1);
+    const g = Array.from({ length: m }, (_, i) => run.perExampleGradients(layer, 'weight')[i * size + j]);
+    const mean = g.reduce((a, b) => a + b, 0) / m;
+    const sd = Math.sqrt(g.reduce((a, b) => a + (b - mean) ** 2, 0) / (m - 1));
+    const max = Math.max(...g.map(Math.abs));
+    return max === 0 ? 0 : sd * g.filter((v) => Math.abs(v) >= 0.1 * max).length / m;
+  };
+  const chosen = score(sel.layer, sel.index);
+  for (const layer of [0, 2, 3]) {
+    const size = run.layers.find((l) => l.index === layer)!.params[0].shape.reduce((a, b) => a * b, 1);
+    for (let j = 0; j < size; j += 7) assert.ok(score(layer, j) <= chosen * (1 + 1e-9), `layers[${layer}].weight[${j}] varies more`);
+  }
+  const g = run.perExampleGradient(sel);
+  assert.ok(g.filter((v) => v !== 0).length > 1, 'more than one example pulls on it');
+  assert.equal(mostVariedWeight(run, 1), null);
 });
