@@ -9,6 +9,7 @@ import type { NamedTensor } from './engine/trainer';
 import type { BatchSnapshot } from './engine/snapshot';
 import type { CompareResult } from './engine/compare';
 import type { UpdateTerms, WalkthroughResult } from './engine/walkthrough';
+import type { RepeatResult } from './engine/repeat';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -141,6 +142,7 @@ export interface SessionStatus {
 // The comparison's and the step-through's results are the engine's own types.
 export type { CompareResult, CompareRun } from './engine/compare';
 export type { UpdateTerms, WalkthroughExample, WalkthroughResult } from './engine/walkthrough';
+export type { RepeatResult } from './engine/repeat';
 
 /** Everything a freshly (re)created webview needs to draw the current state at once. */
 export interface SessionSnapshot {
@@ -156,6 +158,8 @@ export interface SessionSnapshot {
   compare: CompareResult | null;
   /** The latest step-through of a batch, if one was asked for. */
   walkthrough?: WalkthroughResult | null;
+  /** The latest Repeat One Example experiment. */
+  repeat?: RepeatResult | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,11 +174,12 @@ export type HostMessage =
   | { type: 'gradCheck'; result: GradCheckResult }
   | { type: 'compare'; result: CompareResult }
   | { type: 'walkthrough'; result: WalkthroughResult }
+  | { type: 'repeat'; result: RepeatResult }
   | { type: 'response'; id: number; ok: boolean; error?: string };
 
 // Webview -> extension host
 
-export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'openPanel';
+export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'repeat' | 'openPanel';
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -247,6 +252,8 @@ export type WorkerRequest =
       examples?: number;
       useWasm: boolean;
     }
+  /** Update on one example again and again beside normal training (answered with `repeat`; one per worker, like gradCheck). */
+  | { type: 'repeat'; spec: ModelSpec; dataPath: string | null; labelsPath: string | null; mediaDir: string; file: string; useWasm: boolean; example?: number; times?: number }
   /** Replay the latest batch of the running training example by example (answered with `walkthrough`). */
   | { type: 'walkthrough'; selection: ParamSelection | null }
   /** The first batch at the initial weights, as the CLI's `snapshot` writes it (one per worker, like gradCheck). */
@@ -269,6 +276,7 @@ export type WorkerEvent =
   /** Run `run` (0-based, of `runs`) has seen `examplesSeen` of `examplesTotal` examples. */
   | { type: 'compareProgress'; run: number; runs: number; examplesSeen: number; examplesTotal: number }
   | { type: 'walkthrough'; result: WalkthroughResult }
+  | { type: 'repeat'; result: RepeatResult }
   /** A step-through could not be made (no run yet, bad selection...): a user-facing sentence. */
   | { type: 'walkthroughFailed'; message: string }
   | { type: 'batchSnapshot'; snapshot: BatchSnapshot }

@@ -54,6 +54,9 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
     case 'walkthrough':
       s.walkthrough = m.result;
       return true;
+    case 'repeat':
+      s.repeat = m.result;
+      return true;
     case 'response':
       return false;
   }

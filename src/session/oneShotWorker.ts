@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { Worker } from 'node:worker_threads';
-import type { CompareResult, WorkerEvent, WorkerRequest } from '../protocol';
+import type { CompareResult, RepeatResult, WorkerEvent, WorkerRequest } from '../protocol';
 import type { BatchSnapshot } from '../engine/snapshot';
 import type { GradCheckResult } from '../engine/types';
 
@@ -20,6 +20,14 @@ export function runCompareWorker(
     if (event.type === 'compareProgress') onProgress(event);
     return event.type === 'compare' ? event.result : undefined;
   });
+}
+
+export function runRepeatWorker(
+  workerScript: string,
+  request: Extract<WorkerRequest, { type: 'repeat' }>,
+  token: vscode.CancellationToken,
+): Promise<RepeatResult> {
+  return runOneShot(workerScript, request, token, 'Repeat One Example', (event) => (event.type === 'repeat' ? event.result : undefined));
 }
 
 export function runGradientCheckWorker(

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { Worker } from 'node:worker_threads';
 import type {
-  CompareResult, HeatmapMode, HostMessage, Histogram, ParamSelection, RunInfo, SessionSnapshot, SessionState, SessionStatus,
+  CompareResult, RepeatResult, HeatmapMode, HostMessage, Histogram, ParamSelection, RunInfo, SessionSnapshot, SessionState, SessionStatus,
   StepDetail, WalkthroughResult, WorkerEvent, WorkerRequest, WorkerSettings,
 } from '../protocol';
 import type { EpochStats, GradCheckResult } from '../engine/types';
@@ -63,6 +63,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   private selection: ParamSelection | null = null;
   private gradCheck: GradCheckResult | null = null;
   private compare: CompareResult | null = null;
+  private repeat: RepeatResult | null = null;
   private walkthrough: WalkthroughResult | null = null;
   private nextRequestId = 1;
   /** getWeights/setWeights requests waiting for the worker's answer, by id. */
@@ -121,6 +122,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       selection: this.selection,
       gradCheck: this.gradCheck,
       compare: this.compare,
+      repeat: this.repeat,
       walkthrough: this.walkthrough,
     };
   }
@@ -203,6 +205,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     await this.terminateWorker();
     this.clearRun();
     this.compare = null;
+    this.repeat = null;
     this.uri = undefined;
     this.setStatus({ state: 'idle', step: 0, epoch: 0 });
     this.postSnapshotToViews();
@@ -226,6 +229,13 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   /** True when a run's worker is there to replay a batch (loaded, training, paused or finished). */
   get canWalkThrough(): boolean {
     return this.worker !== null && this.run !== null;
+  }
+
+  /** Shows a finished Repeat One Example experiment (it runs in its own worker, see oneShotWorker.ts). */
+  setRepeat(result: RepeatResult): void {
+    this.repeat = result;
+    this.queue({ type: 'repeat', result });
+    this.flushNow();
   }
 
   /** Shows a finished batch-size comparison (it runs in its own worker, see oneShotWorker.ts). */
@@ -332,6 +342,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       case 'gradCheck':
       case 'compare':
       case 'compareProgress':
+      case 'repeat':
         return; // only gradient-check and comparison workers send these (gradientCheck.ts, oneShotWorker.ts)
       case 'walkthrough':
         this.walkthrough = event.result;

@@ -11,6 +11,7 @@ import type { Backend } from '../engine/backend';
 import type { EpochStats, GradCheckResult, StepStats } from '../engine/types';
 import type { NamedTensor } from '../engine/trainer';
 import { compareBatchSizes, type CompareOptions } from '../engine/compare';
+import { repeatOneExample, type RepeatOptions } from '../engine/repeat';
 import { lastUpdateTerms, walkThroughBatch, weightsBeforeLastStep, type WalkthroughOptions } from '../engine/walkthrough';
 import { BatchSchedule } from '../engine/batching';
 import type { BatchSnapshot } from '../engine/snapshot';
@@ -87,6 +88,9 @@ export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32A
         return;
       case 'batchSnapshot':
         void runBatchSnapshot(port, deps, request);
+        return;
+      case 'repeat':
+        void runRepeat(port, deps, request);
         return;
       case 'getWeights':
       case 'setWeights':
@@ -394,7 +398,7 @@ export function checkFit(spec: ModelSpec, train: Dataset): string | null {
   return null;
 }
 
-type OneShotRequest = Extract<WorkerRequest, { type: 'gradCheck' | 'compare' | 'batchSnapshot' }>;
+type OneShotRequest = Extract<WorkerRequest, { type: 'gradCheck' | 'compare' | 'batchSnapshot' | 'repeat' }>;
 
 /** The data of a one-shot job, or null after reporting that the network does not fit it. */
 async function loadFittingData(
@@ -448,6 +452,22 @@ async function runCompare(port: WorkerPort, deps: WorkerDeps, request: Extract<W
     port.postMessage({ type: 'compare', result });
   } catch (e) {
     port.postMessage({ type: 'error', message: `${request.file}: the batch-size comparison failed: ${messageOf(e)}`, file: request.file });
+  }
+}
+
+async function runRepeat(port: WorkerPort, deps: WorkerDeps, request: Extract<WorkerRequest, { type: 'repeat' }>): Promise<void> {
+  try {
+    const data = await loadFittingData(port, deps, request);
+    if (!data) return;
+    const wasm = deps.createWasmBackendSync;
+    let backendFactory: RepeatOptions['backendFactory'];
+    if (wasm && request.useWasm && request.spec.dtype === 'float32') {
+      try { wasm(); backendFactory = () => wasm(); } catch { backendFactory = undefined; }
+    }
+    const result = repeatOneExample({ spec: request.spec, train: data.train, validation: data.validation, example: request.example, times: request.times, backendFactory });
+    port.postMessage({ type: 'repeat', result });
+  } catch (e) {
+    port.postMessage({ type: 'error', message: `${request.file}: Repeat One Example failed: ${messageOf(e)}`, file: request.file });
   }
 }
 
