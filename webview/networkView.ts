@@ -46,7 +46,8 @@ export class NetworkView {
     const sizes = [units(layers[0].inputShape, layers[0]), ...layers.map((l) => units(l.outputShape, l))];
     const width = 440, height = 220, top = 18, bottom = 18;
     const colX = (c: number): number => 20 + (c * (width - 40)) / Math.max(1, sizes.length - 1);
-    const groups = sizes.map((n) => Math.min(n, MAX_NODES));
+    // Up to MAX_NODES + 4 units are drawn one by one (10 classes stay 10 nodes); more are grouped.
+    const groups = sizes.map((n) => (n <= MAX_NODES + 4 ? n : MAX_NODES));
     const nodeY = (c: number, g: number): number => top + ((g + 0.5) * (height - top - bottom)) / groups[c];
     this.picture.setAttribute('viewBox', `0 0 ${width} ${height}`);
     const last = s.history[s.history.length - 1];
@@ -96,7 +97,7 @@ export class NetworkView {
         this.picture.append(node);
       }
       const label = svg('text', { x: colX(c), y: height - 4, 'text-anchor': c === 0 ? 'start' : c === sizes.length - 1 ? 'end' : 'middle', class: 'network-label', fill: p.muted });
-      label.textContent = `${c === 0 ? 'input ' : ''}${n}${n > MAX_NODES ? ` (${groups[c]} groups)` : ''}`;
+      label.textContent = `${c === 0 ? 'input ' : ''}${n}${groups[c] < n ? ` (${groups[c]} groups)` : ''}`;
       this.picture.append(label);
     });
     this.caption.textContent = h

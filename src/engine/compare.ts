@@ -10,12 +10,12 @@ import type { Dataset } from '../data/dataset';
 import type { Backend } from './backend';
 import { Trainer } from './trainer';
 import { referenceBackend } from './reference';
-import { summarizeComparison } from './compareSummary';
+import { summarizeComparison, SWEEP_MIN_UPDATES } from './compareSummary';
 
 /** How each batch size gets its learning rate. */
 export type RateMode = 'sweep' | 'file' | 'linear';
 
-export { RATE_MODE_NAMES } from './compareSummary';
+export { RATE_MODE_NAMES, SWEEP_MIN_UPDATES } from './compareSummary';
 
 /** One learning rate tried by the sweep. */
 export interface RateTrial {
@@ -52,6 +52,8 @@ export interface CompareRun {
   rateMode: RateMode;
   /** The sweep's trials (empty unless rateMode is 'sweep'). */
   rateTrials: RateTrial[];
+  /** Examples each of this run's sweep trials saw (0 without a sweep). */
+  rateTrialExamples: number;
   momentum: number;
   /** Updates made (every step; `points` may be thinned for drawing). */
   steps: number;
@@ -101,7 +103,7 @@ export interface CompareOptions {
   examples?: number;
   /** Default 'sweep'. */
   rateMode?: RateMode;
-  /** Examples each sweep trial sees (default: one epoch, at most `examples`). */
+  /** Examples each sweep trial sees (default: one epoch; at least 10 updates; at most `examples`). */
   sweepExamples?: number;
   /** A fresh backend per run (each trainer allocates its own buffers). */
   backendFactory?: (spec: ModelSpec) => Backend;
@@ -135,17 +137,20 @@ export function compareBatchSizes(opts: CompareOptions): CompareResult {
     const scaled = fileRate * batchSize / fileBatch;
     let learningRate = mode === 'file' ? fileRate : scaled;
     const rateTrials: RateTrial[] = [];
+    // A trial sees the sweep's examples, and at least SWEEP_MIN_UPDATES updates (capped by the run's
+    // length), so a big batch is not judged on its first update alone.
+    const trialExamples = Math.min(examples, Math.max(sweepExamples, SWEEP_MIN_UPDATES * batchSize));
     if (mode === 'sweep') {
       for (const f of SWEEP_FACTORS) {
         const rate = Number((scaled * f).toPrecision(3));
-        const trial = train(opts, batchSize, rate, sweepExamples, validation, null, now, false);
+        const trial = train(opts, batchSize, rate, trialExamples, validation, null, now, false);
         rateTrials.push({ learningRate: rate, loss: trial.finalLoss });
       }
       const best = rateTrials.filter((t) => t.loss !== null).sort((a, b) => (a.loss as number) - (b.loss as number))[0];
       learningRate = best ? best.learningRate : Number((scaled * SWEEP_FACTORS[0]).toPrecision(3));
     }
     const run = train(opts, batchSize, learningRate, examples, validation, (seen) => opts.onProgress?.(r, seen, examples), now, true);
-    return { ...run.run, rateMode: mode, rateTrials };
+    return { ...run.run, rateMode: mode, rateTrials, rateTrialExamples: mode === 'sweep' ? trialExamples : 0 };
   });
   const result: CompareResult = {
     runs, rateMode: mode, examples, sweepExamples: mode === 'sweep' ? sweepExamples : 0, seconds: now() - started,
@@ -155,7 +160,7 @@ export function compareBatchSizes(opts: CompareOptions): CompareResult {
   return result;
 }
 
-interface TrainedRun { run: Omit<CompareRun, 'rateMode' | 'rateTrials'>; finalLoss: number | null }
+interface TrainedRun { run: Omit<CompareRun, 'rateMode' | 'rateTrials' | 'rateTrialExamples'>; finalLoss: number | null }
 
 /** One seeded run: every run starts from the same initial weights and the same shuffling seed. */
 function train(

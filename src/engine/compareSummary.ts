@@ -6,6 +6,9 @@
 
 import type { CompareResult, CompareRun, RateMode } from './compare';
 
+/** Each sweep trial makes at least this many updates (when the run itself is that long). */
+export const SWEEP_MIN_UPDATES = 10;
+
 export const RATE_MODE_NAMES: Record<RateMode, string> = {
   sweep: 'a short learning-rate sweep per batch size, chosen by validation loss',
   file: "the file's learning rate for every batch size",
@@ -25,7 +28,7 @@ export function summarizeComparison(r: CompareResult, n: number): string {
   const out: string[] = [];
 
   const rates = sorted.map((x) => `${label(x)}: γ = ${sig(x.learningRate)}${x.rateTrials.length ? ` (best of ${x.rateTrials.map((t) => sig(t.learningRate)).join(', ')})` : ''}`);
-  out.push(`Learning rates: ${RATE_MODE_NAMES[r.rateMode]}${r.rateMode === 'sweep' ? ` (each trial ${count(r.sweepExamples)} examples, judged on the ${r.chosenBy} loss)` : ''}. ${rates.join('; ')}.`);
+  out.push(`Learning rates: ${RATE_MODE_NAMES[r.rateMode]}${r.rateMode === 'sweep' ? ` (each trial ${count(r.sweepExamples)} examples or ${SWEEP_MIN_UPDATES} updates, whichever is more, judged on the ${r.chosenBy} loss)` : ''}. ${rates.join('; ')}.`);
   out.push(momentumSentence(sorted, label));
 
   const outcome = sorted.map((x) => x.validation

@@ -62,7 +62,8 @@ test('the sweep tries 5 log-spaced rates around the file\'s rate scaled to M and
     const best = run.rateTrials.filter((t) => t.loss !== null).sort((x, y) => x.loss! - y.loss!)[0];
     assert.equal(run.learningRate, best.learningRate);
     // The trial's loss is the validation loss of an independent run at that rate for the sweep's examples.
-    const again = compareBatchSizes({ spec: { ...spec, optimizer: { ...spec.optimizer, learningRate: best.learningRate } }, train, validation, batchSizes: [run.batchSize], examples: 200, rateMode: 'file' });
+    assert.equal(run.rateTrialExamples, Math.min(400, Math.max(200, 10 * run.batchSize)));
+    const again = compareBatchSizes({ spec: { ...spec, optimizer: { ...spec.optimizer, learningRate: best.learningRate } }, train, validation, batchSizes: [run.batchSize], examples: run.rateTrialExamples, rateMode: 'file' });
     assert.equal(again.runs[0].validation!.loss, best.loss);
   }
   assert.match(r.summary, /sweep/);
@@ -108,7 +109,7 @@ test('step-to-step σ is the standard deviation of successive loss changes', () 
 // The summary's words follow its numbers: flip the numbers and the words flip.
 function fakeRun(m: number, o: { sigma: number; speed: number; noise: number | null; acc: number }): CompareResult['runs'][number] {
   return {
-    batchSize: m, learningRate: 0.01, rateMode: 'file', rateTrials: [], momentum: 0, steps: 100, examplesSeen: 100, seconds: 1,
+    batchSize: m, learningRate: 0.01, rateMode: 'file', rateTrials: [], rateTrialExamples: 0, momentum: 0, steps: 100, examplesSeen: 100, seconds: 1,
     examplesPerSecond: o.speed, activationBytes: 1000 * m, validation: { loss: 0.5, accuracy: o.acc }, stepLossSigma: o.sigma,
     noiseScale: o.noise, notApplicable: {}, points: [], checkpoints: [], initialWeightsFingerprint: 1, seed: 1,
   };
