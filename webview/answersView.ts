@@ -4,7 +4,7 @@
 //   2. Is it applied n times on one example until that example is right, before moving on?
 
 import type { SessionSnapshot } from '../src/protocol';
-import { el, explain, section } from './dom';
+import { el, explain, scrollToCard, section } from './dom';
 import { num } from './format';
 import { optimizerName } from './formulaView';
 
@@ -64,8 +64,7 @@ function link(text: string, target: string): HTMLElement {
     e.preventDefault();
     const card = document.getElementById(target);
     if (!card) return;
-    card.scrollIntoView({ block: 'start' });
-    card.focus({ preventScroll: true });
+    scrollToCard(card);
   });
   return a;
 }

@@ -57,7 +57,14 @@ export function reveal(root: HTMLElement): void {
   root.hidden = false;
   const body = root.querySelector<HTMLElement>('.card-body');
   if (body?.hidden) root.querySelector<HTMLButtonElement>('button.collapse')?.click();
-  root.scrollIntoView({ block: 'start', behavior: 'auto' });
+  scrollToCard(root);
+}
+
+/** Scrolls a card's top just below the sticky toolbar, and focuses it. */
+export function scrollToCard(root: HTMLElement): void {
+  const header = document.querySelector<HTMLElement>('.top');
+  const covered = header && getComputedStyle(header).position === 'sticky' ? header.getBoundingClientRect().height : 0;
+  window.scrollTo({ top: Math.max(0, window.scrollY + root.getBoundingClientRect().top - covered - 6), behavior: 'auto' });
   root.focus({ preventScroll: true });
 }
 

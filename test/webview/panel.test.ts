@@ -237,7 +237,7 @@ test('the batch-size comparison and the step-through of a batch render their rea
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare', 'the new comparison takes the focus');
   await deliver(page, [{ type: 'walkthrough', result: walk }]);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'walkthrough', 'the step-through takes the focus');
-  assert.ok(await page.evaluate(() => { const r = document.getElementById('walkthrough')!.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }), 'and is scrolled into view');
+  assert.ok(await page.evaluate(() => { const r = document.getElementById('walkthrough')!.getBoundingClientRect(); return r.top >= document.querySelector('.top')!.getBoundingClientRect().bottom && r.top < window.innerHeight; }), 'and is scrolled into view, below the sticky toolbar');
 
   const lens = await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].data.datasets.map((d: any) => d.data.length));
   assert.deepEqual(lens, compare.runs.flatMap((r) => [r.points.filter((p) => p.smoothedLoss > 0).length, r.checkpoints.length]));
