@@ -5,11 +5,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { referenceBackend } from '../src/engine';
-import { createWasmBackendSync } from '../src/engine/wasm/backend';
+import { createWasmBackendSync, wasmFmaSupported } from '../src/engine/wasm/backend';
 import { loadBenchData } from './data';
 import { benchSpec, CNN_LAYERS, MLP_LAYERS, runCnn, runMlp, startingPoint } from './ours';
 import { runTfjs } from './tfjs';
-import { runTorch } from './torch';
+import { runTorch, torchBlas } from './torch';
+import { gemmRates, mlpStepFlops } from './gflops';
 import { log, round } from './timing';
 
 const LOSS_TOLERANCE = 1e-4;
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
     cnn: { reference: runCnn(cnnSpec, data, reference, cnnStart, budget), wasm: runCnn(cnnSpec, data, wasm, cnnStart, budget) },
   };
 
+  log('our gemm on the MLP step shapes');
+  const ourGemm = gemmRates(wasm(), data.batchSize, budget / 8);
+  const blas = torchBlas();
   const torch = runTorch(root, data, mlpStart.weights, cnnStart.weights, mlpStart.firstBatch, budget);
   let tfjs: Awaited<ReturnType<typeof runTfjs>> | { skipped: string };
   try {
@@ -56,10 +60,38 @@ async function main(): Promise<void> {
   const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
   const sps = (x: unknown) => num(at(x, 'samplesPerSec'));
   const w = ours.mlp.wasm, c = ours.cnn.wasm;
-  /** PyTorch's better of 2 threads and 1 thread (contention on a shared 2-core machine can invert them). */
+  /**
+   * PyTorch's better of 2 threads and 1 thread (contention on a shared 2-core machine can invert
+   * them); null when PyTorch does not run on OpenBLAS (the reference BLAS would flatter us).
+   */
   const torchBest = (which: 'mlp' | 'cnn') => {
+    if (!blas.openblas) return null;
     const rates = [sps(at(torch, which, 'train')), sps(at(torch, which, 'trainOneThread'))].filter((v): v is number => v !== null);
     return rates.length ? Math.max(...rates) : null;
+  };
+  const bestThreads = (which: 'mlp' | 'cnn') => {
+    const two = sps(at(torch, which, 'train')), one = sps(at(torch, which, 'trainOneThread'));
+    return two === null || one === null ? null : two >= one ? 2 : 1;
+  };
+  const sgemmPeak = Math.max(num(at(torch, 'sgemm', 'threads1', 'peakShapeGflops')) ?? 0, num(at(torch, 'sgemm', 'threads2', 'peakShapeGflops')) ?? 0) || null;
+  const stepGflops = round(mlpStepFlops(data.batchSize) / (w.train.stepMs * 1e6), 3);
+  const gflops = {
+    note: 'GFLOP/s of gemm work only (2·m·n·k per product); peak = the better of 1 and 2 threads of OpenBLAS sgemm (torch.mm) on a 512³ product',
+    oursMlpTrainStep: stepGflops,
+    oursGemmOnStepShapes: ourGemm.stepGemmGflops,
+    oursPeakShape: ourGemm.peakShapeGflops,
+    openblasGemmOnStepShapes: { threads1: num(at(torch, 'sgemm', 'threads1', 'stepGemmGflops')), threads2: num(at(torch, 'sgemm', 'threads2', 'stepGemmGflops')) },
+    openblasPeak: sgemmPeak,
+    oursTrainStepShareOfPeak: sgemmPeak ? round(stepGflops / sgemmPeak, 3) : null,
+    oursPeakShapeShareOfPeak: sgemmPeak ? round(ourGemm.peakShapeGflops / sgemmPeak, 3) : null,
+    perShape: { ours: ourGemm.shapes, openblas: at(torch, 'sgemm') ?? null },
+  };
+  const pytorchSetup = {
+    blas: blas.library,
+    fair: blas.openblas,
+    ...(blas.openblas ? {} : { why: 'PyTorch is not on OpenBLAS (libblas.so.3 is the reference BLAS): no ratio against it is printed; install libopenblas0-pthread' }),
+    threadsTried: [1, 2],
+    bestThreads: { mlp: bestThreads('mlp'), cnn: bestThreads('cnn') },
   };
   const ratios = {
     mlpOursOverPytorch: ratio(sps(w.train), torchBest('mlp')),
@@ -81,12 +113,15 @@ async function main(): Promise<void> {
   };
 
   const result = {
-    machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: round(os.loadavg()[0], 3) },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(os.loadavg()[0], 3),
+      wasmFma: wasmFmaSupported() ? 'relaxed-SIMD fused multiply-add kernels' : 'plain SIMD (this runtime has no relaxed SIMD; Node 20 needs --experimental-wasm-relaxed-simd)' },
     data: data.source,
     settings: { batchSize: data.batchSize, learningRate: data.learningRate, budgetSecondsPerMeasurement: budget,
       mlp: '784-128-64-26 relu, cross-entropy, SGD', cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26' },
     ours,
+    pytorchSetup,
     pytorch: torch,
+    gflops,
     tfjs,
     firstBatchLoss: { mlp: lossCheck('mlp'), cnn: lossCheck('cnn') },
     ratios,

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
-for p in build-essential python3 pkg-config libkrb5-dev; do
+for p in build-essential python3 pkg-config libkrb5-dev python3-torch; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

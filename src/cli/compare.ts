@@ -3,8 +3,7 @@
 // in plain words (the panel's "Compare batch sizes").
 
 import { compareBatchSizes, type CompareRun, type RateMode } from '../engine/compare';
-import { referenceBackend } from '../engine';
-import { createWasmBackendSync, wasmSimdSupported } from '../engine/wasm/backend';
+import { chooseBackendSync } from '../engine/chooseBackend';
 import { BadInput, CommonOptions, EXIT_OK, loadModel } from './common';
 import { ProgressBar } from './progress';
 
@@ -20,12 +19,11 @@ export async function runCompare(opts: CommonOptions & { batchSizes?: string; ra
   });
   const rateMode = (opts.rates ?? 'sweep') as RateMode;
   if (!MODES.includes(rateMode)) throw new BadInput(`--rates: expected one of ${MODES.join(', ')}, got "${opts.rates}"`);
-  const useWasm = opts.wasm && model.spec.dtype === 'float32' && wasmSimdSupported();
   const examples = 3 * model.train.count;
   const bar = new ProgressBar(sizes.length * examples);
   const result = compareBatchSizes({
     spec: model.spec, train: model.train, validation: model.validation, batchSizes: sizes, examples, rateMode,
-    backendFactory: (spec) => (useWasm ? createWasmBackendSync() : referenceBackend(spec.dtype)),
+    backendFactory: (spec) => chooseBackendSync(spec, { useWasm: opts.wasm }).backend,
     onProgress: (run, seen) => bar.update(run * examples + seen, `batch size ${sizes[run]}: ${seen}/${examples} examples`),
   });
   bar.finish();

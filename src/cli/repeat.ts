@@ -4,8 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { repeatOneExample, REPEAT_DEFAULT_TIMES } from '../engine/repeat';
-import { referenceBackend } from '../engine';
-import { createWasmBackendSync, wasmSimdSupported } from '../engine/wasm/backend';
+import { chooseBackendSync } from '../engine/chooseBackend';
 import { BadInput, EXIT_OK, loadModel } from './common';
 
 export const REPEAT_USAGE = '  gradient-lens repeat <file> [--example I] [--times N] [--json] [--float64] [--no-wasm] [--workspace DIR]\n';
@@ -34,15 +33,14 @@ export async function runRepeatCommand(argv: string[]): Promise<number> {
   const example = int('--example', values.example, 0);
   const times = int('--times', values.times, 1);
   const wasm = !values['no-wasm'];
-  const model = await loadModel({ file: positionals[0], float64: values.float64 ?? false, wasm, workspace: values.workspace ?? process.cwd() });
+  const model = await loadModel({ file: positionals[0], float64: values.float64 ?? false, wasm, workspace: values.workspace });
   if (example !== undefined && example >= model.train.count) {
     throw new BadInput(`--example: ${example} is not a training example of ${model.file}: it has ${model.train.count} (0 to ${model.train.count - 1})`);
   }
-  const useWasm = wasm && model.spec.dtype === 'float32' && wasmSimdSupported();
   const t0 = performance.now();
   const r = repeatOneExample({
     spec: model.spec, train: model.train, validation: model.validation, example, times: times ?? REPEAT_DEFAULT_TIMES,
-    backendFactory: (spec) => (useWasm ? createWasmBackendSync() : referenceBackend(spec.dtype)),
+    backendFactory: (spec) => chooseBackendSync(spec, { useWasm: wasm }).backend,
   });
   const seconds = (performance.now() - t0) / 1000;
   if (values.json) {

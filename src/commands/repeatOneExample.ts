@@ -25,7 +25,7 @@ export function repeatOneExample(ctx: CommandContext) {
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: repeating one example of ${model.file}`, cancellable: true },
-        (_progress, token) => runRepeatWorker(ctx.workerScript, {
+        (_progress, token) => runRepeatWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
           type: 'repeat', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
           mediaDir: ctx.mediaDir, file: model.file, useWasm: config.get<boolean>('useWasm', true),
           example: whole(options.example, 0), times: whole(options.times, 1),

@@ -150,7 +150,8 @@ export function lastUpdateTerms(t: LastStepView, optimizer: OptimizerSpec, sel: 
   return updateTerms(optimizer, {
     step: t.step, isWeight: sel.kind === 'weight', batchGradient: t.gradient(sel.layer, sel.kind)[sel.index],
     before: after - t.lastUpdate(sel.layer, sel.kind)[sel.index], after,
-    first: state.first ? state.first[sel.index] : null, second: state.second ? state.second[sel.index] : null,
+    first: state.first && state.first.length > sel.index ? state.first[sel.index] : null,
+    second: state.second && state.second.length > sel.index ? state.second[sel.index] : null,
   });
 }
 

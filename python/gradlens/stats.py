@@ -1,0 +1,87 @@
+"""Per-step statistics in the engine's definitions (src/engine/stats.ts):
+gradNorm ‖G‖ (weight and bias together), weightNorm ‖θ‖ before the update, updateRatio ‖Δθ‖/‖θ‖,
+perExampleNorms ‖gᵢ‖ with gᵢ = ∇Lᵢ (NOT divided by M), cosineToMean cos(gᵢ, G), noiseScale
+tr(Σ)/‖G‖² with tr(Σ) = (Σᵢ‖gᵢ‖² − M‖G‖²)/(M − 1), deadFraction of ReLU units silent for the batch.
+Per-example gradients come from functorch's vmap(grad(·)), one example at a time in effect.
+"""
+
+import math
+
+import torch
+from functorch import grad, vmap
+from torch.nn.utils.stateless import functional_call
+
+from .model import per_example_loss
+
+
+def per_example_grads(model, loss_kind, x, y):
+    """{parameter name: tensor [m, *shape]} of ∇Lᵢ for each example of (x, y)."""
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    keep = model.keep_relu_outputs
+    model.keep_relu_outputs = False
+
+    def loss_one(p, xi, yi):
+        out = functional_call(model, p, (xi.unsqueeze(0),))
+        return per_example_loss(loss_kind, out, yi.unsqueeze(0))[0]
+
+    try:
+        return vmap(grad(loss_one), in_dims=(None, 0, 0))(params, x, y)
+    finally:
+        model.keep_relu_outputs = keep
+
+
+def layer_param_names(model):
+    """[(layer index, weight name, bias name)] as named_parameters() spells them."""
+    return [(i, f"layers.{i}.weight", f"layers.{i}.bias") for i in model.param_layers]
+
+
+def per_example_layer_stats(model, loss_kind, x, y, mean_grads):
+    """For each parameterised layer: (‖gᵢ‖² list, gᵢ·G list) over the examples of x.
+    mean_grads: {name: G} (the all-reduced batch gradient)."""
+    out = {}
+    if x.shape[0] == 0:
+        return {i: ([], []) for i in model.param_layers}
+    g = per_example_grads(model, loss_kind, x, y)
+    for i, wn, bn in layer_param_names(model):
+        gw, gb = g[wn].flatten(1), g[bn].flatten(1)
+        sq = (gw.double() ** 2).sum(1) + (gb.double() ** 2).sum(1)
+        dots = gw.double() @ mean_grads[wn].flatten().double() + gb.double() @ mean_grads[bn].flatten().double()
+        out[i] = (sq.tolist(), dots.tolist())
+    return out
+
+
+def alive_units(model):
+    """{layer: [0/1 per unit]}: 1 when the unit's ReLU output was non-zero somewhere in the batch."""
+    res = {}
+    for i, y in model.relu_outputs.items():
+        alive = (y.detach() != 0).any(dim=0)
+        if alive.dim() > 1:  # conv: a unit is a channel, alive if any position of it is
+            alive = alive.flatten(1).any(dim=1)
+        res[i] = alive.int().tolist()
+    return res
+
+
+def sq_norm(*tensors):
+    return float(sum((t.detach().double() ** 2).sum() for t in tensors))
+
+
+def cosine(a_sq, b_sq, dot):
+    d = math.sqrt(a_sq) * math.sqrt(b_sq)
+    return dot / d if d > 0 else 0.0
+
+
+def noise_trace(sum_sq, g_sq, m):
+    if m < 2:
+        return math.nan
+    return max(0.0, (sum_sq - m * g_sq) / (m - 1))
+
+
+def noise_scale(trace, g_sq):
+    return trace / g_sq if g_sq > 0 else math.nan
+
+
+def finite_or_none(v):
+    """JSON has no NaN: the engine's records carry null there (JSON.stringify does the same)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
