@@ -72,7 +72,7 @@ const check = mode === 'panel' ? new CheckView() : null;
 const compare = mode === 'panel' ? new CompareView() : null;
 const walkthrough = mode === 'panel' ? new WalkthroughView() : null;
 const answers = mode === 'panel' ? new AnswersView((c) => command(c)) : null;
-const network = mode === 'panel' ? new NetworkView((selection) => send({ type: 'select', selection })) : null;
+const network = mode === 'panel' ? new NetworkView((selection) => request({ type: 'select', selection })) : null;
 const repeat = mode === 'panel' ? new RepeatView() : null;
 
 if (mode === 'panel') {
