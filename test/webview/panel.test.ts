@@ -329,7 +329,7 @@ test('the network picture draws the layers as columns and selects what is clicke
 });
 
 test('Repeat One Example renders its real result, scrolls into view and takes the focus', async () => {
-  const snap = (messages.find((m) => m.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
   const spec = snap.run!.spec;
   const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
   const result = repeatOneExample({ spec, train, validation, example: 0, times: 40 });
@@ -351,7 +351,7 @@ for (const width of [480, 1200]) {
       await p.goto(server.url);
       await p.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
       await deliver(p, messages);
-      const snap = (messages.find((m) => m.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+      const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
       const { train, validation } = await loadDataset(snap.run!.spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 });
       await deliver(p, [{ type: 'repeat', result: repeatOneExample({ spec: snap.run!.spec, train, validation, example: 3, times: 30 }) }]);
       const overflow = await p.evaluate(() => {
