@@ -97,11 +97,12 @@ export class NetworkView {
         this.picture.append(node);
       }
       const label = svg('text', { x: colX(c), y: height - 4, 'text-anchor': c === 0 ? 'start' : c === sizes.length - 1 ? 'end' : 'middle', class: 'network-label', fill: p.muted });
-      label.textContent = `${c === 0 ? 'input ' : ''}${n}${groups[c] < n ? ` (${groups[c]} groups)` : ''}`;
+      label.textContent = c === 0 ? `${n} inputs` : String(n);
       this.picture.append(label);
     });
+    const grouped = sizes.some((n, c) => groups[c] < n) ? ` Columns of more than ${MAX_NODES + 4} units show ${MAX_NODES} groups.` : '';
     this.caption.textContent = h
-      ? `Coloured by gradient: layers[${h.layer}] (the layer selected in the heatmap), step ${s.detail?.step}. Each link of a big layer is the largest of its group's connections.`
+      ? `Coloured by gradient: layers[${h.layer}] (the layer selected in the heatmap), step ${s.detail?.step}. Each link of a big layer is the largest of its group's connections.${grouped}`
       : 'Links shaded by each layer\'s gradient norm; train or step for the selected layer\'s gradients.';
   }
 }
