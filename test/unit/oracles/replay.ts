@@ -56,29 +56,27 @@ export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) 
     listeners.push(() => { if (pred()) { clearTimeout(timer); resolve(); } });
   });
   const send = (r: WorkerRequest) => port2.postMessage(r);
+  let nextId = 1;
+  /** Sends a request with a fresh id and resolves with the worker's reply to it. */
+  const request = async (r: Record<string, unknown> & { type: string }): Promise<WorkerEvent & { type: 'reply' }> => {
+    const id = nextId++;
+    send({ ...r, id } as unknown as WorkerRequest);
+    const mine = (): (WorkerEvent & { type: 'reply' }) | undefined => events.find((e): e is WorkerEvent & { type: 'reply' } => e.type === 'reply' && e.id === id);
+    await until(() => mine() !== undefined, `a reply to ${r.type}`);
+    return mine()!;
+  };
+  /** Asks the loop to step through the batch; the replay it answers with. */
+  const walkthrough = async (selection: ParamSelection | null): Promise<WalkthroughResult> => {
+    const reply = await request({ type: 'walkthrough', selection });
+    assert.ok(reply.ok, `the walkthrough was refused: ${JSON.stringify(reply)}`);
+    assert.equal(reply.value.type, 'walkthrough');
+    return (reply.value as { result: WalkthroughResult }).result;
+  };
   send({
     type: 'start', spec, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'oracle.gradlens.json', paused: true,
     settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
   } as WorkerRequest);
-  return { events, send, until, close: () => { port1.close(); port2.close(); } };
-}
-
-let nextId = 1;
-
-/** Sends a request with a fresh id and waits for its reply (the worker answers each request once). */
-export async function request(loop: ReturnType<typeof startLoop>, r: Record<string, unknown>, what: string): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-  const id = 10_000 + nextId++;
-  loop.send({ ...r, id } as unknown as WorkerRequest);
-  const isReply = (e: WorkerEvent): boolean => e.type === 'reply' && (e as { id: number }).id === id;
-  await loop.until(() => loop.events.some(isReply), what);
-  return loop.events.find(isReply) as unknown as { ok: boolean; value?: unknown; error?: string };
-}
-
-/** A step-through through the worker's loop; fails the test with the worker's sentence when refused. */
-export async function walkthrough(loop: ReturnType<typeof startLoop>, selection: ParamSelection): Promise<WalkthroughResult> {
-  const reply = await request(loop, { type: 'walkthrough', selection }, 'walkthrough');
-  assert.ok(reply.ok, JSON.stringify(reply));
-  return (reply.value as { result: WalkthroughResult }).result;
+  return { events, send, request, walkthrough, until, close: () => { port1.close(); port2.close(); } };
 }
 
 export const stepCount = (events: WorkerEvent[]) => events.filter((e) => e.type === 'steps').reduce((n, e) => n + (e as { points: unknown[] }).points.length, 0);

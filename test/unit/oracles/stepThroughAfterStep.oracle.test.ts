@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
 import { mlpSpec, optimizer, separable } from './reference';
-import { checkReplay, request, selections, startLoop, stepCount, walkthrough } from './replay';
+import { checkReplay, selections, startLoop, stepCount } from './replay';
 
 for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['momentum 0.9', optimizer({ learningRate: 0.5, momentum: 0.9 })]] as const) {
   test(`step-through after Step replays the batch just trained at its PRE-update weights (worker loop, ${label})`, async () => {
@@ -22,10 +22,10 @@ for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['m
     const loop = startLoop(spec, train);
     try {
       await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
-      await request(loop, { type: 'step' }, 'step');
+      await loop.request({ type: 'step' });
       await loop.until(() => stepCount(loop.events) === 1, 'first step');
       for (const sel of selections(spec, initial, train, firstBatch)) {
-        const result = await walkthrough(loop, sel);
+        const result = await loop.walkthrough(sel);
         assert.deepEqual(result.selection, sel);
         checkReplay(result, spec, train, initial, firstBatch, sel, `after Step, ${label}, ${sel.kind} ${sel.layer}/${sel.index}`);
       }

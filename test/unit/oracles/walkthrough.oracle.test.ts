@@ -9,7 +9,7 @@ import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
 import { walkThroughBatch } from '../../../src/engine/walkthrough';
 import { mlpSpec, optimizer, separable } from './reference';
-import { checkReplay, selections, startLoop, walkthrough } from './replay';
+import { checkReplay, selections, startLoop } from './replay';
 
 test('step-through (engine): every replayed number equals the float64 reference at the weights it is given', () => {
   const spec = mlpSpec({ batchSize: 6, optimizer: optimizer({ learningRate: 0.25, momentum: 0.9 }) });
@@ -33,7 +33,7 @@ test('step-through before any step replays the first batch at the initial weight
   try {
     await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
     const sel = selections(spec, initial, train, firstBatch)[0];
-    checkReplay(await walkthrough(loop, sel), spec, train, initial, firstBatch, sel, 'before any step');
+    checkReplay(await loop.walkthrough(sel), spec, train, initial, firstBatch, sel, 'before any step');
   } finally {
     loop.close();
   }
