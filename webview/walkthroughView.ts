@@ -74,7 +74,6 @@ export class WalkthroughView {
     const m = r.examples.length;
     const k = Math.min(this.shown, m);
     const p = palette();
-    const ex = r.examples.slice(0, k);
     this.chart.data.labels = r.examples.map((_, i) => String(i + 1));
     this.chart.data.datasets = [
       { type: 'bar', label: 'gᵢ of the examples back-propagated so far', data: r.examples.map((e, i) => (i < k ? e.gradient : null)),
