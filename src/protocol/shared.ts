@@ -2,7 +2,7 @@
 // step detail, the run's description and status, and the snapshot every view starts from.
 // Plain JSON data only (numbers as plain arrays, never typed arrays).
 
-import type { EpochStats, GradCheckResult, LayerInfo, NonFiniteReport } from '../engine/types';
+import type { EpochStats, GradCheckResult, NonFiniteReport } from '../engine/types';
 import type { RunDescription, RunState } from '../run/source';
 import type { CompareResult } from '../engine/compare';
 import type { UpdateTerms, WalkthroughResult } from '../engine/walkthrough';
