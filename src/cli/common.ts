@@ -9,10 +9,10 @@ import type { Dataset } from '../data/dataset';
 import type { Backend } from '../engine/backend';
 import { parseModel, checkShapes, formatProblem, type ParsedModel } from '../model';
 import { valueRange } from '../model/locate';
-import { checkMemory, estimateRun, type RunEstimate } from '../model/estimate';
+import { estimateRun, memoryRefusal, type RunEstimate } from '../model/estimate';
 import { loadDataset, resolveDataPath } from '../data/load';
 import { readModelFile } from '../data/safeOpen';
-import { DataError, ModelError, ResourceError, UsageError } from '../errors/types';
+import { DataError, ModelError, UsageError } from '../errors/types';
 import { locate } from '../errors/location';
 import { chooseBackend } from '../engine/chooseBackend';
 import { findWorkspace } from './workspace';
@@ -115,17 +115,13 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
     spec, inputShape: train.inputShape, numClasses: train.numClasses,
     trainCount: train.count, evalCount: Math.max(train.count, validation?.count ?? 0),
   });
-  if (estimate) {
-    const limit = opts.memoryLimit ?? defaultMemoryLimit();
-    const heap = heapLimit(limit);
-    const snapshotLimited = how.snapshot === true && heap < limit;
-    const refusal = checkMemory(spec, estimate, snapshotLimited ? heap : limit, how.snapshot,
-      snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : 'the memory limit');
-    if (refusal) {
-      const range = parsed.layerRanges[refusal.layer] ?? { offset: 0, length: 0 };
-      throw new ResourceError(refusal.detail, { what: refusal.what, bytes: refusal.bytes, limit: refusal.limit, layer: refusal.layer }, locate(shown, text, range));
-    }
-  }
+  const limit = opts.memoryLimit ?? defaultMemoryLimit();
+  const refusal = memoryRefusal({
+    spec, inputShape: train.inputShape, numClasses: train.numClasses, trainCount: train.count, validationCount: validation?.count,
+    limit, snapshot: how.snapshot, snapshotLimit: heapLimit(limit),
+    locateLayer: (i) => locate(shown, text, parsed.layerRanges[i] ?? { offset: 0, length: 0 }),
+  });
+  if (refusal) throw refusal;
   return { file: shown, text, spec, parsed, train, validation, estimate };
 }
 

@@ -12,7 +12,7 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Dataset } from './dataset';
-import { DataError, readFailure } from './errors';
+import { DataError } from './errors';
 import { integerClasses } from './labels';
 import { readDataFile } from './safeOpen';
 

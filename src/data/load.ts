@@ -8,7 +8,7 @@ import type { DataSpec } from '../model/spec';
 import type { Dataset } from './dataset';
 import { loadBuiltinDigits } from './builtin';
 import { loadCsv } from './csv';
-import { DataError, readFailure } from './errors';
+import { DataError } from './errors';
 import { loadIdx } from './idx';
 import { loadPngFolder } from './pngFolder';
 import { displayPath } from './resolve';

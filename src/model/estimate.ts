@@ -7,6 +7,8 @@
 
 import type { LayerSpec, ModelSpec, Shape } from './spec';
 import { inferShapes, window2d } from './shapes';
+import { ResourceError } from '../errors/types';
+import type { Location } from '../errors/location';
 
 /** Examples per chunk of the evaluation network (the trainer's EVAL_CHUNK). */
 export const EVAL_CHUNK = 256;
@@ -76,7 +78,7 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     const inputGrad = i > 0 ? inSize : 0;
     let parameters = 0;
     let perExample = 0; // elements per example in the per-example buffers
-    let perRow = 0; // activation elements per example (training and evaluation networks alike)
+    let perRow: number; // activation elements per example (training and evaluation networks alike)
     let fixed = 0; // elements independent of the batch
     switch (layer.type) {
       case 'dense': {
@@ -201,4 +203,37 @@ export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snap
     };
   }
   return null;
+}
+
+export interface MemoryCheck {
+  spec: ModelSpec;
+  /** The loaded training data (its shape, classes and size) and the validation set's size. */
+  inputShape: Shape;
+  numClasses: number;
+  trainCount: number;
+  validationCount?: number;
+  /** Bytes the run may plan for (the CLI's --memory-limit, the extension's setting). */
+  limit: number;
+  /** Also check that a batch snapshot fits, against `snapshotLimit` (default `limit`). */
+  snapshot?: boolean;
+  snapshotLimit?: number;
+  /** Where layer i is in the model file, for the error's location (the CLI and the editor know the text). */
+  locateLayer?: (layer: number) => Location | undefined;
+}
+
+/**
+ * The one memory rule, for the CLI and the training worker alike: a ResourceError naming the layer,
+ * its place and the estimate when the run (or its snapshot) would not fit; null when it fits.
+ */
+export function memoryRefusal(c: MemoryCheck): ResourceError | null {
+  const e = estimateRun({
+    spec: c.spec, inputShape: c.inputShape, numClasses: c.numClasses,
+    trainCount: c.trainCount, evalCount: Math.max(c.trainCount, c.validationCount ?? 0),
+  });
+  if (!e) return null;
+  const snapshotLimited = c.snapshot === true && c.snapshotLimit !== undefined && c.snapshotLimit < c.limit;
+  const r = checkMemory(c.spec, e, snapshotLimited ? c.snapshotLimit! : c.limit, c.snapshot,
+    snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : 'the memory limit');
+  if (!r) return null;
+  return new ResourceError(r.detail, { what: r.what, bytes: r.bytes, limit: r.limit, layer: r.layer }, c.locateLayer?.(r.layer));
 }
