@@ -82,27 +82,40 @@ async function secondTrainAsks(page) {
   const lens = group.locator('.codelens-decoration a', { hasText: 'Train' }).first();
   const dialog = page.locator('.monaco-dialog-box');
   let clicks = 0;
+  /** @type {string[]} */
+  const lost = [];
   while (!(await dialog.isVisible())) {
     // A click can be lost when the CodeLens is re-rendered between mouse down and up (the editor's
     // decorations change several times a second while training): click again, and say so.
-    if (clicks === CLICKS) throw new Error(`no question appeared after ${CLICKS} clicks on the CodeLens "Train" (${DIALOG_MS / 1000} s each)`);
+    if (clicks === CLICKS) throw new Error(`no question appeared after ${CLICKS} clicks on the CodeLens "Train" (${DIALOG_MS / 1000} s each): ${lost.join('; ')}`);
     clicks++;
+    const clicked = await lens.elementHandle();
     await lens.click();
-    await dialog.waitFor({ state: 'visible', timeout: DIALOG_MS }).catch(() => {});
+    const shown = await dialog.waitFor({ state: 'visible', timeout: DIALOG_MS }).then(() => true, () => false);
+    if (!shown) {
+      // What the run engineer needs to tell a lost click from a slow command.
+      const still = clicked ? await clicked.evaluate((e) => e.isConnected).catch(() => false) : false;
+      const s = await panelState(page);
+      lost.push(`click ${clicks}: no question in ${DIALOG_MS / 1000} s; the clicked CodeLens element ${still ? 'is still in the page' : 'was re-rendered'}; panel ${JSON.stringify(s)}`);
+    }
   }
-  if (clicks > 1) console.log(`note: the question appeared only after click ${clicks} on the CodeLens`);
+  if (lost.length) console.log(`note: the question appeared only after click ${clicks} on the CodeLens (${lost.join('; ')})`);
   const question = (await dialog.innerText()).replace(/\s+/g, ' ');
   await page.screenshot({ path: path.join(root, 'test-results', 'ui-restart-question.png') });
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
   await dialog.waitFor({ state: 'hidden' });
   // A repeated click may have queued a second, identical question: answer it the same way.
+  let strays = 0;
   const cancelStray = async () => {
-    if (clicks > 1 && (await dialog.isVisible())) await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    if (clicks > 1 && (await dialog.isVisible())) {
+      strays++;
+      await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    }
   };
   const before = (await waitUntil(() => panelState(page), { what: 'the panel after Cancel', timeoutMs: 60_000 })).step;
   const after = await waitForPanel(page, (s) => s.state === 'running' && s.step > before, `the run going on beyond step ${before}`, 120_000, cancelStray)
     .catch(() => null);
   record('UI: a second Train (CodeLens) while training asks (modal) before restarting; Cancel keeps the run',
     /Stop it and train/.test(question) && after !== null,
-    `dialog: "${question.slice(0, 160)}"; step ${before} → ${after ? after.step : 'no progress'}${clicks > 1 ? `; ${clicks} clicks` : ''}`);
+    `dialog: "${question.slice(0, 160)}"; step ${before} → ${after ? after.step : 'no progress'}${clicks > 1 ? `; ${clicks} clicks, ${strays} late questions answered` : ''}`);
 }

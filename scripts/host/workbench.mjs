@@ -17,10 +17,12 @@ const UI_MS = 60_000;
  */
 async function openQuickInput(page, key) {
   const input = page.locator('.quick-input-widget input');
+  // The previous quick input must have closed first, or its input would pass for the new one.
+  await input.waitFor({ state: 'hidden' });
   await waitUntil(async () => {
     if (await input.isVisible()) return true;
     await page.keyboard.press(key);
-    return input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    return input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
   }, { what: `the quick input after ${key}`, timeoutMs: UI_MS });
   return input;
 }
@@ -36,6 +38,7 @@ export async function quickOpen(page, fileName) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor();
+  await input.waitFor({ state: 'hidden' });
 }
 
 /**

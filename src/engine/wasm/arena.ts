@@ -30,7 +30,9 @@ export class Arena {
   readonly buffer: ArrayBuffer;
   readonly f32: Float32Array;
   /** First free byte of the arena; below it, alloc'd views; above it, per-call scratch. */
-  private top = 16; // keep 0 free: the kernels use pointer 0 as "absent" (bias)
+  // keep 0 free (the kernels use pointer 0 as "absent", e.g. no bias) and 16..64 for the control
+  // block of the two-thread gemm (team.ts)
+  private top = 64;
   private scratch = 0;
   private outsideAllocs = 0;
   private copyCalls = 0;

@@ -8,11 +8,12 @@
 import type { Backend, WindowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation } from '../../model/spec';
-import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated';
+import { KERNEL_MODULES_BASE64 } from './kernels.generated';
 import { decodeBase64 } from './base64';
 import type { KernelExports } from './exports';
 import { Arena, type WasmMemoryInfo } from './arena';
 import { wasmGemm } from './gemm';
+import { CONTROL_OFFSET, GemmTeam, HELPER_SOURCE, type SpawnHelper } from './team';
 import * as ew from './elementwise';
 import * as win from './windows';
 import { wasmApi, type WasmMemory, type WasmModule } from './wasmApi';
@@ -28,49 +29,73 @@ export interface WasmBackendOptions {
    * them; default: where the runtime has them.
    */
   fma?: boolean;
+  /**
+   * Run large A·B products on two threads: the memory becomes shared and `spawnHelper` starts the
+   * second thread (see team.ts; the engine itself cannot start threads without Node or DOM APIs).
+   * createWasmBackend waits until it runs; with createWasmBackendSync products split once it has
+   * started, which in Node is after the caller next yields to the event loop.
+   */
+  spawnHelper?: SpawnHelper;
 }
 
 export interface WasmBackend extends Backend {
   readonly dtype: 'float32';
   /** Whether the relaxed-SIMD fused multiply-add kernels run (the name stays 'wasm-simd'). */
   readonly fma: boolean;
+  /** 2 when large products are split with a helper thread, else 1. */
+  readonly threads: number;
+  /** Products split across two threads so far (0 on one thread). */
+  readonly splitProducts: number;
+  /** Resolves once the helper thread runs (at once without one); products split from then on. */
+  helperStarted(timeoutMs?: number): Promise<boolean>;
+  /** Stops the helper thread, if any (the backend keeps working on one thread). */
+  close(): void;
   memoryInfo(): WasmMemoryInfo;
 }
 
 const PAGE = 65536;
 const DEFAULT_BYTES = 128 * 1024 * 1024;
 
-const cachedModules = new Map<boolean, WasmModule>();
+type Variant = keyof typeof KERNEL_MODULES_BASE64;
+const cachedModules = new Map<Variant, WasmModule>();
 
 /** Compiles asynchronously (allowed everywhere, including browser main threads). */
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const api = wasmApi();
-  const fma = useFma(opts);
-  let module = cachedModules.get(fma);
-  if (!module) cachedModules.set(fma, (module = await api.compile(moduleBytes(fma))));
+  const variant = pickVariant(opts);
+  let module = cachedModules.get(variant);
+  if (!module) cachedModules.set(variant, (module = await api.compile(decodeBase64(KERNEL_MODULES_BASE64[variant]))));
   const memory = newMemory(opts);
   const instance = await api.instantiate(module, { env: { memory } });
-  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports, fma);
+  const backend = new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports, module, variant, opts.spawnHelper);
+  await backend.helperStarted();
+  return backend;
 }
 
 /** Synchronous variant: fine in Node and in workers (the module is a few KB). */
 export function createWasmBackendSync(opts: WasmBackendOptions = {}): WasmBackend {
   const api = wasmApi();
-  const fma = useFma(opts);
-  let module = cachedModules.get(fma);
-  if (!module) cachedModules.set(fma, (module = new api.Module(moduleBytes(fma))));
+  const variant = pickVariant(opts);
+  let module = cachedModules.get(variant);
+  if (!module) cachedModules.set(variant, (module = new api.Module(decodeBase64(KERNEL_MODULES_BASE64[variant]))));
   const memory = newMemory(opts);
   const instance = new api.Instance(module, { env: { memory } });
-  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports, fma);
+  return new WasmKernelsBackend(memory, instance.exports as unknown as KernelExports, module, variant, opts.spawnHelper);
 }
 
 /** Whether this runtime has relaxed SIMD (so the fused multiply-add kernels can run). */
 export function wasmFmaSupported(): boolean {
   try {
-    return wasmApi().validate(decodeBase64(KERNELS_FMA_WASM_BASE64));
+    return wasmApi().validate(decodeBase64(KERNEL_MODULES_BASE64.fma));
   } catch {
     return false;
   }
+}
+
+function pickVariant(opts: WasmBackendOptions): Variant {
+  const fma = useFma(opts);
+  if (opts.spawnHelper) return fma ? 'fmaShared' : 'plainShared';
+  return fma ? 'fma' : 'plain';
 }
 
 function useFma(opts: WasmBackendOptions): boolean {
@@ -78,14 +103,11 @@ function useFma(opts: WasmBackendOptions): boolean {
   return opts.fma ?? wasmFmaSupported();
 }
 
-function moduleBytes(fma: boolean): Uint8Array {
-  return decodeBase64(fma ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64);
-}
 
 /** Whether this runtime can run the kernels (WebAssembly with SIMD). */
 export function wasmSimdSupported(): boolean {
   try {
-    return wasmApi().validate(decodeBase64(KERNELS_WASM_BASE64));
+    return wasmApi().validate(decodeBase64(KERNEL_MODULES_BASE64.plain));
   } catch {
     return false;
   }
@@ -96,16 +118,36 @@ function newMemory(opts: WasmBackendOptions): WasmMemory {
   if (!(bytes > 0) || bytes > 2 ** 31) {
     throw new Error(`WASM backend: initialBytes must be between 1 and 2 GiB, got ${bytes}`);
   }
-  return new (wasmApi().Memory)({ initial: Math.ceil(bytes / PAGE) });
+  const pages = Math.ceil(bytes / PAGE);
+  // Shared (for two threads): a shared memory needs a maximum; it never grows anyway (arena.ts).
+  return new (wasmApi().Memory)(opts.spawnHelper ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
 }
 
 class WasmKernelsBackend implements WasmBackend {
   readonly name = 'wasm-simd';
   readonly dtype = 'float32' as const;
+  readonly fma: boolean;
+  readonly threads: number;
   private readonly ctx: ew.WasmContext;
+  private readonly team: GemmTeam | null;
 
-  constructor(memory: WasmMemory, kernels: KernelExports, readonly fma: boolean) {
+  constructor(memory: WasmMemory, kernels: KernelExports, module: WasmModule, variant: Variant, spawnHelper?: SpawnHelper) {
     this.ctx = { arena: new Arena(memory), k: kernels };
+    this.fma = variant === 'fma' || variant === 'fmaShared';
+    this.team = spawnHelper
+      ? new GemmTeam(memory, kernels, spawnHelper(HELPER_SOURCE, { module, memory, control: CONTROL_OFFSET }))
+      : null;
+    this.threads = this.team ? 2 : 1;
+  }
+
+  close(): void { this.team?.close(); }
+
+  get splitProducts(): number { return this.team?.split ?? 0; }
+
+  async helperStarted(timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.team && !this.team.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    return this.team?.ready ?? false;
   }
 
   memoryInfo(): WasmMemoryInfo { return this.ctx.arena.memoryInfo(); }
@@ -113,7 +155,7 @@ class WasmKernelsBackend implements WasmBackend {
   alloc(length: number): Float32Array { return this.ctx.arena.alloc(length); }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray): void {
-    wasmGemm(this.ctx.arena, this.ctx.k, transA, transB, m, n, k, alpha, a, b, beta, c);
+    wasmGemm(this.ctx.arena, this.ctx.k, this.team, transA, transB, m, n, k, alpha, a, b, beta, c);
   }
 
   biasActivation(m: number, n: number, activation: Activation, x: FloatArray, bias: FloatArray | null, out: FloatArray): void {

@@ -5,6 +5,7 @@ import type { FloatArray } from '../types';
 import { referenceGemm } from '../reference/gemm';
 import { type Arena, checkLength } from './arena';
 import type { KernelExports } from './exports';
+import type { GemmTeam } from './team';
 
 /**
  * A·Bᵀ transposes B and uses the A·B kernel when C has at least this many rows and k is at most
@@ -14,8 +15,9 @@ import type { KernelExports } from './exports';
 const NT_PACK_MIN_ROWS = 8;
 const NT_PACK_MAX_K = 256;
 
+/** team: the two-thread splitter of large A·B products, or null on one thread. */
 export function wasmGemm(
-  arena: Arena, kernels: KernelExports,
+  arena: Arena, kernels: KernelExports, team: GemmTeam | null,
   transA: boolean, transB: boolean,
   m: number, n: number, k: number,
   alpha: number, a: FloatArray, b: FloatArray,
@@ -34,9 +36,10 @@ export function wasmGemm(
     referenceGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     return;
   }
+  const gemmBn: KernelExports['gemm_bn'] = team ? (...args) => team.gemmBn(...args) : kernels.gemm_bn;
   if (!transB) {
     // Â(i,p): A·B reads A[i·k + p]; Aᵀ·B reads A[p·m + i].
-    kernels.gemm_bn(m, n, k, alpha, pa.ptr, transA ? 1 : k, transA ? m : 1, pb.ptr, beta, pc.ptr);
+    gemmBn(m, n, k, alpha, pa.ptr, transA ? 1 : k, transA ? m : 1, pb.ptr, beta, pc.ptr);
   } else if (!transA) {
     // A·Bᵀ: with enough rows, transposing B once (n·k moves) and running the 4×8 tile beats
     // m·n short dot products that each end in a horizontal sum.
@@ -48,11 +51,11 @@ export function wasmGemm(
     const ct = packed !== null && viaAT ? arena.reserve(m * n) : null;
     if (packed !== null && ct !== null) {
       kernels.transpose(m, k, pa.ptr, packed);
-      kernels.gemm_bn(n, m, k, alpha, pb.ptr, k, 1, packed, 0, ct);
+      gemmBn(n, m, k, alpha, pb.ptr, k, 1, packed, 0, ct);
       kernels.transpose(n, m, ct, pc.ptr);
     } else if (packed !== null && !viaAT) {
       kernels.transpose(n, k, pb.ptr, packed);
-      kernels.gemm_bn(m, n, k, alpha, pa.ptr, k, 1, packed, beta, pc.ptr);
+      gemmBn(m, n, k, alpha, pa.ptr, k, 1, packed, beta, pc.ptr);
     } else {
       kernels.gemm_nt(m, n, k, alpha, pa.ptr, pb.ptr, beta, pc.ptr);
     }

@@ -56,11 +56,27 @@ export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) 
     listeners.push(() => { if (pred()) { clearTimeout(timer); resolve(); } });
   });
   const send = (r: WorkerRequest) => port2.postMessage(r);
+  let nextId = 1;
+  /** Sends a request with a fresh id and resolves with the worker's reply to it. */
+  const request = async (r: Record<string, unknown> & { type: string }): Promise<WorkerEvent & { type: 'reply' }> => {
+    const id = nextId++;
+    send({ ...r, id } as unknown as WorkerRequest);
+    const mine = (): (WorkerEvent & { type: 'reply' }) | undefined => events.find((e): e is WorkerEvent & { type: 'reply' } => e.type === 'reply' && e.id === id);
+    await until(() => mine() !== undefined, `a reply to ${r.type}`);
+    return mine()!;
+  };
+  /** Asks the loop to step through the batch; the replay it answers with. */
+  const walkthrough = async (selection: ParamSelection | null): Promise<WalkthroughResult> => {
+    const reply = await request({ type: 'walkthrough', selection });
+    assert.ok(reply.ok, `the walkthrough was refused: ${JSON.stringify(reply)}`);
+    assert.equal(reply.value.type, 'walkthrough');
+    return (reply.value as { result: WalkthroughResult }).result;
+  };
   send({
     type: 'start', spec, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'oracle.gradlens.json', paused: true,
     settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
   } as WorkerRequest);
-  return { events, send, until, close: () => { port1.close(); port2.close(); } };
+  return { events, send, request, walkthrough, until, close: () => { port1.close(); port2.close(); } };
 }
 
 export const stepCount = (events: WorkerEvent[]) => events.filter((e) => e.type === 'steps').reduce((n, e) => n + (e as { points: unknown[] }).points.length, 0);

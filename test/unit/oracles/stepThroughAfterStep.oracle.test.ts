@@ -9,7 +9,6 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
-import type { WalkthroughResult } from '../../../src/protocol';
 import { mlpSpec, optimizer, separable } from './reference';
 import { checkReplay, selections, startLoop, stepCount } from './replay';
 
@@ -23,15 +22,10 @@ for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['m
     const loop = startLoop(spec, train);
     try {
       await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
-      loop.send({ type: 'step' });
+      await loop.request({ type: 'step' });
       await loop.until(() => stepCount(loop.events) === 1, 'first step');
       for (const sel of selections(spec, initial, train, firstBatch)) {
-        const seen = loop.events.filter((e) => e.type === 'walkthrough').length;
-        loop.send({ type: 'walkthrough', selection: sel });
-        await loop.until(() => loop.events.filter((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed').length > seen, 'walkthrough');
-        const ev = loop.events.filter((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed').at(-1)!;
-        assert.equal(ev.type, 'walkthrough', JSON.stringify(ev));
-        const result = (ev as { result: WalkthroughResult }).result;
+        const result = await loop.walkthrough(sel);
         assert.deepEqual(result.selection, sel);
         checkReplay(result, spec, train, initial, firstBatch, sel, `after Step, ${label}, ${sel.kind} ${sel.layer}/${sel.index}`);
       }

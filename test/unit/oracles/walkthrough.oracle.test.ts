@@ -8,7 +8,6 @@ import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
 import { walkThroughBatch } from '../../../src/engine/walkthrough';
-import type { WalkthroughResult } from '../../../src/protocol';
 import { mlpSpec, optimizer, separable } from './reference';
 import { checkReplay, selections, startLoop } from './replay';
 
@@ -34,11 +33,7 @@ test('step-through before any step replays the first batch at the initial weight
   try {
     await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
     const sel = selections(spec, initial, train, firstBatch)[0];
-    loop.send({ type: 'walkthrough', selection: sel });
-    await loop.until(() => loop.events.some((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed'), 'walkthrough');
-    const ev = loop.events.find((e) => e.type === 'walkthrough' || e.type === 'walkthroughFailed')!;
-    assert.equal(ev.type, 'walkthrough', JSON.stringify(ev));
-    checkReplay((ev as { result: WalkthroughResult }).result, spec, train, initial, firstBatch, sel, 'before any step');
+    checkReplay(await loop.walkthrough(sel), spec, train, initial, firstBatch, sel, 'before any step');
   } finally {
     loop.close();
   }
