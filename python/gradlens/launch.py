@@ -145,6 +145,26 @@ def hang_message(ranks, timeout):
             f"(the steps before it are kept)")
 
 
+PEER_GONE = ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "Connection refused")
+
+
+def culprit(ranks, first):
+    """The rank that failed first in cause, not in time: when one rank dies, its peers fail in the
+    all-reduce a moment later ("Connection closed by peer") and may be noticed first. Peers get a
+    short grace to exit, then the first rank whose error is not a lost peer is named."""
+    for r in ranks:
+        try:
+            r.proc.wait(timeout=EXIT_GRACE)
+        except subprocess.TimeoutExpired:
+            pass
+    failed = [r for r in ranks if r.proc.returncode not in (None, 0)]
+    for r in failed:
+        r.stderr_reader.join(timeout=EXIT_GRACE)  # its last lines are read once it has exited
+        if not any(p in crash_reason(r) for p in PEER_GONE):
+            return r
+    return first
+
+
 def end_all(ranks):
     for r in ranks:
         if r.proc.poll() is None:
@@ -198,7 +218,8 @@ def main(argv=None):
         r = Rank(rank, proc)
         ranks.append(r)
         threading.Thread(target=read_stdout, args=(r, events), daemon=True).start()
-        threading.Thread(target=read_stderr, args=(r,), daemon=True).start()
+        r.stderr_reader = threading.Thread(target=read_stderr, args=(r,), daemon=True)
+        r.stderr_reader.start()
     if a.watch_stdin:
         def watch():
             sys.stdin.read()
@@ -231,9 +252,10 @@ def supervise(a, ranks, events):
             open_pipes -= 1
             code = r.proc.wait()
             if code != 0 and not done:
+                r = culprit(ranks, r)
                 end_all(ranks)
                 at = f" in step {r.last_step + 1}" if r.joined else " while starting"
-                return fail("rank-crashed", f"rank {r.rank} exited with code {code}{at}: {crash_reason(r)}; the other ranks were ended")
+                return fail("rank-crashed", f"rank {r.rank} exited with code {r.proc.returncode}{at}: {crash_reason(r)}; the other ranks were ended")
             continue
         if msg.get("type") == "beat":
             r.last_step = msg.get("step", r.last_step)
