@@ -1,14 +1,32 @@
 // PyTorch CPU peer: writes the data and initial weights to a temp folder and runs
-// bench/torch_bench.py with /usr/bin/python3 (Debian python3-torch), two threads.
+// bench/torch_bench.py with /usr/bin/python3 (Debian python3-torch), with 2 threads and with 1
+// (the bench takes the better), and OpenBLAS sgemm (torch.mm) on our gemm shapes.
 // BENCH_KEEP_TMP=1 keeps the inputs, to rerun `python3 bench/torch_bench.py <dir>` by hand.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NamedTensor } from '../src/engine';
 import type { BenchData } from './data';
 import { log } from './timing';
+import { mlpStepShapes, PEAK_SHAPE } from './shapes';
+
+const LIBBLAS = '/usr/lib/x86_64-linux-gnu/libblas.so.3';
+
+/**
+ * Which BLAS Debian's python3-torch gets: it links libblas.so.3, which update-alternatives points
+ * at OpenBLAS once libopenblas0-pthread is installed, else at the reference BLAS (libblas3), which
+ * is 5–20× slower: a ratio against that PyTorch would flatter us, so the bench reports it as unfair.
+ */
+export function torchBlas(): { library: string; openblas: boolean } {
+  try {
+    const library = realpathSync(LIBBLAS);
+    return { library, openblas: /openblas/i.test(library) };
+  } catch {
+    return { library: `${LIBBLAS} not found`, openblas: false };
+  }
+}
 
 export const PYTHON = '/usr/bin/python3';
 
@@ -29,6 +47,7 @@ export function runTorch(
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({
       count: data.count, features: data.features, batchSize: data.batchSize, learningRate: data.learningRate,
       numClasses: data.numClasses, firstBatch, budgetSeconds, threads: 2,
+      gemmShapes: mlpStepShapes(data.batchSize), peakShape: PEAK_SHAPE,
       mlp: { weights: mlpWeights }, cnn: { weights: cnnWeights },
     }));
     log('PyTorch (python3 bench/torch_bench.py)');
@@ -37,7 +56,7 @@ export function runTorch(
       // no OMP_NUM_THREADS: with it set, this libgomp build runs 3-4× slower; set_num_threads(2) suffices
     });
     if (r.status !== 0) return { skipped: `torch_bench.py failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})` };
-    return JSON.parse(r.stdout) as Record<string, unknown>;
+    return { blas: torchBlas(), ...(JSON.parse(r.stdout) as Record<string, unknown>) };
   } finally {
     if (process.env.BENCH_KEEP_TMP) log(`PyTorch inputs kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

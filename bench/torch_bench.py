@@ -180,6 +180,30 @@ def per_example(model, xb, yb, budget):
     }
 
 
+def gemm_rates(shapes, peak, budget):
+    """OpenBLAS sgemm through torch.mm on our shapes (same transposes), with 1 and 2 threads."""
+    out = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        rows, total_ms, total_flops = [], 0.0, 0
+        for s in shapes + [peak]:
+            a = torch.randn(s["k"], s["m"]) if s["transA"] else torch.randn(s["m"], s["k"])
+            b = torch.randn(s["n"], s["k"]) if s["transB"] else torch.randn(s["k"], s["n"])
+            A = a.t() if s["transA"] else a
+            B = b.t() if s["transB"] else b
+            c = torch.empty(s["m"], s["n"])
+            ms = timed(lambda: torch.mm(A, B, out=c), budget)
+            flops = 2 * s["m"] * s["n"] * s["k"]
+            rows.append({"name": s["name"], "gflops": flops / (ms * 1e6)})
+            if s is not peak:
+                total_ms += ms
+                total_flops += flops
+        out[f"threads{threads}"] = {
+            "shapes": rows[:-1], "stepGemmGflops": total_flops / (total_ms * 1e6), "peakShapeGflops": rows[-1]["gflops"],
+        }
+    return out
+
+
 def main():
     meta, x, y = load(sys.argv[1])
     torch.set_num_threads(meta.get("threads", 2))
@@ -187,7 +211,12 @@ def main():
     budget = meta["budgetSeconds"]
     bs = meta["batchSize"]
     idx = torch.tensor(meta["firstBatch"], dtype=torch.int64)
-    out = {"version": torch.__version__, "threads": torch.get_num_threads()}
+    out = {"version": torch.__version__, "threads": torch.get_num_threads(),
+           "parallel": torch.__config__.parallel_info().strip().splitlines()[:4]}
+    if "gemmShapes" in meta:
+        log("sgemm (torch.mm) on the MLP step's shapes")
+        out["sgemm"] = gemm_rates(meta["gemmShapes"], meta["peakShape"], budget / 8)
+        torch.set_num_threads(meta.get("threads", 2))
 
     log("MLP")
     mlp = mlp_model(meta["mlp"]["weights"])

@@ -20,7 +20,9 @@ for (const gen of ['scripts/build-wasm.mjs', 'scripts/build-digits.mjs']) {
 
 // 2. Bundles.
 // jsonc-parser's UMD build requires files esbuild cannot see: prefer ES modules everywhere.
+/** @type {Omit<esbuild.BuildOptions, 'entryPoints'>} */
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', mainFields: ['module', 'main'] };
+/** @type {(esbuild.BuildOptions & { entryPoints: string[] })[]} */
 const bundles = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, ...node },
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], ...node },

@@ -1,8 +1,9 @@
 // `gradient-lens`: a headless CLI over the same engine the extension uses.
 //   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm]
-//   gradient-lens snapshot <file> [--float64] [--out F]
+//   gradient-lens snapshot <file> [--float64] [--out F]   (every command: [--workspace DIR] [--memory-limit SIZE])
 //   gradient-lens check <file>
 //   gradient-lens compare <file> [--batch-sizes 1,32,full] [--json]
+//   gradient-lens dap   (the debug adapter over stdio, for any DAP client)
 // Exit codes: 0 success, 1 failure (a failed gradient check, non-finite loss), 2 bad input
 // (usage, model-file problems, unreadable data), always with a positioned message, never a stack trace.
 
@@ -11,20 +12,26 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
+import { runDap } from './cli/dap';
 import { runTorchCli } from './cli/torch';
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
+import { parseMemoryLimit } from './cli/memory';
+import { renderForCli } from './errors/render';
 
 const USAGE = `usage:
   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--workspace DIR]
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
   gradient-lens compare <file> [--batch-sizes 1,32,full] [--json] [--workspace DIR]
+  gradient-lens dap                 the debug adapter over stdin/stdout (Debug Adapter Protocol)
 
   <file>       a *.gradlens.json model file
   --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
   --float64    compute in float64 (the reference path) instead of the model file's dtype
   --no-wasm    use the plain TypeScript float32 kernels instead of WASM SIMD
-  --workspace  the folder data paths must stay inside (default: the current folder)
+  --workspace  the folder data paths must stay inside (default: the nearest folder above the
+               model file holding .git or .vscode, else the model file's folder)
+  --memory-limit  refuse a run estimated to need more memory (e.g. 512M, 4G; default: half of RAM)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -42,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
         'no-wasm': { type: 'boolean', default: false },
         out: { type: 'string' },
         workspace: { type: 'string' },
+        'memory-limit': { type: 'string' },
         'batch-sizes': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -56,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return values.help ? 0 : EXIT_BAD_INPUT;
   }
+  if (command === 'dap' && !file) return runDap();
   if (!file || rest.length > 0) {
     process.stderr.write(`gradient-lens: ${command} takes exactly one model file\n${USAGE}`);
     return EXIT_BAD_INPUT;
@@ -64,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     file,
     float64: values.float64 ?? false,
     wasm: !values['no-wasm'],
-    workspace: values.workspace ?? process.cwd(),
+    workspace: values.workspace,
+    memoryLimit: parseMemoryLimit('--memory-limit', values['memory-limit']),
   };
   switch (command) {
     case 'train':
@@ -102,14 +112,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (e instanceof BadInput) {
-      process.stderr.write(`${e.message}\n`);
-      process.exitCode = EXIT_BAD_INPUT;
-    } else {
-      // An engine bug, not bad input: say so plainly, without a stack trace unless asked.
-      process.stderr.write(`gradient-lens: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-      if (process.env.GRADIENT_LENS_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
-      process.exitCode = 1;
-    }
+    // Bad input (model, data, resource, usage) exits 2 with a positioned line; anything else is an
+    // engine bug: said plainly, without a stack trace unless asked.
+    const { text, exitCode } = renderForCli(e);
+    process.stderr.write(`${text}\n`);
+    if (exitCode === 1 && process.env.GRADIENT_LENS_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    process.exitCode = exitCode;
   },
 );

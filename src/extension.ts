@@ -3,7 +3,8 @@
 
 import * as vscode from 'vscode';
 import type { RenderSummary } from './protocol';
-import { TrainingSession, type SessionConfig } from './session/session';
+import { TrainingSession } from './session/session';
+import { Config } from './config';
 import { registerCommands } from './commands';
 import { Notifier, type CommandContext, type Notice } from './commands/context';
 import { GradientPanel } from './views/panel';
@@ -16,6 +17,8 @@ import { ModelDiagnostics } from './editor/diagnostics';
 import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
 import { registerStatusBar } from './views/statusBar';
+import { plainText } from './views/plainText';
+import { registerDebugging } from './debug/register';
 import { registerTorch } from './torch/register';
 
 /** What activate() returns; the host tests reach it through `extension.exports`. */
@@ -32,29 +35,18 @@ export interface GradientLensApi {
   notices(): readonly Notice[];
 }
 
-export function readSessionConfig(): SessionConfig {
-  const c = vscode.workspace.getConfiguration('gradientLens');
-  return {
-    updateRate: c.get<number>('updateRate', 10),
-    historyLength: c.get<number>('historyLength', 5000),
-    pauseOnNonFinite: c.get<boolean>('pauseOnNonFinite', true),
-    heatmapMaxCells: c.get<number>('heatmapMaxCells', 48),
-    histogramEvery: c.get<number>('histogramEvery', 10),
-    useWasm: c.get<boolean>('useWasm', true),
-  };
-}
-
 export function activate(context: vscode.ExtensionContext): GradientLensApi {
   const log = vscode.window.createOutputChannel('Gradient Lens', { log: true });
   const workerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
   const mediaDir = vscode.Uri.joinPath(context.extensionUri, 'media').fsPath;
-  const session = new TrainingSession(workerScript, mediaDir, readSessionConfig);
+  const config = new Config();
+  const session = new TrainingSession(workerScript, mediaDir, () => config.settings);
   const renders = new RenderLog();
-  const viewContext = { extensionUri: context.extensionUri, session, renders };
+  const viewContext = { extensionUri: context.extensionUri, session, renders, log: (line: string) => log.info(line) };
   const panel = new GradientPanel(viewContext);
   const documents = new ModelDocuments();
   const diagnostics = new ModelDiagnostics(documents);
-  context.subscriptions.push(documents, diagnostics, ...registerBesideTheCode(session, documents));
+  context.subscriptions.push(documents, diagnostics, ...registerBesideTheCode(session, documents, () => config.settings.health, config.onDidChange));
   const notify = new Notifier(log);
 
   const commandContext: CommandContext = {
@@ -63,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     mediaDir,
     session,
     panel,
+    config,
     validator: { validate: (doc) => diagnostics.validate(doc) },
     log,
     newModelFile: () => newModelFile(),
@@ -71,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
 
   context.subscriptions.push(
     log,
+    config,
     session,
     panel,
     ...TrainingViewProvider.register(viewContext),
@@ -86,10 +80,11 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     session.onDidError((message) => {
       // Errors while starting are reported by the Train/Step command that started the run.
       if (session.snapshot.run) void notify.show('error', message);
-      else log.error(message);
+      else log.error(plainText(message));
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
+  registerDebugging(context);
 
   return {
     session,

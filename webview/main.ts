@@ -1,11 +1,15 @@
 // The Gradient Lens webview: panel (everything) or sidebar (status, controls, loss sparkline).
 // Protocol: post `ready`, then apply HostMessages to a local snapshot, redraw at most once per
 // animation frame, and report what was drawn with a `rendered` summary (host tests read it).
+// Every request (a command, a selection, the heatmap mode, a PNG) gets the host's response matched
+// by id; a failure is shown in the alert line. What the views follow is the host's: a click asks,
+// and the panel draws what comes back.
 // State survives hide/reload through getState/setState; the host's snapshot then replaces it.
 
 import './style.css';
 import type { HostMessage, PanelCommand, RenderSummary, SessionSnapshot, WebviewMessage } from '../src/protocol';
 import { apply, emptySnapshot } from './store';
+import { PendingRequests } from '../src/protocol/pending';
 import { onThemeChange } from './theme';
 import { el, icon, pngSink } from './dom';
 import { Toolbar } from './toolbar';
@@ -33,10 +37,21 @@ const saved = vscode.getState();
 const snapshot: SessionSnapshot = saved?.snapshot ?? emptySnapshot();
 const lossState: LossViewState = saved?.loss ?? { logScale: false, from: null, to: null };
 
-let nextId = 1;
 const send = (m: WebviewMessage): void => vscode.postMessage(m);
-const command = (c: PanelCommand): void => send({ type: 'command', id: nextId++, command: c });
-pngSink.save = (name, dataUrl) => send({ type: 'savePng', name, dataUrl });
+const pending = new PendingRequests<void>();
+type Request = Extract<WebviewMessage, { id: number }>;
+type WithoutId<R> = R extends { id: number } ? Omit<R, 'id'> : never;
+/** Sends a request; its response (success or a sentence) is matched to it by id. */
+function request(r: WithoutId<Request>): void {
+  const { id, answer } = pending.open();
+  send({ ...r, id } as Request);
+  answer.then(
+    () => { if (toolbar.lastFailure) { toolbar.setFailure(undefined); schedule(); } },
+    (e: unknown) => { toolbar.setFailure(e instanceof Error ? e.message : String(e)); schedule(); },
+  );
+}
+const command = (c: PanelCommand): void => request({ type: 'command', command: c });
+pngSink.save = (name, dataUrl) => request({ type: 'savePng', name, dataUrl });
 
 const app = document.getElementById('app') ?? document.body;
 const openPanel = el('button', { class: 'tool', title: 'Open the gradient panel', 'aria-label': 'Open the gradient panel' }, icon('graph'), ' Open panel');
@@ -44,8 +59,8 @@ openPanel.addEventListener('click', () => command('openPanel'));
 const toolbar = new Toolbar(command, mode === 'sidebar', mode === 'sidebar' ? [openPanel] : []);
 const loss = new LossView(lossState, () => schedule(), mode === 'sidebar');
 const heatmap = mode === 'panel' ? new HeatmapView({
-  select: (selection) => send({ type: 'select', selection }),
-  mode: (m) => { snapshot.heatmapMode = m; send({ type: 'heatmapMode', mode: m }); schedule(); },
+  select: (selection) => request({ type: 'select', selection }),
+  mode: (m) => request({ type: 'heatmapMode', mode: m }),
 }) : null;
 const perExample = mode === 'panel' ? new PerExampleView() : null;
 const health = mode === 'panel' ? new HealthView() : null;
@@ -96,6 +111,7 @@ function summary(): RenderSummary {
     state: snapshot.status.state,
     compareRuns: compare?.runs ?? 0,
     walkthroughExamples: walkthrough ? snapshot.walkthrough?.examples.length ?? 0 : 0,
+    ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
   };
 }
 
@@ -112,6 +128,10 @@ function persist(): void {
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   const m = e.data;
   if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
+  if (m.type === 'response') {
+    if (typeof m.id === 'number') pending.settle(m.id, m.ok ? { ok: true, value: undefined } : { ok: false, error: String(m.error ?? 'the request failed.') });
+    return;
+  }
   if (apply(snapshot, m)) schedule();
 });
 

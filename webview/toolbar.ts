@@ -6,15 +6,15 @@ import { el, icon } from './dom';
 import { num, pct } from './format';
 
 const BUTTONS: { command: PanelCommand; label: string; icon: string; when: (s: SessionSnapshot['status']['state']) => boolean }[] = [
-  { command: 'train', label: 'Train', icon: 'play', when: (s) => s !== 'running' && s !== 'paused' && s !== 'starting' },
+  { command: 'train', label: 'Train', icon: 'play', when: (s) => s !== 'running' && s !== 'paused' && s !== 'loading' },
   { command: 'pause', label: 'Pause', icon: 'debug-pause', when: (s) => s === 'running' },
   { command: 'resume', label: 'Resume', icon: 'debug-continue', when: (s) => s === 'paused' },
-  { command: 'step', label: 'Step one batch', icon: 'debug-step-over', when: (s) => s !== 'running' && s !== 'starting' },
-  { command: 'stop', label: 'Stop', icon: 'debug-stop', when: (s) => s === 'running' || s === 'paused' || s === 'starting' },
-  { command: 'reset', label: 'Reset', icon: 'discard', when: (s) => s !== 'running' && s !== 'starting' },
-  { command: 'gradCheck', label: 'Gradient check', icon: 'check-all', when: (s) => s !== 'running' && s !== 'starting' },
-  { command: 'stepThrough', label: 'Step through batch', icon: 'debug-step-into', when: (s) => s !== 'running' && s !== 'starting' },
-  { command: 'compare', label: 'Compare batch sizes', icon: 'graph-line', when: (s) => s !== 'running' && s !== 'starting' },
+  { command: 'step', label: 'Step one batch', icon: 'debug-step-over', when: (s) => s !== 'running' && s !== 'loading' },
+  { command: 'stop', label: 'Stop', icon: 'debug-stop', when: (s) => s === 'running' || s === 'paused' || s === 'loading' },
+  { command: 'reset', label: 'Reset', icon: 'discard', when: (s) => s !== 'running' && s !== 'loading' },
+  { command: 'gradCheck', label: 'Gradient check', icon: 'check-all', when: (s) => s !== 'running' && s !== 'loading' },
+  { command: 'stepThrough', label: 'Step through batch', icon: 'debug-step-into', when: (s) => s !== 'running' && s !== 'loading' },
+  { command: 'compare', label: 'Compare batch sizes', icon: 'graph-line', when: (s) => s !== 'running' && s !== 'loading' },
 ];
 
 export class Toolbar {
@@ -22,6 +22,8 @@ export class Toolbar {
   private readonly buttons = new Map<PanelCommand, HTMLButtonElement>();
   private readonly status: HTMLElement;
   private readonly alert: HTMLElement;
+  /** The newest failure of a request to the host (cleared by the next success). */
+  private failure: string | undefined;
 
   constructor(send: (c: PanelCommand) => void, compact: boolean, extra: HTMLElement[] = []) {
     const bar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Training controls' });
@@ -36,6 +38,15 @@ export class Toolbar {
     this.status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
     this.alert = el('div', { class: 'alert', role: 'alert', hidden: true });
     this.root = el('header', { class: 'top' }, bar, this.status, this.alert);
+  }
+
+  /** A request to the host failed (or, with undefined, the next one succeeded): shown in the alert line. */
+  setFailure(message: string | undefined): void {
+    this.failure = message;
+  }
+
+  get lastFailure(): string | undefined {
+    return this.failure;
   }
 
   update(s: SessionSnapshot): void {
@@ -57,7 +68,8 @@ export class Toolbar {
     ].filter(Boolean);
     this.status.textContent = parts.join(' · ');
     this.status.dataset.state = st.state;
-    const problem = st.nonFinite ? `${st.nonFinite.message} (layer ${st.nonFinite.layer}, example ${st.nonFinite.example})` : st.state === 'error' ? st.message : undefined;
+    const problem = this.failure
+      ?? (st.nonFinite ? `${st.nonFinite.message} (layer ${st.nonFinite.layer}, example ${st.nonFinite.example})` : st.state === 'failed' ? st.message : undefined);
     this.alert.hidden = !problem;
     this.alert.textContent = problem ?? '';
   }

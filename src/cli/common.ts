@@ -1,97 +1,146 @@
-// What every CLI command does first: read and validate the model file, load its data, and pick
-// the compute backend. Problems come out as `file:line:col: error: message`, like the editor's.
+// What every CLI command does first: read and validate the model file, load its data, estimate
+// the memory the run needs, and pick the compute backend. Problems come out as
+// `file:line:col: error: message`, like the editor's (rendered by src/errors/render.ts).
 
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelSpec } from '../model/spec';
 import type { Dataset } from '../data/dataset';
 import type { Backend } from '../engine/backend';
-import { parseModel, checkShapes, formatProblem } from '../model';
-import { loadDataset, resolveDataPath, DataError } from '../data/load';
-import { referenceBackend } from '../engine';
-import { createWasmBackend } from '../engine/wasm/backend';
+import { parseModel, checkShapes, formatProblem, type ParsedModel } from '../model';
+import { valueRange } from '../model/locate';
+import { estimateRun, memoryRefusal, type RunEstimate } from '../model/estimate';
+import { loadDataset, resolveDataPath } from '../data/load';
+import { readModelFile } from '../data/safeOpen';
+import { DataError, ModelError, UsageError } from '../errors/types';
+import { locate } from '../errors/location';
+import { chooseBackend } from '../engine/chooseBackend';
+import { findWorkspace } from './workspace';
+import { defaultMemoryLimit, heapLimit } from './memory';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
 
-/** A user error: the message is already complete and positioned; exit code 2. */
-export class BadInput extends Error {}
+/** A user error: exit code 2. Kept as a name for the subcommands that throw it. */
+export const BadInput = UsageError;
+export type BadInput = UsageError;
 
 export interface CommonOptions {
   file: string;
   float64: boolean;
   wasm: boolean;
-  workspace: string;
+  /** `--workspace`; without it, the folder found by findWorkspace. */
+  workspace?: string;
+  /** `--memory-limit` in bytes; without it, half of the machine's memory. */
+  memoryLimit?: number;
 }
 
 export interface LoadedModel {
   file: string;
   text: string;
   spec: ModelSpec;
+  parsed: ParsedModel;
   train: Dataset;
   validation: Dataset | null;
+  estimate: RunEstimate | null;
 }
 
-/** The folder holding the built-in digits: media/ next to dist/ in the package. */
+/** The folder holding the built-in digits: media/ next to dist/ in the package (or above src/cli, run from source). */
 export function mediaDir(): string {
-  return path.resolve(__dirname, '..', 'media');
+  const bundled = path.resolve(__dirname, '..', 'media');
+  const fromSource = path.resolve(__dirname, '..', '..', 'media');
+  return existsSync(bundled) || !existsSync(fromSource) ? bundled : fromSource;
 }
 
-export async function loadModel(opts: CommonOptions): Promise<LoadedModel> {
+export interface LoadModelOptions {
+  /** Overrides applied before the estimate (e.g. `train --batch-size`). */
+  override?: Partial<Pick<ModelSpec, 'batchSize' | 'epochs'>>;
+  /** Also check that a batch snapshot fits. */
+  snapshot?: boolean;
+}
+
+export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {}): Promise<LoadedModel> {
   const file = path.resolve(opts.file);
   const shown = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new BadInput(`${shown}: cannot read the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = await readModelFile(file, shown);
+  const workspace = findWorkspace(file, opts.workspace);
   // How deep the file sits below the workspace: data paths may climb (`..`) at most that far.
-  const fromRoot = path.relative(path.resolve(opts.workspace), path.dirname(file));
+  const fromRoot = path.relative(workspace, path.dirname(file));
   const location = fromRoot.startsWith('..') || path.isAbsolute(fromRoot)
     ? undefined
     : { folderDepth: fromRoot === '' ? 0 : fromRoot.split(path.sep).length };
   const parsed = parseModel(text, undefined, location);
   reportProblems(shown, text, parsed.problems);
-  if (!parsed.spec) throw new BadInput(`${shown}: the model file has errors; nothing was trained`);
-  const spec: ModelSpec = opts.float64 ? { ...parsed.spec, dtype: 'float64' } : parsed.spec;
+  if (!parsed.spec) throw new ModelError('the model file has errors; nothing was trained', firstError(shown, text, parsed));
+  const base: ModelSpec = opts.float64 ? { ...parsed.spec, dtype: 'float64' } : parsed.spec;
+  const spec: ModelSpec = { ...base, ...how.override };
 
+  const at = (field: 'source' | 'labels') => locate(shown, text, valueRange(text, ['data', field]));
   let dataPath: string | null = null;
   let labelsPath: string | null = null;
+  let labelsName: string | undefined;
+  let loaded: { train: Dataset; validation: Dataset | null };
   try {
     if (spec.data.source !== 'mnist') {
-      dataPath = resolveDataPath(path.resolve(opts.workspace), path.dirname(file), spec.data.source);
-      if (spec.data.labels) labelsPath = resolveDataPath(path.resolve(opts.workspace), path.dirname(file), spec.data.labels);
+      dataPath = resolveDataPath(workspace, path.dirname(file), spec.data.source);
+      if (spec.data.labels) {
+        try {
+          labelsPath = resolveDataPath(workspace, path.dirname(file), spec.data.labels);
+        } catch (e) {
+          throw e instanceof DataError ? e.at(at('labels')) : e;
+        }
+      }
     }
-    const { train, validation } = await loadDataset(spec.data, {
-      dataPath, labelsPath, mediaDir: mediaDir(), seed: spec.seed,
+    labelsName = labelsPath ? path.relative(process.cwd(), labelsPath) || labelsPath : undefined;
+    loaded = await loadDataset(spec.data, {
+      dataPath, labelsPath, mediaDir: mediaDir(), seed: spec.seed, workspaceRoot: workspace,
+      onWarning: (w) => process.stderr.write(`${locationText(at('source'))}: warning: ${w}\n`),
     });
-    // The data's shape is only known now for user files: check the network against it.
-    const shapeProblems = checkShapes(parsed, text, { inputShape: train.inputShape, numClasses: train.numClasses });
-    reportProblems(shown, text, shapeProblems);
-    if (shapeProblems.some((p) => p.severity === 'error')) {
-      throw new BadInput(`${shown}: the network does not fit the data; nothing was trained`);
-    }
-    return { file: shown, text, spec, train, validation };
   } catch (e) {
-    if (e instanceof DataError || e instanceof BadInput) throw new BadInput(e.message);
+    if (e instanceof DataError) {
+      const labels = labelsName !== undefined && (e.file === labelsName || e.file.startsWith(`${labelsName}:`));
+      throw e.at(at(labels ? 'labels' : 'source'));
+    }
     throw e;
   }
+  const { train, validation } = loaded;
+  // The data's shape is only known now for user files: check the network against it.
+  const shapeProblems = checkShapes(parsed, text, { inputShape: train.inputShape, numClasses: train.numClasses });
+  reportProblems(shown, text, shapeProblems);
+  if (shapeProblems.some((p) => p.severity === 'error')) {
+    throw new ModelError('the network does not fit the data; nothing was trained', locate(shown, text, shapeProblems[0].range));
+  }
+  const estimate = estimateRun({
+    spec, inputShape: train.inputShape, numClasses: train.numClasses,
+    trainCount: train.count, evalCount: Math.max(train.count, validation?.count ?? 0),
+  });
+  const limit = opts.memoryLimit ?? defaultMemoryLimit();
+  const refusal = memoryRefusal({
+    spec, inputShape: train.inputShape, numClasses: train.numClasses, trainCount: train.count, validationCount: validation?.count,
+    limit, snapshot: how.snapshot, snapshotLimit: heapLimit(limit),
+    locateLayer: (i) => locate(shown, text, parsed.layerRanges[i] ?? { offset: 0, length: 0 }),
+  });
+  if (refusal) throw refusal;
+  return { file: shown, text, spec, parsed, train, validation, estimate };
+}
+
+function firstError(shown: string, text: string, parsed: ParsedModel) {
+  const p = parsed.problems.find((x) => x.severity === 'error');
+  return locate(shown, text, p?.range ?? { offset: 0, length: 0 });
+}
+
+function locationText(l: { file: string; line: number; column: number }): string {
+  return `${l.file}:${l.line}:${l.column}`;
 }
 
 function reportProblems(shown: string, text: string, problems: readonly import('../model/positions').ModelProblem[]): void {
   for (const p of problems) process.stderr.write(`${formatProblem(shown, text, p)}\n`);
 }
 
-/** WASM SIMD for float32 when available; the plain TypeScript reference for float64 or --no-wasm. */
+/** The engine's backend rule (chooseBackend), with the reason on stderr when WASM does not load. */
 export async function pickBackend(spec: ModelSpec, wasm: boolean): Promise<Backend> {
-  if (spec.dtype === 'float32' && wasm) {
-    try {
-      return await createWasmBackend();
-    } catch (e) {
-      process.stderr.write(`gradient-lens: WASM kernels unavailable (${(e as Error).message}); using plain TypeScript\n`);
-    }
-  }
-  return referenceBackend(spec.dtype);
+  const { backend, fallbackReason } = await chooseBackend(spec, { useWasm: wasm });
+  if (fallbackReason) process.stderr.write(`gradient-lens: ${fallbackReason}; using plain TypeScript\n`);
+  return backend;
 }

@@ -2,8 +2,7 @@
 // examples seen; a table and a summary in plain words (the panel's "Compare batch sizes").
 
 import { compareBatchSizes } from '../engine/compare';
-import { referenceBackend } from '../engine';
-import { createWasmBackendSync, wasmSimdSupported } from '../engine/wasm/backend';
+import { chooseBackendSync } from '../engine/chooseBackend';
 import { BadInput, CommonOptions, EXIT_OK, loadModel } from './common';
 import { ProgressBar } from './progress';
 
@@ -15,12 +14,11 @@ export async function runCompare(opts: CommonOptions & { batchSizes?: string; js
     if (!Number.isInteger(n) || n < 1) throw new BadInput(`--batch-sizes: expected positive integers or "full", got "${s}"`);
     return n;
   });
-  const useWasm = opts.wasm && model.spec.dtype === 'float32' && wasmSimdSupported();
   const examples = 3 * model.train.count;
   const bar = new ProgressBar(sizes.length * examples);
   const result = compareBatchSizes({
     spec: model.spec, train: model.train, batchSizes: sizes, examples,
-    backendFactory: (spec) => (useWasm ? createWasmBackendSync() : referenceBackend(spec.dtype)),
+    backendFactory: (spec) => chooseBackendSync(spec, { useWasm: opts.wasm }).backend,
     onProgress: (run, seen) => bar.update(run * examples + seen, `batch size ${sizes[run]}: ${seen}/${examples} examples`),
   });
   bar.finish();

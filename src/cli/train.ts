@@ -5,6 +5,7 @@ import { Trainer } from '../engine';
 import type { EpochStats, StepStats } from '../engine/types';
 import { CommonOptions, EXIT_FAILURE, EXIT_OK, loadModel, pickBackend } from './common';
 import { ProgressBar } from './progress';
+import { plainText } from '../views/plainText';
 
 export interface TrainOptions extends CommonOptions {
   json: boolean;
@@ -13,18 +14,19 @@ export interface TrainOptions extends CommonOptions {
 }
 
 export async function runTrain(opts: TrainOptions): Promise<number> {
-  const model = await loadModel(opts);
-  const spec = {
-    ...model.spec,
-    epochs: opts.epochs ?? model.spec.epochs,
-    batchSize: opts.batchSize ?? model.spec.batchSize,
+  const override = {
+    ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
   };
+  const model = await loadModel(opts, { override });
+  const spec = model.spec;
   const backend = await pickBackend(spec, opts.wasm);
   const trainer = new Trainer({ spec, train: model.train, validation: model.validation, backend });
   const err = process.stderr;
+  // The name and the data's name are the user's text: no escape sequences reach the terminal.
   err.write(
-    `${spec.name}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
-      `from ${model.train.name}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
+    `${plainText(spec.name, 200)}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
+      `from ${plainText(model.train.name, 500)}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
       `batch size ${spec.batchSize}, ${spec.epochs} epochs of ${trainer.stepsPerEpoch} steps, ` +
       `${spec.optimizer.type} lr ${spec.optimizer.learningRate}, ${spec.dtype} on ${trainer.backendName}\n`,
   );

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { CompareResult } from '../protocol';
 import { runCompareWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
+import { plainText } from '../views/plainText';
 import { pickModelUri, prepareModel } from './modelFile';
 
 export type BatchSizeSetting = (number | 'full')[];
@@ -38,25 +39,25 @@ export function compareBatchSizes(ctx: CommandContext) {
     if (!uri) return undefined;
     const model = await prepareModel(ctx, uri);
     if (!model) return undefined;
-    const config = vscode.workspace.getConfiguration('gradientLens');
-    const sizes = readBatchSizes(options.batchSizes ?? config.get<unknown>('compare.batchSizes', [1, 32, 'full']));
+    const settings = ctx.config.settings;
+    const sizes = readBatchSizes(options.batchSizes ?? settings.compareBatchSizes);
     if (typeof sizes === 'string') {
       void ctx.notify.show('error', sizes);
       return undefined;
     }
     const named = sizes.map((m) => (m === 'full' ? 'the full set' : `M = ${m}`)).join(', ');
-    ctx.log.info(`compare batch sizes ${named} on ${model.file}`);
+    ctx.log.info(plainText(`compare batch sizes ${named} on ${model.file}`));
     let result: CompareResult;
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: comparing ${named} on ${model.file}`, cancellable: true },
         (progress, token) => {
           let reported = 0;
-          return runCompareWorker(ctx.workerScript, {
+          return runCompareWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
             type: 'compare', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
             mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes,
             examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
-            useWasm: config.get<boolean>('useWasm', true),
+            useWasm: settings.useWasm,
           }, token, (p) => {
             // withProgress takes increments: report the growth of the overall fraction done.
             const done = Math.min(100, (100 * (p.run + p.examplesSeen / Math.max(1, p.examplesTotal))) / Math.max(1, p.runs));

@@ -5,8 +5,10 @@ import * as vscode from 'vscode';
 import type { ParsedModel } from '../model';
 import type { TrainingSession } from '../session/session';
 import type { GradientPanel } from '../views/panel';
+import type { Config } from '../config';
+import { plainText } from '../views/plainText';
 
-/** Model-file validation as published in the Problems panel (src/editor, helper E1b). */
+/** Model-file validation as published in the Problems panel (src/editor/diagnostics.ts). */
 export interface ModelValidator {
   /** Parses now, publishes the problems, returns the parse. */
   validate(doc: vscode.TextDocument): ParsedModel;
@@ -20,6 +22,8 @@ export interface CommandContext {
   readonly mediaDir: string;
   readonly session: TrainingSession;
   readonly panel: GradientPanel;
+  /** Every gradientLens.* setting. */
+  readonly config: Config;
   readonly validator: ModelValidator;
   readonly log: vscode.LogOutputChannel;
   /** Scaffolds a new model file (src/editor). */
@@ -37,7 +41,9 @@ export class Notifier {
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  show(severity: NoticeSeverity, message: string, options: vscode.MessageOptions = {}, ...items: string[]): Thenable<string | undefined> {
+  show(severity: NoticeSeverity, raw: string, options: vscode.MessageOptions = {}, ...items: string[]): Thenable<string | undefined> {
+    // Messages quote model names and values from the user's files: no control characters beyond here.
+    const message = plainText(raw);
     this.notices.push({ severity, message });
     if (this.notices.length > 200) this.notices.shift();
     const text = `Gradient Lens: ${message}`;

@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../export/atomicWrite';
 import { historyToCsv, historyToJson, parseWeightsJson, weightsToJson } from '../export';
 import type { BatchSnapshot } from '../engine/snapshot';
 import { runBatchSnapshotWorker } from '../session/oneShotWorker';
@@ -22,7 +23,9 @@ async function targetUri(ctx: CommandContext, given: unknown, defaultName: strin
 
 async function write(ctx: CommandContext, uri: vscode.Uri, text: string, what: string): Promise<boolean> {
   try {
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    // Local files are replaced atomically (temp file, fsync, rename): a crash never leaves half a file.
+    if (uri.scheme === 'file') await writeFileAtomic(uri.fsPath, text);
+    else await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
   } catch (e) {
     void ctx.notify.show('error', `cannot write the ${what} to ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     return false;
@@ -63,9 +66,9 @@ export function exportSnapshot(ctx: CommandContext) {
     try {
       snapshot = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: taking the batch snapshot of ${model.file}…`, cancellable: true },
-        (_progress, token) => runBatchSnapshotWorker(ctx.workerScript, {
+        (_progress, token) => runBatchSnapshotWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
           type: 'batchSnapshot', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir,
-          file: model.file, useWasm: vscode.workspace.getConfiguration('gradientLens').get<boolean>('useWasm', true),
+          file: model.file, useWasm: ctx.config.settings.useWasm,
         }, token),
       );
     } catch (e) {

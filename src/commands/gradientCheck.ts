@@ -17,7 +17,7 @@ export function gradientCheck(ctx: CommandContext) {
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: checking the gradients of ${model.file} (float64)…`, cancellable: true },
-        (_progress, token) => runGradientCheckWorker(ctx.workerScript, {
+        (_progress, token) => runGradientCheckWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
           type: 'gradCheck', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
           mediaDir: ctx.mediaDir, file: model.file,
         }, token),

@@ -70,6 +70,16 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
     return undefined;
   }
   const spec = parsed.spec;
+  // Data files from an untrusted workspace are not read (Restricted Mode): the built-in digits are fine.
+  if (spec.data.source !== 'mnist' && !vscode.workspace.isTrusted) {
+    const manage = 'Manage Workspace Trust';
+    void ctx.notify.show('warning',
+      `${file} reads data from this workspace, which is not trusted (Restricted Mode). Trust the workspace to train on it; ` +
+      'model files are still checked as you type.', {}, manage).then((choice) => {
+      if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return undefined;
+  }
   const workspaceRoot = (vscode.workspace.getWorkspaceFolder(uri)?.uri ?? vscode.Uri.file(path.dirname(uri.fsPath))).fsPath;
   const modelDir = path.dirname(uri.fsPath);
   try {

@@ -6,6 +6,7 @@ import type { RunInfo } from '../protocol';
 import { RunCancelled } from '../session/session';
 import type { CommandContext } from './context';
 import { pickModelUri, prepareModel, type PreparedModel } from './modelFile';
+import { plainText } from '../views/plainText';
 
 export function train(ctx: CommandContext) {
   return async (arg?: unknown): Promise<RunInfo | undefined> => {
@@ -42,20 +43,24 @@ export function step(ctx: CommandContext) {
 
 async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<RunInfo | undefined> {
   ctx.panel.show(true);
-  ctx.log.info(`train ${model.file}${stepOnly ? ' (one step)' : ''}`);
+  ctx.log.info(plainText(`train ${model.file}${stepOnly ? ' (one step)' : ''}`));
+  // The run is loading from this moment on, before any await: a Train arriving meanwhile (the
+  // CodeLens, the panel, the palette) sees an active run and asks before restarting it.
+  const started = ctx.session.start({ ...model, stepOnly });
+  started.catch(() => undefined); // answered below; never an unhandled rejection meanwhile
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: loading data for ${model.file}…`, cancellable: true },
       (_progress, token) => {
         token.onCancellationRequested(() => void ctx.session.stop());
-        return ctx.session.start({ ...model, stepOnly });
+        return started;
       },
     );
   } catch (e) {
     if (e instanceof RunCancelled) return undefined;
     const message = e instanceof Error ? e.message : String(e);
     if (ctx.session.state !== 'stopped') void ctx.notify.show('error', message);
-    else ctx.log.info(message);
+    else ctx.log.info(plainText(message));
     return undefined;
   }
 }

@@ -6,33 +6,36 @@
 //   quoted commas are not supported (features are numbers, labels are simple names).
 // - Streaming: the file is read in chunks and split into lines as it arrives; features go straight
 //   into a growable Float32Array, so a 100 MB file is never held as one string nor stored twice.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Dataset } from './dataset';
 import { DataError, readFailure } from './errors';
 import { GrowableFloat32, GrowableInt32 } from './growable';
 import { LabelTable } from './labels';
+import { openChecked } from './safeOpen';
 
 export interface CsvOptions {
   /** How the file is named in messages; defaults to the path. */
   displayName?: string;
+  /** The opened file must really lie inside this folder (see safeOpen.ts). */
+  workspaceRoot?: string;
 }
+
+/** The largest finite float32: features are stored as float32, so a larger cell would become Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A guard against reading a binary or one-line file into memory as a single "line". */
 const MAX_LINE_CHARS = 16 * 2 ** 20;
 
 export async function loadCsv(filePath: string, options: CsvOptions = {}): Promise<Dataset> {
   const file = options.displayName ?? filePath;
-  let size: number;
-  try {
-    size = (await stat(filePath)).size;
-  } catch (e) {
-    throw readFailure(file, e);
+  const opened = await openChecked(filePath, file, { workspaceRoot: options.workspaceRoot });
+  const size = opened.stats.size;
+  if (size === 0) {
+    await opened.handle.close();
+    throw new DataError(file, 'the file is empty');
   }
-  if (size === 0) throw new DataError(file, 'the file is empty');
 
   const parser = new CsvRowParser(file, size);
-  const stream = createReadStream(filePath, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  const stream = opened.handle.createReadStream({ encoding: 'utf8', highWaterMark: 1 << 16, autoClose: true });
   // The unfinished last line of the chunks so far, kept in pieces so a long line costs linear time.
   let pending: string[] = [];
   let pendingLength = 0;
@@ -127,6 +130,10 @@ class CsvRowParser {
       if (Number.isNaN(v)) {
         const got = text.slice(fieldStart, fieldEnd);
         throw new DataError(this.file, `expected a number, got ${JSON.stringify(got.length > 40 ? `${got.slice(0, 40)}…` : got)}`, { line: lineNumber, column });
+      }
+      if (Math.abs(v) > FLOAT32_MAX) {
+        const got = text.slice(fieldStart, Math.min(fieldEnd, fieldStart + 40)).trim();
+        throw new DataError(this.file, `${got} is beyond the float32 range (±3.4e38): features are stored as float32 and it would become infinite`, { line: lineNumber, column });
       }
       out[at++] = v;
       fieldStart = fieldEnd + 1;

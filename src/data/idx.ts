@@ -9,14 +9,20 @@
 // Note: EMNIST stores images transposed (column-major) relative to MNIST. Training does not care,
 // but the images shown in the views appear mirrored and rotated; transpose the files beforehand
 // if that matters.
-import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Dataset } from './dataset';
-import { DataError, readFailure } from './errors';
+import { DataError } from './errors';
 import { integerClasses } from './labels';
+import { readDataFile } from './safeOpen';
 
 const gunzipAsync = promisify(gunzip);
+
+/**
+ * The most bytes an IDX file may hold, after decompression (EMNIST ByClass, the largest common
+ * one, is 550 MB). Inflating stops at this size, so a small .gz cannot expand without bound.
+ */
+export const MAX_IDX_BYTES = 2 ** 30;
 const UINT8 = 0x08;
 const TYPE_NAMES: Record<number, string> = {
   0x08: 'uint8', 0x09: 'int8', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64',
@@ -67,12 +73,16 @@ export interface IdxOptions {
   labelsName?: string;
   /** The Dataset's name; defaults to the images file's display name. */
   displayName?: string;
+  /** The opened files must really lie inside this folder (see safeOpen.ts). */
+  workspaceRoot?: string;
+  /** Overrides MAX_IDX_BYTES (tests). */
+  maxBytes?: number;
 }
 
 export async function loadIdx(imagesPath: string, labelsPath: string, options: IdxOptions = {}): Promise<Dataset> {
   const imagesFile = options.imagesName ?? imagesPath;
   const labelsFile = options.labelsName ?? labelsPath;
-  const [images, labels] = await Promise.all([readIdx(imagesPath, imagesFile), readIdx(labelsPath, labelsFile)]);
+  const [images, labels] = await Promise.all([readIdx(imagesPath, imagesFile, options), readIdx(labelsPath, labelsFile, options)]);
   return idxDataset(images, labels, imagesFile, labelsFile, options.displayName ?? imagesFile);
 }
 
@@ -98,18 +108,17 @@ export function idxDataset(images: IdxArray, labels: IdxArray, imagesFile: strin
   return { name, inputShape: [1, rows, cols], numClasses, count, x, y, classNames };
 }
 
-async function readIdx(filePath: string, file: string): Promise<IdxArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(filePath);
-  } catch (e) {
-    throw readFailure(file, e);
-  }
+async function readIdx(filePath: string, file: string, options: IdxOptions): Promise<IdxArray> {
+  const limit = options.maxBytes ?? MAX_IDX_BYTES;
+  let bytes: Uint8Array = await readDataFile(filePath, file, limit, { workspaceRoot: options.workspaceRoot });
   const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (gzipped) {
     try {
-      bytes = await gunzipAsync(bytes);
+      bytes = await gunzipAsync(bytes, { maxOutputLength: limit });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+        throw new DataError(file, `the gzip data inflates to more than ${limit.toLocaleString('en-US')} bytes, more than an IDX file this reader accepts`);
+      }
       throw new DataError(file, `the gzip data is corrupt (${(e as Error).message})`);
     }
   }

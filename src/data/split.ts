@@ -7,6 +7,7 @@
 import { Rng } from '../engine/random';
 import type { Dataset } from './dataset';
 import { exampleSize } from './dataset';
+import { DataError } from './errors';
 
 export interface SplitOptions {
   limit?: number;
@@ -24,13 +25,13 @@ export interface SplitResult {
   validation: Dataset | null;
 }
 
-/** Throws a plain Error (the caller adds the file) when the split leaves nothing to train on. */
+/** Throws a DataError naming the dataset when the split leaves nothing to train on. */
 export function limitAndSplit(data: Dataset, options: SplitOptions): SplitResult {
   const total = options.limit === undefined ? data.count : Math.max(0, Math.min(data.count, Math.floor(options.limit)));
-  if (total === 0) throw new Error('no examples to train on');
+  if (total === 0) throw new DataError(data.name, 'no examples to train on');
   const validationCount = Math.round(total * options.validationSplit);
   if (validationCount >= total) {
-    throw new Error(`a validation split of ${options.validationSplit} of ${total} examples leaves none for training`);
+    throw new DataError(data.name, `a validation split of ${options.validationSplit} of ${total} examples leaves none for training`);
   }
   const order = new Rng(options.seed).permutation(data.count);
   const trainCount = total - validationCount;

@@ -15,11 +15,15 @@ import { layerDecorationText } from './format';
 import { assessHealth, findingsKey, DEFAULT_THRESHOLDS, type HealthThresholds } from './health';
 import { layerHoverMarkdown, parameterFreeLayerMarkdown } from './hoverContent';
 
-export function registerBesideTheCode(session: SessionObservable, documents: ModelDocuments): vscode.Disposable[] {
+export function registerBesideTheCode(
+  session: SessionObservable, documents: ModelDocuments, thresholds: () => HealthThresholds = () => DEFAULT_THRESHOLDS,
+  /** Fires when the thresholds may have changed (settings). */
+  thresholdsChanged?: vscode.Event<unknown>,
+): vscode.Disposable[] {
   const changed = new vscode.EventEmitter<void>();
   const lens = new TrainLens(changed.event);
-  const decorations = new LayerDecorations(session, documents);
-  const health = new HealthDiagnostics(session, documents);
+  const decorations = new LayerDecorations(session, documents, thresholds);
+  const health = new HealthDiagnostics(session, documents, thresholds);
   return [
     changed,
     vscode.languages.registerCodeLensProvider(MODEL_DOCUMENT_SELECTOR, lens),
@@ -31,6 +35,10 @@ export function registerBesideTheCode(session: SessionObservable, documents: Mod
       health.refresh();
     }),
     vscode.window.onDidChangeVisibleTextEditors(() => decorations.refresh()),
+    ...(thresholdsChanged ? [thresholdsChanged(() => {
+      decorations.refresh();
+      health.refresh();
+    })] : []),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (isModelDocument(e.document)) decorations.refresh();
     }),
@@ -61,14 +69,6 @@ function latestLayers(session: SessionObservable): Map<number, LayerPoint> {
   return new Map((last?.layers ?? []).map((l) => [l.layer, l]));
 }
 
-function thresholds(): HealthThresholds {
-  const c = vscode.workspace.getConfiguration('gradientLens.health');
-  return {
-    explodingGradNorm: c.get('explodingGradNorm', DEFAULT_THRESHOLDS.explodingGradNorm),
-    vanishingGradNorm: c.get('vanishingGradNorm', DEFAULT_THRESHOLDS.vanishingGradNorm),
-    deadReluFraction: c.get('deadReluFraction', DEFAULT_THRESHOLDS.deadReluFraction),
-  };
-}
 
 class LayerDecorations implements vscode.Disposable {
   private readonly normal = vscode.window.createTextEditorDecorationType({
@@ -80,11 +80,14 @@ class LayerDecorations implements vscode.Disposable {
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
 
-  constructor(private readonly session: SessionObservable, private readonly documents: ModelDocuments) {}
+  constructor(
+    private readonly session: SessionObservable, private readonly documents: ModelDocuments,
+    private readonly thresholds: () => HealthThresholds,
+  ) {}
 
   refresh(): void {
     const layers = latestLayers(this.session);
-    const findings = new Set(assessHealth([...layers.values()], this.session.snapshot.status.nonFinite, thresholds()).map((f) => f.layer));
+    const findings = new Set(assessHealth([...layers.values()], this.session.snapshot.status.nonFinite, this.thresholds()).map((f) => f.layer));
     for (const editor of vscode.window.visibleTextEditors) {
       if (!isModelDocument(editor.document)) continue;
       const mine = sameUri(editor.document.uri, this.session.modelUri);
@@ -140,11 +143,14 @@ class HealthDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('gradient-lens-health');
   private lastKey = '';
 
-  constructor(private readonly session: SessionObservable, private readonly documents: ModelDocuments) {}
+  constructor(
+    private readonly session: SessionObservable, private readonly documents: ModelDocuments,
+    private readonly thresholds: () => HealthThresholds,
+  ) {}
 
   refresh(): void {
     const uri = this.session.modelUri;
-    const findings = assessHealth([...latestLayers(this.session).values()], this.session.snapshot.status.nonFinite, thresholds());
+    const findings = assessHealth([...latestLayers(this.session).values()], this.session.snapshot.status.nonFinite, this.thresholds());
     const key = `${uri?.toString()}|${findingsKey(findings)}`;
     if (key === this.lastKey) return;
     this.lastKey = key;

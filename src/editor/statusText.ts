@@ -25,13 +25,14 @@ export function statusBarView(snapshot: SessionSnapshot, modelFileOpen: boolean)
   const hasRun = run !== null || status.state !== 'idle';
 
   switch (status.state) {
-    case 'starting':
+    case 'loading':
       return { visible: true, error: false, text: '$(loading~spin) Gradient Lens: starting', tooltip: `Gradient Lens: loading data for ${file}. ${click}` };
     case 'running':
       return { visible: true, error: false, text: `$(pulse) Gradient Lens: ${progress}${loss}`, tooltip: `Gradient Lens: training ${file}. ${click}` };
     case 'paused':
+    case 'stepping':
       return { visible: true, error: false, text: `$(debug-pause) Gradient Lens: paused · step ${status.step}${loss}`, tooltip: `Gradient Lens: ${file} is paused${status.message ? ` (${status.message})` : ''}. ${click}` };
-    case 'error':
+    case 'failed':
       return { visible: true, error: true, text: `$(error) Gradient Lens: error at step ${status.step}`, tooltip: `Gradient Lens: ${status.message ?? 'training stopped with an error'}. ${click}` };
     case 'finished':
       return { visible: true, error: false, text: `$(pass) Gradient Lens: done · ${progress}${loss}`, tooltip: `Gradient Lens: training of ${file} finished. ${click}` };

@@ -27,3 +27,10 @@ export class BatchSchedule {
     return [start, Math.min(start + this.batchSize, this.count)];
   }
 }
+
+/** The example indices of the first batch of epoch 1: what a run trains on first. */
+export function firstBatchIndices(seed: number, count: number, batchSize: number): number[] {
+  const schedule = new BatchSchedule(seed, count, batchSize);
+  const [start, end] = schedule.range(0);
+  return Array.from(schedule.permutation(1).subarray(start, end));
+}

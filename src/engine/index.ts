@@ -11,3 +11,5 @@ export type { BatchSnapshot } from './snapshot';
 export { gradientCheck } from './gradcheck';
 export type { GradCheckOptions } from './gradcheck';
 export type { StatsLevel } from './stats';
+export { fitProblem, checkDataFits } from './compat';
+export { firstBatchIndices } from './batching';

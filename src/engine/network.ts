@@ -4,7 +4,7 @@
 
 import type { Backend } from './backend';
 import type { FloatArray } from './types';
-import type { Activation, LayerSpec, ModelSpec, Shape } from '../model/spec';
+import type { LayerSpec, ModelSpec, Shape } from '../model/spec';
 import { inferShapes } from '../model/shapes';
 import { Rng } from './random';
 import { deriveSeed, Streams } from './seeds';
@@ -15,6 +15,7 @@ import { Conv2dLayer } from './layers/conv2d';
 import { MaxPool2dLayer } from './layers/maxpool2d';
 import { FlattenLayer } from './layers/flatten';
 import { ActivationLayer } from './layers/activation';
+import { isReluLike } from './activations';
 
 export interface ParamValues { weight: FloatArray; bias: FloatArray }
 
@@ -119,10 +120,6 @@ function createParameters(spec: ModelSpec, inputShape: Shape, shapes: Shape[], b
     cur = shapes[i];
   }
   return result;
-}
-
-function isReluLike(a: Activation | string): boolean {
-  return a === 'relu' || a === 'leaky-relu';
 }
 
 /** True when the layer's own activation, or the standalone layer right after it, is (leaky) ReLU. */

@@ -54,7 +54,7 @@ export function locateGradient(net: Network, m: number, ctx: BatchContext): NonF
   for (let l = net.paramLayers.length - 1; l >= 0; l--) {
     const layer = net.paramLayers[l];
     for (const p of layer.params) {
-      if (net.backend.allFinite?.(p.size, p.grad)) continue;
+      if (net.backend.allFinite(p.size, p.grad)) continue;
       const bad = firstNonFinite(p.grad, p.size);
       if (bad < 0) continue;
       const deltaAt = firstNonFinite(layer.delta, m * layer.outSize);
@@ -86,7 +86,7 @@ function largestContribution(layer: ParamLayer, m: number): number {
 export function locateWeights(net: Network, ctx: BatchContext): NonFiniteReport | null {
   for (const layer of net.paramLayers) {
     for (const p of layer.params) {
-      if (net.backend.allFinite?.(p.size, p.value)) continue;
+      if (net.backend.allFinite(p.size, p.value)) continue;
       const bad = firstNonFinite(p.value, p.size);
       if (bad >= 0) {
         return {

@@ -40,14 +40,21 @@ export function applyUpdate(
     }
     return;
   }
-  const mu = spec.momentum;
-  const vel = state.first;
+  sgdStep(n, lr, wd, spec.momentum, spec.nesterov, grad, value, spec.momentum !== 0 ? state.first : null, update);
+}
+
+/** One SGD step over n values (every backend's sgdStep matches this): see Backend.sgdStep. */
+export function sgdStep(
+  n: number, lr: number, weightDecay: number, momentum: number, nesterov: boolean,
+  grad: FloatArray, value: FloatArray, velocity: FloatArray | null, update: FloatArray,
+): void {
+  if (momentum !== 0 && !velocity) throw new Error('sgdStep: momentum needs a velocity buffer');
   for (let i = 0; i < n; i++) {
     const before = value[i];
-    let g = grad[i] + wd * before;
-    if (mu !== 0) {
-      vel[i] = mu * vel[i] + g;
-      g = spec.nesterov ? g + mu * vel[i] : vel[i];
+    let g = grad[i] + weightDecay * before;
+    if (momentum !== 0) {
+      velocity![i] = momentum * velocity![i] + g;
+      g = nesterov ? g + momentum * velocity![i] : velocity![i];
     }
     value[i] = before - lr * g;
     update[i] = value[i] - before;

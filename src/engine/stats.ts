@@ -26,13 +26,11 @@ export class StatsScratch {
     this.one = backend.alloc(1);
   }
 
-  /** ‖x‖², in the backend's kernel when it has one (parameter-sized passes add up every step). */
+  /** ‖x‖², in the backend's kernel (parameter-sized passes add up every step). */
   squaredNorm(x: FloatArray): number {
-    if (this.backend.rowSumSquares && x.length > 0) {
-      this.backend.rowSumSquares(1, x.length, x, this.one);
-      return this.one[0];
-    }
-    return squaredNorm(x);
+    if (x.length === 0) return 0;
+    this.backend.rowSumSquares(1, x.length, x, this.one);
+    return this.one[0];
   }
 }
 

@@ -12,7 +12,7 @@ import { Network, reluOutputOf } from './network';
 import type { ParamLayer, ParamTensor } from './layers/layer';
 import { computeLoss } from './loss';
 import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers';
-import { BatchSchedule } from './batching';
+import { BatchSchedule, firstBatchIndices } from './batching';
 import { gradientStats, noiseScale, StatsScratch, updateStats, type StatsLevel } from './stats';
 import { firstNonFinite, locateForward, locateGradient, locateWeights } from './nonFinite';
 import { type BatchSnapshot, buildBatchSnapshot } from './snapshot';
@@ -31,6 +31,19 @@ export interface TrainerOptions {
 
 export interface NamedTensor { name: string; layer: number; kind: 'weight' | 'bias'; shape: number[]; value: number[] }
 
+/**
+ * A point inside one step where stepPhases() suspends, in this order: batch-start, forward-done,
+ * layer-backward for each layer from the output down, before-update, after-update. The same shape
+ * as a run source's StopPoint, declared here so the engine depends on nothing outside it.
+ */
+export interface PhasePoint {
+  kind: 'batch-start' | 'forward-done' | 'layer-backward' | 'before-update' | 'after-update';
+  step: number;
+  epoch: number;
+  /** Index into spec.layers, for layer-backward. */
+  layer?: number;
+}
+
 interface TrainedParam { layer: ParamLayer; tensor: ParamTensor; update: FloatArray; state: OptimizerState }
 
 /** Evaluation and snapshots run in chunks of at most this many examples. */
@@ -41,7 +54,7 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
   readonly backendName: string;
-  private readonly spec: ModelSpec;
+  private spec: ModelSpec;
   private readonly train: Dataset;
   private readonly validation: Dataset | null;
   private readonly statsLevel: StatsLevel;
@@ -58,6 +71,9 @@ export class Trainer {
   private permutation: Int32Array | null = null;
   private lastIndices: number[] = [];
   private lastM = 0;
+  private current: number[] = [];
+  private currentLoss = NaN;
+  private pending: { layers: LayerStepStats[]; nonFinite: NonFiniteReport | null; noiseScale: number } | null = null;
   private examplesSeen = 0;
   /** Seconds spent inside trainStep during the current epoch (pauses between steps do not count). */
   private epochSeconds = 0;
@@ -104,10 +120,30 @@ export class Trainer {
   epochJustEnded(): boolean { return this.steps > 0 && this.steps % this.stepsPerEpoch === 0; }
 
   trainStep(): StepStats {
+    const phases = this.stepPhases();
+    for (;;) {
+      const r = phases.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * One training step in phases, for a debugger: yields a stop point at batch-start, forward-done
+   * (the loss is known), after each layer's backward pass from the output down, before-update and
+   * after-update, and returns the step's statistics. Draining it is exactly trainStep(). While the
+   * generator is suspended the trainer is mid-step: the per-example state, gradients and (until
+   * after-update) the weights are those of the batch in progress. Time spent suspended is not
+   * counted as training time.
+   */
+  *stepPhases(): Generator<PhasePoint, StepStats, void> {
     if (this.done()) throw new Error(`training is finished: all ${this.totalSteps} steps of ${this.spec.epochs} epochs are done`);
     const epoch = Math.floor(this.steps / this.stepsPerEpoch) + 1;
     const batchInEpoch = this.steps % this.stepsPerEpoch;
-    const startedAt = now();
+    this.pending = null;
+    let startedAt = now();
+    let elapsed = 0;
+    const pause = (): void => { elapsed += now() - startedAt; };
+    const unpause = (): void => { startedAt = now(); };
     if (batchInEpoch === 0 || !this.permutation) {
       this.permutation = this.schedule.permutation(epoch);
       this.epochSeconds = 0;
@@ -117,12 +153,31 @@ export class Trainer {
     const indices = Array.from(this.permutation.subarray(start, end));
     this.gather(this.train, indices, this.net.input);
     const stepNumber = this.steps + 1;
+    this.current = indices;
+    pause();
+    yield { kind: 'batch-start', step: stepNumber, epoch };
+    unpause();
 
     const out = this.net.forward(m);
     const { loss, correct } = computeLoss(
       this.spec.loss, out, this.labels, m, this.net.outputSize, this.perExampleLoss, this.predictions, this.net.outputGrad,
     );
-    this.net.backward(m);
+    // From here on the per-example state (aᵢ, δᵢ) is this batch's.
+    this.lastM = m;
+    this.currentLoss = loss;
+    pause();
+    yield { kind: 'forward-done', step: stepNumber, epoch };
+    unpause();
+    // Network.backward, one layer at a time.
+    let g = this.net.outputGrad;
+    for (let i = this.net.layers.length - 1; i >= 0; i--) {
+      const layer = this.net.layers[i];
+      layer.backward(g, m);
+      if (layer.inputGrad) g = layer.inputGrad;
+      pause();
+      yield { kind: 'layer-backward', step: stepNumber, epoch, layer: i };
+      unpause();
+    }
 
     const ctx = { step: stepNumber, indices };
     let nonFinite: NonFiniteReport | null = null;
@@ -138,12 +193,17 @@ export class Trainer {
       trace += r.noise.traceSigma;
       gSq += r.noise.meanSquaredNorm;
     }
+    const pending = { layers: layerStats, nonFinite, noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq) };
+    this.pending = pending;
+    pause();
+    yield { kind: 'before-update', step: stepNumber, epoch };
+    unpause();
     const t = stepNumber;
     for (const p of this.params) {
       const o = this.spec.optimizer, be = this.net.backend;
-      if (o.type === 'sgd' && be.sgdStep) {
+      if (o.type === 'sgd') {
         be.sgdStep(p.tensor.size, o.learningRate, p.tensor.info.kind === 'weight' ? o.weightDecay : 0, o.momentum, o.nesterov,
-          p.tensor.value, p.tensor.grad, o.momentum !== 0 ? p.state.first : null, p.update);
+          p.tensor.grad, p.tensor.value, o.momentum !== 0 ? p.state.first : null, p.update);
       } else {
         applyUpdate(o, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
       }
@@ -155,19 +215,64 @@ export class Trainer {
 
     this.steps = stepNumber;
     this.lastIndices = indices;
-    this.lastM = m;
     this.examplesSeen += m;
-    this.epochSeconds += (now() - startedAt) / 1000;
-    return {
+    pause();
+    this.epochSeconds += elapsed / 1000;
+    const stats: StepStats = {
       step: stepNumber, epoch, batchInEpoch, batchSize: m, examplesSeen: this.examplesSeen,
       loss, perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)), accuracy: correct / m,
       exampleIndices: indices, labels: Array.from(this.labels.subarray(0, m)),
       predictions: Array.from(this.predictions.subarray(0, m)),
       layers: layerStats,
-      noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq),
+      noiseScale: pending.noiseScale,
       learningRate: this.spec.optimizer.learningRate,
       nonFinite,
     };
+    pending.nonFinite = nonFinite;
+    yield { kind: 'after-update', step: stepNumber, epoch };
+    return stats;
+  }
+
+  /** The training-set indices of the batch of the step in progress (or of the last step). */
+  currentBatch(): number[] { return this.current.slice(); }
+
+  /** Labels, predictions and per-example losses of the batch in progress, once its forward pass ran. */
+  currentOutputs(): { labels: number[]; predictions: number[]; perExampleLoss: number[]; loss: number } | null {
+    if (this.lastM === 0) return null;
+    const m = this.lastM;
+    return {
+      labels: Array.from(this.labels.subarray(0, m)), predictions: Array.from(this.predictions.subarray(0, m)),
+      perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)), loss: this.currentLoss,
+    };
+  }
+
+  /** Per-layer statistics of the step in progress from before-update on (updateRatio filled in at after-update). */
+  pendingStats(): { layers: LayerStepStats[]; nonFinite: NonFiniteReport | null; noiseScale: number } | null {
+    return this.pending;
+  }
+
+  /** The batch input rows (m × inputSize) of the step in progress. */
+  batchInput(): FloatArray { return this.net.input.subarray(0, this.current.length * this.exampleSize); }
+
+  /** Output of spec layer i for the batch in progress (m × outputs of that layer). */
+  activation(layer: number): FloatArray {
+    const l = this.net.layers[layer];
+    if (!l) throw new Error(`the model has ${this.net.layers.length} layers; layers[${layer}] does not exist`);
+    return l.output.subarray(0, this.lastM * l.outSize);
+  }
+
+  /** Momentum (first) and Adam's second moment of one parameter; empty arrays when the optimizer keeps none. */
+  optimizerState(layer: number, kind: 'weight' | 'bias'): { first: FloatArray; second: FloatArray | null } {
+    const l = this.paramLayer(layer);
+    return this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!.state;
+  }
+
+  get learningRate(): number { return this.spec.optimizer.learningRate; }
+
+  /** Changes γ from the next update on (a debugger's setVariable). */
+  setLearningRate(lr: number): void {
+    if (!Number.isFinite(lr) || lr < 0) throw new Error(`the learning rate must be a finite number ≥ 0, got ${lr}`);
+    this.spec = { ...this.spec, optimizer: { ...this.spec.optimizer, learningRate: lr } };
   }
 
   /** Loss and accuracy over the whole training and validation sets at the current weights. */
@@ -251,8 +356,7 @@ export class Trainer {
 
   /** The first batch of epoch 1 at the current weights, with every per-example gradient (does not train). */
   batchSnapshot(): BatchSnapshot {
-    const [start, end] = this.schedule.range(0);
-    const indices = Array.from(this.schedule.permutation(1).subarray(start, end));
+    const indices = firstBatchIndices(this.spec.seed, this.train.count, this.spec.batchSize);
     return buildBatchSnapshot(this.evalNet, this.spec.loss, this.train, indices);
   }
 

@@ -15,6 +15,7 @@
 import type { LayerPoint, StepPoint } from '../protocol';
 import type { EpochStats } from '../engine/types';
 import { numberCell, parseNumberCell } from './numbers';
+import { DataError } from '../errors/types';
 
 const STEP_FIELDS = ['step', 'epoch', 'examplesSeen', 'time', 'loss', 'accuracy', 'noiseScale'] as const;
 const LAYER_FIELDS = ['gradNorm', 'weightNorm', 'updateRatio', 'perExampleNormMin', 'perExampleNormMedian', 'perExampleNormMax', 'cosineMean', 'noiseScale', 'deadFraction'] as const;
@@ -43,27 +44,27 @@ export function historyToCsv(history: StepPoint[], epochs: EpochStats[]): string
 /** Reads what historyToCsv wrote (errors name the line and column). */
 export function historyFromCsv(text: string): { history: StepPoint[]; epochs: EpochStats[] } {
   const lines = text.split(/\r?\n/).filter((l) => l !== '');
-  if (lines.length === 0) throw new Error('The history CSV is empty: expected a header line.');
+  if (lines.length === 0) throw new DataError('', 'The history CSV is empty: expected a header line.');
   const header = lines[0].split(',');
   const missing = STEP_FIELDS.filter((f) => !header.includes(f));
-  if (missing.length) throw new Error(`line 1: the header lacks the column(s) ${missing.join(', ')}.`);
+  if (missing.length) throw new DataError('', `line 1: the header lacks the column(s) ${missing.join(', ')}.`);
   const layers = [...new Set(header.map((h) => /^layer(\d+)\./.exec(h)?.[1]).filter((x): x is string => x !== undefined).map(Number))];
   const history: StepPoint[] = [];
   const epochs: EpochStats[] = [];
   lines.slice(1).forEach((line, r) => {
     const cells = line.split(',');
-    if (cells.length !== header.length) throw new Error(`line ${r + 2}: expected ${header.length} cells, found ${cells.length}.`);
+    if (cells.length !== header.length) throw new DataError('', `line ${r + 2}: expected ${header.length} cells, found ${cells.length}.`);
     const cell = (name: string): number | null => {
       const c = header.indexOf(name);
       try {
         return c < 0 ? null : parseNumberCell(cells[c]);
       } catch (e) {
-        throw new Error(`line ${r + 2}, column ${name}: ${(e as Error).message}.`);
+        throw new DataError('', `line ${r + 2}, column ${name}: ${(e as Error).message}.`);
       }
     };
     const need = (name: string): number => {
       const v = cell(name);
-      if (v === null) throw new Error(`line ${r + 2}, column ${name}: a number is required.`);
+      if (v === null) throw new DataError('', `line ${r + 2}, column ${name}: a number is required.`);
       return v;
     };
     const point = Object.fromEntries(STEP_FIELDS.map((f) => [f, need(f)])) as unknown as StepPoint;

@@ -2,6 +2,8 @@
 // They are written as the strings "NaN", "Infinity", "-Infinity", "-0" so an export reads back
 // exactly. Finite numbers are written by JSON.stringify, whose shortest form round-trips exactly.
 
+import { DataError } from '../errors/types';
+
 export type EncodedNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
 
 export function encodeNumber(x: number): EncodedNumber {
@@ -36,6 +38,6 @@ export function numberCell(x: number | null): string {
 export function parseNumberCell(cell: string): number | null {
   if (cell === '') return null;
   const v = Number(cell);
-  if (Number.isNaN(v) && cell !== 'NaN') throw new Error(`"${cell}" is not a number`);
+  if (Number.isNaN(v) && cell !== 'NaN') throw new DataError('', `"${cell}" is not a number`);
   return v;
 }

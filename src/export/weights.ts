@@ -6,6 +6,7 @@
 
 import type { NamedTensor } from '../engine/trainer';
 import { decodeNumber, numberReplacer } from './numbers';
+import { DataError } from '../errors/types';
 
 export const WEIGHTS_FORMAT = 'gradient-lens-weights';
 export const WEIGHTS_VERSION = 1;
@@ -33,15 +34,15 @@ export function parseWeightsJson(text: string, expected?: Pick<NamedTensor, 'nam
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`The weights file is not valid JSON: ${(e as Error).message}.`);
+    throw new DataError('', `The weights file is not valid JSON: ${(e as Error).message}.`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('$: expected an object.');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataError('', '$: expected an object.');
   const root = raw as Record<string, unknown>;
-  if (root.format !== WEIGHTS_FORMAT) throw new Error(`$.format: expected "${WEIGHTS_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens weights file.`);
-  if (root.version !== WEIGHTS_VERSION) throw new Error(`$.version: this reader understands version ${WEIGHTS_VERSION}, the file says ${JSON.stringify(root.version)}.`);
-  if (typeof root.model !== 'string') throw new Error('$.model: expected the model name as a string.');
-  if (root.specHash !== undefined && typeof root.specHash !== 'string') throw new Error('$.specHash: expected a string.');
-  if (!Array.isArray(root.tensors)) throw new Error('$.tensors: expected an array of tensors.');
+  if (root.format !== WEIGHTS_FORMAT) throw new DataError('', `$.format: expected "${WEIGHTS_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens weights file.`);
+  if (root.version !== WEIGHTS_VERSION) throw new DataError('', `$.version: this reader understands version ${WEIGHTS_VERSION}, the file says ${JSON.stringify(root.version)}.`);
+  if (typeof root.model !== 'string') throw new DataError('', '$.model: expected the model name as a string.');
+  if (root.specHash !== undefined && typeof root.specHash !== 'string') throw new DataError('', '$.specHash: expected a string.');
+  if (!Array.isArray(root.tensors)) throw new DataError('', '$.tensors: expected an array of tensors.');
   const tensors = root.tensors.map((t, i) => parseTensor(t, `$.tensors[${i}]`));
   if (expected) checkAgainst(tensors, expected);
   const out: WeightsFile = { model: root.model, tensors };
@@ -50,20 +51,20 @@ export function parseWeightsJson(text: string, expected?: Pick<NamedTensor, 'nam
 }
 
 function parseTensor(v: unknown, where: string): NamedTensor {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected an object.`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DataError('', `${where}: expected an object.`);
   const t = v as Record<string, unknown>;
-  if (typeof t.name !== 'string') throw new Error(`${where}.name: expected a string.`);
+  if (typeof t.name !== 'string') throw new DataError('', `${where}.name: expected a string.`);
   const at = `${where} ("${t.name}")`;
-  if (!Number.isInteger(t.layer) || (t.layer as number) < 0) throw new Error(`${at}.layer: expected a layer index.`);
-  if (t.kind !== 'weight' && t.kind !== 'bias') throw new Error(`${at}.kind: expected "weight" or "bias".`);
-  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0)) throw new Error(`${at}.shape: expected an array of positive integers.`);
-  if (!Array.isArray(t.value)) throw new Error(`${at}.value: expected an array of numbers.`);
+  if (!Number.isInteger(t.layer) || (t.layer as number) < 0) throw new DataError('', `${at}.layer: expected a layer index.`);
+  if (t.kind !== 'weight' && t.kind !== 'bias') throw new DataError('', `${at}.kind: expected "weight" or "bias".`);
+  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0)) throw new DataError('', `${at}.shape: expected an array of positive integers.`);
+  if (!Array.isArray(t.value)) throw new DataError('', `${at}.value: expected an array of numbers.`);
   const shape = t.shape as number[];
   const size = shape.reduce((a, b) => a * b, 1);
-  if (t.value.length !== size) throw new Error(`${at}: shape [${shape.join(', ')}] holds ${size} values, but value has ${t.value.length}.`);
+  if (t.value.length !== size) throw new DataError('', `${at}: shape [${shape.join(', ')}] holds ${size} values, but value has ${t.value.length}.`);
   const value = t.value.map((x, k) => {
     const n = decodeNumber(x);
-    if (n === null) throw new Error(`${at}.value[${k}]: expected a number, found ${JSON.stringify(x)}.`);
+    if (n === null) throw new DataError('', `${at}.value[${k}]: expected a number, found ${JSON.stringify(x)}.`);
     return n;
   });
   return { name: t.name, layer: t.layer as number, kind: t.kind, shape: shape.slice(), value };
@@ -73,12 +74,12 @@ function checkAgainst(tensors: NamedTensor[], expected: Pick<NamedTensor, 'name'
   const byName = new Map(tensors.map((t) => [t.name, t]));
   for (const e of expected) {
     const t = byName.get(e.name);
-    if (!t) throw new Error(`The weights file has no tensor "${e.name}" (it has ${tensors.map((x) => x.name).join(', ') || 'none'}).`);
+    if (!t) throw new DataError('', `The weights file has no tensor "${e.name}" (it has ${tensors.map((x) => x.name).join(', ') || 'none'}).`);
     if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
-      throw new Error(`Tensor "${e.name}" has shape [${t.shape.join(', ')}] in the weights file, but the model expects [${e.shape.join(', ')}].`);
+      throw new DataError('', `Tensor "${e.name}" has shape [${t.shape.join(', ')}] in the weights file, but the model expects [${e.shape.join(', ')}].`);
     }
   }
   const known = new Set(expected.map((e) => e.name));
   const extra = tensors.filter((t) => !known.has(t.name)).map((t) => `"${t.name}"`);
-  if (extra.length) throw new Error(`The weights file has tensor(s) ${extra.join(', ')} that the model does not have.`);
+  if (extra.length) throw new DataError('', `The weights file has tensor(s) ${extra.join(', ')} that the model does not have.`);
 }

@@ -22,16 +22,26 @@ export interface FieldDef {
 
 export interface ObjectDef { fields: FieldDef[] }
 
-export const ACTIVATIONS = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'] as const;
-export const ACTIVATION_LAYER_TYPES = ['relu', 'leaky-relu', 'tanh', 'sigmoid'] as const;
+/** What `leaky-relu` means: x for x > 0, LEAKY_RELU_SLOPE·x otherwise (the engine computes with this). */
+export const LEAKY_RELU_SLOPE = 0.01;
+
+/** The activations of the model format: the one list (spec.ts's types and the engine's math table follow it). */
+export const ACTIVATION_LAYER_TYPES = ['relu', 'leaky-relu', 'tanh', 'sigmoid', 'gelu'] as const;
+export const ACTIVATIONS = ['linear', ...ACTIVATION_LAYER_TYPES] as const;
 export const LAYER_TYPES = ['dense', 'conv2d', 'maxpool2d', 'flatten', ...ACTIVATION_LAYER_TYPES] as const;
 
 const positiveInt = { kind: 'number', integer: true, min: 1 } as const;
+// Upper bounds well above any model this tool can train in memory, low enough that the shape
+// arithmetic and the memory estimate stay exact (no overflow) and the editor flags a typo at once.
+const upTo = (max: number) => ({ kind: 'number', integer: true, min: 1, max } as const);
+export const MAX_UNITS = 65536;
+export const MAX_FILTERS = 4096;
+export const MAX_WINDOW = 255;
 const activation: FieldDef = {
   name: 'activation',
   type: { kind: 'enum', values: ACTIVATIONS },
   default: 'linear',
-  doc: 'Activation applied to this layer\'s output. `linear` means none (use it for the last layer: cross-entropy applies softmax itself).',
+  doc: 'Activation applied to this layer\'s output. `linear` means none (use it for the last layer: cross-entropy applies softmax itself). `gelu` is the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).',
 };
 
 const typeField = (t: string, doc: string): FieldDef => ({ name: 'type', type: { kind: 'enum', values: [t] }, required: true, doc });
@@ -42,7 +52,7 @@ export const LAYER_DEFS: Record<(typeof LAYER_TYPES)[number], ObjectDef & { doc:
     doc: 'Fully connected layer: y = x·W + b, with W of shape [in, out]. As the first layer it reads the input flattened.',
     fields: [
       typeField('dense', 'A fully connected layer.'),
-      { name: 'units', type: positiveInt, required: true, doc: 'Number of output units.' },
+      { name: 'units', type: upTo(MAX_UNITS), required: true, doc: 'Number of output units.' },
       activation,
     ],
   },
@@ -50,9 +60,9 @@ export const LAYER_DEFS: Record<(typeof LAYER_TYPES)[number], ObjectDef & { doc:
     doc: '2-D convolution over [channels, height, width] inputs; weights of shape [filters, in, k, k].',
     fields: [
       typeField('conv2d', 'A 2-D convolution.'),
-      { name: 'filters', type: positiveInt, required: true, doc: 'Number of output channels.' },
-      { name: 'kernelSize', type: positiveInt, required: true, doc: 'Side of the square kernel, e.g. 3 for 3×3.' },
-      { name: 'stride', type: positiveInt, default: 1, doc: 'Step between kernel positions.' },
+      { name: 'filters', type: upTo(MAX_FILTERS), required: true, doc: 'Number of output channels.' },
+      { name: 'kernelSize', type: upTo(MAX_WINDOW), required: true, doc: 'Side of the square kernel, e.g. 3 for 3×3.' },
+      { name: 'stride', type: upTo(MAX_WINDOW), default: 1, doc: 'Step between kernel positions.' },
       { name: 'padding', type: { kind: 'enum', values: ['valid', 'same'] }, default: 'valid', doc: '`valid`: no padding, the output shrinks; `same`: zero padding so the output is ceil(input / stride).' },
       activation,
     ],
@@ -61,15 +71,16 @@ export const LAYER_DEFS: Record<(typeof LAYER_TYPES)[number], ObjectDef & { doc:
     doc: 'Max pooling over square windows of each channel.',
     fields: [
       typeField('maxpool2d', 'Max pooling.'),
-      { name: 'poolSize', type: positiveInt, required: true, doc: 'Side of the square pooling window.' },
-      { name: 'stride', type: positiveInt, doc: 'Step between windows (default: poolSize, i.e. non-overlapping).' },
+      { name: 'poolSize', type: upTo(MAX_WINDOW), required: true, doc: 'Side of the square pooling window.' },
+      { name: 'stride', type: upTo(MAX_WINDOW), doc: 'Step between windows (default: poolSize, i.e. non-overlapping).' },
     ],
   },
   flatten: { doc: 'Flattens [channels, height, width] into one vector (needed before a dense layer that follows a conv).', fields: [typeField('flatten', 'Flatten to a vector.')] },
   relu: { doc: 'max(0, x), as a layer of its own.', fields: [typeField('relu', 'ReLU activation.')] },
-  'leaky-relu': { doc: 'x for x > 0, 0.01·x otherwise.', fields: [typeField('leaky-relu', 'Leaky ReLU activation (slope 0.01).')] },
+  'leaky-relu': { doc: `x for x > 0, ${LEAKY_RELU_SLOPE}·x otherwise.`, fields: [typeField('leaky-relu', `Leaky ReLU activation (slope ${LEAKY_RELU_SLOPE}).`)] },
   tanh: { doc: 'Hyperbolic tangent.', fields: [typeField('tanh', 'tanh activation.')] },
   sigmoid: { doc: 'Logistic sigmoid 1 / (1 + e^−x).', fields: [typeField('sigmoid', 'Sigmoid activation.')] },
+  gelu: { doc: 'GELU, the tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (PyTorch\'s approximate="tanh"; not the exact erf form).', fields: [typeField('gelu', 'GELU activation (tanh approximation).')] },
 };
 
 export const DATA_DEF: ObjectDef = {
@@ -98,7 +109,7 @@ export const ROOT_DEF: ObjectDef = {
   fields: [
     { name: '$schema', type: { kind: 'string' }, doc: 'The JSON Schema of this file (optional; VS Code already knows it for *.gradlens.json).' },
     { name: 'name', type: { kind: 'string' }, doc: 'A name for the model, shown in the panel and the CLI.' },
-    { name: 'seed', type: { kind: 'number', integer: true, min: 0 }, default: 0, doc: 'Seed for initial weights, shuffling and the data subset: the same seed gives the same run, bit for bit.' },
+    { name: 'seed', type: { kind: 'number', integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }, default: 0, doc: 'Seed for initial weights, shuffling and the data subset: the same seed gives the same run, bit for bit.' },
     { name: 'dtype', type: { kind: 'enum', values: ['float32', 'float64'] }, default: 'float32', doc: '`float32` (fast, WASM SIMD) or `float64` (the exact reference path).' },
     { name: 'data', type: { kind: 'object', object: DATA_DEF }, required: true, doc: 'Where the training examples come from.' },
     { name: 'layers', type: { kind: 'layers' }, required: true, doc: 'The network, input to output.' },

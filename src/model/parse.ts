@@ -2,12 +2,13 @@
 // Comments and trailing commas are allowed (JSONC). The field tables in fields.ts drive all of
 // the checking; this file only walks the syntax tree and phrases the messages.
 
-import { parseTree, printParseErrorCode, stripComments, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { LayerSpec, ModelSpec, OptimizerSpec, Shape } from './spec';
 import type { ModelProblem, Severity, SourceRange } from './positions';
-import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
+import { ACTIVATION_LAYER_TYPES, DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
 import { inferShapes, MNIST_INFO } from './shapes';
 import { closest } from './suggest';
+import { fastParseTree } from './fastTree';
 
 export interface DataInfo { inputShape: Shape; numClasses: number }
 
@@ -67,14 +68,32 @@ export interface ModelLocation {
   folderDepth: number;
 }
 
-export function parseModel(text: string, dataInfo?: DataInfo, location?: ModelLocation): ParsedModel {
+/**
+ * Deeper nesting than this is refused before the tree is built (the tree builder recurses, and a
+ * model file needs four levels). Far below the depth at which the stack would overflow.
+ */
+export const MAX_NESTING = 64;
+/** Longest `data.source` / `data.labels` accepted (PATH_MAX on Linux). */
+export const MAX_PATH_CHARS = 4096;
+
+export function parseModel(rawText: string, dataInfo?: DataInfo, location?: ModelLocation): ParsedModel {
+  // A UTF-8 byte-order mark becomes a space: offsets (and so every range) stay the same.
+  const text = rawText.charCodeAt(0) === 0xfeff ? ` ${rawText.slice(1)}` : rawText;
   const out = new Collector(text);
-  if (stripComments(text).trim() === '') {
+  // The fast builder handles files without syntax errors; the others go to jsonc-parser, which
+  // recovers and names each error (after a depth check: it recurses).
+  const fast = fastParseTree(text, MAX_NESTING);
+  const scan = fast ? { empty: !fast.root && fast.tooDeep < 0, tooDeep: fast.tooDeep >= 0 ? { offset: fast.tooDeep, length: 1 } : null } : scanStructure(text);
+  if (scan.empty) {
     out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
     return { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
   }
+  if (scan.tooDeep) {
+    out.add('', `the file nests objects and arrays more than ${MAX_NESTING} levels deep; a model file needs four`, scan.tooDeep);
+    return { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
+  }
   const syntax: ParseError[] = [];
-  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  const root = fast?.root ?? parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
   for (const e of syntax) {
     const code = printParseErrorCode(e.error);
     out.add('', `syntax error: ${SYNTAX_MESSAGES[code] ?? code}`, { offset: e.offset, length: Math.max(1, e.length) });
@@ -103,6 +122,38 @@ export function parseModel(text: string, dataInfo?: DataInfo, location?: ModelLo
   if (info) out.problems.push(...checkShapes(parsed, text, info));
   if (out.hasErrors) parsed.spec = null;
   return sorted(parsed);
+}
+
+// jsonc-parser's SyntaxKind is a const enum, which isolated modules cannot read: its values here.
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, lineComment: 12, blockComment: 13, lineBreak: 14, trivia: 15, eof: 17 } as const;
+
+/** One pass of the tokenizer (no recursion): is there any token, and where does nesting go too deep? */
+function scanStructure(text: string): { empty: boolean; tooDeep: SourceRange | null } {
+  const scanner = createScanner(text, false);
+  let depth = 0;
+  let empty = true;
+  for (let kind: number = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.trivia || kind === TOKEN.lineBreak || kind === TOKEN.lineComment || kind === TOKEN.blockComment) continue;
+    empty = false;
+    if (kind === TOKEN.openBrace || kind === TOKEN.openBracket) {
+      if (++depth > MAX_NESTING) return { empty, tooDeep: { offset: scanner.getTokenOffset(), length: 1 } };
+    } else if (kind === TOKEN.closeBrace || kind === TOKEN.closeBracket) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return { empty, tooDeep: null };
+}
+
+/** Echoed text is cut to this many characters, so a huge value cannot flood a message. */
+const ECHO_CHARS = 60;
+
+export function clip(s: string, max = ECHO_CHARS): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** A string value as it is quoted in messages: JSON-escaped and clipped. */
+function quoted(s: string): string {
+  return s.length > ECHO_CHARS ? `${JSON.stringify(s.slice(0, ECHO_CHARS - 1)).slice(0, -1)}…" (${s.length} characters)` : JSON.stringify(s);
 }
 
 function sorted(p: ParsedModel): ParsedModel {
@@ -137,7 +188,7 @@ export function checkShapes(parsed: ParsedModel, _text: string, info: DataInfo):
   }
   if (spec.loss === 'cross-entropy') {
     const l = spec.layers[last];
-    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (l.type === 'relu' || l.type === 'leaky-relu' || l.type === 'tanh' || l.type === 'sigmoid');
+    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (ACTIVATION_LAYER_TYPES as readonly string[]).includes(l.type);
     if (squashed) {
       add(last, 'cross-entropy applies softmax to the last layer\'s output itself; an activation here limits the scores and usually slows learning (use "linear")', 'warning');
     }
@@ -155,11 +206,12 @@ function readObject(node: Node, def: ObjectDef, path: string, out: Collector, sk
   }
   const seen = new Set<string>();
   for (const prop of node.children ?? []) {
-    const [keyNode, valueNode] = prop.children ?? [];
+    const keyNode = prop.children?.[0];
+    const valueNode = prop.children?.[1];
     if (!keyNode) continue;
     const key = String(keyNode.value);
     if (seen.has(key)) {
-      out.add(join(path, key), `"${key}" is given twice`, rangeOf(keyNode));
+      out.add(join(path, clip(key)), `${quoted(key)} is given twice`, rangeOf(keyNode));
       continue;
     }
     seen.add(key);
@@ -168,11 +220,11 @@ function readObject(node: Node, def: ObjectDef, path: string, out: Collector, sk
     if (!field) {
       const names = def.fields.map((f) => f.name).filter((n) => n !== 'type' || skip.length === 0);
       const guess = closest(key, names);
-      out.add(join(path, key), `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : `; expected one of ${names.map((n) => `"${n}"`).join(', ')}`}`, rangeOf(keyNode));
+      out.add(join(path, clip(key)), `unknown field ${quoted(key)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${names.map((n) => `"${n}"`).join(', ')}`}`, rangeOf(keyNode));
       continue;
     }
     if (!valueNode) continue; // a syntax error was reported already
-    const v = readValue(valueNode, field, join(path, key), out);
+    const v = readValue(valueNode, field, path, key, out);
     if (v !== undefined) values[key] = v;
   }
   for (const f of def.fields) {
@@ -187,35 +239,54 @@ function openingBrace(node: Node): SourceRange {
   return { offset: node.offset, length: 1 };
 }
 
-function readValue(node: Node, field: FieldDef, path: string, out: Collector): unknown {
+/** The value of field `key` of the object at `parent` (the path is only built for a message). */
+function readValue(node: Node, field: FieldDef, parent: string, key: string, out: Collector): unknown {
   const t = field.type;
+  if (t.kind === 'object') return readObject(node, t.object, join(parent, key), out);
+  if (t.kind === 'layers') return readLayers(node, join(parent, key), out);
+  const ok = checkValue(node, t);
+  return ok ? node.value : explain(node, t, join(parent, key), out);
+}
+
+/** Whether a scalar value fits its field (the common case, without building any message). */
+function checkValue(node: Node, t: FieldKind): boolean {
   switch (t.kind) {
-    case 'object':
-      return readObject(node, t.object, path, out);
-    case 'layers':
-      return readLayers(node, path, out);
+    case 'string': return node.type === 'string';
+    case 'boolean': return node.type === 'boolean';
+    case 'enum': return node.type === 'string' && t.values.includes(node.value as string);
+    case 'number': {
+      const v = node.value as number;
+      return node.type === 'number' && Number.isFinite(v) && (!t.integer || Number.isInteger(v)) &&
+        (t.min === undefined || (t.exclusiveMin ? v > t.min : v >= t.min)) &&
+        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max));
+    }
+    default: return false;
+  }
+}
+
+/** Reports why a scalar value does not fit its field; returns undefined. */
+function explain(node: Node, t: FieldKind, path: string, out: Collector): undefined {
+  switch (t.kind) {
     case 'string':
-      if (node.type !== 'string') return fail(out, path, 'a string', node);
-      return node.value as string;
+      return fail(out, path, 'a string', node);
     case 'boolean':
-      if (node.type !== 'boolean') return fail(out, path, 'true or false', node);
-      return node.value as boolean;
+      return fail(out, path, 'true or false', node);
     case 'enum': {
-      if (node.type !== 'string' || !t.values.includes(node.value as string)) {
-        const guess = node.type === 'string' ? closest(String(node.value), t.values) : undefined;
-        const expected = t.values.length === 1 ? `"${t.values[0]}"` : `one of ${t.values.map((v) => `"${v}"`).join(', ')}`;
-        out.add(path, `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`, rangeOf(node));
-        return undefined;
-      }
-      return node.value as string;
+      const guess = node.type === 'string' ? closest(String(node.value), t.values) : undefined;
+      const expected = t.values.length === 1 ? `"${t.values[0]}"` : `one of ${t.values.map((v) => `"${v}"`).join(', ')}`;
+      out.add(path, `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`, rangeOf(node));
+      return undefined;
     }
     case 'number': {
       const v = node.value as number;
-      const ok = node.type === 'number' && Number.isFinite(v) && (!t.integer || Number.isInteger(v)) &&
-        (t.min === undefined || (t.exclusiveMin ? v > t.min : v >= t.min)) &&
-        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max));
-      return ok ? v : fail(out, path, describeNumber(t), node);
+      // Past the upper bound only: say the bound (the range text would hide the usual lower one).
+      const overMax = node.type === 'number' && Number.isFinite(v) && t.max !== undefined && (t.exclusiveMax ? v >= t.max : v > t.max) &&
+        (t.min === undefined || v >= t.min) && (!t.integer || Number.isInteger(v));
+      if (overMax && t.integer) return fail(out, path, `an integer of at most ${t.max}`, node);
+      return fail(out, path, describeNumber(t), node);
     }
+    default:
+      return undefined;
   }
 }
 
@@ -226,8 +297,9 @@ function fail(out: Collector, path: string, expected: string, node: Node): undef
 
 export function describeNumber(t: Extract<FieldKind, { kind: 'number' }>): string {
   if (t.integer) {
-    if (t.min === 1 && t.max === undefined) return 'a positive integer';
-    if (t.min === 0 && t.max === undefined) return 'a non-negative integer';
+    // An upper bound is named on its own when it is what failed (see readValue).
+    if (t.min === 1) return 'a positive integer';
+    if (t.min === 0) return 'a non-negative integer';
   }
   if (t.min === 0 && t.exclusiveMin && t.max === undefined) return 'a positive number';
   if (t.min === 0 && !t.exclusiveMin && t.max === undefined) return 'a number ≥ 0';
@@ -238,8 +310,8 @@ export function describeNumber(t: Extract<FieldKind, { kind: 'number' }>): strin
 
 function describe(node: Node, text: string): string {
   switch (node.type) {
-    case 'number': return text.slice(node.offset, node.offset + node.length);
-    case 'string': return JSON.stringify(node.value);
+    case 'number': return clip(text.slice(node.offset, node.offset + Math.min(node.length, ECHO_CHARS + 1)));
+    case 'string': return quoted(String(node.value));
     case 'boolean': return String(node.value);
     case 'null': return 'null';
     case 'array': return 'an array';
@@ -368,10 +440,18 @@ function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector, location
   }
   const dataNode = propertyValue(root, 'data');
   const source = propertyValue(dataNode, 'source');
+  for (const field of ['source', 'labels'] as const) {
+    const value = spec.data[field];
+    const node = propertyValue(dataNode, field);
+    if (node && value !== undefined && value.length > MAX_PATH_CHARS) {
+      out.add(`data.${field}`, `the path is ${value.length.toLocaleString('en-US')} characters long; a path has at most ${MAX_PATH_CHARS}`, rangeOf(node));
+      return;
+    }
+  }
   if (source && (spec.data.source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(spec.data.source))) {
-    out.add('data.source', `expected a path relative to this file (inside the workspace), got the absolute path ${JSON.stringify(spec.data.source)}`, rangeOf(source));
+    out.add('data.source', `expected a path relative to this file (inside the workspace), got the absolute path ${quoted(spec.data.source)}`, rangeOf(source));
   } else if (source && location && escapesWorkspace(spec.data.source, location.folderDepth)) {
-    out.add('data.source', `expected a path inside the workspace, got ${JSON.stringify(spec.data.source)}, which climbs out of it with ".."`, rangeOf(source));
+    out.add('data.source', `expected a path inside the workspace, got ${quoted(spec.data.source)}, which climbs out of it with ".."`, rangeOf(source));
   }
   if (spec.data.source !== 'mnist' && /\.(idx|ubyte)(\.gz)?$|-idx\d-ubyte/i.test(spec.data.source) && !spec.data.labels && source) {
     out.add('data.labels', 'an IDX images file needs its labels file: add "labels": "…-labels-idx1-ubyte"', rangeOf(source));

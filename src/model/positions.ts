@@ -1,7 +1,8 @@
 // Source ranges for messages about a model file. Offsets are UTF-16 code units into the text,
 // which is what both VS Code (document.positionAt) and the CLI (line/column) need.
 
-export interface SourceRange { offset: number; length: number }
+import type { SourceRange } from '../errors/location';
+export type { SourceRange };
 
 export type Severity = 'error' | 'warning';
 

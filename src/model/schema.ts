@@ -47,6 +47,10 @@ export function buildJsonSchema(): Json {
     $id: 'https://gradient-lens.invalid/gradlens.schema.json',
     title: 'Gradient Lens model file',
     description: 'A neural network, its data and how it is trained, for Gradient Lens.',
+    // Model files open as `json` (VS Code allows breakpoints in json, never in jsonc); these two
+    // keep comments and trailing commas valid there, as the parser accepts them.
+    allowComments: true,
+    allowTrailingCommas: true,
     ...objectSchema(ROOT_DEF),
     definitions: {
       layer: {

@@ -1,8 +1,11 @@
 // The typed model spec: what a valid *.gradlens.json file becomes after parsing and validation.
 // Pure types (no runtime code) so the engine, the worker, the views and the CLI can all import it.
 
+import type { ACTIVATION_LAYER_TYPES } from './fields';
+
 export type DType = 'float32' | 'float64';
-export type ActivationName = 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
+/** The activations of the model format; the list itself lives in fields.ts. */
+export type ActivationName = (typeof ACTIVATION_LAYER_TYPES)[number];
 /** `linear` means "no activation"; it is what a dense/conv layer has when the field is omitted. */
 export type Activation = ActivationName | 'linear';
 

@@ -1,7 +1,14 @@
 // "Did you mean …?" for misspelt keys and values: the closest candidate by edit distance,
 // if it is close enough to be a plausible typo.
 
+/**
+ * Longer words are not compared: no field or value name is near this long, and the edit distance
+ * costs length × length (a pasted megabyte would take seconds and a gigabyte of memory).
+ */
+export const MAX_SUGGEST_CHARS = 64;
+
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > MAX_SUGGEST_CHARS) return undefined;
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {

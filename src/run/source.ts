@@ -6,8 +6,10 @@
 // Pure types: no `vscode`, no Node APIs, so the CLI, the debug adapter over stdio and a web build
 // can all use it.
 
-import type { EpochStats, LayerInfo, StepStats } from '../engine/types';
+import type { EpochStats, LayerInfo, NonFiniteReport, StepStats } from '../engine/types';
+import type { NamedTensor } from '../engine/trainer';
 import type { ModelSpec } from '../model/spec';
+import type { HeatmapMode, ParamSelection, StepDetail, StepPoint, WalkthroughResult } from '../protocol/shared';
 
 /** The run's lifecycle. Only src/run/machine.ts decides which transitions are legal. */
 export type RunState = 'idle' | 'loading' | 'running' | 'paused' | 'stepping' | 'finished' | 'failed' | 'stopped';
@@ -72,17 +74,41 @@ export interface StepRecord extends StepStats {
   ranks?: RankRecord[];
 }
 
-/** What a source tells its run. The run machine turns these into state transitions. */
+/** Where a run is, as the source counts it (carried by the events that change the state; without
+ *  it the run counts from the steps it was given). */
+export interface RunProgress {
+  step: number;
+  epoch: number;
+  /** A short user-facing sentence for the status line (e.g. why it halted). */
+  message?: string;
+}
+
+/** What a source tells its run. The run machine (src/run/machine.ts) turns these into state transitions. */
 export type SourceEvent =
   | { type: 'loaded'; run: RunDescription }
+  /** One full step record (sources that have them: a PyTorch process, a replayed history). */
   | { type: 'step'; record: StepRecord }
+  /** Steps already condensed to what the views keep, in order (the built-in engine condenses in
+   *  its worker, so a thousand steps a second stay small messages). */
+  | { type: 'points'; points: StepPoint[] }
+  /** The rich view of the latest step for the followed parameter (optional for a source). */
+  | { type: 'detail'; detail: StepDetail }
   | { type: 'epoch'; epoch: EpochStats }
   /** The source halted at a stop point (after a pause, a step control or a breakpoint). */
-  | { type: 'halted'; at: StopPoint | null; reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry' }
-  | { type: 'resumed' }
-  | { type: 'finished' }
-  /** A clear, user-facing failure; never a stack trace. */
-  | { type: 'failed'; error: { kind: string; message: string } };
+  | { type: 'halted'; at: StopPoint | null; reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry'; progress?: RunProgress; nonFinite?: NonFiniteReport }
+  | { type: 'resumed'; progress?: RunProgress }
+  | { type: 'finished'; progress?: RunProgress }
+  /** The source carried out a stop control. */
+  | { type: 'stopped'; progress?: RunProgress }
+  /** A problem the user must hear about while the run goes on or halts (a NaN with pauseOnNonFinite). */
+  | { type: 'problem'; message: string; nonFinite?: NonFiniteReport }
+  /**
+   * A clear, user-facing failure; never a stack trace. The run is over. `kind` 'gone' means the
+   * producer itself ended (it crashed, hung or ran out of memory) and the run lets go of it; any
+   * other kind (e.g. 'run': bad data, a network that does not fit) leaves the source to be disposed
+   * with the run.
+   */
+  | { type: 'failed'; error: { kind: 'gone' | 'run' | 'start' | (string & {}); message: string } };
 
 export interface RunSourceCapabilities {
   stopPoints: StopPointKind[];
@@ -91,7 +117,13 @@ export interface RunSourceCapabilities {
   perExample: boolean;
 }
 
-/** Anything that produces training steps. */
+/**
+ * Anything that produces training steps. The host's Run (src/run/run.ts) calls `start` once,
+ * then controls and queries; the source answers with events in this order: `loaded` once, then
+ * `step`/`points`, `detail` and `epoch` as it trains, and `resumed` / `halted` / `finished` /
+ * `stopped` / `failed` whenever its state changes (each carrying where it is). Optional methods a
+ * source lacks simply make those features unavailable for its runs.
+ */
 export interface RunSource {
   readonly capabilities: RunSourceCapabilities;
   /** Begins loading and training; events arrive through `listener`. */
@@ -100,6 +132,12 @@ export interface RunSource {
   control(control: RunControl): Promise<void>;
   /** Heavy data (tensors, activations) fetched on request, never pushed every step. */
   inspect?(query: unknown): Promise<unknown>;
+  /** Which parameter the `detail` events follow, and what the heatmap shows. */
+  follow?(selection: ParamSelection | null, mode: HeatmapMode): void;
+  /** Replays the latest batch example by example for one parameter. */
+  walkThrough?(selection: ParamSelection | null): Promise<WalkthroughResult>;
+  weights?(): Promise<NamedTensor[]>;
+  setWeights?(tensors: NamedTensor[]): Promise<void>;
   /** Ends the source and frees what it holds; safe to call twice. */
   dispose(): void;
 }

@@ -1,9 +1,10 @@
 // The host's bounded step history. Training can run for hundreds of thousands of steps, but the
 // panel only needs the shape of the curve: when the history reaches its capacity, every other point
 // of the OLDER half is dropped, so recent steps stay at full resolution, older ones get coarser, and
-// the first step is always kept. Memory and snapshot size stay bounded by `capacity`.
+// the first step is always kept. The rule itself is the snapshot reducer's (src/run/reducer.ts).
 
 import type { StepPoint } from '../protocol';
+import { appendPoints, thinToCapacity } from '../run/reducer';
 
 export class StepHistory {
   private points: StepPoint[] = [];
@@ -18,14 +19,11 @@ export class StepHistory {
 
   setCapacity(capacity: number): void {
     this.capacity = Math.max(4, Math.floor(capacity));
-    while (this.points.length > this.capacity) this.thin();
+    this.points = thinToCapacity(this.points, this.capacity);
   }
 
   push(points: readonly StepPoint[]): void {
-    for (const p of points) {
-      if (this.points.length >= this.capacity) this.thin();
-      this.points.push(p);
-    }
+    appendPoints(this.points, points, this.capacity);
   }
 
   /** A copy, oldest first. */
@@ -39,11 +37,5 @@ export class StepHistory {
 
   clear(): void {
     this.points = [];
-  }
-
-  private thin(): void {
-    const half = Math.floor(this.points.length / 2);
-    const older = this.points.slice(0, half).filter((_, i) => i % 2 === 0);
-    this.points = older.concat(this.points.slice(half));
   }
 }

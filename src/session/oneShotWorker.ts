@@ -3,64 +3,56 @@
 // back as events, and Cancel simply terminates the thread.
 
 import * as vscode from 'vscode';
-import { Worker } from 'node:worker_threads';
-import type { CompareResult, WorkerEvent, WorkerRequest } from '../protocol';
+import type { CompareResult, JobRequest, WorkerAnswer } from '../protocol';
 import type { BatchSnapshot } from '../engine/snapshot';
 import type { GradCheckResult } from '../engine/types';
+import type { RequestWithoutId, WorkerChannel } from '../run/workerChannel';
+import { openThread } from '../run/threadTransport';
 
 export interface CompareProgress { run: number; runs: number; examplesSeen: number; examplesTotal: number }
 
-export function runCompareWorker(
-  workerScript: string,
-  request: Extract<WorkerRequest, { type: 'compare' }>,
-  token: vscode.CancellationToken,
-  onProgress: (p: CompareProgress) => void,
+type Job<T extends JobRequest['type']> = Extract<RequestWithoutId, { type: T }>;
+
+/** The worker script and its heap limit in MB (the setting gradientLens.workerMemoryMb). */
+export interface JobWorker { script: string; heapMb: number }
+
+export async function runCompareWorker(
+  worker: JobWorker, request: Job<'compare'>, token: vscode.CancellationToken, onProgress: (p: CompareProgress) => void,
 ): Promise<CompareResult> {
-  return runOneShot(workerScript, request, token, 'comparison', (event) => {
+  const answer = await runOneShot(worker, request, token, 'comparison', (channel) => channel.onEvent((event) => {
     if (event.type === 'compareProgress') onProgress(event);
-    return event.type === 'compare' ? event.result : undefined;
+  }));
+  return (answer as Extract<WorkerAnswer, { type: 'compare' }>).result;
+}
+
+export async function runGradientCheckWorker(worker: JobWorker, request: Job<'gradCheck'>, token: vscode.CancellationToken): Promise<GradCheckResult> {
+  const answer = await runOneShot(worker, request, token, 'gradient check');
+  return (answer as Extract<WorkerAnswer, { type: 'gradCheck' }>).result;
+}
+
+export async function runBatchSnapshotWorker(worker: JobWorker, request: Job<'batchSnapshot'>, token: vscode.CancellationToken): Promise<BatchSnapshot> {
+  const answer = await runOneShot(worker, request, token, 'batch snapshot');
+  return (answer as Extract<WorkerAnswer, { type: 'batchSnapshot' }>).snapshot;
+}
+
+/** Posts `request` to a fresh worker and resolves with its reply; the worker ends either way. */
+async function runOneShot(
+  worker: JobWorker, request: RequestWithoutId, token: vscode.CancellationToken, what: string,
+  wire: (channel: WorkerChannel) => void = () => {},
+): Promise<WorkerAnswer> {
+  const channel = openThread(worker.script, { heapMb: worker.heapMb });
+  wire(channel);
+  let cancel: vscode.Disposable | undefined;
+  const ended = new Promise<never>((_, reject) => {
+    channel.onGone((reason) => reject(new Error(`The ${what} worker stopped unexpectedly (${reason}).`)));
+    if (token.isCancellationRequested) reject(new vscode.CancellationError());
+    cancel = token.onCancellationRequested(() => reject(new vscode.CancellationError()));
   });
-}
-
-export function runGradientCheckWorker(
-  workerScript: string,
-  request: Extract<WorkerRequest, { type: 'gradCheck' }>,
-  token: vscode.CancellationToken,
-): Promise<GradCheckResult> {
-  return runOneShot(workerScript, request, token, 'gradient check', (event) => (event.type === 'gradCheck' ? event.result : undefined));
-}
-
-export function runBatchSnapshotWorker(
-  workerScript: string,
-  request: Extract<WorkerRequest, { type: 'batchSnapshot' }>,
-  token: vscode.CancellationToken,
-): Promise<BatchSnapshot> {
-  return runOneShot(workerScript, request, token, 'batch snapshot', (event) => (event.type === 'batchSnapshot' ? event.snapshot : undefined));
-}
-
-/** Posts `request` to a fresh worker and resolves with the first event `answer` maps to a value. */
-function runOneShot<T>(
-  workerScript: string, request: WorkerRequest, token: vscode.CancellationToken, what: string,
-  answer: (event: WorkerEvent) => T | undefined,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const worker = new Worker(workerScript);
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      cancel.dispose();
-      void worker.terminate();
-      fn();
-    };
-    const cancel = token.onCancellationRequested(() => finish(() => reject(new vscode.CancellationError())));
-    worker.on('message', (event: WorkerEvent) => {
-      if (event.type === 'error') return finish(() => reject(new Error(event.message)));
-      const value = answer(event);
-      if (value !== undefined) finish(() => resolve(value));
-    });
-    worker.on('error', (err) => finish(() => reject(new Error(`The ${what} worker failed: ${err.message}`))));
-    worker.on('exit', (code) => finish(() => reject(new Error(`The ${what} worker exited with code ${code}.`))));
-    worker.postMessage(request);
-  });
+  ended.catch(() => undefined); // settled after the answer: nobody waits for it any more
+  try {
+    return await Promise.race([channel.request(request), ended]);
+  } finally {
+    cancel?.dispose();
+    void channel.terminate();
+  }
 }

@@ -3,9 +3,10 @@
 // step points are concatenated, epochs appended, and only the newest detail/status/check result kept,
 // so a slow or hidden webview never builds up a backlog. Pure: no vscode import, unit-tested.
 
-import type { HostMessage, StepDetail, SessionStatus, StepPoint } from '../protocol';
+import type { CompareResult, HostMessage, StepDetail, SessionStatus, StepPoint } from '../protocol';
 import type { EpochStats, GradCheckResult } from '../engine/types';
-import type { CompareResult } from '../protocol';
+
+type ViewMessage = Extract<HostMessage, { type: 'view' }>;
 
 export class Outbox {
   private points: StepPoint[] = [];
@@ -14,11 +15,12 @@ export class Outbox {
   private status: SessionStatus | null = null;
   private gradCheck: GradCheckResult | null = null;
   private compare: CompareResult | null = null;
+  private view: ViewMessage | null = null;
   /** True when the last drain left step points out (see MAX_POINTS_PER_POST). */
   lastDrainThinned = false;
 
   get isEmpty(): boolean {
-    return this.points.length === 0 && this.epochs.length === 0 && !this.detail && !this.status && !this.gradCheck && !this.compare;
+    return this.points.length === 0 && this.epochs.length === 0 && !this.detail && !this.status && !this.gradCheck && !this.compare && !this.view;
   }
 
   add(message: HostMessage): void {
@@ -29,6 +31,7 @@ export class Outbox {
       case 'status': this.status = message.status; break;
       case 'gradCheck': this.gradCheck = message.result; break;
       case 'compare': this.compare = message.result; break;
+      case 'view': this.view = message; break;
       default: break; // snapshots and responses are never queued: they are posted at once
     }
   }
@@ -42,6 +45,7 @@ export class Outbox {
     if (this.detail) out.push({ type: 'detail', detail: this.detail });
     if (this.gradCheck) out.push({ type: 'gradCheck', result: this.gradCheck });
     if (this.compare) out.push({ type: 'compare', result: this.compare });
+    if (this.view) out.push(this.view);
     if (this.status) out.push({ type: 'status', status: this.status });
     this.clear();
     return out;
@@ -54,6 +58,7 @@ export class Outbox {
     this.status = null;
     this.gradCheck = null;
     this.compare = null;
+    this.view = null;
   }
 }
 

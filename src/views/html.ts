@@ -39,12 +39,14 @@ export function renderPanelHtml(o: PanelHtmlOptions): string {
 </html>`;
 }
 
-/** A fresh random nonce per page load. */
+/**
+ * The nonce of one page load: 16 random bytes in base64 (128 bits, from the platform's CSPRNG). The
+ * extension and the webview tests both use this one, so the tests see the nonce users get.
+ */
 export function makeNonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes));
 }
 
 function escapeAttr(s: string): string {

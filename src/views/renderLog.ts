@@ -1,6 +1,6 @@
 // What each view was sent and what it reported drawing (the webview's `rendered` summaries).
 // Host tests read this through the extension's test API; it also gives a cheap record of message
-// sizes (the issue asks for updates typically under 64 KB).
+// sizes (live updates should stay under about 64 KB so a busy view never falls behind).
 
 import type { HostMessage, RenderSummary } from '../protocol';
 

@@ -1,19 +1,23 @@
 // Everything the panel and the sidebar view share on the host side: HTML with a strict CSP and a
 // fresh nonce, the ready handshake (nothing is posted before the webview says `ready`; then it gets
-// a full snapshot), forwarding of the session's throttled updates, and webview → host messages.
+// a full snapshot), forwarding of the session's throttled updates, and webview → host messages:
+// each is checked against the protocol first, and every request gets one response with its id.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
-import type { HostMessage, PanelCommand, WebviewMessage } from '../protocol';
+import type { HostMessage, PanelCommand, WebviewMessage, WebviewRequest } from '../protocol';
+import { validateWebviewMessage } from '../protocol/validate';
+import { plainText } from './plainText';
 import { Commands } from '../session/observable';
 import type { TrainingSession } from '../session/session';
-import { renderPanelHtml } from './html';
+import { makeNonce, renderPanelHtml } from './html';
 import type { RenderLog, ViewMode } from './renderLog';
 
 export interface ViewHostContext {
   readonly extensionUri: vscode.Uri;
   readonly session: TrainingSession;
   readonly renders: RenderLog;
+  /** Where refused messages are noted (the output channel). */
+  readonly log?: (line: string) => void;
 }
 
 const PANEL_COMMANDS: Record<PanelCommand, string> = {
@@ -42,7 +46,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, m
   const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   return renderPanelHtml({
     cspSource: webview.cspSource,
-    nonce: randomBytes(16).toString('base64'),
+    nonce: makeNonce(),
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.js')).toString(),
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.css')).toString(),
     codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
@@ -59,7 +63,7 @@ export class WebviewConnection implements vscode.Disposable {
     webview.options = webviewOptions(ctx.extensionUri);
     webview.html = webviewHtml(webview, ctx.extensionUri, mode);
     this.subscriptions.push(
-      webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      webview.onDidReceiveMessage((m: unknown) => this.onRaw(m)),
       ctx.session.onDidPost((m) => { if (this.ready) void this.post(m); }),
     );
   }
@@ -84,51 +88,71 @@ export class WebviewConnection implements vscode.Disposable {
     if (await this.webview.postMessage(message)) this.ctx.renders.posted(this.mode, message, bytes);
   }
 
+  private onRaw(raw: unknown): void {
+    const checked = validateWebviewMessage(raw);
+    if (checked.ok) return this.onMessage(checked.value);
+    // A malformed message is answered when it names a request id, and otherwise only logged:
+    // nothing from a webview reaches the session unchecked.
+    const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+    if (typeof id === 'number' && Number.isSafeInteger(id)) void this.respond(id, new Error(`the panel sent a malformed request: ${checked.error}`));
+    this.ctx.log?.(`ignored a webview message: ${plainText(checked.error, 200)}`);
+  }
+
   private onMessage(message: WebviewMessage): void {
     switch (message.type) {
       case 'ready':
         this.ready = true;
         this.postSnapshot();
         return;
-      case 'select':
-        this.ctx.session.select(message.selection);
-        return;
-      case 'heatmapMode':
-        this.ctx.session.setHeatmapMode(message.mode);
-        return;
       case 'rendered':
         this.ctx.renders.rendered(this.mode, message.summary);
         return;
-      case 'command':
-        void this.runCommand(message.id, message.command);
-        return;
-      case 'savePng':
-        void savePng(message.name, message.dataUrl);
-        return;
+      default:
+        void this.answer(message);
     }
   }
 
-  private async runCommand(id: number, command: PanelCommand): Promise<void> {
-    const commandId = PANEL_COMMANDS[command];
+  /** Carries out a request and answers it with its id, whatever happens. */
+  private async answer(request: WebviewRequest): Promise<void> {
     try {
-      if (!commandId) throw new Error(`Unknown panel command "${command}".`);
-      const all = await vscode.commands.getCommands(true);
-      if (!all.includes(commandId)) throw new Error(`"${command}" is not available in this version of Gradient Lens.`);
-      await vscode.commands.executeCommand(commandId);
-      await this.post({ type: 'response', id, ok: true });
+      switch (request.type) {
+        case 'select':
+          this.ctx.session.select(request.selection);
+          break;
+        case 'heatmapMode':
+          this.ctx.session.setHeatmapMode(request.mode);
+          break;
+        case 'command':
+          await this.runCommand(request.command);
+          break;
+        case 'savePng':
+          await savePng(request.name, request.dataUrl);
+          break;
+      }
+      await this.respond(request.id);
     } catch (e) {
-      await this.post({ type: 'response', id, ok: false, error: e instanceof Error ? e.message : String(e) });
+      await this.respond(request.id, e);
     }
+  }
+
+  private async respond(id: number, error?: unknown): Promise<void> {
+    if (error === undefined) return this.post({ type: 'response', id, ok: true });
+    return this.post({ type: 'response', id, ok: false, error: plainText(error instanceof Error ? error.message : String(error), 500) });
+  }
+
+  private async runCommand(command: PanelCommand): Promise<void> {
+    const commandId = PANEL_COMMANDS[command];
+    if (!commandId) throw new Error(`Unknown panel command "${command}".`);
+    const all = await vscode.commands.getCommands(true);
+    if (!all.includes(commandId)) throw new Error(`"${command}" is not available in this version of Gradient Lens.`);
+    await vscode.commands.executeCommand(commandId);
   }
 }
 
 /** Writes a chart the webview rendered to PNG where the user chooses. */
 async function savePng(name: string, dataUrl: string): Promise<void> {
   const match = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
-  if (!match) {
-    void vscode.window.showErrorMessage('Gradient Lens: the chart could not be turned into a PNG.');
-    return;
-  }
+  if (!match) throw new Error('the chart could not be turned into a PNG.');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const safe = name.replace(/[^A-Za-z0-9._-]/g, '-');
   const target = await vscode.window.showSaveDialog({

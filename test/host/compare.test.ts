@@ -1,4 +1,4 @@
-// Issue 5 in a real extension host: Compare Batch Sizes trains the digits example with two batch
+// In a real extension host: Compare Batch Sizes trains the digits example with two batch
 // sizes in its own worker and the panel draws both runs; Step Through Batch replays the run's latest
 // batch example by example, and the mean of the per-example gradients is the batch gradient.
 
@@ -10,14 +10,14 @@ import { Commands } from '../../src/session/observable';
 import type { CompareResult, RunInfo, WalkthroughResult } from '../../src/protocol';
 import { EXTENSION_ID, api, digitsUri, lastStep, note, resetSession, waitFor, waitForState, workspaceRoot } from './helpers';
 
-const ISSUE5_COMMANDS = ['compareBatchSizes', 'stepThroughBatch', 'exportHistory', 'exportSnapshot', 'saveWeights', 'loadWeights'] as const;
+const BATCH_COMMANDS = ['compareBatchSizes', 'stepThroughBatch', 'exportHistory', 'exportSnapshot', 'saveWeights', 'loadWeights'] as const;
 
 suite('Gradient Lens: compare batch sizes and step through a batch', () => {
-  test('registers and contributes every issue-5 command in the "Gradient Lens" category', async () => {
+  test('registers and contributes every batch and export command in the "Gradient Lens" category', async () => {
     await api();
     const all = await vscode.commands.getCommands(true);
     const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string; category: string; icon: string }[]);
-    for (const name of ISSUE5_COMMANDS) {
+    for (const name of BATCH_COMMANDS) {
       assert.ok(all.includes(Commands[name]), `${Commands[name]} is not registered`);
       const entry = contributed.find((c) => c.command === Commands[name]);
       assert.ok(entry, `${Commands[name]} is not in package.json contributes.commands`);

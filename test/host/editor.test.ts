@@ -65,7 +65,7 @@ suite('Gradient Lens beside the code', () => {
         const lineText = doc.lineAt(d.range.start.line).text;
         assert.match(lineText, /"type":\s*"dense"/, `diagnostic for layer ${layer} is on its line`);
       }
-      await waitForState(gl, ['paused', 'finished', 'error', 'stopped'], 60000);
+      await waitForState(gl, ['paused', 'finished', 'failed', 'stopped'], 60000);
     } finally {
       await vscode.commands.executeCommand(Commands.stop);
       await resetSession();

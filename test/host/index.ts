@@ -1,7 +1,7 @@
 // Entry of the host suite, bundled to dist/test/host/index.js (mocha stays external).
 //   * scripts/run-host-tests.mjs (VS Code server's Node extension host): VS Code calls run(), which
-//     builds a mocha runner, writes the reporter output to $GRADIENT_LENS_TEST_OUTPUT and the counts to
-//     $GRADIENT_LENS_TEST_RESULTS (the host's stdout is not visible there).
+//     builds a mocha runner, writes the reporter output to $GRADIENT_LENS_TEST_OUTPUT and the counts
+//     (with pending tests by name) to $GRADIENT_LENS_TEST_RESULTS (the host's stdout is not visible there).
 //   * @vscode/test-cli (.vscode-test.mjs): the file is loaded into test-cli's own mocha, whose tdd
 //     globals already exist, so the tests register at load.
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ function loadTests(): void {
   require('./training.test');
   require('./editor.test');
   require('./compare.test');
+  require('./debug.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();
@@ -28,18 +29,21 @@ export function run(): Promise<void> {
       original(...args);
     };
   }
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 90000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 300_000, reporter: 'spec' });
   if (process.env.GRADIENT_LENS_TEST_GREP) mocha.grep(new RegExp(process.env.GRADIENT_LENS_TEST_GREP));
   mocha.suite.emit('pre-require', globalThis, 'dist/test/host/index.js', mocha);
   loadTests();
   return new Promise((resolve, reject) => {
+    // A pending test (test.skip, or a test without a body) is not a pass: the harness names it.
+    const pending: string[] = [];
     const runner = mocha.run((failures) => {
       const resultsFile = process.env.GRADIENT_LENS_TEST_RESULTS;
       if (resultsFile) {
-        fs.writeFileSync(resultsFile, JSON.stringify({ passed: runner.stats?.passes ?? 0, failed: failures }));
+        fs.writeFileSync(resultsFile, JSON.stringify({ passed: runner.stats?.passes ?? 0, failed: failures, pending }));
       }
       if (failures > 0) reject(new Error(`${failures} host tests failed.`));
       else resolve();
     });
+    runner.on('pending', (t) => pending.push(t.fullTitle()));
   });
 }

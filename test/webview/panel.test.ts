@@ -106,7 +106,12 @@ test('the heatmap is usable from the keyboard', async () => {
   const sel = (await posted(page)).filter((m) => m.type === 'select').pop();
   assert.equal(sel.selection.index, h.indices[3 * h.cellCols + 3]);
   await page.locator('.segment[data-mode="weight"]').click();
-  assert.deepEqual((await posted(page)).filter((m) => m.type === 'heatmapMode').pop(), { type: 'heatmapMode', mode: 'weight' });
+  const asked = (await posted(page)).filter((m) => m.type === 'heatmapMode').pop();
+  assert.deepEqual({ ...asked, id: typeof asked.id }, { type: 'heatmapMode', mode: 'weight', id: 'number' });
+  // The mode is the host's: the panel shows it once the host says so.
+  assert.equal(await page.locator('.segment[data-mode="weight"]').getAttribute('aria-pressed'), 'false');
+  await deliver(page, [{ type: 'response', id: asked.id, ok: true }, { type: 'view', selection: sel.selection, heatmapMode: 'weight' }]);
+  assert.equal(await page.locator('.segment[data-mode="weight"]').getAttribute('aria-pressed'), 'true');
 });
 
 test('health instruments have a series per layer and histograms a strip per layer', async () => {
@@ -128,6 +133,13 @@ test('toolbar buttons follow the state and send commands with request ids', asyn
   await deliver(page, [{ type: 'status', status: { state: 'running', step: 80, epoch: 4 } }]);
   assert.equal(await page.locator('button[data-command="pause"]').isDisabled(), false);
   assert.equal(await page.locator('button[data-command="train"]').isDisabled(), true);
+  // Every reply is matched to its request; a failure is shown, the next success clears it.
+  await deliver(page, [{ type: 'response', id: cmd.id, ok: false, error: 'Gradient Lens could not start: no model file.' }]);
+  assert.match(await page.locator('.alert').innerText(), /could not start: no model file/);
+  await page.locator('button[data-command="pause"]').click();
+  const pause = (await posted(page)).filter((m) => m.type === 'command').pop();
+  await deliver(page, [{ type: 'response', id: pause.id, ok: true }]);
+  assert.equal(await page.locator('.alert').isHidden(), true);
 });
 
 test('NaN in training is shown with its layer and example', async () => {
@@ -139,7 +151,7 @@ test('NaN in training is shown with its layer and example', async () => {
 
 test('the gradient check result appears as a table', async () => {
   const { train } = await loadDataset({ source: 'mnist', limit: 64, validationSplit: 0 }, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 });
-  const snap = messages.find((m) => m.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>;
+  const snap = messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>;
   const result = gradientCheck({ ...snap.snapshot.run!.spec, dtype: 'float64' }, train);
   await deliver(page, [{ type: 'gradCheck', result }]);
   const rows = await page.locator('#gradcheck tbody tr').allInnerTexts();
@@ -186,7 +198,7 @@ test('after a reload the state comes back from getState before the host says any
 test('the page runs under its strict CSP without a single violation', async () => {
   assert.deepEqual(await page.evaluate(() => (window as any).__violations), []);
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  assert.match(csp!, /script-src 'nonce-[A-Za-z0-9]{32}'/);
+  assert.match(csp!, /script-src 'nonce-[A-Za-z0-9+/]{22}=='/);
   assert.doesNotMatch(csp!, /unsafe-eval|unsafe-inline/);
 });
 
@@ -207,7 +219,7 @@ test('the sidebar shows status, controls and a loss sparkline, and opens the pan
 });
 
 test('the batch-size comparison and the step-through of a batch render their real results', async () => {
-  const snap = (messages.find((m) => m.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
   const spec = snap.run!.spec;
   const { train } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
   const compare = compareBatchSizes({ spec, train, batchSizes: [1, 32, 'full'], examples: 1600 });

@@ -7,17 +7,10 @@
 // they cost exactly the per-example gemms a batch backward does anyway, and the batch
 // gradient is then their mean, so per-example norms, dots and selections are exact and free.
 
-import type { Backend } from '../backend';
+import { type Backend, type WindowGeometry, windowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { window2d } from '../../model/shapes';
-import { activationBackward, activationForward } from '../activations';
 import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
-
-export interface ConvGeometry {
-  channels: number; height: number; width: number;
-  kernel: number; stride: number; top: number; left: number; outH: number; outW: number;
-}
 
 export class Conv2dLayer implements ParamLayer {
   readonly type = 'conv2d';
@@ -33,7 +26,7 @@ export class Conv2dLayer implements ParamLayer {
   readonly output: FloatArray;
   readonly delta: FloatArray;
   readonly inputGrad: FloatArray | null;
-  readonly geometry: ConvGeometry;
+  readonly geometry: WindowGeometry;
   private readonly filters: number;
   private readonly colRows: number; // K
   private readonly positions: number; // P
@@ -57,10 +50,10 @@ export class Conv2dLayer implements ParamLayer {
   ) {
     const { backend, maxBatch } = ctx;
     this.backend = backend;
-    const [channels, height, width] = inputShape;
+    const channels = inputShape[0];
     const k = spec.kernelSize;
-    const win = window2d(height, width, k, spec.stride, spec.padding);
-    this.geometry = { channels, height, width, kernel: k, stride: spec.stride, top: win.top, left: win.left, outH: win.outH, outW: win.outW };
+    const win = windowGeometry(inputShape, k, spec.stride, spec.padding);
+    this.geometry = win;
     const F = spec.filters;
     const K = channels * k * k;
     const P = win.outH * win.outW;
@@ -102,78 +95,32 @@ export class Conv2dLayer implements ParamLayer {
     const F = this.filters, K = this.colRows, P = this.positions;
     const b = this.bias.value;
     const be = this.backend;
-    if (be.im2col) {
-      const g = this.geometry;
-      be.im2col({ channels: g.channels, height: g.height, width: g.width, kernel: g.kernel, stride: g.stride,
-        padTop: g.top, padLeft: g.left, outH: g.outH, outW: g.outW }, m, input, this.cols);
-      for (let i = 0; i < m; i++) {
-        // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
-        const z = this.zViews[i];
-        for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
-        be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
-      }
-      if (be.biasActivation) {
-        if (this.output !== this.preActivation) be.biasActivation(m * F, P, this.preActivation, null, this.activation, this.output);
-      } else {
-        activationForward(this.activation, this.preActivation, this.output, m * F * P);
-      }
-      return;
-    }
+    be.im2col(m, this.geometry, input, this.cols);
     for (let i = 0; i < m; i++) {
-      im2col(this.geometry, input, i * this.inSize, this.cols, i * K * P);
+      // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
       const z = this.zViews[i];
-      this.backend.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 0, z);
-      for (let f = 0; f < F; f++) {
-        const bf = b[f];
-        for (let p = f * P; p < (f + 1) * P; p++) z[p] += bf;
-      }
+      for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
+      be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
     }
-    activationForward(this.activation, this.preActivation, this.output, m * F * P);
+    if (this.output !== this.preActivation) be.biasActivation(m * F, P, this.activation, this.preActivation, null, this.output);
   }
 
   backward(outputGrad: FloatArray, m: number): void {
     const F = this.filters, K = this.colRows, P = this.positions;
     const be = this.backend;
-    const gW = this.weight.grad, gb = this.bias.grad;
     const delta = this.delta;
-    if (be.activationBackward && be.columnSums && be.rowSums && be.col2im) {
-      be.activationBackward(m * F * P, this.activation, this.output, outputGrad, delta);
-      for (let i = 0; i < m; i++) be.gemm(false, true, F, K, P, 1, this.deltaViews[i], this.colsViews[i], 0, this.gradViews[i]);
-      // the batch gradients are the means of the per-example ones
-      be.columnSums(m, F * K, 1 / m, this.perExampleWeight, 0, gW);
-      be.rowSums(m * F, P, 1, delta, this.perExampleBias);
-      be.columnSums(m, F, 1 / m, this.perExampleBias, 0, gb);
-      if (this.inputGrad) {
-        const g = this.geometry;
-        const geo = { channels: g.channels, height: g.height, width: g.width, kernel: g.kernel, stride: g.stride,
-          padTop: g.top, padLeft: g.left, outH: g.outH, outW: g.outW };
-        for (let i = 0; i < m; i++) {
-          be.gemm(true, false, K, P, F, 1, this.weight.value, this.deltaViews[i], 0, this.dcols);
-          be.col2im(geo, 1, this.dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
-        }
-      }
-      return;
-    }
-    activationBackward(this.activation, this.preActivation, this.output, outputGrad, this.delta, m * F * P);
-    gW.fill(0);
-    gb.fill(0);
-    for (let i = 0; i < m; i++) {
-      const gi = this.gradViews[i];
-      this.backend.gemm(false, true, F, K, P, 1, this.deltaViews[i], this.colsViews[i], 0, gi);
-      for (let j = 0; j < F * K; j++) gW[j] += gi[j];
-      for (let f = 0; f < F; f++) {
-        let s = 0;
-        for (let p = i * F * P + f * P, end = p + P; p < end; p++) s += delta[p];
-        this.perExampleBias[i * F + f] = s;
-        gb[f] += s;
-      }
-      if (this.inputGrad) {
-        this.backend.gemm(true, false, K, P, F, 1, this.weight.value, this.deltaViews[i], 0, this.dcols);
-        col2im(this.geometry, this.dcols, this.inputGrad, i * this.inSize);
+    be.activationBackward(m * F * P, this.activation, this.preActivation, this.output, outputGrad, delta);
+    for (let i = 0; i < m; i++) be.gemm(false, true, F, K, P, 1, this.deltaViews[i], this.colsViews[i], 0, this.gradViews[i]);
+    // the batch gradients are the means of the per-example ones
+    be.columnSums(m, F * K, 1 / m, 0, this.perExampleWeight, this.weight.grad);
+    be.rowSums(m * F, P, 1, delta, this.perExampleBias);
+    be.columnSums(m, F, 1 / m, 0, this.perExampleBias, this.bias.grad);
+    if (this.inputGrad) {
+      for (let i = 0; i < m; i++) {
+        be.gemm(true, false, K, P, F, 1, this.weight.value, this.deltaViews[i], 0, this.dcols);
+        be.col2im(1, this.geometry, this.dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
       }
     }
-    for (let j = 0; j < F * K; j++) gW[j] /= m;
-    for (let f = 0; f < F; f++) gb[f] /= m;
   }
 
   perExampleSquaredNorms(m: number, out: Float64Array): void {
@@ -207,58 +154,6 @@ export class Conv2dLayer implements ParamLayer {
 
   perExampleTensor(kind: 'weight' | 'bias', m: number): FloatArray {
     const size = kind === 'weight' ? this.filters * this.colRows : this.filters;
-    return (kind === 'weight' ? this.perExampleWeight : this.perExampleBias).slice(0, m * size);
-  }
-}
-
-/** Unrolls one example: cols[(c·k + ky)·k + kx][oy·outW + ox] = x[c][oy·s − top + ky][ox·s − left + kx] (0 outside). */
-export function im2col(g: ConvGeometry, x: FloatArray, xOffset: number, cols: FloatArray, colsOffset: number): void {
-  const { channels, height, width, kernel, stride, top, left, outH, outW } = g;
-  const P = outH * outW;
-  let row = colsOffset;
-  for (let c = 0; c < channels; c++) {
-    const plane = xOffset + c * height * width;
-    for (let ky = 0; ky < kernel; ky++) {
-      for (let kx = 0; kx < kernel; kx++, row += P) {
-        let o = row;
-        for (let oy = 0; oy < outH; oy++) {
-          const y = oy * stride - top + ky;
-          if (y < 0 || y >= height) {
-            for (let ox = 0; ox < outW; ox++) cols[o++] = 0;
-            continue;
-          }
-          const line = plane + y * width;
-          for (let ox = 0; ox < outW; ox++) {
-            const xx = ox * stride - left + kx;
-            cols[o++] = xx >= 0 && xx < width ? x[line + xx] : 0;
-          }
-        }
-      }
-    }
-  }
-}
-
-/** The adjoint of im2col: overwrites dx (one example) with the sum of the column entries that read each pixel. */
-export function col2im(g: ConvGeometry, dcols: FloatArray, dx: FloatArray, dxOffset: number): void {
-  const { channels, height, width, kernel, stride, top, left, outH, outW } = g;
-  const P = outH * outW;
-  dx.fill(0, dxOffset, dxOffset + channels * height * width);
-  let row = 0;
-  for (let c = 0; c < channels; c++) {
-    const plane = dxOffset + c * height * width;
-    for (let ky = 0; ky < kernel; ky++) {
-      for (let kx = 0; kx < kernel; kx++, row += P) {
-        let o = row;
-        for (let oy = 0; oy < outH; oy++) {
-          const y = oy * stride - top + ky;
-          if (y < 0 || y >= height) { o += outW; continue; }
-          const line = plane + y * width;
-          for (let ox = 0; ox < outW; ox++, o++) {
-            const xx = ox * stride - left + kx;
-            if (xx >= 0 && xx < width) dx[line + xx] += dcols[o];
-          }
-        }
-      }
-    }
+    return (kind === 'weight' ? this.perExampleWeight : this.perExampleBias).subarray(0, m * size);
   }
 }

@@ -8,7 +8,6 @@
 import type { Backend } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { activationBackward, activationForward } from '../activations';
 import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
 
 export class DenseLayer implements ParamLayer {
@@ -31,6 +30,9 @@ export class DenseLayer implements ParamLayer {
   /** m × out scratch for A·G_W in the cosine computation. */
   private readonly scratch: FloatArray;
   private input: FloatArray | null = null;
+  /** m × m Gram matrices A·Aᵀ and Δ·Δᵀ of the cosine computation: allocated on first use. */
+  private gramA: FloatArray | null = null;
+  private gramDelta: FloatArray | null = null;
   /** Where perExampleTensor('weight') writes: allocated on first use, reused every step after. */
   private perExampleWeights: FloatArray | null = null;
 
@@ -62,67 +64,51 @@ export class DenseLayer implements ParamLayer {
 
   forward(input: FloatArray, m: number): void {
     this.input = input;
-    const { inSize, outSize } = this;
+    const { inSize, outSize, backend } = this;
     const z = this.preActivation;
-    this.backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.value, 0, z);
-    const b = this.bias.value;
-    const fused = this.backend.biasActivation;
-    if (fused) {
-      // z += b in place (kept: the pre-activation), then y = act(z), both in the backend's kernels.
-      fused.call(this.backend, m, outSize, z, b, 'linear', z);
-      if (this.output !== z) fused.call(this.backend, m, outSize, z, null, this.activation, this.output);
-      return;
-    }
-    for (let i = 0; i < m; i++) {
-      const row = i * outSize;
-      for (let j = 0; j < outSize; j++) z[row + j] += b[j];
-    }
-    activationForward(this.activation, z, this.output, m * outSize);
+    backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.value, 0, z);
+    // z += b in place (kept: the pre-activation), then y = act(z).
+    backend.biasActivation(m, outSize, 'linear', z, this.bias.value, z);
+    if (this.output !== z) backend.biasActivation(m, outSize, this.activation, z, null, this.output);
   }
 
   backward(outputGrad: FloatArray, m: number): void {
-    const { inSize, outSize, delta } = this;
+    const { inSize, outSize, delta, backend } = this;
     const input = this.requireInput();
-    const be = this.backend;
-    if (be.activationBackward) be.activationBackward(m * outSize, this.activation, this.output, outputGrad, delta);
-    else activationBackward(this.activation, this.preActivation, this.output, outputGrad, delta, m * outSize);
+    backend.activationBackward(m * outSize, this.activation, this.preActivation, this.output, outputGrad, delta);
     // G_W = (1/M)·Aᵀ·Δ and G_b = (1/M)·Σᵢ δᵢ: the mean of the per-example gradients.
-    this.backend.gemm(true, false, inSize, outSize, m, 1 / m, input, delta, 0, this.weight.grad);
-    const gb = this.bias.grad;
-    if (be.columnSums) {
-      be.columnSums(m, outSize, 1 / m, delta, 0, gb);
-      if (this.inputGrad) be.gemm(false, true, m, inSize, outSize, 1, delta, this.weight.value, 0, this.inputGrad);
-      return;
-    }
-    gb.fill(0);
-    for (let i = 0; i < m; i++) {
-      const row = i * outSize;
-      for (let j = 0; j < outSize; j++) gb[j] += delta[row + j];
-    }
-    for (let j = 0; j < outSize; j++) gb[j] /= m;
+    backend.gemm(true, false, inSize, outSize, m, 1 / m, input, delta, 0, this.weight.grad);
+    backend.columnSums(m, outSize, 1 / m, 0, delta, this.bias.grad);
     // ∂Lᵢ/∂aᵢ = δᵢ·Wᵀ, per example (no 1/M: the next layer down needs gᵢ, not gᵢ/M).
-    if (this.inputGrad) this.backend.gemm(false, true, m, inSize, outSize, 1, delta, this.weight.value, 0, this.inputGrad);
+    if (this.inputGrad) backend.gemm(false, true, m, inSize, outSize, 1, delta, this.weight.value, 0, this.inputGrad);
   }
 
   perExampleSquaredNorms(m: number, out: Float64Array): void {
-    const input = this.requireInput();
-    const { inSize, outSize, delta } = this;
-    if (this.backend.denseNormsSquared) {
-      this.backend.denseNormsSquared(m, inSize, outSize, input, delta, true, out);
-      return;
-    }
-    for (let i = 0; i < m; i++) {
-      const sqA = sumSquares(input, i * inSize, inSize);
-      const sqD = sumSquares(delta, i * outSize, outSize);
-      out[i] = sqA * sqD + sqD;
-    }
+    this.backend.denseNormsSquared(m, this.inSize, this.outSize, true, this.requireInput(), this.delta, out);
   }
 
   perExampleDotsWithMean(m: number, out: Float64Array): void {
     const input = this.requireInput();
-    const { inSize, outSize, delta, scratch } = this;
+    const { inSize, outSize, delta, scratch, backend } = this;
+    if (m * (inSize + outSize) < inSize * outSize) {
+      // Through the Gram matrices, cheaper for small batches and wide layers (m²·(in + out) instead
+      // of m·in·out multiply-adds): with G = (1/M)·Σⱼ aⱼ ⊗ δⱼ + (1/M)·Σⱼ δⱼ,
+      //   gᵢ·G = (1/M)·Σⱼ (aᵢ·aⱼ)(δᵢ·δⱼ) + (1/M)·Σⱼ δᵢ·δⱼ = (1/M)·Σⱼ KΔ[i,j]·(KA[i,j] + 1).
+      const maxBatch = delta.length / outSize;
+      this.gramA ??= backend.alloc(maxBatch * maxBatch);
+      this.gramDelta ??= backend.alloc(maxBatch * maxBatch);
+      const ka = this.gramA, kd = this.gramDelta;
+      backend.gemm(false, true, m, m, inSize, 1, input, input, 0, ka);
+      backend.gemm(false, true, m, m, outSize, 1, delta, delta, 0, kd);
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        for (let j = i * m, end = j + m; j < end; j++) s += kd[j] * (ka[j] + 1);
+        out[i] = s / m;
+      }
+      return;
+    }
     // (A·G_W)ᵢ·δᵢ = aᵢᵀ·G_W·δᵢ = Σ_pq aᵢ[p]·δᵢ[q]·G_W[p][q] = gᵢ(W)·G_W.
-    this.backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.grad, 0, scratch);
+    backend.gemm(false, false, m, outSize, inSize, 1, input, this.weight.grad, 0, scratch);
     const gb = this.bias.grad;
     for (let i = 0; i < m; i++) {
       const row = i * outSize;
@@ -149,24 +135,14 @@ export class DenseLayer implements ParamLayer {
   perExampleTensor(kind: 'weight' | 'bias', m: number): FloatArray {
     const input = this.requireInput();
     const { inSize, outSize, delta } = this;
-    if (kind === 'bias') return delta.slice(0, m * outSize);
+    // gᵢ(b) = δᵢ: the delta buffer itself.
+    if (kind === 'bias') return delta.subarray(0, m * outSize);
     const size = inSize * outSize;
     // Reused (in WASM memory on the fast backend): writing M·|W| floats is the whole cost here, and
-    // fresh arrays every step made it several times slower. Valid until the next call or step.
+    // fresh arrays every step made it several times slower.
     this.perExampleWeights ??= this.backend.alloc((delta.length / outSize) * size);
     const result = this.perExampleWeights.subarray(0, m * size);
-    if (this.backend.outerBatch) {
-      this.backend.outerBatch(m, inSize, outSize, 1, input, delta, result);
-      return result;
-    }
-    for (let i = 0; i < m; i++) {
-      const base = i * size;
-      for (let p = 0; p < inSize; p++) {
-        const a = input[i * inSize + p];
-        const row = base + p * outSize;
-        for (let q = 0; q < outSize; q++) result[row + q] = a * delta[i * outSize + q];
-      }
-    }
+    this.backend.outerBatch(m, inSize, outSize, 1, input, delta, result);
     return result;
   }
 
@@ -174,10 +150,4 @@ export class DenseLayer implements ParamLayer {
     if (!this.input) throw new Error(`layers[${this.index}] has not run forward yet`);
     return this.input;
   }
-}
-
-export function sumSquares(a: FloatArray, start: number, len: number): number {
-  let s = 0;
-  for (let i = start; i < start + len; i++) s += a[i] * a[i];
-  return s;
 }

@@ -2,8 +2,8 @@
 // batch, through the backend) and reads/writes only the first m rows of them when a batch is
 // smaller. Parameter *values* are shared between networks built on the same parameters (the
 // training network and the evaluation network); gradients belong to each network.
-// Layers use the backend's optional fused kernels (bias+activation, im2col, pooling, ...) when it
-// has them and otherwise do the same arithmetic in plain TypeScript.
+// Layers compute only through the backend's kernels (gemm, bias+activation, im2col, pooling, ...),
+// so the reference and the WASM backend run the same algorithm.
 
 import type { Backend } from '../backend';
 import type { FloatArray, ParamInfo } from '../types';
@@ -57,7 +57,10 @@ export interface ParamLayer extends Layer {
   perExampleDotsWithMean(m: number, out: Float64Array): void;
   /** ∂Lᵢ/∂θ[index] for each example i < m. */
   perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[];
-  /** The full m × size tensor of per-example gradients (a fresh array, not a backend buffer). */
+  /**
+   * The full m × size tensor of per-example gradients (row i = gᵢ): a view of a buffer the layer
+   * reuses, valid until the next forward/backward pass; copy it to keep it.
+   */
   perExampleTensor(kind: 'weight' | 'bias', m: number): FloatArray;
 }
 

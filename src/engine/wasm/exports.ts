@@ -1,5 +1,5 @@
-// The functions kernels.wat exports. Pointers are byte offsets into the shared memory; sizes are
-// element counts; activation kinds: 0 linear, 1 relu, 2 leaky-relu.
+// The functions the kernels module (kernels/*.wat) exports. Pointers are byte offsets into the shared memory; sizes are
+// element counts; activation kinds: 0 linear, 1 relu, 2 leaky-relu, 3 gelu.
 
 export interface KernelExports {
   /** C = alpha·Â·B + beta·C, B k×n contiguous, Â(i,p) = A[i·rsA + p·csA]. */
@@ -15,7 +15,7 @@ export interface KernelExports {
   /** dst (cols×rows) = srcᵀ, src rows×cols. */
   transpose(rows: number, cols: number, src: number, dst: number): void;
   bias_act(m: number, n: number, x: number, bias: number, out: number, kind: number, slope: number): void;
-  act_backward(size: number, y: number, gradOut: number, gradIn: number, kind: number, slope: number): void;
+  act_backward(size: number, z: number, gradOut: number, gradIn: number, kind: number, slope: number): void;
   col_sums(m: number, n: number, alpha: number, x: number, beta: number, out: number): void;
   row_sumsq(m: number, n: number, x: number, out: number): void;
   dense_norms_sq(m: number, p: number, q: number, a: number, delta: number, out: number, withBias: number): void;

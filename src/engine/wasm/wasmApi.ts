@@ -8,7 +8,7 @@ export interface WasmInstance { readonly exports: Record<string, unknown> }
 type Imports = Record<string, Record<string, unknown>>;
 
 export interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Imports) => WasmInstance;
   compile(bytes: Uint8Array): Promise<WasmModule>;

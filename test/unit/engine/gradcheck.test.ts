@@ -23,7 +23,7 @@ test('gradientCheck fails when the backward pass is wrong', () => {
   // A backend whose Aᵀ·B (used only by backward: dense weight gradients) is 1% off.
   const ref = referenceBackend('float64');
   const broken: Backend = {
-    name: 'broken', dtype: 'float64', alloc: ref.alloc,
+    ...ref, name: 'broken',
     gemm(tA, tB, m, n, k, alpha, a, b, beta, c) { ref.gemm(tA, tB, m, n, k, tA && !tB ? alpha * 1.01 : alpha, a, b, beta, c); },
   };
   const r = gradientCheck(spec, data, { backend: broken });

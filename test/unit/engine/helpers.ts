@@ -1,7 +1,7 @@
 // Shared builders for engine tests: specs with sensible defaults and small random datasets.
 
 import type { Dataset } from '../../../src/data/dataset';
-import type { LayerSpec, LossName, ModelSpec, OptimizerSpec } from '../../../src/model/spec';
+import type { Activation, LayerSpec, LossName, ModelSpec, OptimizerSpec } from '../../../src/model/spec';
 import { Rng } from '../../../src/engine/random';
 
 export function optimizer(over: Partial<OptimizerSpec> = {}): OptimizerSpec {
@@ -25,10 +25,10 @@ export function randomDataset(seed: number, count: number, inputShape: number[],
   return { name: 'random', inputShape, numClasses, count, x, y };
 }
 
-export const dense = (units: number, activation: 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid' | 'linear' = 'linear'): LayerSpec =>
+export const dense = (units: number, activation: Activation = 'linear'): LayerSpec =>
   ({ type: 'dense', units, activation });
 
-export const conv = (filters: number, kernelSize: number, stride: number, padding: 'same' | 'valid', activation: 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid' | 'linear' = 'linear'): LayerSpec =>
+export const conv = (filters: number, kernelSize: number, stride: number, padding: 'same' | 'valid', activation: Activation = 'linear'): LayerSpec =>
   ({ type: 'conv2d', filters, kernelSize, stride, padding, activation });
 
 /** |a − b| / max(|a|, |b|, tiny): for comparing two computations of the same quantity. */

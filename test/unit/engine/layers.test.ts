@@ -9,6 +9,7 @@ import { referenceBackend } from '../../../src/engine/reference';
 import { computeLoss } from '../../../src/engine/loss';
 import type { LayerSpec, LossName } from '../../../src/model/spec';
 import { conv, dense, makeSpec, randomDataset } from './helpers';
+import { ACTIVATION_LAYER_TYPES, ACTIVATIONS } from '../../../src/model/fields';
 
 function checkAgainstFiniteDifferences(layers: LayerSpec[], inputShape: number[], classes: number, loss: LossName, m = 3): number {
   const spec = makeSpec(layers, { loss, seed: 11 });
@@ -39,13 +40,13 @@ function checkAgainstFiniteDifferences(layers: LayerSpec[], inputShape: number[]
   return worst;
 }
 
-for (const act of ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'] as const) {
+for (const act of ACTIVATIONS) {
   test(`dense with fused ${act}, then dense (cross-entropy)`, () => {
     checkAgainstFiniteDifferences([dense(5, act), dense(3)], [7], 3, 'cross-entropy');
   });
 }
 
-for (const act of ['relu', 'leaky-relu', 'tanh', 'sigmoid'] as const) {
+for (const act of ACTIVATION_LAYER_TYPES) {
   test(`standalone ${act} layer between dense layers (mse)`, () => {
     checkAgainstFiniteDifferences([dense(6), { type: act }, dense(3)], [5], 3, 'mse');
   });

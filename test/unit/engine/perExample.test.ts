@@ -12,6 +12,8 @@ import { conv, dense, makeSpec, maxRelDiff, optimizer, randomDataset } from './h
 
 const nets: { name: string; layers: LayerSpec[]; shape: number[] }[] = [
   { name: 'dense', layers: [dense(6, 'relu'), dense(5, 'tanh'), { type: 'leaky-relu' }, dense(3)], shape: [7] },
+  // wide enough for the batch that the cosines go through the Gram matrices (layers 0 and 1)
+  { name: 'wide dense', layers: [dense(16, 'relu'), dense(12, 'gelu'), dense(3)], shape: [20] },
   { name: 'conv', layers: [conv(3, 3, 2, 'same', 'relu'), { type: 'maxpool2d', poolSize: 2, stride: 1 }, conv(2, 2, 1, 'valid', 'tanh'), { type: 'flatten' }, dense(3)], shape: [2, 7, 6] },
 ];
 

@@ -4,7 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../../../src/engine/random';
-import type { Backend, Im2colGeometry } from '../../../src/engine/backend';
+import type { Backend, WindowGeometry } from '../../../src/engine/backend';
 import type { FloatArray } from '../../../src/engine/types';
 import type { Activation } from '../../../src/model/spec';
 import { window2d } from '../../../src/model/shapes';
@@ -124,6 +124,7 @@ test('alloc: 16-byte aligned, zeroed, earlier views stay valid; a full arena fal
   assertClose(c, ref.value, ref.magnitude, k, 'gemm with an operand beyond the arena');
 });
 
+// (every activation is checked against the reference in backends.test.ts; these are the closed forms)
 const ACTIVATIONS: Activation[] = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'];
 function act(a: Activation, v: number): number {
   switch (a) {
@@ -143,24 +144,25 @@ test('biasActivation: every activation, with and without bias, in place and out 
       // the sum is rounded to float32 first, as the kernel does
       expected[i * n + j] = act(a, Math.fround(x[i * n + j] + (bias ? bias[j] : 0)));
     }
-    be.biasActivation(m, n, x, bias, a, out);
+    be.biasActivation(m, n, a, x, bias, out);
     assertClose(out, expected, null, 1, `biasActivation ${a} ${m}×${n}`);
-    be.biasActivation(m, n, x, bias, a, x);
+    be.biasActivation(m, n, a, x, bias, x);
     assertClose(x, expected, null, 1, `biasActivation in place ${a}`);
   }
 });
 
 test('biasActivation: relu keeps NaN visible for non-finite detection', () => {
   const x = be.alloc(8).fill(NaN), out = be.alloc(8);
-  be.biasActivation(2, 4, x, null, 'relu', out);
+  be.biasActivation(2, 4, 'relu', x, null, out);
   assert.ok(out.every((v) => Number.isNaN(v)));
 });
 
-test('activationBackward: derivative read from the output, every activation', () => {
+test('activationBackward: derivative at the pre-activation, every activation', () => {
   for (const size of [1, 3, 7, 33, 130]) for (const a of ACTIVATIONS) {
     const pre = fill(new Float32Array(size), 3);
     pre[0] = 0; // the kink: relu'(0) = 0, leaky'(0) = slope
-    const y = be.alloc(size), g = fill(be.alloc(size)), gi = be.alloc(size);
+    const y = be.alloc(size), g = fill(be.alloc(size)), gi = be.alloc(size), pz = be.alloc(size);
+    pz.set(pre);
     for (let t = 0; t < size; t++) y[t] = act(a, pre[t]);
     const expected = new Float64Array(size);
     for (let t = 0; t < size; t++) {
@@ -170,9 +172,9 @@ test('activationBackward: derivative read from the output, every activation', ()
             : a === 'sigmoid' ? y[t] * (1 - y[t]) : 1;
       expected[t] = g[t] * d;
     }
-    be.activationBackward(size, a, y, g, gi);
+    be.activationBackward(size, a, pz, y, g, gi);
     assertClose(gi, expected, null, 2, `activationBackward ${a} size ${size}`);
-    be.activationBackward(size, a, y, g, g);
+    be.activationBackward(size, a, pz, y, g, g);
     assertClose(g, expected, null, 2, `activationBackward in place ${a}`);
   }
 });
@@ -187,10 +189,10 @@ test('columnSums and rowSumSquares', () => {
       expected[j] = 0.25 * s + 0.5 * out[j];
       mag[j] = 0.25 * a + 0.5 * Math.abs(out[j]);
     }
-    be.columnSums(m, n, 0.25, x, 0.5, out);
+    be.columnSums(m, n, 0.25, 0.5, x, out);
     assertClose(out, expected, mag, m, `columnSums β=0.5 ${m}×${n}`);
     out.fill(NaN);
-    be.columnSums(m, n, 0.25, x, 0, out);
+    be.columnSums(m, n, 0.25, 0, x, out);
     for (let j = 0; j < n; j++) { let s = 0; for (let i = 0; i < m; i++) s += x[i * n + j]; expected[j] = 0.25 * s; }
     assertClose(out, expected, mag, m, `columnSums β=0 ${m}×${n}`);
 
@@ -213,7 +215,7 @@ test('outerBatch materialises every example gradient; denseNormsSquared equals t
 
     for (const withBias of [false, true]) {
       const norms = be.alloc(m);
-      be.denseNormsSquared(m, p, q, a, d, withBias, norms);
+      be.denseNormsSquared(m, p, q, withBias, a, d, norms);
       const want = new Float64Array(m);
       for (let i = 0; i < m; i++) {
         // ‖aᵢ ⊗ δᵢ‖² summed entry by entry from the float64 outer product, plus the bias part ‖δᵢ‖²
@@ -225,11 +227,11 @@ test('outerBatch materialises every example gradient; denseNormsSquared equals t
   }
 });
 
-function geometry(c: number, h: number, w: number, k: number, stride: number, padding: 'same' | 'valid'): Im2colGeometry {
+function geometry(c: number, h: number, w: number, k: number, stride: number, padding: 'same' | 'valid'): WindowGeometry {
   const p = window2d(h, w, k, stride, padding);
   return { channels: c, height: h, width: w, kernel: k, stride, padTop: p.top, padLeft: p.left, outH: p.outH, outW: p.outW };
 }
-const GEOMETRIES: Im2colGeometry[] = [
+const GEOMETRIES: WindowGeometry[] = [
   geometry(1, 28, 28, 3, 1, 'same'), geometry(3, 7, 5, 3, 2, 'same'), geometry(2, 9, 9, 3, 2, 'valid'),
   geometry(8, 13, 13, 3, 1, 'valid'), geometry(1, 5, 5, 5, 1, 'same'), geometry(2, 6, 7, 2, 2, 'same'),
   geometry(4, 1, 1, 1, 1, 'valid'), geometry(1, 4, 9, 5, 3, 'same'), geometry(3, 8, 3, 3, 2, 'same'),
@@ -242,7 +244,7 @@ test('im2col + gemm equals a direct float64 convolution (stride 1/2, same/valid)
     const image = fill(be.alloc(batch * g.channels * g.height * g.width));
     const weights = fill(be.alloc(filters * ckk));
     const cols = be.alloc(batch * ckk * positions), out = be.alloc(filters * positions);
-    be.im2col(g, batch, image, cols);
+    be.im2col(batch, g, image, cols);
     for (let e = 0; e < batch; e++) {
       be.gemm(false, false, filters, positions, ckk, 1, weights, cols.subarray(e * ckk * positions), 0, out);
       const expected = new Float64Array(filters * positions), mag = new Float64Array(filters * positions);
@@ -269,8 +271,8 @@ test('col2im is the adjoint of im2col: <im2col(x), y> = <x, col2im(y)>', () => {
     const colsSize = batch * g.channels * g.kernel * g.kernel * g.outH * g.outW;
     const x = fill(be.alloc(imageSize)), y = fill(be.alloc(colsSize));
     const cols = be.alloc(colsSize), back = be.alloc(imageSize).fill(NaN); // overwritten, not accumulated into
-    be.im2col(g, batch, x, cols);
-    be.col2im(g, batch, y, back);
+    be.im2col(batch, g, x, cols);
+    be.col2im(batch, g, y, back);
     let lhs = 0, rhs = 0, mag = 0;
     for (let t = 0; t < colsSize; t++) { lhs += cols[t] * y[t]; mag += Math.abs(cols[t] * y[t]); }
     for (let t = 0; t < imageSize; t++) rhs += x[t] * back[t];
@@ -289,20 +291,20 @@ test('fused kernels accept arrays outside WASM memory', () => {
     }
   }
   const x = fill(new Float32Array(m * n)), out = new Float32Array(m * n), bias = fill(new Float32Array(n));
-  be.biasActivation(m, n, x, bias, 'relu', out);
+  be.biasActivation(m, n, 'relu', x, bias, out);
   for (let i = 0; i < m * n; i++) assert.equal(out[i], act('relu', Math.fround(x[i] + bias[i % n])));
   // in place on arrays outside WASM memory: the result must come back
   const inPlace = Float32Array.from(x);
-  be.biasActivation(m, n, inPlace, bias, 'leaky-relu', inPlace);
+  be.biasActivation(m, n, 'leaky-relu', inPlace, bias, inPlace);
   for (let i = 0; i < m * n; i++) {
     const want = act('leaky-relu', Math.fround(x[i] + bias[i % n]));
     assert.ok(Math.abs(inPlace[i] - want) <= 1e-6 * Math.abs(want), `in-place leaky-relu outside memory, entry ${i}: ${inPlace[i]} vs ${want}`);
   }
   const grad = fill(new Float32Array(m * n)), gradCopy = Float32Array.from(grad);
-  be.activationBackward(m * n, 'relu', out, grad, grad);
+  be.activationBackward(m * n, 'relu', out, out, grad, grad);
   for (let i = 0; i < m * n; i++) assert.equal(grad[i], out[i] > 0 ? gradCopy[i] : 0);
   const sums = new Float64Array(n);
-  be.columnSums(m, n, 1, x, 0, sums);
+  be.columnSums(m, n, 1, 0, x, sums);
   for (let j = 0; j < n; j++) {
     let s = 0;
     for (let i = 0; i < m; i++) s += x[i * n + j];
@@ -355,7 +357,7 @@ test('sgdStep: plain, momentum, Nesterov, weight decay, vs the float64 formula',
     const value = fill(be.alloc(n)), grad = fill(be.alloc(n)), vel = fill(be.alloc(n), 0.1), update = be.alloc(n).fill(NaN);
     const v0 = Float64Array.from(value), g0 = Float64Array.from(grad), m0 = Float64Array.from(vel);
     const lr = 0.05;
-    be.sgdStep(n, lr, wd, mu, nesterov, value, grad, mu ? vel : null, update);
+    be.sgdStep(n, lr, wd, mu, nesterov, grad, value, mu ? vel : null, update);
     for (let i = 0; i < n; i++) {
       let g = g0[i] + wd * v0[i], v = m0[i];
       if (mu !== 0) { v = mu * v + g; g = nesterov ? g + mu * v : v; }
@@ -371,13 +373,13 @@ test('sgdStep: plain, momentum, Nesterov, weight decay, vs the float64 formula',
 test('maxPool / maxPoolBackward vs a JS reference: first maximum wins ties, NaN wins and stays', () => {
   for (const [h, w, pool, stride] of [[4, 4, 2, 2], [6, 5, 2, 1], [7, 5, 2, 2], [9, 9, 3, 2], [5, 6, 3, 1], [28, 28, 2, 2], [3, 3, 3, 3]]) {
     const outH = Math.floor((h - pool) / stride) + 1, outW = Math.floor((w - pool) / stride) + 1;
-    const planes = 3, g = { height: h, width: w, pool, stride, outH, outW };
+    const planes = 3, g: WindowGeometry = { channels: planes, height: h, width: w, kernel: pool, stride, padTop: 0, padLeft: 0, outH, outW };
     const x = be.alloc(planes * h * w);
     for (let i = 0; i < x.length; i++) x[i] = rng.int(4) - 2; // many ties
     x[1] = NaN;
     const y = be.alloc(planes * outH * outW), dy = fill(be.alloc(planes * outH * outW)), dx = be.alloc(planes * h * w).fill(NaN);
-    be.maxPool(g, planes, x, y);
-    be.maxPoolBackward(g, planes, x, y, dy, dx);
+    be.maxPool(1, g, x, y);
+    be.maxPoolBackward(1, g, x, y, dy, dx);
     const wantDx = new Float64Array(planes * h * w);
     for (let p = 0, o = 0; p < planes; p++) for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) {
       let best = p * h * w + oy * stride * w + ox * stride, bestValue = x[best];

@@ -70,7 +70,7 @@ test('every error is collected, not only the first', () => {
     'data.source: expected a string, got 7 @ 7',
     'data.validationSplit: expected a number in [0, 1), got 1 @ 1',
     'layers[0].units: expected a positive integer, got 2.5 @ 2.5',
-    'layers[0].activation: expected one of "linear", "relu", "leaky-relu", "tanh", "sigmoid", got "rleu"; did you mean "relu"? @ "rleu"',
+    'layers[0].activation: expected one of "linear", "relu", "leaky-relu", "tanh", "sigmoid", "gelu", got "rleu"; did you mean "relu"? @ "rleu"',
     'loss: expected one of "cross-entropy", "mse", got "hinge" @ "hinge"',
     'optimizer.learningRate: expected a positive number, got 0 @ 0',
     'optimizer.nesterov: expected true or false, got "yes" @ "yes"',

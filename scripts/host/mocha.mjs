@@ -1,0 +1,73 @@
+// Phase 1: test/host/*.test.ts (bundled to dist/test/host/index.js) in the server's Node extension
+// host, through VS Code's own extension-test mechanism: extensionTestsPath in the workbench's
+// `payload` query; the page calls window.codeAutomationExit when the extension host is done.
+// The counts (and pending tests by name) come back in a JSON file the suite's run() writes.
+// Then a screenshot of the workbench with the trained panel: test-results/host-workbench.png,
+// kept only when every test passed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { elapsed, keepScreenshot, record, recordMocha, root, tmp, verbose } from './env.mjs';
+import { makeWorkspace, newPage, startServer } from './server.mjs';
+import { withDeadline } from './wait.mjs';
+
+/** The whole suite's deadline: its tests take about a minute on a quiet machine. */
+const MOCHA_DEADLINE_MS = Number(process.env.HOST_TEST_TIMEOUT_MS || 900_000);
+
+/** @param {import('playwright-core').Browser} browser */
+export async function runMochaSuite(browser) {
+  const workspace = makeWorkspace('mocha');
+  const resultsFile = path.join(tmp, 'mocha-results.json');
+  const outputFile = path.join(tmp, 'mocha-output.txt');
+  const server = await startServer('mocha', ['--extensions-dir', path.join(tmp, 'mocha', 'extensions')], {
+    GRADIENT_LENS_TEST_RESULTS: resultsFile,
+    GRADIENT_LENS_TEST_OUTPUT: outputFile,
+    ...(process.env.HOST_TEST_GREP ? { GRADIENT_LENS_TEST_GREP: process.env.HOST_TEST_GREP } : {}),
+  });
+  console.log(`VS Code server up after ${elapsed()} (port ${server.port})`);
+  const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const extensionPath = process.env.HOST_TEST_EXTENSION_PATH || root;
+  const payload = [
+    ['extensionDevelopmentPath', remote(extensionPath)],
+    ['extensionTestsPath', remote(path.join(extensionPath, 'dist/test/host/index.js'))],
+  ];
+  const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const { page, consoleLines } = await newPage(browser);
+  const pendingShot = path.join(tmp, 'host-workbench.png');
+  /** @type {(code: unknown) => void} */
+  let resolveExit = () => {};
+  const exited = new Promise((r) => (resolveExit = r));
+  await page.exposeFunction('codeAutomationLog', (/** @type {string} */ type, /** @type {unknown[]} */ args) => {
+    if (verbose) console.log(`[workbench ${type}]`, ...args);
+  });
+  await page.exposeFunction('codeAutomationExit', async (/** @type {unknown} */ code) => {
+    // The tests leave the trained panel open: that is the picture of the workbench we keep (if they pass).
+    await page.screenshot({ path: pendingShot }).catch((e) => console.log(`screenshot failed: ${e}`));
+    resolveExit(code);
+  });
+  try {
+    await page.goto(url);
+    const code = await withDeadline(exited, MOCHA_DEADLINE_MS, 'timeout');
+    if (fs.existsSync(outputFile)) console.log(fs.readFileSync(outputFile, 'utf8').trimEnd());
+    if (code === 'timeout') {
+      await page.screenshot({ path: path.join(tmp, 'host-workbench-timeout.png') }).catch(() => {});
+      keepScreenshot(path.join(tmp, 'host-workbench-timeout.png'), 'host-workbench-timeout.png');
+      console.log(consoleLines.slice(-40).join('\n'));
+      record('mocha suite', false, `no end after ${MOCHA_DEADLINE_MS / 1000} s`);
+      return;
+    }
+    /** @type {{ passed: number, failed: number, pending?: string[] } | null} */
+    const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
+    if (!results) {
+      console.log(server.log.join('').slice(-3000));
+      record('mocha suite', false, `the extension host exited with ${code} without test results`);
+      return;
+    }
+    recordMocha(results);
+    if (results.passed + results.failed === 0) record('mocha suite', false, 'no tests ran');
+    if (results.failed === 0 && results.passed > 0) keepScreenshot(pendingShot, 'host-workbench.png');
+    console.log(`mocha: ${results.passed} passed, ${results.failed} failed, ${results.pending?.length ?? 0} pending (extension host exit code ${code}) at ${elapsed()}`);
+  } finally {
+    await page.close().catch(() => {});
+    server.stop();
+  }
+}

@@ -1,0 +1,76 @@
+// Every `gradientLens.*` setting, read in one place with its default and its bounds, and one event
+// when any of them changes. Everything else asks this object; nobody else calls getConfiguration.
+
+import * as vscode from 'vscode';
+import type { HealthThresholds } from './editor/health';
+import { DEFAULT_THRESHOLDS } from './editor/health';
+
+/** What the training session uses. */
+export interface SessionSettings {
+  updateRate: number;
+  historyLength: number;
+  pauseOnNonFinite: boolean;
+  heatmapMaxCells: number;
+  histogramEvery: number;
+  useWasm: boolean;
+  /** Heap limit of a worker thread, in MB. */
+  workerMemoryMb: number;
+  /** Silence after which a training worker counts as hung, in seconds. */
+  workerTimeoutSeconds: number;
+}
+
+export interface Settings extends SessionSettings {
+  /** As written in the settings; commands/compare.ts checks it and says what is wrong. */
+  compareBatchSizes: unknown;
+  health: HealthThresholds;
+}
+
+const SECTION = 'gradientLens';
+
+function clamp(value: number, min: number, max: number, fallback: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+/** Reads a configuration object (vscode's, or any `get` with defaults) into Settings. */
+export function readSettings(c: { get<T>(key: string, fallback: T): T }): Settings {
+  return {
+    updateRate: clamp(c.get<number>('updateRate', 10), 1, 20, 10),
+    historyLength: Math.floor(clamp(c.get<number>('historyLength', 5000), 100, 200_000, 5000)),
+    pauseOnNonFinite: c.get<boolean>('pauseOnNonFinite', true) !== false,
+    heatmapMaxCells: Math.floor(clamp(c.get<number>('heatmapMaxCells', 48), 4, 128, 48)),
+    histogramEvery: Math.floor(clamp(c.get<number>('histogramEvery', 10), 1, 1e9, 10)),
+    useWasm: c.get<boolean>('useWasm', true) !== false,
+    workerMemoryMb: Math.floor(clamp(c.get<number>('workerMemoryMb', 2048), 128, 65_536, 2048)),
+    workerTimeoutSeconds: clamp(c.get<number>('workerTimeoutSeconds', 5), 1, 3600, 5),
+    compareBatchSizes: c.get<unknown>('compare.batchSizes', [1, 32, 'full']),
+    health: {
+      explodingGradNorm: c.get('health.explodingGradNorm', DEFAULT_THRESHOLDS.explodingGradNorm),
+      vanishingGradNorm: c.get('health.vanishingGradNorm', DEFAULT_THRESHOLDS.vanishingGradNorm),
+      deadReluFraction: c.get('health.deadReluFraction', DEFAULT_THRESHOLDS.deadReluFraction),
+    },
+  };
+}
+
+export class Config implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<Settings>();
+  private readonly subscription: vscode.Disposable;
+  /** Fires with the new settings after any `gradientLens.*` setting changed. */
+  readonly onDidChange = this.emitter.event;
+
+  constructor() {
+    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) this.emitter.fire(this.settings);
+    });
+  }
+
+  /** The settings now. Read on every call (it is cheap): a setting written a moment ago counts
+   *  even before the change event has arrived. */
+  get settings(): Settings {
+    return readSettings(vscode.workspace.getConfiguration(SECTION));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,99 @@
+// The reference window kernels: im2col / col2im (convolution as a gemm) and max pooling, for
+// channels-first images one after another (see Backend for each contract).
+
+import type { WindowGeometry } from '../backend';
+import type { FloatArray } from '../types';
+
+/** Unrolls each example: cols[(c·k + ky)·k + kx][oy·outW + ox] = x[c][oy·s − top + ky][ox·s − left + kx] (0 outside). */
+export function im2col(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
+  const { channels, height, width, kernel, stride, padTop, padLeft, outH, outW } = g;
+  const P = outH * outW;
+  const imageSize = channels * height * width;
+  let row = 0;
+  for (let e = 0; e < batch; e++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = e * imageSize + c * height * width;
+      for (let ky = 0; ky < kernel; ky++) {
+        for (let kx = 0; kx < kernel; kx++, row += P) {
+          let o = row;
+          for (let oy = 0; oy < outH; oy++) {
+            const y = oy * stride - padTop + ky;
+            if (y < 0 || y >= height) {
+              for (let ox = 0; ox < outW; ox++) cols[o++] = 0;
+              continue;
+            }
+            const line = plane + y * width;
+            for (let ox = 0; ox < outW; ox++) {
+              const xx = ox * stride - padLeft + kx;
+              cols[o++] = xx >= 0 && xx < width ? image[line + xx] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: overwrites image with the sum of the column entries that read each pixel. */
+export function col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
+  const { channels, height, width, kernel, stride, padTop, padLeft, outH, outW } = g;
+  const P = outH * outW;
+  const imageSize = channels * height * width;
+  image.fill(0, 0, batch * imageSize);
+  let row = 0;
+  for (let e = 0; e < batch; e++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = e * imageSize + c * height * width;
+      for (let ky = 0; ky < kernel; ky++) {
+        for (let kx = 0; kx < kernel; kx++, row += P) {
+          let o = row;
+          for (let oy = 0; oy < outH; oy++) {
+            const y = oy * stride - padTop + ky;
+            if (y < 0 || y >= height) { o += outW; continue; }
+            const line = plane + y * width;
+            for (let ox = 0; ox < outW; ox++, o++) {
+              const xx = ox * stride - padLeft + kx;
+              if (xx >= 0 && xx < width) image[line + xx] += cols[o];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void {
+  forEachWindow(batch, g, input, (o, winner) => { output[o] = input[winner]; });
+}
+
+export function maxPoolBackward(batch: number, g: WindowGeometry, input: FloatArray, _output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
+  gradIn.fill(0, 0, batch * g.channels * g.height * g.width);
+  forEachWindow(batch, g, input, (o, winner) => { gradIn[winner] += gradOut[o]; });
+}
+
+/**
+ * Calls visit(output index, flat input index of the window's winner) for every window, in output
+ * order. The winner is the first maximum; a NaN wins and then stays (pooling must not hide
+ * non-finite values from detection). Backward finds the same winners again from the same input.
+ */
+export function forEachWindow(batch: number, g: WindowGeometry, input: FloatArray, visit: (o: number, winner: number) => void): void {
+  const { channels, height: h, width: w, kernel: k, stride: s, outH, outW } = g;
+  let o = 0;
+  for (let plane = 0; plane < batch * channels; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, o++) {
+        let best = base + oy * s * w + ox * s;
+        let bestValue = input[best];
+        for (let ky = 0; ky < k; ky++) {
+          for (let kx = 0; kx < k; kx++) {
+            const at = base + (oy * s + ky) * w + ox * s + kx;
+            const v = input[at];
+            if (bestValue === bestValue && !(v <= bestValue)) { best = at; bestValue = v; }
+          }
+        }
+        visit(o, best);
+      }
+    }
+  }
+}

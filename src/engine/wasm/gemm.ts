@@ -1,0 +1,67 @@
+// gemm on the WASM kernels: picks, for each transpose form and shape, the kernel that is fastest
+// (the 4×8 tile of gemm_bn whenever the contiguous axes allow it).
+
+import type { FloatArray } from '../types';
+import { referenceGemm } from '../reference/gemm';
+import { type Arena, checkLength } from './arena';
+import type { KernelExports } from './exports';
+import type { GemmTeam } from './team';
+
+/**
+ * A·Bᵀ transposes B and uses the A·B kernel when C has at least this many rows and k is at most
+ * NT_PACK_MAX_K. Measured on 2-core EPYC: 32×128×64 52 µs packed vs 78 µs dot products, 32×64×26
+ * 10 vs 28 µs; but 8×9×784 (a conv weight gradient: few long dot products) 22 vs 8 µs.
+ */
+const NT_PACK_MIN_ROWS = 8;
+const NT_PACK_MAX_K = 256;
+
+/** team: the two-thread splitter of large A·B products, or null on one thread. */
+export function wasmGemm(
+  arena: Arena, kernels: KernelExports, team: GemmTeam | null,
+  transA: boolean, transB: boolean,
+  m: number, n: number, k: number,
+  alpha: number, a: FloatArray, b: FloatArray,
+  beta: number, c: FloatArray,
+): void {
+  checkLength('gemm A', a, m * k);
+  checkLength('gemm B', b, k * n);
+  checkLength('gemm C', c, m * n);
+  if (m === 0 || n === 0) return;
+  arena.begin();
+  const pa = arena.input(a, m * k);
+  const pb = arena.input(b, k * n);
+  const pc = beta === 0 ? arena.output(c, m * n) : arena.inout(c, m * n);
+  if (!pa || !pb || !pc) {
+    // The operands do not fit next to the arena: do it in plain TS rather than fail.
+    referenceGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    return;
+  }
+  const gemmBn: KernelExports['gemm_bn'] = team ? (...args) => team.gemmBn(...args) : kernels.gemm_bn;
+  if (!transB) {
+    // Â(i,p): A·B reads A[i·k + p]; Aᵀ·B reads A[p·m + i].
+    gemmBn(m, n, k, alpha, pa.ptr, transA ? 1 : k, transA ? m : 1, pb.ptr, beta, pc.ptr);
+  } else if (!transA) {
+    // A·Bᵀ: with enough rows, transposing B once (n·k moves) and running the 4×8 tile beats
+    // m·n short dot products that each end in a horizontal sum.
+    // Which side to transpose: B (n·k moves), or, when beta = 0, A (m·k) plus the result (m·n)
+    // computing Cᵀ = B·Aᵀ; e.g. a conv weight gradient δ·colsᵀ (16×72×196) moves 4 288 floats
+    // instead of 14 112.
+    const viaAT = beta === 0 && m * k + m * n < n * k;
+    const packed = m >= NT_PACK_MIN_ROWS && k <= NT_PACK_MAX_K ? arena.reserve(viaAT ? m * k : n * k) : null;
+    const ct = packed !== null && viaAT ? arena.reserve(m * n) : null;
+    if (packed !== null && ct !== null) {
+      kernels.transpose(m, k, pa.ptr, packed);
+      gemmBn(n, m, k, alpha, pb.ptr, k, 1, packed, 0, ct);
+      kernels.transpose(n, m, ct, pc.ptr);
+    } else if (packed !== null && !viaAT) {
+      kernels.transpose(n, k, pb.ptr, packed);
+      gemmBn(m, n, k, alpha, pa.ptr, k, 1, packed, beta, pc.ptr);
+    } else {
+      kernels.gemm_nt(m, n, k, alpha, pa.ptr, pb.ptr, beta, pc.ptr);
+    }
+  } else {
+    // Aᵀ·Bᵀ: A stored k×m, B stored n×k.
+    kernels.gemm_scalar(m, n, k, alpha, pa.ptr, 1, m, pb.ptr, 1, k, beta, pc.ptr, n);
+  }
+  arena.finish(pc);
+}

@@ -1,0 +1,107 @@
+// Two threads over one shared WebAssembly.Memory: the calling thread and one helper split a large
+// gemm_bn by rows of C (at a multiple of 4, so every element is computed by the same tile code in
+// the same order as on one thread: the result is bit-identical). Small products stay on one thread:
+// waking the helper costs microseconds, and on a busy machine the helper may not run at once.
+//
+// Pure: the helper is plain JavaScript (HELPER_SOURCE) started by a function the caller passes in
+// (Node: an eval'd worker_thread; a browser: a Worker from a Blob), so the engine stays free of
+// node:* imports. Control block, int32 slots at byte CONTROL_OFFSET of the memory:
+//   0 job number (the caller bumps it; −1 = exit)
+//   1 job done (the helper writes the number; −1 until the helper has started: until then, and
+//     when it never does, every product runs on the calling thread)
+//   2..9 m, n, k, a, rsA, csA, b, c   10, 11 alpha, beta (as float32)
+
+import type { KernelExports } from './exports';
+import type { WasmMemory, WasmModule } from './wasmApi';
+
+export const CONTROL_OFFSET = 16;
+export const CONTROL_BYTES = 48;
+
+/** What the helper thread needs: the compiled shared-memory module, the memory, the control block. */
+export interface HelperInit { module: WasmModule; memory: WasmMemory; control: number }
+/** Starts HELPER_SOURCE's function on another thread with init; returns a way to stop it. */
+export type SpawnHelper = (source: string, init: HelperInit) => { terminate(): void };
+
+/**
+ * The helper's whole program: one function expression, called with a HelperInit. It waits on the
+ * job slot, runs gemm_bn on its half, publishes the job number and waits again.
+ */
+export const HELPER_SOURCE = `function gradientLensGemmHelper(init) {
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  const gemm = instance.exports.gemm_bn;
+  const i32 = new Int32Array(init.memory.buffer, init.control, 12);
+  const f32 = new Float32Array(init.memory.buffer, init.control, 12);
+  let seen = Atomics.load(i32, 0);
+  Atomics.store(i32, 1, seen);
+  for (;;) {
+    Atomics.wait(i32, 0, seen);
+    const job = Atomics.load(i32, 0);
+    if (job < 0) return;
+    if (job === seen) continue;
+    seen = job;
+    gemm(i32[2], i32[3], i32[4], f32[10], i32[5], i32[6], i32[7], i32[8], f32[11], i32[9]);
+    Atomics.store(i32, 1, job);
+    Atomics.notify(i32, 1);
+  }
+}`;
+
+/** Multiply-adds from which a product is split across the two threads (measured: see the bench). */
+export const SPLIT_MIN_MACS = 1 << 20;
+/** How long the caller waits for the helper (alive but starved for this long means something broke). */
+const HELPER_TIMEOUT_MS = 30_000;
+
+export class GemmTeam {
+  private readonly i32: Int32Array;
+  private readonly f32: Float32Array;
+  private job = 0;
+  private alive = true;
+  /** Products split across the two threads so far. */
+  split = 0;
+
+  constructor(memory: WasmMemory, private readonly k: KernelExports, private readonly helper: { terminate(): void }) {
+    this.i32 = new Int32Array(memory.buffer, CONTROL_OFFSET, 12);
+    this.f32 = new Float32Array(memory.buffer, CONTROL_OFFSET, 12);
+    Atomics.store(this.i32, 1, -1);
+  }
+
+  /** Whether the helper thread has started (Node starts a worker only once the caller's event loop runs). */
+  get ready(): boolean {
+    return this.alive && Atomics.load(this.i32, 1) >= 0;
+  }
+
+  /** gemm_bn (see exports.ts), on two threads when it is large enough. */
+  gemmBn(m: number, n: number, k: number, alpha: number, a: number, rsA: number, csA: number, b: number, beta: number, c: number): void {
+    if (m < 8 || m * n * k < SPLIT_MIN_MACS || !this.ready) {
+      this.k.gemm_bn(m, n, k, alpha, a, rsA, csA, b, beta, c);
+      return;
+    }
+    const top = (m >> 1) & ~3; // rows [0, top) here, [top, m) on the helper
+    const { i32, f32 } = this;
+    i32[2] = m - top; i32[3] = n; i32[4] = k; i32[5] = a + top * rsA * 4; i32[6] = rsA; i32[7] = csA;
+    i32[8] = b; i32[9] = c + top * n * 4; f32[10] = alpha; f32[11] = beta;
+    const job = ++this.job;
+    Atomics.store(i32, 0, job);
+    Atomics.notify(i32, 0);
+    this.k.gemm_bn(top, n, k, alpha, a, rsA, csA, b, beta, c);
+    this.split++;
+    for (let spin = 0; spin < 2000; spin++) if (Atomics.load(i32, 1) === job) return;
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    for (let done = Atomics.load(i32, 1); done !== job; done = Atomics.load(i32, 1)) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        // Redoing its half here could race with a late write of the helper: fail loudly instead.
+        this.alive = false;
+        throw new Error(`WASM backend: the second thread did not finish its half of a ${m}×${n}×${k} product within ${HELPER_TIMEOUT_MS / 1000} s`);
+      }
+      Atomics.wait(i32, 1, done, left);
+    }
+  }
+
+  /** Stops the helper thread. */
+  close(): void {
+    this.alive = false;
+    Atomics.store(this.i32, 0, -1);
+    Atomics.notify(this.i32, 0);
+    this.helper.terminate();
+  }
+}

@@ -1,0 +1,202 @@
+// The data both conversations carry (worker → host and host → webview): step points, the rich
+// step detail, the run's description and status, and the snapshot every view starts from.
+// Plain JSON data only (numbers as plain arrays, never typed arrays).
+
+import type { EpochStats, GradCheckResult, LayerInfo, NonFiniteReport } from '../engine/types';
+import type { RunDescription, RunState } from '../run/source';
+
+/** The run's lifecycle state as the views show it (one set of names: the run machine's). */
+export type SessionState = RunState;
+
+export type HeatmapMode = 'grad' | 'weight' | 'update';
+
+/** Which scalar parameter the per-example view follows. */
+export interface ParamSelection {
+  layer: number;
+  kind: 'weight' | 'bias';
+  /** Flat row-major index into that parameter tensor. */
+  index: number;
+}
+
+/** One step, compact: what the loss and layer-health histories keep. */
+export interface StepPoint {
+  step: number;
+  epoch: number;
+  examplesSeen: number;
+  /** Seconds since the run started. */
+  time: number;
+  loss: number;
+  accuracy: number;
+  noiseScale: number;
+  layers: LayerPoint[];
+}
+export interface LayerPoint {
+  layer: number;
+  gradNorm: number;
+  weightNorm: number;
+  updateRatio: number;
+  perExampleNormMin: number;
+  perExampleNormMedian: number;
+  perExampleNormMax: number;
+  cosineMean: number;
+  noiseScale: number;
+  deadFraction: number | null;
+}
+
+/** A bounded, downsampled view of one parameter tensor (weights shown as [rows=in, cols=out]). */
+export interface Heatmap {
+  layer: number;
+  kind: 'weight' | 'bias';
+  mode: HeatmapMode;
+  /** Shape of the full tensor viewed as a matrix. */
+  rows: number;
+  cols: number;
+  /** Cells after downsampling; each cell covers rowBlock × colBlock entries. */
+  cellRows: number;
+  cellCols: number;
+  rowBlock: number;
+  colBlock: number;
+  /** cellRows × cellCols values, row-major; each the entry of largest magnitude in its block. */
+  values: number[];
+  /** Flat index (into the parameter) of the entry each cell shows, so a click selects it. */
+  indices: number[];
+  min: number;
+  max: number;
+}
+
+/** Per-example versus batch average for the selected scalar parameter, in the current batch. */
+export interface PerExampleDetail {
+  selection: ParamSelection;
+  paramName: string;
+  /** ∂Lᵢ/∂θ for each example i of the batch (not divided by M). */
+  perExample: number[];
+  /** (1/M)·Σᵢ ∂Lᵢ/∂θ: the batch gradient. */
+  mean: number;
+  learningRate: number;
+  optimizer: 'sgd' | 'adam';
+  /** θ before and after this step's update, and the update actually applied (after − before). */
+  before: number;
+  after: number;
+  update: number;
+}
+
+export interface ExampleInfo {
+  /** Index into the training set. */
+  index: number;
+  label: number;
+  prediction: number;
+  loss: number;
+  /** Pixels 0–255 for image data (shape in StepDetail.imageShape), null for other data. */
+  image: number[] | null;
+}
+
+export interface Histogram {
+  layer: number;
+  step: number;
+  /** Symmetric log-spaced or linear edges; counts.length + 1 edges. */
+  edges: number[];
+  counts: number[];
+}
+
+/** The rich view of the latest step, sent throttled. */
+export interface StepDetail {
+  step: number;
+  epoch: number;
+  heatmap: Heatmap | null;
+  perExample: PerExampleDetail | null;
+  examples: ExampleInfo[];
+  /** [height, width] of ExampleInfo.image, or null. */
+  imageShape: [number, number] | null;
+  histograms: Histogram[];
+}
+
+/** What a run is: the source's description of it once loaded. */
+export type RunInfo = RunDescription;
+
+export interface SessionStatus {
+  state: SessionState;
+  message?: string;
+  step: number;
+  epoch: number;
+  nonFinite?: NonFiniteReport;
+}
+
+/** One run of the batch-size comparison. */
+export interface CompareRun {
+  batchSize: number;
+  /** Updates made (every step; `points` may be thinned for drawing). */
+  steps: number;
+  points: { examplesSeen: number; time: number; loss: number }[];
+  stepLossVariance: number;
+  noiseScale: number;
+}
+export interface CompareResult { runs: CompareRun[]; summary: string }
+
+/** Everything a freshly (re)created webview needs to draw the current state at once. */
+export interface SessionSnapshot {
+  run: RunInfo | null;
+  status: SessionStatus;
+  history: StepPoint[];
+  epochs: EpochStats[];
+  histograms: Histogram[];
+  detail: StepDetail | null;
+  heatmapMode: HeatmapMode;
+  selection: ParamSelection | null;
+  gradCheck: GradCheckResult | null;
+  compare: CompareResult | null;
+  /** The latest step-through of a batch, if one was asked for. */
+  walkthrough?: WalkthroughResult | null;
+  /** How much the holder of this snapshot keeps (the host's settings): every copy uses the same caps. */
+  limits?: SnapshotLimits;
+}
+
+export interface SnapshotLimits {
+  /** Step points kept; older ones are thinned 2:1 when the limit is hit. */
+  historyLength: number;
+  /** Histograms kept per layer (one column each in the strip). */
+  histogramsPerLayer: number;
+}
+
+/** The run's live updates: the same messages go worker → host and host → webview. */
+export type RunUpdate =
+  | { type: 'steps'; points: StepPoint[] }
+  | { type: 'detail'; detail: StepDetail }
+  | { type: 'epoch'; epoch: EpochStats }
+  | { type: 'status'; status: SessionStatus };
+
+/** Results of one-shot jobs the views show. */
+export type JobResultMessage =
+  | { type: 'gradCheck'; result: GradCheckResult }
+  | { type: 'compare'; result: CompareResult };
+
+// Stepping through one batch, example by example.
+
+export interface WalkthroughExample {
+  /** Index into the training set. */
+  index: number;
+  label: number;
+  prediction: number;
+  /** Lᵢ, from this example's own forward pass. */
+  loss: number;
+  /** ∂Lᵢ/∂θ for the selected parameter, from this example's own backward pass. */
+  gradient: number;
+  /** Σ of the gradients so far (examples 1..i) and their average. */
+  runningSum: number;
+  runningMean: number;
+  /** ‖gᵢ‖ per parameterised layer, from this example's own backward pass. */
+  layerNorms: { layer: number; norm: number }[];
+  image: number[] | null;
+}
+
+export interface WalkthroughResult {
+  selection: ParamSelection;
+  paramName: string;
+  learningRate: number;
+  /** θ now, and θ − γ·(1/M)·Σᵢ gᵢ: the one update the batch makes (plain SGD, shown, not applied). */
+  before: number;
+  after: number;
+  examples: WalkthroughExample[];
+  /** The same parameter's gradient from one ordinary batch backward pass: equals the mean. */
+  batchGradient: number;
+  imageShape: [number, number] | null;
+}

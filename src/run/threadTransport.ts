@@ -1,0 +1,30 @@
+// A worker_thread as a Transport: dist/worker.js with a heap limit, and the shared interrupt flag
+// the training loop checks between steps. Node only.
+
+import { Worker } from 'node:worker_threads';
+import type { WorkerRequest } from '../protocol';
+import { WorkerChannel, type HeartbeatOptions, type Transport, type WorkerLimits } from './workerChannel';
+
+export function threadTransport(script: string, limits: WorkerLimits, interrupt?: Int32Array): Transport {
+  const worker = new Worker(script, {
+    workerData: interrupt ? { interrupt: interrupt.buffer } : {},
+    resourceLimits: { maxOldGenerationSizeMb: Math.max(64, Math.floor(limits.heapMb)) },
+  });
+  return {
+    postMessage: (message: WorkerRequest) => worker.postMessage(message),
+    terminate: async () => { await worker.terminate(); },
+    onMessage: (listener) => { worker.on('message', listener); },
+    onEnd: (listener) => {
+      worker.on('error', (err: Error & { code?: string }) => listener(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? `it ran out of memory: the model or its batch needs more than the ${limits.heapMb} MB of the setting gradientLens.workerMemoryMb`
+        : err.message));
+      worker.on('exit', (code) => listener(`it exited with code ${code}`));
+    },
+  };
+}
+
+/** A channel to a fresh worker_thread running `script`. */
+export function openThread(script: string, limits: WorkerLimits, heartbeat?: HeartbeatOptions): WorkerChannel {
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  return new WorkerChannel(threadTransport(script, limits, interrupt), heartbeat, interrupt);
+}

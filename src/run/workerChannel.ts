@@ -1,0 +1,160 @@
+// One worker seen from the host: every event it sends is checked against the protocol before use,
+// requests are matched to their replies (pending.ts), and a heartbeat ends a worker that stops
+// answering. Whatever way the worker goes (it crashes, exits, runs out of memory or hangs),
+// `onGone` is told once, and every request still waiting is rejected once. The worker itself is a
+// Transport: a worker_thread with memory limits (threadTransport, Node only) or the same loop in
+// this thread (localChannel.ts, for tests and the recorder). No vscode.
+
+import type { WorkerAnswer, WorkerEvent, WorkerRequest } from '../protocol';
+import { PendingRequests } from '../protocol/pending';
+import { validateWorkerEvent } from '../protocol/validate';
+
+export interface WorkerLimits {
+  /** V8 old-generation heap of the thread, in MB (typed arrays and WASM memory come on top). */
+  heapMb: number;
+}
+
+export interface HeartbeatOptions {
+  /** How often the host asks. */
+  intervalMs: number;
+  /** Silence (no message at all) after which the thread counts as hung, on top of the slowest step seen. */
+  timeoutMs: number;
+}
+
+/** The wire to one worker. */
+export interface Transport {
+  postMessage(message: WorkerRequest): void;
+  terminate(): Promise<void>;
+  onMessage(listener: (raw: unknown) => void): void;
+  /** The worker failed or ended: a user-facing reason. */
+  onEnd(listener: (reason: string) => void): void;
+}
+
+export type RequestWithoutId = WorkerRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never;
+
+/** A request that must end the current slice of training at once (pause, step, stop, queries). */
+const URGENT = new Set(['pause', 'step', 'stop', 'walkthrough', 'getWeights', 'setWeights']);
+
+export class WorkerChannel {
+  private readonly pending = new PendingRequests<WorkerAnswer>();
+  private gone = false;
+  private lastHeard = Date.now();
+  private lastBeat = Date.now();
+  private watching = false;
+  /** Extra patience for steps that take long by themselves (big models): the slowest gap seen. */
+  private slowest = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private eventListener: (event: WorkerEvent) => void = () => {};
+  private goneListener: (reason: string) => void = () => {};
+
+  /**
+   * @param interrupt shared with the worker (see runWorker): set right before an urgent request so
+   *   its slice of training ends at once instead of after its time budget.
+   */
+  constructor(
+    private readonly worker: Transport, private readonly heartbeatOptions?: HeartbeatOptions,
+    private readonly interrupt?: Int32Array,
+  ) {
+    worker.onMessage((raw) => this.onMessage(raw));
+    worker.onEnd((reason) => this.end(reason));
+    if (heartbeatOptions) {
+      this.heartbeat = setInterval(() => this.beat(), heartbeatOptions.intervalMs);
+      this.heartbeat.unref?.();
+    }
+  }
+
+  get isGone(): boolean {
+    return this.gone;
+  }
+
+  onEvent(listener: (event: WorkerEvent) => void): void {
+    this.eventListener = listener;
+  }
+
+  onGone(listener: (reason: string) => void): void {
+    this.goneListener = listener;
+  }
+
+  /** Whether silence counts against the thread now (off while it loads data or does one long job). */
+  watch(on: boolean): void {
+    if (on && !this.watching) this.lastHeard = Date.now();
+    this.watching = on;
+  }
+
+  /** The worker took `seconds` for one step: allow that much silence on top of the timeout. */
+  sawStepTaking(seconds: number): void {
+    if (Number.isFinite(seconds) && seconds * 1000 > this.slowest) this.slowest = seconds * 1000;
+  }
+
+  post(request: WorkerRequest): void {
+    if (this.gone) return;
+    if (this.interrupt && URGENT.has(request.type)) Atomics.store(this.interrupt, 0, 1);
+    this.worker.postMessage(request);
+  }
+
+  /** Sends a request and resolves with its reply's value (rejects with the reply's sentence). */
+  request(make: RequestWithoutId, timeout?: { ms: number; message: string }): Promise<WorkerAnswer> {
+    if (this.gone) return Promise.reject(new Error('the worker has ended.'));
+    const { id, answer } = this.pending.open(timeout);
+    this.post({ ...make, id } as WorkerRequest);
+    return answer;
+  }
+
+  /** Ends the thread; every waiting request is rejected with `reason`. Safe to call twice. */
+  async terminate(reason = 'the run ended before the worker answered.'): Promise<void> {
+    if (!this.gone) {
+      this.gone = true;
+      clearInterval(this.heartbeat);
+      this.pending.failAll(new Error(reason));
+    }
+    await this.worker.terminate();
+  }
+
+  /** Ends the thread without telling anyone first, so the real crash path runs. For tests. */
+  async killForTests(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private onMessage(raw: unknown): void {
+    if (this.gone) return;
+    this.lastHeard = Date.now();
+    const checked = validateWorkerEvent(raw);
+    if (!checked.ok) {
+      // Our own worker sent something the protocol does not allow: a bug, not user data. Drop it.
+      return;
+    }
+    const event = checked.value;
+    if (event.type === 'pong') return;
+    if (event.type === 'reply') {
+      this.pending.settle(event.id, event.ok ? { ok: true, value: event.value } : { ok: false, error: event.error });
+      return;
+    }
+    this.eventListener(event);
+  }
+
+  private beat(): void {
+    if (this.gone) return;
+    const now = Date.now();
+    // The host itself was held up (a busy event loop, a laptop asleep): the worker's messages may
+    // be waiting unread, so this silence says nothing about the worker. Start counting again.
+    if (now - this.lastBeat > 3 * this.heartbeatOptions!.intervalMs) this.lastHeard = now;
+    this.lastBeat = now;
+    const silence = now - this.lastHeard;
+    const allowed = this.heartbeatOptions!.timeoutMs + 4 * this.slowest;
+    if (this.watching && silence > allowed) {
+      const seconds = (silence / 1000).toFixed(1);
+      this.end(`it stopped answering for ${seconds} s and was ended`);
+      void this.worker.terminate();
+      return;
+    }
+    this.worker.postMessage({ type: 'ping', id: 0 } satisfies WorkerRequest);
+  }
+
+  private end(reason: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    clearInterval(this.heartbeat);
+    this.pending.failAll(new Error(`The worker stopped unexpectedly (${reason}).`));
+    this.goneListener(reason);
+  }
+}

@@ -1,0 +1,98 @@
+// The one-shot jobs a worker can do instead of training: the float64 gradient check, the
+// batch-size comparison and the batch snapshot. Each loads the data, checks that the network fits
+// it, and answers its request with one reply.
+
+import type { JobRequest, WorkerAnswer } from '../protocol';
+import type { Backend } from '../engine/backend';
+import { compareBatchSizes, type CompareOptions } from '../engine/compare';
+import { BatchSchedule } from '../engine/batching';
+import type { Dataset } from '../data/dataset';
+import type { ModelSpec } from '../model/spec';
+import { inferShapes } from '../model/shapes';
+import type { WorkerDeps, WorkerPort } from './workerLoop';
+
+/** A user-facing reason why the network cannot take this data, or null when it fits. */
+export function checkFit(spec: ModelSpec, train: Dataset): string | null {
+  const { shapes, error } = inferShapes(spec.layers, train.inputShape);
+  if (error) return `layers[${error.layer}]: ${error.message} (the data ${train.name} has examples of shape [${train.inputShape.join(', ')}])`;
+  const out = shapes[shapes.length - 1] ?? train.inputShape;
+  const units = out.reduce((a, b) => a * b, 1);
+  if (units !== train.numClasses) {
+    return `layers[${spec.layers.length - 1}]: the last layer has ${units} outputs but the data has ${train.numClasses} classes`;
+  }
+  return null;
+}
+
+/** A failure that is already a full user-facing sentence (no "… failed:" prefix). */
+class JobRefused extends Error {}
+
+const FAILED: Record<JobRequest['type'], string> = {
+  gradCheck: 'gradient check failed',
+  compare: 'the batch-size comparison failed',
+  batchSnapshot: 'the batch snapshot failed',
+};
+
+export async function runJob(port: WorkerPort, deps: WorkerDeps, request: JobRequest): Promise<void> {
+  try {
+    const value = await answer(port, deps, request);
+    port.postMessage({ type: 'reply', id: request.id, ok: true, value });
+  } catch (e) {
+    const message = e instanceof JobRefused ? e.message : `${request.file}: ${FAILED[request.type]}: ${messageOf(e)}`;
+    port.postMessage({ type: 'reply', id: request.id, ok: false, error: message });
+  }
+}
+
+async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): Promise<WorkerAnswer> {
+  const data = await deps.loadDataset(request.spec.data, {
+    dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
+    displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
+  });
+  const fit = checkFit(request.spec, data.train);
+  if (fit) throw new JobRefused(`${request.file}: ${fit}`);
+  const { train, validation } = data;
+  switch (request.type) {
+    case 'gradCheck':
+      return { type: 'gradCheck', result: deps.gradientCheck(request.spec, train) };
+    case 'compare': {
+      // Each run gets its own backend (each trainer allocates its own buffers). WASM only for float32
+      // models, and only when a probe instance loads; otherwise the reference backend (the default).
+      let backendFactory: CompareOptions['backendFactory'];
+      const wasm = deps.createWasmBackendSync;
+      if (wasm && request.useWasm && request.spec.dtype === 'float32') {
+        try {
+          wasm();
+          backendFactory = () => wasm();
+        } catch {
+          backendFactory = undefined;
+        }
+      }
+      const runs = new Set(request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count)))).size;
+      const result = (deps.compareBatchSizes ?? compareBatchSizes)({
+        spec: request.spec, train, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
+        onProgress: (run, examplesSeen, examplesTotal) => port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
+      });
+      return { type: 'compare', result };
+    }
+    case 'batchSnapshot': {
+      // As the CLI does: a fresh trainer (initial weights), WASM for float32 when it loads.
+      let backend: Backend = deps.referenceBackend(request.spec.dtype);
+      if (request.useWasm && request.spec.dtype === 'float32') {
+        try { backend = await deps.createWasmBackend(); } catch { /* the reference backend gives the same numbers */ }
+      }
+      const trainer = deps.createTrainer({ spec: request.spec, train, validation, backend });
+      if (!trainer.batchSnapshot) throw new Error('this engine cannot take batch snapshots');
+      return { type: 'batchSnapshot', snapshot: trainer.batchSnapshot() };
+    }
+  }
+}
+
+/** The training-set indices of the first batch a fresh run takes: what Trainer.trainStep uses for step 1. */
+export function firstBatchIndices(spec: ModelSpec, trainCount: number): number[] {
+  const schedule = new BatchSchedule(spec.seed, trainCount, spec.batchSize);
+  const [start, end] = schedule.range(0);
+  return Array.from(schedule.permutation(1).subarray(start, end));
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,223 @@
+// The debug adapter over stdio, as any DAP client sees it.
+import { test, before, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { digits, ensureBuilt, evaluate, launch, lineOf, startClient, topFrame } from './dapClient';
+
+let dc: DebugClient | null = null;
+before(() => ensureBuilt());
+afterEach(async () => { await dc?.stop(); dc = null; });
+
+const layer1 = lineOf(digits, '"units": 64');
+const lossLine = lineOf(digits, '"loss"');
+const optimizerLine = lineOf(digits, '"optimizer"');
+
+test('initialize offers conditions, hit counts, logpoints and the four exception filters', async () => {
+  dc = await startClient();
+  const r = await dc.initializeRequest();
+  const caps = r.body!;
+  assert.equal(caps.supportsConditionalBreakpoints, true);
+  assert.equal(caps.supportsHitConditionalBreakpoints, true);
+  assert.equal(caps.supportsLogPoints, true);
+  assert.equal(caps.supportsSetVariable, true);
+  assert.deepEqual(caps.exceptionBreakpointFilters!.map((f) => f.label), ['NaN or Inf', 'Exploding gradient', 'Vanishing gradient', 'Dead ReLUs']);
+});
+
+test('breakpoint on the second dense layer with `step >= 3`: stops there, gradNorm, per-example gradients paged, continue to the next stop', async () => {
+  dc = await startClient();
+  const stopped = dc.waitForEvent('stopped');
+  const bps = await launch(dc, { model: digits }, [{ line: layer1, condition: 'step >= 3' }]);
+  assert.equal(bps.body.breakpoints[0].verified, true);
+  const ev = (await stopped) as DebugProtocol.StoppedEvent;
+  assert.equal(ev.body.reason, 'breakpoint');
+  const frames = await topFrame(dc);
+  assert.match(frames[0].name, /^layer 1 · dense 128→64 relu · after backward$/);
+  assert.equal(frames[0].line, layer1);
+  assert.equal(frames[1].name, 'step 3 (batch of 32)');
+  assert.equal(frames[2].name, 'epoch 1 of 8');
+
+  const g = await evaluate(dc, 'gradNorm');
+  const gradNorm = Number(g.result);
+  assert.ok(gradNorm > 0 && Number.isFinite(gradNorm), g.result);
+  // gradNorm is ‖G‖ of weights and bias together.
+  const both = Number((await evaluate(dc, 'sqrt(sum(G * G) + sum(Gb * Gb))')).result);
+  assert.ok(Math.abs(both - gradNorm) <= 1e-5 * gradNorm, `${both} vs ${gradNorm}`);
+  assert.equal((await evaluate(dc, 'layers[1].grad.norm()')).result, (await evaluate(dc, 'norm(G)')).result);
+  assert.equal((await evaluate(dc, 'step')).result, '3');
+  assert.match((await evaluate(dc, 'W')).result, /^float32\[128×64\]  min .* max .* mean .* norm /);
+  assert.equal((await evaluate(dc, 'shape(g)')).result, 'int32[3] [32, 128, 64]');
+  const cosine = Number((await evaluate(dc, 'cos(g[3], G)')).result);
+  assert.ok(cosine >= -1 && cosine <= 1, String(cosine));
+  const block = await evaluate(dc, 'W[0:4, 0:4]');
+  assert.match(block.result, /^float32\[4×4\]/);
+
+  // Variables: the stopped layer's scope, its per-example gradients paged lazily.
+  const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
+  assert.deepEqual(scopes.map((s) => s.name), ['layers[1] · dense 128→64 relu', 'Step', 'Batch', 'Layers']);
+  const layerVars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+  const names = layerVars.map((v) => v.name);
+  for (const n of ['weight', 'bias', 'grad', 'perExample', 'activation', 'update', 'momentum', 'gradNorm']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  const perExample = layerVars.find((v) => v.name === 'perExample')!;
+  assert.equal(perExample.type, 'float32[32×128×64]');
+  assert.equal(perExample.indexedVariables, 32);
+  const page = (await dc.variablesRequest({ variablesReference: perExample.variablesReference, filter: 'indexed', start: 10, count: 5 })).body.variables;
+  assert.deepEqual(page.map((v) => v.name), ['[10]', '[11]', '[12]', '[13]', '[14]']);
+  assert.equal(page[0].type, 'float32[128×64]');
+  assert.equal(page[0].indexedVariables, 128);
+  const rows = (await dc.variablesRequest({ variablesReference: page[0].variablesReference, filter: 'indexed', start: 100, count: 28 })).body.variables;
+  assert.equal(rows.length, 28);
+  assert.equal(rows[27].name, '[127]');
+  const numbers = (await dc.variablesRequest({ variablesReference: rows[0].variablesReference, filter: 'indexed', start: 0, count: 100 })).body.variables;
+  assert.equal(numbers.length, 64);
+  assert.equal(numbers[0].variablesReference, 0);
+  assert.ok(Number.isFinite(Number(numbers[0].value)));
+  const step = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+  assert.equal(step.find((v) => v.name === 'gradNorm')!.value, g.result);
+
+  const next = dc.waitForEvent('stopped');
+  await dc.continueRequest({ threadId: 1 });
+  await next;
+  assert.equal((await topFrame(dc))[1].name, 'step 4 (batch of 32)');
+});
+
+test('hit count and logpoint: the log interpolates {gradNorm} each step; the second loss hit stops', async () => {
+  dc = await startClient();
+  const logs: string[] = [];
+  dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.output.startsWith('log ')) logs.push(e.body.output); });
+  const stopped = dc.waitForEvent('stopped');
+  const halted = dc.waitForEvent('gradientLens/halted');
+  await launch(dc, { model: digits }, [
+    { line: optimizerLine, logMessage: 'log step {step}: ‖G‖ = {gradNorm}' },
+    { line: lossLine, hitCondition: '== 3' },
+  ]);
+  await stopped;
+  const frames = await topFrame(dc);
+  assert.equal(frames[0].name, 'loss · cross-entropy · after forward');
+  // Views that follow the run get the contract's stop point.
+  const body = (await halted).body;
+  assert.deepEqual([body.type, body.at, body.reason, body.progress], ['halted', { kind: 'forward-done', step: 3, epoch: 1 }, 'breakpoint', { step: 3, epoch: 1 }]);
+  assert.equal(frames[1].name, 'step 3 (batch of 32)');
+  assert.equal(logs.length, 2, logs.join(''));
+  assert.match(logs[0], /^log step 1: ‖G‖ = \d+\.\d+/);
+  assert.match(logs[1], /^log step 2: /);
+  assert.ok(Number((await evaluate(dc, 'loss')).result) > 0);
+  assert.equal((await evaluate(dc, 'gradNorm')).result, 'NaN', 'no gradient yet after the forward pass');
+});
+
+test('a bad condition, hit count or line is reported at the breakpoint', async () => {
+  dc = await startClient();
+  await dc.initializeRequest();
+  const r = await dc.setBreakpointsRequest({
+    source: { path: digits },
+    breakpoints: [
+      { line: layer1, condition: 'step >= ' }, { line: layer1, condition: 'stp > 2' }, { line: 2 },
+      { line: lossLine, hitCondition: 'often' }, { line: optimizerLine, logMessage: '{gradNorm' },
+    ],
+  });
+  const [a, b, c, d, e] = r.body.breakpoints;
+  assert.equal(a.verified, false);
+  assert.match(a.message!, /^Condition: the expression ends too early: expected a value \(column 9\)$/);
+  assert.match(b.message!, /unknown name "stp".*did you mean "step"/);
+  assert.equal(c.verified, false);
+  assert.match(c.message!, /a layer's line/);
+  assert.match(d.message!, /^Hit count: "often" is not a hit count/);
+  assert.match(e.message!, /^Log message: "\{" is not closed/);
+  const other = await dc.setBreakpointsRequest({ source: { path: path.join(path.dirname(digits), '../../package.json') }, breakpoints: [{ line: 3 }] });
+  assert.match(other.body.breakpoints[0].message!, /model files/);
+});
+
+test('exception breakpoint "NaN or Inf" stops on an injected NaN with the place it appeared', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-dap-'));
+  const model = path.join(dir, 'huge-lr.gradlens.json');
+  const text = readFileSync(digits, 'utf8').replace('"learningRate": 0.05', '"learningRate": 1e30').replace('"limit": 1000', '"limit": 200');
+  writeFileSync(model, text);
+  dc = await startClient();
+  const stopped = dc.waitForEvent('stopped');
+  await launch(dc, { model, workspace: dir }, [], ['nonFinite']);
+  const ev = (await stopped) as DebugProtocol.StoppedEvent;
+  assert.equal(ev.body.reason, 'exception');
+  assert.match(ev.body.description!, /^NaN or Inf at step \d+: /);
+  const info = await dc.exceptionInfoRequest({ threadId: 1 });
+  assert.equal(info.body.exceptionId, 'nonFinite');
+  assert.equal((await evaluate(dc, 'nonFinite')).result, 'true');
+  // Everything stays inspectable at the stop.
+  const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
+  assert.ok(scopes.length >= 3);
+});
+
+test('stepping: entry, Step Over = next batch, Step In = the batch\'s examples, Step Out = the update, Pause, learning rate edit', async () => {
+  dc = await startClient();
+  let stopped = dc.waitForEvent('stopped');
+  await launch(dc, { model: digits, stopOnEntry: true });
+  assert.equal(((await stopped) as DebugProtocol.StoppedEvent).body.reason, 'entry');
+  assert.equal((await topFrame(dc))[0].name, 'step 1 (batch of 32) · start');
+
+  stopped = dc.waitForEvent('stopped');
+  await dc.nextRequest({ threadId: 1 });
+  assert.equal(((await stopped) as DebugProtocol.StoppedEvent).body.reason, 'step');
+  assert.equal((await topFrame(dc))[0].name, 'step 2 (batch of 32) · start');
+
+  stopped = dc.waitForEvent('stopped');
+  await dc.stepInRequest({ threadId: 1 });
+  await stopped;
+  let frames = await topFrame(dc);
+  assert.match(frames[0].name, /^example 1 of 32 · #\d+ label \d → \d · own forward \+ backward$/);
+  assert.equal(frames[1].name, 'step 2 (batch of 32)');
+  const firstLoss = Number((await evaluate(dc, 'loss')).result);
+  assert.equal((await evaluate(dc, 'example')).result, '0');
+  stopped = dc.waitForEvent('stopped');
+  await dc.stepInRequest({ threadId: 1 });
+  await stopped;
+  frames = await topFrame(dc);
+  assert.match(frames[0].name, /^example 2 of 32/);
+  assert.equal((await evaluate(dc, 'example')).result, '1');
+  assert.ok(firstLoss > 0);
+
+  stopped = dc.waitForEvent('stopped');
+  await dc.stepOutRequest({ threadId: 1 });
+  await stopped;
+  frames = await topFrame(dc);
+  assert.equal(frames[0].name, 'optimizer · sgd · update applied');
+  assert.equal(frames[1].name, 'step 2 (batch of 32)');
+  assert.ok(Number((await evaluate(dc, 'updateRatio')).result) > 0);
+
+  const set = await dc.setVariableRequest({ variablesReference: (await dc.scopesRequest({ frameId: 1 })).body.scopes.find((s) => s.name === 'Step')!.variablesReference, name: 'lr', value: '0.01' });
+  assert.equal(set.body.value, '0.01');
+  assert.equal((await evaluate(dc, 'lr')).result, '0.01');
+
+  await dc.continueRequest({ threadId: 1 });
+  stopped = dc.waitForEvent('stopped');
+  await dc.pauseRequest({ threadId: 1 });
+  assert.equal(((await stopped) as DebugProtocol.StoppedEvent).body.reason, 'pause');
+  assert.ok((await topFrame(dc)).length >= 2);
+});
+
+test('evaluate errors are positioned; restart trains from the start again', async () => {
+  dc = await startClient();
+  let stopped = dc.waitForEvent('stopped');
+  await launch(dc, { model: digits }, [{ line: lossLine, condition: 'step == 2' }]);
+  await stopped;
+  await assert.rejects(dc.evaluateRequest({ expression: 'W[0:4', frameId: 1, context: 'repl' }), /column 6/);
+  await assert.rejects(dc.evaluateRequest({ expression: 'norm(weights)', frameId: 1, context: 'repl' }), /unknown name "weights"/);
+  stopped = dc.waitForEvent('stopped');
+  await dc.customRequest('restart', {});
+  await stopped;
+  assert.equal((await evaluate(dc, 'step')).result, '2');
+  assert.equal((await topFrame(dc))[1].name, 'step 2 (batch of 32)');
+});
+
+test('a model file with errors fails the launch with the positioned problem, and the session ends', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-dap-'));
+  const model = path.join(dir, 'broken.gradlens.json');
+  writeFileSync(model, readFileSync(digits, 'utf8').replace('"units": 64', '"units": -64'));
+  dc = await startClient();
+  const terminated = dc.waitForEvent('terminated');
+  await dc.initializeRequest();
+  await dc.configurationDoneRequest();
+  await assert.rejects(dc.launchRequest({ model, workspace: dir } as DebugProtocol.LaunchRequestArguments), /broken\.gradlens\.json:17:\d+: error: layers\[1\]\.units/);
+  await terminated;
+});
