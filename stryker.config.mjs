@@ -61,7 +61,8 @@ export default {
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants) would re-run every test file: skip them.
   ignoreStatic: true,
-  concurrency: 1,
+  // One runner by default on this shared 2-core machine; MUTATION_CONCURRENCY=2 when it is quiet.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   timeoutMS: 10000,
   timeoutFactor: 2,
   incremental: true,
