@@ -6,7 +6,7 @@
 
 import { Trainer, type PhasePoint } from '../engine/trainer';
 import type { EpochStats, StepStats } from '../engine/types';
-import type { RunDescription, SourceEvent, StopPoint } from '../run/source';
+import type { RunDescription, RunProgress, SourceEvent, StopPoint } from '../run/source';
 import type { WalkthroughResult } from '../protocol';
 import { walkThroughBatch } from '../engine/walkthrough';
 import type { LoadedRun } from './load';
@@ -128,12 +128,17 @@ export class DebugRun {
     return { ...this.at };
   }
 
+  /** Where the run is, for the run contract's events. */
+  progress(message?: string): RunProgress {
+    return { step: this.at?.step ?? this.trainer.step, epoch: this.at?.epoch ?? this.trainer.epoch, ...(message ? { message } : {}) };
+  }
+
   private go(entry: 'entry' | null): void {
     if (this.state === 'disposed' || this.state === 'finished') return;
     this.example = null;
     this.state = 'running';
     this.entry = entry;
-    this.cb.event({ type: 'resumed' });
+    this.cb.event({ type: 'resumed', progress: this.progress() });
     this.schedule();
   }
 
@@ -211,7 +216,8 @@ export class DebugRun {
   private report(h: Halt): void {
     // The run contract knows one kind of exception stop (nonFinite); health filters count as breakpoints.
     const reason = h.reason === 'exception' ? (h.filter === 'nonFinite' ? 'nonFinite' : 'breakpoint') : h.reason;
-    this.cb.event({ type: 'halted', at: this.stopPoint(), reason });
+    const nonFinite = this.trainer.pendingStats()?.nonFinite ?? undefined;
+    this.cb.event({ type: 'halted', at: this.stopPoint(), reason, progress: this.progress(h.description), ...(nonFinite ? { nonFinite } : {}) });
     this.cb.halted(h);
   }
 
@@ -231,7 +237,7 @@ export class DebugRun {
     const ex = this.example!;
     if (ex.i + 1 < ex.replay.examples.length) {
       this.example = { i: ex.i + 1, replay: ex.replay };
-      this.cb.event({ type: 'resumed' });
+      this.cb.event({ type: 'resumed', progress: this.progress() });
       return this.report({ reason: 'step' });
     }
     // Past the last example: back to the batch, at its next stop point.
@@ -241,7 +247,7 @@ export class DebugRun {
 
   private finish(): void {
     this.state = 'finished';
-    this.cb.event({ type: 'finished' });
+    this.cb.event({ type: 'finished', progress: this.progress() });
   }
 }
 

@@ -52,7 +52,12 @@ export class DebugRunSource implements RunSource {
   control(c: RunControl): Promise<void> {
     const run = this.run;
     if (!run) return Promise.reject(new Error('The run has not started.'));
-    if (c.type === 'stop') { this.dispose(); return Promise.resolve(); }
+    if (c.type === 'stop') {
+      const progress = run.progress();
+      this.dispose();
+      this.listener({ type: 'stopped', progress });
+      return Promise.resolve();
+    }
     if (c.type === 'restart') { run.dispose(); this.run = null; return this.begin(); }
     if (c.type === 'resume') { run.resume(); return Promise.resolve(); }
     if (run.state === 'finished') return Promise.reject(new Error('Training is finished.'));

@@ -207,8 +207,9 @@ export class Run {
   }
 
   /** The source says it is in `state`: the inputs that lead the machine there. */
-  private reached(state: RunState, progress: { step: number; epoch: number; message?: string }, nonFinite?: SessionStatus['nonFinite']): void {
+  private reached(state: RunState, given: { step: number; epoch: number; message?: string } | undefined, nonFinite?: SessionStatus['nonFinite']): void {
     for (const input of inputsToward(this.machine.state, state)) this.machine.send(input);
+    const progress = given ?? { step: this.s.status.step, epoch: this.s.status.epoch };
     this.setStatus({
       state: this.machine.state, step: progress.step, epoch: progress.epoch,
       ...(progress.message ? { message: progress.message } : {}), ...(nonFinite ? { nonFinite } : {}),

@@ -74,7 +74,8 @@ export interface StepRecord extends StepStats {
   ranks?: RankRecord[];
 }
 
-/** Where a run is, as the source counts it (carried by the events that change the state). */
+/** Where a run is, as the source counts it (carried by the events that change the state; without
+ *  it the run counts from the steps it was given). */
 export interface RunProgress {
   step: number;
   epoch: number;
@@ -94,11 +95,11 @@ export type SourceEvent =
   | { type: 'detail'; detail: StepDetail }
   | { type: 'epoch'; epoch: EpochStats }
   /** The source halted at a stop point (after a pause, a step control or a breakpoint). */
-  | { type: 'halted'; at: StopPoint | null; reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry'; progress: RunProgress; nonFinite?: NonFiniteReport }
-  | { type: 'resumed'; progress: RunProgress }
-  | { type: 'finished'; progress: RunProgress }
+  | { type: 'halted'; at: StopPoint | null; reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry'; progress?: RunProgress; nonFinite?: NonFiniteReport }
+  | { type: 'resumed'; progress?: RunProgress }
+  | { type: 'finished'; progress?: RunProgress }
   /** The source carried out a stop control. */
-  | { type: 'stopped'; progress: RunProgress }
+  | { type: 'stopped'; progress?: RunProgress }
   /** A problem the user must hear about while the run goes on or halts (a NaN with pauseOnNonFinite). */
   | { type: 'problem'; message: string; nonFinite?: NonFiniteReport }
   /**

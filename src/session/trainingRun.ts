@@ -8,6 +8,7 @@
 import type { HeatmapMode, Histogram, ParamSelection, RunInfo, StepPoint, WorkerRequest, WorkerSettings } from '../protocol';
 import type { Backend } from '../engine/backend';
 import type { StepStats } from '../engine/types';
+import type { NamedTensor } from '../engine/trainer';
 import { walkThroughBatch } from '../engine/walkthrough';
 import type { Dataset } from '../data/dataset';
 import { RunMachine } from '../run/machine';
@@ -192,8 +193,11 @@ export class TrainingRun {
       const selection = requested && isValidSelection(trainer, requested) ? requested
         : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer) : selectionBeforeAnyStep(trainer));
       if (!selection) throw new Error('the model has no weights to follow');
+      // After a step, the replay is of that step: its batch at the weights it was trained at, so
+      // "these gradients, averaged, made this update" is literally true. Before any step: as they are.
+      const weights = trainer.step > 0 ? weightsBeforeLastUpdate(trainer) : trainer.getWeights();
       const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
-        spec: this.request.spec, train: this.train, indices, weights: trainer.getWeights(), selection,
+        spec: this.request.spec, train: this.train, indices, weights, selection,
       });
       this.port.postMessage({ type: 'reply', id, ok: true, value: { type: 'walkthrough', result } });
     } catch (e) {
@@ -303,6 +307,17 @@ export class TrainingRun {
     this.port.postMessage({ type: 'error', message, file: this.request.file });
     this.status(message);
   }
+}
+
+/** θ before the last update: the current weights minus the update the last step applied. */
+function weightsBeforeLastUpdate(trainer: TrainerLike): NamedTensor[] {
+  const params = new Map(trainer.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
+  return trainer.getWeights().map((t) => {
+    const p = params.get(t.name);
+    if (!p) return t;
+    const update = trainer.lastUpdate(p.layer, p.kind);
+    return { ...t, value: t.value.map((v, i) => v - update[i]) };
+  });
 }
 
 /**
