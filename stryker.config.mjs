@@ -40,7 +40,10 @@ export default {
     // mutated).
     // (glob's extglob: a '!' pattern in the list would not exclude anything.)
     testFiles: [
-      'test/unit/!(cli|session|data|oracles)/**/*.test.ts',
+      // An allow-list of the folders whose tests exercise the mutated code in this process: torch
+      // (Python ranks), fuzz, debug and scripts depend on the built tree or other processes and
+      // fail in Stryker's sandbox copy whatever the mutant.
+      'test/unit/{engine,model,editor,export,run}/**/*.test.ts',
       // Two oracle tests fail today on purpose (a bug each, named in the file): out until fixed.
       'test/unit/oracles/**/!(stepThroughAfterStep|numberExponent).oracle.test.ts',
       'test/unit/session/**/!(workerLoop).test.ts',
@@ -61,7 +64,8 @@ export default {
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants) would re-run every test file: skip them.
   ignoreStatic: true,
-  concurrency: 1,
+  // One runner by default on this shared 2-core machine; MUTATION_CONCURRENCY=2 when it is quiet.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   timeoutMS: 10000,
   timeoutFactor: 2,
   incremental: true,

@@ -19,10 +19,24 @@ export interface SessionSettings {
   workerTimeoutSeconds: number;
 }
 
+/** PyTorch runs (src/torch). */
+export interface TorchSettings {
+  /** Empty: the torch source's default interpreter. */
+  pythonPath: string;
+  ranks: number;
+  /** 0: the model file's epochs. */
+  steps: number;
+  compareSteps: number;
+  /** Seconds without a step after which a PyTorch run counts as stalled. */
+  stallTimeout: number;
+  perExample: string[];
+}
+
 export interface Settings extends SessionSettings {
   /** As written in the settings; commands/compare.ts checks it and says what is wrong. */
   compareBatchSizes: unknown;
   health: HealthThresholds;
+  pytorch: TorchSettings;
 }
 
 const SECTION = 'gradientLens';
@@ -47,6 +61,14 @@ export function readSettings(c: { get<T>(key: string, fallback: T): T }): Settin
       explodingGradNorm: c.get('health.explodingGradNorm', DEFAULT_THRESHOLDS.explodingGradNorm),
       vanishingGradNorm: c.get('health.vanishingGradNorm', DEFAULT_THRESHOLDS.vanishingGradNorm),
       deadReluFraction: c.get('health.deadReluFraction', DEFAULT_THRESHOLDS.deadReluFraction),
+    },
+    pytorch: {
+      pythonPath: c.get<string>('pythonPath', '') || '',
+      ranks: Math.max(1, c.get<number>('pytorch.ranks', 2)),
+      steps: Math.max(0, c.get<number>('pytorch.steps', 0)),
+      compareSteps: Math.max(1, c.get<number>('pytorch.compareSteps', 5)),
+      stallTimeout: Math.max(1, c.get<number>('pytorch.stallTimeout', 120)),
+      perExample: c.get<string[]>('pytorch.watchPerExample', []),
     },
   };
 }

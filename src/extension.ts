@@ -84,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
-  registerDebugging(context);
+  registerDebugging(context, () => config.settings);
 
   return {
     session,

@@ -10,24 +10,27 @@
 import * as vscode from 'vscode';
 import { parseModel } from '../model';
 import { GradientLensDebugSession, MODEL_SUFFIX, type LaunchArguments } from './session';
+import type { Settings } from '../config';
 
 export const DEBUG_TYPE = 'gradient-lens';
 
 const MODEL_SELECTOR: vscode.DocumentSelector = [{ pattern: `**/*${MODEL_SUFFIX}` }];
 
-export function registerDebugging(context: vscode.ExtensionContext): void {
+export function registerDebugging(context: vscode.ExtensionContext, settings: () => Pick<Settings, 'health' | 'useWasm'>): void {
   const mediaDir = vscode.Uri.joinPath(context.extensionUri, 'media').fsPath;
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () =>
         new vscode.DebugAdapterInlineImplementation(new GradientLensDebugSession({ mediaDir }) as unknown as vscode.DebugAdapter),
     }),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider(settings)),
     vscode.languages.registerEvaluatableExpressionProvider(MODEL_SELECTOR, { provideEvaluatableExpression }),
   );
 }
 
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly settings: () => Pick<Settings, 'health' | 'useWasm'>) {}
+
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     return [{ type: DEBUG_TYPE, request: 'launch', name: 'Debug training', model: '${file}', stopOnEntry: false }];
   }
@@ -43,11 +46,11 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       config = { type: DEBUG_TYPE, request: 'launch', name: 'Debug training', model: '${file}' };
     }
     config.model ??= '${file}';
-    const health = vscode.workspace.getConfiguration('gradientLens.health');
-    config.explodingGradNorm ??= health.get<number>('explodingGradNorm');
-    config.vanishingGradNorm ??= health.get<number>('vanishingGradNorm');
-    config.deadReluFraction ??= health.get<number>('deadReluFraction');
-    config.wasm ??= vscode.workspace.getConfiguration('gradientLens').get<boolean>('useWasm', true);
+    const { health, useWasm } = this.settings();
+    config.explodingGradNorm ??= health.explodingGradNorm;
+    config.vanishingGradNorm ??= health.vanishingGradNorm;
+    config.deadReluFraction ??= health.deadReluFraction;
+    config.wasm ??= useWasm;
     if (config.workspace === undefined && folder) config.workspace = folder.uri.fsPath;
     return config;
   }

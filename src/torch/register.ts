@@ -16,22 +16,19 @@ import { WatchListener, type WatchMessage } from './watchListener';
 
 interface TorchSettings { python: string; ranks: number; steps: number; compareSteps: number; stallTimeout: number; perExample: string[] }
 
-function settings(): TorchSettings {
-  const c = vscode.workspace.getConfiguration('gradientLens');
-  return {
-    python: c.get<string>('pythonPath', DEFAULT_PYTHON) || DEFAULT_PYTHON,
-    ranks: Math.max(1, c.get<number>('pytorch.ranks', 2)),
-    steps: Math.max(0, c.get<number>('pytorch.steps', 0)),
-    compareSteps: Math.max(1, c.get<number>('pytorch.compareSteps', 5)),
-    stallTimeout: Math.max(1, c.get<number>('pytorch.stallTimeout', 120)),
-    perExample: c.get<string[]>('pytorch.watchPerExample', []),
-  };
-}
+/** The PyTorch settings, as src/config.ts reads every gradientLens.* setting. */
+let settings: () => TorchSettings = () => {
+  throw new Error('the PyTorch commands are not registered yet.');
+};
 
 /** The steps of the latest PyTorch run (kept when it fails), for views that come later. */
 export const lastTorchRun: { file: string; records: StepRecord[] } = { file: '', records: [] };
 
 export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
+  settings = () => {
+    const { pythonPath, ...rest } = ctx.config.settings.pytorch;
+    return { python: pythonPath || DEFAULT_PYTHON, ...rest };
+  };
   const out = vscode.window.createOutputChannel('Gradient Lens: PyTorch');
   let listener: WatchListener | null = null;
   return [
