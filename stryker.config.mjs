@@ -44,8 +44,8 @@ export default {
       // (Python ranks), fuzz, debug and scripts depend on the built tree or other processes and
       // fail in Stryker's sandbox copy whatever the mutant.
       'test/unit/{engine,model,editor,export,run}/**/*.test.ts',
-      // Two oracle tests fail today on purpose (a bug each, named in the file): out until fixed.
-      'test/unit/oracles/**/!(stepThroughAfterStep|numberExponent).oracle.test.ts',
+      // numberExponent fails on purpose (a real bug, named in the file): out until it is fixed.
+      'test/unit/oracles/**/!(numberExponent).oracle.test.ts',
       'test/unit/session/**/!(workerLoop).test.ts',
       'test/unit/data/**/!(digits).test.ts',
     ],
