@@ -73,7 +73,8 @@ export default {
   reporters: ['json', 'html', 'clear-text', 'progress-append-only'],
   jsonReporter: { fileName: `${out}/mutation.json` },
   htmlReporter: { fileName: `${out}/mutation.html` },
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per named run, so two runs never clean each other's.
+  tempDirName: `.stryker-tmp/${process.env.MUTATION_FILES ? process.env.MUTATION_NAME ?? 'files' : scope}`,
   cleanTempDir: true,
-  ignorePatterns: ['dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
+  ignorePatterns: ['.stryker-tmp', 'dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
 };
