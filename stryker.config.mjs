@@ -44,8 +44,8 @@ export default {
       // (Python ranks), fuzz, debug and scripts depend on the built tree or other processes and
       // fail in Stryker's sandbox copy whatever the mutant.
       'test/unit/{engine,model,editor,export,run}/**/*.test.ts',
-      // Two oracle tests fail today on purpose (a bug each, named in the file): out until fixed.
-      'test/unit/oracles/**/!(stepThroughAfterStep|numberExponent).oracle.test.ts',
+      // numberExponent fails on purpose (a real bug, named in the file): out until it is fixed.
+      'test/unit/oracles/**/!(numberExponent).oracle.test.ts',
       'test/unit/session/**/!(workerLoop).test.ts',
       'test/unit/data/**/!(digits).test.ts',
     ],
@@ -73,7 +73,8 @@ export default {
   reporters: ['json', 'html', 'clear-text', 'progress-append-only'],
   jsonReporter: { fileName: `${out}/mutation.json` },
   htmlReporter: { fileName: `${out}/mutation.html` },
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per named run, so two runs never clean each other's.
+  tempDirName: `.stryker-tmp/${process.env.MUTATION_FILES ? process.env.MUTATION_NAME ?? 'files' : scope}`,
   cleanTempDir: true,
-  ignorePatterns: ['dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
+  ignorePatterns: ['.stryker-tmp', 'dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
 };
