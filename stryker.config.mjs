@@ -40,9 +40,12 @@ export default {
     // mutated).
     // (glob's extglob: a '!' pattern in the list would not exclude anything.)
     testFiles: [
-      'test/unit/!(cli|session|data|oracles)/**/*.test.ts',
-      // Two oracle tests fail today on purpose (a bug each, named in the file): out until fixed.
-      'test/unit/oracles/**/!(stepThroughAfterStep|numberExponent).oracle.test.ts',
+      // An allow-list of the folders whose tests exercise the mutated code in this process: torch
+      // (Python ranks), fuzz, debug and scripts depend on the built tree or other processes and
+      // fail in Stryker's sandbox copy whatever the mutant.
+      'test/unit/{engine,model,editor,export,run}/**/*.test.ts',
+      // numberExponent fails on purpose (a real bug, named in the file): out until it is fixed.
+      'test/unit/oracles/**/!(numberExponent).oracle.test.ts',
       'test/unit/session/**/!(workerLoop).test.ts',
       'test/unit/data/**/!(digits).test.ts',
     ],
@@ -61,7 +64,8 @@ export default {
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants) would re-run every test file: skip them.
   ignoreStatic: true,
-  concurrency: 1,
+  // One runner by default on this shared 2-core machine; MUTATION_CONCURRENCY=2 when it is quiet.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   timeoutMS: 10000,
   timeoutFactor: 2,
   incremental: true,
@@ -69,7 +73,8 @@ export default {
   reporters: ['json', 'html', 'clear-text', 'progress-append-only'],
   jsonReporter: { fileName: `${out}/mutation.json` },
   htmlReporter: { fileName: `${out}/mutation.html` },
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per named run, so two runs never clean each other's.
+  tempDirName: `.stryker-tmp/${process.env.MUTATION_FILES ? process.env.MUTATION_NAME ?? 'files' : scope}`,
   cleanTempDir: true,
-  ignorePatterns: ['dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
+  ignorePatterns: ['.stryker-tmp', 'dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
 };

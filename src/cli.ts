@@ -12,6 +12,7 @@ import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
 import { runCompare } from './cli/compare';
+import { runRepeatCommand } from './cli/repeat';
 import { runDap } from './cli/dap';
 import { runTorchCli } from './cli/torch';
 import { BadInput, EXIT_BAD_INPUT } from './cli/common';
@@ -22,7 +23,8 @@ const USAGE = `usage:
   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--workspace DIR]
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
-  gradient-lens compare <file> [--batch-sizes 1,32,full] [--json] [--workspace DIR]
+  gradient-lens compare <file> [--batch-sizes 1,32,full] [--rates sweep|file|linear] [--json] [--workspace DIR]
+  gradient-lens repeat <file> [--example I] [--times N] [--json] [--workspace DIR]
   gradient-lens dap                 the debug adapter over stdin/stdout (Debug Adapter Protocol)
 
   <file>       a *.gradlens.json model file
@@ -35,6 +37,7 @@ const USAGE = `usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'repeat') return runRepeatCommand(argv.slice(1));
   if (argv[0] === 'torch') return runTorchCli(argv.slice(1));
   let parsed;
   try {
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
         workspace: { type: 'string' },
         'memory-limit': { type: 'string' },
         'batch-sizes': { type: 'string' },
+        rates: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -89,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     case 'check':
       return runCheck(common);
     case 'compare':
-      return runCompare({ ...common, batchSizes: values['batch-sizes'], json: values.json ?? false });
+      return runCompare({ ...common, batchSizes: values['batch-sizes'], rates: values.rates, json: values.json ?? false });
     default:
       process.stderr.write(`gradient-lens: unknown command "${command}"\n${USAGE}`);
       return EXIT_BAD_INPUT;

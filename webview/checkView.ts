@@ -2,15 +2,18 @@
 // pass or fail (float64 central differences against the analytic gradient).
 
 import type { SessionSnapshot } from '../src/protocol';
-import { el, icon, section } from './dom';
+import { el, explain, icon, reveal, section } from './dom';
+import type { GradCheckResult } from '../src/engine/types';
 
 export class CheckView {
   readonly root: HTMLElement;
   private readonly body: HTMLElement;
+  private last: GradCheckResult | null = null;
 
   constructor() {
     this.body = el('div');
-    this.root = section('gradcheck', 'Gradient check', this.body);
+    this.root = section('gradcheck', ['Are the gradients right?', 'gradient check'],
+      explain('Back-propagation\'s gradient against the slope measured by nudging each weight a little (float64 finite differences).'), this.body);
     this.root.hidden = true;
   }
 
@@ -18,6 +21,8 @@ export class CheckView {
     const r = s.gradCheck;
     this.root.hidden = !r;
     if (!r) return;
+    const fresh = r !== this.last;
+    this.last = r;
     const rows = r.layers.map((l) => el('tr', { class: l.passed ? 'pass' : 'fail' },
       el('td', { text: l.name }), el('td', { class: 'num', text: String(l.checked) }),
       el('td', { class: 'num', text: l.maxRelativeError.toExponential(2) }),
@@ -27,5 +32,6 @@ export class CheckView {
         el('thead', {}, el('tr', {}, el('th', { text: 'layer' }), el('th', { text: 'checked' }), el('th', { text: 'max rel. error' }), el('th', { text: 'result' }))),
         el('tbody', {}, ...rows)),
       el('p', { class: 'note', text: `float64 central differences; tolerance ${r.tolerance.toExponential(0)}. ${r.passed ? 'Every layer passes.' : 'Some layers fail: their backward pass disagrees with the loss.'}` }));
+    if (fresh) reveal(this.root);
   }
 }

@@ -1,32 +1,53 @@
-// SGD (M = 1), mini-batch and full batch side by side: the same model and seed, the same number of
-// examples seen; loss against examples seen and against wall time, and a summary in plain words.
+// SGD (M = 1), mini-batch and full batch side by side, fairly: the same model, seed and initial
+// weights, the same examples seen, each batch size with its own learning rate (named: a sweep, the
+// file's rate, or linear scaling). The smoothed training loss (solid) and the validation loss at
+// shared checkpoints (dots) against examples seen, updates or seconds; a table of every measured
+// quantity ("n/a" with its reason); and the summary in plain words from the engine.
 
 import type { Chart } from 'chart.js';
-import type { SessionSnapshot } from '../src/protocol';
-import { el, section } from './dom';
+import type { CompareRun, SessionSnapshot } from '../src/protocol';
+import { el, reveal, section } from './dom';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
-import { num } from './format';
+import { num, pct } from './format';
 import { palette } from './theme';
+
+type Axis = 'examplesSeen' | 'updates' | 'time';
+const AXES: Record<Axis, string> = { examplesSeen: 'examples seen', updates: 'updates', time: 'seconds of training' };
+const MODE_NAMES: Record<string, string> = {
+  sweep: 'Learning rate per batch size: a short sweep (5 rates), chosen by validation loss',
+  file: "Learning rate: the file's rate for every batch size",
+  linear: "Learning rate: linear scaling (γ ∝ M) from the file's rate",
+};
 
 export class CompareView {
   readonly root: HTMLElement;
-  readonly byExamples: Chart<'line', XY[]>;
-  readonly byTime: Chart<'line', XY[]>;
+  readonly chart: Chart<'line', XY[]>;
   private readonly summary: HTMLElement;
   private readonly table: HTMLElement;
+  private readonly mode: HTMLElement;
+  private readonly axisButtons: HTMLButtonElement[];
+  private axis: Axis = 'examplesSeen';
+  private last: SessionSnapshot['compare'] = null;
   runs = 0;
 
   constructor() {
-    const c1 = el('canvas', { role: 'img', 'aria-label': 'Loss against examples seen, one line per batch size' });
-    const c2 = el('canvas', { role: 'img', 'aria-label': 'Loss against seconds, one line per batch size' });
+    const canvas = el('canvas', { role: 'img', 'aria-label': 'Smoothed training loss and validation loss, one colour per batch size' });
     this.summary = el('p', { class: 'summary', 'aria-live': 'polite' });
-    this.table = el('div');
-    this.root = section('compare', 'SGD, mini-batch and full batch side by side',
-      this.summary,
-      el('div', { class: 'two' }, el('div', { class: 'chart' }, c1), el('div', { class: 'chart' }, c2)),
-      this.table);
-    this.byExamples = lineChart(c1, { xTitle: 'examples seen', yTitle: 'batch loss', yLog: true });
-    this.byTime = lineChart(c2, { xTitle: 'seconds', yTitle: 'batch loss', yLog: true });
+    this.mode = el('p', { class: 'note' });
+    this.table = el('div', { class: 'table-wrap' });
+    this.axisButtons = (Object.keys(AXES) as Axis[]).map((a) => {
+      const b = el('button', { class: 'segment', 'data-axis': a, 'aria-pressed': String(a === this.axis), text: AXES[a] });
+      b.addEventListener('click', () => { this.axis = a; this.draw(); });
+      return b;
+    });
+    this.root = section('compare', 'Why mini-batches? Batch sizes side by side (M)',
+      el('p', { class: 'explain' }, 'The same model, seed and initial weights trained with each batch size for the same examples seen, each with a learning rate that suits it.'),
+      this.mode,
+      el('div', { class: 'controls' }, el('span', { class: 'note', text: 'x-axis:' }), el('span', { class: 'segments', role: 'group', 'aria-label': 'x-axis' }, ...this.axisButtons)),
+      el('div', { class: 'chart' }, canvas),
+      el('p', { class: 'legend', text: 'Lines: training loss, smoothed over about 200 examples. Dots: validation loss on the held-out set, at the same checkpoints for every run.' }),
+      this.table, this.summary);
+    this.chart = lineChart(canvas, { xTitle: AXES[this.axis], yTitle: 'cross-entropy loss (log scale)', yLog: true });
     this.root.hidden = true;
   }
 
@@ -34,24 +55,57 @@ export class CompareView {
     const r = s.compare;
     this.root.hidden = !r;
     this.runs = r?.runs.length ?? 0;
+    if (!r || r === this.last) return;
+    this.last = r;
+    this.draw();
+    reveal(this.root);
+  }
+
+  private draw(): void {
+    const r = this.last;
     if (!r) return;
     const p = palette();
-    const label = (m: number): string => (m === 1 ? 'M = 1 (SGD)' : `M = ${m}`);
-    setDatasets(this.byExamples, r.runs.map((run, i) => series(label(run.batchSize), run.points.filter((q) => q.loss > 0).map((q) => ({ x: q.examplesSeen, y: q.loss })), p.series[i % p.series.length])));
-    setDatasets(this.byTime, r.runs.map((run, i) => series(label(run.batchSize), run.points.filter((q) => q.loss > 0).map((q) => ({ x: q.time, y: q.loss })), p.series[i % p.series.length])));
-    this.summary.textContent = r.summary;
-    this.table.replaceChildren(el('table', { class: 'check' },
-      el('thead', {}, el('tr', {}, el('th', { text: 'batch size' }), el('th', { text: 'steps' }), el('th', { text: 'step-to-step loss variance' }), el('th', { text: 'noise scale' }), el('th', { text: 'final loss' }))),
+    const n = Math.max(...r.runs.map((x) => x.batchSize));
+    const label = (run: CompareRun): string => `M = ${run.batchSize}${run.batchSize === 1 ? ' (SGD)' : run.batchSize === n && r.runs.length > 2 ? ' (full)' : ''}`;
+    for (const b of this.axisButtons) b.setAttribute('aria-pressed', String(b.dataset.axis === this.axis));
+    (this.chart.options.scales!.x as { title: { text: string } }).title.text = AXES[this.axis];
+    const x = this.axis;
+    setDatasets(this.chart, r.runs.flatMap((run, i) => {
+      const color = p.series[i % p.series.length];
+      return [
+        series(`${label(run)} training`, run.points.filter((q) => q.smoothedLoss > 0).map((q) => ({ x: q[x], y: q.smoothedLoss })), color),
+        series(`${label(run)} validation`, run.checkpoints.filter((c) => c.validationLoss > 0).map((c) => ({ x: c[x], y: c.validationLoss })), color,
+          { showLine: false, pointRadius: 3, pointStyle: 'circle', borderDash: [4, 3] } as never),
+      ];
+    }));
+    this.mode.textContent = `${MODE_NAMES[r.rateMode] ?? r.rateMode}. ${r.runs[0]?.momentum ? `Momentum μ = ${num(r.runs[0].momentum)} in every run.` : 'No momentum.'} Took ${num(r.seconds, 2)} s.`;
+    const na = (run: CompareRun, key: keyof CompareRun['notApplicable']): HTMLElement =>
+      el('td', { class: 'num na', title: run.notApplicable[key] ?? '', text: 'n/a' });
+    const head = ['batch size M', 'learning rate γ', 'updates', 'examples/s', 'activation memory', 'validation loss', 'validation accuracy', 'step-to-step σ of the loss', 'noise scale B_simple'];
+    const reasons = [...new Set(r.runs.flatMap((run) => Object.entries(run.notApplicable).map(([k, why]) => `n/a (${k === 'stepLossSigma' ? 'step-to-step σ' : k === 'noiseScale' ? 'noise scale' : 'validation'}, M = ${run.batchSize}): ${why}.`)))];
+    this.table.replaceChildren(el('table', { class: 'check compare-table' },
+      el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { text: h })))),
       el('tbody', {}, ...r.runs.map((run) => el('tr', {},
-        el('td', { text: label(run.batchSize) }),
+        el('td', { text: label(run) }),
+        el('td', { class: 'num', title: run.rateTrials.length ? `tried ${run.rateTrials.map((t) => `${t.learningRate} → ${t.loss === null ? 'diverged' : num(t.loss)}`).join(', ')}` : '', text: String(run.learningRate) }),
         el('td', { class: 'num', text: String(run.steps) }),
-        el('td', { class: 'num', text: num(run.stepLossVariance) }),
-        el('td', { class: 'num', text: num(run.noiseScale) }),
-        el('td', { class: 'num', text: num(run.points[run.points.length - 1]?.loss) }))))));
+        el('td', { class: 'num', text: Number.isFinite(run.examplesPerSecond) ? Math.round(run.examplesPerSecond).toLocaleString('en-US') : 'n/a' }),
+        el('td', { class: 'num', text: bytes(run.activationBytes) }),
+        run.validation ? el('td', { class: 'num', text: num(run.validation.loss) }) : na(run, 'validation'),
+        run.validation ? el('td', { class: 'num', text: pct(run.validation.accuracy) }) : na(run, 'validation'),
+        run.stepLossSigma !== null ? el('td', { class: 'num', text: num(run.stepLossSigma) }) : na(run, 'stepLossSigma'),
+        run.noiseScale !== null ? el('td', { class: 'num', text: num(run.noiseScale) }) : na(run, 'noiseScale'))))),
+      ...reasons.map((t) => el('p', { class: 'note', text: t })),
+      ...r.runs.filter((run) => run.rateTrials.length).map((run) => el('p', { class: 'note',
+        text: `Sweep for M = ${run.batchSize}: ${run.rateTrials.map((t) => `γ ${t.learningRate} → ${t.loss === null ? 'diverged' : `loss ${num(t.loss)}`}`).join(', ')}; kept γ = ${run.learningRate}.` })));
+    this.summary.textContent = r.summary;
   }
 
   retheme(): void {
-    themeChart(this.byExamples);
-    themeChart(this.byTime);
+    themeChart(this.chart);
   }
+}
+
+function bytes(b: number): string {
+  return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MB` : `${Math.round(b / 1024)} KB`;
 }

@@ -7,7 +7,7 @@ export function num(x: number | null | undefined, digits = 3): string {
   if (x === 0) return '0';
   const a = Math.abs(x);
   const s = a >= 1e4 || a < 1e-3 ? x.toExponential(digits - 1) : x.toPrecision(digits);
-  return s.replace('-', '−');
+  return s.replace(/-/g, '−');
 }
 
 /** A number as it appears inside a formula: negative values in parentheses. */

@@ -4,7 +4,7 @@
 // per-example view.
 
 import type { Heatmap, HeatmapMode, ParamSelection, SessionSnapshot } from '../src/protocol';
-import { el, section } from './dom';
+import { el, explain, section } from './dom';
 import { num } from './format';
 import { palette, withAlpha } from './theme';
 
@@ -54,9 +54,11 @@ export class HeatmapView {
     });
     this.caption = el('div', { class: 'caption', 'aria-live': 'polite' });
     this.legend = el('div', { class: 'legend' });
-    this.root = section('heatmap', 'Gradients of every parameter',
+    this.root = section('heatmap', ['Every weight of a layer at once', 'heatmap of ∂L/∂θ'],
+      explain('Rows: the layer\'s inputs; columns: its output units; each cell one connection (big layers: the largest in its block). Click one to follow it in the cards below.'),
       el('div', { class: 'controls' }, el('label', { for: 'heatmap-layer' }, 'layer '), this.layerSelect,
         el('span', { class: 'segments', role: 'group', 'aria-label': 'Show' }, ...this.modeButtons)),
+      el('div', { class: 'axis-x' }, el('span', { text: '↓ rows: inputs of the layer' }), el('span', { text: 'columns: output units →' })),
       el('div', { class: 'heatmap-wrap' }, this.canvas), this.legend, this.caption);
   }
 

@@ -2,7 +2,7 @@
 // (a shared symmetric range per layer), colour = how many entries fell in that bin.
 
 import type { Histogram, SessionSnapshot } from '../src/protocol';
-import { el, section } from './dom';
+import { el, explain, section } from './dom';
 import { num } from './format';
 import { palette, withAlpha } from './theme';
 
@@ -13,7 +13,8 @@ export class HistogramView {
 
   constructor() {
     this.list = el('div', { class: 'histograms' });
-    this.root = section('histograms', 'Gradient histograms over time', this.list);
+    this.root = section('histograms', ['How the gradients are spread, over time', 'histograms of ∂L/∂θ'],
+      explain('One strip per layer. Across: training steps, left to right. Up and down: the gradient value (0 on the middle line). Darker: more weights with that gradient.'), this.list);
   }
 
   update(s: SessionSnapshot): void {
@@ -35,8 +36,11 @@ export class HistogramView {
       const canvas = el('canvas', { class: 'strip', role: 'img', 'aria-label': `Gradient histogram of layers[${layer}] over ${hs.length} snapshots` });
       const extent = this.draw(canvas, hs);
       return el('figure', { class: 'histogram' },
-        el('figcaption', { text: `layers[${layer}] ${labels.get(layer) ?? ''} · steps ${hs[0].step}–${hs[hs.length - 1].step} · values ±${num(extent)}` }),
-        canvas);
+        el('figcaption', { text: `layers[${layer}] ${labels.get(layer) ?? ''}` }),
+        el('div', { class: 'strip-frame' },
+          el('div', { class: 'axis-y' }, el('span', { text: `+${num(extent)}` }), el('span', { text: '0' }), el('span', { text: `−${num(extent)}` })),
+          canvas),
+        el('div', { class: 'axis-x' }, el('span', { text: `step ${hs[0].step}` }), el('span', { text: 'x: step · y: gradient value' }), el('span', { text: `step ${hs[hs.length - 1].step}` })));
     }));
   }
 

@@ -3,7 +3,7 @@
 
 import type { Chart } from 'chart.js';
 import type { SessionSnapshot } from '../src/protocol';
-import { el, icon, section } from './dom';
+import { el, explain, icon, section } from './dom';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { palette } from './theme';
 
@@ -39,7 +39,8 @@ export class LossView {
       el('label', { for: 'loss-log' }, this.logToggle, ' log scale'),
       el('span', { class: 'range' }, 'steps ', this.fromInput, ' – ', this.toInput, reset));
     const body = el('div', { class: compact ? 'chart chart-small' : 'chart' }, canvas);
-    this.root = compact ? el('div', { class: 'sparkline' }, body) : section('loss', 'Loss', controls, body);
+    this.root = compact ? el('div', { class: 'sparkline' }, body) : section('loss', ['How training is going', 'loss L and accuracy'],
+      explain('Each batch\'s mean loss (lower is better) and accuracy, step by step.'), controls, body);
     this.chart = lineChart(canvas, { xTitle: 'step', yTitle: 'loss', legend: !compact });
     const o = this.chart.options as any;
     o.scales.y1 = { type: 'linear', position: 'right', min: 0, max: 1, display: !compact, title: { display: true, text: 'accuracy' }, grid: { drawOnChartArea: false } };

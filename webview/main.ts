@@ -21,6 +21,9 @@ import { HistogramView } from './histogramView';
 import { CheckView } from './checkView';
 import { CompareView } from './compareView';
 import { WalkthroughView } from './walkthroughView';
+import { AnswersView } from './answersView';
+import { NetworkView } from './networkView';
+import { RepeatView } from './repeatView';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -68,10 +71,13 @@ const histograms = mode === 'panel' ? new HistogramView() : null;
 const check = mode === 'panel' ? new CheckView() : null;
 const compare = mode === 'panel' ? new CompareView() : null;
 const walkthrough = mode === 'panel' ? new WalkthroughView() : null;
+const answers = mode === 'panel' ? new AnswersView((c) => command(c)) : null;
+const network = mode === 'panel' ? new NetworkView((selection) => request({ type: 'select', selection })) : null;
+const repeat = mode === 'panel' ? new RepeatView() : null;
 
 if (mode === 'panel') {
   app.append(toolbar.root, el('main', { class: 'grid' },
-    loss.root, heatmap!.root, perExample!.root, walkthrough!.root, health!.root, histograms!.root, check!.root, compare!.root));
+    answers!.root, loss.root, network!.root, heatmap!.root, perExample!.root, walkthrough!.root, repeat!.root, compare!.root, health!.root, histograms!.root, check!.root));
 } else {
   app.append(toolbar.root, loss.root);
 }
@@ -95,6 +101,9 @@ function render(): void {
   check?.update(snapshot);
   compare?.update(snapshot);
   walkthrough?.update(snapshot);
+  answers?.update(snapshot);
+  network?.update(snapshot);
+  repeat?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -141,6 +150,7 @@ onThemeChange(() => {
   health?.retheme();
   compare?.retheme();
   walkthrough?.retheme();
+  repeat?.retheme();
   schedule();
 });
 window.addEventListener('resize', () => schedule());
@@ -148,7 +158,7 @@ window.addEventListener('resize', () => schedule());
 // For tests and debugging: the live chart instances and the current state (documented in README).
 (window as unknown as { __gradientLens: unknown }).__gradientLens = {
   snapshot, summary,
-  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.byExamples, compare.byTime] : [], walkthrough: walkthrough?.chart },
+  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.chart] : [], walkthrough: walkthrough?.chart, repeat: repeat ? [repeat.lossChart, repeat.forgetChart] : [] },
 };
 
 render();

@@ -1,11 +1,13 @@
 // 3. Per-example versus batch average, for the selected parameter in the current batch: one bar per
 // example (∂Lᵢ/∂θ), the mean (the batch gradient), and the update written out as the formula
-// θ ← θ − γ·(1/M)·Σᵢ ∂Lᵢ/∂θ with the real numbers. Hovering or focusing a bar shows that example.
+// G = (1/M)·Σᵢ ∂Lᵢ/∂θ and the optimizer's own update (formulaView.ts) with the real numbers.
+// Hovering or focusing a bar shows that example.
 
 import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import type { ExampleInfo, PerExampleDetail, SessionSnapshot, StepDetail } from '../src/protocol';
-import { el, section } from './dom';
+import { noteFor, updateLines } from './formulaView';
+import { el, explain, section } from './dom';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
 import { themeChart } from './charts';
@@ -60,9 +62,8 @@ export class PerExampleView {
     };
     this.chart = new Chart(this.canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section('per-example', 'Each example\'s gradient, and the batch average that becomes the update',
-      el('p', { class: 'note' }, 'Back-propagation runs once per example: gᵢ = ∇Lᵢ, the gradient of example i\'s own loss (not divided by M). ',
-        'The parameters change once per batch, by the mean of those gradients.'),
+    this.root = section('per-example', ['Each example\'s gradient, and their average', 'gᵢ = ∇Lᵢ, G = (1/M)·Σᵢ gᵢ'],
+      explain('Back-propagation runs once per example: gᵢ is the gradient of example i\'s own loss (not divided by M). The weights change once per batch, by the optimizer\'s step from the mean G.'),
       el('div', { class: 'chart' }, this.canvas),
       el('div', { class: 'example' }, this.preview, this.previewText),
       this.formula, this.note);
@@ -106,21 +107,15 @@ export class PerExampleView {
     const g = d.perExample;
     const shown = m <= 6 ? g.map((v) => term(v)).join(' + ') : `${g.slice(0, 3).map((v) => term(v)).join(' + ')} + … + ${term(g[m - 1])}`;
     const sum = g.reduce((a, b) => a + b, 0);
-    const sgdUpdate = -d.learningRate * d.mean;
-    const lines = [
-      'θ ← θ − γ · (1/M) · Σᵢ ∂Lᵢ/∂θ',
-      `${num(d.after, 5)} ← ${num(d.before, 5)} − ${num(d.learningRate)} · (1/${m}) · (${shown})`,
-      `            = ${num(d.before, 5)} − ${num(d.learningRate)} · (1/${m}) · ${term(sum, 4)}`,
-      `            = ${num(d.before, 5)} − ${num(d.learningRate)} · ${term(d.mean, 4)}   (the mean: the batch gradient)`,
-      `            = ${num(d.before, 5)} + ${term(sgdUpdate, 4)}`,
+    const lines: [string, string][] = [
+      ['head', 'The batch gradient: G = (1/M) · Σᵢ ∂Lᵢ/∂θ'],
+      ['line', `G = (1/${m}) · (${shown}) = (1/${m}) · ${term(sum, 4)} = ${num(d.mean, 4)}`],
     ];
-    this.formula.replaceChildren(...lines.map((l, i) => el('div', { class: i === 0 ? 'formula-head' : 'formula-line', text: l })));
-    const differs = Math.abs(d.update - sgdUpdate) > 1e-6 * Math.max(1e-12, Math.abs(d.update), Math.abs(sgdUpdate)) + 1e-12;
-    if (d.optimizer !== 'sgd' || differs) {
-      this.note.textContent = `The update actually applied was ${num(d.update, 4)} (${d.optimizer === 'adam' ? 'Adam rescales the mean gradient by its running moments' : 'momentum and weight decay add to −γ·mean'}), so θ went from ${num(d.before, 5)} to ${num(d.after, 5)}.`;
-    } else {
-      this.note.textContent = `Plain SGD: the update applied, ${num(d.update, 4)}, is exactly −γ times the mean.`;
-    }
+    const t = d.terms;
+    if (t) lines.push(...updateLines(t));
+    else lines.push(['line', `θ went from ${num(d.before, 5)} to ${num(d.after, 5)} (applied update ${num(d.update, 4)}).`]);
+    this.formula.replaceChildren(...lines.map(([k, l]) => el('div', { class: `formula-${k}`, text: l })));
+    this.note.textContent = t ? noteFor(t) : '';
   }
 
   private showExample(i: number, announce = true): void {

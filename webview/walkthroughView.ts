@@ -5,10 +5,11 @@
 
 import { Chart, type ChartConfiguration } from 'chart.js';
 import type { SessionSnapshot, WalkthroughResult } from '../src/protocol';
-import { el, icon, section } from './dom';
+import { el, explain, icon, reveal, section } from './dom';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
 import { themeChart } from './charts';
+import { updateLines } from './formulaView';
 
 export class WalkthroughView {
   readonly root: HTMLElement;
@@ -42,7 +43,8 @@ export class WalkthroughView {
     };
     this.chart = new Chart(canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section('walkthrough', 'Step through the batch, example by example',
+    this.root = section('walkthrough', ['Step through the batch, example by example', 'Σᵢ gᵢ, then one update'],
+      explain('Each example gets its own forward and backward pass; the gradients add up; θ changes only after the whole batch.'),
       el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Step through the batch' }, prev, next, all, this.position),
       el('div', { class: 'chart' }, canvas),
       el('div', { class: 'example' }, this.digit, this.text));
@@ -51,12 +53,14 @@ export class WalkthroughView {
 
   update(s: SessionSnapshot): void {
     const r = s.walkthrough ?? null;
-    if (r !== this.result) {
+    const fresh = r !== this.result;
+    if (fresh) {
       this.result = r;
       this.shown = r ? 1 : 0;
     }
     this.root.hidden = !r;
     if (r) this.draw();
+    if (r && fresh) reveal(this.root);
   }
 
   private go(n: number): void {
@@ -70,7 +74,6 @@ export class WalkthroughView {
     const m = r.examples.length;
     const k = Math.min(this.shown, m);
     const p = palette();
-    const ex = r.examples.slice(0, k);
     this.chart.data.labels = r.examples.map((_, i) => String(i + 1));
     this.chart.data.datasets = [
       { type: 'bar', label: 'gᵢ of the examples back-propagated so far', data: r.examples.map((e, i) => (i < k ? e.gradient : null)),
@@ -81,19 +84,24 @@ export class WalkthroughView {
     this.chart.update('none');
     this.position.textContent = this.shown > m ? `all ${m} examples, then the update` : `example ${k} of ${m}`;
     const e = r.examples[k - 1];
+    const where = r.atWeightsBeforeUpdate
+      ? 'This is the batch of the last step, replayed at the weights before its update (the gradients the run used).'
+      : 'This is the batch the next step will use, at the current weights (no step has been made yet).';
     const lines = this.shown > m
       ? [
         `All ${m} examples were back-propagated, one at a time; θ did not change in between.`,
-        `Now the batch makes its single update:`,
-        `θ ← θ − γ · (1/M) · Σᵢ gᵢ`,
-        `${num(r.after, 5)} ← ${num(r.before, 5)} − ${num(r.learningRate)} · (1/${m}) · ${term(e.runningSum, 4)}`,
-        `The batch gradient from one ordinary backward pass is ${num(r.batchGradient, 4)}: the same number as the average ${num(e.runningMean, 4)}.`,
+        `The batch gradient G is their average: (1/${m}) · ${term(e.runningSum, 4)} = ${num(e.runningMean, 4)}; one ordinary backward pass over the batch gives ${num(r.batchGradient, 4)}, the same number.`,
+        ...(r.applied
+          ? ['Then the batch made its single update, with the run\'s optimizer:', ...updateLines(r.applied).map(([, l]) => l)]
+          : ['Then the batch makes its single update (plain SGD shown):', `θ ← θ − γ · G:  ${num(r.after, 5)} ← ${num(r.before, 5)} − ${num(r.learningRate)} · ${term(e.runningMean, 4)}`]),
+        where,
       ]
       : [
         `Example ${k} (#${e.index}): forward pass → label ${e.label}, predicted ${e.prediction}, loss Lᵢ = ${num(e.loss)}`,
         `backward pass → g${sub(k)} = ∂L${sub(k)}/∂θ = ${num(e.gradient, 4)}   for ${r.paramName}`,
         `running sum Σ = ${num(e.runningSum, 4)},  running average Σ/${k} = ${num(e.runningMean, 4)}`,
         `θ is still ${num(r.before, 5)}: parameters change only after the whole batch.`,
+        where,
       ];
     this.text.replaceChildren(...lines.map((l) => el('div', { class: 'formula-line', text: l })));
     const ctx = this.digit.getContext('2d');

@@ -23,6 +23,7 @@ import sys
 import threading
 
 MIN_TORCH = (1, 13)
+EXIT_GRACE = 15.0  # seconds the ranks get to exit once the run is complete
 
 
 def out(obj):
@@ -35,22 +36,41 @@ def fail(kind, message):
     return 1
 
 
+def torch_version():
+    """torch's version without importing it (the import costs seconds; the ranks pay it anyway),
+    from its installed metadata; a torch without metadata is imported. None when there is none."""
+    import importlib.metadata
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return None
+    origin = os.path.dirname(spec.origin or "")
+    for dist in importlib.metadata.distributions(path=[os.path.dirname(origin)]):
+        if (dist.metadata["Name"] or "").lower() == "torch":
+            return dist.version
+    import torch
+    return getattr(torch, "__version__", "0")
+
+
 def check_torch():
     """(None, version) or (failure kind, message)."""
     try:
-        import torch  # noqa: F401 (the import is the check)
-    except Exception as e:  # an ImportError, or a broken install raising something else
-        return "no-torch", f"PyTorch is not installed for {sys.executable} ({e}); install it (Debian: apt-get install python3-torch)"
-    version = getattr(torch, "__version__", "0")
+        version = torch_version()
+    except Exception as e:  # a broken install raising something other than ImportError
+        return "no-torch", f"PyTorch cannot be loaded by {sys.executable} ({e})"
+    if version is None:
+        return "no-torch", f"PyTorch is not installed for {sys.executable} (no module named 'torch'); install it (Debian: apt-get install python3-torch)"
     try:
-        parts = tuple(int(p) for p in version.split("+")[0].split(".")[:2])
+        parts = tuple(int(p) for p in version.split("+")[0].split("a")[0].split(".")[:2])
     except ValueError:
         parts = (0, 0)
     if parts < MIN_TORCH:
         return "torch-too-old", f"PyTorch {version} is too old: Gradient Lens needs {MIN_TORCH[0]}.{MIN_TORCH[1]} or newer (for functorch's vmap and DDP communication hooks)"
-    try:
-        import functorch  # noqa: F401
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("functorch") is None:
         return "torch-too-old", f"PyTorch {version} has no functorch, which per-example gradients need"
     return None, version
 
@@ -125,6 +145,26 @@ def hang_message(ranks, timeout):
             f"(the steps before it are kept)")
 
 
+PEER_GONE = ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "Connection refused")
+
+
+def culprit(ranks, first):
+    """The rank that failed first in cause, not in time: when one rank dies, its peers fail in the
+    all-reduce a moment later ("Connection closed by peer") and may be noticed first. Peers get a
+    short grace to exit, then the first rank whose error is not a lost peer is named."""
+    for r in ranks:
+        try:
+            r.proc.wait(timeout=EXIT_GRACE)
+        except subprocess.TimeoutExpired:
+            pass
+    failed = [r for r in ranks if r.proc.returncode not in (None, 0)]
+    for r in failed:
+        r.stderr_reader.join(timeout=EXIT_GRACE)  # its last lines are read once it has exited
+        if not any(p in crash_reason(r) for p in PEER_GONE):
+            return r
+    return first
+
+
 def end_all(ranks):
     for r in ranks:
         if r.proc.poll() is None:
@@ -178,7 +218,8 @@ def main(argv=None):
         r = Rank(rank, proc)
         ranks.append(r)
         threading.Thread(target=read_stdout, args=(r, events), daemon=True).start()
-        threading.Thread(target=read_stderr, args=(r,), daemon=True).start()
+        r.stderr_reader = threading.Thread(target=read_stderr, args=(r,), daemon=True)
+        r.stderr_reader.start()
     if a.watch_stdin:
         def watch():
             sys.stdin.read()
@@ -193,9 +234,11 @@ def supervise(a, ranks, events):
     while open_pipes > 0:
         starting = not all(r.joined for r in ranks)
         try:
-            what, r, msg = events.get(timeout=a.startup_timeout if starting else a.stall_timeout)
+            what, r, msg = events.get(timeout=EXIT_GRACE if done else a.startup_timeout if starting else a.stall_timeout)
         except queue.Empty:
             end_all(ranks)
+            if done:
+                return 0  # the run is complete; a rank slow to exit was ended
             if starting:
                 late = ", ".join(str(r.rank) for r in ranks if not r.joined)
                 return fail("rank-hung", f"rank(s) {late} did not join the rendezvous at {a.master_addr} within "
@@ -208,10 +251,11 @@ def supervise(a, ranks, events):
         if what == "eof":
             open_pipes -= 1
             code = r.proc.wait()
-            if code != 0:
+            if code != 0 and not done:
+                r = culprit(ranks, r)
                 end_all(ranks)
                 at = f" in step {r.last_step + 1}" if r.joined else " while starting"
-                return fail("rank-crashed", f"rank {r.rank} exited with code {code}{at}: {crash_reason(r)}; the other ranks were ended")
+                return fail("rank-crashed", f"rank {r.rank} exited with code {r.proc.returncode}{at}: {crash_reason(r)}; the other ranks were ended")
             continue
         if msg.get("type") == "beat":
             r.last_step = msg.get("step", r.last_step)
@@ -221,11 +265,11 @@ def supervise(a, ranks, events):
         elif r.rank == 0:
             if msg.get("type") == "done":
                 done = True
+                out({"type": "finished"})
             else:
                 out(msg)
     if not done:
         return fail("rank-crashed", "the ranks ended without finishing the run")
-    out({"type": "finished"})
     return 0
 
 

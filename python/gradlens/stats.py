@@ -44,8 +44,10 @@ def per_example_layer_stats(model, loss_kind, x, y, mean_grads):
     g = per_example_grads(model, loss_kind, x, y)
     for i, wn, bn in layer_param_names(model):
         gw, gb = g[wn].flatten(1), g[bn].flatten(1)
-        sq = (gw.double() ** 2).sum(1) + (gb.double() ** 2).sum(1)
-        dots = gw.double() @ mean_grads[wn].flatten().double() + gb.double() @ mean_grads[bn].flatten().double()
+        # In the model's dtype (float64 copies of the M × size tensors dominated the step); torch's
+        # reductions sum pairwise, so float32 keeps ~1e-7 relative here.
+        sq = torch.linalg.vector_norm(gw, dim=1).double() ** 2 + torch.linalg.vector_norm(gb, dim=1).double() ** 2
+        dots = (gw @ mean_grads[wn].flatten()).double() + (gb @ mean_grads[bn].flatten()).double()
         out[i] = (sq.tolist(), dots.tolist())
     return out
 

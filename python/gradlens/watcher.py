@@ -127,8 +127,11 @@ class Watcher:
                 except ValueError:
                     continue
                 if msg.get("type") == "perExample":
-                    # Applied by the training thread between steps, never during a forward pass.
+                    # Applied by the training thread at the end of the step under way (or of the
+                    # next one), never during a forward pass; acknowledged at once.
                     self.pending = list(msg.get("layers", []))
+                    self.send({"type": "notice", "kind": "perExample-requested",
+                               "message": f"per-example gradients asked for {', '.join(self.pending) or 'no layers'}: from the step after the next one at the latest"})
 
     # --- per-example gradients ---------------------------------------------------------------
     def request_per_example(self, names):

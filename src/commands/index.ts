@@ -9,6 +9,7 @@ import { openPanel, pause, reset, resume, stop } from './control';
 import { step, train } from './train';
 import { compareBatchSizes } from './compare';
 import { stepThroughBatch } from './stepThrough';
+import { repeatOneExample } from './repeatOneExample';
 import { exportHistory, exportSnapshot, loadWeights, saveWeights } from './export';
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
@@ -23,6 +24,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Commands.gradientCheck]: gradientCheck(ctx),
     [Commands.compareBatchSizes]: compareBatchSizes(ctx),
     [Commands.stepThroughBatch]: stepThroughBatch(ctx),
+    [Commands.repeatOneExample]: repeatOneExample(ctx),
     [Commands.exportHistory]: exportHistory(ctx),
     [Commands.exportSnapshot]: exportSnapshot(ctx),
     [Commands.saveWeights]: saveWeights(ctx),

@@ -9,14 +9,12 @@
 // Note: EMNIST stores images transposed (column-major) relative to MNIST. Training does not care,
 // but the images shown in the views appear mirrored and rotated; transpose the files beforehand
 // if that matters.
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
 import type { Dataset } from './dataset';
 import { DataError } from './errors';
 import { integerClasses } from './labels';
 import { readDataFile } from './safeOpen';
 
-const gunzipAsync = promisify(gunzip);
 
 /**
  * The most bytes an IDX file may hold, after decompression (EMNIST ByClass, the largest common
@@ -110,19 +108,60 @@ export function idxDataset(images: IdxArray, labels: IdxArray, imagesFile: strin
 
 async function readIdx(filePath: string, file: string, options: IdxOptions): Promise<IdxArray> {
   const limit = options.maxBytes ?? MAX_IDX_BYTES;
-  let bytes: Uint8Array = await readDataFile(filePath, file, limit, { workspaceRoot: options.workspaceRoot });
+  const bytes: Uint8Array = await readDataFile(filePath, file, limit, { workspaceRoot: options.workspaceRoot });
   const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  if (gzipped) {
-    try {
-      bytes = await gunzipAsync(bytes, { maxOutputLength: limit });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-        throw new DataError(file, `the gzip data inflates to more than ${limit.toLocaleString('en-US')} bytes, more than an IDX file this reader accepts`);
+  return parseIdx(gzipped ? await inflateIdx(bytes, file, limit) : bytes, file, gzipped);
+}
+
+/** The size an IDX header declares (header included), once `head` holds the header; else undefined. */
+function declaredBytes(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let elements = 1;
+  for (let d = 0; d < head[3]; d++) elements *= view.getUint32(4 + 4 * d, false);
+  return headerBytes + elements;
+}
+
+/**
+ * Inflates a .gz IDX file as a stream and stops as soon as the output passes what the header
+ * declares or the limit: a small file cannot expand into gigabytes in memory.
+ */
+async function inflateIdx(compressed: Uint8Array, file: string, limit: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let cap = limit;
+  const stream = createGunzip();
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (cap === limit && total >= 4) {
+        const declared = declaredBytes(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total).subarray(0, Math.min(total, 4 + 4 * 255)));
+        if (declared !== undefined) {
+          if (declared > limit) {
+            stream.destroy();
+            reject(new DataError(file, `the header declares ${declared.toLocaleString('en-US')} bytes (in the decompressed data), more than the ${limit.toLocaleString('en-US')} an IDX file may hold`, { offset: 4 }));
+            return;
+          }
+          cap = declared;
+        }
       }
-      throw new DataError(file, `the gzip data is corrupt (${(e as Error).message})`);
-    }
-  }
-  return parseIdx(bytes, file, gzipped);
+      // One byte past the declared size is enough for parseIdx to say there are extra bytes.
+      if (total > cap) {
+        stream.destroy();
+        if (cap === limit) reject(new DataError(file, `the gzip data inflates to more than ${limit.toLocaleString('en-US')} bytes, more than an IDX file this reader accepts`));
+        else resolve();
+      }
+    });
+    stream.on('end', () => resolve());
+    stream.on('error', (e) => reject(new DataError(file, `the gzip data is corrupt (${e.message})`)));
+  });
+  stream.end(compressed);
+  await done;
+  const out = Buffer.concat(chunks, total);
+  return total > cap ? out.subarray(0, cap + 1) : out;
 }
 
 function hex(b: number | undefined): string {

@@ -198,6 +198,18 @@ export function checkShapes(parsed: ParsedModel, _text: string, info: DataInfo):
 
 // ---------------------------------------------------------------------------------------------
 
+const fieldIndex = new WeakMap<ObjectDef, Map<string, FieldDef>>();
+
+/** The fields of an object by name (looked up once per property; files can hold thousands of layers). */
+function fieldsByName(def: ObjectDef): Map<string, FieldDef> {
+  let m = fieldIndex.get(def);
+  if (!m) {
+    m = new Map(def.fields.map((f) => [f.name, f]));
+    fieldIndex.set(def, m);
+  }
+  return m;
+}
+
 function readObject(node: Node, def: ObjectDef, path: string, out: Collector, skip: string[] = []): Values {
   const values: Values = {};
   if (node.type !== 'object') {
@@ -216,7 +228,7 @@ function readObject(node: Node, def: ObjectDef, path: string, out: Collector, sk
     }
     seen.add(key);
     if (skip.includes(key)) continue;
-    const field = def.fields.find((f) => f.name === key);
+    const field = fieldsByName(def).get(key);
     if (!field) {
       const names = def.fields.map((f) => f.name).filter((n) => n !== 'type' || skip.length === 0);
       const guess = closest(key, names);

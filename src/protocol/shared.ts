@@ -4,6 +4,9 @@
 
 import type { EpochStats, GradCheckResult, NonFiniteReport } from '../engine/types';
 import type { RunDescription, RunState } from '../run/source';
+import type { CompareResult } from '../engine/compare';
+import type { UpdateTerms, WalkthroughResult } from '../engine/walkthrough';
+import type { RepeatResult } from '../engine/repeat';
 
 /** The run's lifecycle state as the views show it (one set of names: the run machine's). */
 export type SessionState = RunState;
@@ -78,6 +81,8 @@ export interface PerExampleDetail {
   before: number;
   after: number;
   update: number;
+  /** Every term of the optimizer's update of this scalar (velocity, moments, bias correction). */
+  terms?: UpdateTerms | null;
 }
 
 export interface ExampleInfo {
@@ -121,16 +126,10 @@ export interface SessionStatus {
   nonFinite?: NonFiniteReport;
 }
 
-/** One run of the batch-size comparison. */
-export interface CompareRun {
-  batchSize: number;
-  /** Updates made (every step; `points` may be thinned for drawing). */
-  steps: number;
-  points: { examplesSeen: number; time: number; loss: number }[];
-  stepLossVariance: number;
-  noiseScale: number;
-}
-export interface CompareResult { runs: CompareRun[]; summary: string }
+// The comparison's, the step-through's and Repeat One Example's results are the engine's own types.
+export type { CompareResult, CompareRun } from '../engine/compare';
+export type { UpdateTerms, WalkthroughExample, WalkthroughResult } from '../engine/walkthrough';
+export type { RepeatResult } from '../engine/repeat';
 
 /** Everything a freshly (re)created webview needs to draw the current state at once. */
 export interface SessionSnapshot {
@@ -146,6 +145,8 @@ export interface SessionSnapshot {
   compare: CompareResult | null;
   /** The latest step-through of a batch, if one was asked for. */
   walkthrough?: WalkthroughResult | null;
+  /** The latest Repeat One Example experiment. */
+  repeat?: RepeatResult | null;
   /** How much the holder of this snapshot keeps (the host's settings): every copy uses the same caps. */
   limits?: SnapshotLimits;
 }
@@ -167,36 +168,5 @@ export type RunUpdate =
 /** Results of one-shot jobs the views show. */
 export type JobResultMessage =
   | { type: 'gradCheck'; result: GradCheckResult }
-  | { type: 'compare'; result: CompareResult };
-
-// Stepping through one batch, example by example.
-
-export interface WalkthroughExample {
-  /** Index into the training set. */
-  index: number;
-  label: number;
-  prediction: number;
-  /** Lᵢ, from this example's own forward pass. */
-  loss: number;
-  /** ∂Lᵢ/∂θ for the selected parameter, from this example's own backward pass. */
-  gradient: number;
-  /** Σ of the gradients so far (examples 1..i) and their average. */
-  runningSum: number;
-  runningMean: number;
-  /** ‖gᵢ‖ per parameterised layer, from this example's own backward pass. */
-  layerNorms: { layer: number; norm: number }[];
-  image: number[] | null;
-}
-
-export interface WalkthroughResult {
-  selection: ParamSelection;
-  paramName: string;
-  learningRate: number;
-  /** θ now, and θ − γ·(1/M)·Σᵢ gᵢ: the one update the batch makes (plain SGD, shown, not applied). */
-  before: number;
-  after: number;
-  examples: WalkthroughExample[];
-  /** The same parameter's gradient from one ordinary batch backward pass: equals the mean. */
-  batchGradient: number;
-  imageShape: [number, number] | null;
-}
+  | { type: 'compare'; result: CompareResult }
+  | { type: 'repeat'; result: RepeatResult };

@@ -108,6 +108,7 @@ const requestTable = table<WorkerRequest>({
     batchSizes: arrayOf((v, p) => (v === 'full' ? null : int(v, p)), 100),
   },
   batchSnapshot: { id: index, ...modelSource, useWasm: bool },
+  repeat: { id: index, ...modelSource, useWasm: bool, example: optional(index), times: optional(index) },
 });
 
 export function validateWorkerRequest(raw: unknown): Checked<WorkerRequest> {

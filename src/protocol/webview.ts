@@ -14,9 +14,9 @@ export type HostMessage =
   | { type: 'view'; selection: ParamSelection | null; heatmapMode: HeatmapMode }
   | { type: 'response'; id: number; ok: boolean; error?: string };
 
-export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'openPanel';
+export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'repeat' | 'openPanel';
 
-export const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'pause', 'resume', 'step', 'stop', 'reset', 'gradCheck', 'compare', 'stepThrough', 'openPanel'];
+export const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'pause', 'resume', 'step', 'stop', 'reset', 'gradCheck', 'compare', 'stepThrough', 'repeat', 'openPanel'];
 
 /** Webview requests: each is answered with one `response` carrying the same id. */
 export type WebviewRequest =

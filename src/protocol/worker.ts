@@ -6,6 +6,7 @@ import type { ModelSpec } from '../model/spec';
 import type { GradCheckResult, NonFiniteReport } from '../engine/types';
 import type { NamedTensor } from '../engine/trainer';
 import type { BatchSnapshot } from '../engine/snapshot';
+import type { RepeatResult } from '../engine/repeat';
 import type { CompareResult, HeatmapMode, ParamSelection, RunInfo, RunUpdate, WalkthroughResult } from './shared';
 
 export interface WorkerSettings {
@@ -62,6 +63,8 @@ export type JobRequest = { id: number } & ModelSource & (
       examples?: number;
       useWasm: boolean;
     }
+  /** Update on one example again and again beside normal training (Repeat One Example). */
+  | { type: 'repeat'; useWasm: boolean; example?: number; times?: number }
   /** The first batch at the initial weights, as the CLI's `snapshot` writes it. */
   | { type: 'batchSnapshot'; useWasm: boolean }
 );
@@ -85,6 +88,7 @@ export type WorkerAnswer =
   | { type: 'weightsSet' }
   | { type: 'gradCheck'; result: GradCheckResult }
   | { type: 'compare'; result: CompareResult }
+  | { type: 'repeat'; result: RepeatResult }
   | { type: 'batchSnapshot'; snapshot: BatchSnapshot };
 
 export type WorkerReply =

@@ -19,6 +19,7 @@ export function emptySnapshot(limits: SnapshotLimits = DEFAULT_LIMITS): SessionS
     gradCheck: null,
     compare: null,
     walkthrough: null,
+    repeat: null,
     limits: { ...limits },
   };
 }
@@ -30,9 +31,10 @@ export function limitsOf(s: SessionSnapshot): SnapshotLimits {
 
 /** Forgets the run (keeps the caps). `keepCompare`: a comparison is not part of one run. */
 export function clearRun(s: SessionSnapshot, keepCompare = false): void {
-  const compare = s.compare;
+  const { compare, repeat } = s;
   Object.assign(s, emptySnapshot(limitsOf(s)));
-  if (keepCompare) s.compare = compare;
+  // Repeat One Example, like a comparison, runs from the initial weights, not in the run.
+  if (keepCompare) { s.compare = compare; s.repeat = repeat ?? null; }
 }
 
 /** Applies one message in place; returns true when something visible changed. */
@@ -83,6 +85,9 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
       return true;
     case 'walkthrough':
       s.walkthrough = m.result;
+      return true;
+    case 'repeat':
+      s.repeat = m.result;
       return true;
     case 'response':
       return false;

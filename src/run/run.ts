@@ -127,7 +127,7 @@ export class Run {
   }
 
   /** Results of one-shot jobs belong to the snapshot too. */
-  show(message: Extract<HostMessage, { type: 'gradCheck' | 'compare' | 'walkthrough' }>): void {
+  show(message: Extract<HostMessage, { type: 'gradCheck' | 'compare' | 'walkthrough' | 'repeat' }>): void {
     apply(this.s, message);
     this.hooks.post(message, message.type !== 'gradCheck');
   }

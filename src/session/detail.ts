@@ -8,6 +8,7 @@ import type { Dataset } from '../data/dataset';
 import type { ModelSpec } from '../model/spec';
 import { buildHeatmap, compact, matrixView } from './heatmap';
 import { buildHistogram } from './histogram';
+import { lastUpdateTerms, mostVariedWeight } from '../engine/walkthrough';
 
 /** The part of the engine's Trainer (src/engine/index.ts) the reports read. */
 export interface TrainerView {
@@ -16,6 +17,11 @@ export interface TrainerView {
   parameter(layer: number, kind: 'weight' | 'bias'): FloatArray;
   gradient(layer: number, kind: 'weight' | 'bias'): FloatArray;
   lastUpdate(layer: number, kind: 'weight' | 'bias'): FloatArray;
+  /** The optimizer's state after the last update (for the formula's terms); optional for fakes. */
+  optimizerState?(layer: number, kind: 'weight' | 'bias'): { first: FloatArray | null; second: FloatArray | null };
+  readonly step: number;
+  /** Every gᵢ of one parameter in the last batch (M × size), to pick the default selection. */
+  perExampleGradients?(layer: number, kind: 'weight' | 'bias'): FloatArray;
 }
 
 /** Example images are sent for at most this many examples of a batch (the rest get `image: null`):
@@ -58,7 +64,9 @@ function layerPoint(l: LayerStepStats): LayerPoint {
 }
 
 /** The first layer's weight entry with the largest gradient in the last step: an interesting default. */
-export function defaultSelection(trainer: TrainerView): ParamSelection | null {
+export function defaultSelection(trainer: TrainerView, batchSize = 0): ParamSelection | null {
+  const varied = trainer.perExampleGradients && batchSize > 1 ? mostVariedWeight(trainer as Parameters<typeof mostVariedWeight>[0], batchSize) : null;
+  if (varied) return varied;
   const info = trainer.layers.find((l) => l.params.some((p) => p.kind === 'weight'));
   if (!info) return null;
   const grad = trainer.gradient(info.index, 'weight');
@@ -109,6 +117,7 @@ export function buildDetail(
         before: after - update,
         after,
         update,
+        terms: lastUpdateTerms(trainer, spec.optimizer, sel),
       };
     }
   }

@@ -26,6 +26,7 @@ export const Commands = {
   gradientCheck: 'gradientLens.gradientCheck',
   newModelFile: 'gradientLens.newModelFile',
   compareBatchSizes: 'gradientLens.compareBatchSizes',
+  repeatOneExample: 'gradientLens.repeatOneExample',
   stepThroughBatch: 'gradientLens.stepThroughBatch',
   exportHistory: 'gradientLens.exportHistory',
   exportSnapshot: 'gradientLens.exportSnapshot',

@@ -5,6 +5,7 @@
 import type { JobRequest, WorkerAnswer } from '../protocol';
 import type { Backend } from '../engine/backend';
 import { compareBatchSizes, type CompareOptions } from '../engine/compare';
+import { repeatOneExample, type RepeatOptions } from '../engine/repeat';
 import { BatchSchedule } from '../engine/batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelSpec } from '../model/spec';
@@ -30,6 +31,7 @@ const FAILED: Record<JobRequest['type'], string> = {
   gradCheck: 'gradient check failed',
   compare: 'the batch-size comparison failed',
   batchSnapshot: 'the batch snapshot failed',
+  repeat: 'Repeat One Example failed',
 };
 
 export async function runJob(port: WorkerPort, deps: WorkerDeps, request: JobRequest): Promise<void> {
@@ -68,10 +70,21 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
       }
       const runs = new Set(request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count)))).size;
       const result = (deps.compareBatchSizes ?? compareBatchSizes)({
-        spec: request.spec, train, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
+        spec: request.spec, train, validation, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
         onProgress: (run, examplesSeen, examplesTotal) => port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
       });
       return { type: 'compare', result };
+    }
+    case 'repeat': {
+      const wasm = deps.createWasmBackendSync;
+      let backendFactory: RepeatOptions['backendFactory'];
+      if (wasm && request.useWasm && request.spec.dtype === 'float32') {
+        try { wasm(); backendFactory = () => wasm(); } catch { backendFactory = undefined; }
+      }
+      if (request.example !== undefined && request.example >= train.count) {
+        throw new JobRefused(`${request.file}: example ${request.example} is not a training example: it has ${train.count} (0 to ${train.count - 1})`);
+      }
+      return { type: 'repeat', result: repeatOneExample({ spec: request.spec, train, validation, example: request.example, times: request.times, backendFactory }) };
     }
     case 'batchSnapshot': {
       // As the CLI does: a fresh trainer (initial weights), WASM for float32 when it loads.

@@ -3,7 +3,7 @@
 // back as events, and Cancel simply terminates the thread.
 
 import * as vscode from 'vscode';
-import type { CompareResult, JobRequest, WorkerAnswer } from '../protocol';
+import type { CompareResult, JobRequest, RepeatResult, WorkerAnswer } from '../protocol';
 import type { BatchSnapshot } from '../engine/snapshot';
 import type { GradCheckResult } from '../engine/types';
 import type { RequestWithoutId, WorkerChannel } from '../run/workerChannel';
@@ -28,6 +28,11 @@ export async function runCompareWorker(
 export async function runGradientCheckWorker(worker: JobWorker, request: Job<'gradCheck'>, token: vscode.CancellationToken): Promise<GradCheckResult> {
   const answer = await runOneShot(worker, request, token, 'gradient check');
   return (answer as Extract<WorkerAnswer, { type: 'gradCheck' }>).result;
+}
+
+export async function runRepeatWorker(worker: JobWorker, request: Job<'repeat'>, token: vscode.CancellationToken): Promise<RepeatResult> {
+  const answer = await runOneShot(worker, request, token, 'Repeat One Example');
+  return (answer as Extract<WorkerAnswer, { type: 'repeat' }>).result;
 }
 
 export async function runBatchSnapshotWorker(worker: JobWorker, request: Job<'batchSnapshot'>, token: vscode.CancellationToken): Promise<BatchSnapshot> {

@@ -16,7 +16,7 @@ export class Outbox {
   private gradCheck: GradCheckResult | null = null;
   private compare: CompareResult | null = null;
   private view: ViewMessage | null = null;
-  /** True when the last drain left step points out (see MAX_POINTS_PER_POST). */
+  /** True when the last drain left step points out (see pointsPerPost). */
   lastDrainThinned = false;
 
   get isEmpty(): boolean {
@@ -39,8 +39,9 @@ export class Outbox {
   /** Everything queued, in the order a view should apply it, and empties the box. */
   drain(): HostMessage[] {
     const out: HostMessage[] = [];
-    this.lastDrainThinned = this.points.length > MAX_POINTS_PER_POST;
-    if (this.points.length) out.push({ type: 'steps', points: thinPoints(this.points, MAX_POINTS_PER_POST) });
+    const max = pointsPerPost(this.points[this.points.length - 1]?.layers.length ?? 0);
+    this.lastDrainThinned = this.points.length > max;
+    if (this.points.length) out.push({ type: 'steps', points: thinPoints(this.points, max) });
     for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
     if (this.detail) out.push({ type: 'detail', detail: this.detail });
     if (this.gradCheck) out.push({ type: 'gradCheck', result: this.gradCheck });
@@ -63,11 +64,20 @@ export class Outbox {
 }
 
 /**
- * At most this many step points in one post (about 40 KB with three layers). The WASM engine can
- * take over a thousand steps a second; the live chart does not need them all, and the session's
- * own history (sent whole in every snapshot) keeps every step.
+ * At most this many step points in one post. The WASM engine can take over a thousand steps a
+ * second; the live chart does not need them all, and the session's own history (sent whole in
+ * every snapshot) keeps every step. A point grows with the layers it carries (about 320 bytes of
+ * JSON per layer), so deep models get fewer points a post: see `pointsPerPost`.
  */
 export const MAX_POINTS_PER_POST = 120;
+/** The JSON budget of the step points in one live post: NOTES say multi-MB posts turn webviews grey. */
+export const POINTS_BYTES_PER_POST = 48 * 1024;
+
+/** How many points of `layers` layers fit the per-post budget (at least 16, at most MAX_POINTS_PER_POST). */
+export function pointsPerPost(layers: number): number {
+  const bytesPerPoint = 160 + 320 * layers;
+  return Math.max(16, Math.min(MAX_POINTS_PER_POST, Math.floor(POINTS_BYTES_PER_POST / bytesPerPoint)));
+}
 
 /** Evenly spaced points, always keeping the newest, when there are more than `max`. */
 export function thinPoints(points: StepPoint[], max: number): StepPoint[] {

@@ -6,7 +6,7 @@
 
 import * as vscode from 'vscode';
 import type {
-  CompareResult, HeatmapMode, HostMessage, ParamSelection, RunInfo, SessionSnapshot, SessionState, WalkthroughResult,
+  CompareResult, RepeatResult, HeatmapMode, HostMessage, ParamSelection, RunInfo, SessionSnapshot, SessionState, WalkthroughResult,
 } from '../protocol';
 import type { GradCheckResult } from '../engine/types';
 import type { NamedTensor } from '../engine/trainer';
@@ -160,6 +160,11 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   /** True when a run's worker is there to replay a batch (loaded, training, paused or finished). */
   get canWalkThrough(): boolean {
     return this.run.canQuery;
+  }
+
+  /** Shows a finished Repeat One Example experiment (it runs in its own worker, see oneShotWorker.ts). */
+  setRepeat(result: RepeatResult): void {
+    this.run.show({ type: 'repeat', result });
   }
 
   /** Shows a finished batch-size comparison (it runs in its own worker, see oneShotWorker.ts). */

@@ -8,8 +8,7 @@
 import type { HeatmapMode, Histogram, ParamSelection, RunInfo, StepPoint, WorkerRequest, WorkerSettings } from '../protocol';
 import type { Backend } from '../engine/backend';
 import type { StepStats } from '../engine/types';
-import type { NamedTensor } from '../engine/trainer';
-import { walkThroughBatch } from '../engine/walkthrough';
+import { lastUpdateTerms, walkThroughBatch, weightsBeforeLastStep } from '../engine/walkthrough';
 import type { Dataset } from '../data/dataset';
 import { RunMachine } from '../run/machine';
 import type { RunState } from '../run/source';
@@ -191,13 +190,14 @@ export class TrainingRun {
       // Before any step, trainer weights are the initial ones and the first batch is the one Step would use.
       const indices = trainer.step > 0 && last.length > 0 ? last : firstBatchIndices(this.request.spec, this.train.count);
       const selection = requested && isValidSelection(trainer, requested) ? requested
-        : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer) : selectionBeforeAnyStep(trainer));
+        : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer, last.length) : selectionBeforeAnyStep(trainer));
       if (!selection) throw new Error('the model has no weights to follow');
-      // After a step, the replay is of that step: its batch at the weights it was trained at, so
-      // "these gradients, averaged, made this update" is literally true. Before any step: as they are.
-      const weights = trainer.step > 0 ? weightsBeforeLastUpdate(trainer) : trainer.getWeights();
+      // After a step: that step's batch at the weights before its update, and what the optimizer did.
+      const replay = trainer.step > 0 && last.length > 0;
       const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
-        spec: this.request.spec, train: this.train, indices, weights, selection,
+        spec: this.request.spec, train: this.train, indices, selection,
+        weights: replay ? weightsBeforeLastStep(trainer) : trainer.getWeights(),
+        replayOf: replay ? { applied: lastUpdateTerms(trainer, this.request.spec.optimizer, selection) } : undefined,
       });
       this.port.postMessage({ type: 'reply', id, ok: true, value: { type: 'walkthrough', result } });
     } catch (e) {
@@ -234,7 +234,7 @@ export class TrainingRun {
       this.lastStats = stats;
       this.detailDirty = true;
       this.pendingPoints.push(stepPoint(stats, this.trainingSeconds));
-      if (this.selection === null) this.selection = defaultSelection(trainer);
+      if (this.selection === null) this.selection = defaultSelection(trainer, stats.batchSize);
       if (this.settings.histogramEvery > 0 && stats.step % this.settings.histogramEvery === 0) {
         this.pendingHistograms.push(...gradientHistograms(trainer, stats.step));
       }
@@ -307,17 +307,6 @@ export class TrainingRun {
     this.port.postMessage({ type: 'error', message, file: this.request.file });
     this.status(message);
   }
-}
-
-/** θ before the last update: the current weights minus the update the last step applied. */
-function weightsBeforeLastUpdate(trainer: TrainerLike): NamedTensor[] {
-  const params = new Map(trainer.layers.flatMap((l) => l.params.map((p) => [p.name, p] as const)));
-  return trainer.getWeights().map((t) => {
-    const p = params.get(t.name);
-    if (!p) return t;
-    const update = trainer.lastUpdate(p.layer, p.kind);
-    return { ...t, value: t.value.map((v, i) => v - update[i]) };
-  });
 }
 
 /**

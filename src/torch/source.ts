@@ -1,8 +1,8 @@
 // A PyTorch run as a RunSource: writes the job (the engine's spec, initial weights and batches),
 // starts `python3 -m gradlens.launch` (which starts the DDP ranks and watches their heartbeats)
 // and turns its JSON lines into source events. Every way it can end (finished, a rank crashed or
-// hung, Python or torch missing, the process killed) ends in exactly one `finished` or `failed`
-// event; the history already delivered stays with the caller.
+// hung, Python or torch missing, the process killed, a stop) ends in exactly one `finished`,
+// `failed` or `stopped` event; the history already delivered stays with the caller.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -114,7 +114,7 @@ export class TorchSource implements RunSource {
       proc.on('close', (code, signal) => {
         if (!this.ended) {
           const tail = stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
-          if (this.stopping) this.finish({ type: 'finished' });
+          if (this.stopping) this.finish({ type: 'stopped' });
           else this.fail('python-exited', `the PyTorch launcher ended (${signal ?? `exit code ${code}`}) without finishing${tail ? `: ${tail}` : ''}`);
         }
         this.cleanup();
@@ -182,7 +182,7 @@ export class TorchSource implements RunSource {
         return;
       case 'failed': {
         const err = msg.error as { kind: string; message: string };
-        if (this.stopping && err.kind === 'stopped') this.finish({ type: 'finished' });
+        if (this.stopping && err.kind === 'stopped') this.finish({ type: 'stopped' });
         else this.fail(err.kind, err.message);
         return;
       }

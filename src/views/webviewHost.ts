@@ -30,6 +30,7 @@ const PANEL_COMMANDS: Record<PanelCommand, string> = {
   gradCheck: Commands.gradientCheck,
   compare: Commands.compareBatchSizes,
   stepThrough: Commands.stepThroughBatch,
+  repeat: Commands.repeatOneExample,
   openPanel: Commands.openPanel,
 };
 

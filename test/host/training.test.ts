@@ -119,8 +119,7 @@ suite('Gradient Lens extension host', () => {
     await vscode.commands.executeCommand(Commands.pause);
     const pausedAfter = await waitForState(gl, ['paused'], 2000);
     const pauseMs = Date.now() - t0;
-    // The latency is measured and noted, not asserted: on a loaded machine it says more about the
-    // machine than about the product (the interrupt flag makes it one step in the worker loop).
+    // How fast Pause is belongs in the benchmark: on a loaded machine any bound here fails at random.
     note(`paused after ${pauseMs} ms (state change seen ${pausedAfter} ms after the command returned)`);
 
     await sleep(300);

@@ -13,6 +13,7 @@ import { serve, launch, preparePage, posted, deliver, resultsDir, THEMES, root }
 import { gradientCheck, Trainer } from '../../src/engine';
 import { compareBatchSizes } from '../../src/engine/compare';
 import { walkThroughBatch } from '../../src/engine/walkthrough';
+import { repeatOneExample } from '../../src/engine/repeat';
 import { loadDataset } from '../../src/data/load';
 
 let browser: Browser;
@@ -23,6 +24,11 @@ let page: Page;
 const stepsIn = (ms: HostMessage[]): StepPoint[] => ms.flatMap((m) => (m.type === 'steps' ? m.points : []));
 const lastDetail = (ms: HostMessage[]): StepDetail => ms.filter((m) => m.type === 'detail').map((m) => (m as { detail: StepDetail }).detail).pop()!;
 const shot = (name: string): string => path.join(resultsDir, name);
+/** The panel's own number format (webview/format.ts num). */
+const fmt = (x: number, digits = 3): string => {
+  const a = Math.abs(x);
+  return (a >= 1e4 || a < 1e-3 ? x.toExponential(digits - 1) : x.toPrecision(digits)).replace(/-/g, '−');
+};
 
 before(async () => {
   mkdirSync(resultsDir, { recursive: true });
@@ -80,9 +86,18 @@ test('per-example bars and the formula carry the real numbers of the last batch'
   const mean = d.perExample.reduce((a, b) => a + b, 0) / d.perExample.length;
   assert.ok(Math.abs(mean - d.mean) <= 1e-6 * Math.max(1e-9, Math.abs(mean)) + 1e-9, 'the mean shown is the mean of the bars');
   const text = await page.locator('#per-example .formula').innerText();
-  assert.match(text, /θ ← θ − γ · \(1\/M\) · Σᵢ ∂Lᵢ\/∂θ/);
+  assert.match(text, /G = \(1\/M\) · Σᵢ ∂Lᵢ\/∂θ/);
   assert.ok(text.includes(`(1/${d.perExample.length})`), text);
   assert.ok(text.includes(String(d.learningRate)), text);
+  // The file sets momentum 0.9: the card shows the velocity and θ ← θ − γ·v, never "Plain SGD".
+  assert.ok(d.terms, 'the detail carries the optimizer\'s terms');
+  assert.match(text, /Velocity: v ← μ · v \+ G/);
+  assert.match(text, /θ ← θ − γ · v/);
+  assert.doesNotMatch(await page.locator('#per-example').innerText(), /Plain SGD/);
+  // Both sides agree with what was applied: the left side is θ after, the right side computes it.
+  const after = await page.evaluate(() => document.querySelectorAll('#per-example .formula-line')[2]?.textContent ?? '');
+  assert.ok(after.startsWith(fmt(d.after, 5)), `${after} vs ${d.after}`);
+  assert.ok(Math.abs(d.terms!.predictedAfter - d.after) <= 1e-6 * Math.max(1e-3, Math.abs(d.after)), `${d.terms!.predictedAfter} vs ${d.after}`);
   await page.locator('#per-example canvas').first().hover({ position: { x: 120, y: 100 } });
   assert.match(await page.locator('.example-text').innerText(), /label \d, predicted \d, loss/);
   await page.locator('#per-example').screenshot({ path: shot('webview-per-example.png') });
@@ -92,6 +107,9 @@ test('clicking a heatmap cell selects exactly the parameter that cell shows', as
   const h = lastDetail(messages).heatmap!;
   const box = (await page.locator('canvas.heatmap').boundingBox())!;
   const col = 3, row = 2;
+  await page.evaluate(() => document.querySelector('canvas.heatmap')!.scrollIntoView({ block: 'center' }));
+  const box2 = (await page.locator('canvas.heatmap').boundingBox())!;
+  Object.assign(box, box2);
   await page.mouse.click(box.x + (col + 0.5) * (box.width / h.cellCols), box.y + (row + 0.5) * (box.height / h.cellRows));
   const sel = (await posted(page)).filter((m) => m.type === 'select').pop();
   assert.deepEqual(sel.selection, { layer: h.layer, kind: h.kind, index: h.indices[row * h.cellCols + col] });
@@ -222,15 +240,31 @@ test('the batch-size comparison and the step-through of a batch render their rea
   const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
   const spec = snap.run!.spec;
   const { train } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
-  const compare = compareBatchSizes({ spec, train, batchSizes: [1, 32, 'full'], examples: 1600 });
+  const { validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
+  const compare = compareBatchSizes({ spec, train, validation, batchSizes: [1, 32, 'full'], examples: 1600, sweepExamples: 400 });
   const trainer = new Trainer({ spec, train, validation: null });
   trainer.trainStep();
   const walk = walkThroughBatch({ spec, train, indices: trainer.lastBatchInputs().indices.slice(0, 8), weights: trainer.getWeights(), selection: { layer: 0, kind: 'weight', index: (14 * 28 + 14) * 128 + 5 } });
-  await deliver(page, [{ type: 'compare', result: compare }, { type: 'walkthrough', result: walk }]);
+  await deliver(page, [{ type: 'compare', result: compare }]);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare', 'the new comparison takes the focus');
+  await deliver(page, [{ type: 'walkthrough', result: walk }]);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'walkthrough', 'the step-through takes the focus');
+  assert.ok(await page.evaluate(() => { const r = document.getElementById('walkthrough')!.getBoundingClientRect(); return r.top >= document.querySelector('.top')!.getBoundingClientRect().bottom && r.top < window.innerHeight; }), 'and is scrolled into view, below the sticky toolbar');
 
   const lens = await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].data.datasets.map((d: any) => d.data.length));
-  assert.deepEqual(lens, compare.runs.map((r) => r.points.filter((p) => p.loss > 0).length));
+  assert.deepEqual(lens, compare.runs.flatMap((r) => [r.points.filter((p) => p.smoothedLoss > 0).length, r.checkpoints.length]));
   assert.equal(await page.locator('#compare .summary').innerText(), compare.summary);
+  const rows = await page.locator('#compare tbody tr').allInnerTexts();
+  compare.runs.forEach((r, i) => {
+    assert.ok(rows[i].includes(String(r.learningRate)), `the rate of M = ${r.batchSize} is shown: ${rows[i]}`);
+    assert.ok(rows[i].includes(`${(100 * r.validation!.accuracy).toFixed(1)}%`), rows[i]);
+  });
+  assert.match(rows[0], /n\/a/, 'M = 1 has no noise scale');
+  assert.match(await page.locator('#compare').innerText(), /n\/a \(noise scale, M = 1\): it needs at least 2 examples/);
+  assert.match(await page.locator('#compare').innerText(), /a short sweep \(5 rates\), chosen by validation loss/);
+  await page.locator('#compare [data-axis="updates"]').click();
+  assert.equal(await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].options.scales.x.title.text), 'updates');
+  await page.locator('#compare [data-axis="examplesSeen"]').click();
   await page.locator('#compare').screenshot({ path: shot('webview-compare.png') });
 
   assert.match(await page.locator('#walkthrough .formula').innerText(), /Example 1 \(#\d+\): forward pass → label \d, predicted \d/);
@@ -255,3 +289,88 @@ test('every section can be saved as a PNG of what it draws', async () => {
   assert.ok(png.length > 2000, `a real picture, not an empty canvas (${png.length} bytes)`);
   assert.equal(await page.locator('button[data-save]').count() >= 6, true);
 });
+
+test('the opening card answers both questions with the run\'s numbers and links to the cards', async () => {
+  const d = lastDetail(messages);
+  const text = await page.locator('#answers').innerText();
+  assert.ok(text.includes(`In step ${d.step}, back-propagation ran ${d.perExample!.perExample.length} times, once per example`), text);
+  assert.ok(text.includes(`G = ${fmt(d.perExample!.mean, 4)}`), text);
+  assert.match(text, /SGD with momentum μ = 0\.9/);
+  assert.match(text, /No\. Each example is back-propagated once per pass/);
+  await page.locator('#answers a[href="#per-example"]').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'per-example');
+  await page.locator('#answers').screenshot({ path: shot('webview-answers.png') });
+});
+
+test('every card has a plain title, a visible explanation, and collapses', async () => {
+  const cards = await page.locator('section.card:not([hidden])').all();
+  assert.ok(cards.length >= 8);
+  for (const c of cards) {
+    const id = await c.getAttribute('id');
+    assert.ok(await c.locator('.explain').first().isVisible(), `${id} shows its explanation`);
+  }
+  await page.locator('#health button.collapse').click();
+  assert.equal(await page.locator('#health .card-body').isHidden(), true);
+  assert.equal(await page.locator('#health button.collapse').getAttribute('aria-expanded'), 'false');
+  await page.locator('#health button.collapse').click();
+  assert.equal(await page.locator('#health .card-body').isVisible(), true);
+});
+
+test('the network picture draws the layers as columns and selects what is clicked', async () => {
+  const h = lastDetail(messages).heatmap!;
+  const links = await page.locator(`svg.network line[data-layer="${h.layer}"]`).count();
+  assert.ok(links > 0 && links <= 12 * 12, `aggregated links: ${links}`);
+  assert.equal(await page.locator('svg.network circle').count(), 8 + 8 + 8 + 10, 'input 784 and 128, 64 in 8 groups, 10 outputs');
+  await page.locator(`svg.network line[data-layer="${h.layer}"]`).nth(5).click({ force: true });
+  const sel = (await posted(page)).filter((m) => m.type === 'select').pop();
+  assert.equal(sel.selection.layer, h.layer);
+  assert.ok(h.indices.includes(sel.selection.index), 'the link selects an entry of the heatmap');
+  await page.locator('#network').screenshot({ path: shot('webview-network.png') });
+});
+
+test('Repeat One Example renders its real result, scrolls into view and takes the focus', async () => {
+  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+  const spec = snap.run!.spec;
+  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
+  const result = repeatOneExample({ spec, train, validation, example: 0, times: 40 });
+  await deliver(page, [{ type: 'repeat', result }]);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'repeat');
+  assert.equal(await page.locator('#repeat .summary').innerText(), result.conclusion);
+  const lens = await page.evaluate(() => (window as any).__gradientLens.charts.repeat[0].data.datasets.map((d: any) => d.data.length));
+  assert.equal(lens[0], result.series.length);
+  assert.match(await page.locator('#repeat tbody').innerText(), new RegExp(`validation loss\\s+${fmt(result.finalValidationLoss!)}\\s+${fmt(result.baselineValidationLoss!)}`));
+  assert.match(await page.locator('#answers').innerText(), new RegExp(`Repeating example #0 ${result.updates} times`));
+  await page.locator('#repeat').screenshot({ path: shot('webview-repeat.png') });
+});
+
+for (const width of [480, 1200]) {
+  for (const theme of ['dark', 'light'] as const) {
+    test(`at ${width} px in the ${theme} theme nothing is cut off (screenshot)`, async () => {
+      const p = await browser.newPage({ viewport: { width, height: 900 } });
+      await preparePage(p, theme);
+      await p.goto(server.url);
+      await p.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
+      await deliver(p, messages);
+      const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+      const { train, validation } = await loadDataset(snap.run!.spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 });
+      await deliver(p, [{ type: 'repeat', result: repeatOneExample({ spec: snap.run!.spec, train, validation, example: 3, times: 30 }) }]);
+      const overflow = await p.evaluate(() => {
+        const bad: string[] = [];
+        if (document.documentElement.scrollWidth > window.innerWidth) bad.push(`page ${document.documentElement.scrollWidth}`);
+        for (const e of document.querySelectorAll<HTMLElement>('.formula, .summary, .explain, .legend, .note, .card h2, .answer')) {
+          if (e.offsetParent && e.scrollWidth > e.clientWidth + 1) bad.push(`${e.closest('section')?.id}: ${e.className} ${e.scrollWidth} > ${e.clientWidth}`);
+        }
+        return bad;
+      });
+      assert.deepEqual(overflow, []);
+      await p.screenshot({ path: shot(`webview-panel-${width}-${theme}.png`), fullPage: true });
+      if (width === 480) {
+        for (const id of ['answers', 'per-example', 'compare', 'repeat']) {
+          if (await p.locator(`#${id}`).isVisible()) await p.locator(`#${id}`).screenshot({ path: shot(`webview-${id}-480-${theme}.png`) });
+        }
+      }
+      assert.deepEqual(await p.evaluate(() => (window as any).__violations), []);
+      await p.close();
+    });
+  }
+}

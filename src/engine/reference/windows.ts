@@ -63,37 +63,46 @@ export function col2im(batch: number, g: WindowGeometry, cols: FloatArray, image
 }
 
 export function maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void {
-  forEachWindow(batch, g, input, (o, winner) => { output[o] = input[winner]; });
+  const { channels, height: h, width: w, outH, outW } = g;
+  let o = 0;
+  for (let plane = 0; plane < batch * channels; plane++) {
+    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) output[o] = input[windowWinner(g, input, plane * h * w, oy, ox)];
+  }
 }
 
 export function maxPoolBackward(batch: number, g: WindowGeometry, input: FloatArray, _output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
-  gradIn.fill(0, 0, batch * g.channels * g.height * g.width);
-  forEachWindow(batch, g, input, (o, winner) => { gradIn[winner] += gradOut[o]; });
+  const { channels, height: h, width: w, outH, outW } = g;
+  gradIn.fill(0, 0, batch * channels * h * w);
+  let o = 0;
+  for (let plane = 0; plane < batch * channels; plane++) {
+    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) gradIn[windowWinner(g, input, plane * h * w, oy, ox)] += gradOut[o];
+  }
+}
+
+/** Calls visit(output index, flat input index of the window's winner) for every window, in output order. */
+export function forEachWindow(batch: number, g: WindowGeometry, input: FloatArray, visit: (o: number, winner: number) => void): void {
+  const { channels, height: h, width: w, outH, outW } = g;
+  let o = 0;
+  for (let plane = 0; plane < batch * channels; plane++) {
+    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) visit(o, windowWinner(g, input, plane * h * w, oy, ox));
+  }
 }
 
 /**
- * Calls visit(output index, flat input index of the window's winner) for every window, in output
- * order. The winner is the first maximum; a NaN wins and then stays (pooling must not hide
- * non-finite values from detection). Backward finds the same winners again from the same input.
+ * The flat input index of the winner of window (oy, ox) of the plane starting at `base`: the first
+ * maximum; a NaN wins and then stays (pooling must not hide non-finite values from detection).
+ * Backward finds the same winners again from the same input.
  */
-export function forEachWindow(batch: number, g: WindowGeometry, input: FloatArray, visit: (o: number, winner: number) => void): void {
-  const { channels, height: h, width: w, kernel: k, stride: s, outH, outW } = g;
-  let o = 0;
-  for (let plane = 0; plane < batch * channels; plane++) {
-    const base = plane * h * w;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++, o++) {
-        let best = base + oy * s * w + ox * s;
-        let bestValue = input[best];
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            const at = base + (oy * s + ky) * w + ox * s + kx;
-            const v = input[at];
-            if (bestValue === bestValue && !(v <= bestValue)) { best = at; bestValue = v; }
-          }
-        }
-        visit(o, best);
-      }
+function windowWinner(g: WindowGeometry, input: FloatArray, base: number, oy: number, ox: number): number {
+  const { width: w, kernel: k, stride: s } = g;
+  let best = base + oy * s * w + ox * s;
+  let bestValue = input[best];
+  for (let ky = 0; ky < k; ky++) {
+    for (let kx = 0; kx < k; kx++) {
+      const at = base + (oy * s + ky) * w + ox * s + kx;
+      const v = input[at];
+      if (bestValue === bestValue && !(v <= bestValue)) { best = at; bestValue = v; }
     }
   }
+  return best;
 }

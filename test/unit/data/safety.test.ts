@@ -74,13 +74,18 @@ test('FIFOs and devices are refused without blocking', async (t) => {
   await assert.rejects(loadDataset(csvSpec, opts('/dev/zero', '/')), /^DataError: zero \(\/dev\/zero\): cannot read: this is a device; data must be a regular file or a folder$/);
 });
 
-test('a gzip file that inflates past the limit is refused, without inflating it all', async (t) => {
+test('a gzip file is inflated only as far as its IDX header declares, and never past the limit', async (t) => {
   const dir = tempDir(t);
+  const header = (dims: number[]) => Buffer.concat([Buffer.from([0, 0, 8, dims.length]), ...dims.map((d) => { const b = Buffer.alloc(4); b.writeUInt32BE(d); return b; })]);
   const bomb = path.join(dir, 'images.gz');
-  writeFileSync(bomb, gzipSync(Buffer.alloc(8 * 2 ** 20)));
+  writeFileSync(bomb, gzipSync(Buffer.concat([header([4_000_000, 28, 28]), Buffer.alloc(8 * 2 ** 20)])));
   assert.ok(readFileSync(bomb).length < 20_000);
-  await assert.rejects(loadIdx(bomb, bomb, { imagesName: 'images.gz', labelsName: 'images.gz', maxBytes: 2 ** 20 }),
-    /^DataError: images\.gz: the gzip data inflates to more than 1,048,576 bytes, more than an IDX file this reader accepts$/);
+  const names = { imagesName: 'images.gz', labelsName: 'images.gz', maxBytes: 2 ** 20 };
+  await assert.rejects(loadIdx(bomb, bomb, names),
+    /^DataError: images\.gz: byte 4: the header declares 3,136,000,016 bytes \(in the decompressed data\), more than the 1,048,576 an IDX file may hold$/);
+  writeFileSync(bomb, gzipSync(Buffer.concat([header([10, 2, 2]), Buffer.alloc(8 * 2 ** 20)])));
+  await assert.rejects(loadIdx(bomb, bomb, names),
+    /^DataError: images\.gz: byte 56: the file has extra bytes at the end: dimensions 10×2×2 need 56 bytes, the file has 57 \(in the decompressed data\)$/);
 });
 
 function pngHeader(width: number, height: number): Buffer {

@@ -26,7 +26,8 @@ test('comparison: every batch size starts at the same seeded weights and batch o
   const spec = mlpSpec({ seed: 5, optimizer: optimizer({ learningRate: 0.3 }) });
   const train = separable(24, 4, 3, 61);
   const sizes = [1, 4, 10, 'full'] as const;
-  const result = compareBatchSizes({ spec, train, batchSizes: [...sizes], examples: 48, now: () => 0 });
+  // The file's rate for every size, so one reference SGD step can be written out (the sweep's rates are checked in test/unit/engine/compare.test.ts).
+  const result = compareBatchSizes({ spec, train, batchSizes: [...sizes], examples: 48, now: () => 0, rateMode: 'file' });
   assert.deepEqual(result.runs.map((r) => r.batchSize), [1, 4, 10, 24]);
   // The initial weights are a function of the seed alone: one network built from the spec gives them.
   const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
@@ -50,7 +51,7 @@ test('comparison: every run sees the same number of examples, and its statistics
   const spec = mlpSpec({ seed: 9, optimizer: optimizer({ learningRate: 0.2, momentum: 0.5 }) });
   const train = separable(30, 4, 3, 71);
   const examples = 90;
-  const result = compareBatchSizes({ spec, train, batchSizes: [1, 6, 'full', 6], examples, now: () => 0 });
+  const result = compareBatchSizes({ spec, train, batchSizes: [1, 6, 'full', 6], examples, now: () => 0, rateMode: 'file' });
   assert.deepEqual(result.runs.map((r) => r.batchSize), [1, 6, 30], 'duplicates are dropped, full is N');
   for (const run of result.runs) {
     const m = run.batchSize;
@@ -63,26 +64,26 @@ test('comparison: every run sees the same number of examples, and its statistics
     const noise: number[] = [];
     while (!solo.done()) { const s = solo.trainStep(); losses.push(s.loss); if (Number.isFinite(s.noiseScale)) noise.push(s.noiseScale); }
     run.points.forEach((p, i) => close(p.loss, losses[i], 1e-12, `M = ${m} step ${i + 1} loss`));
-    close(run.stepLossVariance, changeVariance(losses), 1e-9, `M = ${m} step-to-step variance`);
-    if (m === 1) assert.ok(Number.isNaN(run.noiseScale), 'M = 1 has no noise scale');
-    else close(run.noiseScale, noise.reduce((a, b) => a + b, 0) / noise.length, 1e-9, `M = ${m} mean noise scale`);
+    close(run.stepLossSigma!, Math.sqrt(changeVariance(losses)), 1e-9, `M = ${m} step-to-step σ`);
+    if (m === 1) assert.equal(run.noiseScale, null, 'M = 1 has no noise scale');
+    else close(run.noiseScale!, noise.reduce((a, b) => a + b, 0) / noise.length, 1e-9, `M = ${m} mean noise scale`);
   }
 });
 
-test('comparison summary: its words carry the numbers of the runs (noise ratio, noise scale), recomputed here', () => {
+test('comparison summary: its words carry the numbers of the runs (σ ratio, noise scale), recomputed here', () => {
   const spec = mlpSpec({ seed: 4, optimizer: optimizer({ learningRate: 0.2 }) });
   const train = separable(40, 4, 3, 181);
-  const result = compareBatchSizes({ spec, train, batchSizes: [8, 1, 'full'], examples: 200, now: () => 0 });
+  const result = compareBatchSizes({ spec, train, batchSizes: [8, 1, 'full'], examples: 200, now: () => 0, rateMode: 'file' });
   const [m8, m1] = [result.runs.find((r) => r.batchSize === 8)!, result.runs.find((r) => r.batchSize === 1)!];
   // The smallest batch against the next one that is not the full batch.
-  const ratio = Math.sqrt(m1.stepLossVariance / m8.stepLossVariance);
-  const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
-  assert.ok(result.summary.startsWith(`With M = 1 (pure SGD) the loss moved ${fmt(ratio)}× ${ratio >= 1 ? 'more' : 'less'} from step to step than with M = 8 (standard deviation of the step-to-step change).`), result.summary);
-  const noise = result.runs.map((r) => r.noiseScale).filter(Number.isFinite);
-  assert.equal(noise.length, 2, 'M = 1 has no noise scale, the other two do');
-  assert.ok(result.summary.includes(`The gradient noise scale B_simple averaged about ${fmt((noise[0] + noise[1]) / 2)}:`), result.summary);
-  assert.ok(result.summary.includes('for the same 200 examples seen.') || result.summary.includes('None of the runs lowered the loss much'), result.summary);
-  assert.ok(result.runs.every((r) => !('smooth' in r) && !('smoothedMin' in r)), 'the runs sent to the panel carry no working fields');
+  const ratio = m1.stepLossSigma! / m8.stepLossSigma!;
+  const fx = (x: number): string => (x >= 10 ? String(Math.round(x)) : x.toFixed(1));
+  assert.ok(result.summary.includes(ratio >= 1
+    ? `the loss moved ${fx(ratio)}× less from one update to the next than with M = 1 (pure SGD)`
+    : `the loss moved ${fx(1 / ratio)}× more from one update to the next with M = 8 than with M = 1 (pure SGD)`), result.summary);
+  assert.equal(m1.noiseScale, null, 'M = 1 has no noise scale');
+  assert.ok(result.summary.includes(`B_simple measured ${Number(m8.noiseScale!.toPrecision(3))} in the M = 8 run`), result.summary);
+  assert.ok(result.summary.includes('after the same 200 examples seen'), result.summary);
   const one = compareBatchSizes({ spec, train, batchSizes: [4], examples: 20, now: () => 0 });
   assert.equal(one.summary, 'Choose at least two batch sizes to compare.');
 });

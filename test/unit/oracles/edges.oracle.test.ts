@@ -29,6 +29,9 @@ test('dead fraction per unit over all its positions and all examples (a conv cha
   assert.equal(deadFraction(new Float64Array(4), 2, 2, 1), 1);
   assert.equal(deadFraction(Float64Array.from([1, 0, 0, 1]), 2, 2, 1), 0);
   assert.equal(deadFraction(Float64Array.from([0, 0, 0, -0.5]), 1, 4, 4), 0, 'a negative (leaky) output is alive');
+  // The buffer holds the largest batch; only the first m rows are this batch (the rest is stale).
+  assert.equal(deadFraction(new Float64Array(6), 1, 2, 1), 1, 'two units, both dead, whatever lies after row m');
+  assert.equal(deadFraction(Float64Array.from([0, 3, 0, 0, 0, 0]), 1, 2, 1), 0.5);
 });
 
 test('a one-example batch: per-example norm equals the gradient norm, every cosine is 1, no noise scale', () => {
@@ -101,6 +104,10 @@ test('step-through: per-layer norms of each example, its image, and its messages
       close(norm, Math.sqrt(g.reduce((a, v) => a + v * v, 0)), 1e-10, `example ${i} layer ${layer} ‖gᵢ‖`);
     }
   });
+  // The replay runs on the backend the caller asks for: one per one-example run, one for the batch.
+  let made = 0;
+  walkThroughBatch({ spec, train, indices, weights, selection: { layer: 0, kind: 'bias', index: 0 }, backendFactory: (sp) => { made++; return referenceBackend(sp.dtype); } });
+  assert.equal(made, indices.length + 1);
   const tab = separable(6, 4, 3, 171);
   const rt = walkThroughBatch({ spec, train: tab, indices: [0, 1], weights: new Trainer({ spec, train: tab, validation: null }).getWeights(), selection: { layer: 0, kind: 'bias', index: 0 } });
   assert.equal(rt.imageShape, null);

@@ -22,17 +22,21 @@ test('num: three significant digits, exponent outside [1e-3, 1e4), a real minus 
   assert.equal(num(10000), '1.00e+4');
   assert.equal(num(-12345), '−1.23e+4');
   assert.equal(num(0.001), '0.00100', '1e-3 itself is fixed');
-  assert.equal(num(-0.00012345), '−1.23e-4', 'the leading minus becomes a real minus');
+  assert.equal(num(-0.00012345), '−1.23e−4', 'every minus, the exponent sign too, is a real minus (the same as for a positive number)');
   assert.equal(num(0.123456, 5), '0.12346');
   assert.equal(num(123456, 2), '1.2e+5');
   assert.equal(num(2, 1), '2');
+  // With more digits than toPrecision would switch at, the 1e4 threshold itself decides.
+  assert.equal(num(12345, 5), '1.2345e+4');
+  assert.equal(num(10000, 5), '1.0000e+4', '1e4 itself is written with an exponent');
+  assert.equal(num(9999.5, 5), '9999.5');
 });
 
 test('term: a negative number in a formula is parenthesised, a positive one or zero is not', () => {
   assert.equal(term(0.25), '0.250');
   assert.equal(term(-0.25), '(−0.250)');
   assert.equal(term(0), '0');
-  assert.equal(term(-1e-5), '(−1.00e-5)');
+  assert.equal(term(-1e-5), '(−1.00e−5)');
   assert.equal(term(-0.123456, 2), '(−0.12)');
 });
 

@@ -2,8 +2,6 @@
 // trained at, θ BEFORE its update: the lesson is "these gradients, averaged, made this update".
 // Checked through the worker's loop (which chooses the weights) against the float64 reference
 // at the seed's initial weights and the seed's first batch.
-//
-// Kept out of the mutation run's test files while it fails: Stryker needs a green initial run.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';

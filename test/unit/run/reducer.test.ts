@@ -62,7 +62,7 @@ test('a NaN report stays while the run is held on it, and goes when it trains on
 test('clearing a run keeps the caps, and the comparison when asked', () => {
   const s = emptySnapshot({ historyLength: 20, histogramsPerLayer: 5 });
   apply(s, { type: 'steps', points: [point(1)] });
-  apply(s, { type: 'compare', result: { runs: [], summary: 'x' } });
+  apply(s, { type: 'compare', result: { runs: [], summary: 'x', rateMode: 'file', examples: 0, sweepExamples: 0, seconds: 0, chosenBy: 'training' } });
   clearRun(s, true);
   assert.deepEqual([s.history.length, s.compare?.summary, s.limits?.historyLength], [0, 'x', 20]);
   clearRun(s);

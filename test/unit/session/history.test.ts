@@ -72,3 +72,25 @@ test('a post carries at most MAX_POINTS_PER_POST step points, evenly spaced, end
   assert.ok(pts.every((p, i) => i === 0 || p.step > pts[i - 1].step));
   assert.equal(thinPoints([point(1), point(2)], 5).length, 2);
 });
+
+test('a post of step points of a three-layer model stays under the live-post budget', async () => {
+  const { Outbox, POINTS_BYTES_PER_POST } = await import('../../../src/session/outbox');
+  // Every field at full float64 precision, as the worker reports them.
+  const layer = (i: number) => ({
+    layer: i, gradNorm: 1.7031853407048592, weightNorm: 15.97193927606417, updateRatio: 0.005331802170857746,
+    perExampleNormMin: 4.7778743221573, perExampleNormMedian: 8.087313854439948, perExampleNormMax: 15.992891162920587,
+    cosineMean: 0.20098982943579013, noiseScale: 25.505543092085418, deadFraction: 0.0234375,
+  });
+  const point = (step: number) => ({
+    step, epoch: 1, examplesSeen: step * 32, time: step / 1000.123456789, loss: 2.352902646605521 / step,
+    accuracy: 0.125, noiseScale: 22.893743780180976, layers: [layer(0), layer(1), layer(2)],
+  });
+  const box = new Outbox();
+  box.add({ type: 'steps', points: Array.from({ length: 1000 }, (_, i) => point(i + 1)) });
+  const [steps] = box.drain();
+  const bytes = JSON.stringify(steps).length;
+  assert.ok(bytes <= POINTS_BYTES_PER_POST + 1024, `a post of ${bytes} bytes`);
+  const pts = (steps as { points: { step: number }[] }).points;
+  assert.equal(pts[pts.length - 1].step, 1000, 'the newest point is always sent');
+  assert.ok(pts.length >= 16);
+});

@@ -79,7 +79,7 @@ test('the rendezvous port is in use', async () => {
   }
 });
 
-test('stop during a run: the ranks are ended and the run ends as finished, with its steps so far', async () => {
+test('stop during a run: the ranks are ended and the run ends as stopped, with its steps so far', async () => {
   const m = await small();
   const t = new Trainer({ spec: m.spec, train: m.train, validation: m.validation });
   const source = new TorchSource({
@@ -94,7 +94,7 @@ test('stop during a run: the ranks are ended and the run ends as finished, with 
   });
   await source.whenEnded();
   await stopped;
-  assert.equal(events.at(-1)!.type, 'finished');
+  assert.equal(events.at(-1)!.type, 'stopped');
   assert.ok(events.filter((e) => e.type === 'step').length >= 2);
   for (const pid of source.rankPids) assert.equal(alive(pid), false, `rank process ${pid} outlived the run`);
   await assert.rejects(source.control({ type: 'pause' }), /a PyTorch run cannot pause/);

@@ -12,14 +12,16 @@ import { root } from './run';
 async function watchScript(batchNorm: boolean, steps: number, ask: string[]): Promise<{ messages: WatchMessage[]; code: number | null }> {
   const messages: WatchMessage[] = [];
   let proceed: () => void = () => {};
+  // The script waits after each step. It goes on once the script has acknowledged the request:
+  // then the request is applied at the end of step 2 at the latest, so steps 3+ carry it.
+  let acknowledged = false, waiting = 0;
   const listener = new WatchListener({
     message(conn, msg) {
       messages.push(msg);
       if (msg.type === 'hello') conn.requestPerExample(ask);
-      // The script waits after each step: go on once step 1 and the request's answer are both in.
-      const step1 = messages.some((m) => m.type === 'step');
-      const answered = messages.some((m) => m.type === 'notice');
-      if ((msg.type === 'step' && (msg.step > 1 || answered)) || (msg.type === 'notice' && step1)) proceed();
+      if (msg.type === 'step') waiting++;
+      if (msg.type === 'notice' && msg.kind === 'perExample-requested') acknowledged = true;
+      if (acknowledged) for (; waiting > 0; waiting--) proceed();
     },
   });
   await listener.listen();
@@ -30,6 +32,7 @@ async function watchScript(batchNorm: boolean, steps: number, ask: string[]): Pr
     });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
+    child.stdin.on('error', () => {}); // the script may have ended already
     proceed = () => { child.stdin.write('\n'); };
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, stderr);
@@ -40,19 +43,19 @@ async function watchScript(batchNorm: boolean, steps: number, ask: string[]): Pr
 }
 
 test('watch() on a plain loop: layer statistics every step, per-example gradients once asked, summing to .grad', async () => {
-  const { messages } = await watchScript(false, 3, ['0', '3']);
+  const { messages } = await watchScript(false, 4, ['0', '3']);
   const hello = messages.find((m) => m.type === 'hello');
   assert.ok(hello && hello.type === 'hello');
   assert.deepEqual(hello.layers.map((l) => [l.name, l.type]), [['0', 'Conv2d'], ['3', 'Linear']]);
   assert.deepEqual(hello.layers[0].params.map((p) => p.shape), [[4, 1, 3, 3], [4]]);
   const steps = messages.filter((m): m is WatchStep => m.type === 'step');
-  assert.deepEqual(steps.map((s) => s.step), [1, 2, 3]);
+  assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4]);
   for (const s of steps) {
     assert.ok(s.loss !== null && s.loss > 0);
     for (const l of s.layers) assert.ok(l.gradNorm! > 0 && l.weightNorm > 0 && l.updateRatio! > 0, JSON.stringify(l));
   }
   assert.equal(steps[0].layers[0].perExampleNorms, undefined, 'asked for after step 1 began');
-  for (const s of steps.slice(1)) {
+  for (const s of steps.slice(2)) {
     for (const l of s.layers) {
       assert.equal(l.perExampleNorms!.length, 16);
       assert.ok(l.sumCheck! < 1e-5, `layer ${l.name}: per-example gradients sum to .grad within ${l.sumCheck}`);
@@ -61,13 +64,13 @@ test('watch() on a plain loop: layer statistics every step, per-example gradient
 });
 
 test('watch() with BatchNorm says per-example gradients are not defined, and still sends layer norms', async () => {
-  const { messages } = await watchScript(true, 2, ['0']);
-  const notice = messages.find((m) => m.type === 'notice');
+  const { messages } = await watchScript(true, 3, ['0']);
+  const notice = messages.find((m) => m.type === 'notice' && m.kind === 'batchnorm');
   assert.ok(notice && notice.type === 'notice');
   assert.equal(notice.kind, 'batchnorm');
   assert.match(notice.message, /per-example gradients are not defined .*BatchNorm/);
   const steps = messages.filter((m): m is WatchStep => m.type === 'step');
-  assert.equal(steps.length, 2);
+  assert.equal(steps.length, 3);
   assert.ok(steps.every((s) => s.layers.every((l) => l.perExampleNorms === undefined)));
   assert.deepEqual(steps[0].layers.map((l) => l.name), ['0', '2', '4']);
 });
