@@ -127,6 +127,9 @@ export class EngineSource implements RunSource {
         return emit({ type: 'failed', error: { kind: 'run', message: event.message } });
       case 'compareProgress':
         return; // only one-shot job workers send these
+      case 'reply':
+      case 'pong':
+        return; // the channel answers these itself
     }
   }
 }

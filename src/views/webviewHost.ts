@@ -138,7 +138,8 @@ export class WebviewConnection implements vscode.Disposable {
 
   private async respond(id: number, error?: unknown): Promise<void> {
     if (error === undefined) return this.post({ type: 'response', id, ok: true });
-    return this.post({ type: 'response', id, ok: false, error: plainText(error instanceof Error ? error.message : String(error), 500) });
+    const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'the request failed.';
+    return this.post({ type: 'response', id, ok: false, error: plainText(message, 500) });
   }
 
   private async runCommand(command: PanelCommand): Promise<void> {

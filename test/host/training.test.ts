@@ -101,7 +101,7 @@ suite('Gradient Lens extension host', () => {
     assert.ok(tab);
   });
 
-  test('Pause takes effect within 100 ms, Step does exactly one more step, Stop ends the run', async () => {
+  test('Pause takes effect and holds, Step does exactly one more step, Stop ends the run', async () => {
     const gl = await api();
     await resetSession();
     await vscode.commands.executeCommand(Commands.train, await longRunUri());
@@ -119,8 +119,9 @@ suite('Gradient Lens extension host', () => {
     await vscode.commands.executeCommand(Commands.pause);
     const pausedAfter = await waitForState(gl, ['paused'], 2000);
     const pauseMs = Date.now() - t0;
+    // The latency is measured and noted, not asserted: on a loaded machine it says more about the
+    // machine than about the product (the interrupt flag makes it one step in the worker loop).
     note(`paused after ${pauseMs} ms (state change seen ${pausedAfter} ms after the command returned)`);
-    // How fast Pause is belongs in the benchmark: on a loaded machine any bound here fails at random.
 
     await sleep(300);
     const s = lastStep(gl);

@@ -76,7 +76,7 @@ test('histogram counts every finite value once, in symmetric edges', () => {
   assert.ok(Math.abs(h.edges[0] + h.edges[16]) < 1e-9);
   // Each value falls between its bin's edges.
   const m = -h.edges[0];
-  let brute = new Array(16).fill(0);
+  const brute = new Array(16).fill(0);
   for (const v of values) if (Number.isFinite(v)) brute[Math.min(15, Math.floor(((v + m) / (2 * m)) * 16))]++;
   assert.deepEqual(h.counts, brute);
   assert.deepEqual([h.layer, h.step], [2, 40]);
