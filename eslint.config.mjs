@@ -67,8 +67,9 @@ export default defineConfig([
     },
   },
 
-  // VS Code snippet placeholders (`${1:64}`) in the JSON schema's defaultSnippets are meant literally.
-  { files: ['src/model/schema.ts'], rules: { 'no-template-curly-in-string': 'off' } },
+  // VS Code's own placeholders are meant literally: snippet tab stops (`${1:64}`) in the JSON schema's
+  // defaultSnippets, and launch-configuration variables (`${file}`) in the debugger's contributions.
+  { files: ['src/model/schema.ts', 'src/debug/register.ts', 'test/host/debug.test.ts'], rules: { 'no-template-curly-in-string': 'off' } },
 
   // Known violations in files others are changing today, shown as warnings so the run stays green
   // while they land; remove each entry once its file is fixed (the rule is then an error there too).
