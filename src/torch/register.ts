@@ -1,13 +1,16 @@
 // The PyTorch commands: Train with PyTorch (the model file on DDP ranks, from the engine's start),
 // Compare Engine with PyTorch (both K steps, the largest relative difference per layer) and
 // Open PyTorch Terminal (a terminal where `gradlens.watch(model, optimizer)` in a user's own
-// script reports here). Results go to the "Gradient Lens: PyTorch" output channel.
+// script reports here). Train with PyTorch shows its run in the panel like any run source (loss,
+// layer health, status bar) and logs each step with its ranks to the "Gradient Lens: PyTorch"
+// output channel; the comparison only logs.
 
 import * as vscode from 'vscode';
 import { loadDataset } from '../data/load';
 import { Trainer } from '../engine';
 import type { StepStats } from '../engine/types';
-import type { RankRecord, StepRecord } from '../run/source';
+import type { RankRecord, RunSource, SourceEvent, StepRecord } from '../run/source';
+import { Commands } from '../session/observable';
 import type { CommandContext } from '../commands/context';
 import { pickModelUri, prepareModel } from '../commands/modelFile';
 import { DEFAULT_PYTHON, pythonPackageDir, TorchSource } from './source';
@@ -42,10 +45,11 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
       out.appendLine(`Train ${run.file} with PyTorch: ${s.ranks} rank${s.ranks === 1 ? '' : 's'}, from the engine's initial weights and batches`);
       lastTorchRun.file = run.file;
       lastTorchRun.records = [];
+      await vscode.commands.executeCommand(Commands.openPanel);
       const records = await runTorch(ctx, run, s, s.steps || undefined, (r) => {
         lastTorchRun.records.push(r);
         out.appendLine(stepLine(r));
-      }, out);
+      }, out, true);
       return records;
     }),
     vscode.commands.registerCommand('gradientLens.compareWithPyTorch', async (arg?: unknown) => {
@@ -87,6 +91,7 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
 }
 
 interface LoadedRun {
+  uri: vscode.Uri;
   file: string;
   spec: import('../model/spec').ModelSpec;
   train: import('../data/dataset').Dataset;
@@ -104,7 +109,7 @@ async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | unde
       dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir, seed: model.spec.seed,
     });
     const trainer = new Trainer({ spec: model.spec, train, validation });
-    return { file: model.file, spec: model.spec, train, validation, trainer };
+    return { uri, file: model.file, spec: model.spec, train, validation, trainer };
   } catch (e) {
     void ctx.notify.show('error', `${model.file}: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
@@ -114,7 +119,7 @@ async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | unde
 /** Runs PyTorch with progress and cancel; resolves with the steps it made (also when it failed). */
 async function runTorch(
   ctx: CommandContext, run: LoadedRun, s: TorchSettings, maxSteps: number | undefined,
-  onStep: (r: StepRecord) => void, out: vscode.OutputChannel,
+  onStep: (r: StepRecord) => void, out: vscode.OutputChannel, inPanel = false,
 ): Promise<StepRecord[] | undefined> {
   const total = Math.min(run.trainer.totalSteps, maxSteps ?? Infinity);
   const source = new TorchSource({
@@ -129,7 +134,7 @@ async function runTorch(
     async (progress, token) => {
       token.onCancellationRequested(() => void source.control({ type: 'stop' }));
       progress.report({ message: `starting ${s.ranks} rank${s.ranks === 1 ? '' : 's'}…` });
-      await source.start((ev) => {
+      const log = (ev: SourceEvent): void => {
         if (ev.type === 'loaded') out.appendLine(`on ${ev.run.backend}`);
         if (ev.type === 'step') {
           records.push(ev.record);
@@ -138,7 +143,14 @@ async function runTorch(
         }
         if (ev.type === 'epoch') out.appendLine(`epoch ${ev.epoch.epoch}: loss ${ev.epoch.trainLoss.toFixed(4)}, accuracy ${(ev.epoch.trainAccuracy * 100).toFixed(1)}%`);
         if (ev.type === 'failed') failure = ev.error.message;
-      });
+      };
+      if (inPanel) {
+        // The session's run owns the source from here (it disposes it when the next run starts);
+        // its failure is this command's message, so the start's rejection is not shown twice.
+        ctx.session.startSource(tee(source, log), run.uri, { paused: false, stepOnly: false }).catch(() => undefined);
+      } else {
+        await source.start(log);
+      }
       await source.whenEnded();
     },
   );
@@ -150,6 +162,16 @@ async function runTorch(
     out.appendLine(`done: ${records.length} steps`);
   }
   return records;
+}
+
+/** One source, two listeners: the session's run (the views) and this command's log and progress. */
+function tee(source: RunSource, also: (event: SourceEvent) => void): RunSource {
+  return {
+    capabilities: source.capabilities,
+    start: (listener) => source.start((event) => { listener(event); also(event); }),
+    control: (control) => source.control(control),
+    dispose: () => source.dispose(),
+  };
 }
 
 function stepLine(r: StepRecord): string {
