@@ -10,7 +10,7 @@
 import { type Backend, type WindowGeometry, windowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
+import { type LayerContext, type ParamLayer, type ParamTensor, paramTensor, shapeSize } from './layer';
 
 export class Conv2dLayer implements ParamLayer {
   readonly type = 'conv2d';
@@ -65,14 +65,8 @@ export class Conv2dLayer implements ParamLayer {
     this.outSize = F * P;
     this.outputShape = [F, win.outH, win.outW];
     this.label = `conv2d ${k}×${k}×${F}${spec.stride > 1 ? ` /${spec.stride}` : ''} ${spec.padding}${activation === 'linear' ? '' : ` ${activation}`}`;
-    this.weight = {
-      info: { name: `layers[${index}].weight`, layer: index, kind: 'weight', shape: [F, channels, k, k] },
-      size: F * K, value: values.weight, grad: backend.alloc(F * K),
-    };
-    this.bias = {
-      info: { name: `layers[${index}].bias`, layer: index, kind: 'bias', shape: [F] },
-      size: F, value: values.bias, grad: backend.alloc(F),
-    };
+    this.weight = paramTensor(backend, index, 'weight', [F, channels, k, k], values.weight);
+    this.bias = paramTensor(backend, index, 'bias', [F], values.bias);
     this.params = [this.weight, this.bias];
     this.cols = backend.alloc(maxBatch * K * P);
     this.dcols = backend.alloc(K * P);

@@ -8,7 +8,7 @@
 import type { Backend } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
+import { type LayerContext, type ParamLayer, type ParamTensor, paramTensor, shapeSize } from './layer';
 
 export class DenseLayer implements ParamLayer {
   readonly type = 'dense';
@@ -46,14 +46,8 @@ export class DenseLayer implements ParamLayer {
     this.outSize = units;
     this.outputShape = [units];
     this.label = `dense ${this.inSize}→${units}${activation === 'linear' ? '' : ` ${activation}`}`;
-    this.weight = {
-      info: { name: `layers[${index}].weight`, layer: index, kind: 'weight', shape: [this.inSize, units] },
-      size: this.inSize * units, value: values.weight, grad: backend.alloc(this.inSize * units),
-    };
-    this.bias = {
-      info: { name: `layers[${index}].bias`, layer: index, kind: 'bias', shape: [units] },
-      size: units, value: values.bias, grad: backend.alloc(units),
-    };
+    this.weight = paramTensor(backend, index, 'weight', [this.inSize, units], values.weight);
+    this.bias = paramTensor(backend, index, 'bias', [units], values.bias);
     this.params = [this.weight, this.bias];
     this.preActivation = backend.alloc(maxBatch * units);
     this.output = activation === 'linear' ? this.preActivation : backend.alloc(maxBatch * units);
