@@ -9,7 +9,7 @@ import { Trainer } from '../engine';
 import type { StepStats } from '../engine/types';
 import type { RankRecord, StepRecord } from '../run/source';
 import type { CommandContext } from '../commands/context';
-import { pickModelUri, prepareModel } from '../commands/modelFile';
+import { pickPreparedModel } from '../commands/modelFile';
 import { DEFAULT_PYTHON, pythonPackageDir, TorchSource } from './source';
 import { compareRuns, formatComparison } from './compare';
 import { WatchListener, type WatchMessage } from './watchListener';
@@ -95,9 +95,7 @@ interface LoadedRun {
 }
 
 async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | undefined> {
-  const uri = await pickModelUri(ctx, arg);
-  if (!uri) return undefined;
-  const model = await prepareModel(ctx, uri);
+  const model = await pickPreparedModel(ctx, arg);
   if (!model) return undefined;
   try {
     const { train, validation } = await loadDataset(model.spec.data, {
