@@ -31,7 +31,8 @@ const TEST_ONLY_ENV = ['HOST_TEST_SKIP', 'HOST_TEST_GREP', 'HOST_TEST_EXTENSION_
 /** The README's screenshots are the tests' own. */
 const SCREENSHOTS = ['ui-train.png', 'host-workbench.png', 'webview-loss.png', 'webview-heatmap.png', 'webview-per-example.png',
   'webview-health.png', 'webview-histograms.png', 'webview-sidebar.png', 'webview-light.png', 'webview-compare.png',
-  'webview-walkthrough.png'];
+  'webview-walkthrough.png', 'webview-answers.png', 'webview-network.png', 'webview-repeat.png',
+  'webview-panel-480-dark.png', 'webview-panel-480-light.png', 'webview-panel-1200-dark.png', 'webview-panel-1200-light.png'];
 
 process.exit(await runSuites({
   suites,

@@ -25,6 +25,7 @@ const USAGE = `usage:
   gradient-lens check <file> [--workspace DIR]
   gradient-lens compare <file> [--batch-sizes 1,32,full] [--rates sweep|file|linear] [--json] [--workspace DIR]
   gradient-lens repeat <file> [--example I] [--times N] [--json] [--workspace DIR]
+  gradient-lens torch <file> [--nproc N] [--steps K] [--epochs E] [--json]   (PyTorch DDP; --help for more)
   gradient-lens dap                 the debug adapter over stdin/stdout (Debug Adapter Protocol)
 
   <file>       a *.gradlens.json model file
