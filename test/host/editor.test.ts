@@ -13,7 +13,9 @@ suite('Gradient Lens beside the code', () => {
     const doc = await vscode.workspace.openTextDocument(digitsUri());
     await vscode.window.showTextDocument(doc);
     let lenses: vscode.CodeLens[] = [];
-    for (let i = 0; i < 100 && lenses.filter((l) => l.command?.command.startsWith('gradientLens.')).length < 3; i++) {
+    // The lenses appear once the extension has parsed the file: poll for them, with a generous deadline.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && lenses.filter((l) => l.command?.command.startsWith('gradientLens.')).length < 3) {
       lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -45,13 +45,13 @@ export async function waitFor<T>(get: () => T | undefined | false, timeoutMs: nu
 }
 
 /**
- * A fixed pause. Kept only for the tests that still use it to show that nothing happens (no step
- * while paused); those should wait for a condition instead (a reply from the worker that proves it
- * has handled everything sent before).
- * @deprecated wait for a condition with waitFor
+ * Round trips to the training worker, one after another (each asks for its weights). The worker
+ * answers between two training slices and its step reports arrive before its answer, so a run
+ * that were still stepping would show new steps by the time these return: "nothing happened" is
+ * proved by a condition, not by waiting some milliseconds.
  */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+export async function workerRoundTrips(gl: GradientLensApi, n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await gl.session.weights();
 }
 
 /** Resolves when the session enters one of `states` (or already is in one); the time it took in ms (for notes). */

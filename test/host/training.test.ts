@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../../src/session/observable';
 import type { RunInfo } from '../../src/protocol';
 import type { GradCheckResult } from '../../src/engine/types';
-import { api, digitsUri, lastStep, longRunUri, note, resetSession, sleep, waitFor, waitForState, workspaceRoot } from './helpers';
+import { api, digitsUri, lastStep, longRunUri, note, resetSession, waitFor, waitForState, workerRoundTrips, workspaceRoot } from './helpers';
 
 const CONTRIBUTED = ['train', 'pause', 'resume', 'step', 'stop', 'reset', 'openPanel', 'gradientCheck', 'newModelFile'] as const;
 
@@ -122,14 +122,14 @@ suite('Gradient Lens extension host', () => {
     // How fast Pause is belongs in the benchmark: on a loaded machine any bound here fails at random.
     note(`paused after ${pauseMs} ms (state change seen ${pausedAfter} ms after the command returned)`);
 
-    await sleep(300);
+    await workerRoundTrips(gl);
     const s = lastStep(gl);
-    await sleep(300);
+    await workerRoundTrips(gl);
     assert.equal(lastStep(gl), s, 'steps continued while paused');
 
     await vscode.commands.executeCommand(Commands.step);
     await waitFor(() => lastStep(gl) === s + 1, 5000, `step ${s + 1}`);
-    await sleep(400);
+    await workerRoundTrips(gl);
     assert.equal(lastStep(gl), s + 1, 'Step must do exactly one step');
     assert.equal(gl.session.state, 'paused');
     await gl.waitForRender((r) => r.lastStep === s + 1 && r.state === 'paused', 30000);
@@ -150,7 +150,7 @@ suite('Gradient Lens extension host', () => {
     const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.step, await longRunUri());
     assert.ok(run, `Step returned no run; messages: ${JSON.stringify(gl.notices())}`);
     await waitFor(() => lastStep(gl) === 1 && gl.session.state === 'paused', 10000, 'one step, paused');
-    await sleep(300);
+    await workerRoundTrips(gl);
     assert.equal(lastStep(gl), 1);
     assert.equal(gl.session.state, 'paused');
     await gl.waitForRender((r) => r.lastStep === 1 && r.state === 'paused' && r.perExampleBars === run.spec.batchSize, 30000);

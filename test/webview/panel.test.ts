@@ -206,7 +206,12 @@ test('switching the theme re-reads the colours', async () => {
 });
 
 test('after a reload the state comes back from getState before the host says anything', async () => {
-  await page.waitForTimeout(700); // setState is debounced to 500 ms
+  // setState is debounced: wait until the page has saved the history it draws, then reload.
+  const drawn = stepsIn(messages).length;
+  await page.waitForFunction((n) => {
+    const saved = JSON.parse(sessionStorage.getItem('vscode-state') || 'null');
+    return saved?.snapshot?.history?.length === n;
+  }, drawn, { timeout: 60000 });
   await page.reload();
   await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'rendered'));
   const n = await page.evaluate(() => (window as any).__gradientLens.charts.loss.data.datasets[0].data.length);

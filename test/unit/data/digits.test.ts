@@ -86,13 +86,11 @@ test('a damaged digits file gives a positioned DataError', async (t) => {
 test('the build script is a no-op while digits.bin is up to date', () => {
   const file = ensureDigitsBuilt();
   const before = statSync(file).mtimeMs;
-  const t0 = performance.now();
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-digits.mjs')], { encoding: 'utf8' });
-  const ms = performance.now() - t0;
   assert.equal(r.status, 0, r.stderr);
+  // Nothing printed and the file untouched: the script saw it was up to date and did no work.
   assert.equal(r.stdout, '');
   assert.equal(statSync(file).mtimeMs, before);
-  assert.ok(ms < 2000, `up-to-date check took ${ms} ms`);
 });
 
 test('digits are stored interleaved by class, so any prefix is balanced', async () => {

@@ -42,7 +42,7 @@ function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int3
   let nextId = 1;
   /** Controls get an id here, as the host gives them. */
   const send = (r: WorkerRequest | { type: 'pause' | 'resume' | 'step' | 'stop' }) => port2.postMessage('id' in r ? r : { ...r, id: nextId++ });
-  const until = (pred: () => boolean, ms = 10000) => new Promise<void>((resolve, reject) => {
+  const until = (pred: () => boolean, ms = 60000) => new Promise<void>((resolve, reject) => {
     if (pred()) return resolve();
     const timer = setTimeout(() => reject(new Error('timed out')), ms);
     listeners.push(() => { if (pred()) { clearTimeout(timer); resolve(); } });
@@ -52,7 +52,19 @@ function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int3
     settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
   });
   const close = () => { port1.close(); port2.close(); };
-  return { events, send, until, close, port: port2 as MessagePort };
+  /**
+   * Round trips through the worker's message loop, one after another. The loop answers a message
+   * between two training slices, so a loop that were still training would add steps meanwhile:
+   * "nothing happened" is shown by a condition, not by waiting some milliseconds.
+   */
+  const roundTrips = async (n = 5) => {
+    for (let i = 0; i < n; i++) {
+      const id = nextId++;
+      port2.postMessage({ type: 'ping', id });
+      await until(() => events.some((e) => e.type === 'pong' && e.id === id));
+    }
+  };
+  return { events, send, until, close, roundTrips, port: port2 as MessagePort };
 }
 
 const steps = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'steps' ? e.points.map((p) => p.step) : []));
@@ -104,7 +116,7 @@ test('started paused, Step does exactly one step; Pause holds; Resume continues;
     assert.deepEqual(steps(loop.events), []);
     loop.send({ type: 'step' });
     await loop.until(() => steps(loop.events).length === 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await loop.roundTrips();
     assert.deepEqual(steps(loop.events), [1]);
     loop.send({ type: 'resume' });
     await loop.until(() => steps(loop.events).length >= 20);
@@ -115,12 +127,12 @@ test('started paused, Step does exactly one step; Pause holds; Resume continues;
     // How fast is for the benchmarks (a busy machine stretches it); here: it pauses and holds.
     console.log(`      pause took ${(performance.now() - t0).toFixed(1)} ms`);
     const at = steps(loop.events).length;
-    await new Promise((r) => setTimeout(r, 100));
+    await loop.roundTrips();
     assert.equal(steps(loop.events).length, at, 'no steps while paused');
     loop.send({ type: 'stop' });
     await loop.until(() => states(loop.events).includes('stopped'));
     loop.send({ type: 'resume' });
-    await new Promise((r) => setTimeout(r, 50));
+    await loop.roundTrips();
     assert.equal(steps(loop.events).length, at, 'a stopped run does not resume');
     const all = steps(loop.events);
     assert.deepEqual(all, Array.from({ length: all.length }, (_, i) => i + 1));
@@ -144,7 +156,7 @@ test('with the shared interrupt flag, a pause ends the running slice at once', a
     const at = steps(loop.events).length;
     loop.send({ type: 'step' });
     await loop.until(() => steps(loop.events).length === at + 1);
-    await new Promise((r) => setTimeout(r, 50));
+    await loop.roundTrips();
     assert.equal(steps(loop.events).length, at + 1);
   } finally {
     loop.close();
@@ -166,10 +178,11 @@ test('selecting a parameter and switching the heatmap mode resend the detail for
     assert.equal(detail.detail.heatmap.kind, 'bias');
     assert.deepEqual([detail.detail.heatmap.rows, detail.detail.heatmap.cols], [1, 4]);
     // An out-of-range selection is ignored.
-    const count = loop.events.length;
+    const notPong = () => loop.events.filter((e) => e.type !== 'pong').length;
+    const count = notPong();
     loop.send({ type: 'select', selection: { layer: 1, kind: 'bias', index: 99 } });
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(loop.events.length, count);
+    await loop.roundTrips();
+    assert.equal(notPong(), count);
   } finally {
     loop.close();
   }
