@@ -2,12 +2,12 @@
 // gradientLens.compare.batchSizes (default 1, 32 and the full set) for the same number of examples,
 // in its own worker, with a cancellable progress notification; the result goes to the panel.
 
-import * as vscode from 'vscode';
 import type { CompareResult } from '../protocol';
 import { runCompareWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { plainText } from '../views/plainText';
-import { pickModelUri, prepareModel } from './modelFile';
+import { pickPreparedModel } from './modelFile';
+import { jobWorker, withCancellableProgress } from './oneShot';
 
 export type BatchSizeSetting = (number | 'full')[];
 
@@ -35,9 +35,7 @@ export function readBatchSizes(value: unknown): BatchSizeSetting | string {
 export function compareBatchSizes(ctx: CommandContext) {
   return async (arg?: unknown, rawOptions?: unknown): Promise<CompareResult | undefined> => {
     const options: CompareCommandOptions = rawOptions && typeof rawOptions === 'object' ? rawOptions as CompareCommandOptions : {};
-    const uri = await pickModelUri(ctx, arg);
-    if (!uri) return undefined;
-    const model = await prepareModel(ctx, uri);
+    const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
     const settings = ctx.config.settings;
     const sizes = readBatchSizes(options.batchSizes ?? settings.compareBatchSizes);
@@ -47,32 +45,23 @@ export function compareBatchSizes(ctx: CommandContext) {
     }
     const named = sizes.map((m) => (m === 'full' ? 'the full set' : `M = ${m}`)).join(', ');
     ctx.log.info(plainText(`compare batch sizes ${named} on ${model.file}`));
-    let result: CompareResult;
-    try {
-      result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: comparing ${named} on ${model.file}`, cancellable: true },
-        (progress, token) => {
-          let reported = 0;
-          return runCompareWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
-            type: 'compare', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
-            mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes,
-            examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
-            useWasm: settings.useWasm,
-          }, token, (p) => {
-            // withProgress takes increments: report the growth of the overall fraction done.
-            const done = Math.min(100, (100 * (p.run + p.examplesSeen / Math.max(1, p.examplesTotal))) / Math.max(1, p.runs));
-            if (done > reported) {
-              progress.report({ increment: done - reported, message: `run ${p.run + 1} of ${p.runs}: ${p.examplesSeen.toLocaleString('en-US')} of ${p.examplesTotal.toLocaleString('en-US')} examples` });
-              reported = done;
-            }
-          });
-        },
-      );
-    } catch (e) {
-      if (e instanceof vscode.CancellationError) return undefined;
-      void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
-      return undefined;
-    }
+    const result = await withCancellableProgress(ctx, `Gradient Lens: comparing ${named} on ${model.file}`, (progress, token) => {
+      let reported = 0;
+      return runCompareWorker(jobWorker(ctx), {
+        type: 'compare', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
+        mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes,
+        examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
+        useWasm: settings.useWasm,
+      }, token, (p) => {
+        // withProgress takes increments: report the growth of the overall fraction done.
+        const done = Math.min(100, (100 * (p.run + p.examplesSeen / Math.max(1, p.examplesTotal))) / Math.max(1, p.runs));
+        if (done > reported) {
+          progress.report({ increment: done - reported, message: `run ${p.run + 1} of ${p.runs}: ${p.examplesSeen.toLocaleString('en-US')} of ${p.examplesTotal.toLocaleString('en-US')} examples` });
+          reported = done;
+        }
+      });
+    });
+    if (!result) return undefined;
     ctx.session.setCompare(result);
     ctx.panel.show(true);
     void ctx.notify.show('info', `batch sizes compared on ${model.file}. ${result.summary}`);

@@ -6,10 +6,10 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../export/atomicWrite';
 import { historyToCsv, historyToJson, parseWeightsJson, weightsToJson } from '../export';
-import type { BatchSnapshot } from '../engine/snapshot';
 import { runBatchSnapshotWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
-import { pickModelUri, prepareModel } from './modelFile';
+import { pickPreparedModel } from './modelFile';
+import { jobWorker, withCancellableProgress } from './oneShot';
 import { ensureRun } from './stepThrough';
 
 const JSON_FILTER = { JSON: ['json'] };
@@ -58,24 +58,14 @@ export function exportHistory(ctx: CommandContext) {
 /** The first batch at the initial weights with every per-example gradient: what `gradient-lens snapshot` prints. */
 export function exportSnapshot(ctx: CommandContext) {
   return async (arg?: unknown, file?: unknown): Promise<vscode.Uri | undefined> => {
-    const modelUri = await pickModelUri(ctx, arg);
-    if (!modelUri) return undefined;
-    const model = await prepareModel(ctx, modelUri);
+    const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
-    let snapshot: BatchSnapshot;
-    try {
-      snapshot = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: taking the batch snapshot of ${model.file}…`, cancellable: true },
-        (_progress, token) => runBatchSnapshotWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
-          type: 'batchSnapshot', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir,
-          file: model.file, useWasm: ctx.config.settings.useWasm,
-        }, token),
-      );
-    } catch (e) {
-      if (e instanceof vscode.CancellationError) return undefined;
-      void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
-      return undefined;
-    }
+    const snapshot = await withCancellableProgress(ctx, `Gradient Lens: taking the batch snapshot of ${model.file}…`,
+      (_progress, token) => runBatchSnapshotWorker(jobWorker(ctx), {
+        type: 'batchSnapshot', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir,
+        file: model.file, useWasm: ctx.config.settings.useWasm,
+      }, token));
+    if (!snapshot) return undefined;
     const uri = await targetUri(ctx, file, `${model.spec.name}-snapshot.json`, JSON_FILTER, 'Export batch snapshot');
     if (!uri) return undefined;
     return (await write(ctx, uri, JSON.stringify(snapshot), 'batch snapshot')) ? uri : undefined;

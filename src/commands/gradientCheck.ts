@@ -1,32 +1,22 @@
 // Run Gradient Check: the float64 finite-difference check of every parameterised layer, in its own
 // worker, with a cancellable progress notification; the result goes to the panel and a message.
 
-import * as vscode from 'vscode';
 import type { GradCheckResult } from '../engine/types';
 import { runGradientCheckWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
-import { pickModelUri, prepareModel } from './modelFile';
+import { pickPreparedModel } from './modelFile';
+import { jobWorker, withCancellableProgress } from './oneShot';
 
 export function gradientCheck(ctx: CommandContext) {
   return async (arg?: unknown): Promise<GradCheckResult | undefined> => {
-    const uri = await pickModelUri(ctx, arg);
-    if (!uri) return undefined;
-    const model = await prepareModel(ctx, uri);
+    const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
-    let result: GradCheckResult;
-    try {
-      result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: checking the gradients of ${model.file} (float64)…`, cancellable: true },
-        (_progress, token) => runGradientCheckWorker({ script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb }, {
-          type: 'gradCheck', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
-          mediaDir: ctx.mediaDir, file: model.file,
-        }, token),
-      );
-    } catch (e) {
-      if (e instanceof vscode.CancellationError) return undefined;
-      void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
-      return undefined;
-    }
+    const result = await withCancellableProgress(ctx, `Gradient Lens: checking the gradients of ${model.file} (float64)…`,
+      (_progress, token) => runGradientCheckWorker(jobWorker(ctx), {
+        type: 'gradCheck', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
+        mediaDir: ctx.mediaDir, file: model.file,
+      }, token));
+    if (!result) return undefined;
     ctx.session.setGradCheck(result);
     ctx.panel.show(true);
     const worst = Math.max(...result.layers.map((l) => l.maxRelativeError), 0);

@@ -45,6 +45,12 @@ export async function pickModelUri(ctx: CommandContext, arg: unknown): Promise<v
   return picked?.uri;
 }
 
+/** The model file the command is about, validated and with its data resolved; undefined when there is none or it cannot run. */
+export async function pickPreparedModel(ctx: CommandContext, arg: unknown): Promise<PreparedModel | undefined> {
+  const uri = await pickModelUri(ctx, arg);
+  return uri ? prepareModel(ctx, uri) : undefined;
+}
+
 /** Validates the file (publishing its problems) and resolves its data. Undefined when it cannot run. */
 export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promise<PreparedModel | undefined> {
   const file = vscode.workspace.asRelativePath(uri);

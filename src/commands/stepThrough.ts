@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { WalkthroughResult } from '../protocol';
 import { RunCancelled } from '../session/session';
 import type { CommandContext } from './context';
-import { pickModelUri, prepareModel } from './modelFile';
+import { pickPreparedModel } from './modelFile';
 
 export function stepThroughBatch(ctx: CommandContext) {
   return async (arg?: unknown): Promise<WalkthroughResult | undefined> => {
@@ -29,9 +29,7 @@ export function stepThroughBatch(ctx: CommandContext) {
 /** A run whose worker can answer (the current one, else the model file's run started paused). False when none could start. */
 export async function ensureRun(ctx: CommandContext, arg: unknown): Promise<boolean> {
   if (ctx.session.canWalkThrough) return true;
-  const uri = await pickModelUri(ctx, arg);
-  if (!uri) return false;
-  const model = await prepareModel(ctx, uri);
+  const model = await pickPreparedModel(ctx, arg);
   if (!model) return false;
   ctx.panel.show(true);
   try {

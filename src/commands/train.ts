@@ -5,14 +5,12 @@ import * as vscode from 'vscode';
 import type { RunInfo } from '../protocol';
 import { RunCancelled } from '../session/session';
 import type { CommandContext } from './context';
-import { pickModelUri, prepareModel, type PreparedModel } from './modelFile';
+import { pickPreparedModel, type PreparedModel } from './modelFile';
 import { plainText } from '../views/plainText';
 
 export function train(ctx: CommandContext) {
   return async (arg?: unknown): Promise<RunInfo | undefined> => {
-    const uri = await pickModelUri(ctx, arg);
-    if (!uri) return undefined;
-    const model = await prepareModel(ctx, uri);
+    const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
     if (ctx.session.isActive) {
       const current = ctx.session.modelUri ? vscode.workspace.asRelativePath(ctx.session.modelUri) : 'a model';
@@ -34,9 +32,7 @@ export function step(ctx: CommandContext) {
       ctx.session.step();
       return ctx.session.snapshot.run ?? undefined;
     }
-    const uri = await pickModelUri(ctx, arg);
-    if (!uri) return undefined;
-    const model = await prepareModel(ctx, uri);
+    const model = await pickPreparedModel(ctx, arg);
     return model ? start(ctx, model, true) : undefined;
   };
 }

@@ -69,7 +69,7 @@ export async function loadCsv(filePath: string, options: CsvOptions = {}): Promi
   }
   if (pendingLength > 0) {
     const last = pending.join('');
-    parser.line(last, 0, last.length, ++lineNumber);
+    parser.line(last, 0, last.length, lineNumber + 1);
   }
   return parser.finish(file);
 }

@@ -1,12 +1,14 @@
-// Append-only typed arrays that grow by doubling, so a streamed file is stored once, as numbers,
+// Append-only typed arrays that grow by half again, so a streamed file is stored once, as numbers,
 // without knowing its length up front.
 
-export class GrowableFloat32 {
-  private data: Float32Array;
+type NumberArray = Float32Array | Int32Array;
+
+abstract class Growable<A extends NumberArray> {
+  protected data: A;
   length = 0;
 
-  constructor(initialCapacity = 1 << 16) {
-    this.data = new Float32Array(Math.max(16, initialCapacity));
+  constructor(private readonly allocate: (length: number) => A, initialCapacity: number) {
+    this.data = allocate(Math.max(16, initialCapacity));
   }
 
   push(v: number): void {
@@ -25,8 +27,26 @@ export class GrowableFloat32 {
   }
 
   /** Direct access for fast row writes after `reserve`. */
-  get buffer(): Float32Array {
+  get buffer(): A {
     return this.data;
+  }
+
+  abstract finish(): A;
+
+  private grow(needed: number): void {
+    // ×1.5 rather than ×2 keeps the peak (old + new during the copy) near 2.5× instead of 3×.
+    let capacity = Math.max(this.data.length, 16);
+    if (needed > capacity * 1.5) capacity = needed;
+    while (capacity < needed) capacity = Math.ceil(capacity * 1.5);
+    const next = this.allocate(capacity);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+}
+
+export class GrowableFloat32 extends Growable<Float32Array> {
+  constructor(initialCapacity = 1 << 16) {
+    super((n) => new Float32Array(n), initialCapacity);
   }
 
   /**
@@ -37,35 +57,14 @@ export class GrowableFloat32 {
     if (this.data.length - this.length > this.data.length / 4) return this.data.slice(0, this.length);
     return this.data.subarray(0, this.length);
   }
-
-  private grow(needed: number): void {
-    // ×1.5 rather than ×2 keeps the peak (old + new during the copy) near 2.5× instead of 3×.
-    let capacity = Math.max(this.data.length, 16);
-    if (needed > capacity * 1.5) capacity = needed;
-    while (capacity < needed) capacity = Math.ceil(capacity * 1.5);
-    const next = new Float32Array(capacity);
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
 }
 
-export class GrowableInt32 {
-  private data: Int32Array;
-  length = 0;
-
+export class GrowableInt32 extends Growable<Int32Array> {
   constructor(initialCapacity = 1 << 12) {
-    this.data = new Int32Array(Math.max(16, initialCapacity));
+    super((n) => new Int32Array(n), initialCapacity);
   }
 
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-
+  /** A trimmed copy: the labels are small, and a copy owns exactly its values. */
   finish(): Int32Array {
     return this.data.slice(0, this.length);
   }

@@ -10,7 +10,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseModel } from '../model';
 import type { PhasePoint } from '../engine/trainer';
-import { evaluate, ExprError, FUNCTIONS, parseExpression, formatNumber } from './expr';
+import { describeKind, evaluate, ExprError, FUNCTIONS, parseExpression, formatNumber } from './expr';
 import { compileBreakpoint, checkExceptions, evaluateBreakpoints, EXCEPTION_FILTERS, type CompiledBreakpoint, type HealthThresholds } from './breakpoints';
 import { KNOWN_NAMES, StopView } from './frame';
 import { loadRun, LaunchError, type LoadedRun } from './load';
@@ -97,7 +97,12 @@ export class GradientLensDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): void {
+    void this.launch(response, args);
+  }
+
+  /** Every failure ends in an error response, so the caller can leave the promise alone. */
+  private async launch(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     this.launchArgs = args;
     this.thresholds = {
       explodingGradNorm: args.explodingGradNorm ?? DEFAULT_THRESHOLDS.explodingGradNorm,
@@ -278,7 +283,11 @@ export class GradientLensDebugSession extends DebugSession {
     try { f(); } catch (e) { this.output(`${userMessage(e)}\n`, 'stderr'); }
   }
 
-  protected override async restartRequest(response: DebugProtocol.RestartResponse): Promise<void> {
+  protected override restartRequest(response: DebugProtocol.RestartResponse): void {
+    void this.restart(response);
+  }
+
+  private async restart(response: DebugProtocol.RestartResponse): Promise<void> {
     this.run?.dispose();
     this.run = null;
     this.view = null;
@@ -338,7 +347,7 @@ export class GradientLensDebugSession extends DebugSession {
     if (args.name !== 'lr') return this.sendErrorResponse(response, { id: 4, format: `Only the learning rate "lr" can be changed while stopped; "${args.name}" is read-only.` });
     try {
       const v = evaluate(parseExpression(args.value), this.view);
-      if (typeof v !== 'number') throw new Error(`the learning rate must be a number, got ${String(v)}`);
+      if (typeof v !== 'number') throw new Error(`the learning rate must be a number, got ${describeKind(v)}`);
       this.run.trainer.setLearningRate(v);
       this.view = new StopView(this.run);
       this.output(`Learning rate set to ${formatNumber(v)} from the next update on.\n`, 'console');

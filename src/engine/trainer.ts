@@ -18,6 +18,7 @@ import { firstNonFinite, locateForward, locateGradient, locateWeights } from './
 import { type BatchSnapshot, buildBatchSnapshot } from './snapshot';
 export type { BatchSnapshot } from './snapshot';
 import { checkDataFits } from './compat';
+import { loadNamedTensors, namedTensors, type NamedTensor } from './weights';
 
 export interface TrainerOptions {
   spec: ModelSpec;
@@ -29,7 +30,7 @@ export interface TrainerOptions {
   stats?: StatsLevel;
 }
 
-export interface NamedTensor { name: string; layer: number; kind: 'weight' | 'bias'; shape: number[]; value: number[] }
+export type { NamedTensor } from './weights';
 
 /**
  * A point inside one step where stepPhases() suspends, in this order: batch-start, forward-done,
@@ -325,33 +326,12 @@ export class Trainer {
   }
 
   getWeights(): NamedTensor[] {
-    return this.params.map(({ tensor }) => ({
-      name: tensor.info.name, layer: tensor.info.layer, kind: tensor.info.kind,
-      shape: tensor.info.shape.slice(), value: Array.from(tensor.value),
-    }));
+    return namedTensors(this.params.map((p) => p.tensor));
   }
 
   /** Replaces every parameter; the optimizer state (momentum, Adam moments) is kept as it is. */
   setWeights(weights: NamedTensor[]): void {
-    const byName = new Map(weights.map((w) => [w.name, w]));
-    for (const w of weights) {
-      if (!this.params.some((p) => p.tensor.info.name === w.name)) {
-        throw new Error(`the weights contain "${w.name}", which this model does not have (its parameters are ${this.params.map((p) => p.tensor.info.name).join(', ')})`);
-      }
-    }
-    for (const { tensor } of this.params) {
-      const w = byName.get(tensor.info.name);
-      if (!w) throw new Error(`the weights have no "${tensor.info.name}" (shape [${tensor.info.shape.join(', ')}])`);
-      if (!Array.isArray(w.shape) || w.shape.join(',') !== tensor.info.shape.join(',')) {
-        throw new Error(`"${w.name}" has shape [${(w.shape ?? []).join(', ')}] but the model needs [${tensor.info.shape.join(', ')}]`);
-      }
-      if (!Array.isArray(w.value) || w.value.length !== tensor.size) {
-        throw new Error(`"${w.name}" has ${w.value?.length ?? 0} values but its shape [${tensor.info.shape.join(', ')}] needs ${tensor.size}`);
-      }
-      const bad = w.value.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
-      if (bad >= 0) throw new Error(`"${w.name}" value[${bad}] is not a finite number`);
-    }
-    for (const { tensor } of this.params) tensor.value.set(byName.get(tensor.info.name)!.value);
+    loadNamedTensors(this.params.map((p) => p.tensor), weights);
   }
 
   /** The first batch of epoch 1 at the current weights, with every per-example gradient (does not train). */

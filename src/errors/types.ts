@@ -8,6 +8,11 @@
 import type { Location } from './location';
 import { formatLocation } from './location';
 
+/** The complete message: the place first, when there is one. */
+function placed(detail: string, location: Location | undefined): string {
+  return location ? `${formatLocation(location)}: ${detail}` : detail;
+}
+
 export type ErrorKind = 'model' | 'data' | 'resource' | 'engine' | 'usage';
 
 export abstract class GradientLensError extends Error {
@@ -28,6 +33,13 @@ export abstract class GradientLensError extends Error {
     this.detail = detail;
   }
 
+  /** For a problem placed in the model file itself: that place is both its location and its model location. */
+  protected placeInModel(location: Location | undefined): void {
+    if (!location) return;
+    this.location = location;
+    this.modelLocation = location;
+  }
+
   /** Attaches the model-file place of this problem (kept if already set), and returns `this`. */
   at(modelLocation: Location | undefined): this {
     if (modelLocation && !this.modelLocation) this.modelLocation = modelLocation;
@@ -39,10 +51,9 @@ export abstract class GradientLensError extends Error {
 export class ModelError extends GradientLensError {
   readonly kind = 'model';
   constructor(detail: string, location: Location) {
-    super(`${formatLocation(location)}: ${detail}`, detail);
+    super(placed(detail, location), detail);
     this.name = 'ModelError';
-    this.location = location;
-    this.modelLocation = location;
+    this.placeInModel(location);
   }
 }
 
@@ -104,13 +115,10 @@ export class ResourceError extends GradientLensError {
   readonly kind = 'resource';
   readonly estimate: ResourceEstimate;
   constructor(detail: string, estimate: ResourceEstimate, location?: Location) {
-    super(location ? `${formatLocation(location)}: ${detail}` : detail, detail);
+    super(placed(detail, location), detail);
     this.name = 'ResourceError';
     this.estimate = estimate;
-    if (location) {
-      this.location = location;
-      this.modelLocation = location;
-    }
+    this.placeInModel(location);
   }
 }
 

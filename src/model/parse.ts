@@ -4,11 +4,18 @@
 
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { LayerSpec, ModelSpec, OptimizerSpec, Shape } from './spec';
-import type { ModelProblem, Severity, SourceRange } from './positions';
-import { ACTIVATION_LAYER_TYPES, DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
-import { inferShapes, MNIST_INFO } from './shapes';
+import type { ModelProblem, SourceRange } from './positions';
+import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
+import { MNIST_INFO } from './shapes';
 import { closest } from './suggest';
 import { fastParseTree } from './fastTree';
+import { clip, Collector, ECHO_CHARS, quoted, rangeOf } from './problems';
+import { checkShapes } from './shapeCheck';
+import { warnAboutSettings } from './settingsWarnings';
+
+export { clip } from './problems';
+export { checkShapes } from './shapeCheck';
+export { MAX_PATH_CHARS } from './settingsWarnings';
 
 export interface DataInfo { inputShape: Shape; numClasses: number }
 
@@ -25,18 +32,6 @@ export interface ParsedModel {
 
 type Values = Record<string, unknown>;
 
-class Collector {
-  readonly problems: ModelProblem[] = [];
-  constructor(readonly text: string) {}
-  add(path: string, detail: string, range: SourceRange, severity: Severity = 'error'): void {
-    this.problems.push({ path, message: path ? `${path}: ${detail}` : detail, range, severity });
-  }
-  get hasErrors(): boolean {
-    return this.problems.some((p) => p.severity === 'error');
-  }
-}
-
-const rangeOf = (n: Node): SourceRange => ({ offset: n.offset, length: n.length });
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
 const SYNTAX_MESSAGES: Record<string, string> = {
@@ -73,8 +68,6 @@ export interface ModelLocation {
  * model file needs four levels). Far below the depth at which the stack would overflow.
  */
 export const MAX_NESTING = 64;
-/** Longest `data.source` / `data.labels` accepted (PATH_MAX on Linux). */
-export const MAX_PATH_CHARS = 4096;
 
 export function parseModel(rawText: string, dataInfo?: DataInfo, location?: ModelLocation): ParsedModel {
   // A UTF-8 byte-order mark becomes a space: offsets (and so every range) stay the same.
@@ -144,56 +137,9 @@ function scanStructure(text: string): { empty: boolean; tooDeep: SourceRange | n
   return { empty, tooDeep: null };
 }
 
-/** Echoed text is cut to this many characters, so a huge value cannot flood a message. */
-const ECHO_CHARS = 60;
-
-export function clip(s: string, max = ECHO_CHARS): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-/** A string value as it is quoted in messages: JSON-escaped and clipped. */
-function quoted(s: string): string {
-  return s.length > ECHO_CHARS ? `${JSON.stringify(s.slice(0, ECHO_CHARS - 1)).slice(0, -1)}…" (${s.length} characters)` : JSON.stringify(s);
-}
-
 function sorted(p: ParsedModel): ParsedModel {
   p.problems.sort((a, b) => a.range.offset - b.range.offset);
   return p;
-}
-
-/**
- * Shape problems of a parsed model against its data: a layer whose input does not fit it, or an
- * output that does not match the classes. Call again once a user data file is loaded (the shape
- * of the built-in digits is known up front, so parseModel checks those itself).
- */
-export function checkShapes(parsed: ParsedModel, _text: string, info: DataInfo): ModelProblem[] {
-  const spec = parsed.spec;
-  if (!spec) return [];
-  const problems: ModelProblem[] = [];
-  const at = (i: number): SourceRange => parsed.layerRanges[i] ?? { offset: 0, length: 0 };
-  const add = (i: number, detail: string, severity: Severity = 'error'): void => {
-    problems.push({ path: `layers[${i}]`, message: `layers[${i}]: ${detail}`, range: at(i), severity });
-  };
-  const { shapes, error } = inferShapes(spec.layers, info.inputShape);
-  if (error) {
-    add(error.layer, error.message);
-    return problems;
-  }
-  const last = spec.layers.length - 1;
-  const out = shapes[last];
-  if (out.length !== 1) {
-    add(last, `the network must end in a vector of ${info.numClasses} class scores, but its output has shape [${out.join(', ')}]; add a flatten and a dense layer of ${info.numClasses} units`);
-  } else if (out[0] !== info.numClasses) {
-    add(last, `the last layer has ${out[0]} units but the data has ${info.numClasses} classes`);
-  }
-  if (spec.loss === 'cross-entropy') {
-    const l = spec.layers[last];
-    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (ACTIVATION_LAYER_TYPES as readonly string[]).includes(l.type);
-    if (squashed) {
-      add(last, 'cross-entropy applies softmax to the last layer\'s output itself; an activation here limits the scores and usually slows learning (use "linear")', 'warning');
-    }
-  }
-  return problems;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,55 +370,4 @@ function buildSpec(v: Values): ModelSpec {
     batchSize: root.batchSize as number,
     epochs: root.epochs as number,
   };
-}
-
-function propertyValue(obj: Node | undefined, key: string): Node | undefined {
-  return obj?.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
-}
-
-/**
- * True when a path relative to a folder `folderDepth` levels below the workspace root climbs above
- * that root. Normalised segment by segment (no node:path: this module also runs in a web worker).
- */
-function escapesWorkspace(path: string, folderDepth: number): boolean {
-  let depth = folderDepth;
-  for (const segment of path.split(/[\\/]+/)) {
-    if (segment === '..') depth--;
-    else if (segment !== '.' && segment !== '') depth++;
-    if (depth < 0) return true;
-  }
-  return false;
-}
-
-function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector, location: ModelLocation | undefined): void {
-  const opt = propertyValue(root, 'optimizer');
-  const lr = propertyValue(opt, 'learningRate');
-  if (lr && spec.optimizer.learningRate > 1) {
-    out.add('optimizer.learningRate', `a learning rate of ${spec.optimizer.learningRate} is unusually large; training will likely diverge (typical: 0.001–0.5)`, rangeOf(lr), 'warning');
-  }
-  const dataNode = propertyValue(root, 'data');
-  const source = propertyValue(dataNode, 'source');
-  for (const field of ['source', 'labels'] as const) {
-    const value = spec.data[field];
-    const node = propertyValue(dataNode, field);
-    if (node && value !== undefined && value.length > MAX_PATH_CHARS) {
-      out.add(`data.${field}`, `the path is ${value.length.toLocaleString('en-US')} characters long; a path has at most ${MAX_PATH_CHARS}`, rangeOf(node));
-      return;
-    }
-  }
-  if (source && (spec.data.source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(spec.data.source))) {
-    out.add('data.source', `expected a path relative to this file (inside the workspace), got the absolute path ${quoted(spec.data.source)}`, rangeOf(source));
-  } else if (source && location && escapesWorkspace(spec.data.source, location.folderDepth)) {
-    out.add('data.source', `expected a path inside the workspace, got ${quoted(spec.data.source)}, which climbs out of it with ".."`, rangeOf(source));
-  }
-  if (spec.data.source !== 'mnist' && /\.(idx|ubyte)(\.gz)?$|-idx\d-ubyte/i.test(spec.data.source) && !spec.data.labels && source) {
-    out.add('data.labels', 'an IDX images file needs its labels file: add "labels": "…-labels-idx1-ubyte"', rangeOf(source));
-  }
-  if (spec.data.limit !== undefined) {
-    const train = spec.data.limit - Math.round(spec.data.limit * spec.data.validationSplit);
-    const bs = propertyValue(root, 'batchSize');
-    if (bs && spec.batchSize > train) {
-      out.add('batchSize', `batch size ${spec.batchSize} is larger than the ${train} training examples: every step is full batch`, rangeOf(bs), 'warning');
-    }
-  }
 }

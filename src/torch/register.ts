@@ -12,7 +12,7 @@ import type { StepStats } from '../engine/types';
 import type { RankRecord, RunSource, SourceEvent, StepRecord } from '../run/source';
 import { Commands } from '../session/observable';
 import type { CommandContext } from '../commands/context';
-import { pickModelUri, prepareModel } from '../commands/modelFile';
+import { pickPreparedModel } from '../commands/modelFile';
 import { DEFAULT_PYTHON, pythonPackageDir, TorchSource } from './source';
 import { compareRuns, formatComparison } from './compare';
 import { WatchListener, type WatchMessage } from './watchListener';
@@ -100,9 +100,7 @@ interface LoadedRun {
 }
 
 async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | undefined> {
-  const uri = await pickModelUri(ctx, arg);
-  if (!uri) return undefined;
-  const model = await prepareModel(ctx, uri);
+  const model = await pickPreparedModel(ctx, arg);
   if (!model) return undefined;
   try {
     const { train, validation } = await loadDataset(model.spec.data, {

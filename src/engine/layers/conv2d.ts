@@ -7,30 +7,20 @@
 // they cost exactly the per-example gemms a batch backward does anyway, and the batch
 // gradient is then their mean, so per-example norms, dots and selections are exact and free.
 
-import { type Backend, type WindowGeometry, windowGeometry } from '../backend';
+import { type WindowGeometry, windowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
+import type { LayerContext, ParamLayer } from './layer';
+import { WeightedLayer } from './weighted';
 
-export class Conv2dLayer implements ParamLayer {
+export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   readonly type = 'conv2d';
   readonly label: string;
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly outputShape: Shape;
   readonly positionsPerUnit: number;
-  readonly weight: ParamTensor;
-  readonly bias: ParamTensor;
-  readonly params: ParamTensor[];
-  readonly preActivation: FloatArray;
-  readonly output: FloatArray;
-  readonly delta: FloatArray;
-  readonly inputGrad: FloatArray | null;
   readonly geometry: WindowGeometry;
   private readonly filters: number;
   private readonly colRows: number; // K
   private readonly positions: number; // P
-  private readonly backend: Backend;
   private readonly cols: FloatArray;
   private readonly dcols: FloatArray;
   /** gᵢ(W) for every example of the last step, maxBatch × F·K, and gᵢ(b), maxBatch × F. */
@@ -44,44 +34,28 @@ export class Conv2dLayer implements ParamLayer {
   private input: FloatArray | null = null;
 
   constructor(
-    readonly index: number, readonly inputShape: Shape,
+    index: number, inputShape: Shape,
     spec: { filters: number; kernelSize: number; stride: number; padding: 'same' | 'valid' },
-    readonly activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
+    activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
   ) {
-    const { backend, maxBatch } = ctx;
-    this.backend = backend;
     const channels = inputShape[0];
     const k = spec.kernelSize;
     const win = windowGeometry(inputShape, k, spec.stride, spec.padding);
-    this.geometry = win;
     const F = spec.filters;
+    super(index, inputShape, [F, win.outH, win.outW], activation, [F, channels, k, k], values, ctx);
+    const { backend, maxBatch } = ctx;
+    this.geometry = win;
     const K = channels * k * k;
     const P = win.outH * win.outW;
     this.filters = F;
     this.colRows = K;
     this.positions = P;
     this.positionsPerUnit = P;
-    this.inSize = shapeSize(inputShape);
-    this.outSize = F * P;
-    this.outputShape = [F, win.outH, win.outW];
     this.label = `conv2d ${k}×${k}×${F}${spec.stride > 1 ? ` /${spec.stride}` : ''} ${spec.padding}${activation === 'linear' ? '' : ` ${activation}`}`;
-    this.weight = {
-      info: { name: `layers[${index}].weight`, layer: index, kind: 'weight', shape: [F, channels, k, k] },
-      size: F * K, value: values.weight, grad: backend.alloc(F * K),
-    };
-    this.bias = {
-      info: { name: `layers[${index}].bias`, layer: index, kind: 'bias', shape: [F] },
-      size: F, value: values.bias, grad: backend.alloc(F),
-    };
-    this.params = [this.weight, this.bias];
     this.cols = backend.alloc(maxBatch * K * P);
     this.dcols = backend.alloc(K * P);
-    this.preActivation = backend.alloc(maxBatch * F * P);
-    this.output = activation === 'linear' ? this.preActivation : backend.alloc(maxBatch * F * P);
-    this.delta = backend.alloc(maxBatch * F * P);
     this.perExampleWeight = backend.alloc(maxBatch * F * K);
     this.perExampleBias = backend.alloc(maxBatch * F);
-    this.inputGrad = ctx.needsInputGrad ? backend.alloc(maxBatch * this.inSize) : null;
     for (let i = 0; i < maxBatch; i++) {
       this.colsViews.push(this.cols.subarray(i * K * P, (i + 1) * K * P));
       this.zViews.push(this.preActivation.subarray(i * F * P, (i + 1) * F * P));

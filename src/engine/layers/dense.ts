@@ -5,28 +5,15 @@
 //   gᵢ(b) = δᵢ
 // so ‖gᵢ‖² = ‖aᵢ‖²·‖δᵢ‖² + ‖δᵢ‖², and gᵢ·G = aᵢᵀ·G_W·δᵢ + δᵢ·G_b (one gemm for the batch).
 
-import type { Backend } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { type LayerContext, type ParamLayer, type ParamTensor, shapeSize } from './layer';
+import { type LayerContext, type ParamLayer, shapeSize } from './layer';
+import { WeightedLayer } from './weighted';
 
-export class DenseLayer implements ParamLayer {
+export class DenseLayer extends WeightedLayer implements ParamLayer {
   readonly type = 'dense';
   readonly label: string;
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly outputShape: Shape;
   readonly positionsPerUnit = 1;
-  readonly weight: ParamTensor;
-  readonly bias: ParamTensor;
-  readonly params: ParamTensor[];
-  /** Pre-activation z (the same buffer as output when the activation is linear). */
-  readonly preActivation: FloatArray;
-  readonly output: FloatArray;
-  /** δᵢ = ∂Lᵢ/∂zᵢ of the last backward pass, maxBatch × out: kept for per-example gradients. */
-  readonly delta: FloatArray;
-  readonly inputGrad: FloatArray | null;
-  private readonly backend: Backend;
   /** m × out scratch for A·G_W in the cosine computation. */
   private readonly scratch: FloatArray;
   private input: FloatArray | null = null;
@@ -37,29 +24,12 @@ export class DenseLayer implements ParamLayer {
   private perExampleWeights: FloatArray | null = null;
 
   constructor(
-    readonly index: number, readonly inputShape: Shape, units: number,
-    readonly activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
+    index: number, inputShape: Shape, units: number,
+    activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
   ) {
-    const { backend, maxBatch } = ctx;
-    this.backend = backend;
-    this.inSize = shapeSize(inputShape);
-    this.outSize = units;
-    this.outputShape = [units];
+    super(index, inputShape, [units], activation, [shapeSize(inputShape), units], values, ctx);
     this.label = `dense ${this.inSize}→${units}${activation === 'linear' ? '' : ` ${activation}`}`;
-    this.weight = {
-      info: { name: `layers[${index}].weight`, layer: index, kind: 'weight', shape: [this.inSize, units] },
-      size: this.inSize * units, value: values.weight, grad: backend.alloc(this.inSize * units),
-    };
-    this.bias = {
-      info: { name: `layers[${index}].bias`, layer: index, kind: 'bias', shape: [units] },
-      size: units, value: values.bias, grad: backend.alloc(units),
-    };
-    this.params = [this.weight, this.bias];
-    this.preActivation = backend.alloc(maxBatch * units);
-    this.output = activation === 'linear' ? this.preActivation : backend.alloc(maxBatch * units);
-    this.delta = backend.alloc(maxBatch * units);
-    this.scratch = backend.alloc(maxBatch * units);
-    this.inputGrad = ctx.needsInputGrad ? backend.alloc(maxBatch * this.inSize) : null;
+    this.scratch = ctx.backend.alloc(ctx.maxBatch * units);
   }
 
   forward(input: FloatArray, m: number): void {

@@ -3,25 +3,16 @@
 
 import type { FloatArray } from '../types';
 import type { Shape } from '../../model/spec';
-import { type Layer, type LayerContext, shapeSize } from './layer';
+import { type LayerContext, shapeSize } from './layer';
+import { ParameterFreeLayer } from './parameterFree';
 
-export class FlattenLayer implements Layer {
+export class FlattenLayer extends ParameterFreeLayer {
   readonly type = 'flatten';
   readonly label: string;
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly outputShape: Shape;
-  readonly output: FloatArray;
-  readonly inputGrad: FloatArray | null;
-  readonly params = [];
 
-  constructor(readonly index: number, readonly inputShape: Shape, ctx: LayerContext) {
-    this.inSize = shapeSize(inputShape);
-    this.outSize = this.inSize;
-    this.outputShape = [this.inSize];
+  constructor(index: number, inputShape: Shape, ctx: LayerContext) {
+    super(index, inputShape, [shapeSize(inputShape)], ctx);
     this.label = `flatten [${inputShape.join('×')}]→${this.outSize}`;
-    this.output = ctx.backend.alloc(ctx.maxBatch * this.outSize);
-    this.inputGrad = ctx.needsInputGrad ? ctx.backend.alloc(ctx.maxBatch * this.inSize) : null;
   }
 
   forward(input: FloatArray, m: number): void {

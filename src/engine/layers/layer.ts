@@ -82,3 +82,9 @@ export function newArrayLike(backend: Backend, length: number): FloatArray {
 export function shapeSize(s: Shape): number {
   return s.reduce((a, b) => a * b, 1);
 }
+
+/** A weight or bias of layer `index`: its name and shape, the shared values, its own gradient. */
+export function paramTensor(backend: Backend, index: number, kind: 'weight' | 'bias', shape: number[], value: FloatArray): ParamTensor {
+  const size = shapeSize(shape);
+  return { info: { name: `layers[${index}].${kind}`, layer: index, kind, shape }, size, value, grad: backend.alloc(size) };
+}

@@ -3,33 +3,22 @@
 // from the input and the output, so nothing else is remembered between forward and backward.
 
 import type { FloatArray } from '../types';
-import { type Backend, type WindowGeometry, windowGeometry } from '../backend';
+import { type WindowGeometry, windowGeometry } from '../backend';
 import type { Shape } from '../../model/spec';
-import { type Layer, type LayerContext, shapeSize } from './layer';
+import type { LayerContext } from './layer';
+import { ParameterFreeLayer } from './parameterFree';
 
-export class MaxPool2dLayer implements Layer {
+export class MaxPool2dLayer extends ParameterFreeLayer {
   readonly type = 'maxpool2d';
   readonly label: string;
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly outputShape: Shape;
-  readonly output: FloatArray;
-  readonly inputGrad: FloatArray | null;
-  readonly params = [];
   readonly geometry: WindowGeometry;
-  private readonly backend: Backend;
   private input: FloatArray | null = null;
 
-  constructor(readonly index: number, readonly inputShape: Shape, readonly poolSize: number, readonly stride: number, ctx: LayerContext) {
-    this.geometry = windowGeometry(inputShape, poolSize, stride, 'valid');
-    const { channels, outH, outW } = this.geometry;
-    this.inSize = shapeSize(inputShape);
-    this.outputShape = [channels, outH, outW];
-    this.outSize = channels * outH * outW;
+  constructor(index: number, inputShape: Shape, readonly poolSize: number, readonly stride: number, ctx: LayerContext) {
+    const geometry = windowGeometry(inputShape, poolSize, stride, 'valid');
+    super(index, inputShape, [geometry.channels, geometry.outH, geometry.outW], ctx);
+    this.geometry = geometry;
     this.label = `maxpool2d ${poolSize}×${poolSize}${stride !== poolSize ? ` /${stride}` : ''}`;
-    this.backend = ctx.backend;
-    this.output = ctx.backend.alloc(ctx.maxBatch * this.outSize);
-    this.inputGrad = ctx.needsInputGrad ? ctx.backend.alloc(ctx.maxBatch * this.inSize) : null;
   }
 
   /** The input of the last forward pass (null before the first). */

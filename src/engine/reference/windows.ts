@@ -6,6 +6,20 @@ import type { FloatArray } from '../types';
 
 /** Unrolls each example: cols[(c·k + ky)·k + kx][oy·outW + ox] = x[c][oy·s − top + ky][ox·s − left + kx] (0 outside). */
 export function im2col(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
+  walkColumns(batch, g, image, cols, false);
+}
+
+/** The adjoint of im2col: overwrites image with the sum of the column entries that read each pixel. */
+export function col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
+  image.fill(0, 0, batch * g.channels * g.height * g.width);
+  walkColumns(batch, g, image, cols, true);
+}
+
+/**
+ * The one index map of im2col and its adjoint: every column entry o and the pixel it reads.
+ * Gathering writes cols[o] (0 for padding); scattering adds cols[o] into the pixel (padding is skipped).
+ */
+function walkColumns(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray, scatter: boolean): void {
   const { channels, height, width, kernel, stride, padTop, padLeft, outH, outW } = g;
   const P = outH * outW;
   const imageSize = channels * height * width;
@@ -19,41 +33,16 @@ export function im2col(batch: number, g: WindowGeometry, image: FloatArray, cols
           for (let oy = 0; oy < outH; oy++) {
             const y = oy * stride - padTop + ky;
             if (y < 0 || y >= height) {
-              for (let ox = 0; ox < outW; ox++) cols[o++] = 0;
+              if (!scatter) cols.fill(0, o, o + outW);
+              o += outW;
               continue;
             }
             const line = plane + y * width;
-            for (let ox = 0; ox < outW; ox++) {
-              const xx = ox * stride - padLeft + kx;
-              cols[o++] = xx >= 0 && xx < width ? image[line + xx] : 0;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** The adjoint of im2col: overwrites image with the sum of the column entries that read each pixel. */
-export function col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
-  const { channels, height, width, kernel, stride, padTop, padLeft, outH, outW } = g;
-  const P = outH * outW;
-  const imageSize = channels * height * width;
-  image.fill(0, 0, batch * imageSize);
-  let row = 0;
-  for (let e = 0; e < batch; e++) {
-    for (let c = 0; c < channels; c++) {
-      const plane = e * imageSize + c * height * width;
-      for (let ky = 0; ky < kernel; ky++) {
-        for (let kx = 0; kx < kernel; kx++, row += P) {
-          let o = row;
-          for (let oy = 0; oy < outH; oy++) {
-            const y = oy * stride - padTop + ky;
-            if (y < 0 || y >= height) { o += outW; continue; }
-            const line = plane + y * width;
             for (let ox = 0; ox < outW; ox++, o++) {
               const xx = ox * stride - padLeft + kx;
-              if (xx >= 0 && xx < width) image[line + xx] += cols[o];
+              const inside = xx >= 0 && xx < width;
+              if (scatter) { if (inside) image[line + xx] += cols[o]; }
+              else cols[o] = inside ? image[line + xx] : 0;
             }
           }
         }

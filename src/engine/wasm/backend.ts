@@ -85,11 +85,7 @@ export function createWasmBackendSync(opts: WasmBackendOptions = {}): WasmBacken
 
 /** Whether this runtime has relaxed SIMD (so the fused multiply-add kernels can run). */
 export function wasmFmaSupported(): boolean {
-  try {
-    return wasmApi().validate(decodeBase64(KERNEL_MODULES_BASE64.fma));
-  } catch {
-    return false;
-  }
+  return runtimeAccepts('fma');
 }
 
 function pickVariant(opts: WasmBackendOptions): Variant {
@@ -106,8 +102,13 @@ function useFma(opts: WasmBackendOptions): boolean {
 
 /** Whether this runtime can run the kernels (WebAssembly with SIMD). */
 export function wasmSimdSupported(): boolean {
+  return runtimeAccepts('plain');
+}
+
+/** Whether this runtime validates a variant's module (false where there is no WebAssembly at all). */
+function runtimeAccepts(variant: Variant): boolean {
   try {
-    return wasmApi().validate(decodeBase64(KERNEL_MODULES_BASE64.plain));
+    return wasmApi().validate(decodeBase64(KERNEL_MODULES_BASE64[variant]));
   } catch {
     return false;
   }

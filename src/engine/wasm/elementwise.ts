@@ -75,25 +75,31 @@ export function columnSums({ arena, k }: WasmContext, m: number, n: number, alph
   arena.finish(po);
 }
 
-export function rowSums({ arena, k }: WasmContext, m: number, n: number, alpha: number, x: FloatArray, out: FloatArray): void {
-  checkLength('rowSums x', x, m * n);
-  checkLength('rowSums out', out, m);
-  if (m === 0) return;
-  arena.begin();
-  const px = arena.need(arena.input(x, m * n));
-  const po = arena.need(arena.output(out, m));
-  k.row_sums(m, n, alpha, px.ptr, po.ptr);
-  arena.finish(po);
+export function rowSums(ctx: WasmContext, m: number, n: number, alpha: number, x: FloatArray, out: FloatArray): void {
+  rowReduction(ctx, 'rowSums', m, n, alpha, x, out);
 }
 
-export function rowSumSquares({ arena, k }: WasmContext, m: number, n: number, x: FloatArray, out: FloatArray): void {
-  checkLength('rowSumSquares x', x, m * n);
-  checkLength('rowSumSquares out', out, m);
+export function rowSumSquares(ctx: WasmContext, m: number, n: number, x: FloatArray, out: FloatArray): void {
+  rowReduction(ctx, 'rowSumSquares', m, n, 1, x, out);
+}
+
+const ROW_LABELS = {
+  rowSums: { x: 'rowSums x', out: 'rowSums out' },
+  rowSumSquares: { x: 'rowSumSquares x', out: 'rowSumSquares out' },
+} as const;
+
+/** out[i] = alpha·Σⱼ x[i, j] (rowSums) or Σⱼ x[i, j]² (rowSumSquares, alpha unused), x m×n. */
+function rowReduction(
+  { arena, k }: WasmContext, which: 'rowSums' | 'rowSumSquares', m: number, n: number, alpha: number, x: FloatArray, out: FloatArray,
+): void {
+  checkLength(ROW_LABELS[which].x, x, m * n);
+  checkLength(ROW_LABELS[which].out, out, m);
   if (m === 0) return;
   arena.begin();
   const px = arena.need(arena.input(x, m * n));
   const po = arena.need(arena.output(out, m));
-  k.row_sumsq(m, n, px.ptr, po.ptr);
+  if (which === 'rowSums') k.row_sums(m, n, alpha, px.ptr, po.ptr);
+  else k.row_sumsq(m, n, px.ptr, po.ptr);
   arena.finish(po);
 }
 

@@ -6,30 +6,35 @@ import type { FloatArray } from '../types';
 import { checkLength } from './arena';
 import type { WasmContext } from './elementwise';
 
-export function im2col({ arena, k }: WasmContext, batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
+// im2col and col2im take the same arguments and differ only in direction (image → cols or back).
+const COLUMN_LABELS = {
+  im2col: { source: 'im2col image', target: 'im2col cols' },
+  col2im: { source: 'col2im cols', target: 'col2im image' },
+} as const;
+
+function columns(
+  { arena, k }: WasmContext, kernel: 'im2col' | 'col2im', batch: number, g: WindowGeometry, source: FloatArray, target: FloatArray,
+): void {
   const imageSize = batch * g.channels * g.height * g.width;
   const colsSize = batch * g.channels * g.kernel * g.kernel * g.outH * g.outW;
-  checkLength('im2col image', image, imageSize);
-  checkLength('im2col cols', cols, colsSize);
-  if (colsSize === 0) return;
+  const sourceSize = kernel === 'im2col' ? imageSize : colsSize;
+  const targetSize = kernel === 'im2col' ? colsSize : imageSize;
+  checkLength(COLUMN_LABELS[kernel].source, source, sourceSize);
+  checkLength(COLUMN_LABELS[kernel].target, target, targetSize);
+  if (targetSize === 0) return;
   arena.begin();
-  const pi = arena.need(arena.input(image, imageSize));
-  const pc = arena.need(arena.output(cols, colsSize));
-  k.im2col(batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padTop, g.padLeft, g.outH, g.outW, pi.ptr, pc.ptr);
-  arena.finish(pc);
+  const ps = arena.need(arena.input(source, sourceSize));
+  const pt = arena.need(arena.output(target, targetSize));
+  k[kernel](batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padTop, g.padLeft, g.outH, g.outW, ps.ptr, pt.ptr);
+  arena.finish(pt);
 }
 
-export function col2im({ arena, k }: WasmContext, batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
-  const imageSize = batch * g.channels * g.height * g.width;
-  const colsSize = batch * g.channels * g.kernel * g.kernel * g.outH * g.outW;
-  checkLength('col2im cols', cols, colsSize);
-  checkLength('col2im image', image, imageSize);
-  if (imageSize === 0) return;
-  arena.begin();
-  const pc = arena.need(arena.input(cols, colsSize));
-  const pi = arena.need(arena.output(image, imageSize));
-  k.col2im(batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padTop, g.padLeft, g.outH, g.outW, pc.ptr, pi.ptr);
-  arena.finish(pi);
+export function im2col(ctx: WasmContext, batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
+  columns(ctx, 'im2col', batch, g, image, cols);
+}
+
+export function col2im(ctx: WasmContext, batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
+  columns(ctx, 'col2im', batch, g, cols, image);
 }
 
 export function maxPool({ arena, k }: WasmContext, batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void {

@@ -4,7 +4,6 @@
 // (Step, then step through the batch just shown), where the weights are the loop's choice.
 
 import { test } from 'node:test';
-import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import { BatchSchedule } from '../../../src/engine/batching';
 import { walkThroughBatch } from '../../../src/engine/walkthrough';

@@ -69,7 +69,10 @@ test('CNN with uneven ranks (25 = 13 + 12, and the last batch of 5 = 3 + 2): the
         const size = g.length / m;
         for (let j = 0; j < size; j++) {
           let a = 0, b = 0;
-          for (let i = 0; i < m; i++) (i < cut ? (a += g[i * size + j]) : (b += g[i * size + j]));
+          for (let i = 0; i < m; i++) {
+            if (i < cut) a += g[i * size + j];
+            else b += g[i * size + j];
+          }
           const v = (a / cut + b / (m - cut)) / 2;
           sq += v * v;
         }

@@ -87,13 +87,13 @@ test('stop during a run: the ranks are ended and the run ends as stopped, with i
     weights: t.getWeights(), layers: t.layers, nproc: 2,
   });
   const events: SourceEvent[] = [];
-  let stopped: Promise<void> | null = null;
+  const stops: Promise<void>[] = [];
   await source.start((e) => {
     events.push(e);
-    if (e.type === 'step' && e.record.step === 2) stopped = source.control({ type: 'stop' });
+    if (e.type === 'step' && e.record.step === 2) stops.push(source.control({ type: 'stop' }));
   });
   await source.whenEnded();
-  await stopped;
+  await Promise.all(stops);
   assert.equal(events.at(-1)!.type, 'stopped');
   assert.ok(events.filter((e) => e.type === 'step').length >= 2);
   for (const pid of source.rankPids) assert.equal(alive(pid), false, `rank process ${pid} outlived the run`);

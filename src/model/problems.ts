@@ -1,0 +1,30 @@
+// How the model parser collects its problems (each with its path and exact source range) and how
+// it echoes the user's text in them: clipped, so a huge value cannot flood a message.
+
+import type { Node } from 'jsonc-parser';
+import type { ModelProblem, Severity, SourceRange } from './positions';
+
+export class Collector {
+  readonly problems: ModelProblem[] = [];
+  constructor(readonly text: string) {}
+  add(path: string, detail: string, range: SourceRange, severity: Severity = 'error'): void {
+    this.problems.push({ path, message: path ? `${path}: ${detail}` : detail, range, severity });
+  }
+  get hasErrors(): boolean {
+    return this.problems.some((p) => p.severity === 'error');
+  }
+}
+
+export const rangeOf = (n: Node): SourceRange => ({ offset: n.offset, length: n.length });
+
+/** Echoed text is cut to this many characters, so a huge value cannot flood a message. */
+export const ECHO_CHARS = 60;
+
+export function clip(s: string, max = ECHO_CHARS): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** A string value as it is quoted in messages: JSON-escaped and clipped. */
+export function quoted(s: string): string {
+  return s.length > ECHO_CHARS ? `${JSON.stringify(s.slice(0, ECHO_CHARS - 1)).slice(0, -1)}…" (${s.length} characters)` : JSON.stringify(s);
+}
