@@ -107,7 +107,7 @@ async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | unde
       dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir, seed: model.spec.seed,
     });
     const trainer = new Trainer({ spec: model.spec, train, validation });
-    return { uri, file: model.file, spec: model.spec, train, validation, trainer };
+    return { uri: model.uri, file: model.file, spec: model.spec, train, validation, trainer };
   } catch (e) {
     void ctx.notify.show('error', `${model.file}: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
