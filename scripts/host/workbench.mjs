@@ -57,6 +57,20 @@ export async function runFromPalette(page, title) {
 }
 
 /**
+ * When Train asks "Which model file?" (the extension host had not yet heard which editor is active),
+ * answers with `relativePath`, as the user who just opened that file would. Returns whether it asked.
+ * @param {Page} page
+ * @param {string} relativePath
+ * @returns {Promise<boolean>}
+ */
+export async function answerModelQuestion(page, relativePath) {
+  const question = page.locator('.quick-input-widget input[placeholder="Which model file?"]');
+  if (!(await question.isVisible().catch(() => false))) return false;
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: relativePath }).first().click();
+  return true;
+}
+
+/**
  * Runs inside a webview frame: what the Gradient Lens panel last drew, from its own summary
  * (window.__gradientLens, exposed by webview/main.ts for tests), else the largest "step N" in its text.
  * @param {string} mode

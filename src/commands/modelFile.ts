@@ -28,6 +28,12 @@ export async function pickModelUri(ctx: CommandContext, arg: unknown): Promise<v
   if (arg instanceof vscode.Uri) return arg;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (isModelFile(active)) return active;
+  // Focus may be elsewhere (a webview panel, a view) while one model file is plainly on screen:
+  // that is the file the user means, so only ask when it is ambiguous.
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputText && isModelFile(tab.uri)) return tab.uri;
+  const visible = vscode.window.visibleTextEditors.map((e) => e.document.uri).filter(isModelFile);
+  if (visible.length === 1) return visible[0];
   if (ctx.session.modelUri) return ctx.session.modelUri;
   const found = await vscode.workspace.findFiles(`**/*${MODEL_SUFFIX}`, '**/node_modules/**', 50);
   if (found.length === 1) return found[0];
