@@ -23,7 +23,7 @@ export function isModelFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
   return !!uri && uri.path.endsWith(MODEL_SUFFIX);
 }
 
-/** The command's argument, else the active model editor, else the last trained file, else ask. */
+/** The command's argument, else the model file on screen (active editor, active tab, the one visible model editor), else the last trained file, else ask. */
 export async function pickModelUri(ctx: CommandContext, arg: unknown): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   const active = vscode.window.activeTextEditor?.document.uri;
