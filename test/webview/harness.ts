@@ -113,6 +113,21 @@ const INIT_SCRIPT = `function (t) {
   document.addEventListener('DOMContentLoaded', function () { w.__applyTheme(t); }, { once: true });
 }`;
 
+/** A browser, the page server, and one 1200×900 page of the panel that has said `ready`: what a suite starts from. */
+export async function openReadyPanel(theme: keyof typeof THEMES = 'dark'): Promise<{
+  browser: Browser;
+  server: { url: string; close(): Promise<void> };
+  page: Page;
+}> {
+  const server = await serve();
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await preparePage(page, theme);
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
+  return { browser, server, page };
+}
+
 /** Stand-in for the VS Code host around the page: the API object and the theme. */
 export async function preparePage(page: Page, theme: keyof typeof THEMES = 'dark'): Promise<void> {
   // A string, not a function: tsx compiles functions with helpers (__name) that do not exist in the page.

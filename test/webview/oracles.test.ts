@@ -9,7 +9,7 @@ import { Trainer, referenceBackend } from '../../src/engine';
 import type { HostMessage, RunInfo, SessionSnapshot } from '../../src/protocol';
 import { buildDetail, stepPoint } from '../../src/session/detail';
 import { num } from '../../webview/format';
-import { serve, launch, preparePage, deliver } from './harness';
+import { openReadyPanel, deliver } from './harness';
 import { batchGradients, meanGradient, mlpSpec, optimizer, refState, referenceStep, separable, spreadIndex, type RefState } from '../unit/oracles/reference';
 
 let browser: Browser;
@@ -17,12 +17,7 @@ let server: { url: string; close(): Promise<void> };
 let page: Page;
 
 before(async () => {
-  server = await serve();
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await preparePage(page, 'dark');
-  await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
+  ({ browser, server, page } = await openReadyPanel('dark'));
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { HostMessage, StepDetail, StepPoint } from '../../src/protocol';
 import { recordRun } from './record';
-import { serve, launch, preparePage, posted, deliver, resultsDir, THEMES, root } from './harness';
+import { openReadyPanel, preparePage, posted, deliver, resultsDir, THEMES, root } from './harness';
 import { gradientCheck, Trainer } from '../../src/engine';
 import { compareBatchSizes } from '../../src/engine/compare';
 import { walkThroughBatch } from '../../src/engine/walkthrough';
@@ -33,12 +33,7 @@ const fmt = (x: number, digits = 3): string => {
 before(async () => {
   mkdirSync(resultsDir, { recursive: true });
   messages = (await recordRun('examples/digits/digits.gradlens.json', { epochs: 3 })).messages;
-  server = await serve();
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await preparePage(page, 'dark');
-  await page.goto(server.url);
-  await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
+  ({ browser, server, page } = await openReadyPanel('dark'));
 });
 
 after(async () => {

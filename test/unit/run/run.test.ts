@@ -16,16 +16,14 @@ import { EngineSource } from '../../../src/run/engineSource';
 import { openLocal } from '../../../src/run/localChannel';
 import { openThread } from '../../../src/run/threadTransport';
 import type { RunState } from '../../../src/run/source';
-import { dataset } from '../session/helpers';
+import { dataset, loopSpec } from '../session/helpers';
 
-const SPEC: ModelSpec = {
-  name: 'run', seed: 3, dtype: 'float64',
-  data: { source: 'generated.csv', validationSplit: 0 },
+const SPEC: ModelSpec = loopSpec({
+  name: 'run', dtype: 'float64', data: { source: 'generated.csv', validationSplit: 0 },
   layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 4, activation: 'linear' }],
-  loss: 'cross-entropy',
   optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-  batchSize: 8, epochs: 200,
-};
+  epochs: 200,
+});
 const TRAIN = dataset(64, 12, 4, 1);
 const START = {
   spec: SPEC, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'run.gradlens.json', paused: false,

@@ -8,20 +8,10 @@ import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { runWorker, checkFit, type WorkerPort } from '../../../src/session/workerLoop';
-import { dataset } from './helpers';
+import { dataset, loopSpec } from './helpers';
 
 
-function spec(overrides: Partial<ModelSpec> = {}): ModelSpec {
-  return {
-    name: 'loop', seed: 3, dtype: 'float32',
-    data: { source: 'generated.csv', validationSplit: 0.25 },
-    layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 4, activation: 'linear' }],
-    loss: 'cross-entropy',
-    optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-    batchSize: 8, epochs: 3,
-    ...overrides,
-  };
-}
+const spec = loopSpec;
 
 const TRAIN = dataset(96, 12, 4, 1);
 const VALIDATION = dataset(32, 12, 4, 2);

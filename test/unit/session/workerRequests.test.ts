@@ -9,17 +9,14 @@ import type { NamedTensor } from '../../../src/engine/trainer';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
-import { dataset } from './helpers';
+import { dataset, loopSpec } from './helpers';
 
 
-const SPEC: ModelSpec = {
-  name: 'loop', seed: 3, dtype: 'float64',
-  data: { source: 'generated.csv', validationSplit: 0 },
+const SPEC: ModelSpec = loopSpec({
+  dtype: 'float64', data: { source: 'generated.csv', validationSplit: 0 },
   layers: [{ type: 'dense', units: 16, activation: 'tanh' }, { type: 'dense', units: 4, activation: 'linear' }],
-  loss: 'cross-entropy',
   optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-  batchSize: 8, epochs: 3,
-};
+});
 const TRAIN = dataset(64, 12, 4, 1);
 
 function weightsOf(answer: { type: string; tensors?: NamedTensor[] }): NamedTensor[] {
