@@ -11,8 +11,19 @@ import tseslint from 'typescript-eslint';
 const tsconfigRootDir = import.meta.dirname;
 
 export default defineConfig([
-  globalIgnores(['dist/', 'out/', 'node_modules/', '.tools/', 'test-results/', '.vscode-test/', 'coverage/', 'reports/',
-    '.stryker-tmp/', 'python/', 'src/engine/wasm/kernels.generated.ts']),
+  globalIgnores([
+    'dist/',
+    'out/',
+    'node_modules/',
+    '.tools/',
+    'test-results/',
+    '.vscode-test/',
+    'coverage/',
+    'reports/',
+    '.stryker-tmp/',
+    'python/',
+    'src/engine/wasm/kernels.generated.ts',
+  ]),
 
   js.configs.recommended,
   {
@@ -45,13 +56,19 @@ export default defineConfig([
     },
     rules: {
       'no-unused-vars': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Bugs that only types can show.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        ignoreVoid: true,
-        // node:test's test() returns a promise the runner itself awaits.
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          ignoreVoid: true,
+          // node:test's test() returns a promise the runner itself awaits.
+          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/only-throw-error': 'error',
@@ -69,7 +86,10 @@ export default defineConfig([
 
   // VS Code's own placeholders are meant literally: snippet tab stops (`${1:64}`) in the JSON schema's
   // defaultSnippets, and launch-configuration variables (`${file}`) in the debugger's contributions.
-  { files: ['src/model/schema.ts', 'src/debug/register.ts', 'test/host/debug.test.ts'], rules: { 'no-template-curly-in-string': 'off' } },
+  {
+    files: ['src/model/schema.ts', 'src/debug/register.ts', 'test/host/debug.test.ts'],
+    rules: { 'no-template-curly-in-string': 'off' },
+  },
 
   // Known violations in files others are changing today, shown as warnings so the run stays green
   // while they land; remove each entry once its file is fixed (the rule is then an error there too).
@@ -79,7 +99,10 @@ export default defineConfig([
   },
   { files: ['src/data/csv.ts'], rules: { 'no-useless-assignment': 'warn' } },
   { files: ['test/unit/session/heatmap.test.ts'], rules: { 'prefer-const': 'warn' } },
-  { files: ['bench/index.ts', 'test/webview/record.ts', 'webview/walkthroughView.ts'], rules: { '@typescript-eslint/no-unused-vars': 'warn' } },
+  {
+    files: ['bench/index.ts', 'test/webview/record.ts', 'webview/walkthroughView.ts'],
+    rules: { '@typescript-eslint/no-unused-vars': 'warn' },
+  },
 
   // Where each file runs.
   { files: ['src/**', 'bench/**', 'scripts/**', 'test/**', '*.mjs'], languageOptions: { globals: { ...globals.node } } },

@@ -24,7 +24,7 @@ if (!(scope in scopes)) {
 // A comma-separated list of files or globs overrides the scope's folders (for calibrating or re-checking one file).
 const mutate = process.env.MUTATION_FILES ? process.env.MUTATION_FILES.split(',') : scopes[scope];
 // MUTATION_NAME names the report folder of a MUTATION_FILES run (default `files`).
-const out = `reports/mutation/${process.env.MUTATION_FILES ? process.env.MUTATION_NAME ?? 'files' : scope}`;
+const out = `reports/mutation/${process.env.MUTATION_FILES ? (process.env.MUTATION_NAME ?? 'files') : scope}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -74,7 +74,18 @@ export default {
   jsonReporter: { fileName: `${out}/mutation.json` },
   htmlReporter: { fileName: `${out}/mutation.html` },
   // One sandbox folder per named run, so two runs never clean each other's.
-  tempDirName: `.stryker-tmp/${process.env.MUTATION_FILES ? process.env.MUTATION_NAME ?? 'files' : scope}`,
+  tempDirName: `.stryker-tmp/${process.env.MUTATION_FILES ? (process.env.MUTATION_NAME ?? 'files') : scope}`,
   cleanTempDir: true,
-  ignorePatterns: ['.stryker-tmp', 'dist', 'out', 'reports', 'test-results', '.vscode-test', '.tools', 'test/host', 'test/webview', '*.vsix'],
+  ignorePatterns: [
+    '.stryker-tmp',
+    'dist',
+    'out',
+    'reports',
+    'test-results',
+    '.vscode-test',
+    '.tools',
+    'test/host',
+    'test/webview',
+    '*.vsix',
+  ],
 };

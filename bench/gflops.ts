@@ -4,11 +4,23 @@ import type { Backend } from '../src/engine';
 import { type GemmShape, gemmFlops, mlpStepShapes, PEAK_SHAPE } from './shapes';
 import { round, timeFor } from './timing';
 
-export interface GemmRate { name: string; m: number; n: number; k: number; gflops: number }
+export interface GemmRate {
+  name: string;
+  m: number;
+  n: number;
+  k: number;
+  gflops: number;
+}
 
-export function gemmRates(backend: Backend, batch: number, budget: number): { shapes: GemmRate[]; stepGemmGflops: number; peakShapeGflops: number } {
+export function gemmRates(
+  backend: Backend,
+  batch: number,
+  budget: number,
+): { shapes: GemmRate[]; stepGemmGflops: number; peakShapeGflops: number } {
   const rate = (s: GemmShape): GemmRate & { ms: number } => {
-    const a = backend.alloc(s.m * s.k), b = backend.alloc(s.k * s.n), c = backend.alloc(s.m * s.n);
+    const a = backend.alloc(s.m * s.k),
+      b = backend.alloc(s.k * s.n),
+      c = backend.alloc(s.m * s.n);
     for (let i = 0; i < a.length; i++) a[i] = Math.sin(i);
     for (let i = 0; i < b.length; i++) b[i] = Math.cos(i);
     const t = timeFor(() => backend.gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, b, 0, c), budget);

@@ -35,11 +35,13 @@ async function main(): Promise<void> {
   const wasmTwoThreads = () => pool.pop() ?? createWasmBackendSync();
   const ours = {
     mlp: {
-      reference: runMlp(mlpSpec, data, reference, mlpStart, budget), wasm: runMlp(mlpSpec, data, wasm, mlpStart, budget),
+      reference: runMlp(mlpSpec, data, reference, mlpStart, budget),
+      wasm: runMlp(mlpSpec, data, wasm, mlpStart, budget),
       wasmTwoThreads: runMlp(mlpSpec, data, wasmTwoThreads, mlpStart, budget),
     },
     cnn: {
-      reference: runCnn(cnnSpec, data, reference, cnnStart, budget), wasm: runCnn(cnnSpec, data, wasm, cnnStart, budget),
+      reference: runCnn(cnnSpec, data, reference, cnnStart, budget),
+      wasm: runCnn(cnnSpec, data, wasm, cnnStart, budget),
       wasmTwoThreads: runCnn(cnnSpec, data, wasmTwoThreads, cnnStart, budget),
     },
   };
@@ -59,7 +61,8 @@ async function main(): Promise<void> {
 
   // ---- first-batch loss agreement (same weights, same batch) and ratios
   const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-  const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+  const at = (o: unknown, ...keys: string[]): unknown =>
+    keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
   const lossCheck = (which: 'mlp' | 'cnn') => {
     const ref = ours[which].reference.firstBatchLoss;
     const peers: Record<string, number | null> = {
@@ -69,14 +72,21 @@ async function main(): Promise<void> {
       tfjs: num(at(tfjs, which, 'firstBatchLoss')),
     };
     const diffs = Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, v === null ? null : Math.abs(v - ref)]));
-    return { reference: ref, ...peers, maxAbsDiff: Math.max(...Object.values(diffs).filter((v): v is number => v !== null)), tolerance: LOSS_TOLERANCE,
-      equal: Object.values(diffs).every((v) => v === null || v <= LOSS_TOLERANCE) };
+    return {
+      reference: ref,
+      ...peers,
+      maxAbsDiff: Math.max(...Object.values(diffs).filter((v): v is number => v !== null)),
+      tolerance: LOSS_TOLERANCE,
+      equal: Object.values(diffs).every((v) => v === null || v <= LOSS_TOLERANCE),
+    };
   };
   const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? round(a / b, 3) : null);
   const sps = (x: unknown) => num(at(x, 'samplesPerSec'));
   // Ours at its better thread setting, as PyTorch's (the per-example ratios stay those of one thread).
-  const faster = <T extends { train: { samplesPerSec?: number } }>(one: T, two: T) => ((two.train.samplesPerSec ?? 0) > (one.train.samplesPerSec ?? 0) ? two : one);
-  const w = faster(ours.mlp.wasm, ours.mlp.wasmTwoThreads), c = faster(ours.cnn.wasm, ours.cnn.wasmTwoThreads);
+  const faster = <T extends { train: { samplesPerSec?: number } }>(one: T, two: T) =>
+    (two.train.samplesPerSec ?? 0) > (one.train.samplesPerSec ?? 0) ? two : one;
+  const w = faster(ours.mlp.wasm, ours.mlp.wasmTwoThreads),
+    c = faster(ours.cnn.wasm, ours.cnn.wasmTwoThreads);
   const oursThreads = { mlp: w === ours.mlp.wasm ? 1 : 2, cnn: c === ours.cnn.wasm ? 1 : 2, productsSplit: splitProducts };
   /**
    * PyTorch's better of 2 threads and 1 thread (contention on a shared 2-core machine can invert
@@ -84,21 +94,31 @@ async function main(): Promise<void> {
    */
   const torchBest = (which: 'mlp' | 'cnn') => {
     if (!blas.openblas) return null;
-    const rates = [sps(at(torch, which, 'train')), sps(at(torch, which, 'trainOneThread'))].filter((v): v is number => v !== null);
+    const rates = [sps(at(torch, which, 'train')), sps(at(torch, which, 'trainOneThread'))].filter(
+      (v): v is number => v !== null,
+    );
     return rates.length ? Math.max(...rates) : null;
   };
   const bestThreads = (which: 'mlp' | 'cnn') => {
-    const two = sps(at(torch, which, 'train')), one = sps(at(torch, which, 'trainOneThread'));
+    const two = sps(at(torch, which, 'train')),
+      one = sps(at(torch, which, 'trainOneThread'));
     return two === null || one === null ? null : two >= one ? 2 : 1;
   };
-  const sgemmPeak = Math.max(num(at(torch, 'sgemm', 'threads1', 'peakShapeGflops')) ?? 0, num(at(torch, 'sgemm', 'threads2', 'peakShapeGflops')) ?? 0) || null;
+  const sgemmPeak =
+    Math.max(
+      num(at(torch, 'sgemm', 'threads1', 'peakShapeGflops')) ?? 0,
+      num(at(torch, 'sgemm', 'threads2', 'peakShapeGflops')) ?? 0,
+    ) || null;
   const stepGflops = round(mlpStepFlops(data.batchSize) / (w.train.stepMs * 1e6), 3);
   const gflops = {
     note: 'GFLOP/s of gemm work only (2·m·n·k per product); peak = the better of 1 and 2 threads of OpenBLAS sgemm (torch.mm) on a 512³ product',
     oursMlpTrainStep: stepGflops,
     oursGemmOnStepShapes: ourGemm.stepGemmGflops,
     oursPeakShape: ourGemm.peakShapeGflops,
-    openblasGemmOnStepShapes: { threads1: num(at(torch, 'sgemm', 'threads1', 'stepGemmGflops')), threads2: num(at(torch, 'sgemm', 'threads2', 'stepGemmGflops')) },
+    openblasGemmOnStepShapes: {
+      threads1: num(at(torch, 'sgemm', 'threads1', 'stepGemmGflops')),
+      threads2: num(at(torch, 'sgemm', 'threads2', 'stepGemmGflops')),
+    },
     openblasPeak: sgemmPeak,
     oursTrainStepShareOfPeak: sgemmPeak ? round(stepGflops / sgemmPeak, 3) : null,
     oursPeakShapeShareOfPeak: sgemmPeak ? round(ourGemm.peakShapeGflops / sgemmPeak, 3) : null,
@@ -107,7 +127,11 @@ async function main(): Promise<void> {
   const pytorchSetup = {
     blas: blas.library,
     fair: blas.openblas,
-    ...(blas.openblas ? {} : { why: 'PyTorch is not on OpenBLAS (libblas.so.3 is the reference BLAS): no ratio against it is printed; install libopenblas0-pthread' }),
+    ...(blas.openblas
+      ? {}
+      : {
+          why: 'PyTorch is not on OpenBLAS (libblas.so.3 is the reference BLAS): no ratio against it is printed; install libopenblas0-pthread',
+        }),
     threadsTried: [1, 2],
     bestThreads: { mlp: bestThreads('mlp'), cnn: bestThreads('cnn') },
   };
@@ -123,7 +147,10 @@ async function main(): Promise<void> {
     allPerExampleOverStep: ours.mlp.wasm.ratios.allPerExampleOverStep,
     perExampleNormsOverStep: ours.mlp.wasm.ratios.normsOverStep,
     fullStatsOverStep: ours.mlp.wasm.ratios.fullStatsOverStep,
-    pytorchVmapPerExampleOverFwdBwd: ratio(num(at(torch, 'mlp', 'perExample', 'allPerExampleMs')), num(at(torch, 'mlp', 'forwardBackwardMs'))),
+    pytorchVmapPerExampleOverFwdBwd: ratio(
+      num(at(torch, 'mlp', 'perExample', 'allPerExampleMs')),
+      num(at(torch, 'mlp', 'forwardBackwardMs')),
+    ),
   };
   const targets = {
     'mlp >= 1.0x pytorch': ratios.mlpOursOverPytorch === null ? null : ratios.mlpOursOverPytorch >= 1,
@@ -137,11 +164,23 @@ async function main(): Promise<void> {
   };
 
   const result = {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(os.loadavg()[0], 3),
-      wasmFma: wasmFmaSupported() ? 'relaxed-SIMD fused multiply-add kernels' : 'plain SIMD (this runtime has no relaxed SIMD; Node 20 needs --experimental-wasm-relaxed-simd)' },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverage1m: round(os.loadavg()[0], 3),
+      wasmFma: wasmFmaSupported()
+        ? 'relaxed-SIMD fused multiply-add kernels'
+        : 'plain SIMD (this runtime has no relaxed SIMD; Node 20 needs --experimental-wasm-relaxed-simd)',
+    },
     data: data.source,
-    settings: { batchSize: data.batchSize, learningRate: data.learningRate, budgetSecondsPerMeasurement: budget,
-      mlp: '784-128-64-26 relu, cross-entropy, SGD', cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26' },
+    settings: {
+      batchSize: data.batchSize,
+      learningRate: data.learningRate,
+      budgetSecondsPerMeasurement: budget,
+      mlp: '784-128-64-26 relu, cross-entropy, SGD',
+      cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26',
+    },
     ours,
     oursThreads,
     pytorchSetup,

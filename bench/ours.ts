@@ -8,11 +8,22 @@ import { log, round, timeFor, type Timing } from './timing';
 
 export function benchSpec(name: string, layers: LayerSpec[], d: BenchData): ModelSpec {
   return {
-    name, seed: 1234, dtype: 'float32',
+    name,
+    seed: 1234,
+    dtype: 'float32',
     data: { source: 'mnist', limit: d.count, validationSplit: 0 },
     layers,
     loss: 'cross-entropy',
-    optimizer: { type: 'sgd', learningRate: d.learningRate, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    optimizer: {
+      type: 'sgd',
+      learningRate: d.learningRate,
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
     batchSize: d.batchSize,
     epochs: 100000, // never reaches the end while timing
   };
@@ -33,7 +44,10 @@ export const CNN_LAYERS: LayerSpec[] = [
   { type: 'dense', units: 26, activation: 'linear' },
 ];
 
-export interface Start { weights: NamedTensor[]; firstBatch: number[] }
+export interface Start {
+  weights: NamedTensor[];
+  firstBatch: number[];
+}
 
 /** Initial weights (seeded He/Glorot init) and the first batch's indices, from a reference trainer. */
 export function startingPoint(spec: ModelSpec, d: BenchData, backend: Backend): Start {
@@ -46,7 +60,13 @@ export function startingPoint(spec: ModelSpec, d: BenchData, backend: Backend): 
 /** Each trainer gets a fresh backend: a WASM backend's arena is never reused, so one per model. */
 export type BackendFactory = () => Backend;
 
-function trainer(spec: ModelSpec, d: BenchData, backend: BackendFactory, stats: 'full' | 'norms' | 'none', start: Start): Trainer {
+function trainer(
+  spec: ModelSpec,
+  d: BenchData,
+  backend: BackendFactory,
+  stats: 'full' | 'norms' | 'none',
+  start: Start,
+): Trainer {
   const t = new Trainer({ spec, train: asDataset(d), validation: null, backend: backend(), stats });
   t.setWeights(start.weights);
   return t;
@@ -105,7 +125,11 @@ export function runMlp(spec: ModelSpec, d: BenchData, backend: BackendFactory, s
   };
 }
 
-export interface CnnResult { backend: string; firstBatchLoss: number; train: Timing }
+export interface CnnResult {
+  backend: string;
+  firstBatchLoss: number;
+  train: Timing;
+}
 
 export function runCnn(spec: ModelSpec, d: BenchData, backend: BackendFactory, start: Start, budget: number): CnnResult {
   const t = trainer(spec, d, backend, 'none', start);

@@ -2,9 +2,20 @@
 // our kernels with OpenBLAS sgemm (through torch.mm) on the very same products, plus one large
 // square product as the machine's practical peak.
 
-export interface GemmShape { name: string; transA: boolean; transB: boolean; m: number; n: number; k: number }
+export interface GemmShape {
+  name: string;
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+}
 
-const LAYERS: [number, number][] = [[784, 128], [128, 64], [64, 26]];
+const LAYERS: [number, number][] = [
+  [784, 128],
+  [128, 64],
+  [64, 26],
+];
 
 export function mlpStepShapes(batch: number): GemmShape[] {
   const shapes: GemmShape[] = [];

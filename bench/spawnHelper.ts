@@ -6,7 +6,10 @@ import { Worker } from 'node:worker_threads';
 import type { SpawnHelper } from '../src/engine/wasm/team';
 
 export const nodeSpawnHelper: SpawnHelper = (source, init) => {
-  const worker = new Worker(`const { workerData } = require('node:worker_threads');\n(${source})(workerData);`, { eval: true, workerData: init });
+  const worker = new Worker(`const { workerData } = require('node:worker_threads');\n(${source})(workerData);`, {
+    eval: true,
+    workerData: init,
+  });
   worker.unref();
   return { terminate: () => void worker.terminate() };
 };

@@ -31,13 +31,20 @@ async function registerTfjsGradients(): Promise<void> {
   const esbuild = req('esbuild') as typeof import('esbuild');
   const out = await esbuild.build({
     stdin: { contents: "import '@tensorflow/tfjs-core/dist/register_all_gradients';", resolveDir: process.cwd() },
-    bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'error',
   });
   new Function('require', 'module', 'exports', out.outputFiles[0].text)(req, { exports: {} }, {});
 }
 
 export async function runTfjs(
-  data: BenchData, mlpWeights: NamedTensor[], cnnWeights: NamedTensor[], firstBatch: number[],
+  data: BenchData,
+  mlpWeights: NamedTensor[],
+  cnnWeights: NamedTensor[],
+  firstBatch: number[],
   budgetSeconds: number,
 ): Promise<TfjsResult> {
   const tf: Tf = await import('@tensorflow/tfjs-core');
@@ -69,11 +76,16 @@ export async function runTfjs(
     }
     return h;
   };
-  const mlpFirstLoss = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.gather(yAll, first), mlp(tf.gather(xAll, first))).dataSync()[0]);
+  const mlpFirstLoss = tf.tidy(
+    () => tf.losses.softmaxCrossEntropy(tf.gather(yAll, first), mlp(tf.gather(xAll, first))).dataSync()[0],
+  );
   const [xb, yb] = nextBatch();
   const fwdBwd = timeFor(() => {
     tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(yb, mlp(xb)) as import('@tensorflow/tfjs-core').Scalar, mlpVars as Variable[]);
+      const { grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(yb, mlp(xb)) as import('@tensorflow/tfjs-core').Scalar,
+        mlpVars as Variable[],
+      );
       Object.values(grads).forEach((g) => g.dataSync());
     });
   }, budgetSeconds / 2);
@@ -81,8 +93,12 @@ export async function runTfjs(
   const perExampleLoop = timeFor(() => {
     tf.tidy(() => {
       for (let i = 0; i < bs; i++) {
-        const xi = tf.slice(xb, [i, 0], [1, data.features]), yi = tf.slice(yb, [i, 0], [1, numClasses]);
-        const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(yi, mlp(xi)) as import('@tensorflow/tfjs-core').Scalar, mlpVars as Variable[]);
+        const xi = tf.slice(xb, [i, 0], [1, data.features]),
+          yi = tf.slice(yb, [i, 0], [1, numClasses]);
+        const { grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(yi, mlp(xi)) as import('@tensorflow/tfjs-core').Scalar,
+          mlpVars as Variable[],
+        );
         Object.values(grads).forEach((g) => g.dataSync());
       }
     });
@@ -92,7 +108,11 @@ export async function runTfjs(
     tf.tidy(() => {
       const [x, y] = nextBatch();
       const input = reshape ? reshape(x) : x;
-      const loss = sgd.minimize(() => tf.losses.softmaxCrossEntropy(y, model(input)) as import('@tensorflow/tfjs-core').Scalar, true, vars);
+      const loss = sgd.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, model(input)) as import('@tensorflow/tfjs-core').Scalar,
+        true,
+        vars,
+      );
       loss?.dataSync(); // wait for the step, as our engine reports the loss every step
     });
   };
@@ -103,7 +123,8 @@ export async function runTfjs(
   const cnnVars: Variable[] = [];
   for (const w of cnnWeights) {
     let t: Tensor = tf.tensor(w.value, w.shape);
-    if (w.kind === 'weight' && w.shape.length === 4) t = tf.transpose(t, [2, 3, 1, 0]); // [kh, kw, in, out]
+    if (w.kind === 'weight' && w.shape.length === 4)
+      t = tf.transpose(t, [2, 3, 1, 0]); // [kh, kw, in, out]
     else if (w.kind === 'weight') t = tf.tensor(permuteFlattenRows(w.value, w.shape, [16, 7, 7]), w.shape);
     cnnVars.push(tf.variable(t, true, `cnn_${w.name}`));
   }
@@ -116,7 +137,9 @@ export async function runTfjs(
     return tf.add(tf.matMul(tf.reshape(h, [h.shape[0], -1]), cnnVars[4]), cnnVars[5]);
   };
   const toImages = (x: Tensor): Tensor => tf.reshape(x, [x.shape[0], 28, 28, 1]);
-  const cnnFirstLoss = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.gather(yAll, first), cnn(toImages(tf.gather(xAll, first)))).dataSync()[0]);
+  const cnnFirstLoss = tf.tidy(
+    () => tf.losses.softmaxCrossEntropy(tf.gather(yAll, first), cnn(toImages(tf.gather(xAll, first)))).dataSync()[0],
+  );
   let cnnResult: TfjsResult['cnn'];
   try {
     cnnResult = { firstBatchLoss: cnnFirstLoss, train: timeFor(trainStep(cnn, cnnVars, toImages), budgetSeconds, bs) };
@@ -129,7 +152,12 @@ export async function runTfjs(
     version: tf.version_core,
     backend: tf.getBackend(),
     threads: wasm.getThreadsCount(),
-    mlp: { firstBatchLoss: mlpFirstLoss, forwardBackwardMs: fwdBwd.stepMs, perExampleLoopMs: perExampleLoop.stepMs, train: mlpTrain },
+    mlp: {
+      firstBatchLoss: mlpFirstLoss,
+      forwardBackwardMs: fwdBwd.stepMs,
+      perExampleLoopMs: perExampleLoop.stepMs,
+      train: mlpTrain,
+    },
     cnn: cnnResult,
   };
   tf.disposeVariables();
@@ -141,9 +169,12 @@ function permuteFlattenRows(value: number[], shape: number[], chw: [number, numb
   const [c, h, w] = chw;
   const cols = shape[1];
   const out = new Array<number>(value.length);
-  for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const ours = (ci * h + y) * w + x, theirs = (y * w + x) * c + ci;
-    for (let j = 0; j < cols; j++) out[theirs * cols + j] = value[ours * cols + j];
-  }
+  for (let ci = 0; ci < c; ci++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const ours = (ci * h + y) * w + x,
+          theirs = (y * w + x) * c + ci;
+        for (let j = 0; j < cols; j++) out[theirs * cols + j] = value[ours * cols + j];
+      }
   return out;
 }

@@ -21,7 +21,8 @@ export function timeFor(fn: () => void, budgetSeconds: number, samplesPerCall = 
   // optimising tier arrives only after a function has run for a while.
   const warmEnd = performance.now() + Math.min(0.2, budgetSeconds / 4) * 1000;
   for (let i = 0; i < warmup || performance.now() < warmEnd; i++) fn();
-  let best = Infinity, total = 0;
+  let best = Infinity,
+    total = 0;
   for (let r = 0; r < ROUNDS; r++) {
     let calls = 0;
     const t0 = performance.now();

@@ -33,7 +33,11 @@ export const PYTHON = '/usr/bin/python3';
 export type TorchResult = Record<string, unknown> | { skipped: string };
 
 export function runTorch(
-  root: string, data: BenchData, mlpWeights: NamedTensor[], cnnWeights: NamedTensor[], firstBatch: number[],
+  root: string,
+  data: BenchData,
+  mlpWeights: NamedTensor[],
+  cnnWeights: NamedTensor[],
+  firstBatch: number[],
   budgetSeconds: number,
 ): TorchResult {
   if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found` };
@@ -44,15 +48,28 @@ export function runTorch(
   try {
     writeFileSync(path.join(dir, 'x.bin'), new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
     writeFileSync(path.join(dir, 'y.bin'), new Uint8Array(data.y.buffer, data.y.byteOffset, data.y.byteLength));
-    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({
-      count: data.count, features: data.features, batchSize: data.batchSize, learningRate: data.learningRate,
-      numClasses: data.numClasses, firstBatch, budgetSeconds, threads: 2,
-      gemmShapes: mlpStepShapes(data.batchSize), peakShape: PEAK_SHAPE,
-      mlp: { weights: mlpWeights }, cnn: { weights: cnnWeights },
-    }));
+    writeFileSync(
+      path.join(dir, 'meta.json'),
+      JSON.stringify({
+        count: data.count,
+        features: data.features,
+        batchSize: data.batchSize,
+        learningRate: data.learningRate,
+        numClasses: data.numClasses,
+        firstBatch,
+        budgetSeconds,
+        threads: 2,
+        gemmShapes: mlpStepShapes(data.batchSize),
+        peakShape: PEAK_SHAPE,
+        mlp: { weights: mlpWeights },
+        cnn: { weights: cnnWeights },
+      }),
+    );
     log('PyTorch (python3 bench/torch_bench.py)');
     const r = spawnSync(PYTHON, [path.join(root, 'bench/torch_bench.py'), dir], {
-      encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'inherit'],
       // no OMP_NUM_THREADS: with it set, this libgomp build runs 3-4× slower; set_num_threads(2) suffices
     });
     if (r.status !== 0) return { skipped: `torch_bench.py failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''})` };

@@ -88,6 +88,6 @@ writeFileSync(temporary, Buffer.concat([header, body]));
 renameSync(temporary, output); // atomic: a concurrent reader never sees half a file
 console.log(
   `build-digits: ${count} digits -> ${path.relative(root, output)} ` +
-  `(${(32 + body.length).toLocaleString('en')} bytes, payload ${payload.length.toLocaleString('en')} raw) ` +
-  `in ${Date.now() - t0} ms`,
+    `(${(32 + body.length).toLocaleString('en')} bytes, payload ${payload.length.toLocaleString('en')} raw) ` +
+    `in ${Date.now() - t0} ms`,
 );

@@ -17,7 +17,10 @@ const sourceDir = path.join(root, 'src/engine/wasm/kernels');
 const output = path.join(root, 'src/engine/wasm/kernels.generated.ts');
 const FAMILIES = ['module', 'gemm', 'transpose', 'activations', 'reductions', 'optimizer', 'conv', 'pooling'];
 
-const present = readdirSync(sourceDir).filter((f) => f.endsWith('.wat')).map((f) => f.slice(0, -4)).sort();
+const present = readdirSync(sourceDir)
+  .filter((f) => f.endsWith('.wat'))
+  .map((f) => f.slice(0, -4))
+  .sort();
 const unlisted = present.filter((f) => !FAMILIES.includes(f));
 if (unlisted.length > 0) {
   console.error(`build-wasm: add ${unlisted.map((f) => `${f}.wat`).join(', ')} to FAMILIES in scripts/build-wasm.mjs`);
@@ -43,7 +46,11 @@ const wat = `(module\n${parts.join('')})\n`;
 const MADD = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g;
 const fmaWat = wat.replace(MADD, '(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))');
 // the script itself is part of the input: it decides the variants
-const hash = createHash('sha256').update(wat).update(readFileSync(new URL(import.meta.url))).digest('hex').slice(0, 16);
+const hash = createHash('sha256')
+  .update(wat)
+  .update(readFileSync(new URL(import.meta.url)))
+  .digest('hex')
+  .slice(0, 16);
 const marker = `// source-hash: ${hash}`;
 
 if (existsSync(output) && readFileSync(output, 'utf8').includes(marker)) {
@@ -113,9 +120,13 @@ ${marker}
  * fused multiply-adds (fma), and both again importing a shared memory (for two threads).
  */
 export const KERNEL_MODULES_BASE64 = {
-${Object.entries(variants).map(([k, b]) => `  ${k}: '${Buffer.from(b).toString('base64')}',`).join('\n')}
+${Object.entries(variants)
+  .map(([k, b]) => `  ${k}: '${Buffer.from(b).toString('base64')}',`)
+  .join('\n')}
 } as const;
 `;
 writeFileSync(output, text);
 // stderr: `npm run bench` prints its JSON result on stdout right after the build
-console.error(`build-wasm: kernels/*.wat → kernels.generated.ts (${variants.plain.length} bytes; FMA, shared and shared FMA variants, ${fused} fused)`);
+console.error(
+  `build-wasm: kernels/*.wat → kernels.generated.ts (${variants.plain.length} bytes; FMA, shared and shared FMA variants, ${fused} fused)`,
+);

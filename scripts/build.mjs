@@ -21,7 +21,15 @@ for (const gen of ['scripts/build-wasm.mjs', 'scripts/build-digits.mjs']) {
 // 2. Bundles.
 // jsonc-parser's UMD build requires files esbuild cannot see: prefer ES modules everywhere.
 /** @type {Omit<esbuild.BuildOptions, 'entryPoints'>} */
-const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', mainFields: ['module', 'main'] };
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  mainFields: ['module', 'main'],
+};
 /** @type {(esbuild.BuildOptions & { entryPoints: string[] })[]} */
 const bundles = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, ...node },
@@ -29,18 +37,28 @@ const bundles = [
   { entryPoints: ['src/session/worker.ts'], outfile: 'dist/worker.js', ...node },
   { entryPoints: ['bench/index.ts'], outfile: 'dist/bench.js', external: ['@tensorflow/*'], ...node },
   {
-    entryPoints: ['test/host/index.ts'], outfile: 'dist/test/host/index.js',
-    external: ['vscode', 'mocha'], ...node,
+    entryPoints: ['test/host/index.ts'],
+    outfile: 'dist/test/host/index.js',
+    external: ['vscode', 'mocha'],
+    ...node,
   },
   {
-    entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js',
-    bundle: true, platform: 'browser', target: 'chrome114', format: 'iife', sourcemap: true, minify: true,
-    logLevel: 'warning', loader: { '.ttf': 'file' },
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview/main.js',
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome114',
+    format: 'iife',
+    sourcemap: true,
+    minify: true,
+    logLevel: 'warning',
+    loader: { '.ttf': 'file' },
   },
 ];
 // The webviews load codicons from our own dist/ (localResourceRoots stays dist/webview only).
 mkdirSync('dist/webview/codicons', { recursive: true });
-for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
+for (const f of ['codicon.css', 'codicon.ttf'])
+  copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
 
 const t0 = Date.now();
 await Promise.all(bundles.filter((b) => existsSync(b.entryPoints[0])).map((b) => esbuild.build(b)));

@@ -11,7 +11,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureFreshBuild } from './lib/fresh-build.mjs';
 import {
-  PHASES, chromiumBin, elapsed, finish, node24, record, recordSkip, refusedUnderCi, resultsDir, root, serverMain, skip, tmp,
+  PHASES,
+  chromiumBin,
+  elapsed,
+  finish,
+  node24,
+  record,
+  recordSkip,
+  refusedUnderCi,
+  resultsDir,
+  root,
+  serverMain,
+  skip,
+  tmp,
 } from './host/env.mjs';
 import { runMochaSuite } from './host/mocha.mjs';
 import { launchBrowser } from './host/server.mjs';
@@ -38,7 +50,8 @@ for (const [what, file, fix] of [
   if (!fs.existsSync(file)) refuse(`${what} is missing (${file}); ${fix}`);
 }
 const unknownPhases = [...skip].filter((p) => !PHASES.includes(p));
-if (unknownPhases.length) refuse(`HOST_TEST_SKIP names unknown phases: ${unknownPhases.join(', ')} (known: ${PHASES.join(', ')})`);
+if (unknownPhases.length)
+  refuse(`HOST_TEST_SKIP names unknown phases: ${unknownPhases.join(', ')} (known: ${PHASES.join(', ')})`);
 if (!process.env.HOST_TEST_EXTENSION_PATH && !ensureFreshBuild(root)) refuse('the build failed');
 fs.mkdirSync(resultsDir, { recursive: true });
 

@@ -19,27 +19,54 @@ const suites = [
   { name: 'build', cmd: ['npm', 'run', '-s', 'build'], counts: false, required: true },
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'], counts: false },
   { name: 'lint', cmd: ['npm', 'run', '-s', 'lint'], counts: false },
+  { name: 'format', cmd: ['npm', 'run', '-s', 'format:check'], counts: false },
   { name: 'unit', cmd: nodeTestCommand(testFiles('test/unit')) },
   { name: 'webview', cmd: [process.execPath, 'scripts/run-webview-tests.mjs'], needs: 'scripts/run-webview-tests.mjs' },
   { name: 'host', cmd: [process.execPath, 'scripts/run-host-tests.mjs'], needs: 'scripts/run-host-tests.mjs' },
 ];
 
 /** Variables that narrow or redirect what the suites test: for working on a harness, never in CI. */
-const TEST_ONLY_ENV = ['HOST_TEST_SKIP', 'HOST_TEST_GREP', 'HOST_TEST_EXTENSION_PATH', 'HOST_TEST_EXAMPLES', 'HOST_TEST_VSIX',
-  'HOST_TEST_TIMEOUT_MS', 'GRADIENT_LENS_TEST_GREP', 'KEEP_TMP'];
+const TEST_ONLY_ENV = [
+  'HOST_TEST_SKIP',
+  'HOST_TEST_GREP',
+  'HOST_TEST_EXTENSION_PATH',
+  'HOST_TEST_EXAMPLES',
+  'HOST_TEST_VSIX',
+  'HOST_TEST_TIMEOUT_MS',
+  'GRADIENT_LENS_TEST_GREP',
+  'KEEP_TMP',
+];
 
 /** The README's screenshots are the tests' own. */
-const SCREENSHOTS = ['ui-train.png', 'host-workbench.png', 'webview-loss.png', 'webview-heatmap.png', 'webview-per-example.png',
-  'webview-health.png', 'webview-histograms.png', 'webview-sidebar.png', 'webview-light.png', 'webview-compare.png',
-  'webview-walkthrough.png', 'webview-answers.png', 'webview-network.png', 'webview-repeat.png',
-  'webview-panel-480-dark.png', 'webview-panel-480-light.png', 'webview-panel-1200-dark.png', 'webview-panel-1200-light.png'];
+const SCREENSHOTS = [
+  'ui-train.png',
+  'host-workbench.png',
+  'webview-loss.png',
+  'webview-heatmap.png',
+  'webview-per-example.png',
+  'webview-health.png',
+  'webview-histograms.png',
+  'webview-sidebar.png',
+  'webview-light.png',
+  'webview-compare.png',
+  'webview-walkthrough.png',
+  'webview-answers.png',
+  'webview-network.png',
+  'webview-repeat.png',
+  'webview-panel-480-dark.png',
+  'webview-panel-480-light.png',
+  'webview-panel-1200-dark.png',
+  'webview-panel-1200-light.png',
+];
 
-process.exit(await runSuites({
-  suites,
-  only: process.argv.slice(2),
-  // A test skipped on purpose is listed here by its exact SUITE-SKIP text, with the reason; none today.
-  intendedSkips: [],
-  testOnlyEnv: TEST_ONLY_ENV,
-  resultsDir: path.join(root, 'test-results'),
-  publish: { to: path.join(root, 'docs', 'images'), files: SCREENSHOTS },
-}));
+process.exit(
+  await runSuites({
+    suites,
+    only: process.argv.slice(2),
+    // A test skipped on purpose is listed here by its exact SUITE-SKIP text, with the reason; none today.
+    intendedSkips: [],
+    testOnlyEnv: TEST_ONLY_ENV,
+    resultsDir: path.join(root, 'test-results'),
+    publish: { to: path.join(root, 'docs', 'images'), files: SCREENSHOTS },
+  }),
+);

@@ -115,7 +115,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     // Bad input (model, data, resource, usage) exits 2 with a positioned line; anything else is an
     // engine bug: said plainly, without a stack trace unless asked.

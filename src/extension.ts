@@ -46,7 +46,11 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
   const panel = new GradientPanel(viewContext);
   const documents = new ModelDocuments();
   const diagnostics = new ModelDiagnostics(documents);
-  context.subscriptions.push(documents, diagnostics, ...registerBesideTheCode(session, documents, () => config.settings.health, config.onDidChange));
+  context.subscriptions.push(
+    documents,
+    diagnostics,
+    ...registerBesideTheCode(session, documents, () => config.settings.health, config.onDidChange),
+  );
   const notify = new Notifier(log);
 
   const commandContext: CommandContext = {

@@ -16,10 +16,15 @@ export class AnswersView {
   constructor(private readonly run: (command: 'repeat' | 'stepThrough') => void) {
     this.first = el('div', { class: 'answer', 'aria-live': 'polite' });
     this.second = el('div', { class: 'answer', 'aria-live': 'polite' });
-    this.root = section('answers', ['Two questions, answered by this run', 'per example or per batch?'],
-      explain('What back-propagation does with a batch, in this model\'s own numbers. The links lead to the cards that show it.'),
-      el('h3', { text: 'Is back-propagation applied after each example, or after the batch?' }), this.first,
-      el('h3', { text: 'Is it applied again and again on one example until that example is right?' }), this.second);
+    this.root = section(
+      'answers',
+      ['Two questions, answered by this run', 'per example or per batch?'],
+      explain("What back-propagation does with a batch, in this model's own numbers. The links lead to the cards that show it."),
+      el('h3', { text: 'Is back-propagation applied after each example, or after the batch?' }),
+      this.first,
+      el('h3', { text: 'Is it applied again and again on one example until that example is right?' }),
+      this.second,
+    );
   }
 
   update(s: SessionSnapshot): void {
@@ -27,17 +32,34 @@ export class AnswersView {
     const d = s.detail?.perExample ?? null;
     const m = d?.perExample.length ?? spec?.batchSize ?? 0;
     if (d && s.detail) {
-      const lo = Math.min(...d.perExample), hi = Math.max(...d.perExample);
+      const lo = Math.min(...d.perExample),
+        hi = Math.max(...d.perExample);
       const how = d.terms ? optimizerName(d.terms) : d.optimizer;
       this.first.replaceChildren(
-        el('p', {}, el('strong', { text: 'Both, in two parts. ' }),
+        el(
+          'p',
+          {},
+          el('strong', { text: 'Both, in two parts. ' }),
           `In step ${s.detail.step}, back-propagation ran ${m} times, once per example: the ${m} gradients of ${d.paramName} ranged from ${num(lo, 3)} to ${num(hi, 3)}. `,
-          `θ changed once, after all of them, by ${how}'s step from their mean G = ${num(d.mean, 4)}: ${num(d.before, 5)} → ${num(d.after, 5)}.`),
-        el('p', {}, link('See each example\'s gradient', 'per-example'), ' · ', action('Step through this batch', () => this.run('stepThrough'))));
+          `θ changed once, after all of them, by ${how}'s step from their mean G = ${num(d.mean, 4)}: ${num(d.before, 5)} → ${num(d.after, 5)}.`,
+        ),
+        el(
+          'p',
+          {},
+          link("See each example's gradient", 'per-example'),
+          ' · ',
+          action('Step through this batch', () => this.run('stepThrough')),
+        ),
+      );
     } else {
-      this.first.replaceChildren(el('p', {},
-        el('strong', { text: 'Both, in two parts: ' }),
-        `each example of a batch${m ? ` (here M = ${m})` : ''} is back-propagated on its own; the weights change once per batch, by the mean of those gradients. Train or Step to see it with this run's numbers.`));
+      this.first.replaceChildren(
+        el(
+          'p',
+          {},
+          el('strong', { text: 'Both, in two parts: ' }),
+          `each example of a batch${m ? ` (here M = ${m})` : ''} is back-propagated on its own; the weights change once per batch, by the mean of those gradients. Train or Step to see it with this run's numbers.`,
+        ),
+      );
     }
     const r = s.repeat ?? null;
     const epochs = spec?.epochs;
@@ -45,15 +67,26 @@ export class AnswersView {
     if (r) {
       const share = (100 * r.finalExampleLoss) / r.initialExampleLoss;
       this.second.replaceChildren(
-        el('p', {}, el('strong', { text: `${once.split('.')[0]}. ` }),
+        el(
+          'p',
+          {},
+          el('strong', { text: `${once.split('.')[0]}. ` }),
           `Repeating example #${r.example.index} ${r.updates} times drove its loss to ${share.toFixed(share < 1 ? 2 : 1)} % of its start, `,
           r.finalValidationLoss !== null && r.baselineValidationLoss !== null
             ? `but the validation loss ended at ${num(r.finalValidationLoss)} against ${num(r.baselineValidationLoss)} for normal training with the same ${r.updates} updates.`
-            : 'and the other examples were not learned.'),
-        el('p', {}, link('See the Repeat One Example experiment', 'repeat')));
+            : 'and the other examples were not learned.',
+        ),
+        el('p', {}, link('See the Repeat One Example experiment', 'repeat')),
+      );
     } else {
-      this.second.replaceChildren(el('p', {}, once),
-        el('p', {}, action('Try it: Repeat One Example', () => this.run('repeat'))));
+      this.second.replaceChildren(
+        el('p', {}, once),
+        el(
+          'p',
+          {},
+          action('Try it: Repeat One Example', () => this.run('repeat')),
+        ),
+      );
     }
   }
 }

@@ -3,18 +3,46 @@
 // that are created once and updated with update('none').
 
 import {
-  Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, BarController, BarElement,
-  CategoryScale, Tooltip, Legend, Decimation, Filler, type ChartConfiguration, type ChartDataset,
+  Chart,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Tooltip,
+  Legend,
+  Decimation,
+  Filler,
+  type ChartConfiguration,
+  type ChartDataset,
 } from 'chart.js';
 import { palette, withAlpha } from './theme';
 import { num } from './format';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, BarController, BarElement,
-  CategoryScale, Tooltip, Legend, Decimation, Filler);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Tooltip,
+  Legend,
+  Decimation,
+  Filler,
+);
 
 export type XY = { x: number; y: number };
 
-export function lineChart(canvas: HTMLCanvasElement, opts: { yLog?: boolean; xTitle: string; yTitle: string; legend?: boolean }): Chart<'line', XY[]> {
+export function lineChart(
+  canvas: HTMLCanvasElement,
+  opts: { yLog?: boolean; xTitle: string; yTitle: string; legend?: boolean },
+): Chart<'line', XY[]> {
   const config: ChartConfiguration<'line', XY[]> = {
     type: 'line',
     data: { datasets: [] },
@@ -29,7 +57,8 @@ export function lineChart(canvas: HTMLCanvasElement, opts: { yLog?: boolean; xTi
       scales: {
         x: { type: 'linear', title: { display: true, text: opts.xTitle } },
         y: {
-          type: opts.yLog ? 'logarithmic' : 'linear', title: { display: true, text: opts.yTitle },
+          type: opts.yLog ? 'logarithmic' : 'linear',
+          title: { display: true, text: opts.yTitle },
           ticks: { callback: (v) => num(Number(v), 2), maxTicksLimit: 6 },
         },
       },
@@ -62,8 +91,16 @@ export function themeChart(chart: Chart): void {
   chart.update('none');
 }
 
-export function series(label: string, data: XY[], color: string, extra: Partial<ChartDataset<'line', XY[]>> = {}): ChartDataset<'line', XY[]> {
-  return { label, data, borderColor: color, backgroundColor: withAlpha(color, 0.15), indexAxis: 'x', ...extra } as ChartDataset<'line', XY[]>;
+export function series(
+  label: string,
+  data: XY[],
+  color: string,
+  extra: Partial<ChartDataset<'line', XY[]>> = {},
+): ChartDataset<'line', XY[]> {
+  return { label, data, borderColor: color, backgroundColor: withAlpha(color, 0.15), indexAxis: 'x', ...extra } as ChartDataset<
+    'line',
+    XY[]
+  >;
 }
 
 /** Replace a chart's datasets in place (keeps the chart object; no leak) and redraw without animation. */

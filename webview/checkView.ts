@@ -12,8 +12,14 @@ export class CheckView {
 
   constructor() {
     this.body = el('div');
-    this.root = section('gradcheck', ['Are the gradients right?', 'gradient check'],
-      explain('Back-propagation\'s gradient against the slope measured by nudging each weight a little (float64 finite differences).'), this.body);
+    this.root = section(
+      'gradcheck',
+      ['Are the gradients right?', 'gradient check'],
+      explain(
+        "Back-propagation's gradient against the slope measured by nudging each weight a little (float64 finite differences).",
+      ),
+      this.body,
+    );
     this.root.hidden = true;
   }
 
@@ -23,15 +29,39 @@ export class CheckView {
     if (!r) return;
     const fresh = r !== this.last;
     this.last = r;
-    const rows = r.layers.map((l) => el('tr', { class: l.passed ? 'pass' : 'fail' },
-      el('td', { text: l.name }), el('td', { class: 'num', text: String(l.checked) }),
-      el('td', { class: 'num', text: l.maxRelativeError.toExponential(2) }),
-      el('td', {}, icon(l.passed ? 'pass' : 'error'), l.passed ? ' pass' : ' fail')));
+    const rows = r.layers.map((l) =>
+      el(
+        'tr',
+        { class: l.passed ? 'pass' : 'fail' },
+        el('td', { text: l.name }),
+        el('td', { class: 'num', text: String(l.checked) }),
+        el('td', { class: 'num', text: l.maxRelativeError.toExponential(2) }),
+        el('td', {}, icon(l.passed ? 'pass' : 'error'), l.passed ? ' pass' : ' fail'),
+      ),
+    );
     this.body.replaceChildren(
-      el('table', { class: 'check' },
-        el('thead', {}, el('tr', {}, el('th', { text: 'layer' }), el('th', { text: 'checked' }), el('th', { text: 'max rel. error' }), el('th', { text: 'result' }))),
-        el('tbody', {}, ...rows)),
-      el('p', { class: 'note', text: `float64 central differences; tolerance ${r.tolerance.toExponential(0)}. ${r.passed ? 'Every layer passes.' : 'Some layers fail: their backward pass disagrees with the loss.'}` }));
+      el(
+        'table',
+        { class: 'check' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el('th', { text: 'layer' }),
+            el('th', { text: 'checked' }),
+            el('th', { text: 'max rel. error' }),
+            el('th', { text: 'result' }),
+          ),
+        ),
+        el('tbody', {}, ...rows),
+      ),
+      el('p', {
+        class: 'note',
+        text: `float64 central differences; tolerance ${r.tolerance.toExponential(0)}. ${r.passed ? 'Every layer passes.' : 'Some layers fail: their backward pass disagrees with the loss.'}`,
+      }),
+    );
     if (fresh) reveal(this.root);
   }
 }

@@ -31,22 +31,44 @@ export class CompareView {
   runs = 0;
 
   constructor() {
-    const canvas = el('canvas', { role: 'img', 'aria-label': 'Smoothed training loss and validation loss, one colour per batch size' });
+    const canvas = el('canvas', {
+      role: 'img',
+      'aria-label': 'Smoothed training loss and validation loss, one colour per batch size',
+    });
     this.summary = el('p', { class: 'summary', 'aria-live': 'polite' });
     this.mode = el('p', { class: 'note' });
     this.table = el('div', { class: 'table-wrap' });
     this.axisButtons = (Object.keys(AXES) as Axis[]).map((a) => {
       const b = el('button', { class: 'segment', 'data-axis': a, 'aria-pressed': String(a === this.axis), text: AXES[a] });
-      b.addEventListener('click', () => { this.axis = a; this.draw(); });
+      b.addEventListener('click', () => {
+        this.axis = a;
+        this.draw();
+      });
       return b;
     });
-    this.root = section('compare', 'Why mini-batches? Batch sizes side by side (M)',
-      el('p', { class: 'explain' }, 'The same model, seed and initial weights trained with each batch size for the same examples seen, each with a learning rate that suits it.'),
+    this.root = section(
+      'compare',
+      'Why mini-batches? Batch sizes side by side (M)',
+      el(
+        'p',
+        { class: 'explain' },
+        'The same model, seed and initial weights trained with each batch size for the same examples seen, each with a learning rate that suits it.',
+      ),
       this.mode,
-      el('div', { class: 'controls' }, el('span', { class: 'note', text: 'x-axis:' }), el('span', { class: 'segments', role: 'group', 'aria-label': 'x-axis' }, ...this.axisButtons)),
+      el(
+        'div',
+        { class: 'controls' },
+        el('span', { class: 'note', text: 'x-axis:' }),
+        el('span', { class: 'segments', role: 'group', 'aria-label': 'x-axis' }, ...this.axisButtons),
+      ),
       el('div', { class: 'chart' }, canvas),
-      el('p', { class: 'legend', text: 'Lines: training loss, smoothed over about 200 examples. Dots: validation loss on the held-out set, at the same checkpoints for every run.' }),
-      this.table, this.summary);
+      el('p', {
+        class: 'legend',
+        text: 'Lines: training loss, smoothed over about 200 examples. Dots: validation loss on the held-out set, at the same checkpoints for every run.',
+      }),
+      this.table,
+      this.summary,
+    );
     this.chart = lineChart(canvas, { xTitle: AXES[this.axis], yTitle: 'cross-entropy loss (log scale)', yLog: true });
     this.root.hidden = true;
   }
@@ -66,38 +88,98 @@ export class CompareView {
     if (!r) return;
     const p = palette();
     const n = Math.max(...r.runs.map((x) => x.batchSize));
-    const label = (run: CompareRun): string => `M = ${run.batchSize}${run.batchSize === 1 ? ' (SGD)' : run.batchSize === n && r.runs.length > 2 ? ' (full)' : ''}`;
+    const label = (run: CompareRun): string =>
+      `M = ${run.batchSize}${run.batchSize === 1 ? ' (SGD)' : run.batchSize === n && r.runs.length > 2 ? ' (full)' : ''}`;
     for (const b of this.axisButtons) b.setAttribute('aria-pressed', String(b.dataset.axis === this.axis));
     (this.chart.options.scales!.x as { title: { text: string } }).title.text = AXES[this.axis];
     const x = this.axis;
-    setDatasets(this.chart, r.runs.flatMap((run, i) => {
-      const color = p.series[i % p.series.length];
-      return [
-        series(`${label(run)} training`, run.points.filter((q) => q.smoothedLoss > 0).map((q) => ({ x: q[x], y: q.smoothedLoss })), color),
-        series(`${label(run)} validation`, run.checkpoints.filter((c) => c.validationLoss > 0).map((c) => ({ x: c[x], y: c.validationLoss })), color,
-          { showLine: false, pointRadius: 3, pointStyle: 'circle', borderDash: [4, 3] } as never),
-      ];
-    }));
+    setDatasets(
+      this.chart,
+      r.runs.flatMap((run, i) => {
+        const color = p.series[i % p.series.length];
+        return [
+          series(
+            `${label(run)} training`,
+            run.points.filter((q) => q.smoothedLoss > 0).map((q) => ({ x: q[x], y: q.smoothedLoss })),
+            color,
+          ),
+          series(
+            `${label(run)} validation`,
+            run.checkpoints.filter((c) => c.validationLoss > 0).map((c) => ({ x: c[x], y: c.validationLoss })),
+            color,
+            { showLine: false, pointRadius: 3, pointStyle: 'circle', borderDash: [4, 3] } as never,
+          ),
+        ];
+      }),
+    );
     this.mode.textContent = `${MODE_NAMES[r.rateMode] ?? r.rateMode}. ${r.runs[0]?.momentum ? `Momentum μ = ${num(r.runs[0].momentum)} in every run.` : 'No momentum.'} Took ${num(r.seconds, 2)} s.`;
     const na = (run: CompareRun, key: keyof CompareRun['notApplicable']): HTMLElement =>
       el('td', { class: 'num na', title: run.notApplicable[key] ?? '', text: 'n/a' });
-    const head = ['batch size M', 'learning rate γ', 'updates', 'examples/s', 'activation memory', 'validation loss', 'validation accuracy', 'step-to-step σ of the loss', 'noise scale B_simple'];
-    const reasons = [...new Set(r.runs.flatMap((run) => Object.entries(run.notApplicable).map(([k, why]) => `n/a (${k === 'stepLossSigma' ? 'step-to-step σ' : k === 'noiseScale' ? 'noise scale' : 'validation'}, M = ${run.batchSize}): ${why}.`)))];
-    this.table.replaceChildren(el('table', { class: 'check compare-table' },
-      el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { text: h })))),
-      el('tbody', {}, ...r.runs.map((run) => el('tr', {},
-        el('td', { text: label(run) }),
-        el('td', { class: 'num', title: run.rateTrials.length ? `tried ${run.rateTrials.map((t) => `${t.learningRate} → ${t.loss === null ? 'diverged' : num(t.loss)}`).join(', ')}` : '', text: String(run.learningRate) }),
-        el('td', { class: 'num', text: String(run.steps) }),
-        el('td', { class: 'num', text: Number.isFinite(run.examplesPerSecond) ? Math.round(run.examplesPerSecond).toLocaleString('en-US') : 'n/a' }),
-        el('td', { class: 'num', text: bytes(run.activationBytes) }),
-        run.validation ? el('td', { class: 'num', text: num(run.validation.loss) }) : na(run, 'validation'),
-        run.validation ? el('td', { class: 'num', text: pct(run.validation.accuracy) }) : na(run, 'validation'),
-        run.stepLossSigma !== null ? el('td', { class: 'num', text: num(run.stepLossSigma) }) : na(run, 'stepLossSigma'),
-        run.noiseScale !== null ? el('td', { class: 'num', text: num(run.noiseScale) }) : na(run, 'noiseScale'))))),
+    const head = [
+      'batch size M',
+      'learning rate γ',
+      'updates',
+      'examples/s',
+      'activation memory',
+      'validation loss',
+      'validation accuracy',
+      'step-to-step σ of the loss',
+      'noise scale B_simple',
+    ];
+    const reasons = [
+      ...new Set(
+        r.runs.flatMap((run) =>
+          Object.entries(run.notApplicable).map(
+            ([k, why]) =>
+              `n/a (${k === 'stepLossSigma' ? 'step-to-step σ' : k === 'noiseScale' ? 'noise scale' : 'validation'}, M = ${run.batchSize}): ${why}.`,
+          ),
+        ),
+      ),
+    ];
+    this.table.replaceChildren(
+      el(
+        'table',
+        { class: 'check compare-table' },
+        el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { text: h })))),
+        el(
+          'tbody',
+          {},
+          ...r.runs.map((run) =>
+            el(
+              'tr',
+              {},
+              el('td', { text: label(run) }),
+              el('td', {
+                class: 'num',
+                title: run.rateTrials.length
+                  ? `tried ${run.rateTrials.map((t) => `${t.learningRate} → ${t.loss === null ? 'diverged' : num(t.loss)}`).join(', ')}`
+                  : '',
+                text: String(run.learningRate),
+              }),
+              el('td', { class: 'num', text: String(run.steps) }),
+              el('td', {
+                class: 'num',
+                text: Number.isFinite(run.examplesPerSecond) ? Math.round(run.examplesPerSecond).toLocaleString('en-US') : 'n/a',
+              }),
+              el('td', { class: 'num', text: bytes(run.activationBytes) }),
+              run.validation ? el('td', { class: 'num', text: num(run.validation.loss) }) : na(run, 'validation'),
+              run.validation ? el('td', { class: 'num', text: pct(run.validation.accuracy) }) : na(run, 'validation'),
+              run.stepLossSigma !== null ? el('td', { class: 'num', text: num(run.stepLossSigma) }) : na(run, 'stepLossSigma'),
+              run.noiseScale !== null ? el('td', { class: 'num', text: num(run.noiseScale) }) : na(run, 'noiseScale'),
+            ),
+          ),
+        ),
+      ),
       ...reasons.map((t) => el('p', { class: 'note', text: t })),
-      ...r.runs.filter((run) => run.rateTrials.length).map((run) => el('p', { class: 'note',
-        text: `Sweep for M = ${run.batchSize}: ${run.rateTrials.map((t) => `γ ${t.learningRate} → ${t.loss === null ? 'diverged' : `loss ${num(t.loss)}`}`).join(', ')}; kept γ = ${run.learningRate}.` })));
+      ...r.runs
+        .filter((run) => run.rateTrials.length)
+        .map((run) =>
+          el('p', {
+            class: 'note',
+            text: `Sweep for M = ${run.batchSize}: ${run.rateTrials.map((t) => `γ ${t.learningRate} → ${t.loss === null ? 'diverged' : `loss ${num(t.loss)}`}`).join(', ')}; kept γ = ${run.learningRate}.`,
+          }),
+        ),
+    );
     this.summary.textContent = r.summary;
   }
 

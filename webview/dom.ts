@@ -3,7 +3,9 @@
 type Attrs = Record<string, string | number | boolean | undefined>;
 
 export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attrs: Attrs = {}, ...children: (Node | string)[]
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string)[]
 ): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -27,13 +29,40 @@ export const pngSink: { save: (name: string, dataUrl: string) => void } = { save
  *  under it, a collapse toggle and a "Save as PNG" button. `title` may be [words, symbol]. */
 export function section(id: string, title: string | [string, string], ...children: (Node | string)[]): HTMLElement {
   const [words, symbol] = typeof title === 'string' ? [title, ''] : title;
-  const explain = children.length > 0 && children[0] instanceof HTMLElement && children[0].classList.contains('explain') ? children.shift() as HTMLElement : null;
-  const save = el('button', { class: 'icon-button save-png', title: `Save "${words}" as PNG`, 'aria-label': `Save ${words} as PNG`, 'data-save': id }, icon('device-camera'));
+  const explain =
+    children.length > 0 && children[0] instanceof HTMLElement && children[0].classList.contains('explain')
+      ? (children.shift() as HTMLElement)
+      : null;
+  const save = el(
+    'button',
+    { class: 'icon-button save-png', title: `Save "${words}" as PNG`, 'aria-label': `Save ${words} as PNG`, 'data-save': id },
+    icon('device-camera'),
+  );
   const body = el('div', { class: 'card-body', id: `${id}-body` }, ...children);
-  const toggle = el('button', { class: 'icon-button collapse', 'aria-expanded': 'true', 'aria-controls': `${id}-body`, title: `Collapse "${words}"`, 'aria-label': `Collapse ${words}` }, icon('chevron-down'));
-  const heading = el('h2', { id: `${id}-title` }, words, ...(symbol ? [el('span', { class: 'symbol', text: ` · ${symbol}` })] : []));
-  const root = el('section', { id, class: 'card', 'aria-labelledby': `${id}-title`, tabindex: -1 },
-    el('div', { class: 'card-head' }, toggle, heading, save), ...(explain ? [explain] : []), body);
+  const toggle = el(
+    'button',
+    {
+      class: 'icon-button collapse',
+      'aria-expanded': 'true',
+      'aria-controls': `${id}-body`,
+      title: `Collapse "${words}"`,
+      'aria-label': `Collapse ${words}`,
+    },
+    icon('chevron-down'),
+  );
+  const heading = el(
+    'h2',
+    { id: `${id}-title` },
+    words,
+    ...(symbol ? [el('span', { class: 'symbol', text: ` · ${symbol}` })] : []),
+  );
+  const root = el(
+    'section',
+    { id, class: 'card', 'aria-labelledby': `${id}-title`, tabindex: -1 },
+    el('div', { class: 'card-head' }, toggle, heading, save),
+    ...(explain ? [explain] : []),
+    body,
+  );
   toggle.addEventListener('click', () => {
     const open = toggle.getAttribute('aria-expanded') !== 'true';
     toggle.setAttribute('aria-expanded', String(open));
@@ -72,7 +101,10 @@ export function scrollToCard(root: HTMLElement): void {
 function sectionPng(root: HTMLElement): string {
   const canvases = [...root.querySelectorAll('canvas')].filter((c) => c.width > 0 && c.height > 0 && !c.hidden);
   const width = Math.max(1, ...canvases.map((c) => c.width));
-  const height = Math.max(1, canvases.reduce((h, c) => h + c.height, 0));
+  const height = Math.max(
+    1,
+    canvases.reduce((h, c) => h + c.height, 0),
+  );
   const out = document.createElement('canvas');
   out.width = width;
   out.height = height;
@@ -81,7 +113,10 @@ function sectionPng(root: HTMLElement): string {
     ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim() || '#1e1e1e';
     ctx.fillRect(0, 0, width, height);
     let y = 0;
-    for (const c of canvases) { ctx.drawImage(c, 0, y); y += c.height; }
+    for (const c of canvases) {
+      ctx.drawImage(c, 0, y);
+      y += c.height;
+    }
   }
   return out.toDataURL('image/png');
 }

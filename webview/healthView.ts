@@ -20,12 +20,55 @@ interface Instrument {
 }
 
 const INSTRUMENTS: Instrument[] = [
-  { id: 'grad-norm', axis: '‖G‖ (log)', title: 'gradient norm ‖G‖', help: 'Size of the batch gradient. Growing by orders of magnitude: exploding; near zero in early layers: vanishing.', log: true, value: (l) => l.gradNorm },
-  { id: 'update-ratio', axis: '‖Δθ‖/‖θ‖ (log)', title: 'update / weight ‖Δθ‖/‖θ‖', help: 'How much a step changes the weights; around 1e-3 is typical, much larger is unstable.', log: true, value: (l) => l.updateRatio },
-  { id: 'spread', axis: '‖gᵢ‖ (log)', title: 'per-example ‖gᵢ‖ (median, min–max)', help: 'How differently the examples pull; a wide band means a noisy gradient.', log: true, value: (l) => l.perExampleNormMedian, band: [(l) => l.perExampleNormMin, (l) => l.perExampleNormMax] },
-  { id: 'cosine', axis: 'mean cosine', title: 'agreement cos(gᵢ, G)', help: 'Mean cosine between each example\'s gradient and the batch mean; near 0 the examples disagree.', log: false, value: (l) => l.cosineMean },
-  { id: 'noise', axis: 'B_simple (examples, log)', title: 'gradient noise scale B_simple', help: 'tr(Σ)/‖G‖²: roughly the largest batch size that still helps (McCandlish et al. 2018).', log: true, value: (l) => l.noiseScale },
-  { id: 'dead', axis: 'fraction of units', title: 'dead ReLUs', help: 'Fraction of units that output zero for every example of the batch.', log: false, value: (l) => l.deadFraction },
+  {
+    id: 'grad-norm',
+    axis: '‖G‖ (log)',
+    title: 'gradient norm ‖G‖',
+    help: 'Size of the batch gradient. Growing by orders of magnitude: exploding; near zero in early layers: vanishing.',
+    log: true,
+    value: (l) => l.gradNorm,
+  },
+  {
+    id: 'update-ratio',
+    axis: '‖Δθ‖/‖θ‖ (log)',
+    title: 'update / weight ‖Δθ‖/‖θ‖',
+    help: 'How much a step changes the weights; around 1e-3 is typical, much larger is unstable.',
+    log: true,
+    value: (l) => l.updateRatio,
+  },
+  {
+    id: 'spread',
+    axis: '‖gᵢ‖ (log)',
+    title: 'per-example ‖gᵢ‖ (median, min–max)',
+    help: 'How differently the examples pull; a wide band means a noisy gradient.',
+    log: true,
+    value: (l) => l.perExampleNormMedian,
+    band: [(l) => l.perExampleNormMin, (l) => l.perExampleNormMax],
+  },
+  {
+    id: 'cosine',
+    axis: 'mean cosine',
+    title: 'agreement cos(gᵢ, G)',
+    help: "Mean cosine between each example's gradient and the batch mean; near 0 the examples disagree.",
+    log: false,
+    value: (l) => l.cosineMean,
+  },
+  {
+    id: 'noise',
+    axis: 'B_simple (examples, log)',
+    title: 'gradient noise scale B_simple',
+    help: 'tr(Σ)/‖G‖²: roughly the largest batch size that still helps (McCandlish et al. 2018).',
+    log: true,
+    value: (l) => l.noiseScale,
+  },
+  {
+    id: 'dead',
+    axis: 'fraction of units',
+    title: 'dead ReLUs',
+    help: 'Fraction of units that output zero for every example of the batch.',
+    log: false,
+    value: (l) => l.deadFraction,
+  },
 ];
 
 export class HealthView {
@@ -37,15 +80,28 @@ export class HealthView {
     const grid = el('div', { class: 'health-grid' });
     for (const ins of INSTRUMENTS) {
       const canvas = el('canvas', { role: 'img', 'aria-label': `${ins.title} per layer over steps` });
-      grid.append(el('figure', { class: 'instrument', id: `health-${ins.id}` },
-        el('figcaption', { text: ins.title }), el('p', { class: 'explain', text: ins.help }), el('div', { class: 'chart chart-small' }, canvas)));
+      grid.append(
+        el(
+          'figure',
+          { class: 'instrument', id: `health-${ins.id}` },
+          el('figcaption', { text: ins.title }),
+          el('p', { class: 'explain', text: ins.help }),
+          el('div', { class: 'chart chart-small' }, canvas),
+        ),
+      );
       const chart = lineChart(canvas, { yLog: ins.log, xTitle: 'step', yTitle: ins.axis, legend: ins.id === 'grad-norm' });
       if (ins.id === 'cosine') Object.assign((chart.options as any).scales.y, { min: -1, max: 1 });
       if (ins.id === 'dead') Object.assign((chart.options as any).scales.y, { min: 0, max: 1 });
       this.charts.push(chart);
     }
-    this.root = section('health', ['Is each layer learning well?', 'gradient health'],
-      explain('One line per layer, over the training steps: the size of its gradient and update, how much the examples agree, and dead units.'), grid);
+    this.root = section(
+      'health',
+      ['Is each layer learning well?', 'gradient health'],
+      explain(
+        'One line per layer, over the training steps: the size of its gradient and update, how much the examples agree, and dead units.',
+      ),
+      grid,
+    );
   }
 
   update(s: SessionSnapshot): void {

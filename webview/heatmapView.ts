@@ -43,7 +43,9 @@ export class HeatmapView {
       return b;
     });
     this.canvas = el('canvas', {
-      class: 'heatmap', tabindex: 0, role: 'grid',
+      class: 'heatmap',
+      tabindex: 0,
+      role: 'grid',
       'aria-label': 'Heatmap of the selected parameter. Arrow keys move, Enter selects the parameter.',
     });
     this.canvas.addEventListener('click', (e) => this.clickAt(e));
@@ -54,12 +56,29 @@ export class HeatmapView {
     });
     this.caption = el('div', { class: 'caption', 'aria-live': 'polite' });
     this.legend = el('div', { class: 'legend' });
-    this.root = section('heatmap', ['Every weight of a layer at once', 'heatmap of ∂L/∂θ'],
-      explain('Rows: the layer\'s inputs; columns: its output units; each cell one connection (big layers: the largest in its block). Click one to follow it in the cards below.'),
-      el('div', { class: 'controls' }, el('label', { for: 'heatmap-layer' }, 'layer '), this.layerSelect,
-        el('span', { class: 'segments', role: 'group', 'aria-label': 'Show' }, ...this.modeButtons)),
-      el('div', { class: 'axis-x' }, el('span', { text: '↓ rows: inputs of the layer' }), el('span', { text: 'columns: output units →' })),
-      el('div', { class: 'heatmap-wrap' }, this.canvas), this.legend, this.caption);
+    this.root = section(
+      'heatmap',
+      ['Every weight of a layer at once', 'heatmap of ∂L/∂θ'],
+      explain(
+        "Rows: the layer's inputs; columns: its output units; each cell one connection (big layers: the largest in its block). Click one to follow it in the cards below.",
+      ),
+      el(
+        'div',
+        { class: 'controls' },
+        el('label', { for: 'heatmap-layer' }, 'layer '),
+        this.layerSelect,
+        el('span', { class: 'segments', role: 'group', 'aria-label': 'Show' }, ...this.modeButtons),
+      ),
+      el(
+        'div',
+        { class: 'axis-x' },
+        el('span', { text: '↓ rows: inputs of the layer' }),
+        el('span', { text: 'columns: output units →' }),
+      ),
+      el('div', { class: 'heatmap-wrap' }, this.canvas),
+      this.legend,
+      this.caption,
+    );
   }
 
   update(s: SessionSnapshot): void {
@@ -70,8 +89,8 @@ export class HeatmapView {
     this.cells = h ? h.values.length : 0;
     if (h) {
       this.layerSelect.value = `${h.layer}:${h.kind}`;
-      const selected = s.selection && s.selection.layer === h.layer && s.selection.kind === h.kind
-        ? h.indices.indexOf(s.selection.index) : -1;
+      const selected =
+        s.selection && s.selection.layer === h.layer && s.selection.kind === h.kind ? h.indices.indexOf(s.selection.index) : -1;
       if (selected >= 0 && document.activeElement !== this.canvas) this.cursor = selected;
       this.cursor = Math.min(this.cursor, h.values.length - 1);
     }
@@ -83,8 +102,13 @@ export class HeatmapView {
     const key = layers.map((l) => l.label).join('|');
     if (key === this.layersKey) return;
     this.layersKey = key;
-    this.layerSelect.replaceChildren(...layers.flatMap((l) => l.params.map((p) =>
-      el('option', { value: `${l.index}:${p.kind}`, text: `${p.name}  [${p.shape.join('×')}]  ${l.label}` }))));
+    this.layerSelect.replaceChildren(
+      ...layers.flatMap((l) =>
+        l.params.map((p) =>
+          el('option', { value: `${l.index}:${p.kind}`, text: `${p.name}  [${p.shape.join('×')}]  ${l.label}` }),
+        ),
+      ),
+    );
   }
 
   draw(selection: ParamSelection | null = null): void {
@@ -118,7 +142,8 @@ export class HeatmapView {
       }
     }
     const mark = (cell: number, color: string, width: number): void => {
-      const r = Math.floor(cell / h.cellCols), c = cell % h.cellCols;
+      const r = Math.floor(cell / h.cellCols),
+        c = cell % h.cellCols;
       ctx.strokeStyle = color;
       ctx.lineWidth = width;
       ctx.strokeRect(c * cw + width / 2, r * ch + width / 2, cw - width, ch - width);
@@ -129,7 +154,8 @@ export class HeatmapView {
     }
     if (document.activeElement === this.canvas) mark(this.cursor, p.focus, 2);
     const what = h.mode === 'grad' ? 'batch gradient ∂L/∂θ' : h.mode === 'weight' ? 'weights θ' : 'last update Δθ';
-    this.legend.textContent = `${what}: blue negative, red positive, ±${num(scale)} at full colour · ${h.rows}×${h.cols}` +
+    this.legend.textContent =
+      `${what}: blue negative, red positive, ±${num(scale)} at full colour · ${h.rows}×${h.cols}` +
       (h.rowBlock * h.colBlock > 1 ? `, each cell the largest of a ${h.rowBlock}×${h.colBlock} block` : '');
   }
 

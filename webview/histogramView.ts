@@ -13,8 +13,14 @@ export class HistogramView {
 
   constructor() {
     this.list = el('div', { class: 'histograms' });
-    this.root = section('histograms', ['How the gradients are spread, over time', 'histograms of ∂L/∂θ'],
-      explain('One strip per layer. Across: training steps, left to right. Up and down: the gradient value (0 on the middle line). Darker: more weights with that gradient.'), this.list);
+    this.root = section(
+      'histograms',
+      ['How the gradients are spread, over time', 'histograms of ∂L/∂θ'],
+      explain(
+        'One strip per layer. Across: training steps, left to right. Up and down: the gradient value (0 on the middle line). Darker: more weights with that gradient.',
+      ),
+      this.list,
+    );
   }
 
   update(s: SessionSnapshot): void {
@@ -31,22 +37,47 @@ export class HistogramView {
       this.list.replaceChildren(el('p', { class: 'note', text: 'Histograms appear every few steps while training.' }));
       return;
     }
-    this.list.replaceChildren(...layers.map((layer) => {
-      const hs = (byLayer.get(layer) ?? []).slice().sort((a, b) => a.step - b.step);
-      const canvas = el('canvas', { class: 'strip', role: 'img', 'aria-label': `Gradient histogram of layers[${layer}] over ${hs.length} snapshots` });
-      const extent = this.draw(canvas, hs);
-      return el('figure', { class: 'histogram' },
-        el('figcaption', { text: `layers[${layer}] ${labels.get(layer) ?? ''}` }),
-        el('div', { class: 'strip-frame' },
-          el('div', { class: 'axis-y' }, el('span', { text: `+${num(extent)}` }), el('span', { text: '0' }), el('span', { text: `−${num(extent)}` })),
-          canvas),
-        el('div', { class: 'axis-x' }, el('span', { text: `step ${hs[0].step}` }), el('span', { text: 'x: step · y: gradient value' }), el('span', { text: `step ${hs[hs.length - 1].step}` })));
-    }));
+    this.list.replaceChildren(
+      ...layers.map((layer) => {
+        const hs = (byLayer.get(layer) ?? []).slice().sort((a, b) => a.step - b.step);
+        const canvas = el('canvas', {
+          class: 'strip',
+          role: 'img',
+          'aria-label': `Gradient histogram of layers[${layer}] over ${hs.length} snapshots`,
+        });
+        const extent = this.draw(canvas, hs);
+        return el(
+          'figure',
+          { class: 'histogram' },
+          el('figcaption', { text: `layers[${layer}] ${labels.get(layer) ?? ''}` }),
+          el(
+            'div',
+            { class: 'strip-frame' },
+            el(
+              'div',
+              { class: 'axis-y' },
+              el('span', { text: `+${num(extent)}` }),
+              el('span', { text: '0' }),
+              el('span', { text: `−${num(extent)}` }),
+            ),
+            canvas,
+          ),
+          el(
+            'div',
+            { class: 'axis-x' },
+            el('span', { text: `step ${hs[0].step}` }),
+            el('span', { text: 'x: step · y: gradient value' }),
+            el('span', { text: `step ${hs[hs.length - 1].step}` }),
+          ),
+        );
+      }),
+    );
   }
 
   private draw(canvas: HTMLCanvasElement, hs: Histogram[]): number {
     const p = palette();
-    const width = 480, height = 72;
+    const width = 480,
+      height = 72;
     canvas.width = width;
     canvas.height = height;
     const ctx = canvas.getContext('2d');
@@ -62,7 +93,8 @@ export class HistogramView {
       for (let b = 0; b < h.counts.length; b++) {
         if (h.counts[b] === 0) continue;
         ctx.fillStyle = withAlpha(p.series[0], 0.15 + 0.85 * Math.sqrt(h.counts[b] / max));
-        const top = y(h.edges[b + 1]), bottom = y(h.edges[b]);
+        const top = y(h.edges[b + 1]),
+          bottom = y(h.edges[b]);
         ctx.fillRect(i * colW, top, Math.ceil(colW), Math.max(1, bottom - top));
       }
     });

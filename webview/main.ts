@@ -32,7 +32,10 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-interface PersistedState { snapshot: SessionSnapshot; loss: LossViewState }
+interface PersistedState {
+  snapshot: SessionSnapshot;
+  loss: LossViewState;
+}
 
 const vscode = acquireVsCodeApi();
 const mode = document.body.dataset.mode === 'sidebar' ? 'sidebar' : 'panel';
@@ -49,22 +52,38 @@ function request(r: WithoutId<Request>): void {
   const { id, answer } = pending.open();
   send({ ...r, id } as Request);
   answer.then(
-    () => { if (toolbar.lastFailure) { toolbar.setFailure(undefined); schedule(); } },
-    (e: unknown) => { toolbar.setFailure(e instanceof Error ? e.message : String(e)); schedule(); },
+    () => {
+      if (toolbar.lastFailure) {
+        toolbar.setFailure(undefined);
+        schedule();
+      }
+    },
+    (e: unknown) => {
+      toolbar.setFailure(e instanceof Error ? e.message : String(e));
+      schedule();
+    },
   );
 }
 const command = (c: PanelCommand): void => request({ type: 'command', command: c });
 pngSink.save = (name, dataUrl) => request({ type: 'savePng', name, dataUrl });
 
 const app = document.getElementById('app') ?? document.body;
-const openPanel = el('button', { class: 'tool', title: 'Open the gradient panel', 'aria-label': 'Open the gradient panel' }, icon('graph'), ' Open panel');
+const openPanel = el(
+  'button',
+  { class: 'tool', title: 'Open the gradient panel', 'aria-label': 'Open the gradient panel' },
+  icon('graph'),
+  ' Open panel',
+);
 openPanel.addEventListener('click', () => command('openPanel'));
 const toolbar = new Toolbar(command, mode === 'sidebar', mode === 'sidebar' ? [openPanel] : []);
 const loss = new LossView(lossState, () => schedule(), mode === 'sidebar');
-const heatmap = mode === 'panel' ? new HeatmapView({
-  select: (selection) => request({ type: 'select', selection }),
-  mode: (m) => request({ type: 'heatmapMode', mode: m }),
-}) : null;
+const heatmap =
+  mode === 'panel'
+    ? new HeatmapView({
+        select: (selection) => request({ type: 'select', selection }),
+        mode: (m) => request({ type: 'heatmapMode', mode: m }),
+      })
+    : null;
 const perExample = mode === 'panel' ? new PerExampleView() : null;
 const health = mode === 'panel' ? new HealthView() : null;
 const histograms = mode === 'panel' ? new HistogramView() : null;
@@ -76,8 +95,24 @@ const network = mode === 'panel' ? new NetworkView((selection) => request({ type
 const repeat = mode === 'panel' ? new RepeatView() : null;
 
 if (mode === 'panel') {
-  app.append(toolbar.root, el('main', { class: 'grid' },
-    answers!.root, loss.root, network!.root, heatmap!.root, perExample!.root, walkthrough!.root, repeat!.root, compare!.root, health!.root, histograms!.root, check!.root));
+  app.append(
+    toolbar.root,
+    el(
+      'main',
+      { class: 'grid' },
+      answers!.root,
+      loss.root,
+      network!.root,
+      heatmap!.root,
+      perExample!.root,
+      walkthrough!.root,
+      repeat!.root,
+      compare!.root,
+      health!.root,
+      histograms!.root,
+      check!.root,
+    ),
+  );
 } else {
   app.append(toolbar.root, loss.root);
 }
@@ -119,7 +154,7 @@ function summary(): RenderSummary {
     lastStep: snapshot.history[snapshot.history.length - 1]?.step ?? 0,
     state: snapshot.status.state,
     compareRuns: compare?.runs ?? 0,
-    walkthroughExamples: walkthrough ? snapshot.walkthrough?.examples.length ?? 0 : 0,
+    walkthroughExamples: walkthrough ? (snapshot.walkthrough?.examples.length ?? 0) : 0,
     ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
   };
 }
@@ -138,7 +173,11 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   const m = e.data;
   if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
   if (m.type === 'response') {
-    if (typeof m.id === 'number') pending.settle(m.id, m.ok ? { ok: true, value: undefined } : { ok: false, error: String(m.error ?? 'the request failed.') });
+    if (typeof m.id === 'number')
+      pending.settle(
+        m.id,
+        m.ok ? { ok: true, value: undefined } : { ok: false, error: String(m.error ?? 'the request failed.') },
+      );
     return;
   }
   if (apply(snapshot, m)) schedule();
@@ -157,8 +196,16 @@ window.addEventListener('resize', () => schedule());
 
 // For tests and debugging: the live chart instances and the current state (documented in README).
 (window as unknown as { __gradientLens: unknown }).__gradientLens = {
-  snapshot, summary,
-  charts: { loss: loss.chart, perExample: perExample?.chart, health: health?.charts, compare: compare ? [compare.chart] : [], walkthrough: walkthrough?.chart, repeat: repeat ? [repeat.lossChart, repeat.forgetChart] : [] },
+  snapshot,
+  summary,
+  charts: {
+    loss: loss.chart,
+    perExample: perExample?.chart,
+    health: health?.charts,
+    compare: compare ? [compare.chart] : [],
+    walkthrough: walkthrough?.chart,
+    repeat: repeat ? [repeat.lossChart, repeat.forgetChart] : [],
+  },
 };
 
 render();

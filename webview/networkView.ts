@@ -27,11 +27,21 @@ export class NetworkView {
   links = 0;
 
   constructor(private readonly select: (s: ParamSelection) => void) {
-    this.picture = svg('svg', { class: 'network', role: 'group', 'aria-label': 'The network: layers as columns, links coloured by gradient' });
+    this.picture = svg('svg', {
+      class: 'network',
+      role: 'group',
+      'aria-label': 'The network: layers as columns, links coloured by gradient',
+    });
     this.caption = el('p', { class: 'legend', 'aria-live': 'polite' });
-    this.root = section('network', ['The network and its gradients', 'layers and ∂L/∂θ'],
-      explain('Columns: the input and each layer\'s units (big layers grouped). Links: the selected layer by its gradient (red +, blue −), the others by their gradient norm. Click a link or a layer to follow it.'),
-      el('div', { class: 'network-wrap' }, this.picture), this.caption);
+    this.root = section(
+      'network',
+      ['The network and its gradients', 'layers and ∂L/∂θ'],
+      explain(
+        "Columns: the input and each layer's units (big layers grouped). Links: the selected layer by its gradient (red +, blue −), the others by their gradient norm. Click a link or a layer to follow it.",
+      ),
+      el('div', { class: 'network-wrap' }, this.picture),
+      this.caption,
+    );
   }
 
   update(s: SessionSnapshot): void {
@@ -44,7 +54,10 @@ export class NetworkView {
     }
     const p = palette();
     const sizes = [units(layers[0].inputShape, layers[0]), ...layers.map((l) => units(l.outputShape, l))];
-    const width = 440, height = 220, top = 18, bottom = 18;
+    const width = 440,
+      height = 220,
+      top = 18,
+      bottom = 18;
     const colX = (c: number): number => 20 + (c * (width - 40)) / Math.max(1, sizes.length - 1);
     // Up to MAX_NODES + 4 units are drawn one by one (10 classes stay 10 nodes); more are grouped.
     const groups = sizes.map((n) => (n <= MAX_NODES + 4 ? n : MAX_NODES));
@@ -56,7 +69,8 @@ export class NetworkView {
     const h = s.detail?.heatmap;
     const sel = s.selection;
     layers.forEach((layer, li) => {
-      const gin = groups[li], gout = groups[li + 1];
+      const gin = groups[li],
+        gout = groups[li + 1];
       const block = blocks(h && h.layer === layer.index && h.kind === 'weight' ? h : null, gin, gout);
       const maxAbs = Math.max(1e-30, ...block.map((b) => Math.abs(b.value)));
       for (let a = 0; a < gin; a++) {
@@ -64,18 +78,31 @@ export class NetworkView {
           const cell = block[a * gout + b];
           const norm = norms.get(layer.index);
           const color = cell ? (cell.value >= 0 ? p.positive : p.negative) : p.muted;
-          const strength = cell ? Math.abs(cell.value) / maxAbs : norm !== undefined && Number.isFinite(norm) ? norm / maxNorm : 0.2;
+          const strength = cell
+            ? Math.abs(cell.value) / maxAbs
+            : norm !== undefined && Number.isFinite(norm)
+              ? norm / maxNorm
+              : 0.2;
           const line = svg('line', {
-            x1: colX(li), y1: nodeY(li, a), x2: colX(li + 1), y2: nodeY(li + 1, b),
-            stroke: withAlpha(color, 0.12 + 0.85 * strength), 'stroke-width': cell ? 0.6 + 2.4 * strength : 1,
-            class: 'link', 'data-layer': layer.index,
+            x1: colX(li),
+            y1: nodeY(li, a),
+            x2: colX(li + 1),
+            y2: nodeY(li + 1, b),
+            stroke: withAlpha(color, 0.12 + 0.85 * strength),
+            'stroke-width': cell ? 0.6 + 2.4 * strength : 1,
+            class: 'link',
+            'data-layer': layer.index,
           });
           const title = svg('title', {});
           title.textContent = cell
             ? `${layer.label}: inputs ${range(a, sizes[li], gin)} → units ${range(b, sizes[li + 1], gout)}: largest gradient ${num(cell.value, 3)} (click to follow it)`
             : `${layer.label}: gradient norm ‖G‖ = ${num(norm ?? NaN)} (click to select this layer)`;
           line.append(title);
-          line.addEventListener('click', () => this.select(cell ? { layer: layer.index, kind: 'weight', index: cell.index } : { layer: layer.index, kind: 'weight', index: 0 }));
+          line.addEventListener('click', () =>
+            this.select(
+              cell ? { layer: layer.index, kind: 'weight', index: cell.index } : { layer: layer.index, kind: 'weight', index: 0 },
+            ),
+          );
           this.picture.append(line);
           this.links++;
         }
@@ -85,25 +112,46 @@ export class NetworkView {
       const layer = c === 0 ? null : layers[c - 1];
       const selected = layer && sel?.layer === layer.index;
       for (let g = 0; g < groups[c]; g++) {
-        const node = svg('circle', { cx: colX(c), cy: nodeY(c, g), r: 5, class: `node${selected ? ' selected' : ''}`, fill: p.background, stroke: selected ? p.foreground : p.muted, 'stroke-width': selected ? 2 : 1 });
+        const node = svg('circle', {
+          cx: colX(c),
+          cy: nodeY(c, g),
+          r: 5,
+          class: `node${selected ? ' selected' : ''}`,
+          fill: p.background,
+          stroke: selected ? p.foreground : p.muted,
+          'stroke-width': selected ? 2 : 1,
+        });
         if (layer) {
           node.setAttribute('tabindex', '0');
           node.setAttribute('role', 'button');
           node.setAttribute('aria-label', `Select ${layer.label}`);
           const go = (): void => this.select({ layer: layer.index, kind: 'weight', index: 0 });
           node.addEventListener('click', go);
-          node.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); } });
+          node.addEventListener('keydown', (e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              go();
+            }
+          });
         }
         this.picture.append(node);
       }
-      const label = svg('text', { x: colX(c), y: height - 4, 'text-anchor': c === 0 ? 'start' : c === sizes.length - 1 ? 'end' : 'middle', class: 'network-label', fill: p.muted });
+      const label = svg('text', {
+        x: colX(c),
+        y: height - 4,
+        'text-anchor': c === 0 ? 'start' : c === sizes.length - 1 ? 'end' : 'middle',
+        class: 'network-label',
+        fill: p.muted,
+      });
       label.textContent = c === 0 ? `${n} inputs` : String(n);
       this.picture.append(label);
     });
-    const grouped = sizes.some((n, c) => groups[c] < n) ? ` Columns of more than ${MAX_NODES + 4} units show ${MAX_NODES} groups.` : '';
+    const grouped = sizes.some((n, c) => groups[c] < n)
+      ? ` Columns of more than ${MAX_NODES + 4} units show ${MAX_NODES} groups.`
+      : '';
     this.caption.textContent = h
       ? `Coloured by gradient: layers[${h.layer}] (the layer selected in the heatmap), step ${s.detail?.step}. Each link of a big layer is the largest of its group's connections.${grouped}`
-      : 'Links shaded by each layer\'s gradient norm; train or step for the selected layer\'s gradients.';
+      : "Links shaded by each layer's gradient norm; train or step for the selected layer's gradients.";
   }
 }
 
@@ -117,7 +165,10 @@ function blocks(h: Heatmap | null, gin: number, gout: number): { value: number; 
       const b = Math.min(gout - 1, Math.floor((c * h.colBlock * gout) / Math.max(1, h.cols)));
       const v = h.values[r * h.cellCols + c];
       const slot = out[a * gout + b];
-      if (Math.abs(v) >= Math.abs(slot.value)) { slot.value = v; slot.index = h.indices[r * h.cellCols + c]; }
+      if (Math.abs(v) >= Math.abs(slot.value)) {
+        slot.value = v;
+        slot.index = h.indices[r * h.cellCols + c];
+      }
     }
   }
   return out;
@@ -131,6 +182,7 @@ function units(shape: number[], layer: LayerInfo): number {
 
 function range(g: number, n: number, groups: number): string {
   const per = Math.ceil(n / groups);
-  const lo = g * per, hi = Math.min(n, lo + per) - 1;
+  const lo = g * per,
+    hi = Math.min(n, lo + per) - 1;
   return lo === hi ? String(lo) : `${lo}–${hi}`;
 }

@@ -26,7 +26,8 @@ export class PerExampleView {
 
   constructor() {
     this.canvas = el('canvas', {
-      tabindex: 0, role: 'img',
+      tabindex: 0,
+      role: 'img',
       'aria-label': 'One bar per example: its gradient for the selected parameter. Left and right arrows move between examples.',
     });
     this.canvas.addEventListener('keydown', (e) => {
@@ -49,7 +50,10 @@ export class PerExampleView {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        scales: { x: { title: { display: true, text: 'example i of the batch' } }, y: { title: { display: true, text: '∂Lᵢ/∂θ' } } },
+        scales: {
+          x: { title: { display: true, text: 'example i of the batch' } },
+          y: { title: { display: true, text: '∂Lᵢ/∂θ' } },
+        },
         plugins: {
           legend: { labels: { boxWidth: 10, boxHeight: 10 } },
           tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${num(c.parsed.y as number, 4)}` } },
@@ -62,11 +66,17 @@ export class PerExampleView {
     };
     this.chart = new Chart(this.canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section('per-example', ['Each example\'s gradient, and their average', 'gᵢ = ∇Lᵢ, G = (1/M)·Σᵢ gᵢ'],
-      explain('Back-propagation runs once per example: gᵢ is the gradient of example i\'s own loss (not divided by M). The weights change once per batch, by the optimizer\'s step from the mean G.'),
+    this.root = section(
+      'per-example',
+      ["Each example's gradient, and their average", 'gᵢ = ∇Lᵢ, G = (1/M)·Σᵢ gᵢ'],
+      explain(
+        "Back-propagation runs once per example: gᵢ is the gradient of example i's own loss (not divided by M). The weights change once per batch, by the optimizer's step from the mean G.",
+      ),
       el('div', { class: 'chart' }, this.canvas),
       el('div', { class: 'example' }, this.preview, this.previewText),
-      this.formula, this.note);
+      this.formula,
+      this.note,
+    );
   }
 
   update(s: SessionSnapshot): void {
@@ -77,7 +87,8 @@ export class PerExampleView {
       this.chart.data.labels = [];
       this.chart.data.datasets = [];
       this.chart.update('none');
-      this.formula.textContent = 'Train or step to see each example\'s gradient for the selected parameter (click a heatmap cell to choose it).';
+      this.formula.textContent =
+        "Train or step to see each example's gradient for the selected parameter (click a heatmap cell to choose it).";
       this.note.textContent = '';
       this.bars = 0;
       return;
@@ -88,13 +99,20 @@ export class PerExampleView {
     this.chart.data.labels = d.perExample.map((_, i) => String(i + 1));
     this.chart.data.datasets = [
       {
-        type: 'bar', label: `∂Lᵢ/∂θ for ${d.paramName}`, data: d.perExample,
+        type: 'bar',
+        label: `∂Lᵢ/∂θ for ${d.paramName}`,
+        data: d.perExample,
         backgroundColor: d.perExample.map((v) => withAlpha(v >= 0 ? p.positive : p.negative, 0.7)),
         borderWidth: 0,
       },
       {
-        type: 'line', label: 'mean = batch gradient', data: d.perExample.map(() => d.mean),
-        borderColor: p.foreground, borderWidth: 2, pointRadius: 0, borderDash: [6, 3],
+        type: 'line',
+        label: 'mean = batch gradient',
+        data: d.perExample.map(() => d.mean),
+        borderColor: p.foreground,
+        borderWidth: 2,
+        pointRadius: 0,
+        borderDash: [6, 3],
       },
     ] as never;
     this.chart.update('none');
@@ -105,7 +123,13 @@ export class PerExampleView {
   private renderFormula(d: PerExampleDetail): void {
     const m = d.perExample.length;
     const g = d.perExample;
-    const shown = m <= 6 ? g.map((v) => term(v)).join(' + ') : `${g.slice(0, 3).map((v) => term(v)).join(' + ')} + … + ${term(g[m - 1])}`;
+    const shown =
+      m <= 6
+        ? g.map((v) => term(v)).join(' + ')
+        : `${g
+            .slice(0, 3)
+            .map((v) => term(v))
+            .join(' + ')} + … + ${term(g[m - 1])}`;
     const sum = g.reduce((a, b) => a + b, 0);
     const lines: [string, string][] = [
       ['head', 'The batch gradient: G = (1/M) · Σᵢ ∂Lᵢ/∂θ'],
@@ -124,7 +148,8 @@ export class PerExampleView {
     const g = d?.perExample?.perExample[i];
     if (!d || !ex) return;
     this.focused = i;
-    this.previewText.textContent = `example ${i + 1} (#${ex.index}): label ${ex.label}, predicted ${ex.prediction}, loss ${num(ex.loss)}` +
+    this.previewText.textContent =
+      `example ${i + 1} (#${ex.index}): label ${ex.label}, predicted ${ex.prediction}, loss ${num(ex.loss)}` +
       (g !== undefined ? `, ∂Lᵢ/∂θ = ${num(g, 4)}` : '');
     if (!announce) this.previewText.setAttribute('aria-live', 'off');
     else this.previewText.setAttribute('aria-live', 'polite');
@@ -137,7 +162,10 @@ export class PerExampleView {
       const img = ctx.createImageData(w, h);
       for (let k = 0; k < h * w; k++) {
         const v = 255 - (ex.image[k] ?? 0);
-        img.data[4 * k] = v; img.data[4 * k + 1] = v; img.data[4 * k + 2] = v; img.data[4 * k + 3] = 255;
+        img.data[4 * k] = v;
+        img.data[4 * k + 1] = v;
+        img.data[4 * k + 2] = v;
+        img.data[4 * k + 3] = 255;
       }
       ctx.putImageData(img, 0, 0);
       this.preview.hidden = false;

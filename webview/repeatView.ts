@@ -20,18 +20,28 @@ export class RepeatView {
   private last: RepeatResult | null = null;
 
   constructor() {
-    const c1 = el('canvas', { role: 'img', 'aria-label': 'Losses against updates: the repeated example, the other examples and the validation set, beside normal training' });
+    const c1 = el('canvas', {
+      role: 'img',
+      'aria-label':
+        'Losses against updates: the repeated example, the other examples and the validation set, beside normal training',
+    });
     const c2 = el('canvas', { role: 'img', 'aria-label': 'Forgetting: the loss of example A while example B is fitted' });
     this.table = el('div', { class: 'table-wrap' });
     this.conclusion = el('p', { class: 'summary', 'aria-live': 'polite' });
     this.forgetNote = el('p', { class: 'note' });
-    this.root = section('repeat', ['What if one example were repeated until it is right?', 'Repeat One Example'],
-      explain('From the same start: update on one training example again and again, beside normal shuffled training for the same number of updates.'),
+    this.root = section(
+      'repeat',
+      ['What if one example were repeated until it is right?', 'Repeat One Example'],
+      explain(
+        'From the same start: update on one training example again and again, beside normal shuffled training for the same number of updates.',
+      ),
       this.conclusion,
       el('div', { class: 'chart' }, c1),
       this.table,
       el('h3', { text: 'Forgetting: fit example A, then example B the same way' }),
-      el('div', { class: 'chart chart-small' }, c2), this.forgetNote);
+      el('div', { class: 'chart chart-small' }, c2),
+      this.forgetNote,
+    );
     this.lossChart = lineChart(c1, { xTitle: 'updates', yTitle: 'cross-entropy loss (log scale)', yLog: true });
     this.forgetChart = lineChart(c2, { xTitle: 'updates on example B', yTitle: 'loss (log scale)', yLog: true });
     this.root.hidden = true;
@@ -49,31 +59,88 @@ export class RepeatView {
   private draw(r: RepeatResult): void {
     const p = palette();
     const pts = (f: (q: RepeatResult['series'][number]) => number | null): XY[] =>
-      r.series.flatMap((q) => { const y = f(q); return y !== null && y > 0 ? [{ x: q.update, y }] : []; });
+      r.series.flatMap((q) => {
+        const y = f(q);
+        return y !== null && y > 0 ? [{ x: q.update, y }] : [];
+      });
     const dashed = { borderDash: [5, 3] } as never;
     setDatasets(this.lossChart, [
-      series(`example #${r.example.index}, repeated`, pts((q) => q.exampleLoss), p.series[0], { borderWidth: 2.5 } as never),
-      series('the other examples, repeated run', pts((q) => q.otherExamplesLoss), p.series[2]),
-      series('validation, repeated run', pts((q) => q.validationLoss), p.series[1]),
-      series(`example #${r.example.index}, normal training`, pts((q) => q.baselineExampleLoss), p.series[0], dashed),
-      series('validation, normal training', pts((q) => q.baselineValidationLoss), p.series[1], dashed),
+      series(
+        `example #${r.example.index}, repeated`,
+        pts((q) => q.exampleLoss),
+        p.series[0],
+        { borderWidth: 2.5 } as never,
+      ),
+      series(
+        'the other examples, repeated run',
+        pts((q) => q.otherExamplesLoss),
+        p.series[2],
+      ),
+      series(
+        'validation, repeated run',
+        pts((q) => q.validationLoss),
+        p.series[1],
+      ),
+      series(
+        `example #${r.example.index}, normal training`,
+        pts((q) => q.baselineExampleLoss),
+        p.series[0],
+        dashed,
+      ),
+      series(
+        'validation, normal training',
+        pts((q) => q.baselineValidationLoss),
+        p.series[1],
+        dashed,
+      ),
     ]);
     const last = r.series[r.series.length - 1];
-    const row = (name: string, a: string, b: string): HTMLElement => el('tr', {}, el('td', { text: name }), el('td', { class: 'num', text: a }), el('td', { class: 'num', text: b }));
-    this.table.replaceChildren(el('table', { class: 'check' },
-      el('thead', {}, el('tr', {}, el('th', { text: `after ${r.updates} updates` }), el('th', { text: 'repeat one example' }), el('th', { text: `normal training (M = ${r.batchSize})` }))),
-      el('tbody', {},
-        row('learning rate γ', String(r.learningRate), String(r.baselineLearningRate)),
-        row(`loss of example #${r.example.index} (start ${num(r.initialExampleLoss)})`, num(r.finalExampleLoss), num(last.baselineExampleLoss)),
-        row('validation loss', num(r.finalValidationLoss), num(r.baselineValidationLoss)),
-        row('validation accuracy', pct(r.finalValidationAccuracy), pct(r.baselineValidationAccuracy)),
-        row('mean loss of the other examples', num(r.finalOtherExamplesLoss), '–'))));
+    const row = (name: string, a: string, b: string): HTMLElement =>
+      el('tr', {}, el('td', { text: name }), el('td', { class: 'num', text: a }), el('td', { class: 'num', text: b }));
+    this.table.replaceChildren(
+      el(
+        'table',
+        { class: 'check' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el('th', { text: `after ${r.updates} updates` }),
+            el('th', { text: 'repeat one example' }),
+            el('th', { text: `normal training (M = ${r.batchSize})` }),
+          ),
+        ),
+        el(
+          'tbody',
+          {},
+          row('learning rate γ', String(r.learningRate), String(r.baselineLearningRate)),
+          row(
+            `loss of example #${r.example.index} (start ${num(r.initialExampleLoss)})`,
+            num(r.finalExampleLoss),
+            num(last.baselineExampleLoss),
+          ),
+          row('validation loss', num(r.finalValidationLoss), num(r.baselineValidationLoss)),
+          row('validation accuracy', pct(r.finalValidationAccuracy), pct(r.baselineValidationAccuracy)),
+          row('mean loss of the other examples', num(r.finalOtherExamplesLoss), '–'),
+        ),
+      ),
+    );
     this.conclusion.textContent = r.conclusion;
     const f = r.forgetting;
     if (f) {
       setDatasets(this.forgetChart, [
-        series(`example A (#${r.example.index}, label ${r.example.label})`, f.series.filter((q) => q.lossA > 0).map((q) => ({ x: q.update, y: q.lossA })), p.series[0]),
-        series(`example B (#${f.exampleB.index}, label ${f.exampleB.label})`, f.series.filter((q) => q.lossB > 0).map((q) => ({ x: q.update, y: q.lossB })), p.series[3 % p.series.length]),
+        series(
+          `example A (#${r.example.index}, label ${r.example.label})`,
+          f.series.filter((q) => q.lossA > 0).map((q) => ({ x: q.update, y: q.lossA })),
+          p.series[0],
+        ),
+        series(
+          `example B (#${f.exampleB.index}, label ${f.exampleB.label})`,
+          f.series.filter((q) => q.lossB > 0).map((q) => ({ x: q.update, y: q.lossB })),
+          p.series[3 % p.series.length],
+        ),
       ]);
       this.forgetNote.textContent = `A's loss: ${num(f.lossAFitted)} once fitted, ${num(f.lossAAfterB)} after ${f.updates} updates on B.`;
     } else {

@@ -50,7 +50,14 @@ export function onThemeChange(redraw: () => void): void {
 export function withAlpha(color: string, alpha: number): string {
   const c = color.trim();
   if (c.startsWith('#') && (c.length === 7 || c.length === 4)) {
-    const hex = c.length === 4 ? c.slice(1).split('').map((h) => h + h).join('') : c.slice(1);
+    const hex =
+      c.length === 4
+        ? c
+            .slice(1)
+            .split('')
+            .map((h) => h + h)
+            .join('')
+        : c.slice(1);
     const n = parseInt(hex, 16);
     return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
   }

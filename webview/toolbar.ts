@@ -5,7 +5,12 @@ import type { PanelCommand, SessionSnapshot } from '../src/protocol';
 import { el, icon } from './dom';
 import { num, pct } from './format';
 
-const BUTTONS: { command: PanelCommand; label: string; icon: string; when: (s: SessionSnapshot['status']['state']) => boolean }[] = [
+const BUTTONS: {
+  command: PanelCommand;
+  label: string;
+  icon: string;
+  when: (s: SessionSnapshot['status']['state']) => boolean;
+}[] = [
   { command: 'train', label: 'Train', icon: 'play', when: (s) => s !== 'running' && s !== 'paused' && s !== 'loading' },
   { command: 'pause', label: 'Pause', icon: 'debug-pause', when: (s) => s === 'running' },
   { command: 'resume', label: 'Resume', icon: 'debug-continue', when: (s) => s === 'paused' },
@@ -13,7 +18,12 @@ const BUTTONS: { command: PanelCommand; label: string; icon: string; when: (s: S
   { command: 'stop', label: 'Stop', icon: 'debug-stop', when: (s) => s === 'running' || s === 'paused' || s === 'loading' },
   { command: 'reset', label: 'Reset', icon: 'discard', when: (s) => s !== 'running' && s !== 'loading' },
   { command: 'gradCheck', label: 'Gradient check', icon: 'check-all', when: (s) => s !== 'running' && s !== 'loading' },
-  { command: 'stepThrough', label: 'Step through batch', icon: 'debug-step-into', when: (s) => s !== 'running' && s !== 'loading' },
+  {
+    command: 'stepThrough',
+    label: 'Step through batch',
+    icon: 'debug-step-into',
+    when: (s) => s !== 'running' && s !== 'loading',
+  },
   { command: 'compare', label: 'Compare batch sizes', icon: 'graph-line', when: (s) => s !== 'running' && s !== 'loading' },
 ];
 
@@ -29,7 +39,12 @@ export class Toolbar {
     const bar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Training controls' });
     for (const b of BUTTONS) {
       if (compact && (b.command === 'compare' || b.command === 'gradCheck' || b.command === 'stepThrough')) continue;
-      const button = el('button', { class: 'tool', title: b.label, 'aria-label': b.label, 'data-command': b.command }, icon(b.icon), compact ? '' : ` ${b.label}`);
+      const button = el(
+        'button',
+        { class: 'tool', title: b.label, 'aria-label': b.label, 'data-command': b.command },
+        icon(b.icon),
+        compact ? '' : ` ${b.label}`,
+      );
       button.addEventListener('click', () => send(b.command));
       this.buttons.set(b.command, button);
       bar.append(button);
@@ -63,13 +78,20 @@ export class Toolbar {
       st.epoch ? `epoch ${st.epoch}/${s.run?.spec.epochs ?? '?'}` : '',
       st.step ? `step ${st.step}` : '',
       last ? `loss ${num(last.loss)}` : '',
-      epoch?.validationAccuracy !== null && epoch?.validationAccuracy !== undefined ? `val acc ${pct(epoch.validationAccuracy)}` : '',
+      epoch?.validationAccuracy !== null && epoch?.validationAccuracy !== undefined
+        ? `val acc ${pct(epoch.validationAccuracy)}`
+        : '',
       s.run ? `M = ${s.run.spec.batchSize} · ${s.run.trainSize} examples · ${s.run.backend}` : '',
     ].filter(Boolean);
     this.status.textContent = parts.join(' · ');
     this.status.dataset.state = st.state;
-    const problem = this.failure
-      ?? (st.nonFinite ? `${st.nonFinite.message} (layer ${st.nonFinite.layer}, example ${st.nonFinite.example})` : st.state === 'failed' ? st.message : undefined);
+    const problem =
+      this.failure ??
+      (st.nonFinite
+        ? `${st.nonFinite.message} (layer ${st.nonFinite.layer}, example ${st.nonFinite.example})`
+        : st.state === 'failed'
+          ? st.message
+          : undefined);
     this.alert.hidden = !problem;
     this.alert.textContent = problem ?? '';
   }

@@ -22,10 +22,28 @@ export class WalkthroughView {
   shown = 0;
 
   constructor() {
-    const canvas = el('canvas', { role: 'img', 'aria-label': 'Gradients of the examples stepped through so far, with their running average' });
-    const prev = el('button', { class: 'tool', 'data-walk': 'prev', 'aria-label': 'Previous example' }, icon('arrow-left'), ' Previous');
-    const next = el('button', { class: 'tool', 'data-walk': 'next', 'aria-label': 'Next example' }, icon('arrow-right'), ' Next example');
-    const all = el('button', { class: 'tool', 'data-walk': 'all', 'aria-label': 'Show the whole batch and the update' }, icon('run-all'), ' Whole batch');
+    const canvas = el('canvas', {
+      role: 'img',
+      'aria-label': 'Gradients of the examples stepped through so far, with their running average',
+    });
+    const prev = el(
+      'button',
+      { class: 'tool', 'data-walk': 'prev', 'aria-label': 'Previous example' },
+      icon('arrow-left'),
+      ' Previous',
+    );
+    const next = el(
+      'button',
+      { class: 'tool', 'data-walk': 'next', 'aria-label': 'Next example' },
+      icon('arrow-right'),
+      ' Next example',
+    );
+    const all = el(
+      'button',
+      { class: 'tool', 'data-walk': 'all', 'aria-label': 'Show the whole batch and the update' },
+      icon('run-all'),
+      ' Whole batch',
+    );
     prev.addEventListener('click', () => this.go(this.shown - 1));
     next.addEventListener('click', () => this.go(this.shown + 1));
     all.addEventListener('click', () => this.go(Number.MAX_SAFE_INTEGER));
@@ -36,18 +54,23 @@ export class WalkthroughView {
       type: 'bar',
       data: { labels: [], datasets: [] },
       options: {
-        animation: false, responsive: true, maintainAspectRatio: false,
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
         scales: { x: { title: { display: true, text: 'example i' } }, y: { title: { display: true, text: '∂Lᵢ/∂θ' } } },
         plugins: { legend: { labels: { boxWidth: 10, boxHeight: 10 } } },
       },
     };
     this.chart = new Chart(canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section('walkthrough', ['Step through the batch, example by example', 'Σᵢ gᵢ, then one update'],
+    this.root = section(
+      'walkthrough',
+      ['Step through the batch, example by example', 'Σᵢ gᵢ, then one update'],
       explain('Each example gets its own forward and backward pass; the gradients add up; θ changes only after the whole batch.'),
       el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Step through the batch' }, prev, next, all, this.position),
       el('div', { class: 'chart' }, canvas),
-      el('div', { class: 'example' }, this.digit, this.text));
+      el('div', { class: 'example' }, this.digit, this.text),
+    );
     this.root.hidden = true;
   }
 
@@ -76,10 +99,20 @@ export class WalkthroughView {
     const p = palette();
     this.chart.data.labels = r.examples.map((_, i) => String(i + 1));
     this.chart.data.datasets = [
-      { type: 'bar', label: 'gᵢ of the examples back-propagated so far', data: r.examples.map((e, i) => (i < k ? e.gradient : null)),
-        backgroundColor: r.examples.map((e) => withAlpha(e.gradient >= 0 ? p.positive : p.negative, 0.7)) },
-      { type: 'line', label: 'running average (1/i)·Σ gⱼ', data: r.examples.map((e, i) => (i < k ? e.runningMean : null)),
-        borderColor: p.foreground, borderWidth: 2, pointRadius: 2 },
+      {
+        type: 'bar',
+        label: 'gᵢ of the examples back-propagated so far',
+        data: r.examples.map((e, i) => (i < k ? e.gradient : null)),
+        backgroundColor: r.examples.map((e) => withAlpha(e.gradient >= 0 ? p.positive : p.negative, 0.7)),
+      },
+      {
+        type: 'line',
+        label: 'running average (1/i)·Σ gⱼ',
+        data: r.examples.map((e, i) => (i < k ? e.runningMean : null)),
+        borderColor: p.foreground,
+        borderWidth: 2,
+        pointRadius: 2,
+      },
     ] as never;
     this.chart.update('none');
     this.position.textContent = this.shown > m ? `all ${m} examples, then the update` : `example ${k} of ${m}`;
@@ -87,22 +120,26 @@ export class WalkthroughView {
     const where = r.atWeightsBeforeUpdate
       ? 'This is the batch of the last step, replayed at the weights before its update (the gradients the run used).'
       : 'This is the batch the next step will use, at the current weights (no step has been made yet).';
-    const lines = this.shown > m
-      ? [
-        `All ${m} examples were back-propagated, one at a time; θ did not change in between.`,
-        `The batch gradient G is their average: (1/${m}) · ${term(e.runningSum, 4)} = ${num(e.runningMean, 4)}; one ordinary backward pass over the batch gives ${num(r.batchGradient, 4)}, the same number.`,
-        ...(r.applied
-          ? ['Then the batch made its single update, with the run\'s optimizer:', ...updateLines(r.applied).map(([, l]) => l)]
-          : ['Then the batch makes its single update (plain SGD shown):', `θ ← θ − γ · G:  ${num(r.after, 5)} ← ${num(r.before, 5)} − ${num(r.learningRate)} · ${term(e.runningMean, 4)}`]),
-        where,
-      ]
-      : [
-        `Example ${k} (#${e.index}): forward pass → label ${e.label}, predicted ${e.prediction}, loss Lᵢ = ${num(e.loss)}`,
-        `backward pass → g${sub(k)} = ∂L${sub(k)}/∂θ = ${num(e.gradient, 4)}   for ${r.paramName}`,
-        `running sum Σ = ${num(e.runningSum, 4)},  running average Σ/${k} = ${num(e.runningMean, 4)}`,
-        `θ is still ${num(r.before, 5)}: parameters change only after the whole batch.`,
-        where,
-      ];
+    const lines =
+      this.shown > m
+        ? [
+            `All ${m} examples were back-propagated, one at a time; θ did not change in between.`,
+            `The batch gradient G is their average: (1/${m}) · ${term(e.runningSum, 4)} = ${num(e.runningMean, 4)}; one ordinary backward pass over the batch gives ${num(r.batchGradient, 4)}, the same number.`,
+            ...(r.applied
+              ? ["Then the batch made its single update, with the run's optimizer:", ...updateLines(r.applied).map(([, l]) => l)]
+              : [
+                  'Then the batch makes its single update (plain SGD shown):',
+                  `θ ← θ − γ · G:  ${num(r.after, 5)} ← ${num(r.before, 5)} − ${num(r.learningRate)} · ${term(e.runningMean, 4)}`,
+                ]),
+            where,
+          ]
+        : [
+            `Example ${k} (#${e.index}): forward pass → label ${e.label}, predicted ${e.prediction}, loss Lᵢ = ${num(e.loss)}`,
+            `backward pass → g${sub(k)} = ∂L${sub(k)}/∂θ = ${num(e.gradient, 4)}   for ${r.paramName}`,
+            `running sum Σ = ${num(e.runningSum, 4)},  running average Σ/${k} = ${num(e.runningMean, 4)}`,
+            `θ is still ${num(r.before, 5)}: parameters change only after the whole batch.`,
+            where,
+          ];
     this.text.replaceChildren(...lines.map((l) => el('div', { class: 'formula-line', text: l })));
     const ctx = this.digit.getContext('2d');
     this.digit.hidden = !(e.image && r.imageShape);
@@ -111,7 +148,10 @@ export class WalkthroughView {
       const img = ctx.createImageData(w, h);
       for (let i = 0; i < h * w; i++) {
         const v = 255 - e.image[i];
-        img.data[4 * i] = v; img.data[4 * i + 1] = v; img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+        img.data[4 * i] = v;
+        img.data[4 * i + 1] = v;
+        img.data[4 * i + 2] = v;
+        img.data[4 * i + 3] = 255;
       }
       ctx.putImageData(img, 0, 0);
     }
@@ -123,5 +163,8 @@ export class WalkthroughView {
 }
 
 function sub(n: number): string {
-  return String(n).split('').map((d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]).join('');
+  return String(n)
+    .split('')
+    .map((d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)])
+    .join('');
 }

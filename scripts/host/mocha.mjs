@@ -65,7 +65,9 @@ export async function runMochaSuite(browser) {
     recordMocha(results);
     if (results.passed + results.failed === 0) record('mocha suite', false, 'no tests ran');
     if (results.failed === 0 && results.passed > 0) keepScreenshot(pendingShot, 'host-workbench.png');
-    console.log(`mocha: ${results.passed} passed, ${results.failed} failed, ${results.pending?.length ?? 0} pending (extension host exit code ${code}) at ${elapsed()}`);
+    console.log(
+      `mocha: ${results.passed} passed, ${results.failed} failed, ${results.pending?.length ?? 0} pending (extension host exit code ${code}) at ${elapsed()}`,
+    );
   } finally {
     await page.close().catch(() => {});
     server.stop();

@@ -11,8 +11,15 @@ import { waitUntil } from './wait.mjs';
 const require = createRequire(import.meta.url);
 
 const CHROMIUM_FLAGS = [
-  '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--no-default-browser-check',
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--no-default-browser-check',
 ];
 const WORKBENCH_SETTINGS = {
   'workbench.startupEditor': 'none',
@@ -57,26 +64,58 @@ export async function startServer(name, extraArgs, env = {}) {
   const port = await freePort();
   const dir = path.join(tmp, name);
   // Settings for the remote side (where our extension runs) and the browser side: a clean workbench.
-  for (const file of [path.join(dir, 'server-data', 'data', 'Machine', 'settings.json'), path.join(dir, 'user-data', 'User', 'settings.json')]) {
+  for (const file of [
+    path.join(dir, 'server-data', 'data', 'Machine', 'settings.json'),
+    path.join(dir, 'user-data', 'User', 'settings.json'),
+  ]) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(WORKBENCH_SETTINGS, null, 2));
   }
   /** @type {string[]} */
   const log = [];
-  const child = spawn(node24, [
-    serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
-    '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', '--disable-workspace-trust',
-    '--server-data-dir', path.join(dir, 'server-data'), '--user-data-dir', path.join(dir, 'user-data'),
-    ...extraArgs,
-  ], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => { log.push(String(d)); if (verbose) process.stdout.write(`[server] ${d}`); });
-  child.stderr.on('data', (d) => { log.push(String(d)); if (verbose) process.stderr.write(`[server] ${d}`); });
-  const stop = () => { child.kill('SIGTERM'); };
+  const child = spawn(
+    node24,
+    [
+      serverMain,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--enable-smoke-test-driver',
+      '--disable-telemetry',
+      '--disable-workspace-trust',
+      '--server-data-dir',
+      path.join(dir, 'server-data'),
+      '--user-data-dir',
+      path.join(dir, 'user-data'),
+      ...extraArgs,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.on('data', (d) => {
+    log.push(String(d));
+    if (verbose) process.stdout.write(`[server] ${d}`);
+  });
+  child.stderr.on('data', (d) => {
+    log.push(String(d));
+    if (verbose) process.stderr.write(`[server] ${d}`);
+  });
+  const stop = () => {
+    child.kill('SIGTERM');
+  };
   try {
-    await waitUntil(async () => {
-      if (child.exitCode !== null) throw new Error(`the VS Code server exited with ${child.exitCode}`);
-      return fetch(`http://127.0.0.1:${port}/version`).then((r) => r.ok, () => false);
-    }, { what: 'the VS Code server to answer', timeoutMs: SERVER_START_MS, intervalMs: 250 });
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the VS Code server exited with ${child.exitCode}`);
+        return fetch(`http://127.0.0.1:${port}/version`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      { what: 'the VS Code server to answer', timeoutMs: SERVER_START_MS, intervalMs: 250 },
+    );
   } catch (e) {
     stop();
     throw new Error(`${e instanceof Error ? e.message : e}:\n${log.join('').slice(-3000)}`, { cause: e });
@@ -108,6 +147,7 @@ export function makeWorkspace(name) {
   fs.cpSync(process.env.HOST_TEST_EXAMPLES || path.join(root, 'examples'), ws, { recursive: true });
   // The examples point "$schema" at ../../schemas/: keep that relative path valid next to the copy.
   const schemas = path.join(path.dirname(ws), 'schemas');
-  if (!fs.existsSync(schemas) && fs.existsSync(path.join(root, 'schemas'))) fs.cpSync(path.join(root, 'schemas'), schemas, { recursive: true });
+  if (!fs.existsSync(schemas) && fs.existsSync(path.join(root, 'schemas')))
+    fs.cpSync(path.join(root, 'schemas'), schemas, { recursive: true });
   return ws;
 }

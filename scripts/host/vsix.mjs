@@ -11,8 +11,12 @@ const require = createRequire(import.meta.url);
 export const VSIX = process.env.HOST_TEST_VSIX || path.join(root, 'gradient-lens.vsix');
 const VSIX_LIMIT = 5 * 1024 * 1024;
 const VSIX_REQUIRED = [
-  'extension/package.json', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/worker.js',
-  'extension/media/icon.svg', 'extension/schemas/gradlens.schema.json',
+  'extension/package.json',
+  'extension/LICENSE.txt',
+  'extension/dist/extension.js',
+  'extension/dist/worker.js',
+  'extension/media/icon.svg',
+  'extension/schemas/gradlens.schema.json',
   // The webview bundle, once its source is part of the repository.
   ...(fs.existsSync(path.join(root, 'webview', 'main.ts')) ? ['extension/dist/webview/main.js'] : []),
 ];
@@ -32,7 +36,10 @@ function listZip(file) {
       if (err) return reject(err);
       /** @type {string[]} */
       const names = [];
-      zip.on('entry', (/** @type {{ fileName: string }} */ e) => { names.push(e.fileName); zip.readEntry(); });
+      zip.on('entry', (/** @type {{ fileName: string }} */ e) => {
+        names.push(e.fileName);
+        zip.readEntry();
+      });
       zip.on('end', () => resolve(names));
       zip.on('error', reject);
       zip.readEntry();
@@ -59,8 +66,11 @@ export async function checkVsix() {
     digits ? '' : 'no built-in digits under media/',
     stray.length ? `ships development files: ${stray.slice(0, 5).join(', ')}` : '',
   ].filter(Boolean);
-  record('npm run package: gradient-lens.vsix < 5 MB with extension, worker, webview, digits, schema',
-    problems.length === 0, problems.join('; ') || `${(size / 1048576).toFixed(2)} MB, ${names.length} files`);
+  record(
+    'npm run package: gradient-lens.vsix < 5 MB with extension, worker, webview, digits, schema',
+    problems.length === 0,
+    problems.join('; ') || `${(size / 1048576).toFixed(2)} MB, ${names.length} files`,
+  );
   return problems.length === 0;
 }
 
@@ -69,12 +79,20 @@ export async function checkVsix() {
  * @param {string} extensionsDir
  */
 export function installVsix(extensionsDir) {
-  const r = spawnSync(node24, [serverMain, '--install-extension', VSIX, '--extensions-dir', extensionsDir,
-    '--accept-server-license-terms'], { encoding: 'utf8', timeout: INSTALL_DEADLINE_MS });
+  const r = spawnSync(
+    node24,
+    [serverMain, '--install-extension', VSIX, '--extensions-dir', extensionsDir, '--accept-server-license-terms'],
+    { encoding: 'utf8', timeout: INSTALL_DEADLINE_MS },
+  );
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const dir = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
   const ok = r.status === 0 && fs.existsSync(path.join(dir, 'dist', 'extension.js'));
-  record('the server CLI installs the .vsix (--install-extension)', ok,
-    ok ? path.relative(tmp, dir) : `exit ${r.status}${r.error ? ` (${r.error.message})` : ''}: ${(r.stdout + r.stderr).slice(-1500)}`);
+  record(
+    'the server CLI installs the .vsix (--install-extension)',
+    ok,
+    ok
+      ? path.relative(tmp, dir)
+      : `exit ${r.status}${r.error ? ` (${r.error.message})` : ''}: ${(r.stdout + r.stderr).slice(-1500)}`,
+  );
   return ok;
 }

@@ -19,11 +19,17 @@ async function openQuickInput(page, key) {
   const input = page.locator('.quick-input-widget input');
   // The previous quick input must have closed first, or its input would pass for the new one.
   await input.waitFor({ state: 'hidden' });
-  await waitUntil(async () => {
-    if (await input.isVisible()) return true;
-    await page.keyboard.press(key);
-    return input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
-  }, { what: `the quick input after ${key}`, timeoutMs: UI_MS });
+  await waitUntil(
+    async () => {
+      if (await input.isVisible()) return true;
+      await page.keyboard.press(key);
+      return input.waitFor({ state: 'visible', timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { what: `the quick input after ${key}`, timeoutMs: UI_MS },
+  );
   return input;
 }
 
@@ -51,7 +57,10 @@ export async function runFromPalette(page, title) {
   await input.fill(`>${title}`);
   // "Gradient Lens: Train" is also a prefix of "…: Training" view commands: pick the exact title.
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
   await row.click();
   await input.waitFor({ state: 'hidden' });
 }
@@ -114,11 +123,14 @@ export async function panelState(page) {
 export async function waitForPanel(page, ok, what, timeoutMs = 120_000, meanwhile) {
   /** @type {PanelState | null} */
   let last = null;
-  return waitUntil(async () => {
-    if (meanwhile) await meanwhile();
-    last = await panelState(page);
-    return last && ok(last) ? last : null;
-  }, { what: `the panel to show ${what}`, timeoutMs, intervalMs: 250, lastSeen: () => JSON.stringify(last) });
+  return waitUntil(
+    async () => {
+      if (meanwhile) await meanwhile();
+      last = await panelState(page);
+      return last && ok(last) ? last : null;
+    },
+    { what: `the panel to show ${what}`, timeoutMs, intervalMs: 250, lastSeen: () => JSON.stringify(last) },
+  );
 }
 
 /**

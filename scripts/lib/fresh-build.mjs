@@ -10,8 +10,17 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..',
 /** What the build writes; each must be newer than every input. */
 const OUTPUTS = ['dist/cli.js', 'dist/extension.js', 'dist/worker.js', 'dist/test/host/index.js', 'dist/webview/main.js'];
 /** What the build reads (folders are walked). */
-const INPUTS = ['src', 'webview', 'test/host', 'bench', 'media', 'package.json', 'scripts/build.mjs', 'scripts/build-wasm.mjs',
-  'scripts/build-digits.mjs'];
+const INPUTS = [
+  'src',
+  'webview',
+  'test/host',
+  'bench',
+  'media',
+  'package.json',
+  'scripts/build.mjs',
+  'scripts/build-wasm.mjs',
+  'scripts/build-digits.mjs',
+];
 
 /**
  * The newest modification time under `p` (0 when it does not exist). Generated files count too: the

@@ -11,8 +11,17 @@ const tally = path.join(path.dirname(new URL(import.meta.url).pathname), 'node-t
  * @returns {string[]}
  */
 export function nodeTestCommand(files) {
-  return [process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-    `--test-reporter=${tally}`, '--test-reporter-destination=stdout', ...files];
+  return [
+    process.execPath,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${tally}`,
+    '--test-reporter-destination=stdout',
+    ...files,
+  ];
 }
 
 /**

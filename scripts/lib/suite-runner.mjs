@@ -47,7 +47,10 @@ import * as path from 'node:path';
  * @returns {{ results: number, passed: number, failed: number, skipped: number, skips: string[] }}
  */
 export function parseSuiteOutput(out) {
-  let results = 0, passed = 0, failed = 0, skipped = 0;
+  let results = 0,
+    passed = 0,
+    failed = 0,
+    skipped = 0;
   for (const m of out.matchAll(/^SUITE-RESULT \S+ passed=(\d+) failed=(\d+)(?: skipped=(\d+))?\s*$/gm)) {
     results++;
     passed += Number(m[1]);
@@ -134,7 +137,8 @@ export async function runSuites(o) {
   }
 
   const selected = o.suites.filter((s) => s.counts === false || o.only.length === 0 || o.only.includes(s.name));
-  let passed = 0, failed = 0;
+  let passed = 0,
+    failed = 0;
   /** @type {string[]} */ const broken = [];
   /** @type {string[]} */ const skips = [];
   /** @type {string[]} */ const intendedSeen = [];

@@ -12,7 +12,9 @@ export async function runCheck(opts: CommonOptions): Promise<number> {
   const width = Math.max(5, ...result.layers.map((l) => l.name.length));
   out.write(`${'layer'.padEnd(width)}  checked  max rel. error  result\n`);
   for (const l of result.layers) {
-    out.write(`${l.name.padEnd(width)}  ${String(l.checked).padStart(7)}  ${l.maxRelativeError.toExponential(2).padStart(13)}  ${l.passed ? 'pass' : 'FAIL'}\n`);
+    out.write(
+      `${l.name.padEnd(width)}  ${String(l.checked).padStart(7)}  ${l.maxRelativeError.toExponential(2).padStart(13)}  ${l.passed ? 'pass' : 'FAIL'}\n`,
+    );
   }
   out.write(result.passed ? 'all layers pass\n' : 'some layers are over tolerance\n');
   return result.passed ? EXIT_OK : EXIT_FAILURE;

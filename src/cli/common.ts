@@ -67,9 +67,10 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
   const workspace = findWorkspace(file, opts.workspace);
   // How deep the file sits below the workspace: data paths may climb (`..`) at most that far.
   const fromRoot = path.relative(workspace, path.dirname(file));
-  const location = fromRoot.startsWith('..') || path.isAbsolute(fromRoot)
-    ? undefined
-    : { folderDepth: fromRoot === '' ? 0 : fromRoot.split(path.sep).length };
+  const location =
+    fromRoot.startsWith('..') || path.isAbsolute(fromRoot)
+      ? undefined
+      : { folderDepth: fromRoot === '' ? 0 : fromRoot.split(path.sep).length };
   const parsed = parseModel(text, undefined, location);
   reportProblems(shown, text, parsed.problems);
   if (!parsed.spec) throw new ModelError('the model file has errors; nothing was trained', firstError(shown, text, parsed));
@@ -94,7 +95,11 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
     }
     labelsName = labelsPath ? path.relative(process.cwd(), labelsPath) || labelsPath : undefined;
     loaded = await loadDataset(spec.data, {
-      dataPath, labelsPath, mediaDir: mediaDir(), seed: spec.seed, workspaceRoot: workspace,
+      dataPath,
+      labelsPath,
+      mediaDir: mediaDir(),
+      seed: spec.seed,
+      workspaceRoot: workspace,
       onWarning: (w) => process.stderr.write(`${locationText(at('source'))}: warning: ${w}\n`),
     });
   } catch (e) {
@@ -112,13 +117,22 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
     throw new ModelError('the network does not fit the data; nothing was trained', locate(shown, text, shapeProblems[0].range));
   }
   const estimate = estimateRun({
-    spec, inputShape: train.inputShape, numClasses: train.numClasses,
-    trainCount: train.count, evalCount: Math.max(train.count, validation?.count ?? 0),
+    spec,
+    inputShape: train.inputShape,
+    numClasses: train.numClasses,
+    trainCount: train.count,
+    evalCount: Math.max(train.count, validation?.count ?? 0),
   });
   const limit = opts.memoryLimit ?? defaultMemoryLimit();
   const refusal = memoryRefusal({
-    spec, inputShape: train.inputShape, numClasses: train.numClasses, trainCount: train.count, validationCount: validation?.count,
-    limit, snapshot: how.snapshot, snapshotLimit: heapLimit(limit),
+    spec,
+    inputShape: train.inputShape,
+    numClasses: train.numClasses,
+    trainCount: train.count,
+    validationCount: validation?.count,
+    limit,
+    snapshot: how.snapshot,
+    snapshotLimit: heapLimit(limit),
     locateLayer: (i) => locate(shown, text, parsed.layerRanges[i] ?? { offset: 0, length: 0 }),
   });
   if (refusal) throw refusal;

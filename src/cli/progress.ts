@@ -5,7 +5,10 @@ export class ProgressBar {
   private lastDecile = -1;
   private readonly tty: boolean;
 
-  constructor(private readonly total: number, private readonly out: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly total: number,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {
     this.tty = Boolean(out.isTTY);
   }
 

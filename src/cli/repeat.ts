@@ -7,16 +7,22 @@ import { repeatOneExample, REPEAT_DEFAULT_TIMES } from '../engine/repeat';
 import { chooseBackendSync } from '../engine/chooseBackend';
 import { BadInput, EXIT_OK, loadModel } from './common';
 
-export const REPEAT_USAGE = '  gradient-lens repeat <file> [--example I] [--times N] [--json] [--float64] [--no-wasm] [--workspace DIR]\n';
+export const REPEAT_USAGE =
+  '  gradient-lens repeat <file> [--example I] [--times N] [--json] [--float64] [--no-wasm] [--workspace DIR]\n';
 
 export async function runRepeatCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv, allowPositionals: true,
+      args: argv,
+      allowPositionals: true,
       options: {
-        example: { type: 'string' }, times: { type: 'string' }, json: { type: 'boolean', default: false },
-        float64: { type: 'boolean', default: false }, 'no-wasm': { type: 'boolean', default: false }, workspace: { type: 'string' },
+        example: { type: 'string' },
+        times: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        float64: { type: 'boolean', default: false },
+        'no-wasm': { type: 'boolean', default: false },
+        workspace: { type: 'string' },
       },
     });
   } catch (e) {
@@ -35,11 +41,17 @@ export async function runRepeatCommand(argv: string[]): Promise<number> {
   const wasm = !values['no-wasm'];
   const model = await loadModel({ file: positionals[0], float64: values.float64 ?? false, wasm, workspace: values.workspace });
   if (example !== undefined && example >= model.train.count) {
-    throw new BadInput(`--example: ${example} is not a training example of ${model.file}: it has ${model.train.count} (0 to ${model.train.count - 1})`);
+    throw new BadInput(
+      `--example: ${example} is not a training example of ${model.file}: it has ${model.train.count} (0 to ${model.train.count - 1})`,
+    );
   }
   const t0 = performance.now();
   const r = repeatOneExample({
-    spec: model.spec, train: model.train, validation: model.validation, example, times: times ?? REPEAT_DEFAULT_TIMES,
+    spec: model.spec,
+    train: model.train,
+    validation: model.validation,
+    example,
+    times: times ?? REPEAT_DEFAULT_TIMES,
     backendFactory: (spec) => chooseBackendSync(spec, { useWasm: wasm }).backend,
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -51,10 +63,14 @@ export async function runRepeatCommand(argv: string[]): Promise<number> {
   const v = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(4));
   out.write(`example #${r.example.index} (label ${r.example.label}), ${r.updates} updates, learning rate ${r.learningRate}\n\n`);
   out.write('                         repeat one example   normal training (M = ' + r.batchSize + ')\n');
-  out.write(`that example's loss      ${v(r.finalExampleLoss).padStart(18)}   ${v(r.series[r.series.length - 1].baselineExampleLoss).padStart(18)}\n`);
+  out.write(
+    `that example's loss      ${v(r.finalExampleLoss).padStart(18)}   ${v(r.series[r.series.length - 1].baselineExampleLoss).padStart(18)}\n`,
+  );
   out.write(`validation loss          ${v(r.finalValidationLoss).padStart(18)}   ${v(r.baselineValidationLoss).padStart(18)}\n`);
   const pc = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
-  out.write(`validation accuracy      ${pc(r.finalValidationAccuracy).padStart(18)}   ${pc(r.baselineValidationAccuracy).padStart(18)}\n`);
+  out.write(
+    `validation accuracy      ${pc(r.finalValidationAccuracy).padStart(18)}   ${pc(r.baselineValidationAccuracy).padStart(18)}\n`,
+  );
   out.write(`\n${r.conclusion}\n(${seconds.toFixed(1)} s)\n`);
   return EXIT_OK;
 }

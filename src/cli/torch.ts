@@ -21,19 +21,29 @@ export async function runTorchCli(argv: string[]): Promise<number> {
   let values, positionals;
   try {
     ({ values, positionals } = parseArgs({
-      args: argv, allowPositionals: true,
+      args: argv,
+      allowPositionals: true,
       options: {
-        nproc: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' },
-        json: { type: 'boolean', default: false }, python: { type: 'string' },
-        'master-port': { type: 'string' }, 'stall-timeout': { type: 'string' },
-        workspace: { type: 'string' }, float64: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+        nproc: { type: 'string' },
+        steps: { type: 'string' },
+        epochs: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        python: { type: 'string' },
+        'master-port': { type: 'string' },
+        'stall-timeout': { type: 'string' },
+        workspace: { type: 'string' },
+        float64: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
     process.stderr.write(`gradient-lens torch: ${(e as Error).message}\n${USAGE}`);
     return EXIT_BAD_INPUT;
   }
-  if (values.help) { process.stderr.write(USAGE); return EXIT_OK; }
+  if (values.help) {
+    process.stderr.write(USAGE);
+    return EXIT_OK;
+  }
   if (positionals.length !== 1) {
     process.stderr.write(`gradient-lens torch: takes exactly one model file\n${USAGE}`);
     return EXIT_BAD_INPUT;
@@ -43,23 +53,41 @@ export async function runTorchCli(argv: string[]): Promise<number> {
   const epochs = int('--epochs', values.epochs, 1);
   const masterPort = int('--master-port', values['master-port'], 0);
   const stall = values['stall-timeout'] === undefined ? undefined : Number(values['stall-timeout']);
-  if (stall !== undefined && !(stall > 0)) throw new BadInput(`--stall-timeout: expected a positive number of seconds, got "${values['stall-timeout']}"`);
-  const model = await loadModel({ file: positionals[0], float64: values.float64 ?? false, wasm: false, workspace: values.workspace ?? process.cwd() });
+  if (stall !== undefined && !(stall > 0))
+    throw new BadInput(`--stall-timeout: expected a positive number of seconds, got "${values['stall-timeout']}"`);
+  const model = await loadModel({
+    file: positionals[0],
+    float64: values.float64 ?? false,
+    wasm: false,
+    workspace: values.workspace ?? process.cwd(),
+  });
   const spec = { ...model.spec, epochs: epochs ?? model.spec.epochs };
   const trainer = new Trainer({ spec, train: model.train, validation: model.validation });
   const err = process.stderr;
   const total = Math.min(trainer.totalSteps, steps ?? Infinity);
-  err.write(`${spec.name}: ${model.train.count} training examples; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
-    `PyTorch, ${nproc} rank${nproc === 1 ? '' : 's'}, ${total} step${total === 1 ? '' : 's'} of batch size ${spec.batchSize}, from the engine's initial weights\n`);
+  err.write(
+    `${spec.name}: ${model.train.count} training examples; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
+      `PyTorch, ${nproc} rank${nproc === 1 ? '' : 's'}, ${total} step${total === 1 ? '' : 's'} of batch size ${spec.batchSize}, from the engine's initial weights\n`,
+  );
   const source = new TorchSource({
-    file: model.file, spec, train: model.train, validation: model.validation,
-    weights: trainer.getWeights(), layers: trainer.layers, nproc, maxSteps: steps,
-    python: values.python, masterPort, stallTimeoutSeconds: stall,
+    file: model.file,
+    spec,
+    train: model.train,
+    validation: model.validation,
+    weights: trainer.getWeights(),
+    layers: trainer.layers,
+    nproc,
+    maxSteps: steps,
+    python: values.python,
+    masterPort,
+    stallTimeoutSeconds: stall,
   });
   let failed: string | null = null;
   let last: StepRecord | null = null;
   const started = performance.now();
-  process.once('SIGINT', () => { void source.control({ type: 'stop' }); });
+  process.once('SIGINT', () => {
+    void source.control({ type: 'stop' });
+  });
   await source.start((ev) => {
     switch (ev.type) {
       case 'loaded':
@@ -68,11 +96,17 @@ export async function runTorchCli(argv: string[]): Promise<number> {
       case 'step':
         last = ev.record;
         if (values.json) process.stdout.write(`${JSON.stringify({ type: 'step', ...ev.record })}\n`);
-        else err.write(`step ${ev.record.step}/${total}  loss ${ev.record.loss.toFixed(4)}  ranks ${(ev.record.ranks ?? []).map((r) => r.batchSize).join('+')}\n`);
+        else
+          err.write(
+            `step ${ev.record.step}/${total}  loss ${ev.record.loss.toFixed(4)}  ranks ${(ev.record.ranks ?? []).map((r) => r.batchSize).join('+')}\n`,
+          );
         break;
       case 'epoch':
         if (values.json) process.stdout.write(`${JSON.stringify({ type: 'epoch', ...ev.epoch })}\n`);
-        else err.write(`epoch ${ev.epoch.epoch}  loss ${ev.epoch.trainLoss.toFixed(4)}  acc ${(ev.epoch.trainAccuracy * 100).toFixed(1)}%\n`);
+        else
+          err.write(
+            `epoch ${ev.epoch.epoch}  loss ${ev.epoch.trainLoss.toFixed(4)}  acc ${(ev.epoch.trainAccuracy * 100).toFixed(1)}%\n`,
+          );
         break;
       case 'failed':
         failed = ev.error.message;
@@ -88,7 +122,9 @@ export async function runTorchCli(argv: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
   const lastRecord = last as StepRecord | null;
-  err.write(`done in ${seconds.toFixed(2)} s, ${lastRecord ? `${lastRecord.step} steps, final batch loss ${lastRecord.loss.toFixed(4)}` : 'no steps'}\n`);
+  err.write(
+    `done in ${seconds.toFixed(2)} s, ${lastRecord ? `${lastRecord.step} steps, final batch loss ${lastRecord.loss.toFixed(4)}` : 'no steps'}\n`,
+  );
   return EXIT_OK;
 }
 

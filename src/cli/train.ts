@@ -43,7 +43,10 @@ export async function runTrain(opts: TrainOptions): Promise<number> {
       err.write(`${model.file}: step ${stats.step}: ${nf.message}; training stopped\n`);
       return EXIT_FAILURE;
     }
-    bar.update(trainer.step, `epoch ${stats.epoch}/${spec.epochs} step ${trainer.step}/${trainer.totalSteps} loss ${fmt(stats.loss)}`);
+    bar.update(
+      trainer.step,
+      `epoch ${stats.epoch}/${spec.epochs} step ${trainer.step}/${trainer.totalSteps} loss ${fmt(stats.loss)}`,
+    );
     if (trainer.epochJustEnded()) {
       const epoch = trainer.evaluate();
       if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'epoch', ...epoch })}\n`);
@@ -53,14 +56,14 @@ export async function runTrain(opts: TrainOptions): Promise<number> {
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
   const examples = trainer.step > 0 ? Math.min(trainer.totalSteps * spec.batchSize, spec.epochs * model.train.count) : 0;
-  err.write(`done in ${seconds.toFixed(2)} s (${Math.round(examples / seconds)} examples/s), final batch loss ${fmt(lastLoss)}\n`);
+  err.write(
+    `done in ${seconds.toFixed(2)} s (${Math.round(examples / seconds)} examples/s), final batch loss ${fmt(lastLoss)}\n`,
+  );
   return EXIT_OK;
 }
 
 function epochLine(e: EpochStats, epochs: number): string {
-  const val = e.validationLoss === null
-    ? ''
-    : `  val loss ${fmt(e.validationLoss)}  val acc ${pct(e.validationAccuracy ?? NaN)}`;
+  const val = e.validationLoss === null ? '' : `  val loss ${fmt(e.validationLoss)}  val acc ${pct(e.validationAccuracy ?? NaN)}`;
   return `epoch ${String(e.epoch).padStart(String(epochs).length)}/${epochs}  loss ${fmt(e.trainLoss)}  acc ${pct(e.trainAccuracy)}${val}  ${e.seconds.toFixed(2)} s`;
 }
 

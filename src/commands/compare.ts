@@ -34,7 +34,8 @@ export function readBatchSizes(value: unknown): BatchSizeSetting | string {
 
 export function compareBatchSizes(ctx: CommandContext) {
   return async (arg?: unknown, rawOptions?: unknown): Promise<CompareResult | undefined> => {
-    const options: CompareCommandOptions = rawOptions && typeof rawOptions === 'object' ? rawOptions as CompareCommandOptions : {};
+    const options: CompareCommandOptions =
+      rawOptions && typeof rawOptions === 'object' ? (rawOptions as CompareCommandOptions) : {};
     const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
     const settings = ctx.config.settings;
@@ -47,19 +48,32 @@ export function compareBatchSizes(ctx: CommandContext) {
     ctx.log.info(plainText(`compare batch sizes ${named} on ${model.file}`));
     const result = await withCancellableProgress(ctx, `Gradient Lens: comparing ${named} on ${model.file}`, (progress, token) => {
       let reported = 0;
-      return runCompareWorker(jobWorker(ctx), {
-        type: 'compare', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath,
-        mediaDir: ctx.mediaDir, file: model.file, batchSizes: sizes,
-        examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
-        useWasm: settings.useWasm,
-      }, token, (p) => {
-        // withProgress takes increments: report the growth of the overall fraction done.
-        const done = Math.min(100, (100 * (p.run + p.examplesSeen / Math.max(1, p.examplesTotal))) / Math.max(1, p.runs));
-        if (done > reported) {
-          progress.report({ increment: done - reported, message: `run ${p.run + 1} of ${p.runs}: ${p.examplesSeen.toLocaleString('en-US')} of ${p.examplesTotal.toLocaleString('en-US')} examples` });
-          reported = done;
-        }
-      });
+      return runCompareWorker(
+        jobWorker(ctx),
+        {
+          type: 'compare',
+          spec: model.spec,
+          dataPath: model.dataPath,
+          labelsPath: model.labelsPath,
+          mediaDir: ctx.mediaDir,
+          file: model.file,
+          batchSizes: sizes,
+          examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
+          useWasm: settings.useWasm,
+        },
+        token,
+        (p) => {
+          // withProgress takes increments: report the growth of the overall fraction done.
+          const done = Math.min(100, (100 * (p.run + p.examplesSeen / Math.max(1, p.examplesTotal))) / Math.max(1, p.runs));
+          if (done > reported) {
+            progress.report({
+              increment: done - reported,
+              message: `run ${p.run + 1} of ${p.runs}: ${p.examplesSeen.toLocaleString('en-US')} of ${p.examplesTotal.toLocaleString('en-US')} examples`,
+            });
+            reported = done;
+          }
+        },
+      );
     });
     if (!result) return undefined;
     ctx.session.setCompare(result);

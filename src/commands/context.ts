@@ -33,7 +33,10 @@ export interface CommandContext {
 }
 
 export type NoticeSeverity = 'error' | 'warning' | 'info';
-export interface Notice { severity: NoticeSeverity; message: string }
+export interface Notice {
+  severity: NoticeSeverity;
+  message: string;
+}
 
 /** Every user-facing message goes through here, so the log and the tests see what the user saw. */
 export class Notifier {
@@ -41,7 +44,12 @@ export class Notifier {
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  show(severity: NoticeSeverity, raw: string, options: vscode.MessageOptions = {}, ...items: string[]): Thenable<string | undefined> {
+  show(
+    severity: NoticeSeverity,
+    raw: string,
+    options: vscode.MessageOptions = {},
+    ...items: string[]
+  ): Thenable<string | undefined> {
     // Messages quote model names and values from the user's files: no control characters beyond here.
     const message = plainText(raw);
     this.notices.push({ severity, message });

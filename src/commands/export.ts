@@ -15,10 +15,22 @@ import { ensureRun } from './stepThrough';
 const JSON_FILTER = { JSON: ['json'] };
 
 /** The file to write: the caller's, else one the user picks next to the model file. */
-async function targetUri(ctx: CommandContext, given: unknown, defaultName: string, filters: Record<string, string[]>, title: string): Promise<vscode.Uri | undefined> {
+async function targetUri(
+  ctx: CommandContext,
+  given: unknown,
+  defaultName: string,
+  filters: Record<string, string[]>,
+  title: string,
+): Promise<vscode.Uri | undefined> {
   if (given instanceof vscode.Uri) return given;
-  const folder = ctx.session.modelUri ? vscode.Uri.file(path.dirname(ctx.session.modelUri.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri;
-  return vscode.window.showSaveDialog({ title, filters, defaultUri: folder ? vscode.Uri.joinPath(folder, defaultName) : undefined });
+  const folder = ctx.session.modelUri
+    ? vscode.Uri.file(path.dirname(ctx.session.modelUri.fsPath))
+    : vscode.workspace.workspaceFolders?.[0]?.uri;
+  return vscode.window.showSaveDialog({
+    title,
+    filters,
+    defaultUri: folder ? vscode.Uri.joinPath(folder, defaultName) : undefined,
+  });
 }
 
 async function write(ctx: CommandContext, uri: vscode.Uri, text: string, what: string): Promise<boolean> {
@@ -46,7 +58,13 @@ export function exportHistory(ctx: CommandContext) {
       void ctx.notify.show('info', 'there is no training history to export yet: train first.');
       return undefined;
     }
-    const uri = await targetUri(ctx, file, `${modelName(ctx)}-history.csv`, { CSV: ['csv'], ...JSON_FILTER }, 'Export training history');
+    const uri = await targetUri(
+      ctx,
+      file,
+      `${modelName(ctx)}-history.csv`,
+      { CSV: ['csv'], ...JSON_FILTER },
+      'Export training history',
+    );
     if (!uri) return undefined;
     const text = uri.path.toLowerCase().endsWith('.csv')
       ? historyToCsv(history, epochs)
@@ -60,11 +78,24 @@ export function exportSnapshot(ctx: CommandContext) {
   return async (arg?: unknown, file?: unknown): Promise<vscode.Uri | undefined> => {
     const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
-    const snapshot = await withCancellableProgress(ctx, `Gradient Lens: taking the batch snapshot of ${model.file}…`,
-      (_progress, token) => runBatchSnapshotWorker(jobWorker(ctx), {
-        type: 'batchSnapshot', spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir,
-        file: model.file, useWasm: ctx.config.settings.useWasm,
-      }, token));
+    const snapshot = await withCancellableProgress(
+      ctx,
+      `Gradient Lens: taking the batch snapshot of ${model.file}…`,
+      (_progress, token) =>
+        runBatchSnapshotWorker(
+          jobWorker(ctx),
+          {
+            type: 'batchSnapshot',
+            spec: model.spec,
+            dataPath: model.dataPath,
+            labelsPath: model.labelsPath,
+            mediaDir: ctx.mediaDir,
+            file: model.file,
+            useWasm: ctx.config.settings.useWasm,
+          },
+          token,
+        ),
+    );
     if (!snapshot) return undefined;
     const uri = await targetUri(ctx, file, `${model.spec.name}-snapshot.json`, JSON_FILTER, 'Export batch snapshot');
     if (!uri) return undefined;
@@ -84,7 +115,9 @@ export function saveWeights(ctx: CommandContext) {
     const uri = await targetUri(ctx, file, `${modelName(ctx)}-weights.json`, JSON_FILTER, 'Save weights');
     if (!uri) return undefined;
     const step = ctx.session.snapshot.status.step;
-    return (await write(ctx, uri, weightsToJson({ model: modelName(ctx), tensors }), `weights at step ${step}`)) ? uri : undefined;
+    return (await write(ctx, uri, weightsToJson({ model: modelName(ctx), tensors }), `weights at step ${step}`))
+      ? uri
+      : undefined;
   };
 }
 
@@ -109,7 +142,10 @@ export function loadWeights(ctx: CommandContext) {
       void ctx.notify.show('error', `${name}: ${e instanceof Error ? e.message : String(e)}`);
       return false;
     }
-    void ctx.notify.show('info', `weights loaded from ${name}; Resume or Step trains on from them (the optimizer's momentum is kept as it was).`);
+    void ctx.notify.show(
+      'info',
+      `weights loaded from ${name}; Resume or Step trains on from them (the optimizer's momentum is kept as it was).`,
+    );
     return true;
   };
 }

@@ -39,8 +39,12 @@ export async function pickModelUri(ctx: CommandContext, arg: unknown): Promise<v
   if (found.length === 1) return found[0];
   if (found.length === 0) {
     const create = 'New Model File';
-    const choice = await ctx.notify.show('error',
-      `there is no *${MODEL_SUFFIX} model file in this workspace. Create one to train.`, {}, create);
+    const choice = await ctx.notify.show(
+      'error',
+      `there is no *${MODEL_SUFFIX} model file in this workspace. Create one to train.`,
+      {},
+      create,
+    );
     if (choice === create) await ctx.newModelFile();
     return undefined;
   }
@@ -75,9 +79,10 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
       const range = new vscode.Range(doc.positionAt(first.range.offset), doc.positionAt(first.range.offset + first.range.length));
       await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false, preview: false });
     }
-    void ctx.notify.show('error',
+    void ctx.notify.show(
+      'error',
       `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} to train.` +
-      (first ? ` First: ${first.message}` : ''),
+        (first ? ` First: ${first.message}` : ''),
     );
     return undefined;
   }
@@ -85,11 +90,17 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
   // Data files from an untrusted workspace are not read (Restricted Mode): the built-in digits are fine.
   if (spec.data.source !== 'mnist' && !vscode.workspace.isTrusted) {
     const manage = 'Manage Workspace Trust';
-    void ctx.notify.show('warning',
-      `${file} reads data from this workspace, which is not trusted (Restricted Mode). Trust the workspace to train on it; ` +
-      'model files are still checked as you type.', {}, manage).then((choice) => {
-      if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
+    void ctx.notify
+      .show(
+        'warning',
+        `${file} reads data from this workspace, which is not trusted (Restricted Mode). Trust the workspace to train on it; ` +
+          'model files are still checked as you type.',
+        {},
+        manage,
+      )
+      .then((choice) => {
+        if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
     return undefined;
   }
   const workspaceRoot = (vscode.workspace.getWorkspaceFolder(uri)?.uri ?? vscode.Uri.file(path.dirname(uri.fsPath))).fsPath;

@@ -19,11 +19,17 @@ export async function newModelFile(): Promise<vscode.Uri | undefined> {
   });
   if (name === undefined) return undefined;
   const uri = vscode.Uri.joinPath(folder.uri, modelFileName(name));
-  const exists = await vscode.workspace.fs.stat(uri).then(() => true, () => false);
+  const exists = await vscode.workspace.fs.stat(uri).then(
+    () => true,
+    () => false,
+  );
   if (exists) {
     const replace = 'Replace';
     const choice = await vscode.window.showWarningMessage(
-      `${vscode.workspace.asRelativePath(uri)} already exists. Replace it with a new model?`, { modal: true }, replace);
+      `${vscode.workspace.asRelativePath(uri)} already exists. Replace it with a new model?`,
+      { modal: true },
+      replace,
+    );
     if (choice !== replace) return undefined;
   }
   await vscode.workspace.fs.writeFile(uri, Buffer.from(modelFileTemplate(name), 'utf8'));

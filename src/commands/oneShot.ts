@@ -13,7 +13,8 @@ export function jobWorker(ctx: CommandContext): JobWorker {
 
 /** The job's result; undefined when the user cancelled it or it failed (the failure is shown). */
 export async function withCancellableProgress<T>(
-  ctx: CommandContext, title: string,
+  ctx: CommandContext,
+  title: string,
   job: (progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken) => Promise<T>,
 ): Promise<T | undefined> {
   try {

@@ -16,9 +16,10 @@ export function train(ctx: CommandContext) {
       const current = ctx.session.modelUri ? vscode.workspace.asRelativePath(ctx.session.modelUri) : 'a model';
       const step = ctx.session.snapshot.status.step;
       const restart = 'Restart';
-      const question = current === model.file
-        ? `Gradient Lens is already training ${current} (step ${step}). Stop it and train it again from the start?`
-        : `Gradient Lens is training ${current} (step ${step}). Stop it and train ${model.file} from the start?`;
+      const question =
+        current === model.file
+          ? `Gradient Lens is already training ${current} (step ${step}). Stop it and train it again from the start?`
+          : `Gradient Lens is training ${current} (step ${step}). Stop it and train ${model.file} from the start?`;
       const choice = await vscode.window.showWarningMessage(question, { modal: true }, restart);
       if (choice !== restart) return undefined;
     }
@@ -46,7 +47,11 @@ async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolea
   started.catch(() => undefined); // answered below; never an unhandled rejection meanwhile
   try {
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Gradient Lens: loading data for ${model.file}…`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Gradient Lens: loading data for ${model.file}…`,
+        cancellable: true,
+      },
       (_progress, token) => {
         token.onCancellationRequested(() => void ctx.session.stop());
         return started;

@@ -15,16 +15,26 @@ export async function loadBuiltinDigits(mediaDir: string): Promise<Dataset> {
     bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(file, code === 'ENOENT'
-      ? 'the built-in digits are missing; run `npm run build` to generate them'
-      : `cannot read the built-in digits (${code ?? (e as Error).message})`);
+    throw new DataError(
+      file,
+      code === 'ENOENT'
+        ? 'the built-in digits are missing; run `npm run build` to generate them'
+        : `cannot read the built-in digits (${code ?? (e as Error).message})`,
+    );
   }
   const bytesView = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return decodeDigits(bytesView, (deflated) => {
-    try {
-      return inflateRawSync(deflated);
-    } catch (e) {
-      throw new DataError(file, `the compressed digits are corrupt (${(e as Error).message}); rebuild them with \`npm run build\``);
-    }
-  }, file);
+  return decodeDigits(
+    bytesView,
+    (deflated) => {
+      try {
+        return inflateRawSync(deflated);
+      } catch (e) {
+        throw new DataError(
+          file,
+          `the compressed digits are corrupt (${(e as Error).message}); rebuild them with \`npm run build\``,
+        );
+      }
+    },
+    file,
+  );
 }

@@ -46,7 +46,11 @@ export async function loadCsv(filePath: string, options: CsvOptions = {}): Promi
         pending.push(chunk);
         pendingLength += chunk.length;
         if (pendingLength > MAX_LINE_CHARS) {
-          throw new DataError(file, `line ${lineNumber + 1} is longer than ${MAX_LINE_CHARS / 2 ** 20} M characters; is this really a CSV file?`, { line: lineNumber + 1 });
+          throw new DataError(
+            file,
+            `line ${lineNumber + 1} is longer than ${MAX_LINE_CHARS / 2 ** 20} M characters; is this really a CSV file?`,
+            { line: lineNumber + 1 },
+          );
         }
         continue;
       }
@@ -82,7 +86,10 @@ class CsvRowParser {
   private readonly labelIds = new GrowableInt32();
   private readonly labels = new LabelTable();
 
-  constructor(private readonly file: string, private readonly fileBytes: number) {}
+  constructor(
+    private readonly file: string,
+    private readonly fileBytes: number,
+  ) {}
 
   /** One physical line: text[start, end), without its '\n'. */
   line(text: string, start: number, end: number, lineNumber: number): void {
@@ -99,7 +106,11 @@ class CsvRowParser {
   private firstLine(line: string, lineNumber: number): void {
     const fields = line.split(',');
     if (fields.length < 2) {
-      throw new DataError(this.file, `line ${lineNumber} has 1 column; expected a label followed by at least one numeric feature`, { line: lineNumber });
+      throw new DataError(
+        this.file,
+        `line ${lineNumber} has 1 column; expected a label followed by at least one numeric feature`,
+        { line: lineNumber },
+      );
     }
     this.columns = fields.length;
     const hasText = fields.slice(1).some((f) => Number.isNaN(parseField(f, 0, f.length)));
@@ -129,11 +140,19 @@ class CsvRowParser {
       const v = parseField(text, fieldStart, fieldEnd);
       if (Number.isNaN(v)) {
         const got = text.slice(fieldStart, fieldEnd);
-        throw new DataError(this.file, `expected a number, got ${JSON.stringify(got.length > 40 ? `${got.slice(0, 40)}…` : got)}`, { line: lineNumber, column });
+        throw new DataError(
+          this.file,
+          `expected a number, got ${JSON.stringify(got.length > 40 ? `${got.slice(0, 40)}…` : got)}`,
+          { line: lineNumber, column },
+        );
       }
       if (Math.abs(v) > FLOAT32_MAX) {
         const got = text.slice(fieldStart, Math.min(fieldEnd, fieldStart + 40)).trim();
-        throw new DataError(this.file, `${got} is beyond the float32 range (±3.4e38): features are stored as float32 and it would become infinite`, { line: lineNumber, column });
+        throw new DataError(
+          this.file,
+          `${got} is beyond the float32 range (±3.4e38): features are stored as float32 and it would become infinite`,
+          { line: lineNumber, column },
+        );
       }
       out[at++] = v;
       fieldStart = fieldEnd + 1;
@@ -195,7 +214,10 @@ function parseField(text: string, start: number, end: number): number {
   let i = start;
   let negative = false;
   const first = text.charCodeAt(i);
-  if (first === 45 /* - */ || first === 43 /* + */) { negative = first === 45; i++; }
+  if (first === 45 /* - */ || first === 43 /* + */) {
+    negative = first === 45;
+    i++;
+  }
   let mantissa = 0;
   let digits = 0;
   let decimals = 0;

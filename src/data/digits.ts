@@ -23,7 +23,11 @@ export interface DigitsHeader {
 
 export function readDigitsHeader(bytes: Uint8Array, file = 'digits.bin'): DigitsHeader {
   if (bytes.length < DIGITS_HEADER_BYTES) {
-    throw new DataError(file, `the file is ${bytes.length} bytes, shorter than its ${DIGITS_HEADER_BYTES}-byte header; rebuild it with \`npm run build\``, { offset: bytes.length });
+    throw new DataError(
+      file,
+      `the file is ${bytes.length} bytes, shorter than its ${DIGITS_HEADER_BYTES}-byte header; rebuild it with \`npm run build\``,
+      { offset: bytes.length },
+    );
   }
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
   if (magic !== DIGITS_MAGIC) {
@@ -32,16 +36,29 @@ export function readDigitsHeader(bytes: Uint8Array, file = 'digits.bin'): Digits
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (at: number): number => view.getUint32(at, true);
   const header: DigitsHeader = {
-    version: u32(8), count: u32(12), rows: u32(16), cols: u32(20), encoding: u32(24), storedBytes: u32(28),
+    version: u32(8),
+    count: u32(12),
+    rows: u32(16),
+    cols: u32(20),
+    encoding: u32(24),
+    storedBytes: u32(28),
   };
   if (header.version !== DIGITS_VERSION) {
-    throw new DataError(file, `version ${header.version} is not supported (expected ${DIGITS_VERSION}); rebuild it with \`npm run build\``, { offset: 8 });
+    throw new DataError(
+      file,
+      `version ${header.version} is not supported (expected ${DIGITS_VERSION}); rebuild it with \`npm run build\``,
+      { offset: 8 },
+    );
   }
   if (header.encoding !== 0 && header.encoding !== 1) {
     throw new DataError(file, `unknown payload encoding ${header.encoding}`, { offset: 24 });
   }
   if (bytes.length !== DIGITS_HEADER_BYTES + header.storedBytes) {
-    throw new DataError(file, `the header announces ${header.storedBytes} payload bytes but the file holds ${bytes.length - DIGITS_HEADER_BYTES}; rebuild it with \`npm run build\``, { offset: bytes.length });
+    throw new DataError(
+      file,
+      `the header announces ${header.storedBytes} payload bytes but the file holds ${bytes.length - DIGITS_HEADER_BYTES}; rebuild it with \`npm run build\``,
+      { offset: bytes.length },
+    );
   }
   return header;
 }
@@ -60,7 +77,11 @@ export function decodeDigits(bytes: Uint8Array, inflate?: Inflate, file = 'digit
   const pixelsPerDigit = rows * cols;
   const expected = count + count * pixelsPerDigit;
   if (payload.length !== expected) {
-    throw new DataError(file, `the payload holds ${payload.length} bytes, expected ${expected} for ${count} digits of ${rows}×${cols}`, { offset: DIGITS_HEADER_BYTES });
+    throw new DataError(
+      file,
+      `the payload holds ${payload.length} bytes, expected ${expected} for ${count} digits of ${rows}×${cols}`,
+      { offset: DIGITS_HEADER_BYTES },
+    );
   }
   const y = new Int32Array(count);
   for (let i = 0; i < count; i++) {

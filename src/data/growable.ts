@@ -7,7 +7,10 @@ abstract class Growable<A extends NumberArray> {
   protected data: A;
   length = 0;
 
-  constructor(private readonly allocate: (length: number) => A, initialCapacity: number) {
+  constructor(
+    private readonly allocate: (length: number) => A,
+    initialCapacity: number,
+  ) {
     this.data = allocate(Math.max(16, initialCapacity));
   }
 

@@ -15,7 +15,6 @@ import { DataError } from './errors';
 import { integerClasses } from './labels';
 import { readDataFile } from './safeOpen';
 
-
 /**
  * The most bytes an IDX file may hold, after decompression (EMNIST ByClass, the largest common
  * one, is 550 MB). Inflating stops at this size, so a small .gz cannot expand without bound.
@@ -23,7 +22,12 @@ import { readDataFile } from './safeOpen';
 export const MAX_IDX_BYTES = 2 ** 30;
 const UINT8 = 0x08;
 const TYPE_NAMES: Record<number, string> = {
-  0x08: 'uint8', 0x09: 'int8', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64',
+  0x08: 'uint8',
+  0x09: 'int8',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
 };
 
 export interface IdxArray {
@@ -40,18 +44,30 @@ export function parseIdx(bytes: Uint8Array, file: string, gzipped = false): IdxA
     throw new DataError(file, `the file is ${bytes.length} bytes, too short for an IDX header${note}`, { offset: bytes.length });
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DataError(file, `not an IDX file: it must start with two zero bytes, got ${hex(bytes[0])} ${hex(bytes[1])}${note}`, { offset: 0 });
+    throw new DataError(
+      file,
+      `not an IDX file: it must start with two zero bytes, got ${hex(bytes[0])} ${hex(bytes[1])}${note}`,
+      { offset: 0 },
+    );
   }
   const type = bytes[2];
   if (type !== UINT8) {
     const name = TYPE_NAMES[type];
-    throw new DataError(file, `IDX element type ${hex(type)}${name ? ` (${name})` : ''} is not supported; only 0x08 (uint8) is${note}`, { offset: 2 });
+    throw new DataError(
+      file,
+      `IDX element type ${hex(type)}${name ? ` (${name})` : ''} is not supported; only 0x08 (uint8) is${note}`,
+      { offset: 2 },
+    );
   }
   const rank = bytes[3];
   if (rank === 0) throw new DataError(file, `the IDX header declares 0 dimensions${note}`, { offset: 3 });
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new DataError(file, `the file ends inside its header: ${rank} dimensions need ${headerBytes} header bytes, the file has ${bytes.length}${note}`, { offset: bytes.length });
+    throw new DataError(
+      file,
+      `the file ends inside its header: ${rank} dimensions need ${headerBytes} header bytes, the file has ${bytes.length}${note}`,
+      { offset: bytes.length },
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
@@ -60,8 +76,11 @@ export function parseIdx(bytes: Uint8Array, file: string, gzipped = false): IdxA
   const expected = headerBytes + elements;
   if (bytes.length !== expected) {
     const what = bytes.length < expected ? 'is truncated' : 'has extra bytes at the end';
-    throw new DataError(file, `the file ${what}: dimensions ${dims.join('×')} need ${expected} bytes, the file has ${bytes.length}${note}`,
-      { offset: Math.min(bytes.length, expected) });
+    throw new DataError(
+      file,
+      `the file ${what}: dimensions ${dims.join('×')} need ${expected} bytes, the file has ${bytes.length}${note}`,
+      { offset: Math.min(bytes.length, expected) },
+    );
   }
   return { dims, data: bytes.subarray(headerBytes), headerBytes };
 }
@@ -80,17 +99,28 @@ export interface IdxOptions {
 export async function loadIdx(imagesPath: string, labelsPath: string, options: IdxOptions = {}): Promise<Dataset> {
   const imagesFile = options.imagesName ?? imagesPath;
   const labelsFile = options.labelsName ?? labelsPath;
-  const [images, labels] = await Promise.all([readIdx(imagesPath, imagesFile, options), readIdx(labelsPath, labelsFile, options)]);
+  const [images, labels] = await Promise.all([
+    readIdx(imagesPath, imagesFile, options),
+    readIdx(labelsPath, labelsFile, options),
+  ]);
   return idxDataset(images, labels, imagesFile, labelsFile, options.displayName ?? imagesFile);
 }
 
 /** Combines a parsed images array and labels array into a Dataset (pure). */
 export function idxDataset(images: IdxArray, labels: IdxArray, imagesFile: string, labelsFile: string, name: string): Dataset {
   if (images.dims.length !== 3) {
-    throw new DataError(imagesFile, `an IDX images file must have 3 dimensions (count, rows, cols), this one has ${images.dims.length} (${images.dims.join('×')})`, { offset: 3 });
+    throw new DataError(
+      imagesFile,
+      `an IDX images file must have 3 dimensions (count, rows, cols), this one has ${images.dims.length} (${images.dims.join('×')})`,
+      { offset: 3 },
+    );
   }
   if (labels.dims.length !== 1) {
-    throw new DataError(labelsFile, `an IDX labels file must have 1 dimension (count), this one has ${labels.dims.length} (${labels.dims.join('×')})`, { offset: 3 });
+    throw new DataError(
+      labelsFile,
+      `an IDX labels file must have 1 dimension (count), this one has ${labels.dims.length} (${labels.dims.join('×')})`,
+      { offset: 3 },
+    );
   }
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
@@ -138,11 +168,19 @@ async function inflateIdx(compressed: Uint8Array, file: string, limit: number): 
       chunks.push(chunk);
       total += chunk.length;
       if (cap === limit && total >= 4) {
-        const declared = declaredBytes(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total).subarray(0, Math.min(total, 4 + 4 * 255)));
+        const declared = declaredBytes(
+          chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total).subarray(0, Math.min(total, 4 + 4 * 255)),
+        );
         if (declared !== undefined) {
           if (declared > limit) {
             stream.destroy();
-            reject(new DataError(file, `the header declares ${declared.toLocaleString('en-US')} bytes (in the decompressed data), more than the ${limit.toLocaleString('en-US')} an IDX file may hold`, { offset: 4 }));
+            reject(
+              new DataError(
+                file,
+                `the header declares ${declared.toLocaleString('en-US')} bytes (in the decompressed data), more than the ${limit.toLocaleString('en-US')} an IDX file may hold`,
+                { offset: 4 },
+              ),
+            );
             return;
           }
           cap = declared;
@@ -151,7 +189,13 @@ async function inflateIdx(compressed: Uint8Array, file: string, limit: number): 
       // One byte past the declared size is enough for parseIdx to say there are extra bytes.
       if (total > cap) {
         stream.destroy();
-        if (cap === limit) reject(new DataError(file, `the gzip data inflates to more than ${limit.toLocaleString('en-US')} bytes, more than an IDX file this reader accepts`));
+        if (cap === limit)
+          reject(
+            new DataError(
+              file,
+              `the gzip data inflates to more than ${limit.toLocaleString('en-US')} bytes, more than an IDX file this reader accepts`,
+            ),
+          );
         else resolve();
       }
     });

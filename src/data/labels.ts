@@ -44,16 +44,23 @@ export class LabelTable {
     if (this.names.length > 0 && this.names.every((n) => INTEGER.test(n))) {
       const values = this.names.map((n) => Number.parseInt(n, 10));
       const { min, numClasses, classNames } = integerClasses(file, values);
-      values.forEach((v, id) => { classOfId[id] = v - min; });
+      values.forEach((v, id) => {
+        classOfId[id] = v - min;
+      });
       return { classOfId, numClasses, classNames };
     }
     if (this.names.length > MAX_CLASSES) {
-      throw new DataError(file, `the labels have ${this.names.length} distinct values; ` +
-        `Gradient Lens trains classifiers, so the first column must be a class (at most ${MAX_CLASSES} classes)`);
+      throw new DataError(
+        file,
+        `the labels have ${this.names.length} distinct values; ` +
+          `Gradient Lens trains classifiers, so the first column must be a class (at most ${MAX_CLASSES} classes)`,
+      );
     }
     const classNames = [...this.names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const classOfName = new Map(classNames.map((n, i) => [n, i]));
-    this.names.forEach((n, id) => { classOfId[id] = classOfName.get(n)!; });
+    this.names.forEach((n, id) => {
+      classOfId[id] = classOfName.get(n)!;
+    });
     return { classOfId, numClasses: classNames.length, classNames };
   }
 }
@@ -69,8 +76,11 @@ export function integerClasses(file: string, values: Iterable<number>): ClassMap
   if (min === Infinity) throw new DataError(file, 'there are no labels');
   const numClasses = max - min + 1;
   if (numClasses > MAX_CLASSES) {
-    throw new DataError(file, `the integer labels run from ${min} to ${max}, which would be ${numClasses} classes; ` +
-      `Gradient Lens trains classifiers with at most ${MAX_CLASSES} classes`);
+    throw new DataError(
+      file,
+      `the integer labels run from ${min} to ${max}, which would be ${numClasses} classes; ` +
+        `Gradient Lens trains classifiers with at most ${MAX_CLASSES} classes`,
+    );
   }
   const classNames = Array.from({ length: numClasses }, (_, i) => String(min + i));
   return { min, numClasses, classNames };

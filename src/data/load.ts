@@ -53,17 +53,29 @@ async function loadAll(data: DataSpec, opts: LoadOptions): Promise<Dataset> {
     throw new DataError(data.source, 'the data path was not resolved (internal: dataPath is null)');
   }
   const name = opts.displayName ?? displayPath(opts.dataPath);
-  const opened = await openChecked(opts.dataPath, name === opts.dataPath ? name : `${name} (${opts.dataPath})`,
-    { workspaceRoot: opts.workspaceRoot, allowFolder: true });
+  const opened = await openChecked(opts.dataPath, name === opts.dataPath ? name : `${name} (${opts.dataPath})`, {
+    workspaceRoot: opts.workspaceRoot,
+    allowFolder: true,
+  });
   const isFolder = opened.stats.isDirectory();
   await opened.handle.close();
-  if (isFolder) return loadPngFolder(opts.dataPath, { displayName: name, workspaceRoot: opts.workspaceRoot, onWarning: opts.onWarning });
-  if (opts.dataPath.toLowerCase().endsWith('.csv')) return loadCsv(opts.dataPath, { displayName: name, workspaceRoot: opts.workspaceRoot });
+  if (isFolder)
+    return loadPngFolder(opts.dataPath, { displayName: name, workspaceRoot: opts.workspaceRoot, onWarning: opts.onWarning });
+  if (opts.dataPath.toLowerCase().endsWith('.csv'))
+    return loadCsv(opts.dataPath, { displayName: name, workspaceRoot: opts.workspaceRoot });
   if (opts.labelsPath === null) {
-    throw new DataError(name, 'this is read as an IDX images file, which needs its labels file: add "labels": "<path>" to the data section (or use a .csv file or a folder of PNGs)');
+    throw new DataError(
+      name,
+      'this is read as an IDX images file, which needs its labels file: add "labels": "<path>" to the data section (or use a .csv file or a folder of PNGs)',
+    );
   }
   const labelsName = opts.labelsDisplayName ?? displayPath(opts.labelsPath);
-  return loadIdx(opts.dataPath, opts.labelsPath, { imagesName: name, labelsName, displayName: name, workspaceRoot: opts.workspaceRoot });
+  return loadIdx(opts.dataPath, opts.labelsPath, {
+    imagesName: name,
+    labelsName,
+    displayName: name,
+    workspaceRoot: opts.workspaceRoot,
+  });
 }
 
 /** Data that loads but cannot teach much: one class only, or classes without any example. */
@@ -73,9 +85,13 @@ function warnIfDegenerate(d: Dataset, warn: ((m: string) => void) | undefined): 
   for (let i = 0; i < d.count; i++) counts[d.y[i]]++;
   const present = counts.filter((c) => c > 0).length;
   if (present === 1) {
-    warn(`${d.name}: every example has the same class${d.classNames ? ` (${d.classNames[d.y[0]]})` : ''}; the network can only learn to predict it`);
+    warn(
+      `${d.name}: every example has the same class${d.classNames ? ` (${d.classNames[d.y[0]]})` : ''}; the network can only learn to predict it`,
+    );
   } else if (present < d.numClasses) {
     const missing = counts.flatMap((c, k) => (c === 0 ? [d.classNames?.[k] ?? String(k)] : []));
-    warn(`${d.name}: ${missing.length} of ${d.numClasses} classes have no example (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
+    warn(
+      `${d.name}: ${missing.length} of ${d.numClasses} classes have no example (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`,
+    );
   }
 }

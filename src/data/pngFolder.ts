@@ -38,14 +38,20 @@ export async function loadPngFolder(folderPath: string, options: PngFolderOption
   const skippedOther: string[] = [];
   const skippedEmpty: string[] = [];
   const top = await listEntries(folderPath, folder);
-  const classNames = top.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodeUnits);
+  const classNames = top
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(byCodeUnits);
   for (const e of top) {
     if (e.isSymbolicLink()) skippedLinks.push(shown(e.name));
     else if (!e.isDirectory()) skippedOther.push(shown(e.name));
   }
   if (classNames.length === 0) {
     report(options, skippedLinks, skippedOther, skippedEmpty);
-    throw new DataError(folder, 'the folder has no class sub-folders; put the images of each class in a sub-folder named after the class');
+    throw new DataError(
+      folder,
+      'the folder has no class sub-folders; put the images of each class in a sub-folder named after the class',
+    );
   }
 
   const lists: string[][] = [];
@@ -55,7 +61,12 @@ export async function loadPngFolder(folderPath: string, options: PngFolderOption
       if (e.isSymbolicLink()) skippedLinks.push(shown(className, e.name));
       else if (!(e.isFile() && e.name.toLowerCase().endsWith('.png'))) skippedOther.push(shown(className, e.name));
     }
-    lists.push(entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.png')).map((e) => e.name).sort(byCodeUnits));
+    lists.push(
+      entries
+        .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.png'))
+        .map((e) => e.name)
+        .sort(byCodeUnits),
+    );
   }
   const totalFiles = lists.reduce((a, l) => a + l.length, 0);
 
@@ -73,7 +84,9 @@ export async function loadPngFolder(folderPath: string, options: PngFolderOption
     }
     for (const name of files) {
       const file = shown(className, name);
-      const bytes = await readDataFile(path.join(folderPath, className, name), file, MAX_PNG_FILE_BYTES, { workspaceRoot: options.workspaceRoot });
+      const bytes = await readDataFile(path.join(folderPath, className, name), file, MAX_PNG_FILE_BYTES, {
+        workspaceRoot: options.workspaceRoot,
+      });
       const size = pngSize(bytes, file);
       if (size.width === 0 || size.height === 0) {
         skippedEmpty.push(file);
@@ -84,11 +97,17 @@ export async function loadPngFolder(folderPath: string, options: PngFolderOption
         height = size.height;
         firstImage = file;
         if (width * height * totalFiles > MAX_FOLDER_PIXELS) {
-          throw new DataError(folder, `${totalFiles} images of ${width}×${height} pixels are ${(width * height * totalFiles).toLocaleString('en-US')} pixels, more than the ${MAX_FOLDER_PIXELS.toLocaleString('en-US')} this reader accepts`);
+          throw new DataError(
+            folder,
+            `${totalFiles} images of ${width}×${height} pixels are ${(width * height * totalFiles).toLocaleString('en-US')} pixels, more than the ${MAX_FOLDER_PIXELS.toLocaleString('en-US')} this reader accepts`,
+          );
         }
         x.ensureCapacity(width * height * totalFiles);
       } else if (size.width !== width || size.height !== height) {
-        throw new DataError(file, `the image is ${size.width}×${size.height} but ${firstImage} is ${width}×${height}; all images must have the same size`);
+        throw new DataError(
+          file,
+          `the image is ${size.width}×${size.height} but ${firstImage} is ${width}×${height}; all images must have the same size`,
+        );
       }
       appendLuminance(decodePng(bytes, file), x);
       labels.push(label);
@@ -119,8 +138,12 @@ function report(options: PngFolderOptions, links: string[], other: string[], emp
   const warn = options.onWarning;
   if (!warn) return;
   const list = (xs: string[]): string => `${xs.slice(0, 3).join(', ')}${xs.length > 3 ? `, and ${xs.length - 3} more` : ''}`;
-  if (links.length) warn(`skipped ${links.length} symbolic link${links.length === 1 ? '' : 's'} (not followed in image folders): ${list(links)}`);
-  if (other.length) warn(`skipped ${other.length} entr${other.length === 1 ? 'y' : 'ies'} that ${other.length === 1 ? 'is' : 'are'} not a .png file or a class folder: ${list(other)}`);
+  if (links.length)
+    warn(`skipped ${links.length} symbolic link${links.length === 1 ? '' : 's'} (not followed in image folders): ${list(links)}`);
+  if (other.length)
+    warn(
+      `skipped ${other.length} entr${other.length === 1 ? 'y' : 'ies'} that ${other.length === 1 ? 'is' : 'are'} not a .png file or a class folder: ${list(other)}`,
+    );
   if (empty.length) warn(`skipped ${empty.length} empty image${empty.length === 1 ? '' : 's'} (0 pixels): ${list(empty)}`);
 }
 
@@ -134,7 +157,11 @@ export function pngSize(bytes: Uint8Array, file: string): { width: number; heigh
   const width = view.getUint32(16, false);
   const height = view.getUint32(20, false);
   if (width * height > MAX_PNG_PIXELS) {
-    throw new DataError(file, `the image is ${width}×${height} pixels, more than the ${MAX_PNG_PIXELS.toLocaleString('en-US')} this reader accepts`, { offset: 16 });
+    throw new DataError(
+      file,
+      `the image is ${width}×${height} pixels, more than the ${MAX_PNG_PIXELS.toLocaleString('en-US')} this reader accepts`,
+      { offset: 16 },
+    );
   }
   return { width, height };
 }

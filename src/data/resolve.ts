@@ -13,8 +13,11 @@ export function resolveDataPath(workspaceRoot: string, modelFileDir: string, sou
   const real = realpathOfExisting(resolved);
   if (!isInside(root, real)) {
     const shown = real === resolved ? resolved : `${resolved} (really ${real})`;
-    throw new DataError(source, `the data path resolves to ${shown}, which is outside the workspace folder ${root}; ` +
-      'data paths are relative to the model file and must stay inside the workspace');
+    throw new DataError(
+      source,
+      `the data path resolves to ${shown}, which is outside the workspace folder ${root}; ` +
+        'data paths are relative to the model file and must stay inside the workspace',
+    );
   }
   return resolved;
 }

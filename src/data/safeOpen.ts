@@ -42,8 +42,11 @@ export async function openChecked(filePath: string, shown: string, options: Open
     if (options.workspaceRoot !== undefined) {
       const root = realpathOr(path.resolve(options.workspaceRoot));
       if (!isInside(root, realPath)) {
-        throw new DataError(shown, `the file opened is really ${realPath}, which is outside the workspace folder ${root}; ` +
-          'data paths are relative to the model file and must stay inside the workspace');
+        throw new DataError(
+          shown,
+          `the file opened is really ${realPath}, which is outside the workspace folder ${root}; ` +
+            'data paths are relative to the model file and must stay inside the workspace',
+        );
       }
     }
     return { handle, stats, realPath };
@@ -56,7 +59,10 @@ export async function openChecked(filePath: string, shown: string, options: Open
 /** Reads a whole opened file, refusing one larger than `limit` bytes (checked on what was read). */
 export async function readAllLimited(f: OpenedFile, shown: string, limit: number, what = 'data file'): Promise<Buffer> {
   if (f.stats.size > limit) {
-    throw new DataError(shown, `the ${what} is ${f.stats.size.toLocaleString('en-US')} bytes, more than the ${limit.toLocaleString('en-US')} this reader accepts`);
+    throw new DataError(
+      shown,
+      `the ${what} is ${f.stats.size.toLocaleString('en-US')} bytes, more than the ${limit.toLocaleString('en-US')} this reader accepts`,
+    );
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -70,7 +76,8 @@ export async function readAllLimited(f: OpenedFile, shown: string, limit: number
     }
     if (bytesRead === 0) break;
     total += bytesRead;
-    if (total > limit) throw new DataError(shown, `the ${what} grew past ${limit.toLocaleString('en-US')} bytes while it was read`);
+    if (total > limit)
+      throw new DataError(shown, `the ${what} grew past ${limit.toLocaleString('en-US')} bytes while it was read`);
     chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
   }
   return Buffer.concat(chunks, total);
@@ -115,8 +122,13 @@ function refuseSpecial(stats: Stats, shown: string, allowFolder: boolean): void 
     if (allowFolder) return;
     throw new DataError(shown, 'cannot read: expected a file but this is a folder');
   }
-  const kind = stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isSocket() ? 'a socket'
-    : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : 'not a regular file';
+  const kind = stats.isFIFO()
+    ? 'a named pipe (FIFO)'
+    : stats.isSocket()
+      ? 'a socket'
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? 'a device'
+        : 'not a regular file';
   throw new DataError(shown, `cannot read: this is ${kind}; data must be a regular file or a folder`);
 }
 

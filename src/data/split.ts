@@ -31,7 +31,10 @@ export function limitAndSplit(data: Dataset, options: SplitOptions): SplitResult
   if (total === 0) throw new DataError(data.name, 'no examples to train on');
   const validationCount = Math.round(total * options.validationSplit);
   if (validationCount >= total) {
-    throw new DataError(data.name, `a validation split of ${options.validationSplit} of ${total} examples leaves none for training`);
+    throw new DataError(
+      data.name,
+      `a validation split of ${options.validationSplit} of ${total} examples leaves none for training`,
+    );
   }
   const order = new Rng(options.seed).permutation(data.count);
   const trainCount = total - validationCount;
@@ -40,17 +43,22 @@ export function limitAndSplit(data: Dataset, options: SplitOptions): SplitResult
     permuteInPlace(data, order);
     const size = exampleSize(data);
     // Validation rows are copied out (a small share); training keeps the reordered buffer.
-    const validation = validationCount > 0
-      ? { ...data, name: validationName, count: validationCount,
-          x: data.x.slice(trainCount * size, total * size), y: data.y.slice(trainCount, total),
-          inputShape: [...data.inputShape], classNames: data.classNames && [...data.classNames] }
-      : null;
+    const validation =
+      validationCount > 0
+        ? {
+            ...data,
+            name: validationName,
+            count: validationCount,
+            x: data.x.slice(trainCount * size, total * size),
+            y: data.y.slice(trainCount, total),
+            inputShape: [...data.inputShape],
+            classNames: data.classNames && [...data.classNames],
+          }
+        : null;
     return { train: firstRows(data, trainCount), validation };
   }
   const train = gather(data, order.subarray(0, trainCount));
-  const validation = validationCount > 0
-    ? { ...gather(data, order.subarray(trainCount, total)), name: validationName }
-    : null;
+  const validation = validationCount > 0 ? { ...gather(data, order.subarray(trainCount, total)), name: validationName } : null;
   return { train, validation };
 }
 

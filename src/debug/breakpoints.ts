@@ -7,7 +7,12 @@ import { checkExpression, checkLogMessage, evaluate, ExprError, interpolate, tru
 import { KNOWN_NAMES, type StopView } from './frame';
 import { LINE_HINT, targetAt, type ModelLines, type StopTarget } from './lines';
 
-export interface BreakpointRequest { line: number; condition?: string; hitCondition?: string; logMessage?: string }
+export interface BreakpointRequest {
+  line: number;
+  condition?: string;
+  hitCondition?: string;
+  logMessage?: string;
+}
 
 export interface CompiledBreakpoint {
   id: number;
@@ -40,7 +45,11 @@ export function compileBreakpoint(id: number, req: BreakpointRequest, lines: Mod
     bp.hit = hit;
   }
   if (req.logMessage !== undefined) {
-    try { checkLogMessage(req.logMessage); } catch (e) { return { ...bp, verified: false, message: `Log message: ${describe(e)}` }; }
+    try {
+      checkLogMessage(req.logMessage);
+    } catch (e) {
+      return { ...bp, verified: false, message: `Log message: ${describe(e)}` };
+    }
     bp.logMessage = req.logMessage;
   }
   return bp;
@@ -56,15 +65,22 @@ function describe(e: unknown): string {
  */
 export function parseHitCondition(text: string): ((n: number) => boolean) | string {
   const m = /^\s*(>=|<=|==|>|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) return `"${text}" is not a hit count: write a number (break from that hit on) or ==, >, >=, <, <= or % followed by a number`;
+  if (!m)
+    return `"${text}" is not a hit count: write a number (break from that hit on) or ==, >, >=, <, <= or % followed by a number`;
   const k = Number(m[2]);
   switch (m[1]) {
-    case '==': return (n) => n === k;
-    case '>': return (n) => n > k;
-    case '<': return (n) => n < k;
-    case '<=': return (n) => n <= k;
-    case '%': return k === 0 ? '"% 0" never breaks: use a number ≥ 1' : (n) => n % k === 0;
-    default: return (n) => n >= k;
+    case '==':
+      return (n) => n === k;
+    case '>':
+      return (n) => n > k;
+    case '<':
+      return (n) => n < k;
+    case '<=':
+      return (n) => n <= k;
+    case '%':
+      return k === 0 ? '"% 0" never breaks: use a number ≥ 1' : (n) => n % k === 0;
+    default:
+      return (n) => n >= k;
   }
 }
 
@@ -88,7 +104,9 @@ export function evaluateBreakpoints(bps: CompiledBreakpoint[], p: PhasePoint, vi
         if (!truthy(evaluate(bp.condition, view), bp.condition.range)) continue;
       } catch (e) {
         // Stop rather than silently never breaking: the user sees why.
-        out.errors.push(`Breakpoint on line ${bp.line}: the condition "${bp.conditionText}" failed at step ${p.step}: ${describe(e)}`);
+        out.errors.push(
+          `Breakpoint on line ${bp.line}: the condition "${bp.conditionText}" failed at step ${p.step}: ${describe(e)}`,
+        );
         out.stop.push(bp.id);
         continue;
       }
@@ -101,19 +119,51 @@ export function evaluateBreakpoints(bps: CompiledBreakpoint[], p: PhasePoint, vi
   return out;
 }
 
-export interface HealthThresholds { explodingGradNorm: number; vanishingGradNorm: number; deadReluFraction: number }
+export interface HealthThresholds {
+  explodingGradNorm: number;
+  vanishingGradNorm: number;
+  deadReluFraction: number;
+}
 
 export const EXCEPTION_FILTERS = [
-  { filter: 'nonFinite', label: 'NaN or Inf', description: 'Stop where a NaN or infinity first appears in the loss, a gradient or the weights.', default: true },
-  { filter: 'exploding', label: 'Exploding gradient', description: 'Stop after a layer\'s backward pass when its gradient norm ‖G‖ exceeds the threshold (gradientLens.health.explodingGradNorm).', default: false },
-  { filter: 'vanishing', label: 'Vanishing gradient', description: 'Stop after a layer\'s backward pass (not the last layer) when ‖G‖ falls below the threshold (gradientLens.health.vanishingGradNorm).', default: false },
-  { filter: 'deadRelu', label: 'Dead ReLUs', description: 'Stop before the update when a ReLU layer has more than the threshold fraction of units zero for the whole batch (gradientLens.health.deadReluFraction).', default: false },
+  {
+    filter: 'nonFinite',
+    label: 'NaN or Inf',
+    description: 'Stop where a NaN or infinity first appears in the loss, a gradient or the weights.',
+    default: true,
+  },
+  {
+    filter: 'exploding',
+    label: 'Exploding gradient',
+    description:
+      "Stop after a layer's backward pass when its gradient norm ‖G‖ exceeds the threshold (gradientLens.health.explodingGradNorm).",
+    default: false,
+  },
+  {
+    filter: 'vanishing',
+    label: 'Vanishing gradient',
+    description:
+      "Stop after a layer's backward pass (not the last layer) when ‖G‖ falls below the threshold (gradientLens.health.vanishingGradNorm).",
+    default: false,
+  },
+  {
+    filter: 'deadRelu',
+    label: 'Dead ReLUs',
+    description:
+      'Stop before the update when a ReLU layer has more than the threshold fraction of units zero for the whole batch (gradientLens.health.deadReluFraction).',
+    default: false,
+  },
 ] as const;
 
 export type ExceptionFilter = (typeof EXCEPTION_FILTERS)[number]['filter'];
 
 /** The first enabled exception filter that fires at this stop point, with its explanation. */
-export function checkExceptions(filters: ReadonlySet<string>, p: PhasePoint, view: StopView, th: HealthThresholds): { filter: ExceptionFilter; text: string } | null {
+export function checkExceptions(
+  filters: ReadonlySet<string>,
+  p: PhasePoint,
+  view: StopView,
+  th: HealthThresholds,
+): { filter: ExceptionFilter; text: string } | null {
   if (filters.has('nonFinite') && (p.kind === 'forward-done' || p.kind === 'layer-backward' || p.kind === 'after-update')) {
     const where = view.nonFinite();
     if (where) return { filter: 'nonFinite', text: `NaN or Inf at step ${p.step}: ${where}` };
@@ -122,18 +172,27 @@ export function checkExceptions(filters: ReadonlySet<string>, p: PhasePoint, vie
     const L = p.layer!;
     const norm = view.layerGradNorm(L);
     if (filters.has('exploding') && norm > th.explodingGradNorm) {
-      return { filter: 'exploding', text: `Exploding gradient at step ${p.step}: ‖G‖ of layers[${L}] is ${fmt(norm)} > ${fmt(th.explodingGradNorm)}` };
+      return {
+        filter: 'exploding',
+        text: `Exploding gradient at step ${p.step}: ‖G‖ of layers[${L}] is ${fmt(norm)} > ${fmt(th.explodingGradNorm)}`,
+      };
     }
     const last = Math.max(...view.paramLayers());
     if (filters.has('vanishing') && L !== last && norm < th.vanishingGradNorm) {
-      return { filter: 'vanishing', text: `Vanishing gradient at step ${p.step}: ‖G‖ of layers[${L}] is ${fmt(norm)} < ${fmt(th.vanishingGradNorm)}` };
+      return {
+        filter: 'vanishing',
+        text: `Vanishing gradient at step ${p.step}: ‖G‖ of layers[${L}] is ${fmt(norm)} < ${fmt(th.vanishingGradNorm)}`,
+      };
     }
   }
   if (filters.has('deadRelu') && p.kind === 'before-update') {
     for (const L of view.paramLayers()) {
       const dead = view.deadFraction(L);
       if (dead !== null && dead > th.deadReluFraction) {
-        return { filter: 'deadRelu', text: `Dead ReLUs at step ${p.step}: ${(100 * dead).toFixed(0)}% of the units of layers[${L}] are zero for the whole batch (threshold ${(100 * th.deadReluFraction).toFixed(0)}%)` };
+        return {
+          filter: 'deadRelu',
+          text: `Dead ReLUs at step ${p.step}: ${(100 * dead).toFixed(0)}% of the units of layers[${L}] are zero for the whole batch (threshold ${(100 * th.deadReluFraction).toFixed(0)}%)`,
+        };
       }
     }
   }

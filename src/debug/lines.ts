@@ -6,10 +6,7 @@ import { parseTree, findNodeAtLocation, type Node } from 'jsonc-parser';
 import type { ParsedModel } from '../model';
 import { offsetToLineCol } from '../model';
 
-export type StopTarget =
-  | { kind: 'layer-backward'; layer: number }
-  | { kind: 'forward-done' }
-  | { kind: 'before-update' };
+export type StopTarget = { kind: 'layer-backward'; layer: number } | { kind: 'forward-done' } | { kind: 'before-update' };
 
 export interface ModelLines {
   /** 1-based first and last line of each layer object. */
@@ -22,11 +19,16 @@ export interface ModelLines {
 
 export function modelLines(text: string, parsed: Pick<ParsedModel, 'layerRanges'>): ModelLines {
   const lineOf = (offset: number): number => offsetToLineCol(text, offset).line;
-  const span = (n: { offset: number; length: number }): { first: number; last: number } =>
-    ({ first: lineOf(n.offset), last: lineOf(n.offset + Math.max(0, n.length - 1)) });
+  const span = (n: { offset: number; length: number }): { first: number; last: number } => ({
+    first: lineOf(n.offset),
+    last: lineOf(n.offset + Math.max(0, n.length - 1)),
+  });
   const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   const prop = (key: string): Node | undefined => (root ? findNodeAtLocation(root, [key])?.parent : undefined);
-  const loss = prop('loss'), optimizer = prop('optimizer'), batch = prop('batchSize'), epochs = prop('epochs');
+  const loss = prop('loss'),
+    optimizer = prop('optimizer'),
+    batch = prop('batchSize'),
+    epochs = prop('epochs');
   return {
     layers: parsed.layerRanges.map(span),
     loss: loss ? span(loss) : null,
@@ -54,4 +56,5 @@ export function lineOfTarget(lines: ModelLines, t: StopTarget): number | null {
   return lines.optimizer?.first ?? null;
 }
 
-export const LINE_HINT = 'Breakpoints in a model file go on a layer\'s line (stops after that layer\'s backward pass), the "loss" line (after the forward pass) or the "optimizer" line (before the update).';
+export const LINE_HINT =
+  'Breakpoints in a model file go on a layer\'s line (stops after that layer\'s backward pass), the "loss" line (after the forward pass) or the "optimizer" line (before the update).';

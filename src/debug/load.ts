@@ -52,9 +52,10 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
     throw new LaunchError(`Cannot read the model file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
   }
   const fromRoot = path.relative(path.resolve(o.workspace), path.dirname(file));
-  const location = fromRoot.startsWith('..') || path.isAbsolute(fromRoot)
-    ? undefined
-    : { folderDepth: fromRoot === '' ? 0 : fromRoot.split(path.sep).length };
+  const location =
+    fromRoot.startsWith('..') || path.isAbsolute(fromRoot)
+      ? undefined
+      : { folderDepth: fromRoot === '' ? 0 : fromRoot.split(path.sep).length };
   const parsed = parseModel(text, undefined, location);
   const shown = path.basename(file);
   const lines = parsed.problems.map((p) => formatProblem(shown, text, p));
@@ -64,11 +65,13 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
   if (epochs !== undefined) spec = { ...spec, epochs: positiveInt('epochs', epochs) };
   if (batchSize !== undefined) spec = { ...spec, batchSize: positiveInt('batchSize', batchSize) };
   if (learningRate !== undefined) {
-    if (!(typeof learningRate === 'number' && learningRate >= 0 && Number.isFinite(learningRate))) throw new LaunchError(`The launch attribute "learningRate" must be a number ≥ 0, got ${JSON.stringify(learningRate)}.`);
+    if (!(typeof learningRate === 'number' && learningRate >= 0 && Number.isFinite(learningRate)))
+      throw new LaunchError(`The launch attribute "learningRate" must be a number ≥ 0, got ${JSON.stringify(learningRate)}.`);
     spec = { ...spec, optimizer: { ...spec.optimizer, learningRate } };
   }
   try {
-    let dataPath: string | null = null, labelsPath: string | null = null;
+    let dataPath: string | null = null,
+      labelsPath: string | null = null;
     if (spec.data.source !== 'mnist') {
       dataPath = resolveDataPath(path.resolve(o.workspace), path.dirname(file), spec.data.source);
       if (spec.data.labels) labelsPath = resolveDataPath(path.resolve(o.workspace), path.dirname(file), spec.data.labels);
@@ -76,8 +79,18 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
     const { train, validation } = await loadDataset(spec.data, { dataPath, labelsPath, mediaDir: o.mediaDir, seed: spec.seed });
     const shapeProblems = checkShapes(parsed, text, { inputShape: train.inputShape, numClasses: train.numClasses });
     const shapeLines = shapeProblems.map((p) => formatProblem(shown, text, p));
-    if (shapeProblems.some((p) => p.severity === 'error')) throw new LaunchError(`The network in ${shown} does not fit its data:\n${shapeLines.join('\n')}`);
-    return { file, text, parsed, spec, train, validation, backend: await pickBackend(spec, o.wasm), warnings: [...lines, ...shapeLines] };
+    if (shapeProblems.some((p) => p.severity === 'error'))
+      throw new LaunchError(`The network in ${shown} does not fit its data:\n${shapeLines.join('\n')}`);
+    return {
+      file,
+      text,
+      parsed,
+      spec,
+      train,
+      validation,
+      backend: await pickBackend(spec, o.wasm),
+      warnings: [...lines, ...shapeLines],
+    };
   } catch (e) {
     if (e instanceof DataError) throw new LaunchError(e.message);
     throw e;
@@ -85,13 +98,18 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
 }
 
 function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new LaunchError(`The launch attribute "${name}" must be a positive whole number, got ${JSON.stringify(v)}.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new LaunchError(`The launch attribute "${name}" must be a positive whole number, got ${JSON.stringify(v)}.`);
   return v;
 }
 
 async function pickBackend(spec: ModelSpec, wasm: boolean): Promise<Backend> {
   if (spec.dtype === 'float32' && wasm) {
-    try { return await createWasmBackend(); } catch { /* the plain kernels compute the same */ }
+    try {
+      return await createWasmBackend();
+    } catch {
+      /* the plain kernels compute the same */
+    }
   }
   return referenceBackend(spec.dtype);
 }

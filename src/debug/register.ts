@@ -36,7 +36,10 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   }
 
   /** F5 without a launch.json: debug the model file in the active editor. */
-  resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc || !doc.uri.path.endsWith(MODEL_SUFFIX)) {
@@ -55,10 +58,15 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     return config;
   }
 
-  resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfigurationWithSubstitutedVariables(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     const args = config as unknown as LaunchArguments;
     if (typeof args.model !== 'string' || !args.model.endsWith(MODEL_SUFFIX)) {
-      void vscode.window.showErrorMessage(`Gradient Lens debugs model files (*${MODEL_SUFFIX}); "model" is ${JSON.stringify(args.model ?? null)}.`);
+      void vscode.window.showErrorMessage(
+        `Gradient Lens debugs model files (*${MODEL_SUFFIX}); "model" is ${JSON.stringify(args.model ?? null)}.`,
+      );
       return undefined;
     }
     if (args.workspace === undefined) {

@@ -56,14 +56,27 @@ export class DebugRun {
   private timer: ReturnType<typeof setImmediate> | null = null;
   private seconds = 0;
 
-  constructor(readonly loaded: LoadedRun, private readonly cb: RunCallbacks) {
-    this.trainer = new Trainer({ spec: loaded.spec, train: loaded.train, validation: loaded.validation, backend: loaded.backend });
+  constructor(
+    readonly loaded: LoadedRun,
+    private readonly cb: RunCallbacks,
+  ) {
+    this.trainer = new Trainer({
+      spec: loaded.spec,
+      train: loaded.train,
+      validation: loaded.validation,
+      backend: loaded.backend,
+    });
   }
 
   describe(file: string): RunDescription {
     return {
-      file, spec: this.loaded.spec, layers: this.trainer.layers, trainSize: this.loaded.train.count,
-      validationSize: this.loaded.validation?.count ?? 0, numClasses: this.loaded.train.numClasses, backend: this.trainer.backendName,
+      file,
+      spec: this.loaded.spec,
+      layers: this.trainer.layers,
+      trainSize: this.loaded.train.count,
+      validationSize: this.loaded.validation?.count ?? 0,
+      numClasses: this.loaded.train.numClasses,
+      backend: this.trainer.backendName,
     };
   }
 
@@ -73,7 +86,9 @@ export class DebugRun {
     this.go(stopOnEntry ? 'entry' : null);
   }
 
-  resume(): void { this.go(null); }
+  resume(): void {
+    this.go(null);
+  }
 
   pause(): void {
     if (this.state === 'running') this.pauseRequested = true;
@@ -83,7 +98,10 @@ export class DebugRun {
   stepOver(): void {
     if (this.example) return this.nextExample();
     const here = this.at;
-    if (!here) { this.plan = (p) => p.kind === 'batch-start'; return this.go(null); }
+    if (!here) {
+      this.plan = (p) => p.kind === 'batch-start';
+      return this.go(null);
+    }
     this.plan = (p) => p.step > here.step && p.kind === here.kind && p.layer === here.layer;
     this.go(null);
   }
@@ -130,7 +148,11 @@ export class DebugRun {
 
   /** Where the run is, for the run contract's events. */
   progress(message?: string): RunProgress {
-    return { step: this.at?.step ?? this.trainer.step, epoch: this.at?.epoch ?? this.trainer.epoch, ...(message ? { message } : {}) };
+    return {
+      step: this.at?.step ?? this.trainer.step,
+      epoch: this.at?.epoch ?? this.trainer.epoch,
+      ...(message ? { message } : {}),
+    };
   }
 
   private go(entry: 'entry' | null): void {
@@ -146,7 +168,10 @@ export class DebugRun {
 
   private schedule(): void {
     if (this.timer || this.state !== 'running') return;
-    this.timer = setImmediate(() => { this.timer = null; this.slice(); });
+    this.timer = setImmediate(() => {
+      this.timer = null;
+      this.slice();
+    });
   }
 
   private slice(): void {
@@ -193,7 +218,10 @@ export class DebugRun {
   }
 
   private haltAt(p: PhasePoint): Halt | null {
-    if (this.pauseRequested) { this.pauseRequested = false; return { reason: 'pause' }; }
+    if (this.pauseRequested) {
+      this.pauseRequested = false;
+      return { reason: 'pause' };
+    }
     const decided = this.cb.decide(p);
     if (decided) return decided;
     if (this.plan?.(p)) return { reason: this.entry ?? 'step' };
@@ -217,7 +245,13 @@ export class DebugRun {
     // The run contract knows one kind of exception stop (nonFinite); health filters count as breakpoints.
     const reason = h.reason === 'exception' ? (h.filter === 'nonFinite' ? 'nonFinite' : 'breakpoint') : h.reason;
     const nonFinite = this.trainer.pendingStats()?.nonFinite ?? undefined;
-    this.cb.event({ type: 'halted', at: this.stopPoint(), reason, progress: this.progress(h.description), ...(nonFinite ? { nonFinite } : {}) });
+    this.cb.event({
+      type: 'halted',
+      at: this.stopPoint(),
+      reason,
+      progress: this.progress(h.description),
+      ...(nonFinite ? { nonFinite } : {}),
+    });
     this.cb.halted(h);
   }
 
@@ -225,8 +259,15 @@ export class DebugRun {
     const at = this.at!;
     const first = this.trainer.layers.find((l) => l.params.length > 0)!;
     const replay = walkThroughBatch({
-      spec: this.loaded.spec, train: this.loaded.train, indices: this.trainer.currentBatch(),
-      weights: this.trainer.getWeights(), selection: { layer: at.layer !== undefined && this.trainer.layers[at.layer].params.length ? at.layer : first.index, kind: 'weight', index: 0 },
+      spec: this.loaded.spec,
+      train: this.loaded.train,
+      indices: this.trainer.currentBatch(),
+      weights: this.trainer.getWeights(),
+      selection: {
+        layer: at.layer !== undefined && this.trainer.layers[at.layer].params.length ? at.layer : first.index,
+        kind: 'weight',
+        index: 0,
+      },
     });
     this.example = { i: 0, replay };
     this.state = 'stopped';

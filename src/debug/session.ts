@@ -5,13 +5,27 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  DebugSession, Event, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, BreakpointEvent, Thread,
+  DebugSession,
+  Event,
+  InitializedEvent,
+  OutputEvent,
+  StoppedEvent,
+  TerminatedEvent,
+  BreakpointEvent,
+  Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseModel } from '../model';
 import type { PhasePoint } from '../engine/trainer';
 import { describeKind, evaluate, ExprError, FUNCTIONS, parseExpression, formatNumber } from './expr';
-import { compileBreakpoint, checkExceptions, evaluateBreakpoints, EXCEPTION_FILTERS, type CompiledBreakpoint, type HealthThresholds } from './breakpoints';
+import {
+  compileBreakpoint,
+  checkExceptions,
+  evaluateBreakpoints,
+  EXCEPTION_FILTERS,
+  type CompiledBreakpoint,
+  type HealthThresholds,
+} from './breakpoints';
 import { KNOWN_NAMES, StopView } from './frame';
 import { loadRun, LaunchError, type LoadedRun } from './load';
 import { modelLines, type ModelLines } from './lines';
@@ -69,7 +83,9 @@ export class GradientLensDebugSession extends DebugSession {
 
   constructor(private readonly options: SessionOptions) {
     super();
-    this.configured = new Promise((resolve) => { this.configurationDone = resolve; });
+    this.configured = new Promise((resolve) => {
+      this.configurationDone = resolve;
+    });
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
   }
@@ -86,7 +102,12 @@ export class GradientLensDebugSession extends DebugSession {
       supportsTerminateRequest: true,
       supportsExceptionInfoRequest: true,
       supportsCompletionsRequest: true,
-      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: f.default })),
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
+        filter: f.filter,
+        label: f.label,
+        description: f.description,
+        default: f.default,
+      })),
     };
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
@@ -120,10 +141,14 @@ export class GradientLensDebugSession extends DebugSession {
   }
 
   private async startRun(args: LaunchArguments): Promise<void> {
-    if (typeof args.model !== 'string' || args.model === '') throw new LaunchError('The launch configuration needs "model": the path of a *.gradlens.json file.');
+    if (typeof args.model !== 'string' || args.model === '')
+      throw new LaunchError('The launch configuration needs "model": the path of a *.gradlens.json file.');
     const model = path.resolve(args.model);
     this.loaded = await loadRun({
-      model, workspace: args.workspace ?? this.options.defaultWorkspace?.(model) ?? path.dirname(model), mediaDir: this.options.mediaDir, wasm: args.wasm ?? true,
+      model,
+      workspace: args.workspace ?? this.options.defaultWorkspace?.(model) ?? path.dirname(model),
+      mediaDir: this.options.mediaDir,
+      wasm: args.wasm ?? true,
       overrides: { epochs: args.epochs, batchSize: args.batchSize },
     });
     for (const w of this.loaded.warnings) this.output(`${w}\n`, 'console');
@@ -134,10 +159,17 @@ export class GradientLensDebugSession extends DebugSession {
       halted: (h) => this.halted(h),
       event: (e) => {
         // For views that follow the run (the panel): the contract's records, as custom events.
-        if (e.type === 'step' || e.type === 'epoch' || e.type === 'halted') this.sendEvent(new Event(`gradientLens/${e.type}`, e));
+        if (e.type === 'step' || e.type === 'epoch' || e.type === 'halted')
+          this.sendEvent(new Event(`gradientLens/${e.type}`, e));
         if (e.type === 'epoch') {
-          const v = e.epoch.validationLoss === null ? '' : `, validation loss ${formatNumber(e.epoch.validationLoss)} (accuracy ${formatNumber(e.epoch.validationAccuracy!)})`;
-          this.output(`epoch ${e.epoch.epoch}: train loss ${formatNumber(e.epoch.trainLoss)} (accuracy ${formatNumber(e.epoch.trainAccuracy)})${v}\n`, 'console');
+          const v =
+            e.epoch.validationLoss === null
+              ? ''
+              : `, validation loss ${formatNumber(e.epoch.validationLoss)} (accuracy ${formatNumber(e.epoch.validationAccuracy!)})`;
+          this.output(
+            `epoch ${e.epoch.epoch}: train loss ${formatNumber(e.epoch.trainLoss)} (accuracy ${formatNumber(e.epoch.trainAccuracy)})${v}\n`,
+            'console',
+          );
         } else if (e.type === 'finished') {
           this.output(`Training finished: ${run.trainer.step} steps.\n`, 'console');
           this.sendEvent(new TerminatedEvent());
@@ -149,7 +181,10 @@ export class GradientLensDebugSession extends DebugSession {
     });
     this.run = run;
     const s = this.loaded.spec;
-    this.output(`Training ${path.basename(model)}: ${s.epochs} epochs of ${run.trainer.stepsPerEpoch} steps, batch ${s.batchSize}, ${run.trainer.backendName}.\n`, 'console');
+    this.output(
+      `Training ${path.basename(model)}: ${s.epochs} epochs of ${run.trainer.stepsPerEpoch} steps, batch ${s.batchSize}, ${run.trainer.backendName}.\n`,
+      'console',
+    );
     run.start(args.stopOnEntry ?? false);
   }
 
@@ -159,7 +194,10 @@ export class GradientLensDebugSession extends DebugSession {
 
   // ---- breakpoints ------------------------------------------------------------------------------
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     const file = args.source.path ? path.resolve(this.convertClientPathToDebugger(args.source.path)) : '';
     const reqs = (args.breakpoints ?? []).map((b) => ({ ...b, line: this.convertClientLineToDebugger(b.line) }));
     this.requests.set(file, reqs);
@@ -170,18 +208,31 @@ export class GradientLensDebugSession extends DebugSession {
   }
 
   /** Compiles one file's breakpoints; `ids` keeps the ids the client already knows (on recompiling). */
-  private compileFor(file: string, reqs: DebugProtocol.SourceBreakpoint[], ids?: number[]): { file: string; bps: FileBreakpoint[] } {
+  private compileFor(
+    file: string,
+    reqs: DebugProtocol.SourceBreakpoint[],
+    ids?: number[],
+  ): { file: string; bps: FileBreakpoint[] } {
     const id = (i: number): number => ids?.[i] ?? this.nextBreakpointId++;
     const refuse = (message: string): FileBreakpoint[] =>
       reqs.map((r, i) => ({ id: id(i), line: r.line, verified: false, message, hits: 0, file }));
-    if (!file.endsWith(MODEL_SUFFIX)) return { file, bps: refuse(`Gradient Lens breakpoints go in model files (*${MODEL_SUFFIX}); this file is not one.`) };
-    if (this.loaded && file !== this.loaded.file) return { file, bps: refuse(`This session trains ${path.basename(this.loaded.file)}; breakpoints in other model files do not apply.`) };
+    if (!file.endsWith(MODEL_SUFFIX))
+      return { file, bps: refuse(`Gradient Lens breakpoints go in model files (*${MODEL_SUFFIX}); this file is not one.`) };
+    if (this.loaded && file !== this.loaded.file)
+      return {
+        file,
+        bps: refuse(`This session trains ${path.basename(this.loaded.file)}; breakpoints in other model files do not apply.`),
+      };
     let lines: ModelLines;
     if (this.loaded && file === this.loaded.file && this.lines) {
       lines = this.lines;
     } else {
       let text: string;
-      try { text = readFileSync(file, 'utf8'); } catch { return { file, bps: refuse('The model file cannot be read.') }; }
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return { file, bps: refuse('The model file cannot be read.') };
+      }
       lines = modelLines(text, parseModel(text));
     }
     return { file, bps: reqs.map((r, i) => ({ ...compileBreakpoint(id(i), r, lines), file })) };
@@ -208,7 +259,10 @@ export class GradientLensDebugSession extends DebugSession {
     return { id: b.id, verified: b.verified, line: this.convertDebuggerLineToClient(b.line), message: b.message };
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     this.filters = new Set([...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)]);
     this.sendResponse(response);
   }
@@ -232,7 +286,11 @@ export class GradientLensDebugSession extends DebugSession {
   private halted(h: Halt): void {
     this.store.reset();
     this.view = new StopView(this.run!);
-    const e = new StoppedEvent(h.reason, THREAD, h.reason === 'exception' ? h.description : undefined) as DebugProtocol.StoppedEvent;
+    const e = new StoppedEvent(
+      h.reason,
+      THREAD,
+      h.reason === 'exception' ? h.description : undefined,
+    ) as DebugProtocol.StoppedEvent;
     if (h.description) e.body.description = h.description;
     if (h.breakpointIds) e.body.hitBreakpointIds = h.breakpointIds;
     this.sendEvent(e);
@@ -280,7 +338,11 @@ export class GradientLensDebugSession extends DebugSession {
   private moving(f: () => void): void {
     this.view = null;
     this.store.reset();
-    try { f(); } catch (e) { this.output(`${userMessage(e)}\n`, 'stderr'); }
+    try {
+      f();
+    } catch (e) {
+      this.output(`${userMessage(e)}\n`, 'stderr');
+    }
   }
 
   protected override restartRequest(response: DebugProtocol.RestartResponse): void {
@@ -318,12 +380,18 @@ export class GradientLensDebugSession extends DebugSession {
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
     const list = this.run && this.lines && this.run.state === 'stopped' ? frames(this.run, this.lines) : [];
-    response.body = { stackFrames: list.map((f) => toStackFrame(f, this.loaded!.file, (n) => this.convertDebuggerLineToClient(n))), totalFrames: list.length };
+    response.body = {
+      stackFrames: list.map((f) => toStackFrame(f, this.loaded!.file, (n) => this.convertDebuggerLineToClient(n))),
+      totalFrames: list.length,
+    };
     this.sendResponse(response);
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    if (!this.run || !this.view) { response.body = { scopes: [] }; return this.sendResponse(response); }
+    if (!this.run || !this.view) {
+      response.body = { scopes: [] };
+      return this.sendResponse(response);
+    }
     const { scopes, stepRef } = scopesFor(args.frameId, this.run, this.view, this.store);
     this.stepScopeRef = stepRef;
     response.body = { scopes };
@@ -342,9 +410,16 @@ export class GradientLensDebugSession extends DebugSession {
     }
   }
 
-  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+  protected override setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): void {
     if (!this.run || !this.view) return this.sendErrorResponse(response, { id: 4, format: 'The run is not stopped.' });
-    if (args.name !== 'lr') return this.sendErrorResponse(response, { id: 4, format: `Only the learning rate "lr" can be changed while stopped; "${args.name}" is read-only.` });
+    if (args.name !== 'lr')
+      return this.sendErrorResponse(response, {
+        id: 4,
+        format: `Only the learning rate "lr" can be changed while stopped; "${args.name}" is read-only.`,
+      });
     try {
       const v = evaluate(parseExpression(args.value), this.view);
       if (typeof v !== 'number') throw new Error(`the learning rate must be a number, got ${describeKind(v)}`);
@@ -359,25 +434,49 @@ export class GradientLensDebugSession extends DebugSession {
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    if (!this.run || !this.view) return this.sendErrorResponse(response, { id: 5, format: 'Expressions are evaluated while the run is stopped.' });
+    if (!this.run || !this.view)
+      return this.sendErrorResponse(response, { id: 5, format: 'Expressions are evaluated while the run is stopped.' });
     try {
       const value = evaluate(parseExpression(args.expression), this.view);
       const v = this.store.variable(args.expression, value, args.expression);
-      response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables, namedVariables: v.namedVariables };
+      response.body = {
+        result: v.value,
+        type: v.type,
+        variablesReference: v.variablesReference,
+        indexedVariables: v.indexedVariables,
+        namedVariables: v.namedVariables,
+      };
       this.sendResponse(response);
     } catch (e) {
       if (args.context === 'hover') return this.sendErrorResponse(response, { id: 6, format: userMessage(e), showUser: false });
-      const message = e instanceof ExprError ? `${args.expression}\n${' '.repeat(e.offset)}${'^'.repeat(Math.max(1, Math.min(e.length, args.expression.length - e.offset)))}\n${e.describe()}` : userMessage(e);
-      this.sendErrorResponse(response, { id: 6, format: message.replace(/[{}]/g, (c) => (c === '{' ? '{{' : '}}')), showUser: false });
+      const message =
+        e instanceof ExprError
+          ? `${args.expression}\n${' '.repeat(e.offset)}${'^'.repeat(Math.max(1, Math.min(e.length, args.expression.length - e.offset)))}\n${e.describe()}`
+          : userMessage(e);
+      this.sendErrorResponse(response, {
+        id: 6,
+        format: message.replace(/[{}]/g, (c) => (c === '{' ? '{{' : '}}')),
+        showUser: false,
+      });
     }
   }
 
-  protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+  protected override completionsRequest(
+    response: DebugProtocol.CompletionsResponse,
+    args: DebugProtocol.CompletionsArguments,
+  ): void {
     const before = args.text.slice(0, args.column - 1);
     const word = /[A-Za-z_$][A-Za-z0-9_$]*$/.exec(before)?.[0] ?? '';
     const names = [...(this.view?.names() ?? KNOWN_NAMES), ...FUNCTIONS];
     response.body = {
-      targets: names.filter((n) => n.startsWith(word)).map((n) => ({ label: n, type: FUNCTIONS.includes(n) ? 'function' : 'variable', start: args.column - 1 - word.length, length: word.length })),
+      targets: names
+        .filter((n) => n.startsWith(word))
+        .map((n) => ({
+          label: n,
+          type: FUNCTIONS.includes(n) ? 'function' : 'variable',
+          start: args.column - 1 - word.length,
+          length: word.length,
+        })),
     };
     this.sendResponse(response);
   }

@@ -40,7 +40,8 @@ export class DebugRunSource implements RunSource {
       decide: (p) => this.options.halts?.(p) ?? null,
       halted: () => this.settle(),
       event: (e) => {
-        if (e.type === 'finished' || e.type === 'failed') this.settle(e.type === 'failed' ? new Error(e.error.message) : undefined);
+        if (e.type === 'finished' || e.type === 'failed')
+          this.settle(e.type === 'failed' ? new Error(e.error.message) : undefined);
         this.listener(e);
       },
     });
@@ -58,12 +59,21 @@ export class DebugRunSource implements RunSource {
       this.listener({ type: 'stopped', progress });
       return Promise.resolve();
     }
-    if (c.type === 'restart') { run.dispose(); this.run = null; return this.begin(); }
-    if (c.type === 'resume') { run.resume(); return Promise.resolve(); }
+    if (c.type === 'restart') {
+      run.dispose();
+      this.run = null;
+      return this.begin();
+    }
+    if (c.type === 'resume') {
+      run.resume();
+      return Promise.resolve();
+    }
     if (run.state === 'finished') return Promise.reject(new Error('Training is finished.'));
     if (c.type === 'pause' && run.state !== 'running') return Promise.resolve();
     if (c.type === 'step' && run.state === 'running') return Promise.reject(new Error('Pause the run before stepping.'));
-    const done = new Promise<void>((resolve, reject) => { this.waiting = { resolve, reject }; });
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
     if (c.type === 'pause') run.pause();
     else if (c.unit === 'batch') run.stepOver();
     else if (c.unit === 'example') run.stepIn();
@@ -73,13 +83,16 @@ export class DebugRunSource implements RunSource {
   }
 
   /** The run itself, for inspecting tensors at a stop point (StopView). */
-  get current(): DebugRun | null { return this.run; }
+  get current(): DebugRun | null {
+    return this.run;
+  }
 
   private settle(error?: Error): void {
     const w = this.waiting;
     this.waiting = null;
     if (!w) return;
-    if (error) w.reject(error); else w.resolve();
+    if (error) w.reject(error);
+    else w.resolve();
   }
 
   dispose(): void {

@@ -11,9 +11,15 @@ import { lineOfTarget, type ModelLines } from './lines';
 import type { RecordValue, Value } from './expr';
 import type { VariableStore } from './variables';
 
-export const FRAME_TOP = 1, FRAME_STEP = 2, FRAME_EPOCH = 3;
+export const FRAME_TOP = 1,
+  FRAME_STEP = 2,
+  FRAME_EPOCH = 3;
 
-export interface FrameInfo { id: number; name: string; line: number | null }
+export interface FrameInfo {
+  id: number;
+  name: string;
+  line: number | null;
+}
 
 export function frames(run: DebugRun, lines: ModelLines): FrameInfo[] {
   const at = run.at;
@@ -24,15 +30,35 @@ export function frames(run: DebugRun, lines: ModelLines): FrameInfo[] {
   const ex = run.example;
   if (ex) {
     const e = ex.replay.examples[ex.i];
-    out.push({ id: FRAME_TOP, name: `example ${ex.i + 1} of ${m} · #${e.index} label ${e.label} → ${e.prediction} · own forward + backward`, line: lines.layers[ex.replay.selection.layer]?.first ?? null });
+    out.push({
+      id: FRAME_TOP,
+      name: `example ${ex.i + 1} of ${m} · #${e.index} label ${e.label} → ${e.prediction} · own forward + backward`,
+      line: lines.layers[ex.replay.selection.layer]?.first ?? null,
+    });
   } else if (at.kind === 'layer-backward') {
-    out.push({ id: FRAME_TOP, name: `layer ${at.layer} · ${t.layers[at.layer!].label} · after backward`, line: lineOfTarget(lines, { kind: 'layer-backward', layer: at.layer! }) });
+    out.push({
+      id: FRAME_TOP,
+      name: `layer ${at.layer} · ${t.layers[at.layer!].label} · after backward`,
+      line: lineOfTarget(lines, { kind: 'layer-backward', layer: at.layer! }),
+    });
   } else if (at.kind === 'forward-done') {
-    out.push({ id: FRAME_TOP, name: `loss · ${run.loaded.spec.loss} · after forward`, line: lineOfTarget(lines, { kind: 'forward-done' }) });
+    out.push({
+      id: FRAME_TOP,
+      name: `loss · ${run.loaded.spec.loss} · after forward`,
+      line: lineOfTarget(lines, { kind: 'forward-done' }),
+    });
   } else if (at.kind === 'before-update') {
-    out.push({ id: FRAME_TOP, name: `optimizer · ${run.loaded.spec.optimizer.type} · before update`, line: lineOfTarget(lines, { kind: 'before-update' }) });
+    out.push({
+      id: FRAME_TOP,
+      name: `optimizer · ${run.loaded.spec.optimizer.type} · before update`,
+      line: lineOfTarget(lines, { kind: 'before-update' }),
+    });
   } else if (at.kind === 'after-update') {
-    out.push({ id: FRAME_TOP, name: `optimizer · ${run.loaded.spec.optimizer.type} · update applied`, line: lineOfTarget(lines, { kind: 'before-update' }) });
+    out.push({
+      id: FRAME_TOP,
+      name: `optimizer · ${run.loaded.spec.optimizer.type} · update applied`,
+      line: lineOfTarget(lines, { kind: 'before-update' }),
+    });
   }
   const start = at.kind === 'batch-start' && !ex ? ' · start' : '';
   out.push({ id: FRAME_STEP, name: `step ${at.step} (batch of ${m})${start}`, line: lines.batchSize });
@@ -42,7 +68,10 @@ export function frames(run: DebugRun, lines: ModelLines): FrameInfo[] {
 
 export function toStackFrame(f: FrameInfo, file: string, line: (n: number) => number): DebugProtocol.StackFrame {
   return {
-    id: f.id, name: f.name, line: f.line === null ? 0 : line(f.line), column: f.line === null ? 0 : 1,
+    id: f.id,
+    name: f.name,
+    line: f.line === null ? 0 : line(f.line),
+    column: f.line === null ? 0 : 1,
     source: f.line === null ? undefined : { name: path.basename(file), path: file },
   };
 }
@@ -50,7 +79,8 @@ export function toStackFrame(f: FrameInfo, file: string, line: (n: number) => nu
 export function record(label: string, fields: [string, () => Value | undefined][]): RecordValue {
   const map = new Map(fields);
   return {
-    kind: 'record', label,
+    kind: 'record',
+    label,
     names: () => [...map.keys()].filter((n) => map.get(n)!() !== undefined),
     get: (n) => map.get(n)?.(),
   };
@@ -58,14 +88,25 @@ export function record(label: string, fields: [string, () => Value | undefined][
 
 /** The scalars conditions use, as they stand at this stop point ("Step" scope; `lr` is editable). */
 export function stepRecord(view: StopView): RecordValue {
-  return record('step', CONDITION_NAMES.map((n) => [n, () => view.get(n)]));
+  return record(
+    'step',
+    CONDITION_NAMES.map((n) => [n, () => view.get(n)]),
+  );
 }
 
 export function batchRecord(view: StopView): RecordValue {
-  return record('batch', ['inputs', 'labels', 'predictions', 'losses'].map((n) => [n, () => view.get(n)]));
+  return record(
+    'batch',
+    ['inputs', 'labels', 'predictions', 'losses'].map((n) => [n, () => view.get(n)]),
+  );
 }
 
-export function scopesFor(frameId: number, run: DebugRun, view: StopView, store: VariableStore): { scopes: DebugProtocol.Scope[]; stepRef: number } {
+export function scopesFor(
+  frameId: number,
+  run: DebugRun,
+  view: StopView,
+  store: VariableStore,
+): { scopes: DebugProtocol.Scope[]; stepRef: number } {
   const scopes: DebugProtocol.Scope[] = [];
   const add = (name: string, v: RecordValue, expensive = false, evaluateName?: string): number => {
     const ref = store.ref(() => v, evaluateName);
@@ -77,33 +118,55 @@ export function scopesFor(frameId: number, run: DebugRun, view: StopView, store:
   if (frameId === FRAME_TOP && ex) {
     const e = ex.replay.examples[ex.i];
     const L = ex.replay.selection.layer;
-    add(`Example ${ex.i + 1}`, record(`example ${ex.i}`, [
-      ['index', () => e.index], ['label', () => e.label], ['prediction', () => e.prediction], ['loss', () => e.loss],
-      ...e.layerNorms.map((n): [string, () => Value] => [`‖g‖ layers[${n.layer}]`, () => n.norm]),
-      [`g of layers[${L}]`, () => view.exampleGradient(L, ex.i)],
-    ]));
+    add(
+      `Example ${ex.i + 1}`,
+      record(`example ${ex.i}`, [
+        ['index', () => e.index],
+        ['label', () => e.label],
+        ['prediction', () => e.prediction],
+        ['loss', () => e.loss],
+        ...e.layerNorms.map((n): [string, () => Value] => [`‖g‖ layers[${n.layer}]`, () => n.norm]),
+        [`g of layers[${L}]`, () => view.exampleGradient(L, ex.i)],
+      ]),
+    );
   } else if (frameId === FRAME_TOP && at?.kind === 'layer-backward') {
     const L = at.layer!;
     add(`layers[${L}] · ${run.trainer.layers[L].label}`, view.layerRecord(L), false, `layers[${L}]`);
   } else if (frameId === FRAME_TOP && (at?.kind === 'before-update' || at?.kind === 'after-update')) {
     const layers = view.paramLayers();
-    add('Optimizer', record('optimizer', [
-      ['lr', () => run.trainer.learningRate],
-      ...layers.flatMap((L): [string, () => Value | undefined][] => [
-        [`layers[${L}].update`, () => view.layerRecord(L).get('update')],
-        [`layers[${L}].momentum`, () => view.layerRecord(L).get('momentum') ?? view.layerRecord(L).get('adamM')],
+    add(
+      'Optimizer',
+      record('optimizer', [
+        ['lr', () => run.trainer.learningRate],
+        ...layers.flatMap((L): [string, () => Value | undefined][] => [
+          [`layers[${L}].update`, () => view.layerRecord(L).get('update')],
+          [`layers[${L}].momentum`, () => view.layerRecord(L).get('momentum') ?? view.layerRecord(L).get('adamM')],
+        ]),
       ]),
-    ]));
+    );
   } else if (frameId === FRAME_EPOCH) {
     const e = run.lastEpoch;
-    add('Epoch', record('epoch', [
-      ['epoch', () => at?.epoch ?? run.trainer.epoch], ['stepsPerEpoch', () => run.trainer.stepsPerEpoch],
-      ['trainLoss (last epoch)', () => e?.trainLoss], ['trainAccuracy (last epoch)', () => e?.trainAccuracy],
-      ['validationLoss (last epoch)', () => e?.validationLoss ?? undefined], ['validationAccuracy (last epoch)', () => e?.validationAccuracy ?? undefined],
-    ]));
+    add(
+      'Epoch',
+      record('epoch', [
+        ['epoch', () => at?.epoch ?? run.trainer.epoch],
+        ['stepsPerEpoch', () => run.trainer.stepsPerEpoch],
+        ['trainLoss (last epoch)', () => e?.trainLoss],
+        ['trainAccuracy (last epoch)', () => e?.trainAccuracy],
+        ['validationLoss (last epoch)', () => e?.validationLoss ?? undefined],
+        ['validationAccuracy (last epoch)', () => e?.validationAccuracy ?? undefined],
+      ]),
+    );
   }
   const stepRef = add('Step', stepRecord(view));
   add('Batch', batchRecord(view), false);
-  add('Layers', record('layers', run.trainer.layers.map((l): [string, () => Value] => [`[${l.index}] ${l.label}`, () => view.layerRecord(l.index)])), true);
+  add(
+    'Layers',
+    record(
+      'layers',
+      run.trainer.layers.map((l): [string, () => Value] => [`[${l.index}] ${l.label}`, () => view.layerRecord(l.index)]),
+    ),
+    true,
+  );
   return { scopes, stepRef };
 }

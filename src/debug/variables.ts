@@ -28,17 +28,37 @@ export class VariableStore {
   /** The variable for one named value (for a scope, a record field or an evaluate result). */
   variable(name: string, v: Value, evaluateName?: string): DebugProtocol.Variable {
     if (typeof v === 'number' || typeof v === 'boolean') {
-      return { name, value: typeof v === 'number' ? formatNumber(v) : String(v), type: typeof v, variablesReference: 0, evaluateName };
+      return {
+        name,
+        value: typeof v === 'number' ? formatNumber(v) : String(v),
+        type: typeof v,
+        variablesReference: 0,
+        evaluateName,
+      };
     }
     const variablesReference = this.ref(() => v, evaluateName);
     if (v.kind === 'tensor') {
       const paged = v.shape.length > 0 && sizeOf(v.shape) > 0;
       return {
-        name, value: formatValue(v), type: typeLabel(v), variablesReference, evaluateName,
-        indexedVariables: paged ? v.shape[0] : undefined, namedVariables: paged ? 0 : undefined,
+        name,
+        value: formatValue(v),
+        type: typeLabel(v),
+        variablesReference,
+        evaluateName,
+        indexedVariables: paged ? v.shape[0] : undefined,
+        namedVariables: paged ? 0 : undefined,
       };
     }
-    if (v.kind === 'list') return { name, value: formatValue(v), type: 'list', variablesReference, evaluateName, indexedVariables: v.length, namedVariables: 0 };
+    if (v.kind === 'list')
+      return {
+        name,
+        value: formatValue(v),
+        type: 'list',
+        variablesReference,
+        evaluateName,
+        indexedVariables: v.length,
+        namedVariables: 0,
+      };
     return { name, value: formatValue(v), type: 'record', variablesReference, evaluateName };
   }
 
@@ -57,7 +77,7 @@ export class VariableStore {
       });
     }
     if (args.filter === 'named') return [];
-    const length = v.kind === 'list' ? v.length : v.shape[0] ?? 0;
+    const length = v.kind === 'list' ? v.length : (v.shape[0] ?? 0);
     const start = Math.max(0, args.start ?? 0);
     const end = Math.min(length, start + (args.count ?? length));
     const out: DebugProtocol.Variable[] = [];
@@ -72,9 +92,16 @@ export class VariableStore {
 /** Row i of a tensor (a view, no copy), or the number at i of a vector. */
 export function row(t: Tensor, i: number): Value {
   if (t.shape.length === 1) return t.data[i];
-  const inner = t.shape.slice(1), size = sizeOf(inner);
+  const inner = t.shape.slice(1),
+    size = sizeOf(inner);
   const data = t.data as Float32Array;
-  return tensor(inner, typeof data.subarray === 'function' ? data.subarray(i * size, (i + 1) * size) : Array.from(t.data).slice(i * size, (i + 1) * size), t.dtype);
+  return tensor(
+    inner,
+    typeof data.subarray === 'function'
+      ? data.subarray(i * size, (i + 1) * size)
+      : Array.from(t.data).slice(i * size, (i + 1) * size),
+    t.dtype,
+  );
 }
 
 export { summarize };

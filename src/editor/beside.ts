@@ -16,7 +16,9 @@ import { assessHealth, findingsKey, DEFAULT_THRESHOLDS, type HealthThresholds } 
 import { layerHoverMarkdown, parameterFreeLayerMarkdown } from './hoverContent';
 
 export function registerBesideTheCode(
-  session: SessionObservable, documents: ModelDocuments, thresholds: () => HealthThresholds = () => DEFAULT_THRESHOLDS,
+  session: SessionObservable,
+  documents: ModelDocuments,
+  thresholds: () => HealthThresholds = () => DEFAULT_THRESHOLDS,
   /** Fires when the thresholds may have changed (settings). */
   thresholdsChanged?: vscode.Event<unknown>,
 ): vscode.Disposable[] {
@@ -35,10 +37,14 @@ export function registerBesideTheCode(
       health.refresh();
     }),
     vscode.window.onDidChangeVisibleTextEditors(() => decorations.refresh()),
-    ...(thresholdsChanged ? [thresholdsChanged(() => {
-      decorations.refresh();
-      health.refresh();
-    })] : []),
+    ...(thresholdsChanged
+      ? [
+          thresholdsChanged(() => {
+            decorations.refresh();
+            health.refresh();
+          }),
+        ]
+      : []),
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (isModelDocument(e.document)) decorations.refresh();
     }),
@@ -56,9 +62,24 @@ class TrainLens implements vscode.CodeLensProvider {
     const line = brace >= 0 ? doc.positionAt(brace + text.slice(brace).indexOf('{')).line : 0;
     const range = new vscode.Range(line, 0, line, 0);
     return [
-      new vscode.CodeLens(range, { title: '$(play) Train', command: Commands.train, arguments: [doc.uri], tooltip: 'Train this model and show its gradients' }),
-      new vscode.CodeLens(range, { title: '$(debug-step-over) Step', command: Commands.step, arguments: [doc.uri], tooltip: 'Run one batch: forward, back-propagate each example, one update' }),
-      new vscode.CodeLens(range, { title: '$(check-all) Gradient check', command: Commands.gradientCheck, arguments: [doc.uri], tooltip: 'Compare every layer\'s gradients with finite differences (float64)' }),
+      new vscode.CodeLens(range, {
+        title: '$(play) Train',
+        command: Commands.train,
+        arguments: [doc.uri],
+        tooltip: 'Train this model and show its gradients',
+      }),
+      new vscode.CodeLens(range, {
+        title: '$(debug-step-over) Step',
+        command: Commands.step,
+        arguments: [doc.uri],
+        tooltip: 'Run one batch: forward, back-propagate each example, one update',
+      }),
+      new vscode.CodeLens(range, {
+        title: '$(check-all) Gradient check',
+        command: Commands.gradientCheck,
+        arguments: [doc.uri],
+        tooltip: "Compare every layer's gradients with finite differences (float64)",
+      }),
     ];
   }
 }
@@ -68,7 +89,6 @@ function latestLayers(session: SessionObservable): Map<number, LayerPoint> {
   const last = session.snapshot.history[session.snapshot.history.length - 1];
   return new Map((last?.layers ?? []).map((l) => [l.layer, l]));
 }
-
 
 class LayerDecorations implements vscode.Disposable {
   private readonly normal = vscode.window.createTextEditorDecorationType({
@@ -81,13 +101,16 @@ class LayerDecorations implements vscode.Disposable {
   });
 
   constructor(
-    private readonly session: SessionObservable, private readonly documents: ModelDocuments,
+    private readonly session: SessionObservable,
+    private readonly documents: ModelDocuments,
     private readonly thresholds: () => HealthThresholds,
   ) {}
 
   refresh(): void {
     const layers = latestLayers(this.session);
-    const findings = new Set(assessHealth([...layers.values()], this.session.snapshot.status.nonFinite, this.thresholds()).map((f) => f.layer));
+    const findings = new Set(
+      assessHealth([...layers.values()], this.session.snapshot.status.nonFinite, this.thresholds()).map((f) => f.layer),
+    );
     for (const editor of vscode.window.visibleTextEditors) {
       if (!isModelDocument(editor.document)) continue;
       const mine = sameUri(editor.document.uri, this.session.modelUri);
@@ -100,7 +123,10 @@ class LayerDecorations implements vscode.Disposable {
           if (!point) return;
           const end = editor.document.positionAt(r.offset + r.length);
           const line = editor.document.lineAt(end.line).range.end;
-          const option = { range: new vscode.Range(line, line), renderOptions: { after: { contentText: layerDecorationText(point) } } };
+          const option = {
+            range: new vscode.Range(line, line),
+            renderOptions: { after: { contentText: layerDecorationText(point) } },
+          };
           (findings.has(i) ? bad : normal).push(option);
         });
       }
@@ -116,7 +142,10 @@ class LayerDecorations implements vscode.Disposable {
 }
 
 class LayerHover implements vscode.HoverProvider {
-  constructor(private readonly session: SessionObservable, private readonly documents: ModelDocuments) {}
+  constructor(
+    private readonly session: SessionObservable,
+    private readonly documents: ModelDocuments,
+  ) {}
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     if (!sameUri(doc.uri, this.session.modelUri)) return undefined;
@@ -128,7 +157,13 @@ class LayerHover implements vscode.HoverProvider {
     const info = snap.run?.layers.find((l) => l.index === layer);
     const point = latestLayers(this.session).get(layer);
     const md = point
-      ? layerHoverMarkdown({ point, info, step: snap.status.step, epoch: snap.status.epoch, openPanelCommand: Commands.openPanel })
+      ? layerHoverMarkdown({
+          point,
+          info,
+          step: snap.status.step,
+          epoch: snap.status.epoch,
+          openPanelCommand: Commands.openPanel,
+        })
       : parameterFreeLayerMarkdown(layer, info);
     const content = new vscode.MarkdownString(md);
     content.isTrusted = { enabledCommands: [Commands.openPanel] };
@@ -144,13 +179,18 @@ class HealthDiagnostics implements vscode.Disposable {
   private lastKey = '';
 
   constructor(
-    private readonly session: SessionObservable, private readonly documents: ModelDocuments,
+    private readonly session: SessionObservable,
+    private readonly documents: ModelDocuments,
     private readonly thresholds: () => HealthThresholds,
   ) {}
 
   refresh(): void {
     const uri = this.session.modelUri;
-    const findings = assessHealth([...latestLayers(this.session).values()], this.session.snapshot.status.nonFinite, this.thresholds());
+    const findings = assessHealth(
+      [...latestLayers(this.session).values()],
+      this.session.snapshot.status.nonFinite,
+      this.thresholds(),
+    );
     const key = `${uri?.toString()}|${findingsKey(findings)}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
@@ -159,14 +199,21 @@ class HealthDiagnostics implements vscode.Disposable {
     const doc = this.documents.openDocument(uri);
     if (!doc) return;
     const parsed = this.documents.parse(doc);
-    this.collection.set(uri, findings.map((f) => {
-      const r = f.layer >= 0 ? parsed.layerLineRanges[f.layer] : undefined;
-      const range = r ? rangeOf(doc, r.offset, r.length) : new vscode.Range(0, 0, 0, 1);
-      const d = new vscode.Diagnostic(range, f.message, f.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-      d.source = DIAGNOSTIC_SOURCE;
-      d.code = f.kind;
-      return d;
-    }));
+    this.collection.set(
+      uri,
+      findings.map((f) => {
+        const r = f.layer >= 0 ? parsed.layerLineRanges[f.layer] : undefined;
+        const range = r ? rangeOf(doc, r.offset, r.length) : new vscode.Range(0, 0, 0, 1);
+        const d = new vscode.Diagnostic(
+          range,
+          f.message,
+          f.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
+        d.source = DIAGNOSTIC_SOURCE;
+        d.code = f.kind;
+        return d;
+      }),
+    );
   }
 
   dispose(): void {

@@ -50,7 +50,10 @@ export class ModelDiagnostics implements vscode.Disposable {
   validate(doc: vscode.TextDocument): ParsedModel {
     this.cancel(doc.uri);
     const parsed = this.documents.parse(doc);
-    this.collection.set(doc.uri, parsed.problems.map((p) => problemToDiagnostic(doc, p)));
+    this.collection.set(
+      doc.uri,
+      parsed.problems.map((p) => problemToDiagnostic(doc, p)),
+    );
     return parsed;
   }
 
@@ -67,10 +70,13 @@ export class ModelDiagnostics implements vscode.Disposable {
   private schedule(doc: vscode.TextDocument): void {
     this.cancel(doc.uri);
     const key = doc.uri.toString();
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      if (!doc.isClosed) this.validate(doc);
-    }, CHANGE_DEBOUNCE_MS));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (!doc.isClosed) this.validate(doc);
+      }, CHANGE_DEBOUNCE_MS),
+    );
   }
 
   private cancel(uri: vscode.Uri): void {

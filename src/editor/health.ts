@@ -69,7 +69,9 @@ export function assessHealth(
       if (nonFiniteLayers.has(p.layer)) continue;
       nonFiniteLayers.add(p.layer);
       findings.push({
-        layer: p.layer, severity: 'error', kind: 'non-finite',
+        layer: p.layer,
+        severity: 'error',
+        kind: 'non-finite',
         message: `${path}: the gradient norm is ${formatSci(p.gradNorm)}; training has diverged. Lower the learning rate or check the data for NaN values.`,
       });
       continue;
@@ -77,18 +79,24 @@ export function assessHealth(
     if (nonFiniteLayers.has(p.layer)) continue;
     if (p.gradNorm > thresholds.explodingGradNorm) {
       findings.push({
-        layer: p.layer, severity: 'warning', kind: 'exploding-gradient',
+        layer: p.layer,
+        severity: 'warning',
+        kind: 'exploding-gradient',
         message: `${path}: exploding gradient: norm ${formatSci(p.gradNorm)} is above ${formatSci(thresholds.explodingGradNorm, 0)}. Lower the learning rate or normalise the inputs.`,
       });
     } else if (p.layer < lastParamLayer && p.gradNorm < thresholds.vanishingGradNorm) {
       findings.push({
-        layer: p.layer, severity: 'warning', kind: 'vanishing-gradient',
+        layer: p.layer,
+        severity: 'warning',
+        kind: 'vanishing-gradient',
         message: `${path}: vanishing gradient: norm ${formatSci(p.gradNorm)} is below ${formatSci(thresholds.vanishingGradNorm, 0)}, so this layer barely learns. Try ReLU instead of sigmoid/tanh or fewer layers.`,
       });
     }
     if (p.deadFraction !== null && p.deadFraction > thresholds.deadReluFraction) {
       findings.push({
-        layer: p.layer, severity: 'warning', kind: 'dead-relu',
+        layer: p.layer,
+        severity: 'warning',
+        kind: 'dead-relu',
         message: `${path}: ${formatPercent(p.deadFraction)} of the ReLU units are dead (zero for every example of the batch), so they get no gradient. Lower the learning rate or use leaky-relu.`,
       });
     }

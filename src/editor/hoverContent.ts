@@ -26,23 +26,35 @@ export function layerHoverMarkdown(input: LayerHoverInput): string {
   const { point, info } = input;
   const title = info ? `${info.label}` : `layer ${point.layer}`;
   const rows: [string, string, string][] = [
-    ['Gradient norm ‖∇‖', formatSci(point.gradNorm, 2),
-      'Size of the batch-mean gradient that becomes the update θ ← θ − γ·∇.'],
-    ['Weight norm ‖θ‖', formatSci(point.weightNorm, 2),
-      'Size of this layer\'s parameters before the update.'],
-    ['Update ratio ‖Δθ‖/‖θ‖', formatSci(point.updateRatio, 2),
-      'How much one step changes the weights; around 1e-3 is typical, far above jumps around, far below barely learns.'],
-    ['Per-example ‖gᵢ‖ min / median / max',
+    ['Gradient norm ‖∇‖', formatSci(point.gradNorm, 2), 'Size of the batch-mean gradient that becomes the update θ ← θ − γ·∇.'],
+    ['Weight norm ‖θ‖', formatSci(point.weightNorm, 2), "Size of this layer's parameters before the update."],
+    [
+      'Update ratio ‖Δθ‖/‖θ‖',
+      formatSci(point.updateRatio, 2),
+      'How much one step changes the weights; around 1e-3 is typical, far above jumps around, far below barely learns.',
+    ],
+    [
+      'Per-example ‖gᵢ‖ min / median / max',
       `${formatSci(point.perExampleNormMin)} / ${formatSci(point.perExampleNormMedian)} / ${formatSci(point.perExampleNormMax)}`,
-      'Gradient size of single examples; a max far above the median means a few examples dominate the batch.'],
-    ['Cosine agreement', formatValue(point.cosineMean),
-      'Mean cos(gᵢ, batch gradient): near 1 the examples agree on the direction, near 0 the mean is mostly noise.'],
-    ['Noise scale B', formatSci(point.noiseScale, 2),
-      'tr(Σ)/‖∇‖²: batches much smaller than this are dominated by gradient noise.'],
+      'Gradient size of single examples; a max far above the median means a few examples dominate the batch.',
+    ],
+    [
+      'Cosine agreement',
+      formatValue(point.cosineMean),
+      'Mean cos(gᵢ, batch gradient): near 1 the examples agree on the direction, near 0 the mean is mostly noise.',
+    ],
+    [
+      'Noise scale B',
+      formatSci(point.noiseScale, 2),
+      'tr(Σ)/‖∇‖²: batches much smaller than this are dominated by gradient noise.',
+    ],
   ];
   if (point.deadFraction !== null) {
-    rows.push(['Dead ReLU units', formatPercent(point.deadFraction),
-      'Units that output 0 for every example of the batch; they receive no gradient.']);
+    rows.push([
+      'Dead ReLU units',
+      formatPercent(point.deadFraction),
+      'Units that output 0 for every example of the batch; they receive no gradient.',
+    ]);
   }
   const lines = [
     `**Gradient Lens · layers[${point.layer}]** ${cell(title)} — step ${input.step}, epoch ${input.epoch}`,

@@ -25,7 +25,10 @@ export function sameUri(a: vscode.Uri | undefined, b: vscode.Uri | undefined): b
   return a !== undefined && b !== undefined && a.toString() === b.toString();
 }
 
-interface CacheEntry { version: number; parsed: ParsedModel }
+interface CacheEntry {
+  version: number;
+  parsed: ParsedModel;
+}
 
 export class ModelDocuments implements vscode.Disposable {
   private readonly cache = new Map<string, CacheEntry>();

@@ -29,7 +29,8 @@ export function validateModelName(input: string): string | undefined {
   const name = modelBaseName(input);
   if (name.length === 0) return 'Type a name for the model, for example "digits".';
   if (/[\\/]/.test(name)) return 'Use a plain file name without "/" or "\\"; the file is created in the workspace folder.';
-  if (/[<>:"|?*\u0000-\u001f]/.test(name)) return 'The name contains a character that is not allowed in file names (< > : " | ? *).';
+  if (/[<>:"|?*\u0000-\u001f]/.test(name))
+    return 'The name contains a character that is not allowed in file names (< > : " | ? *).';
   if (name === '.' || name === '..' || name.startsWith('.')) return 'The name must not start with ".".';
   if (name.length > 100) return 'Use a name of at most 100 characters.';
   return undefined;

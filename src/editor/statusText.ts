@@ -26,18 +26,48 @@ export function statusBarView(snapshot: SessionSnapshot, modelFileOpen: boolean)
 
   switch (status.state) {
     case 'loading':
-      return { visible: true, error: false, text: '$(loading~spin) Gradient Lens: starting', tooltip: `Gradient Lens: loading data for ${file}. ${click}` };
+      return {
+        visible: true,
+        error: false,
+        text: '$(loading~spin) Gradient Lens: starting',
+        tooltip: `Gradient Lens: loading data for ${file}. ${click}`,
+      };
     case 'running':
-      return { visible: true, error: false, text: `$(pulse) Gradient Lens: ${progress}${loss}`, tooltip: `Gradient Lens: training ${file}. ${click}` };
+      return {
+        visible: true,
+        error: false,
+        text: `$(pulse) Gradient Lens: ${progress}${loss}`,
+        tooltip: `Gradient Lens: training ${file}. ${click}`,
+      };
     case 'paused':
     case 'stepping':
-      return { visible: true, error: false, text: `$(debug-pause) Gradient Lens: paused · step ${status.step}${loss}`, tooltip: `Gradient Lens: ${file} is paused${status.message ? ` (${status.message})` : ''}. ${click}` };
+      return {
+        visible: true,
+        error: false,
+        text: `$(debug-pause) Gradient Lens: paused · step ${status.step}${loss}`,
+        tooltip: `Gradient Lens: ${file} is paused${status.message ? ` (${status.message})` : ''}. ${click}`,
+      };
     case 'failed':
-      return { visible: true, error: true, text: `$(error) Gradient Lens: error at step ${status.step}`, tooltip: `Gradient Lens: ${status.message ?? 'training stopped with an error'}. ${click}` };
+      return {
+        visible: true,
+        error: true,
+        text: `$(error) Gradient Lens: error at step ${status.step}`,
+        tooltip: `Gradient Lens: ${status.message ?? 'training stopped with an error'}. ${click}`,
+      };
     case 'finished':
-      return { visible: true, error: false, text: `$(pass) Gradient Lens: done · ${progress}${loss}`, tooltip: `Gradient Lens: training of ${file} finished. ${click}` };
+      return {
+        visible: true,
+        error: false,
+        text: `$(pass) Gradient Lens: done · ${progress}${loss}`,
+        tooltip: `Gradient Lens: training of ${file} finished. ${click}`,
+      };
     case 'stopped':
-      return { visible: true, error: false, text: `$(debug-stop) Gradient Lens: stopped · step ${status.step}${loss}`, tooltip: `Gradient Lens: training of ${file} was stopped. ${click}` };
+      return {
+        visible: true,
+        error: false,
+        text: `$(debug-stop) Gradient Lens: stopped · step ${status.step}${loss}`,
+        tooltip: `Gradient Lens: training of ${file} was stopped. ${click}`,
+      };
     case 'idle':
     default:
       return {

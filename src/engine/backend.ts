@@ -23,16 +23,29 @@ export interface Backend {
    * beta = 0 means C is overwritten (its old contents are ignored, even NaN).
    */
   gemm(
-    transA: boolean, transB: boolean,
-    m: number, n: number, k: number,
-    alpha: number, a: FloatArray, b: FloatArray,
-    beta: number, c: FloatArray,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: FloatArray,
+    b: FloatArray,
+    beta: number,
+    c: FloatArray,
   ): void;
 
   /** out[i,j] = act(x[i,j] + bias[j]) for an m×n matrix; bias null = no bias (math: activations.ts). */
   biasActivation(m: number, n: number, activation: Activation, x: FloatArray, bias: FloatArray | null, out: FloatArray): void;
   /** gradIn = gradOut ⊙ act'(z) over `size` elements; z is the pre-activation, y = act(z) its output. */
-  activationBackward(size: number, activation: Activation, z: FloatArray, y: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void;
+  activationBackward(
+    size: number,
+    activation: Activation,
+    z: FloatArray,
+    y: FloatArray,
+    gradOut: FloatArray,
+    gradIn: FloatArray,
+  ): void;
   /** out[j] = alpha·Σᵢ x[i,j] + beta·out[j] (beta = 0 overwrites): a bias gradient. */
   columnSums(m: number, n: number, alpha: number, beta: number, x: FloatArray, out: FloatArray): void;
   /** out[i] = alpha·Σⱼ x[i,j] (a conv bias gradient per example: rows = example·filter, columns = positions). */
@@ -47,8 +60,15 @@ export interface Backend {
    * velocity may be null when momentum is 0. value and velocity are read and written.
    */
   sgdStep(
-    n: number, lr: number, weightDecay: number, momentum: number, nesterov: boolean,
-    grad: FloatArray, value: FloatArray, velocity: FloatArray | null, update: FloatArray,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    nesterov: boolean,
+    grad: FloatArray,
+    value: FloatArray,
+    velocity: FloatArray | null,
+    update: FloatArray,
   ): void;
   /** Dense per-example SQUARED gradient norms: out[i] = ‖aᵢ‖²·‖δᵢ‖² (+ ‖δᵢ‖² if withBias); a m×p, delta m×q. */
   denseNormsSquared(m: number, p: number, q: number, withBias: boolean, a: FloatArray, delta: FloatArray, out: FloatArray): void;
@@ -67,7 +87,14 @@ export interface Backend {
    */
   maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void;
   /** gradIn (overwritten) = each output's gradient routed to its winner, found again from input/output. */
-  maxPoolBackward(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void;
+  maxPoolBackward(
+    batch: number,
+    g: WindowGeometry,
+    input: FloatArray,
+    output: FloatArray,
+    gradOut: FloatArray,
+    gradIn: FloatArray,
+  ): void;
 }
 
 /**
@@ -76,10 +103,15 @@ export interface Backend {
  * columns before the image (TensorFlow's `same`/`valid` convention, from shapes.ts window2d).
  */
 export interface WindowGeometry {
-  channels: number; height: number; width: number;
-  kernel: number; stride: number;
-  padTop: number; padLeft: number;
-  outH: number; outW: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernel: number;
+  stride: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
 }
 
 /** The window geometry of a conv or pooling layer over an input of shape [channels, height, width]. */

@@ -11,7 +11,11 @@ export class BatchSchedule {
   readonly batchSize: number;
   readonly stepsPerEpoch: number;
 
-  constructor(readonly seed: number, readonly count: number, requestedBatchSize: number) {
+  constructor(
+    readonly seed: number,
+    readonly count: number,
+    requestedBatchSize: number,
+  ) {
     this.batchSize = Math.max(1, Math.min(requestedBatchSize, count));
     this.stepsPerEpoch = Math.ceil(count / this.batchSize);
   }

@@ -15,7 +15,9 @@ export interface BackendChoice {
   fallbackReason: string | null;
 }
 
-export interface BackendRequest { useWasm: boolean }
+export interface BackendRequest {
+  useWasm: boolean;
+}
 
 function wantsWasm(spec: { dtype: DType }, opts: BackendRequest): boolean {
   return spec.dtype === 'float32' && opts.useWasm;

@@ -134,7 +134,7 @@ export function compareBatchSizes(opts: CompareOptions): CompareResult {
   const fileRate = opts.spec.optimizer.learningRate;
   const fileBatch = Math.min(Math.max(1, opts.spec.batchSize), n);
   const runs = sizes.map((batchSize, r): CompareRun => {
-    const scaled = fileRate * batchSize / fileBatch;
+    const scaled = (fileRate * batchSize) / fileBatch;
     let learningRate = mode === 'file' ? fileRate : scaled;
     const rateTrials: RateTrial[] = [];
     // A trial sees the sweep's examples, and at least SWEEP_MIN_UPDATES updates (capped by the run's
@@ -149,26 +149,54 @@ export function compareBatchSizes(opts: CompareOptions): CompareResult {
       const best = rateTrials.filter((t) => t.loss !== null).sort((a, b) => (a.loss as number) - (b.loss as number))[0];
       learningRate = best ? best.learningRate : Number((scaled * SWEEP_FACTORS[0]).toPrecision(3));
     }
-    const run = train(opts, batchSize, learningRate, examples, validation, (seen) => opts.onProgress?.(r, seen, examples), now, true);
+    const run = train(
+      opts,
+      batchSize,
+      learningRate,
+      examples,
+      validation,
+      (seen) => opts.onProgress?.(r, seen, examples),
+      now,
+      true,
+    );
     return { ...run.run, rateMode: mode, rateTrials, rateTrialExamples: mode === 'sweep' ? trialExamples : 0 };
   });
   const result: CompareResult = {
-    runs, rateMode: mode, examples, sweepExamples: mode === 'sweep' ? sweepExamples : 0, seconds: now() - started,
-    chosenBy: validation ? 'validation' : 'training', summary: '',
+    runs,
+    rateMode: mode,
+    examples,
+    sweepExamples: mode === 'sweep' ? sweepExamples : 0,
+    seconds: now() - started,
+    chosenBy: validation ? 'validation' : 'training',
+    summary: '',
   };
   result.summary = summarizeComparison(result, n);
   return result;
 }
 
-interface TrainedRun { run: Omit<CompareRun, 'rateMode' | 'rateTrials' | 'rateTrialExamples'>; finalLoss: number | null }
+interface TrainedRun {
+  run: Omit<CompareRun, 'rateMode' | 'rateTrials' | 'rateTrialExamples'>;
+  finalLoss: number | null;
+}
 
 /** One seeded run: every run starts from the same initial weights and the same shuffling seed. */
 function train(
-  opts: CompareOptions, batchSize: number, learningRate: number, examples: number, validation: Dataset | null,
-  onProgress: ((seen: number) => void) | null, now: () => number, withCheckpoints: boolean,
+  opts: CompareOptions,
+  batchSize: number,
+  learningRate: number,
+  examples: number,
+  validation: Dataset | null,
+  onProgress: ((seen: number) => void) | null,
+  now: () => number,
+  withCheckpoints: boolean,
 ): TrainedRun {
   const n = opts.train.count;
-  const spec: ModelSpec = { ...opts.spec, batchSize, epochs: Math.ceil(examples / n), optimizer: { ...opts.spec.optimizer, learningRate } };
+  const spec: ModelSpec = {
+    ...opts.spec,
+    batchSize,
+    epochs: Math.ceil(examples / n),
+    optimizer: { ...opts.spec.optimizer, learningRate },
+  };
   const backend = opts.backendFactory?.(spec) ?? referenceBackend(spec.dtype);
   // 'norms' gives the noise scale at almost no cost; cosines and dead units are not needed here.
   const trainer = new Trainer({ spec, train: opts.train, validation, backend, stats: 'norms' });
@@ -177,11 +205,23 @@ function train(
   const losses: number[] = [];
   const all: ComparePoint[] = [];
   const checkpoints: CompareCheckpoint[] = [];
-  let noiseSum = 0, noiseCount = 0, seen = 0, seconds = 0, smooth = NaN, nextCheck = every, diverged = false;
+  let noiseSum = 0,
+    noiseCount = 0,
+    seen = 0,
+    seconds = 0,
+    smooth = NaN,
+    nextCheck = every,
+    diverged = false;
   const checkpoint = (): void => {
     if (!validation || !withCheckpoints) return;
     const e = trainer.evaluate();
-    checkpoints.push({ examplesSeen: seen, updates: losses.length, time: seconds, validationLoss: e.validationLoss as number, validationAccuracy: e.validationAccuracy as number });
+    checkpoints.push({
+      examplesSeen: seen,
+      updates: losses.length,
+      time: seconds,
+      validationLoss: e.validationLoss as number,
+      validationAccuracy: e.validationAccuracy as number,
+    });
   };
   while (seen < examples && !trainer.done()) {
     if (opts.shouldCancel?.()) throw new CompareCancelled('The comparison was cancelled.');
@@ -193,9 +233,18 @@ function train(
     losses.push(s.loss);
     smooth = Number.isNaN(smooth) ? s.loss : smooth + (1 - Math.exp(-(seen - before) / 200)) * (s.loss - smooth);
     all.push({ examplesSeen: seen, updates: losses.length, time: seconds, loss: s.loss, smoothedLoss: smooth });
-    if (Number.isFinite(s.noiseScale)) { noiseSum += s.noiseScale; noiseCount++; }
-    if (s.nonFinite || !Number.isFinite(s.loss)) { diverged = true; break; }
-    if (seen >= nextCheck) { checkpoint(); while (nextCheck <= seen) nextCheck += every; }
+    if (Number.isFinite(s.noiseScale)) {
+      noiseSum += s.noiseScale;
+      noiseCount++;
+    }
+    if (s.nonFinite || !Number.isFinite(s.loss)) {
+      diverged = true;
+      break;
+    }
+    if (seen >= nextCheck) {
+      checkpoint();
+      while (nextCheck <= seen) nextCheck += every;
+    }
     if (onProgress && losses.length % 50 === 0) onProgress(seen);
   }
   onProgress?.(seen);
@@ -208,19 +257,31 @@ function train(
   if (!validation) notApplicable.validation = 'the model file holds out no validation set (data.validationSplit is 0)';
   else if (!end) notApplicable.validation = 'the run diverged (the loss became NaN or infinite)';
   if (sigma === null) notApplicable.stepLossSigma = `it needs at least 3 updates; this run made ${losses.length}`;
-  if (noiseCount === 0) notApplicable.noiseScale = batchSize < 2 ? 'it needs at least 2 examples per batch to see their spread' : 'the batch gradient was zero or the run diverged';
+  if (noiseCount === 0)
+    notApplicable.noiseScale =
+      batchSize < 2
+        ? 'it needs at least 2 examples per batch to see their spread'
+        : 'the batch gradient was zero or the run diverged';
   const finalLoss = end ? (validation ? end.validationLoss : end.trainLoss) : null;
   return {
     finalLoss: finalLoss !== null && Number.isFinite(finalLoss) ? finalLoss : null,
     run: {
-      batchSize, learningRate, momentum: spec.optimizer.type === 'sgd' ? spec.optimizer.momentum : 0,
-      steps: losses.length, examplesSeen: seen, seconds,
+      batchSize,
+      learningRate,
+      momentum: spec.optimizer.type === 'sgd' ? spec.optimizer.momentum : 0,
+      steps: losses.length,
+      examplesSeen: seen,
+      seconds,
       examplesPerSecond: seconds > 0 ? seen / seconds : NaN,
       activationBytes: activationBytes(trainer, batchSize, spec.dtype === 'float64' ? 8 : 4),
       validation: end && validation ? { loss: end.validationLoss as number, accuracy: end.validationAccuracy as number } : null,
       stepLossSigma: sigma,
       noiseScale: noiseCount ? noiseSum / noiseCount : null,
-      notApplicable, points, checkpoints, initialWeightsFingerprint: fingerprint, seed: spec.seed,
+      notApplicable,
+      points,
+      checkpoints,
+      initialWeightsFingerprint: fingerprint,
+      seed: spec.seed,
     },
   };
 }

@@ -27,31 +27,44 @@ export function summarizeComparison(r: CompareResult, n: number): string {
   const mid = sorted.find((x) => x.batchSize > small.batchSize && x.batchSize < n) ?? sorted[1];
   const out: string[] = [];
 
-  const rates = sorted.map((x) => `${label(x)}: γ = ${sig(x.learningRate)}${x.rateTrials.length ? ` (best of ${x.rateTrials.map((t) => sig(t.learningRate)).join(', ')})` : ''}`);
-  out.push(`Learning rates: ${RATE_MODE_NAMES[r.rateMode]}${r.rateMode === 'sweep' ? ` (each trial ${count(r.sweepExamples)} examples or ${SWEEP_MIN_UPDATES} updates, whichever is more, judged on the ${r.chosenBy} loss)` : ''}. ${rates.join('; ')}.`);
+  const rates = sorted.map(
+    (x) =>
+      `${label(x)}: γ = ${sig(x.learningRate)}${x.rateTrials.length ? ` (best of ${x.rateTrials.map((t) => sig(t.learningRate)).join(', ')})` : ''}`,
+  );
+  out.push(
+    `Learning rates: ${RATE_MODE_NAMES[r.rateMode]}${r.rateMode === 'sweep' ? ` (each trial ${count(r.sweepExamples)} examples or ${SWEEP_MIN_UPDATES} updates, whichever is more, judged on the ${r.chosenBy} loss)` : ''}. ${rates.join('; ')}.`,
+  );
   out.push(momentumSentence(sorted, label));
 
-  const outcome = sorted.map((x) => x.validation
-    ? `${label(x)} ${pct(x.validation.accuracy)} (loss ${sig(x.validation.loss)}) after ${count(x.steps)} updates`
-    : `${label(x)} n/a (${x.notApplicable.validation})`);
+  const outcome = sorted.map((x) =>
+    x.validation
+      ? `${label(x)} ${pct(x.validation.accuracy)} (loss ${sig(x.validation.loss)}) after ${count(x.steps)} updates`
+      : `${label(x)} n/a (${x.notApplicable.validation})`,
+  );
   out.push(`Validation accuracy after the same ${count(r.examples)} examples seen: ${outcome.join('; ')}.`);
 
   if (small.stepLossSigma !== null && mid.stepLossSigma !== null && mid.stepLossSigma > 0 && small.stepLossSigma > 0) {
     const ratio = small.stepLossSigma / mid.stepLossSigma;
-    out.push(ratio >= 1
-      ? `Averaging ${mid.batchSize} examples made the updates steadier: the loss moved ${fx(ratio)}× less from one update to the next than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`
-      : `Here the loss moved ${fx(1 / ratio)}× more from one update to the next with ${label(mid)} than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`);
+    out.push(
+      ratio >= 1
+        ? `Averaging ${mid.batchSize} examples made the updates steadier: the loss moved ${fx(ratio)}× less from one update to the next than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`
+        : `Here the loss moved ${fx(1 / ratio)}× more from one update to the next with ${label(mid)} than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`,
+    );
   }
 
   if (Number.isFinite(small.examplesPerSecond) && Number.isFinite(mid.examplesPerSecond) && small.examplesPerSecond > 0) {
     const ratio = mid.examplesPerSecond / small.examplesPerSecond;
-    out.push(ratio >= 1
-      ? `Vectorised batches processed ${fx(ratio)}× more examples per second: ${count(mid.examplesPerSecond)} examples/s with ${label(mid)} against ${count(small.examplesPerSecond)} with ${label(small)}.`
-      : `${label(mid)} processed fewer examples per second than ${label(small)} here (${count(mid.examplesPerSecond)} against ${count(small.examplesPerSecond)} examples/s): on this model the batch bought no speed.`);
+    out.push(
+      ratio >= 1
+        ? `Vectorised batches processed ${fx(ratio)}× more examples per second: ${count(mid.examplesPerSecond)} examples/s with ${label(mid)} against ${count(small.examplesPerSecond)} with ${label(small)}.`
+        : `${label(mid)} processed fewer examples per second than ${label(small)} here (${count(mid.examplesPerSecond)} against ${count(small.examplesPerSecond)} examples/s): on this model the batch bought no speed.`,
+    );
   }
 
   const big = sorted[sorted.length - 1];
-  out.push(`The price is memory: the activations kept for back-propagation grow with M, from ${bytes(small.activationBytes)} per step with ${label(small)} to ${bytes(mid.activationBytes)} with ${label(mid)}${big !== mid ? ` and ${bytes(big.activationBytes)} with ${label(big)}` : ''}.`);
+  out.push(
+    `The price is memory: the activations kept for back-propagation grow with M, from ${bytes(small.activationBytes)} per step with ${label(small)} to ${bytes(mid.activationBytes)} with ${label(mid)}${big !== mid ? ` and ${bytes(big.activationBytes)} with ${label(big)}` : ''}.`,
+  );
 
   const noisy = sorted.filter((x) => x.noiseScale !== null);
   if (noisy.length) {
@@ -59,19 +72,27 @@ export function summarizeComparison(r: CompareResult, n: number): string {
     const b = ref.noiseScale as number;
     const beyond = sorted.filter((x) => x.batchSize > b).map(label);
     const within = sorted.filter((x) => x.batchSize <= b).map(label);
-    out.push(`The gradient noise scale B_simple measured ${sig(b)} in the ${label(ref)} run: batches up to about that size still cut the gradient's noise nearly in proportion to M, bigger ones mostly make fewer updates for the same examples.` +
-      (beyond.length ? ` ${beyond.join(', ')} ${beyond.length > 1 ? 'are' : 'is'} beyond it${within.length ? `; ${within.join(', ')} within it` : ''}.` : ` Every batch size here is within it.`));
+    out.push(
+      `The gradient noise scale B_simple measured ${sig(b)} in the ${label(ref)} run: batches up to about that size still cut the gradient's noise nearly in proportion to M, bigger ones mostly make fewer updates for the same examples.` +
+        (beyond.length
+          ? ` ${beyond.join(', ')} ${beyond.length > 1 ? 'are' : 'is'} beyond it${within.length ? `; ${within.join(', ')} within it` : ''}.`
+          : ` Every batch size here is within it.`),
+    );
   }
   return out.join(' ');
 }
 
 function momentumSentence(runs: CompareRun[], label: (x: CompareRun) => string): string {
   const mu = runs[0].momentum;
-  if (mu === 0) return 'No momentum: every update is −γ times that batch\'s gradient alone.';
+  if (mu === 0) return "No momentum: every update is −γ times that batch's gradient alone.";
   const span = 1 / (1 - mu);
   const short = runs.filter((x) => x.steps < span).map(label);
-  return `Every run keeps the file's momentum μ = ${sig(mu)}: the velocity adds up about the last ${fx(span)} updates' gradients, so once it has built up each step moves about ${fx(span)}·γ times the gradient.` +
-    (short.length ? ` ${short.join(', ')} made fewer updates than that, so ${short.length > 1 ? 'their' : 'its'} velocity never built up.` : '');
+  return (
+    `Every run keeps the file's momentum μ = ${sig(mu)}: the velocity adds up about the last ${fx(span)} updates' gradients, so once it has built up each step moves about ${fx(span)}·γ times the gradient.` +
+    (short.length
+      ? ` ${short.join(', ')} made fewer updates than that, so ${short.length > 1 ? 'their' : 'its'} velocity never built up.`
+      : '')
+  );
 }
 
 function sig(x: number): string {
@@ -79,9 +100,15 @@ function sig(x: number): string {
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(1) : String(Number(x.toPrecision(3)));
 }
-function fx(x: number): string { return x >= 10 ? String(Math.round(x)) : x.toFixed(1); }
-function count(x: number): string { return Math.round(x).toLocaleString('en-US'); }
-function pct(x: number): string { return `${(100 * x).toFixed(1)} %`; }
+function fx(x: number): string {
+  return x >= 10 ? String(Math.round(x)) : x.toFixed(1);
+}
+function count(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)} %`;
+}
 function bytes(b: number): string {
   return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MB` : b >= 1024 ? `${(b / 1024).toFixed(0)} KB` : `${b} bytes`;
 }

@@ -16,13 +16,16 @@ export function fitProblem(spec: ModelSpec, train: Dataset, validation: Dataset 
   const out = shapes[shapes.length - 1];
   if (out.length !== 1 || out[0] !== train.numClasses) {
     const units = out.reduce((a, b) => a * b, 1);
-    return `layers[${spec.layers.length - 1}]: the last layer has ${units} outputs but the data has ${train.numClasses} classes; `
-      + `make the last layer a dense layer with ${train.numClasses} units (now the last layer outputs shape [${out.join(', ')}] but ${train.name} has ${train.numClasses} classes)`;
+    return (
+      `layers[${spec.layers.length - 1}]: the last layer has ${units} outputs but the data has ${train.numClasses} classes; ` +
+      `make the last layer a dense layer with ${train.numClasses} units (now the last layer outputs shape [${out.join(', ')}] but ${train.name} has ${train.numClasses} classes)`
+    );
   }
   if (validation && validation.inputShape.join(',') !== train.inputShape.join(',')) {
     return `the validation set has examples of shape [${validation.inputShape.join(', ')}] but the training set has [${train.inputShape.join(', ')}]`;
   }
-  if (!Number.isInteger(spec.batchSize) || spec.batchSize < 1) return `batchSize must be a positive integer, got ${spec.batchSize}`;
+  if (!Number.isInteger(spec.batchSize) || spec.batchSize < 1)
+    return `batchSize must be a positive integer, got ${spec.batchSize}`;
   if (!Number.isInteger(spec.epochs) || spec.epochs < 1) return `epochs must be a positive integer, got ${spec.epochs}`;
   return null;
 }

@@ -58,7 +58,8 @@ export function gradientCheck(spec: ModelSpec, data: Dataset, opts: GradCheckOpt
   const perExample = new Float64Array(m);
   const predictions = new Int32Array(m);
   const lossNow = (withSeed: boolean): number =>
-    computeLoss(spec.loss, net.forward(m), labels, m, net.outputSize, perExample, predictions, withSeed ? net.outputGrad : null).loss;
+    computeLoss(spec.loss, net.forward(m), labels, m, net.outputSize, perExample, predictions, withSeed ? net.outputGrad : null)
+      .loss;
 
   const baseLoss = lossNow(true);
   net.backward(m);
@@ -74,12 +75,13 @@ export function gradientCheck(spec: ModelSpec, data: Dataset, opts: GradCheckOpt
   };
   const numericDerivative = (value: { [j: number]: number }, j: number): number | null => {
     const original = value[j];
-    const plus = probe(value, j, original, EPSILON), minus = probe(value, j, original, -EPSILON);
+    const plus = probe(value, j, original, EPSILON),
+      minus = probe(value, j, original, -EPSILON);
     if (plus.smooth && minus.smooth) return (plus.loss - minus.loss) / (2 * EPSILON);
     for (const side of minus.smooth ? [-1] : plus.smooth ? [1] : []) {
       const one = side < 0 ? minus : plus;
       const two = probe(value, j, original, 2 * side * EPSILON);
-      if (two.smooth) return side * (-3 * baseLoss + 4 * one.loss - two.loss) / (2 * EPSILON);
+      if (two.smooth) return (side * (-3 * baseLoss + 4 * one.loss - two.loss)) / (2 * EPSILON);
     }
     return null;
   };
@@ -107,7 +109,10 @@ export function gradientCheck(spec: ModelSpec, data: Dataset, opts: GradCheckOpt
       checked += done;
     }
     layers.push({
-      layer: layer.index, name: `layers[${layer.index}] ${layer.label}`, checked, maxRelativeError,
+      layer: layer.index,
+      name: `layers[${layer.index}] ${layer.label}`,
+      checked,
+      maxRelativeError,
       passed: checked > 0 && maxRelativeError <= tolerance,
     });
   }

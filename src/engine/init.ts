@@ -4,9 +4,7 @@
 import { Rng } from './random';
 import type { FloatArray } from './types';
 
-export function initWeights(
-  rng: Rng, weights: FloatArray, fanIn: number, fanOut: number, followedByRelu: boolean,
-): void {
+export function initWeights(rng: Rng, weights: FloatArray, fanIn: number, fanOut: number, followedByRelu: boolean): void {
   if (followedByRelu) {
     const std = Math.sqrt(2 / fanIn);
     for (let i = 0; i < weights.length; i++) weights[i] = rng.normal() * std;

@@ -6,15 +6,24 @@
 import type { LossName } from '../model/spec';
 import type { FloatArray } from './types';
 
-export interface LossResult { loss: number; correct: number }
+export interface LossResult {
+  loss: number;
+  correct: number;
+}
 
 /**
  * Fills perExample[0..m) with Lᵢ, predictions[0..m) with argmax, and seed (if given) with ∂Lᵢ/∂outᵢ.
  * Returns the mean loss and the number of correct predictions.
  */
 export function computeLoss(
-  kind: LossName, out: FloatArray, labels: Int32Array, m: number, classes: number,
-  perExample: Float64Array, predictions: Int32Array, seed: FloatArray | null,
+  kind: LossName,
+  out: FloatArray,
+  labels: Int32Array,
+  m: number,
+  classes: number,
+  perExample: Float64Array,
+  predictions: Int32Array,
+  seed: FloatArray | null,
 ): LossResult {
   let total = 0;
   let correct = 0;
@@ -23,7 +32,11 @@ export function computeLoss(
     const y = labels[i];
     let best = 0;
     let max = out[row];
-    for (let j = 1; j < classes; j++) if (out[row + j] > max) { max = out[row + j]; best = j; }
+    for (let j = 1; j < classes; j++)
+      if (out[row + j] > max) {
+        max = out[row + j];
+        best = j;
+      }
     predictions[i] = best;
     if (best === y) correct++;
     let li: number;

@@ -17,7 +17,10 @@ import { FlattenLayer } from './layers/flatten';
 import { ActivationLayer } from './layers/activation';
 import { isReluLike } from './activations';
 
-export interface ParamValues { weight: FloatArray; bias: FloatArray }
+export interface ParamValues {
+  weight: FloatArray;
+  bias: FloatArray;
+}
 
 export class Network {
   readonly layers: Layer[];
@@ -32,7 +35,10 @@ export class Network {
   readonly values: (ParamValues | null)[];
 
   constructor(
-    readonly spec: ModelSpec, readonly inputShape: Shape, readonly backend: Backend, readonly maxBatch: number,
+    readonly spec: ModelSpec,
+    readonly inputShape: Shape,
+    readonly backend: Backend,
+    readonly maxBatch: number,
     shared?: (ParamValues | null)[],
   ) {
     const { shapes, error } = inferShapes(spec.layers, inputShape);
@@ -79,7 +85,10 @@ export class Network {
 }
 
 function buildLayer(
-  i: number, spec: LayerSpec, input: Shape, values: ParamValues | null,
+  i: number,
+  spec: LayerSpec,
+  input: Shape,
+  values: ParamValues | null,
   ctx: { backend: Backend; maxBatch: number; needsInputGrad: boolean },
 ): Layer {
   switch (spec.type) {

@@ -19,7 +19,10 @@ function describe(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }
 
-export interface BatchContext { step: number; indices: number[] }
+export interface BatchContext {
+  step: number;
+  indices: number[];
+}
 
 function exampleText(ctx: BatchContext, example: number): string {
   return example < 0 ? '' : ` for example ${example} of the batch (training example #${ctx.indices[example]})`;
@@ -30,21 +33,33 @@ export function locateForward(net: Network, m: number, perExampleLoss: Float64Ar
   const at = firstNonFinite(net.input, m * net.inputSize);
   if (at >= 0) {
     const example = Math.floor(at / net.inputSize);
-    return { layer: 0, example, where: 'input', message: `The input contains ${describe(net.input[at])}${exampleText(ctx, example)} at step ${ctx.step}.` };
+    return {
+      layer: 0,
+      example,
+      where: 'input',
+      message: `The input contains ${describe(net.input[at])}${exampleText(ctx, example)} at step ${ctx.step}.`,
+    };
   }
   for (const layer of net.layers) {
     const bad = firstNonFinite(layer.output, m * layer.outSize);
     if (bad >= 0) {
       const example = Math.floor(bad / layer.outSize);
       return {
-        layer: layer.index, example, where: 'activation',
+        layer: layer.index,
+        example,
+        where: 'activation',
         message: `layers[${layer.index}] (${layer.label}) produced ${describe(layer.output[bad])}${exampleText(ctx, example)} at step ${ctx.step}.`,
       };
     }
   }
   const bad = firstNonFinite(perExampleLoss, m);
   if (bad >= 0) {
-    return { layer: -1, example: bad, where: 'loss', message: `The loss is ${describe(perExampleLoss[bad])}${exampleText(ctx, bad)} at step ${ctx.step}.` };
+    return {
+      layer: -1,
+      example: bad,
+      where: 'loss',
+      message: `The loss is ${describe(perExampleLoss[bad])}${exampleText(ctx, bad)} at step ${ctx.step}.`,
+    };
   }
   return null;
 }
@@ -60,7 +75,9 @@ export function locateGradient(net: Network, m: number, ctx: BatchContext): NonF
       const deltaAt = firstNonFinite(layer.delta, m * layer.outSize);
       const example = deltaAt >= 0 ? Math.floor(deltaAt / layer.outSize) : largestContribution(layer, m);
       return {
-        layer: layer.index, example, where: 'gradient',
+        layer: layer.index,
+        example,
+        where: 'gradient',
         message: `The gradient of ${p.info.name} (${layer.label}) is ${describe(p.grad[bad])}${exampleText(ctx, example)} at step ${ctx.step}.`,
       };
     }
@@ -90,7 +107,9 @@ export function locateWeights(net: Network, ctx: BatchContext): NonFiniteReport 
       const bad = firstNonFinite(p.value, p.size);
       if (bad >= 0) {
         return {
-          layer: layer.index, example: -1, where: 'weights',
+          layer: layer.index,
+          example: -1,
+          where: 'weights',
           message: `${p.info.name} (${layer.label}) became ${describe(p.value[bad])} after the update of step ${ctx.step}; try a smaller learning rate.`,
         };
       }

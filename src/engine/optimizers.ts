@@ -8,7 +8,10 @@ import type { Backend } from './backend';
 import type { FloatArray } from './types';
 import type { OptimizerSpec } from '../model/spec';
 
-export interface OptimizerState { first: FloatArray; second: FloatArray | null }
+export interface OptimizerState {
+  first: FloatArray;
+  second: FloatArray | null;
+}
 
 export function createOptimizerState(spec: OptimizerSpec, backend: Backend, size: number): OptimizerState {
   const needsFirst = spec.type === 'adam' || spec.momentum !== 0;
@@ -20,22 +23,29 @@ export function createOptimizerState(spec: OptimizerSpec, backend: Backend, size
 
 /** Applies one step to `value`; t is the 1-based step number (Adam's bias correction). */
 export function applyUpdate(
-  spec: OptimizerSpec, state: OptimizerState, t: number, isWeight: boolean,
-  value: FloatArray, grad: FloatArray, update: FloatArray,
+  spec: OptimizerSpec,
+  state: OptimizerState,
+  t: number,
+  isWeight: boolean,
+  value: FloatArray,
+  grad: FloatArray,
+  update: FloatArray,
 ): void {
   const lr = spec.learningRate;
   const wd = isWeight ? spec.weightDecay : 0;
   const n = value.length;
   if (spec.type === 'adam') {
     const { beta1, beta2, epsilon } = spec;
-    const m = state.first, v = state.second!;
-    const c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
+    const m = state.first,
+      v = state.second!;
+    const c1 = 1 - Math.pow(beta1, t),
+      c2 = 1 - Math.pow(beta2, t);
     for (let i = 0; i < n; i++) {
       const before = value[i];
       const g = grad[i] + wd * before;
       m[i] = beta1 * m[i] + (1 - beta1) * g;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      value[i] = before - lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon);
+      value[i] = before - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + epsilon);
       update[i] = value[i] - before;
     }
     return;
@@ -45,8 +55,15 @@ export function applyUpdate(
 
 /** One SGD step over n values (every backend's sgdStep matches this): see Backend.sgdStep. */
 export function sgdStep(
-  n: number, lr: number, weightDecay: number, momentum: number, nesterov: boolean,
-  grad: FloatArray, value: FloatArray, velocity: FloatArray | null, update: FloatArray,
+  n: number,
+  lr: number,
+  weightDecay: number,
+  momentum: number,
+  nesterov: boolean,
+  grad: FloatArray,
+  value: FloatArray,
+  velocity: FloatArray | null,
+  update: FloatArray,
 ): void {
   if (momentum !== 0 && !velocity) throw new Error('sgdStep: momentum needs a velocity buffer');
   for (let i = 0; i < n; i++) {

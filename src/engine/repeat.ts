@@ -65,7 +65,13 @@ export interface RepeatResult {
   initialOtherExamplesLoss: number;
   finalOtherExamplesLoss: number;
   series: RepeatPoint[];
-  forgetting: { exampleB: { index: number; label: number }; updates: number; lossAFitted: number; lossAAfterB: number; series: ForgettingPoint[] } | null;
+  forgetting: {
+    exampleB: { index: number; label: number };
+    updates: number;
+    lossAFitted: number;
+    lossAAfterB: number;
+    series: ForgettingPoint[];
+  } | null;
   conclusion: string;
 }
 
@@ -75,24 +81,42 @@ const OTHER_SAMPLE = 200;
 export function repeatOneExample(o: RepeatOptions): RepeatResult {
   const n = o.train.count;
   const a = o.example ?? 0;
-  if (!Number.isInteger(a) || a < 0 || a >= n) throw new RangeError(`example ${a} is not a training example: choose 0 to ${n - 1}`);
+  if (!Number.isInteger(a) || a < 0 || a >= n)
+    throw new RangeError(`example ${a} is not a training example: choose 0 to ${n - 1}`);
   const times = Math.max(1, Math.floor(o.times ?? REPEAT_DEFAULT_TIMES));
   const until = o.untilFraction ?? 0.01;
   const validation = o.validation && o.validation.count > 0 ? o.validation : null;
   const make = (train: Dataset, spec: ModelSpec, val: Dataset | null): Trainer =>
-    new Trainer({ spec, train, validation: val, backend: o.backendFactory?.(spec) ?? referenceBackend(spec.dtype), stats: 'none' });
+    new Trainer({
+      spec,
+      train,
+      validation: val,
+      backend: o.backendFactory?.(spec) ?? referenceBackend(spec.dtype),
+      stats: 'none',
+    });
   // One example per update: the file's rate scaled to M = 1 (γ·1/M, as the comparison's linear
   // scaling), so the step is no bigger than one example's share of a normal batch update.
   const batchSize = Math.min(Math.max(1, o.spec.batchSize), n);
   const rate = Number((o.spec.optimizer.learningRate / batchSize).toPrecision(3));
-  const single = (epochs: number): ModelSpec => ({ ...o.spec, batchSize: 1, epochs, optimizer: { ...o.spec.optimizer, learningRate: rate } });
+  const single = (epochs: number): ModelSpec => ({
+    ...o.spec,
+    batchSize: 1,
+    epochs,
+    optimizer: { ...o.spec.optimizer, learningRate: rate },
+  });
 
   // Every run starts from the file's initial weights (the seeded initialisation of the normal run).
-  const baseline = make(o.train, { ...o.spec, epochs: Math.ceil(times / Math.ceil(n / Math.min(o.spec.batchSize, n))) + 1 }, null);
+  const baseline = make(
+    o.train,
+    { ...o.spec, epochs: Math.ceil(times / Math.ceil(n / Math.min(o.spec.batchSize, n))) + 1 },
+    null,
+  );
   const initial = baseline.getWeights();
   const repeated = make(subset(o.train, [a]), single(times), validation);
   repeated.setWeights(initial);
-  const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== a).slice(0, OTHER_SAMPLE);
+  const others = Array.from({ length: n }, (_, i) => i)
+    .filter((i) => i !== a)
+    .slice(0, OTHER_SAMPLE);
   const otherEval = make(subset(o.train, others.length ? others : [a]), single(1), null);
   const exampleEval = make(subset(o.train, [a]), single(1), validation);
 
@@ -103,10 +127,18 @@ export function repeatOneExample(o: RepeatOptions): RepeatResult {
   };
   const otherLoss = (w: NamedTensor[]): number => measure(otherEval, w).example;
   const start = measure(repeated, null);
-  const series: RepeatPoint[] = [{
-    update: 0, exampleLoss: start.example, otherExamplesLoss: otherLoss(initial), validationLoss: start.val, validationAccuracy: start.acc,
-    baselineExampleLoss: start.example, baselineValidationLoss: start.val, baselineValidationAccuracy: start.acc,
-  }];
+  const series: RepeatPoint[] = [
+    {
+      update: 0,
+      exampleLoss: start.example,
+      otherExamplesLoss: otherLoss(initial),
+      validationLoss: start.val,
+      validationAccuracy: start.acc,
+      baselineExampleLoss: start.example,
+      baselineValidationLoss: start.val,
+      baselineValidationAccuracy: start.acc,
+    },
+  ];
   let k = 0;
   while (k < times && series[series.length - 1].exampleLoss >= until * start.example) {
     repeated.trainStep();
@@ -116,8 +148,14 @@ export function repeatOneExample(o: RepeatOptions): RepeatResult {
     const r = measure(repeated, null);
     const b = measure(exampleEval, baseline.getWeights());
     series.push({
-      update: k, exampleLoss: r.example, otherExamplesLoss: otherLoss(w), validationLoss: r.val, validationAccuracy: r.acc,
-      baselineExampleLoss: b.example, baselineValidationLoss: b.val, baselineValidationAccuracy: b.acc,
+      update: k,
+      exampleLoss: r.example,
+      otherExamplesLoss: otherLoss(w),
+      validationLoss: r.val,
+      validationAccuracy: r.acc,
+      baselineExampleLoss: b.example,
+      baselineValidationLoss: b.val,
+      baselineValidationAccuracy: b.acc,
     });
   }
   const last = series[series.length - 1];
@@ -137,19 +175,32 @@ export function repeatOneExample(o: RepeatOptions): RepeatResult {
       points.push({ update: j, lossA: measure(exampleEval, w).example, lossB: fitB.evaluate().trainLoss });
     }
     forgetting = {
-      exampleB: { index: bIndex, label: o.train.y[bIndex] }, updates: points.length - 1,
-      lossAFitted: last.exampleLoss, lossAAfterB: points[points.length - 1].lossA, series: points,
+      exampleB: { index: bIndex, label: o.train.y[bIndex] },
+      updates: points.length - 1,
+      lossAFitted: last.exampleLoss,
+      lossAAfterB: points[points.length - 1].lossA,
+      series: points,
     };
   }
 
   const result: RepeatResult = {
-    example: { index: a, label: o.train.y[a] }, updates: k,
-    learningRate: rate, baselineLearningRate: o.spec.optimizer.learningRate, batchSize,
-    initialExampleLoss: start.example, finalExampleLoss: last.exampleLoss,
-    initialValidationLoss: start.val, finalValidationLoss: last.validationLoss, finalValidationAccuracy: last.validationAccuracy,
-    baselineValidationLoss: last.baselineValidationLoss, baselineValidationAccuracy: last.baselineValidationAccuracy,
-    initialOtherExamplesLoss: series[0].otherExamplesLoss, finalOtherExamplesLoss: last.otherExamplesLoss,
-    series, forgetting, conclusion: '',
+    example: { index: a, label: o.train.y[a] },
+    updates: k,
+    learningRate: rate,
+    baselineLearningRate: o.spec.optimizer.learningRate,
+    batchSize,
+    initialExampleLoss: start.example,
+    finalExampleLoss: last.exampleLoss,
+    initialValidationLoss: start.val,
+    finalValidationLoss: last.validationLoss,
+    finalValidationAccuracy: last.validationAccuracy,
+    baselineValidationLoss: last.baselineValidationLoss,
+    baselineValidationAccuracy: last.baselineValidationAccuracy,
+    initialOtherExamplesLoss: series[0].otherExamplesLoss,
+    finalOtherExamplesLoss: last.otherExamplesLoss,
+    series,
+    forgetting,
+    conclusion: '',
   };
   result.conclusion = concludeRepeat(result);
   return result;
@@ -159,19 +210,31 @@ export function repeatOneExample(o: RepeatOptions): RepeatResult {
 export function concludeRepeat(r: RepeatResult): string {
   const s: string[] = [];
   const share = r.finalExampleLoss / r.initialExampleLoss;
-  s.push(`Updating on example #${r.example.index} (label ${r.example.label}) alone, ${r.updates} times with γ = ${r.learningRate} (the file's rate ÷ ${r.batchSize}, one example's share), took its loss from ${f(r.initialExampleLoss)} to ${f(r.finalExampleLoss)} (${(100 * share).toFixed(share < 0.01 ? 2 : 1)} % of its start).`);
+  s.push(
+    `Updating on example #${r.example.index} (label ${r.example.label}) alone, ${r.updates} times with γ = ${r.learningRate} (the file's rate ÷ ${r.batchSize}, one example's share), took its loss from ${f(r.initialExampleLoss)} to ${f(r.finalExampleLoss)} (${(100 * share).toFixed(share < 0.01 ? 2 : 1)} % of its start).`,
+  );
   if (r.finalValidationLoss !== null && r.baselineValidationLoss !== null && r.initialValidationLoss !== null) {
     const worse = r.finalValidationLoss > r.baselineValidationLoss;
-    s.push(`Over those updates the validation loss went from ${f(r.initialValidationLoss)} to ${f(r.finalValidationLoss)} (accuracy ${p(r.finalValidationAccuracy)}), while normal shuffled training with batches of ${r.batchSize} made the same ${r.updates} updates and reached ${f(r.baselineValidationLoss)} (accuracy ${p(r.baselineValidationAccuracy)}): ` +
-      (worse ? 'the repeated example was learned, the task was not.' : 'here repeating one example did not generalise worse than normal training.'));
+    s.push(
+      `Over those updates the validation loss went from ${f(r.initialValidationLoss)} to ${f(r.finalValidationLoss)} (accuracy ${p(r.finalValidationAccuracy)}), while normal shuffled training with batches of ${r.batchSize} made the same ${r.updates} updates and reached ${f(r.baselineValidationLoss)} (accuracy ${p(r.baselineValidationAccuracy)}): ` +
+        (worse
+          ? 'the repeated example was learned, the task was not.'
+          : 'here repeating one example did not generalise worse than normal training.'),
+    );
   }
-  s.push(`The mean loss of the other training examples went from ${f(r.initialOtherExamplesLoss)} to ${f(r.finalOtherExamplesLoss)}${r.finalOtherExamplesLoss > r.initialOtherExamplesLoss ? ', up: fitting one example pushed the others away' : ''}.`);
+  s.push(
+    `The mean loss of the other training examples went from ${f(r.initialOtherExamplesLoss)} to ${f(r.finalOtherExamplesLoss)}${r.finalOtherExamplesLoss > r.initialOtherExamplesLoss ? ', up: fitting one example pushed the others away' : ''}.`,
+  );
   if (r.forgetting) {
     const g = r.forgetting;
     const rose = g.lossAAfterB > g.lossAFitted;
-    s.push(`Then fitting example #${g.exampleB.index} (label ${g.exampleB.label}) the same way ${rose ? `raised #${r.example.index}'s loss again, from ${f(g.lossAFitted)} to ${f(g.lossAAfterB)}` : `left #${r.example.index}'s loss at ${f(g.lossAAfterB)} (from ${f(g.lossAFitted)})`}${rose ? ': what one example taught, the next undid.' : '.'}`);
+    s.push(
+      `Then fitting example #${g.exampleB.index} (label ${g.exampleB.label}) the same way ${rose ? `raised #${r.example.index}'s loss again, from ${f(g.lossAFitted)} to ${f(g.lossAAfterB)}` : `left #${r.example.index}'s loss at ${f(g.lossAAfterB)} (from ${f(g.lossAFitted)})`}${rose ? ': what one example taught, the next undid.' : '.'}`,
+    );
   }
-  s.push('That is why training does not repeat an example until it is right: each example is back-propagated once per pass, and each update follows the mean gradient of a batch of many.');
+  s.push(
+    'That is why training does not repeat an example until it is right: each example is back-propagated once per pass, and each update follows the mean gradient of a batch of many.',
+  );
   return s.join(' ');
 }
 
@@ -191,5 +254,9 @@ function subset(d: Dataset, indices: number[]): Dataset {
   return { ...d, count: indices.length, x, y };
 }
 
-function f(x: number | null): string { return x === null ? 'n/a' : x < 1e-3 ? x.toExponential(1) : x.toPrecision(3); }
-function p(x: number | null): string { return x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`; }
+function f(x: number | null): string {
+  return x === null ? 'n/a' : x < 1e-3 ? x.toExponential(1) : x.toPrecision(3);
+}
+function p(x: number | null): string {
+  return x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`;
+}

@@ -42,9 +42,10 @@ export function buildBatchSnapshot(net: Network, loss: LossName, data: Dataset, 
   }
   const M = indices.length;
   const x = indices.map((idx) => Array.from(data.x.subarray(idx * size, (idx + 1) * size)));
-  const y = loss === 'mse'
-    ? indices.map((idx) => Array.from({ length: classes }, (_, j) => (j === data.y[idx] ? 1 : 0)))
-    : indices.map((idx) => data.y[idx]);
+  const y =
+    loss === 'mse'
+      ? indices.map((idx) => Array.from({ length: classes }, (_, j) => (j === data.y[idx] ? 1 : 0)))
+      : indices.map((idx) => data.y[idx]);
   return {
     loss: perExampleLoss.reduce((a, b) => a + b, 0) / M,
     batch: { x, y },
@@ -53,7 +54,14 @@ export function buildBatchSnapshot(net: Network, loss: LossName, data: Dataset, 
       const grad = new Array<number>(p.size).fill(0);
       for (const row of rows) for (let j = 0; j < p.size; j++) grad[j] += row[j];
       for (let j = 0; j < p.size; j++) grad[j] /= M;
-      return { name: p.info.name, layer: p.info.layer, shape: p.info.shape.slice(), value: Array.from(p.value), grad, perExampleGrad: rows };
+      return {
+        name: p.info.name,
+        layer: p.info.layer,
+        shape: p.info.shape.slice(),
+        value: Array.from(p.value),
+        grad,
+        perExampleGrad: rows,
+      };
     }),
   };
 }

@@ -20,7 +20,10 @@ export class StatsScratch {
   readonly squaredNorms: Float64Array;
   readonly dots: Float64Array;
   private readonly one: FloatArray;
-  constructor(maxBatch: number, private readonly backend: Backend) {
+  constructor(
+    maxBatch: number,
+    private readonly backend: Backend,
+  ) {
     this.squaredNorms = new Float64Array(maxBatch);
     this.dots = new Float64Array(maxBatch);
     this.one = backend.alloc(1);
@@ -35,7 +38,10 @@ export class StatsScratch {
 }
 
 /** Partial sums that add up across layers into the model-wide noise scale. */
-export interface NoiseParts { traceSigma: number; meanSquaredNorm: number }
+export interface NoiseParts {
+  traceSigma: number;
+  meanSquaredNorm: number;
+}
 
 export function squaredNorm(a: FloatArray, n = a.length): number {
   let s = 0;
@@ -45,11 +51,21 @@ export function squaredNorm(a: FloatArray, n = a.length): number {
 
 /** Statistics that need the gradient but not the update (call between backward and the update). */
 export function gradientStats(
-  layer: ParamLayer, m: number, level: StatsLevel, scratch: StatsScratch, reluOutput: FloatArray | null,
+  layer: ParamLayer,
+  m: number,
+  level: StatsLevel,
+  scratch: StatsScratch,
+  reluOutput: FloatArray | null,
 ): { stats: LayerStepStats; noise: NoiseParts } {
   const stats: LayerStepStats = {
-    layer: layer.index, gradNorm: NaN, weightNorm: NaN, updateRatio: NaN,
-    perExampleNorms: [], cosineToMean: [], noiseScale: NaN, deadFraction: null,
+    layer: layer.index,
+    gradNorm: NaN,
+    weightNorm: NaN,
+    updateRatio: NaN,
+    perExampleNorms: [],
+    cosineToMean: [],
+    noiseScale: NaN,
+    deadFraction: null,
   };
   const noise: NoiseParts = { traceSigma: 0, meanSquaredNorm: 0 };
   if (level === 'none') return { stats, noise };
@@ -60,7 +76,10 @@ export function gradientStats(
   layer.perExampleSquaredNorms(m, sq);
   let sumSq = 0;
   stats.perExampleNorms = new Array<number>(m);
-  for (let i = 0; i < m; i++) { stats.perExampleNorms[i] = Math.sqrt(sq[i]); sumSq += sq[i]; }
+  for (let i = 0; i < m; i++) {
+    stats.perExampleNorms[i] = Math.sqrt(sq[i]);
+    sumSq += sq[i];
+  }
   const trace = noiseTrace(sumSq, gSq, m);
   stats.noiseScale = noiseScale(trace, gSq);
   noise.traceSigma = trace;
@@ -79,7 +98,12 @@ export function gradientStats(
 }
 
 /** Fills updateRatio once the update is applied. */
-export function updateStats(stats: LayerStepStats, weightUpdate: FloatArray, biasUpdate: FloatArray, scratch: StatsScratch): void {
+export function updateStats(
+  stats: LayerStepStats,
+  weightUpdate: FloatArray,
+  biasUpdate: FloatArray,
+  scratch: StatsScratch,
+): void {
   if (Number.isNaN(stats.weightNorm)) return;
   const du = Math.sqrt(scratch.squaredNorm(weightUpdate) + scratch.squaredNorm(biasUpdate));
   stats.updateRatio = stats.weightNorm > 0 ? du / stats.weightNorm : du === 0 ? 0 : Infinity;
@@ -106,7 +130,11 @@ export function deadFraction(reluOutput: FloatArray, m: number, outSize: number,
     let alive = false;
     for (let i = 0; i < m && !alive; i++) {
       const start = i * outSize + u * positionsPerUnit;
-      for (let p = start; p < start + positionsPerUnit; p++) if (reluOutput[p] !== 0) { alive = true; break; }
+      for (let p = start; p < start + positionsPerUnit; p++)
+        if (reluOutput[p] !== 0) {
+          alive = true;
+          break;
+        }
     }
     if (!alive) dead++;
   }

@@ -45,7 +45,12 @@ export interface PhasePoint {
   layer?: number;
 }
 
-interface TrainedParam { layer: ParamLayer; tensor: ParamTensor; update: FloatArray; state: OptimizerState }
+interface TrainedParam {
+  layer: ParamLayer;
+  tensor: ParamTensor;
+  update: FloatArray;
+  state: OptimizerState;
+}
 
 /** Evaluation and snapshots run in chunks of at most this many examples. */
 const EVAL_CHUNK = 256;
@@ -96,29 +101,45 @@ export class Trainer {
     this.net = new Network(spec, train.inputShape, backend, maxBatch);
     const evalSize = Math.min(EVAL_CHUNK, Math.max(train.count, validation?.count ?? 0));
     this.evalNet = new Network(spec, train.inputShape, backend, evalSize, this.net.values);
-    this.params = this.net.paramLayers.flatMap((layer) => layer.params.map((tensor) => ({
-      layer, tensor, update: backend.alloc(tensor.size), state: createOptimizerState(spec.optimizer, backend, tensor.size),
-    })));
+    this.params = this.net.paramLayers.flatMap((layer) =>
+      layer.params.map((tensor) => ({
+        layer,
+        tensor,
+        update: backend.alloc(tensor.size),
+        state: createOptimizerState(spec.optimizer, backend, tensor.size),
+      })),
+    );
     this.labels = new Int32Array(Math.max(maxBatch, evalSize));
     this.predictions = new Int32Array(Math.max(maxBatch, evalSize));
     this.perExampleLoss = new Float64Array(Math.max(maxBatch, evalSize));
     this.scratch = new StatsScratch(maxBatch, backend);
     this.exampleSize = this.net.inputSize;
     this.layers = this.net.layers.map((l) => ({
-      index: l.index, type: l.type, label: l.label,
-      inputShape: l.inputShape.slice(), outputShape: l.outputShape.slice(),
+      index: l.index,
+      type: l.type,
+      label: l.label,
+      inputShape: l.inputShape.slice(),
+      outputShape: l.outputShape.slice(),
       params: l.params.map((p) => ({ ...p.info, shape: p.info.shape.slice() })),
     }));
   }
 
-  get step(): number { return this.steps; }
+  get step(): number {
+    return this.steps;
+  }
 
   /** The epoch of the most recent step (1 before the first step). */
-  get epoch(): number { return this.steps === 0 ? 1 : Math.floor((this.steps - 1) / this.stepsPerEpoch) + 1; }
+  get epoch(): number {
+    return this.steps === 0 ? 1 : Math.floor((this.steps - 1) / this.stepsPerEpoch) + 1;
+  }
 
-  done(): boolean { return this.steps >= this.totalSteps; }
+  done(): boolean {
+    return this.steps >= this.totalSteps;
+  }
 
-  epochJustEnded(): boolean { return this.steps > 0 && this.steps % this.stepsPerEpoch === 0; }
+  epochJustEnded(): boolean {
+    return this.steps > 0 && this.steps % this.stepsPerEpoch === 0;
+  }
 
   trainStep(): StepStats {
     const phases = this.stepPhases();
@@ -143,8 +164,12 @@ export class Trainer {
     this.pending = null;
     let startedAt = now();
     let elapsed = 0;
-    const pause = (): void => { elapsed += now() - startedAt; };
-    const unpause = (): void => { startedAt = now(); };
+    const pause = (): void => {
+      elapsed += now() - startedAt;
+    };
+    const unpause = (): void => {
+      startedAt = now();
+    };
     if (batchInEpoch === 0 || !this.permutation) {
       this.permutation = this.schedule.permutation(epoch);
       this.epochSeconds = 0;
@@ -161,7 +186,14 @@ export class Trainer {
 
     const out = this.net.forward(m);
     const { loss, correct } = computeLoss(
-      this.spec.loss, out, this.labels, m, this.net.outputSize, this.perExampleLoss, this.predictions, this.net.outputGrad,
+      this.spec.loss,
+      out,
+      this.labels,
+      m,
+      this.net.outputSize,
+      this.perExampleLoss,
+      this.predictions,
+      this.net.outputGrad,
     );
     // From here on the per-example state (aᵢ, δᵢ) is this batch's.
     this.lastM = m;
@@ -187,24 +219,39 @@ export class Trainer {
 
     // Statistics that need G and θ-before come before the update; updateRatio after it.
     const layerStats: LayerStepStats[] = [];
-    let trace = 0, gSq = 0;
+    let trace = 0,
+      gSq = 0;
     for (const layer of this.net.paramLayers) {
       const r = gradientStats(layer, m, this.statsLevel, this.scratch, reluOutputOf(this.net, layer));
       layerStats.push(r.stats);
       trace += r.noise.traceSigma;
       gSq += r.noise.meanSquaredNorm;
     }
-    const pending = { layers: layerStats, nonFinite, noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq) };
+    const pending = {
+      layers: layerStats,
+      nonFinite,
+      noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq),
+    };
     this.pending = pending;
     pause();
     yield { kind: 'before-update', step: stepNumber, epoch };
     unpause();
     const t = stepNumber;
     for (const p of this.params) {
-      const o = this.spec.optimizer, be = this.net.backend;
+      const o = this.spec.optimizer,
+        be = this.net.backend;
       if (o.type === 'sgd') {
-        be.sgdStep(p.tensor.size, o.learningRate, p.tensor.info.kind === 'weight' ? o.weightDecay : 0, o.momentum, o.nesterov,
-          p.tensor.grad, p.tensor.value, o.momentum !== 0 ? p.state.first : null, p.update);
+        be.sgdStep(
+          p.tensor.size,
+          o.learningRate,
+          p.tensor.info.kind === 'weight' ? o.weightDecay : 0,
+          o.momentum,
+          o.nesterov,
+          p.tensor.grad,
+          p.tensor.value,
+          o.momentum !== 0 ? p.state.first : null,
+          p.update,
+        );
       } else {
         applyUpdate(o, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
       }
@@ -220,9 +267,16 @@ export class Trainer {
     pause();
     this.epochSeconds += elapsed / 1000;
     const stats: StepStats = {
-      step: stepNumber, epoch, batchInEpoch, batchSize: m, examplesSeen: this.examplesSeen,
-      loss, perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)), accuracy: correct / m,
-      exampleIndices: indices, labels: Array.from(this.labels.subarray(0, m)),
+      step: stepNumber,
+      epoch,
+      batchInEpoch,
+      batchSize: m,
+      examplesSeen: this.examplesSeen,
+      loss,
+      perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)),
+      accuracy: correct / m,
+      exampleIndices: indices,
+      labels: Array.from(this.labels.subarray(0, m)),
       predictions: Array.from(this.predictions.subarray(0, m)),
       layers: layerStats,
       noiseScale: pending.noiseScale,
@@ -235,15 +289,19 @@ export class Trainer {
   }
 
   /** The training-set indices of the batch of the step in progress (or of the last step). */
-  currentBatch(): number[] { return this.current.slice(); }
+  currentBatch(): number[] {
+    return this.current.slice();
+  }
 
   /** Labels, predictions and per-example losses of the batch in progress, once its forward pass ran. */
   currentOutputs(): { labels: number[]; predictions: number[]; perExampleLoss: number[]; loss: number } | null {
     if (this.lastM === 0) return null;
     const m = this.lastM;
     return {
-      labels: Array.from(this.labels.subarray(0, m)), predictions: Array.from(this.predictions.subarray(0, m)),
-      perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)), loss: this.currentLoss,
+      labels: Array.from(this.labels.subarray(0, m)),
+      predictions: Array.from(this.predictions.subarray(0, m)),
+      perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)),
+      loss: this.currentLoss,
     };
   }
 
@@ -253,7 +311,9 @@ export class Trainer {
   }
 
   /** The batch input rows (m × inputSize) of the step in progress. */
-  batchInput(): FloatArray { return this.net.input.subarray(0, this.current.length * this.exampleSize); }
+  batchInput(): FloatArray {
+    return this.net.input.subarray(0, this.current.length * this.exampleSize);
+  }
 
   /** Output of spec layer i for the batch in progress (m × outputs of that layer). */
   activation(layer: number): FloatArray {
@@ -268,7 +328,9 @@ export class Trainer {
     return this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!.state;
   }
 
-  get learningRate(): number { return this.spec.optimizer.learningRate; }
+  get learningRate(): number {
+    return this.spec.optimizer.learningRate;
+  }
 
   /** Changes γ from the next update on (a debugger's setVariable). */
   setLearningRate(lr: number): void {
@@ -282,8 +344,10 @@ export class Trainer {
     const trainResult = this.evaluateSet(this.train);
     const valResult = this.validation && this.validation.count > 0 ? this.evaluateSet(this.validation) : null;
     return {
-      epoch: this.epoch, step: this.steps,
-      trainLoss: trainResult.loss, trainAccuracy: trainResult.accuracy,
+      epoch: this.epoch,
+      step: this.steps,
+      trainLoss: trainResult.loss,
+      trainAccuracy: trainResult.accuracy,
       validationLoss: valResult ? valResult.loss : null,
       validationAccuracy: valResult ? valResult.accuracy : null,
       seconds: this.epochSeconds,
@@ -331,7 +395,10 @@ export class Trainer {
 
   /** Replaces every parameter; the optimizer state (momentum, Adam moments) is kept as it is. */
   setWeights(weights: NamedTensor[]): void {
-    loadNamedTensors(this.params.map((p) => p.tensor), weights);
+    loadNamedTensors(
+      this.params.map((p) => p.tensor),
+      weights,
+    );
   }
 
   /** The first batch of epoch 1 at the current weights, with every per-example gradient (does not train). */
@@ -352,7 +419,8 @@ export class Trainer {
 
   private evaluateSet(set: Dataset): { loss: number; accuracy: number } {
     const chunk = this.evalNet.maxBatch;
-    let total = 0, correct = 0;
+    let total = 0,
+      correct = 0;
     const indices: number[] = [];
     for (let start = 0; start < set.count; start += chunk) {
       const m = Math.min(chunk, set.count - start);
@@ -360,7 +428,16 @@ export class Trainer {
       for (let i = 0; i < m; i++) indices[i] = start + i;
       this.gather(set, indices, this.evalNet.input);
       const out = this.evalNet.forward(m);
-      const r = computeLoss(this.spec.loss, out, this.labels, m, this.evalNet.outputSize, this.perExampleLoss, this.predictions, null);
+      const r = computeLoss(
+        this.spec.loss,
+        out,
+        this.labels,
+        m,
+        this.evalNet.outputSize,
+        this.perExampleLoss,
+        this.predictions,
+        null,
+      );
       total += r.loss * m;
       correct += r.correct;
     }

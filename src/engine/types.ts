@@ -79,7 +79,11 @@ export interface GradCheckLayer {
   maxRelativeError: number;
   passed: boolean;
 }
-export interface GradCheckResult { tolerance: number; layers: GradCheckLayer[]; passed: boolean }
+export interface GradCheckResult {
+  tolerance: number;
+  layers: GradCheckLayer[];
+  passed: boolean;
+}
 
 /** A parameterised layer's description for views. */
 export interface ParamInfo {

@@ -91,36 +91,70 @@ export interface UpdateTerms {
 
 /** What the optimizer state read after an update says about it: the state before is recovered by
  *  inverting the state's own recurrence (at t = 1 it was zero). */
-export function updateTerms(o: OptimizerSpec, r: {
-  step: number; isWeight: boolean; batchGradient: number; before: number; after: number;
-  first: number | null; second: number | null;
-}): UpdateTerms {
+export function updateTerms(
+  o: OptimizerSpec,
+  r: {
+    step: number;
+    isWeight: boolean;
+    batchGradient: number;
+    before: number;
+    after: number;
+    first: number | null;
+    second: number | null;
+  },
+): UpdateTerms {
   const wd = r.isWeight ? o.weightDecay : 0;
   const g = r.batchGradient + wd * r.before;
   const base = {
-    step: r.step, learningRate: o.learningRate, batchGradient: r.batchGradient, weightDecay: wd, gradient: g,
-    momentum: o.type === 'sgd' ? o.momentum : 0, nesterov: o.type === 'sgd' && o.momentum !== 0 && o.nesterov,
-    beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, before: r.before, after: r.after,
+    step: r.step,
+    learningRate: o.learningRate,
+    batchGradient: r.batchGradient,
+    weightDecay: wd,
+    gradient: g,
+    momentum: o.type === 'sgd' ? o.momentum : 0,
+    nesterov: o.type === 'sgd' && o.momentum !== 0 && o.nesterov,
+    beta1: o.beta1,
+    beta2: o.beta2,
+    epsilon: o.epsilon,
+    before: r.before,
+    after: r.after,
   };
   if (o.type === 'adam') {
-    const m = r.first ?? 0, v = r.second ?? 0;
+    const m = r.first ?? 0,
+      v = r.second ?? 0;
     const mBefore = r.step <= 1 ? 0 : (m - (1 - o.beta1) * g) / o.beta1;
     const vBefore = r.step <= 1 ? 0 : (v - (1 - o.beta2) * g * g) / o.beta2;
     const mHat = m / (1 - Math.pow(o.beta1, r.step));
     const vHat = v / (1 - Math.pow(o.beta2, r.step));
     const direction = mHat / (Math.sqrt(vHat) + o.epsilon);
     return {
-      ...base, optimizer: 'adam', firstBefore: mBefore, firstAfter: m, secondBefore: vBefore, secondAfter: v,
-      firstCorrected: mHat, secondCorrected: vHat, direction, predictedAfter: r.before - o.learningRate * direction,
+      ...base,
+      optimizer: 'adam',
+      firstBefore: mBefore,
+      firstAfter: m,
+      secondBefore: vBefore,
+      secondAfter: v,
+      firstCorrected: mHat,
+      secondCorrected: vHat,
+      direction,
+      predictedAfter: r.before - o.learningRate * direction,
     };
   }
   const mu = o.momentum;
-  const velocity = mu !== 0 ? r.first ?? 0 : null;
+  const velocity = mu !== 0 ? (r.first ?? 0) : null;
   const velocityBefore = velocity === null ? null : r.step <= 1 ? 0 : (velocity - g) / mu;
   const direction = velocity === null ? g : base.nesterov ? g + mu * velocity : velocity;
   return {
-    ...base, optimizer: 'sgd', firstBefore: velocityBefore, firstAfter: velocity, secondBefore: null, secondAfter: null,
-    firstCorrected: null, secondCorrected: null, direction, predictedAfter: r.before - o.learningRate * direction,
+    ...base,
+    optimizer: 'sgd',
+    firstBefore: velocityBefore,
+    firstAfter: velocity,
+    secondBefore: null,
+    secondAfter: null,
+    firstCorrected: null,
+    secondCorrected: null,
+    direction,
+    predictedAfter: r.before - o.learningRate * direction,
   };
 }
 
@@ -148,8 +182,11 @@ export function lastUpdateTerms(t: LastStepView, optimizer: OptimizerSpec, sel: 
   if (after === undefined) return null;
   const state = t.optimizerState(sel.layer, sel.kind);
   return updateTerms(optimizer, {
-    step: t.step, isWeight: sel.kind === 'weight', batchGradient: t.gradient(sel.layer, sel.kind)[sel.index],
-    before: after - t.lastUpdate(sel.layer, sel.kind)[sel.index], after,
+    step: t.step,
+    isWeight: sel.kind === 'weight',
+    batchGradient: t.gradient(sel.layer, sel.kind)[sel.index],
+    before: after - t.lastUpdate(sel.layer, sel.kind)[sel.index],
+    after,
     first: state.first && state.first.length > sel.index ? state.first[sel.index] : null,
     second: state.second && state.second.length > sel.index ? state.second[sel.index] : null,
   });
@@ -180,7 +217,13 @@ export function walkThroughBatch(o: WalkthroughOptions): WalkthroughResult {
       optimizer: { ...o.spec.optimizer, type: 'sgd', momentum: 0, nesterov: false, weightDecay: 0 },
       data: { ...o.spec.data, validationSplit: 0 },
     };
-    const t = new Trainer({ spec, train: data, validation: null, backend: o.backendFactory?.(spec) ?? referenceBackend(spec.dtype), stats: 'norms' });
+    const t = new Trainer({
+      spec,
+      train: data,
+      validation: null,
+      backend: o.backendFactory?.(spec) ?? referenceBackend(spec.dtype),
+      stats: 'norms',
+    });
     t.setWeights(o.weights);
     return t;
   };
@@ -252,10 +295,13 @@ function imageOf(d: Dataset, k: number): number[] | null {
  * by the share of examples that pull on it at all (|gᵢ| ≥ 10 % of the largest), so one example's
  * lone bar does not win. Null before a step or with fewer than 2 examples.
  */
-export function mostVariedWeight(t: {
-  readonly layers: { index: number; params: { kind: 'weight' | 'bias'; shape: number[] }[] }[];
-  perExampleGradients(layer: number, kind: 'weight' | 'bias'): ArrayLike<number>;
-}, m: number): ScalarParam | null {
+export function mostVariedWeight(
+  t: {
+    readonly layers: { index: number; params: { kind: 'weight' | 'bias'; shape: number[] }[] }[];
+    perExampleGradients(layer: number, kind: 'weight' | 'bias'): ArrayLike<number>;
+  },
+  m: number,
+): ScalarParam | null {
   if (m < 2) return null;
   let best: ScalarParam | null = null;
   let bestScore = 0;
@@ -265,10 +311,13 @@ export function mostVariedWeight(t: {
     const size = w.shape.reduce((a, b) => a * b, 1);
     const g = t.perExampleGradients(layer.index, 'weight');
     for (let j = 0; j < size; j++) {
-      let sum = 0, sq = 0, max = 0;
+      let sum = 0,
+        sq = 0,
+        max = 0;
       for (let i = 0; i < m; i++) {
         const v = g[i * size + j];
-        sum += v; sq += v * v;
+        sum += v;
+        sq += v * v;
         const a = Math.abs(v);
         if (a > max) max = a;
       }
@@ -277,7 +326,10 @@ export function mostVariedWeight(t: {
       for (let i = 0; i < m; i++) if (Math.abs(g[i * size + j]) >= 0.1 * max) pulling++;
       const variance = Math.max(0, (sq - (sum * sum) / m) / (m - 1));
       const score = Math.sqrt(variance) * (pulling / m);
-      if (score > bestScore) { bestScore = score; best = { layer: layer.index, kind: 'weight', index: j }; }
+      if (score > bestScore) {
+        bestScore = score;
+        best = { layer: layer.index, kind: 'weight', index: j };
+      }
     }
   }
   return best;

@@ -3,7 +3,10 @@
 // Pure: the engine and a web worker may import it.
 
 /** A span of a text in UTF-16 code units. */
-export interface SourceRange { offset: number; length: number }
+export interface SourceRange {
+  offset: number;
+  length: number;
+}
 
 /** A span of a file, 1-based like compilers print it; the end column is exclusive. */
 export interface Location {

@@ -54,7 +54,12 @@ export function renderForCli(e: unknown, context: ErrorContext = {}): { text: st
 }
 
 /** Zero-based range as vscode.Range wants it: `new vscode.Range(startLine, startCharacter, endLine, endCharacter)`. */
-export interface EditorRange { startLine: number; startCharacter: number; endLine: number; endCharacter: number }
+export interface EditorRange {
+  startLine: number;
+  startCharacter: number;
+  endLine: number;
+  endCharacter: number;
+}
 
 export interface EditorDiagnostic {
   message: string;
@@ -74,7 +79,8 @@ export interface EditorDiagnostic {
 export function toEditorDiagnostic(e: unknown, context: ErrorContext = {}): EditorDiagnostic {
   const r = reportError(e, context);
   const l = r.location;
-  if (!l) return { message: r.message, severity: 'error', range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 } };
+  if (!l)
+    return { message: r.message, severity: 'error', range: { startLine: 0, startCharacter: 0, endLine: 0, endCharacter: 0 } };
   const prefix = `${formatLocation(l)}: `;
   return {
     message: r.message.startsWith(prefix) ? r.message.slice(prefix.length) : r.message,

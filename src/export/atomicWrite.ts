@@ -17,7 +17,10 @@ export async function writeFileAtomic(target: string, data: Chunks): Promise<voi
   const dir = path.dirname(path.resolve(target));
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // Keep the permissions of a file being replaced; a new file gets the usual 0o666 less umask.
-  const mode = await stat(target).then((s) => s.mode & 0o7777, () => 0o666);
+  const mode = await stat(target).then(
+    (s) => s.mode & 0o7777,
+    () => 0o666,
+  );
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   let renamed = false;
   try {
@@ -32,7 +35,8 @@ export async function writeFileAtomic(target: string, data: Chunks): Promise<voi
       while (at < buf.length) at += (await handle.write(buf, at, buf.length - at)).bytesWritten;
     };
     for await (const piece of asIterable(data)) {
-      const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      const buf =
+        typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       pending.push(buf);
       pendingBytes += buf.length;
       if (pendingBytes >= WRITE_BUFFER) await flush();

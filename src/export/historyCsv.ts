@@ -18,7 +18,17 @@ import { numberCell, parseNumberCell } from './numbers';
 import { DataError } from '../errors/types';
 
 const STEP_FIELDS = ['step', 'epoch', 'examplesSeen', 'time', 'loss', 'accuracy', 'noiseScale'] as const;
-const LAYER_FIELDS = ['gradNorm', 'weightNorm', 'updateRatio', 'perExampleNormMin', 'perExampleNormMedian', 'perExampleNormMax', 'cosineMean', 'noiseScale', 'deadFraction'] as const;
+const LAYER_FIELDS = [
+  'gradNorm',
+  'weightNorm',
+  'updateRatio',
+  'perExampleNormMin',
+  'perExampleNormMedian',
+  'perExampleNormMax',
+  'cosineMean',
+  'noiseScale',
+  'deadFraction',
+] as const;
 const EPOCH_FIELDS = ['epoch', 'trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy', 'seconds'] as const;
 
 export function historyToCsv(history: StepPoint[], epochs: EpochStats[]): string {
@@ -34,7 +44,12 @@ export function historyToCsv(history: StepPoint[], epochs: EpochStats[]): string
     const e = epochAtStep.get(p.step);
     return [
       ...STEP_FIELDS.map((f) => numberCell(p[f])),
-      ...layers.flatMap((l) => LAYER_FIELDS.map((f) => { const lp = byLayer.get(l); return lp ? numberCell(lp[f]) : ''; })),
+      ...layers.flatMap((l) =>
+        LAYER_FIELDS.map((f) => {
+          const lp = byLayer.get(l);
+          return lp ? numberCell(lp[f]) : '';
+        }),
+      ),
       ...EPOCH_FIELDS.map((f) => (e ? numberCell(e[f]) : '')),
     ].join(',');
   });
@@ -48,12 +63,20 @@ export function historyFromCsv(text: string): { history: StepPoint[]; epochs: Ep
   const header = lines[0].split(',');
   const missing = STEP_FIELDS.filter((f) => !header.includes(f));
   if (missing.length) throw new DataError('', `line 1: the header lacks the column(s) ${missing.join(', ')}.`);
-  const layers = [...new Set(header.map((h) => /^layer(\d+)\./.exec(h)?.[1]).filter((x): x is string => x !== undefined).map(Number))];
+  const layers = [
+    ...new Set(
+      header
+        .map((h) => /^layer(\d+)\./.exec(h)?.[1])
+        .filter((x): x is string => x !== undefined)
+        .map(Number),
+    ),
+  ];
   const history: StepPoint[] = [];
   const epochs: EpochStats[] = [];
   lines.slice(1).forEach((line, r) => {
     const cells = line.split(',');
-    if (cells.length !== header.length) throw new DataError('', `line ${r + 2}: expected ${header.length} cells, found ${cells.length}.`);
+    if (cells.length !== header.length)
+      throw new DataError('', `line ${r + 2}: expected ${header.length} cells, found ${cells.length}.`);
     const cell = (name: string): number | null => {
       const c = header.indexOf(name);
       try {
@@ -70,10 +93,23 @@ export function historyFromCsv(text: string): { history: StepPoint[]; epochs: Ep
     const point = Object.fromEntries(STEP_FIELDS.map((f) => [f, need(f)])) as unknown as StepPoint;
     point.layers = layers
       .filter((l) => cell(`layer${l}.gradNorm`) !== null)
-      .map((l) => ({ layer: l, ...Object.fromEntries(LAYER_FIELDS.map((f) => [f, f === 'deadFraction' ? cell(`layer${l}.${f}`) : need(`layer${l}.${f}`)])) }) as LayerPoint);
+      .map(
+        (l) =>
+          ({
+            layer: l,
+            ...Object.fromEntries(
+              LAYER_FIELDS.map((f) => [f, f === 'deadFraction' ? cell(`layer${l}.${f}`) : need(`layer${l}.${f}`)]),
+            ),
+          }) as LayerPoint,
+      );
     history.push(point);
     if (cell('epochEnd.epoch') !== null) {
-      const e = { step: point.step, ...Object.fromEntries(EPOCH_FIELDS.map((f) => [f, f.startsWith('validation') ? cell(`epochEnd.${f}`) : need(`epochEnd.${f}`)])) } as EpochStats;
+      const e = {
+        step: point.step,
+        ...Object.fromEntries(
+          EPOCH_FIELDS.map((f) => [f, f.startsWith('validation') ? cell(`epochEnd.${f}`) : need(`epochEnd.${f}`)]),
+        ),
+      } as EpochStats;
       epochs.push(e);
     }
   });

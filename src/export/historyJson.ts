@@ -28,12 +28,24 @@ export function parseHistoryJson(text: string): HistoryExport {
     throw new DataError('', `The history file is not valid JSON: ${(e as Error).message}.`);
   }
   const root = asObject(raw, '$');
-  if (root.format !== HISTORY_FORMAT) throw new DataError('', `$.format: expected "${HISTORY_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens history file.`);
-  if (root.version !== HISTORY_VERSION) throw new DataError('', `$.version: this reader understands version ${HISTORY_VERSION}, the file says ${JSON.stringify(root.version)}.`);
+  if (root.format !== HISTORY_FORMAT)
+    throw new DataError(
+      '',
+      `$.format: expected "${HISTORY_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens history file.`,
+    );
+  if (root.version !== HISTORY_VERSION)
+    throw new DataError(
+      '',
+      `$.version: this reader understands version ${HISTORY_VERSION}, the file says ${JSON.stringify(root.version)}.`,
+    );
   if (typeof root.model !== 'string') throw new DataError('', '$.model: expected the model name as a string.');
   if (!Array.isArray(root.history)) throw new DataError('', '$.history: expected an array of steps.');
   if (!Array.isArray(root.epochs)) throw new DataError('', '$.epochs: expected an array of epochs.');
-  return { model: root.model, history: root.history.map((p, i) => decodeNumbers(p, `$.history[${i}]`) as StepPoint), epochs: root.epochs.map((p, i) => decodeNumbers(p, `$.epochs[${i}]`) as EpochStats) };
+  return {
+    model: root.model,
+    history: root.history.map((p, i) => decodeNumbers(p, `$.history[${i}]`) as StepPoint),
+    epochs: root.epochs.map((p, i) => decodeNumbers(p, `$.epochs[${i}]`) as EpochStats),
+  };
 }
 
 function asObject(v: unknown, where: string): Record<string, unknown> {

@@ -38,8 +38,16 @@ export function parseWeightsJson(text: string, expected?: Pick<NamedTensor, 'nam
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataError('', '$: expected an object.');
   const root = raw as Record<string, unknown>;
-  if (root.format !== WEIGHTS_FORMAT) throw new DataError('', `$.format: expected "${WEIGHTS_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens weights file.`);
-  if (root.version !== WEIGHTS_VERSION) throw new DataError('', `$.version: this reader understands version ${WEIGHTS_VERSION}, the file says ${JSON.stringify(root.version)}.`);
+  if (root.format !== WEIGHTS_FORMAT)
+    throw new DataError(
+      '',
+      `$.format: expected "${WEIGHTS_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens weights file.`,
+    );
+  if (root.version !== WEIGHTS_VERSION)
+    throw new DataError(
+      '',
+      `$.version: this reader understands version ${WEIGHTS_VERSION}, the file says ${JSON.stringify(root.version)}.`,
+    );
   if (typeof root.model !== 'string') throw new DataError('', '$.model: expected the model name as a string.');
   if (root.specHash !== undefined && typeof root.specHash !== 'string') throw new DataError('', '$.specHash: expected a string.');
   if (!Array.isArray(root.tensors)) throw new DataError('', '$.tensors: expected an array of tensors.');
@@ -57,11 +65,13 @@ function parseTensor(v: unknown, where: string): NamedTensor {
   const at = `${where} ("${t.name}")`;
   if (!Number.isInteger(t.layer) || (t.layer as number) < 0) throw new DataError('', `${at}.layer: expected a layer index.`);
   if (t.kind !== 'weight' && t.kind !== 'bias') throw new DataError('', `${at}.kind: expected "weight" or "bias".`);
-  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0)) throw new DataError('', `${at}.shape: expected an array of positive integers.`);
+  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0))
+    throw new DataError('', `${at}.shape: expected an array of positive integers.`);
   if (!Array.isArray(t.value)) throw new DataError('', `${at}.value: expected an array of numbers.`);
   const shape = t.shape as number[];
   const size = shape.reduce((a, b) => a * b, 1);
-  if (t.value.length !== size) throw new DataError('', `${at}: shape [${shape.join(', ')}] holds ${size} values, but value has ${t.value.length}.`);
+  if (t.value.length !== size)
+    throw new DataError('', `${at}: shape [${shape.join(', ')}] holds ${size} values, but value has ${t.value.length}.`);
   const value = t.value.map((x, k) => {
     const n = decodeNumber(x);
     if (n === null) throw new DataError('', `${at}.value[${k}]: expected a number, found ${JSON.stringify(x)}.`);
@@ -74,9 +84,16 @@ function checkAgainst(tensors: NamedTensor[], expected: Pick<NamedTensor, 'name'
   const byName = new Map(tensors.map((t) => [t.name, t]));
   for (const e of expected) {
     const t = byName.get(e.name);
-    if (!t) throw new DataError('', `The weights file has no tensor "${e.name}" (it has ${tensors.map((x) => x.name).join(', ') || 'none'}).`);
+    if (!t)
+      throw new DataError(
+        '',
+        `The weights file has no tensor "${e.name}" (it has ${tensors.map((x) => x.name).join(', ') || 'none'}).`,
+      );
     if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
-      throw new DataError('', `Tensor "${e.name}" has shape [${t.shape.join(', ')}] in the weights file, but the model expects [${e.shape.join(', ')}].`);
+      throw new DataError(
+        '',
+        `Tensor "${e.name}" has shape [${t.shape.join(', ')}] in the weights file, but the model expects [${e.shape.join(', ')}].`,
+      );
     }
   }
   const known = new Set(expected.map((e) => e.name));

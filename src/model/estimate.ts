@@ -114,7 +114,12 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     // for a batch snapshot (dense layers allocate theirs on first use, conv layers up front).
     const perExampleBytes = perExample * nets * bytes;
     layers.push({
-      index: i, type: layer.type, parameters, parameterBytes, activationBytes, perExampleBytes,
+      index: i,
+      type: layer.type,
+      parameters,
+      parameterBytes,
+      activationBytes,
+      perExampleBytes,
       total: parameterBytes + activationBytes + perExampleBytes,
     });
     inShape = out;
@@ -129,9 +134,14 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
   const targets = spec.loss === 'mse' ? input.numClasses : 1;
   const snapshotNumbers = batch * (size(inputShape) + targets + 1) + parameters * (2 + batch);
   return {
-    batch, parameters, parameterBytes, activationBytes, perExampleBytes,
+    batch,
+    parameters,
+    parameterBytes,
+    activationBytes,
+    perExampleBytes,
     runBytes: parameterBytes + activationBytes + perExampleBytes,
-    snapshotNumbers, snapshotBytes: snapshotNumbers * SNAPSHOT_BYTES_PER_NUMBER,
+    snapshotNumbers,
+    snapshotBytes: snapshotNumbers * SNAPSHOT_BYTES_PER_NUMBER,
     layers,
   };
 }
@@ -161,10 +171,14 @@ export function largestLayer(e: RunEstimate): LayerEstimate | undefined {
 /** How one layer is described in a refusal: `layers[0] (dense, 1000000 units)`. */
 export function describeLayer(spec: LayerSpec, index: number): string {
   switch (spec.type) {
-    case 'dense': return `layers[${index}] (dense, ${spec.units} units)`;
-    case 'conv2d': return `layers[${index}] (conv2d, ${spec.filters} filters of ${spec.kernelSize}×${spec.kernelSize}, ${spec.padding} padding)`;
-    case 'maxpool2d': return `layers[${index}] (maxpool2d ${spec.poolSize}×${spec.poolSize})`;
-    default: return `layers[${index}] (${spec.type})`;
+    case 'dense':
+      return `layers[${index}] (dense, ${spec.units} units)`;
+    case 'conv2d':
+      return `layers[${index}] (conv2d, ${spec.filters} filters of ${spec.kernelSize}×${spec.kernelSize}, ${spec.padding} padding)`;
+    case 'maxpool2d':
+      return `layers[${index}] (maxpool2d ${spec.poolSize}×${spec.poolSize})`;
+    default:
+      return `layers[${index}] (${spec.type})`;
   }
 }
 
@@ -181,23 +195,37 @@ export interface MemoryRefusal {
  * Null when the run fits in `limit` bytes; otherwise why not, naming the layer that needs the
  * most. `snapshot` adds the batch snapshot (which holds every per-example gradient at once).
  */
-export function checkMemory(spec: ModelSpec, e: RunEstimate, limit: number, snapshot = false, limitName = 'the memory limit'): MemoryRefusal | null {
+export function checkMemory(
+  spec: ModelSpec,
+  e: RunEstimate,
+  limit: number,
+  snapshot = false,
+  limitName = 'the memory limit',
+): MemoryRefusal | null {
   const hint = 'use fewer units or filters (or a larger stride or pool), a smaller batchSize, or raise the memory limit';
   if (e.runBytes > limit) {
     const l = largestLayer(e);
     const index = l?.index ?? 0;
     const parts = `parameters ${formatBytes(e.parameterBytes)}, activations ${formatBytes(e.activationBytes)}, per-example gradients ${formatBytes(e.perExampleBytes)}`;
     return {
-      layer: index, bytes: e.runBytes, limit, what: 'a training run',
-      detail: `${describeLayer(spec.layers[index], index)}: training needs about ${formatBytes(e.runBytes)} (${parts}, at batch size ${e.batch}), ` +
+      layer: index,
+      bytes: e.runBytes,
+      limit,
+      what: 'a training run',
+      detail:
+        `${describeLayer(spec.layers[index], index)}: training needs about ${formatBytes(e.runBytes)} (${parts}, at batch size ${e.batch}), ` +
         `over ${limitName} of ${formatBytes(limit)}; this layer needs ${formatBytes(l?.total ?? 0)} of it. To fit: ${hint}`,
     };
   }
   if (snapshot && e.runBytes + e.snapshotBytes > limit) {
     const l = e.layers.reduce((best, x) => (x.parameters > best.parameters ? x : best), e.layers[0]);
     return {
-      layer: l.index, bytes: e.runBytes + e.snapshotBytes, limit, what: 'a batch snapshot',
-      detail: `${describeLayer(spec.layers[l.index], l.index)}: the batch snapshot holds ${e.snapshotNumbers.toLocaleString('en-US')} numbers ` +
+      layer: l.index,
+      bytes: e.runBytes + e.snapshotBytes,
+      limit,
+      what: 'a batch snapshot',
+      detail:
+        `${describeLayer(spec.layers[l.index], l.index)}: the batch snapshot holds ${e.snapshotNumbers.toLocaleString('en-US')} numbers ` +
         `(every per-example gradient of ${e.batch} examples; this layer has ${l.parameters.toLocaleString('en-US')} parameters), about ` +
         `${formatBytes(e.snapshotBytes)} to build, over ${limitName} of ${formatBytes(limit)}. To fit: a smaller batchSize, a smaller layer, or raise the memory limit`,
     };
@@ -227,13 +255,21 @@ export interface MemoryCheck {
  */
 export function memoryRefusal(c: MemoryCheck): ResourceError | null {
   const e = estimateRun({
-    spec: c.spec, inputShape: c.inputShape, numClasses: c.numClasses,
-    trainCount: c.trainCount, evalCount: Math.max(c.trainCount, c.validationCount ?? 0),
+    spec: c.spec,
+    inputShape: c.inputShape,
+    numClasses: c.numClasses,
+    trainCount: c.trainCount,
+    evalCount: Math.max(c.trainCount, c.validationCount ?? 0),
   });
   if (!e) return null;
   const snapshotLimited = c.snapshot === true && c.snapshotLimit !== undefined && c.snapshotLimit < c.limit;
-  const r = checkMemory(c.spec, e, snapshotLimited ? c.snapshotLimit! : c.limit, c.snapshot,
-    snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : 'the memory limit');
+  const r = checkMemory(
+    c.spec,
+    e,
+    snapshotLimited ? c.snapshotLimit! : c.limit,
+    c.snapshot,
+    snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : 'the memory limit',
+  );
   if (!r) return null;
   return new ResourceError(r.detail, { what: r.what, bytes: r.bytes, limit: r.limit, layer: r.layer }, c.locateLayer?.(r.layer));
 }

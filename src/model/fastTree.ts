@@ -200,7 +200,11 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
   }
 }
 
-const KEYWORDS = [['true', 'boolean', true], ['false', 'boolean', false], ['null', 'null', null]] as const;
+const KEYWORDS = [
+  ['true', 'boolean', true],
+  ['false', 'boolean', false],
+  ['null', 'null', null],
+] as const;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

@@ -5,7 +5,16 @@
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { LayerSpec, ModelSpec, OptimizerSpec, Shape } from './spec';
 import type { ModelProblem, SourceRange } from './positions';
-import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type FieldKind, type ObjectDef } from './fields';
+import {
+  DATA_DEF,
+  LAYER_DEFS,
+  LAYER_TYPES,
+  OPTIMIZER_DEF,
+  ROOT_DEF,
+  type FieldDef,
+  type FieldKind,
+  type ObjectDef,
+} from './fields';
 import { MNIST_INFO } from './shapes';
 import { closest } from './suggest';
 import { fastParseTree } from './fastTree';
@@ -17,7 +26,10 @@ export { clip } from './problems';
 export { checkShapes } from './shapeCheck';
 export { MAX_PATH_CHARS } from './settingsWarnings';
 
-export interface DataInfo { inputShape: Shape; numClasses: number }
+export interface DataInfo {
+  inputShape: Shape;
+  numClasses: number;
+}
 
 export interface ParsedModel {
   /** The typed spec with defaults filled in; null when there is any error. */
@@ -76,7 +88,9 @@ export function parseModel(rawText: string, dataInfo?: DataInfo, location?: Mode
   // The fast builder handles files without syntax errors; the others go to jsonc-parser, which
   // recovers and names each error (after a depth check: it recurses).
   const fast = fastParseTree(text, MAX_NESTING);
-  const scan = fast ? { empty: !fast.root && fast.tooDeep < 0, tooDeep: fast.tooDeep >= 0 ? { offset: fast.tooDeep, length: 1 } : null } : scanStructure(text);
+  const scan = fast
+    ? { empty: !fast.root && fast.tooDeep < 0, tooDeep: fast.tooDeep >= 0 ? { offset: fast.tooDeep, length: 1 } : null }
+    : scanStructure(text);
   if (scan.empty) {
     out.add('', 'the file is empty: expected a model object { "data": …, "layers": [ … ] }', { offset: 0, length: 0 });
     return { spec: null, problems: out.problems, layerRanges: [], layerLineRanges: [] };
@@ -118,7 +132,17 @@ export function parseModel(rawText: string, dataInfo?: DataInfo, location?: Mode
 }
 
 // jsonc-parser's SyntaxKind is a const enum, which isolated modules cannot read: its values here.
-const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, lineComment: 12, blockComment: 13, lineBreak: 14, trivia: 15, eof: 17 } as const;
+const TOKEN = {
+  openBrace: 1,
+  closeBrace: 2,
+  openBracket: 3,
+  closeBracket: 4,
+  lineComment: 12,
+  blockComment: 13,
+  lineBreak: 14,
+  trivia: 15,
+  eof: 17,
+} as const;
 
 /** One pass of the tokenizer (no recursion): is there any token, and where does nesting go too deep? */
 function scanStructure(text: string): { empty: boolean; tooDeep: SourceRange | null } {
@@ -178,7 +202,11 @@ function readObject(node: Node, def: ObjectDef, path: string, out: Collector, sk
     if (!field) {
       const names = def.fields.map((f) => f.name).filter((n) => n !== 'type' || skip.length === 0);
       const guess = closest(key, names);
-      out.add(join(path, clip(key)), `unknown field ${quoted(key)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${names.map((n) => `"${n}"`).join(', ')}`}`, rangeOf(keyNode));
+      out.add(
+        join(path, clip(key)),
+        `unknown field ${quoted(key)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${names.map((n) => `"${n}"`).join(', ')}`}`,
+        rangeOf(keyNode),
+      );
       continue;
     }
     if (!valueNode) continue; // a syntax error was reported already
@@ -209,16 +237,24 @@ function readValue(node: Node, field: FieldDef, parent: string, key: string, out
 /** Whether a scalar value fits its field (the common case, without building any message). */
 function checkValue(node: Node, t: FieldKind): boolean {
   switch (t.kind) {
-    case 'string': return node.type === 'string';
-    case 'boolean': return node.type === 'boolean';
-    case 'enum': return node.type === 'string' && t.values.includes(node.value as string);
+    case 'string':
+      return node.type === 'string';
+    case 'boolean':
+      return node.type === 'boolean';
+    case 'enum':
+      return node.type === 'string' && t.values.includes(node.value as string);
     case 'number': {
       const v = node.value as number;
-      return node.type === 'number' && Number.isFinite(v) && (!t.integer || Number.isInteger(v)) &&
+      return (
+        node.type === 'number' &&
+        Number.isFinite(v) &&
+        (!t.integer || Number.isInteger(v)) &&
         (t.min === undefined || (t.exclusiveMin ? v > t.min : v >= t.min)) &&
-        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max));
+        (t.max === undefined || (t.exclusiveMax ? v < t.max : v <= t.max))
+      );
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -232,14 +268,23 @@ function explain(node: Node, t: FieldKind, path: string, out: Collector): undefi
     case 'enum': {
       const guess = node.type === 'string' ? closest(String(node.value), t.values) : undefined;
       const expected = t.values.length === 1 ? `"${t.values[0]}"` : `one of ${t.values.map((v) => `"${v}"`).join(', ')}`;
-      out.add(path, `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`, rangeOf(node));
+      out.add(
+        path,
+        `expected ${expected}, got ${describe(node, out.text)}${guess ? `; did you mean "${guess}"?` : ''}`,
+        rangeOf(node),
+      );
       return undefined;
     }
     case 'number': {
       const v = node.value as number;
       // Past the upper bound only: say the bound (the range text would hide the usual lower one).
-      const overMax = node.type === 'number' && Number.isFinite(v) && t.max !== undefined && (t.exclusiveMax ? v >= t.max : v > t.max) &&
-        (t.min === undefined || v >= t.min) && (!t.integer || Number.isInteger(v));
+      const overMax =
+        node.type === 'number' &&
+        Number.isFinite(v) &&
+        t.max !== undefined &&
+        (t.exclusiveMax ? v >= t.max : v > t.max) &&
+        (t.min === undefined || v >= t.min) &&
+        (!t.integer || Number.isInteger(v));
       if (overMax && t.integer) return fail(out, path, `an integer of at most ${t.max}`, node);
       return fail(out, path, describeNumber(t), node);
     }
@@ -268,13 +313,20 @@ export function describeNumber(t: Extract<FieldKind, { kind: 'number' }>): strin
 
 function describe(node: Node, text: string): string {
   switch (node.type) {
-    case 'number': return clip(text.slice(node.offset, node.offset + Math.min(node.length, ECHO_CHARS + 1)));
-    case 'string': return quoted(String(node.value));
-    case 'boolean': return String(node.value);
-    case 'null': return 'null';
-    case 'array': return 'an array';
-    case 'object': return 'an object';
-    default: return node.type;
+    case 'number':
+      return clip(text.slice(node.offset, node.offset + Math.min(node.length, ECHO_CHARS + 1)));
+    case 'string':
+      return quoted(String(node.value));
+    case 'boolean':
+      return String(node.value);
+    case 'null':
+      return 'null';
+    case 'array':
+      return 'an array';
+    case 'object':
+      return 'an object';
+    default:
+      return node.type;
   }
 }
 
@@ -306,7 +358,11 @@ function readLayers(node: Node, path: string, out: Collector): LayerSpec[] | und
     }
     if (typeNode.type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(typeNode.value as string)) {
       const guess = typeNode.type === 'string' ? closest(String(typeNode.value), LAYER_TYPES) : undefined;
-      out.add(`${p}.type`, `unknown layer type ${describe(typeNode, out.text)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')}`}`, rangeOf(typeNode));
+      out.add(
+        `${p}.type`,
+        `unknown layer type ${describe(typeNode, out.text)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')}`}`,
+        rangeOf(typeNode),
+      );
       return;
     }
     const type = typeNode.value as keyof typeof LAYER_DEFS;
@@ -322,8 +378,11 @@ function layerSpec(type: keyof typeof LAYER_DEFS, v: Values): LayerSpec {
       return { type, units: v.units as number, activation: (v.activation ?? 'linear') as never };
     case 'conv2d':
       return {
-        type, filters: v.filters as number, kernelSize: v.kernelSize as number,
-        stride: (v.stride ?? 1) as number, padding: (v.padding ?? 'valid') as 'valid' | 'same',
+        type,
+        filters: v.filters as number,
+        kernelSize: v.kernelSize as number,
+        stride: (v.stride ?? 1) as number,
+        padding: (v.padding ?? 'valid') as 'valid' | 'same',
         activation: (v.activation ?? 'linear') as never,
       };
     case 'maxpool2d':

@@ -26,5 +26,7 @@ export function clip(s: string, max = ECHO_CHARS): string {
 
 /** A string value as it is quoted in messages: JSON-escaped and clipped. */
 export function quoted(s: string): string {
-  return s.length > ECHO_CHARS ? `${JSON.stringify(s.slice(0, ECHO_CHARS - 1)).slice(0, -1)}…" (${s.length} characters)` : JSON.stringify(s);
+  return s.length > ECHO_CHARS
+    ? `${JSON.stringify(s.slice(0, ECHO_CHARS - 1)).slice(0, -1)}…" (${s.length} characters)`
+    : JSON.stringify(s);
 }

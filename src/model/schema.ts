@@ -12,19 +12,25 @@ function fieldSchema(f: FieldDef): Json {
   const dflt = f.default !== undefined ? { default: f.default } : {};
   const t = f.type;
   switch (t.kind) {
-    case 'string': return { type: 'string', ...doc, ...dflt };
-    case 'boolean': return { type: 'boolean', ...doc, ...dflt };
-    case 'enum': return t.values.length === 1 ? { const: t.values[0], ...doc } : { enum: [...t.values], ...doc, ...dflt };
+    case 'string':
+      return { type: 'string', ...doc, ...dflt };
+    case 'boolean':
+      return { type: 'boolean', ...doc, ...dflt };
+    case 'enum':
+      return t.values.length === 1 ? { const: t.values[0], ...doc } : { enum: [...t.values], ...doc, ...dflt };
     case 'number': {
       const s: Json = { type: t.integer ? 'integer' : 'number', ...doc, ...dflt };
       if (t.min !== undefined) s[t.exclusiveMin ? 'exclusiveMinimum' : 'minimum'] = t.min;
       if (t.max !== undefined) s[t.exclusiveMax ? 'exclusiveMaximum' : 'maximum'] = t.max;
       return s;
     }
-    case 'object': return { ...objectSchema(t.object), ...doc };
+    case 'object':
+      return { ...objectSchema(t.object), ...doc };
     case 'layers':
       return {
-        type: 'array', minItems: 1, ...doc,
+        type: 'array',
+        minItems: 1,
+        ...doc,
         items: { $ref: '#/definitions/layer' },
       };
   }

@@ -32,7 +32,12 @@ export function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector, l
   const opt = propertyValue(root, 'optimizer');
   const lr = propertyValue(opt, 'learningRate');
   if (lr && spec.optimizer.learningRate > 1) {
-    out.add('optimizer.learningRate', `a learning rate of ${spec.optimizer.learningRate} is unusually large; training will likely diverge (typical: 0.001–0.5)`, rangeOf(lr), 'warning');
+    out.add(
+      'optimizer.learningRate',
+      `a learning rate of ${spec.optimizer.learningRate} is unusually large; training will likely diverge (typical: 0.001–0.5)`,
+      rangeOf(lr),
+      'warning',
+    );
   }
   const dataNode = propertyValue(root, 'data');
   const source = propertyValue(dataNode, 'source');
@@ -40,23 +45,45 @@ export function warnAboutSettings(spec: ModelSpec, root: Node, out: Collector, l
     const value = spec.data[field];
     const node = propertyValue(dataNode, field);
     if (node && value !== undefined && value.length > MAX_PATH_CHARS) {
-      out.add(`data.${field}`, `the path is ${value.length.toLocaleString('en-US')} characters long; a path has at most ${MAX_PATH_CHARS}`, rangeOf(node));
+      out.add(
+        `data.${field}`,
+        `the path is ${value.length.toLocaleString('en-US')} characters long; a path has at most ${MAX_PATH_CHARS}`,
+        rangeOf(node),
+      );
       return;
     }
   }
   if (source && (spec.data.source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(spec.data.source))) {
-    out.add('data.source', `expected a path relative to this file (inside the workspace), got the absolute path ${quoted(spec.data.source)}`, rangeOf(source));
+    out.add(
+      'data.source',
+      `expected a path relative to this file (inside the workspace), got the absolute path ${quoted(spec.data.source)}`,
+      rangeOf(source),
+    );
   } else if (source && location && escapesWorkspace(spec.data.source, location.folderDepth)) {
-    out.add('data.source', `expected a path inside the workspace, got ${quoted(spec.data.source)}, which climbs out of it with ".."`, rangeOf(source));
+    out.add(
+      'data.source',
+      `expected a path inside the workspace, got ${quoted(spec.data.source)}, which climbs out of it with ".."`,
+      rangeOf(source),
+    );
   }
-  if (spec.data.source !== 'mnist' && /\.(idx|ubyte)(\.gz)?$|-idx\d-ubyte/i.test(spec.data.source) && !spec.data.labels && source) {
+  if (
+    spec.data.source !== 'mnist' &&
+    /\.(idx|ubyte)(\.gz)?$|-idx\d-ubyte/i.test(spec.data.source) &&
+    !spec.data.labels &&
+    source
+  ) {
     out.add('data.labels', 'an IDX images file needs its labels file: add "labels": "…-labels-idx1-ubyte"', rangeOf(source));
   }
   if (spec.data.limit !== undefined) {
     const train = spec.data.limit - Math.round(spec.data.limit * spec.data.validationSplit);
     const bs = propertyValue(root, 'batchSize');
     if (bs && spec.batchSize > train) {
-      out.add('batchSize', `batch size ${spec.batchSize} is larger than the ${train} training examples: every step is full batch`, rangeOf(bs), 'warning');
+      out.add(
+        'batchSize',
+        `batch size ${spec.batchSize} is larger than the ${train} training examples: every step is full batch`,
+        rangeOf(bs),
+        'warning',
+      );
     }
   }
 }

@@ -26,15 +26,25 @@ export function checkShapes(parsed: ParsedModel, _text: string, info: DataInfo):
   const last = spec.layers.length - 1;
   const out = shapes[last];
   if (out.length !== 1) {
-    add(last, `the network must end in a vector of ${info.numClasses} class scores, but its output has shape [${out.join(', ')}]; add a flatten and a dense layer of ${info.numClasses} units`);
+    add(
+      last,
+      `the network must end in a vector of ${info.numClasses} class scores, but its output has shape [${out.join(', ')}]; add a flatten and a dense layer of ${info.numClasses} units`,
+    );
   } else if (out[0] !== info.numClasses) {
     add(last, `the last layer has ${out[0]} units but the data has ${info.numClasses} classes`);
   }
   if (spec.loss === 'cross-entropy') {
     const l = spec.layers[last];
-    const squashed = l.type === 'dense' || l.type === 'conv2d' ? l.activation !== 'linear' : (ACTIVATION_LAYER_TYPES as readonly string[]).includes(l.type);
+    const squashed =
+      l.type === 'dense' || l.type === 'conv2d'
+        ? l.activation !== 'linear'
+        : (ACTIVATION_LAYER_TYPES as readonly string[]).includes(l.type);
     if (squashed) {
-      add(last, 'cross-entropy applies softmax to the last layer\'s output itself; an activation here limits the scores and usually slows learning (use "linear")', 'warning');
+      add(
+        last,
+        'cross-entropy applies softmax to the last layer\'s output itself; an activation here limits the scores and usually slows learning (use "linear")',
+        'warning',
+      );
     }
   }
   return problems;

@@ -3,12 +3,15 @@
 
 import type { LayerSpec, Shape } from './spec';
 
-export interface Padding2d { top: number; left: number; outH: number; outW: number }
+export interface Padding2d {
+  top: number;
+  left: number;
+  outH: number;
+  outW: number;
+}
 
 /** Output size and padding of a 2-D window op (TensorFlow's `same`/`valid` convention). */
-export function window2d(
-  h: number, w: number, k: number, stride: number, padding: 'same' | 'valid',
-): Padding2d {
+export function window2d(h: number, w: number, k: number, stride: number, padding: 'same' | 'valid'): Padding2d {
   if (padding === 'valid') {
     return { top: 0, left: 0, outH: Math.floor((h - k) / stride) + 1, outW: Math.floor((w - k) / stride) + 1 };
   }
@@ -31,7 +34,10 @@ export function layerOutputShape(layer: LayerSpec, input: Shape, isFirst: boolea
   switch (layer.type) {
     case 'dense':
       if (input.length !== 1 && !isFirst) {
-        return { ok: false, message: `a dense layer needs a flat input, got shape [${input.join(', ')}]; add { "type": "flatten" } before it` };
+        return {
+          ok: false,
+          message: `a dense layer needs a flat input, got shape [${input.join(', ')}]; add { "type": "flatten" } before it`,
+        };
       }
       return { ok: true, shape: [layer.units] };
     case 'flatten':
@@ -39,7 +45,10 @@ export function layerOutputShape(layer: LayerSpec, input: Shape, isFirst: boolea
     case 'conv2d':
     case 'maxpool2d': {
       if (input.length !== 3) {
-        return { ok: false, message: `${layer.type} needs an image input [channels, height, width], got shape [${input.join(', ')}]` };
+        return {
+          ok: false,
+          message: `${layer.type} needs an image input [channels, height, width], got shape [${input.join(', ')}]`,
+        };
       }
       const [c, h, w] = input;
       const k = layer.type === 'conv2d' ? layer.kernelSize : layer.poolSize;
@@ -58,7 +67,8 @@ export function layerOutputShape(layer: LayerSpec, input: Shape, isFirst: boolea
 
 /** Shapes after every layer; stops at the first layer whose input does not fit. */
 export function inferShapes(
-  layers: LayerSpec[], input: Shape,
+  layers: LayerSpec[],
+  input: Shape,
 ): { shapes: Shape[]; error: { layer: number; message: string } | null } {
   const shapes: Shape[] = [];
   let cur = input;

@@ -9,7 +9,11 @@ export type ActivationName = (typeof ACTIVATION_LAYER_TYPES)[number];
 /** `linear` means "no activation"; it is what a dense/conv layer has when the field is omitted. */
 export type Activation = ActivationName | 'linear';
 
-export interface DenseSpec { type: 'dense'; units: number; activation: Activation }
+export interface DenseSpec {
+  type: 'dense';
+  units: number;
+  activation: Activation;
+}
 export interface Conv2dSpec {
   type: 'conv2d';
   filters: number;
@@ -18,9 +22,17 @@ export interface Conv2dSpec {
   padding: 'same' | 'valid';
   activation: Activation;
 }
-export interface MaxPool2dSpec { type: 'maxpool2d'; poolSize: number; stride: number }
-export interface FlattenSpec { type: 'flatten' }
-export interface ActivationLayerSpec { type: ActivationName }
+export interface MaxPool2dSpec {
+  type: 'maxpool2d';
+  poolSize: number;
+  stride: number;
+}
+export interface FlattenSpec {
+  type: 'flatten';
+}
+export interface ActivationLayerSpec {
+  type: ActivationName;
+}
 export type LayerSpec = DenseSpec | Conv2dSpec | MaxPool2dSpec | FlattenSpec | ActivationLayerSpec;
 
 export type LossName = 'cross-entropy' | 'mse';

@@ -26,9 +26,7 @@ export class PendingRequests<T> {
   open(timeout?: { ms: number; message: string }): { id: number; answer: Promise<T> } {
     const id = this.nextId++;
     const answer = new Promise<T>((resolve, reject) => {
-      const timer = timeout
-        ? setTimeout(() => this.settle(id, { ok: false, error: timeout.message }), timeout.ms)
-        : undefined;
+      const timer = timeout ? setTimeout(() => this.settle(id, { ok: false, error: timeout.message }), timeout.ms) : undefined;
       this.waiting.set(id, { resolve, reject, timer });
     });
     return { id, answer };

@@ -18,41 +18,72 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const num: Check = (v, p) => (typeof v === 'number' ? null : `${p} must be a number`);
 const finite: Check = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? null : `${p} must be a finite number`);
 const int: Check = (v, p) => (typeof v === 'number' && Number.isSafeInteger(v) ? null : `${p} must be a whole number`);
-const index: Check = (v, p) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : `${p} must be a whole number ≥ 0`);
-const str = (max = 1 << 20): Check => (v, p) => (typeof v === 'string' && v.length <= max ? null : `${p} must be a string of at most ${max} characters`);
+const index: Check = (v, p) =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? null : `${p} must be a whole number ≥ 0`;
+const str =
+  (max = 1 << 20): Check =>
+  (v, p) =>
+    typeof v === 'string' && v.length <= max ? null : `${p} must be a string of at most ${max} characters`;
 const bool: Check = (v, p) => (typeof v === 'boolean' ? null : `${p} must be true or false`);
-const oneOf = (...values: readonly unknown[]): Check => (v, p) => (values.includes(v) ? null : `${p} must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
-const nullable = (c: Check): Check => (v, p) => (v === null ? null : c(v, p));
-const optional = (c: Check): Check => (v, p) => (v === undefined ? null : c(v, p));
+const oneOf =
+  (...values: readonly unknown[]): Check =>
+  (v, p) =>
+    values.includes(v) ? null : `${p} must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
+const nullable =
+  (c: Check): Check =>
+  (v, p) =>
+    v === null ? null : c(v, p);
+const optional =
+  (c: Check): Check =>
+  (v, p) =>
+    v === undefined ? null : c(v, p);
 const anyObject: Check = (v, p) => (isObject(v) ? null : `${p} must be an object`);
-const arrayOf = (c: Check, max = Infinity): Check => (v, p) => {
-  if (!Array.isArray(v)) return `${p} must be a list`;
-  if (v.length > max) return `${p} has more than ${max} entries`;
-  for (let i = 0; i < v.length; i++) {
-    const e = c(v[i], `${p}[${i}]`);
-    if (e) return e;
-  }
-  return null;
-};
-const numbers = (max = Infinity): Check => (v, p) => {
-  if (!Array.isArray(v)) return `${p} must be a list of numbers`;
-  if (v.length > max) return `${p} has more than ${max} entries`;
-  return v.every((x) => typeof x === 'number') ? null : `${p} must hold only numbers`;
-};
-const shape = (fields: Record<string, Check>): Check => (v, p) => {
-  if (!isObject(v)) return `${p} must be an object`;
-  for (const [k, c] of Object.entries(fields)) {
-    const e = c(v[k], `${p}.${k}`);
-    if (e) return e;
-  }
-  return null;
-};
+const arrayOf =
+  (c: Check, max = Infinity): Check =>
+  (v, p) => {
+    if (!Array.isArray(v)) return `${p} must be a list`;
+    if (v.length > max) return `${p} has more than ${max} entries`;
+    for (let i = 0; i < v.length; i++) {
+      const e = c(v[i], `${p}[${i}]`);
+      if (e) return e;
+    }
+    return null;
+  };
+const numbers =
+  (max = Infinity): Check =>
+  (v, p) => {
+    if (!Array.isArray(v)) return `${p} must be a list of numbers`;
+    if (v.length > max) return `${p} has more than ${max} entries`;
+    return v.every((x) => typeof x === 'number') ? null : `${p} must hold only numbers`;
+  };
+const shape =
+  (fields: Record<string, Check>): Check =>
+  (v, p) => {
+    if (!isObject(v)) return `${p} must be an object`;
+    for (const [k, c] of Object.entries(fields)) {
+      const e = c(v[k], `${p}.${k}`);
+      if (e) return e;
+    }
+    return null;
+  };
 
 const selection = shape({ layer: index, kind: oneOf('weight', 'bias'), index });
 const heatmapMode = oneOf('grad', 'weight', 'update');
-const modelSpec = shape({ name: str(1000), layers: arrayOf(anyObject, 10_000), data: anyObject, batchSize: int, epochs: int, seed: int, dtype: oneOf('float32', 'float64') });
+const modelSpec = shape({
+  name: str(1000),
+  layers: arrayOf(anyObject, 10_000),
+  data: anyObject,
+  batchSize: int,
+  epochs: int,
+  seed: int,
+  dtype: oneOf('float32', 'float64'),
+});
 const modelSource = {
-  spec: modelSpec, dataPath: nullable(str(10_000)), labelsPath: nullable(str(10_000)), mediaDir: str(10_000), file: str(10_000),
+  spec: modelSpec,
+  dataPath: nullable(str(10_000)),
+  labelsPath: nullable(str(10_000)),
+  mediaDir: str(10_000),
+  file: str(10_000),
 };
 const tensor = shape({ name: str(1000), shape: arrayOf(index, 8), value: numbers() });
 
@@ -61,7 +92,8 @@ function table<M extends { type: string }>(checks: { [T in M['type']]: Record<st
   return (raw: unknown, what: string): Checked<M> => {
     if (!isObject(raw) || typeof raw.type !== 'string') return { ok: false, error: `${what} is not a message (no "type")` };
     const fields = (checks as Record<string, Record<string, Check> | undefined>)[raw.type];
-    if (!fields || !Object.prototype.hasOwnProperty.call(checks, raw.type)) return { ok: false, error: `${what} has an unknown type ${JSON.stringify(raw.type.slice(0, 40))}` };
+    if (!fields || !Object.prototype.hasOwnProperty.call(checks, raw.type))
+      return { ok: false, error: `${what} has an unknown type ${JSON.stringify(raw.type.slice(0, 40))}` };
     const error = shape(fields)(raw, raw.type);
     return error ? { ok: false, error } : { ok: true, value: raw as unknown as M };
   };
@@ -71,8 +103,17 @@ const webviewTable = table<WebviewMessage>({
   ready: {},
   rendered: {
     summary: shape({
-      lossPoints: index, epochPoints: index, heatmapCells: index, perExampleBars: index, healthLayers: index, histograms: index,
-      lastStep: index, state: str(20), compareRuns: optional(index), walkthroughExamples: optional(index), failure: optional(str(2000)),
+      lossPoints: index,
+      epochPoints: index,
+      heatmapCells: index,
+      perExampleBars: index,
+      healthLayers: index,
+      histograms: index,
+      lastStep: index,
+      state: str(20),
+      compareRuns: optional(index),
+      walkthroughExamples: optional(index),
+      failure: optional(str(2000)),
     }),
   },
   command: { id: index, command: oneOf(...PANEL_COMMANDS) },
@@ -90,7 +131,13 @@ const requestTable = table<WorkerRequest>({
   start: {
     ...modelSource,
     paused: bool,
-    settings: shape({ pauseOnNonFinite: bool, histogramEvery: int, heatmapMaxCells: int, detailIntervalMs: finite, useWasm: bool }),
+    settings: shape({
+      pauseOnNonFinite: bool,
+      histogramEvery: int,
+      heatmapMaxCells: int,
+      detailIntervalMs: finite,
+      useWasm: bool,
+    }),
   },
   pause: { id: index },
   resume: { id: index },
@@ -104,7 +151,10 @@ const requestTable = table<WorkerRequest>({
   setWeights: { id: index, tensors: arrayOf(tensor, 10_000) },
   gradCheck: { id: index, ...modelSource },
   compare: {
-    id: index, ...modelSource, useWasm: bool, examples: optional(index),
+    id: index,
+    ...modelSource,
+    useWasm: bool,
+    examples: optional(index),
     batchSizes: arrayOf((v, p) => (v === 'full' ? null : int(v, p)), 100),
   },
   batchSnapshot: { id: index, ...modelSource, useWasm: bool },
@@ -117,13 +167,37 @@ export function validateWorkerRequest(raw: unknown): Checked<WorkerRequest> {
 
 // The worker is our own code, so its events are checked for the fields the host acts on (types,
 // ids, counters, the lists it iterates), not every number deep inside a detail.
-const status = shape({ state: oneOf('idle', 'loading', 'running', 'paused', 'stepping', 'finished', 'failed', 'stopped'), step: index, epoch: index, message: optional(str()) });
+const status = shape({
+  state: oneOf('idle', 'loading', 'running', 'paused', 'stepping', 'finished', 'failed', 'stopped'),
+  step: index,
+  epoch: index,
+  message: optional(str()),
+});
 const eventTable = table<WorkerEvent>({
   steps: { points: arrayOf(shape({ step: index, epoch: index, loss: num, layers: arrayOf(anyObject) })) },
-  detail: { detail: shape({ step: index, epoch: index, examples: arrayOf(anyObject), histograms: arrayOf(anyObject), heatmap: nullable(anyObject), perExample: nullable(anyObject) }) },
+  detail: {
+    detail: shape({
+      step: index,
+      epoch: index,
+      examples: arrayOf(anyObject),
+      histograms: arrayOf(anyObject),
+      heatmap: nullable(anyObject),
+      perExample: nullable(anyObject),
+    }),
+  },
   epoch: { epoch: shape({ epoch: index, step: index }) },
   status: { status },
-  started: { run: shape({ file: str(), spec: modelSpec, layers: arrayOf(anyObject), trainSize: index, validationSize: index, numClasses: index, backend: str() }) },
+  started: {
+    run: shape({
+      file: str(),
+      spec: modelSpec,
+      layers: arrayOf(anyObject),
+      trainSize: index,
+      validationSize: index,
+      numClasses: index,
+      backend: str(),
+    }),
+  },
   reply: { id: index, ok: bool },
   compareProgress: { run: index, runs: index, examplesSeen: index, examplesTotal: index },
   pong: { id: index },

@@ -3,7 +3,15 @@
 // a user-facing error; `ready` and `rendered` are notifications. The host sends the run's updates
 // (the same RunUpdate messages the worker sends) and whole snapshots.
 
-import type { HeatmapMode, JobResultMessage, ParamSelection, RunUpdate, SessionSnapshot, SessionState, WalkthroughResult } from './shared';
+import type {
+  HeatmapMode,
+  JobResultMessage,
+  ParamSelection,
+  RunUpdate,
+  SessionSnapshot,
+  SessionState,
+  WalkthroughResult,
+} from './shared';
 
 export type HostMessage =
   | RunUpdate
@@ -14,9 +22,22 @@ export type HostMessage =
   | { type: 'view'; selection: ParamSelection | null; heatmapMode: HeatmapMode }
   | { type: 'response'; id: number; ok: boolean; error?: string };
 
-export type PanelCommand = 'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'repeat' | 'openPanel';
+export type PanelCommand =
+  'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'repeat' | 'openPanel';
 
-export const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'pause', 'resume', 'step', 'stop', 'reset', 'gradCheck', 'compare', 'stepThrough', 'repeat', 'openPanel'];
+export const PANEL_COMMANDS: readonly PanelCommand[] = [
+  'train',
+  'pause',
+  'resume',
+  'step',
+  'stop',
+  'reset',
+  'gradCheck',
+  'compare',
+  'stepThrough',
+  'repeat',
+  'openPanel',
+];
 
 /** Webview requests: each is answered with one `response` carrying the same id. */
 export type WebviewRequest =

@@ -52,22 +52,23 @@ export type RunQuery =
   | { type: 'setWeights'; id: number; tensors: NamedTensor[] };
 
 /** One-shot jobs (one per worker), answered with a reply carrying a WorkerAnswer. */
-export type JobRequest = { id: number } & ModelSource & (
+export type JobRequest = { id: number } & ModelSource &
   /** The float64 gradient check on a few examples of the data. */
-  | { type: 'gradCheck' }
-  /** The same model trained with several batch sizes. */
-  | {
-      type: 'compare';
-      batchSizes: (number | 'full')[];
-      /** Examples each run sees (default: 3 epochs of the training set). */
-      examples?: number;
-      useWasm: boolean;
-    }
-  /** Update on one example again and again beside normal training (Repeat One Example). */
-  | { type: 'repeat'; useWasm: boolean; example?: number; times?: number }
-  /** The first batch at the initial weights, as the CLI's `snapshot` writes it. */
-  | { type: 'batchSnapshot'; useWasm: boolean }
-);
+  (
+    | { type: 'gradCheck' }
+    /** The same model trained with several batch sizes. */
+    | {
+        type: 'compare';
+        batchSizes: (number | 'full')[];
+        /** Examples each run sees (default: 3 epochs of the training set). */
+        examples?: number;
+        useWasm: boolean;
+      }
+    /** Update on one example again and again beside normal training (Repeat One Example). */
+    | { type: 'repeat'; useWasm: boolean; example?: number; times?: number }
+    /** The first batch at the initial weights, as the CLI's `snapshot` writes it. */
+    | { type: 'batchSnapshot'; useWasm: boolean }
+  );
 
 export type WorkerRequest =
   | StartRequest

@@ -33,10 +33,15 @@ export class EngineSource implements RunSource {
     const channel = this.options.open();
     this.channel = channel;
     channel.onEvent((event) => this.onEvent(event));
-    channel.onGone((reason) => listener({
-      type: 'failed',
-      error: { kind: 'gone', message: `The training worker stopped unexpectedly (${reason}). The history so far is kept: run Train to start again, or Reset to clear it.` },
-    }));
+    channel.onGone((reason) =>
+      listener({
+        type: 'failed',
+        error: {
+          kind: 'gone',
+          message: `The training worker stopped unexpectedly (${reason}). The history so far is kept: run Train to start again, or Reset to clear it.`,
+        },
+      }),
+    );
     channel.post({ type: 'start', ...this.options.start });
   }
 
@@ -44,7 +49,8 @@ export class EngineSource implements RunSource {
     const channel = this.channel;
     if (!channel || channel.isGone) return;
     if (control.type === 'restart') throw new Error('the built-in engine restarts by starting a new run.');
-    if (control.type === 'step' && control.unit !== 'batch') throw new Error(`the built-in engine steps by batch, not by ${control.unit}.`);
+    if (control.type === 'step' && control.unit !== 'batch')
+      throw new Error(`the built-in engine steps by batch, not by ${control.unit}.`);
     // One step of a big model may take long by itself; the step's own report turns the watch on again.
     if (control.type === 'step') channel.watch(false);
     await channel.request({ type: control.type });
@@ -59,7 +65,10 @@ export class EngineSource implements RunSource {
     // A long replay blocks the worker's message loop: that silence is not a hang.
     this.channel?.watch(false);
     try {
-      const answer = await this.ask({ type: 'walkthrough', selection }, { ms: WALKTHROUGH_TIMEOUT_MS, message: 'the training worker did not answer the step-through in time.' });
+      const answer = await this.ask(
+        { type: 'walkthrough', selection },
+        { ms: WALKTHROUGH_TIMEOUT_MS, message: 'the training worker did not answer the step-through in time.' },
+      );
       return expect(answer, 'walkthrough').result;
     } finally {
       this.channel?.watch(true);
@@ -85,7 +94,10 @@ export class EngineSource implements RunSource {
     void channel?.terminate();
   }
 
-  private ask(request: Parameters<WorkerChannel['request']>[0], timeout?: { ms: number; message: string }): Promise<WorkerAnswer> {
+  private ask(
+    request: Parameters<WorkerChannel['request']>[0],
+    timeout?: { ms: number; message: string },
+  ): Promise<WorkerAnswer> {
     if (!this.channel) return Promise.reject(new Error('nothing is training: start a run (Train or Step) first.'));
     return this.channel.request(request, timeout);
   }
@@ -116,7 +128,14 @@ export class EngineSource implements RunSource {
         if (state === 'paused' || state === 'finished' || state === 'stopped') this.channel?.watch(true);
         else if (state === 'loading') this.channel?.watch(false);
         if (state === 'running') return emit({ type: 'resumed', progress });
-        if (state === 'paused') return emit({ type: 'halted', at: null, reason: nonFinite ? 'nonFinite' : 'pause', progress, ...(nonFinite ? { nonFinite } : {}) });
+        if (state === 'paused')
+          return emit({
+            type: 'halted',
+            at: null,
+            reason: nonFinite ? 'nonFinite' : 'pause',
+            progress,
+            ...(nonFinite ? { nonFinite } : {}),
+          });
         if (state === 'finished') return emit({ type: 'finished', progress });
         if (state === 'stopped') return emit({ type: 'stopped', progress });
         return; // loading is the run's own state already; failed comes with its error

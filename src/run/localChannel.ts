@@ -10,20 +10,34 @@ export function localTransport(deps: WorkerDeps, interrupt?: Int32Array): Transp
   let toWorker: (request: unknown) => void = () => {};
   let toHost: (raw: unknown) => void = () => {};
   let ended = false;
-  runWorker({
-    postMessage: (event: WorkerEvent) => {
-      const copy = structuredClone(event);
-      setImmediate(() => { if (!ended) toHost(copy); });
+  runWorker(
+    {
+      postMessage: (event: WorkerEvent) => {
+        const copy = structuredClone(event);
+        setImmediate(() => {
+          if (!ended) toHost(copy);
+        });
+      },
+      on: (_event, listener) => {
+        toWorker = listener;
+      },
     },
-    on: (_event, listener) => { toWorker = listener; },
-  }, deps, interrupt);
+    deps,
+    interrupt,
+  );
   return {
     postMessage: (message: WorkerRequest) => {
       const copy = structuredClone(message);
-      setImmediate(() => { if (!ended) toWorker(copy); });
+      setImmediate(() => {
+        if (!ended) toWorker(copy);
+      });
     },
-    terminate: async () => { ended = true; },
-    onMessage: (listener) => { toHost = listener; },
+    terminate: async () => {
+      ended = true;
+    },
+    onMessage: (listener) => {
+      toHost = listener;
+    },
     onEnd: () => {},
   };
 }

@@ -31,10 +31,44 @@ export type RunInput =
  */
 const TABLE: { readonly [S in RunState]: { readonly [I in RunInput]?: RunState } } = {
   idle: { start: 'loading', reset: 'idle' },
-  loading: { loaded: 'running', pause: 'loading', resume: 'loading', step: 'loading', fail: 'failed', stop: 'stopped', reset: 'idle', start: 'loading' },
-  running: { pause: 'paused', step: 'stepping', finish: 'finished', fail: 'failed', stop: 'stopped', reset: 'idle', start: 'loading' },
-  paused: { resume: 'running', step: 'stepping', pause: 'paused', finish: 'finished', fail: 'failed', stop: 'stopped', reset: 'idle', start: 'loading' },
-  stepping: { stepped: 'paused', pause: 'stepping', finish: 'finished', fail: 'failed', stop: 'stopped', reset: 'idle', start: 'loading' },
+  loading: {
+    loaded: 'running',
+    pause: 'loading',
+    resume: 'loading',
+    step: 'loading',
+    fail: 'failed',
+    stop: 'stopped',
+    reset: 'idle',
+    start: 'loading',
+  },
+  running: {
+    pause: 'paused',
+    step: 'stepping',
+    finish: 'finished',
+    fail: 'failed',
+    stop: 'stopped',
+    reset: 'idle',
+    start: 'loading',
+  },
+  paused: {
+    resume: 'running',
+    step: 'stepping',
+    pause: 'paused',
+    finish: 'finished',
+    fail: 'failed',
+    stop: 'stopped',
+    reset: 'idle',
+    start: 'loading',
+  },
+  stepping: {
+    stepped: 'paused',
+    pause: 'stepping',
+    finish: 'finished',
+    fail: 'failed',
+    stop: 'stopped',
+    reset: 'idle',
+    start: 'loading',
+  },
   finished: { start: 'loading', reset: 'idle' },
   failed: { start: 'loading', reset: 'idle' },
   stopped: { start: 'loading', reset: 'idle' },
@@ -57,7 +91,11 @@ export function transition(state: RunState, input: RunInput): RunState | undefin
   return TABLE[state][input];
 }
 
-export interface Transition { from: RunState; to: RunState; input: RunInput }
+export interface Transition {
+  from: RunState;
+  to: RunState;
+  input: RunInput;
+}
 
 export class RunMachine {
   private current: RunState;

@@ -34,7 +34,10 @@ export function clearRun(s: SessionSnapshot, keepCompare = false): void {
   const { compare, repeat } = s;
   Object.assign(s, emptySnapshot(limitsOf(s)));
   // Repeat One Example, like a comparison, runs from the initial weights, not in the run.
-  if (keepCompare) { s.compare = compare; s.repeat = repeat ?? null; }
+  if (keepCompare) {
+    s.compare = compare;
+    s.repeat = repeat ?? null;
+  }
 }
 
 /** Applies one message in place; returns true when something visible changed. */
@@ -121,7 +124,10 @@ export function thinToCapacity(history: StepPoint[], capacity: number): StepPoin
 /** Every other point of the older half is dropped. */
 function thinOnce(history: StepPoint[]): StepPoint[] {
   const half = Math.floor(history.length / 2);
-  return history.slice(0, half).filter((_, i) => i % 2 === 0).concat(history.slice(half));
+  return history
+    .slice(0, half)
+    .filter((_, i) => i % 2 === 0)
+    .concat(history.slice(half));
 }
 
 /** Adds histograms not seen yet; each layer keeps its newest `perLayer`. */

@@ -4,7 +4,16 @@
 // machine inputs and snapshot updates and hands every update to `post` for the views.
 // Pure: no vscode, no Node APIs (the source may use them).
 
-import type { HeatmapMode, HostMessage, ParamSelection, RunInfo, SessionSnapshot, SessionStatus, SnapshotLimits, WalkthroughResult } from '../protocol';
+import type {
+  HeatmapMode,
+  HostMessage,
+  ParamSelection,
+  RunInfo,
+  SessionSnapshot,
+  SessionStatus,
+  SnapshotLimits,
+  WalkthroughResult,
+} from '../protocol';
 import type { NamedTensor } from '../engine/trainer';
 import { stepPoint } from '../session/detail';
 import { RunMachine, type RunInput } from './machine';
@@ -31,7 +40,10 @@ export class Run {
   private source: RunSource | null = null;
   private startWaiter: { resolve(run: RunInfo): void; reject(e: Error): void } | null = null;
 
-  constructor(limits: SnapshotLimits, private readonly hooks: RunHooks) {
+  constructor(
+    limits: SnapshotLimits,
+    private readonly hooks: RunHooks,
+  ) {
     this.s = emptySnapshot(limits);
     this.machine.onTransition(({ to }) => hooks.stateChanged(to));
   }
@@ -77,11 +89,13 @@ export class Run {
     this.setStatus({ state: 'loading', step: 0, epoch: 0, message: 'Loading data…' });
     this.hooks.post({ type: 'snapshot', snapshot: this.snapshot }, true);
     const started = new Promise<RunInfo>((resolve, reject) => (this.startWaiter = { resolve, reject }));
-    source.start((event) => {
-      if (this.source === source) this.onSourceEvent(event);
-    }).catch((e: unknown) => {
-      if (this.source === source) this.onSourceEvent({ type: 'failed', error: { kind: 'start', message: messageOf(e) } });
-    });
+    source
+      .start((event) => {
+        if (this.source === source) this.onSourceEvent(event);
+      })
+      .catch((e: unknown) => {
+        if (this.source === source) this.onSourceEvent({ type: 'failed', error: { kind: 'start', message: messageOf(e) } });
+      });
     if (opts.stepOnly) void source.control({ type: 'step', unit: 'batch' }).catch(() => undefined);
     return started;
   }
@@ -207,12 +221,19 @@ export class Run {
   }
 
   /** The source says it is in `state`: the inputs that lead the machine there. */
-  private reached(state: RunState, given: { step: number; epoch: number; message?: string } | undefined, nonFinite?: SessionStatus['nonFinite']): void {
+  private reached(
+    state: RunState,
+    given: { step: number; epoch: number; message?: string } | undefined,
+    nonFinite?: SessionStatus['nonFinite'],
+  ): void {
     for (const input of inputsToward(this.machine.state, state)) this.machine.send(input);
     const progress = given ?? { step: this.s.status.step, epoch: this.s.status.epoch };
     this.setStatus({
-      state: this.machine.state, step: progress.step, epoch: progress.epoch,
-      ...(progress.message ? { message: progress.message } : {}), ...(nonFinite ? { nonFinite } : {}),
+      state: this.machine.state,
+      step: progress.step,
+      epoch: progress.epoch,
+      ...(progress.message ? { message: progress.message } : {}),
+      ...(nonFinite ? { nonFinite } : {}),
     });
   }
 

@@ -16,13 +16,7 @@ export type RunState = 'idle' | 'loading' | 'running' | 'paused' | 'stepping' | 
 
 /** Where a run may pause inside one step, in this order. */
 export type StopPointKind =
-  | 'batch-start'
-  | 'example-forward'
-  | 'example-backward'
-  | 'forward-done'
-  | 'layer-backward'
-  | 'before-update'
-  | 'after-update';
+  'batch-start' | 'example-forward' | 'example-backward' | 'forward-done' | 'layer-backward' | 'before-update' | 'after-update';
 
 export interface StopPoint {
   kind: StopPointKind;
@@ -38,11 +32,7 @@ export interface StopPoint {
 export type StepUnit = 'batch' | 'example' | 'layer' | 'update';
 
 export type RunControl =
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'step'; unit: StepUnit }
-  | { type: 'stop' }
-  | { type: 'restart' };
+  { type: 'pause' } | { type: 'resume' } | { type: 'step'; unit: StepUnit } | { type: 'stop' } | { type: 'restart' };
 
 /** What a source knows about its run once it has loaded. */
 export interface RunDescription {
@@ -95,7 +85,13 @@ export type SourceEvent =
   | { type: 'detail'; detail: StepDetail }
   | { type: 'epoch'; epoch: EpochStats }
   /** The source halted at a stop point (after a pause, a step control or a breakpoint). */
-  | { type: 'halted'; at: StopPoint | null; reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry'; progress?: RunProgress; nonFinite?: NonFiniteReport }
+  | {
+      type: 'halted';
+      at: StopPoint | null;
+      reason: 'pause' | 'step' | 'breakpoint' | 'nonFinite' | 'entry';
+      progress?: RunProgress;
+      nonFinite?: NonFiniteReport;
+    }
   | { type: 'resumed'; progress?: RunProgress }
   | { type: 'finished'; progress?: RunProgress }
   /** The source carried out a stop control. */

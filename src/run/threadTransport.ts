@@ -12,12 +12,20 @@ export function threadTransport(script: string, limits: WorkerLimits, interrupt?
   });
   return {
     postMessage: (message: WorkerRequest) => worker.postMessage(message),
-    terminate: async () => { await worker.terminate(); },
-    onMessage: (listener) => { worker.on('message', listener); },
+    terminate: async () => {
+      await worker.terminate();
+    },
+    onMessage: (listener) => {
+      worker.on('message', listener);
+    },
     onEnd: (listener) => {
-      worker.on('error', (err: Error & { code?: string }) => listener(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? `it ran out of memory: the model or its batch needs more than the ${limits.heapMb} MB of the setting gradientLens.workerMemoryMb`
-        : err.message));
+      worker.on('error', (err: Error & { code?: string }) =>
+        listener(
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `it ran out of memory: the model or its batch needs more than the ${limits.heapMb} MB of the setting gradientLens.workerMemoryMb`
+            : err.message,
+        ),
+      );
       worker.on('exit', (code) => listener(`it exited with code ${code}`));
     },
   };

@@ -30,7 +30,7 @@ export interface Transport {
   onEnd(listener: (reason: string) => void): void;
 }
 
-export type RequestWithoutId = WorkerRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never;
+export type RequestWithoutId = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** A request that must end the current slice of training at once (pause, step, stop, queries). */
 const URGENT = new Set(['pause', 'step', 'stop', 'walkthrough', 'getWeights', 'setWeights']);
@@ -52,7 +52,8 @@ export class WorkerChannel {
    *   its slice of training ends at once instead of after its time budget.
    */
   constructor(
-    private readonly worker: Transport, private readonly heartbeatOptions?: HeartbeatOptions,
+    private readonly worker: Transport,
+    private readonly heartbeatOptions?: HeartbeatOptions,
     private readonly interrupt?: Int32Array,
   ) {
     worker.onMessage((raw) => this.onMessage(raw));

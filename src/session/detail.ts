@@ -65,7 +65,10 @@ function layerPoint(l: LayerStepStats): LayerPoint {
 
 /** The first layer's weight entry with the largest gradient in the last step: an interesting default. */
 export function defaultSelection(trainer: TrainerView, batchSize = 0): ParamSelection | null {
-  const varied = trainer.perExampleGradients && batchSize > 1 ? mostVariedWeight(trainer as Parameters<typeof mostVariedWeight>[0], batchSize) : null;
+  const varied =
+    trainer.perExampleGradients && batchSize > 1
+      ? mostVariedWeight(trainer as Parameters<typeof mostVariedWeight>[0], batchSize)
+      : null;
   if (varied) return varied;
   const info = trainer.layers.find((l) => l.params.some((p) => p.kind === 'weight'));
   if (!info) return null;
@@ -91,7 +94,11 @@ export interface DetailOptions {
 }
 
 export function buildDetail(
-  trainer: TrainerView, stats: StepStats, spec: ModelSpec, train: Dataset, opts: DetailOptions,
+  trainer: TrainerView,
+  stats: StepStats,
+  spec: ModelSpec,
+  train: Dataset,
+  opts: DetailOptions,
 ): StepDetail {
   const sel = opts.selection;
   let heatmap = null;
@@ -99,11 +106,17 @@ export function buildDetail(
   if (sel) {
     const param = trainer.layers.find((l) => l.index === sel.layer)?.params.find((p) => p.kind === sel.kind);
     if (param) {
-      const source = opts.mode === 'weight' ? trainer.parameter(sel.layer, sel.kind)
-        : opts.mode === 'update' ? trainer.lastUpdate(sel.layer, sel.kind)
-        : trainer.gradient(sel.layer, sel.kind);
-      heatmap = buildHeatmap(source, matrixView(sel.kind, param.shape), opts.heatmapMaxCells,
-        { layer: sel.layer, kind: sel.kind, mode: opts.mode });
+      const source =
+        opts.mode === 'weight'
+          ? trainer.parameter(sel.layer, sel.kind)
+          : opts.mode === 'update'
+            ? trainer.lastUpdate(sel.layer, sel.kind)
+            : trainer.gradient(sel.layer, sel.kind);
+      heatmap = buildHeatmap(source, matrixView(sel.kind, param.shape), opts.heatmapMaxCells, {
+        layer: sel.layer,
+        kind: sel.kind,
+        mode: opts.mode,
+      });
       const values = trainer.perExampleGradient(sel);
       const after = trainer.parameter(sel.layer, sel.kind)[sel.index];
       const update = trainer.lastUpdate(sel.layer, sel.kind)[sel.index];
@@ -121,9 +134,8 @@ export function buildDetail(
       };
     }
   }
-  const images = train.inputShape.length === 3
-    ? imageReader(train, Math.min(MAX_EXAMPLE_IMAGES, stats.exampleIndices.length))
-    : null;
+  const images =
+    train.inputShape.length === 3 ? imageReader(train, Math.min(MAX_EXAMPLE_IMAGES, stats.exampleIndices.length)) : null;
   const examples: ExampleInfo[] = stats.exampleIndices.map((index, i) => ({
     index,
     label: stats.labels[i],
@@ -166,7 +178,10 @@ function imageReader(train: Dataset, count: number): { shape: [number, number]; 
           let sum = 0;
           let n = 0;
           for (let y = r * f; y < Math.min(h, (r + 1) * f); y++) {
-            for (let x = c * f; x < Math.min(w, (c + 1) * f); x++) { sum += train.x[base + y * w + x]; n++; }
+            for (let x = c * f; x < Math.min(w, (c + 1) * f); x++) {
+              sum += train.x[base + y * w + x];
+              n++;
+            }
           }
           out[r * ow + c] = Math.max(0, Math.min(255, Math.round((sum / n) * 255)));
         }

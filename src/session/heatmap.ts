@@ -81,10 +81,23 @@ export function buildHeatmap(
       }
     }
   }
-  if (min > max) { min = 0; max = 0; }
+  if (min > max) {
+    min = 0;
+    max = 0;
+  }
   return {
-    layer: meta.layer, kind: meta.kind, mode: meta.mode,
-    rows: view.rows, cols: view.cols, cellRows, cellCols, rowBlock, colBlock,
-    values: cells, indices, min: compact(min), max: compact(max),
+    layer: meta.layer,
+    kind: meta.kind,
+    mode: meta.mode,
+    rows: view.rows,
+    cols: view.cols,
+    cellRows,
+    cellCols,
+    rowBlock,
+    colBlock,
+    values: cells,
+    indices,
+    min: compact(min),
+    max: compact(max),
   };
 }

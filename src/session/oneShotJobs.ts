@@ -15,7 +15,8 @@ import type { WorkerDeps, WorkerPort } from './workerLoop';
 /** A user-facing reason why the network cannot take this data, or null when it fits. */
 export function checkFit(spec: ModelSpec, train: Dataset): string | null {
   const { shapes, error } = inferShapes(spec.layers, train.inputShape);
-  if (error) return `layers[${error.layer}]: ${error.message} (the data ${train.name} has examples of shape [${train.inputShape.join(', ')}])`;
+  if (error)
+    return `layers[${error.layer}]: ${error.message} (the data ${train.name} has examples of shape [${train.inputShape.join(', ')}])`;
   const out = shapes[shapes.length - 1] ?? train.inputShape;
   const units = out.reduce((a, b) => a * b, 1);
   if (units !== train.numClasses) {
@@ -46,8 +47,12 @@ export async function runJob(port: WorkerPort, deps: WorkerDeps, request: JobReq
 
 async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): Promise<WorkerAnswer> {
   const data = await deps.loadDataset(request.spec.data, {
-    dataPath: request.dataPath, labelsPath: request.labelsPath, mediaDir: request.mediaDir, seed: request.spec.seed,
-    displayName: request.spec.data.source, labelsDisplayName: request.spec.data.labels,
+    dataPath: request.dataPath,
+    labelsPath: request.labelsPath,
+    mediaDir: request.mediaDir,
+    seed: request.spec.seed,
+    displayName: request.spec.data.source,
+    labelsDisplayName: request.spec.data.labels,
   });
   const fit = checkFit(request.spec, data.train);
   if (fit) throw new JobRefused(`${request.file}: ${fit}`);
@@ -68,10 +73,18 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
           backendFactory = undefined;
         }
       }
-      const runs = new Set(request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count)))).size;
+      const runs = new Set(
+        request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count))),
+      ).size;
       const result = (deps.compareBatchSizes ?? compareBatchSizes)({
-        spec: request.spec, train, validation, batchSizes: request.batchSizes, examples: request.examples, backendFactory,
-        onProgress: (run, examplesSeen, examplesTotal) => port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
+        spec: request.spec,
+        train,
+        validation,
+        batchSizes: request.batchSizes,
+        examples: request.examples,
+        backendFactory,
+        onProgress: (run, examplesSeen, examplesTotal) =>
+          port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
       });
       return { type: 'compare', result };
     }
@@ -79,18 +92,39 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
       const wasm = deps.createWasmBackendSync;
       let backendFactory: RepeatOptions['backendFactory'];
       if (wasm && request.useWasm && request.spec.dtype === 'float32') {
-        try { wasm(); backendFactory = () => wasm(); } catch { backendFactory = undefined; }
+        try {
+          wasm();
+          backendFactory = () => wasm();
+        } catch {
+          backendFactory = undefined;
+        }
       }
       if (request.example !== undefined && request.example >= train.count) {
-        throw new JobRefused(`${request.file}: example ${request.example} is not a training example: it has ${train.count} (0 to ${train.count - 1})`);
+        throw new JobRefused(
+          `${request.file}: example ${request.example} is not a training example: it has ${train.count} (0 to ${train.count - 1})`,
+        );
       }
-      return { type: 'repeat', result: repeatOneExample({ spec: request.spec, train, validation, example: request.example, times: request.times, backendFactory }) };
+      return {
+        type: 'repeat',
+        result: repeatOneExample({
+          spec: request.spec,
+          train,
+          validation,
+          example: request.example,
+          times: request.times,
+          backendFactory,
+        }),
+      };
     }
     case 'batchSnapshot': {
       // As the CLI does: a fresh trainer (initial weights), WASM for float32 when it loads.
       let backend: Backend = deps.referenceBackend(request.spec.dtype);
       if (request.useWasm && request.spec.dtype === 'float32') {
-        try { backend = await deps.createWasmBackend(); } catch { /* the reference backend gives the same numbers */ }
+        try {
+          backend = await deps.createWasmBackend();
+        } catch {
+          /* the reference backend gives the same numbers */
+        }
       }
       const trainer = deps.createTrainer({ spec: request.spec, train, validation, backend });
       if (!trainer.batchSnapshot) throw new Error('this engine cannot take batch snapshots');

@@ -9,40 +9,68 @@ import type { GradCheckResult } from '../engine/types';
 import type { RequestWithoutId, WorkerChannel } from '../run/workerChannel';
 import { openThread } from '../run/threadTransport';
 
-export interface CompareProgress { run: number; runs: number; examplesSeen: number; examplesTotal: number }
+export interface CompareProgress {
+  run: number;
+  runs: number;
+  examplesSeen: number;
+  examplesTotal: number;
+}
 
 type Job<T extends JobRequest['type']> = Extract<RequestWithoutId, { type: T }>;
 
 /** The worker script and its heap limit in MB (the setting gradientLens.workerMemoryMb). */
-export interface JobWorker { script: string; heapMb: number }
+export interface JobWorker {
+  script: string;
+  heapMb: number;
+}
 
 export async function runCompareWorker(
-  worker: JobWorker, request: Job<'compare'>, token: vscode.CancellationToken, onProgress: (p: CompareProgress) => void,
+  worker: JobWorker,
+  request: Job<'compare'>,
+  token: vscode.CancellationToken,
+  onProgress: (p: CompareProgress) => void,
 ): Promise<CompareResult> {
-  const answer = await runOneShot(worker, request, token, 'comparison', (channel) => channel.onEvent((event) => {
-    if (event.type === 'compareProgress') onProgress(event);
-  }));
+  const answer = await runOneShot(worker, request, token, 'comparison', (channel) =>
+    channel.onEvent((event) => {
+      if (event.type === 'compareProgress') onProgress(event);
+    }),
+  );
   return (answer as Extract<WorkerAnswer, { type: 'compare' }>).result;
 }
 
-export async function runGradientCheckWorker(worker: JobWorker, request: Job<'gradCheck'>, token: vscode.CancellationToken): Promise<GradCheckResult> {
+export async function runGradientCheckWorker(
+  worker: JobWorker,
+  request: Job<'gradCheck'>,
+  token: vscode.CancellationToken,
+): Promise<GradCheckResult> {
   const answer = await runOneShot(worker, request, token, 'gradient check');
   return (answer as Extract<WorkerAnswer, { type: 'gradCheck' }>).result;
 }
 
-export async function runRepeatWorker(worker: JobWorker, request: Job<'repeat'>, token: vscode.CancellationToken): Promise<RepeatResult> {
+export async function runRepeatWorker(
+  worker: JobWorker,
+  request: Job<'repeat'>,
+  token: vscode.CancellationToken,
+): Promise<RepeatResult> {
   const answer = await runOneShot(worker, request, token, 'Repeat One Example');
   return (answer as Extract<WorkerAnswer, { type: 'repeat' }>).result;
 }
 
-export async function runBatchSnapshotWorker(worker: JobWorker, request: Job<'batchSnapshot'>, token: vscode.CancellationToken): Promise<BatchSnapshot> {
+export async function runBatchSnapshotWorker(
+  worker: JobWorker,
+  request: Job<'batchSnapshot'>,
+  token: vscode.CancellationToken,
+): Promise<BatchSnapshot> {
   const answer = await runOneShot(worker, request, token, 'batch snapshot');
   return (answer as Extract<WorkerAnswer, { type: 'batchSnapshot' }>).snapshot;
 }
 
 /** Posts `request` to a fresh worker and resolves with its reply; the worker ends either way. */
 async function runOneShot(
-  worker: JobWorker, request: RequestWithoutId, token: vscode.CancellationToken, what: string,
+  worker: JobWorker,
+  request: RequestWithoutId,
+  token: vscode.CancellationToken,
+  what: string,
   wire: (channel: WorkerChannel) => void = () => {},
 ): Promise<WorkerAnswer> {
   const channel = openThread(worker.script, { heapMb: worker.heapMb });

@@ -20,19 +20,42 @@ export class Outbox {
   lastDrainThinned = false;
 
   get isEmpty(): boolean {
-    return this.points.length === 0 && this.epochs.length === 0 && !this.detail && !this.status && !this.gradCheck && !this.compare && !this.view;
+    return (
+      this.points.length === 0 &&
+      this.epochs.length === 0 &&
+      !this.detail &&
+      !this.status &&
+      !this.gradCheck &&
+      !this.compare &&
+      !this.view
+    );
   }
 
   add(message: HostMessage): void {
     switch (message.type) {
-      case 'steps': this.points.push(...message.points); break;
-      case 'epoch': this.epochs.push(message.epoch); break;
-      case 'detail': this.detail = message.detail; break;
-      case 'status': this.status = message.status; break;
-      case 'gradCheck': this.gradCheck = message.result; break;
-      case 'compare': this.compare = message.result; break;
-      case 'view': this.view = message; break;
-      default: break; // snapshots and responses are never queued: they are posted at once
+      case 'steps':
+        this.points.push(...message.points);
+        break;
+      case 'epoch':
+        this.epochs.push(message.epoch);
+        break;
+      case 'detail':
+        this.detail = message.detail;
+        break;
+      case 'status':
+        this.status = message.status;
+        break;
+      case 'gradCheck':
+        this.gradCheck = message.result;
+        break;
+      case 'compare':
+        this.compare = message.result;
+        break;
+      case 'view':
+        this.view = message;
+        break;
+      default:
+        break; // snapshots and responses are never queued: they are posted at once
     }
   }
 

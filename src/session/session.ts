@@ -6,7 +6,15 @@
 
 import * as vscode from 'vscode';
 import type {
-  CompareResult, RepeatResult, HeatmapMode, HostMessage, ParamSelection, RunInfo, SessionSnapshot, SessionState, WalkthroughResult,
+  CompareResult,
+  RepeatResult,
+  HeatmapMode,
+  HostMessage,
+  ParamSelection,
+  RunInfo,
+  SessionSnapshot,
+  SessionState,
+  WalkthroughResult,
 } from '../protocol';
 import type { GradCheckResult } from '../engine/types';
 import type { NamedTensor } from '../engine/trainer';
@@ -95,10 +103,18 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     const settings = this.settings();
     this.run.setLimits(limitsFrom(settings));
     const source = new EngineSource({
-      open: () => openThread(this.workerScript, { heapMb: settings.workerMemoryMb },
-        { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: settings.workerTimeoutSeconds * 1000 }),
+      open: () =>
+        openThread(
+          this.workerScript,
+          { heapMb: settings.workerMemoryMb },
+          { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: settings.workerTimeoutSeconds * 1000 },
+        ),
       start: {
-        spec: opts.spec, dataPath: opts.dataPath, labelsPath: opts.labelsPath, mediaDir: this.mediaDir, file: opts.file,
+        spec: opts.spec,
+        dataPath: opts.dataPath,
+        labelsPath: opts.labelsPath,
+        mediaDir: this.mediaDir,
+        file: opts.file,
         paused: opts.stepOnly || !!opts.paused,
         settings: {
           pauseOnNonFinite: settings.pauseOnNonFinite,

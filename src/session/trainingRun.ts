@@ -39,7 +39,9 @@ export class TrainingRun {
   private loopScheduled = false;
 
   constructor(
-    private readonly port: WorkerPort, private readonly deps: WorkerDeps, private readonly request: StartRequest,
+    private readonly port: WorkerPort,
+    private readonly deps: WorkerDeps,
+    private readonly request: StartRequest,
     private readonly interrupt?: Int32Array,
   ) {
     this.settings = request.settings;
@@ -57,9 +59,13 @@ export class TrainingRun {
     let validation: Dataset | null;
     try {
       ({ train, validation } = await this.deps.loadDataset(spec.data, {
-        dataPath: this.request.dataPath, labelsPath: this.request.labelsPath, mediaDir: this.request.mediaDir,
+        dataPath: this.request.dataPath,
+        labelsPath: this.request.labelsPath,
+        mediaDir: this.request.mediaDir,
         // Data files are named in messages as the model file names them (relative to it).
-        seed: spec.seed, displayName: spec.data.source, labelsDisplayName: spec.data.labels,
+        seed: spec.seed,
+        displayName: spec.data.source,
+        labelsDisplayName: spec.data.labels,
       }));
     } catch (e) {
       return this.fail(`${file}: ${messageOf(e)}`);
@@ -82,8 +88,13 @@ export class TrainingRun {
     }
     this.train = train;
     const run: RunInfo = {
-      file, spec, layers: this.trainer.layers, trainSize: train.count, validationSize: validation?.count ?? 0,
-      numClasses: train.numClasses, backend: this.trainer.backendName + backendNote,
+      file,
+      spec,
+      layers: this.trainer.layers,
+      trainSize: train.count,
+      validationSize: validation?.count ?? 0,
+      numClasses: train.numClasses,
+      backend: this.trainer.backendName + backendNote,
     };
     this.port.postMessage({ type: 'started', run });
     // Stopped while loading: the run is described (so the views can show it) but never trains.
@@ -149,7 +160,12 @@ export class TrainingRun {
         return;
       case 'getWeights':
         if (!this.trainer) return this.refuse(request.id, `${this.request.file}: the network is not built yet.`);
-        this.port.postMessage({ type: 'reply', id: request.id, ok: true, value: { type: 'weights', tensors: this.trainer.getWeights() } });
+        this.port.postMessage({
+          type: 'reply',
+          id: request.id,
+          ok: true,
+          value: { type: 'weights', tensors: this.trainer.getWeights() },
+        });
         return;
       case 'setWeights':
         if (!this.trainer) return this.refuse(request.id, `${this.request.file}: the network is not built yet.`);
@@ -183,19 +199,27 @@ export class TrainingRun {
   private walkThrough(id: number, requested: ParamSelection | null): void {
     const trainer = this.trainer;
     if (!trainer || !this.train) {
-      return this.refuse(id, `${this.request.file}: the data is not loaded yet (or failed to load), so there is no batch to step through yet.`);
+      return this.refuse(
+        id,
+        `${this.request.file}: the data is not loaded yet (or failed to load), so there is no batch to step through yet.`,
+      );
     }
     try {
       const last = trainer.lastBatchInputs().indices;
       // Before any step, trainer weights are the initial ones and the first batch is the one Step would use.
       const indices = trainer.step > 0 && last.length > 0 ? last : firstBatchIndices(this.request.spec, this.train.count);
-      const selection = requested && isValidSelection(trainer, requested) ? requested
-        : this.selection ?? (trainer.step > 0 ? defaultSelection(trainer, last.length) : selectionBeforeAnyStep(trainer));
+      const selection =
+        requested && isValidSelection(trainer, requested)
+          ? requested
+          : (this.selection ?? (trainer.step > 0 ? defaultSelection(trainer, last.length) : selectionBeforeAnyStep(trainer)));
       if (!selection) throw new Error('the model has no weights to follow');
       // After a step: that step's batch at the weights before its update, and what the optimizer did.
       const replay = trainer.step > 0 && last.length > 0;
       const result = (this.deps.walkThroughBatch ?? walkThroughBatch)({
-        spec: this.request.spec, train: this.train, indices, selection,
+        spec: this.request.spec,
+        train: this.train,
+        indices,
+        selection,
         weights: replay ? weightsBeforeLastStep(trainer) : trainer.getWeights(),
         replayOf: replay ? { applied: lastUpdateTerms(trainer, this.request.spec.optimizer, selection) } : undefined,
       });
@@ -244,7 +268,12 @@ export class TrainingRun {
         this.flushPoints();
         this.sendDetail();
         this.machine.send(this.machine.state === 'stepping' ? 'stepped' : 'pause');
-        this.port.postMessage({ type: 'error', message: `${this.request.file}: step ${stats.step}: ${stats.nonFinite.message}. Training is paused.`, file: this.request.file, nonFinite: stats.nonFinite });
+        this.port.postMessage({
+          type: 'error',
+          message: `${this.request.file}: step ${stats.step}: ${stats.nonFinite.message}. Training is paused.`,
+          file: this.request.file,
+          nonFinite: stats.nonFinite,
+        });
         this.status(`Paused at step ${stats.step}: ${stats.nonFinite.message}`, stats.nonFinite);
         return;
       }
@@ -281,7 +310,9 @@ export class TrainingRun {
   private sendDetail(): void {
     if (!this.trainer || !this.train || !this.lastStats) return;
     const detail = buildDetail(this.trainer, this.lastStats, this.request.spec, this.train, {
-      selection: this.selection, mode: this.mode, heatmapMaxCells: this.settings.heatmapMaxCells,
+      selection: this.selection,
+      mode: this.mode,
+      heatmapMaxCells: this.settings.heatmapMaxCells,
       histograms: this.pendingHistograms,
     });
     this.pendingHistograms = [];
@@ -296,8 +327,11 @@ export class TrainingRun {
     this.port.postMessage({
       type: 'status',
       status: {
-        state, step: this.trainer?.step ?? 0, epoch: this.trainer?.epoch ?? 0,
-        ...(message ? { message } : {}), ...(nonFinite ? { nonFinite } : {}),
+        state,
+        step: this.trainer?.step ?? 0,
+        epoch: this.trainer?.epoch ?? 0,
+        ...(message ? { message } : {}),
+        ...(nonFinite ? { nonFinite } : {}),
       },
     });
   }

@@ -9,11 +9,15 @@ import { runWorker, type WorkerPort } from './workerLoop';
 
 if (!parentPort) throw new Error('dist/worker.js runs only as a worker_thread of the Gradient Lens extension.');
 
-runWorker(parentPort as unknown as WorkerPort, {
-  createTrainer: (opts) => new Trainer(opts),
-  referenceBackend,
-  createWasmBackend: () => createWasmBackend(),
-  loadDataset,
-  gradientCheck: (spec, data) => gradientCheck(spec, data),
-  createWasmBackendSync: () => createWasmBackendSync(),
-}, workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined);
+runWorker(
+  parentPort as unknown as WorkerPort,
+  {
+    createTrainer: (opts) => new Trainer(opts),
+    referenceBackend,
+    createWasmBackend: () => createWasmBackend(),
+    loadDataset,
+    gradientCheck: (spec, data) => gradientCheck(spec, data),
+    createWasmBackendSync: () => createWasmBackendSync(),
+  },
+  workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined,
+);

@@ -42,10 +42,17 @@ export interface WorkerDeps {
   createTrainer(opts: { spec: ModelSpec; train: Dataset; validation: Dataset | null; backend: Backend }): TrainerLike;
   referenceBackend(dtype: ModelSpec['dtype']): Backend;
   createWasmBackend(): Promise<Backend>;
-  loadDataset(data: DataSpec, opts: {
-    dataPath: string | null; labelsPath: string | null; mediaDir: string; seed: number; displayName?: string; labelsDisplayName?: string;
-  }):
-    Promise<{ train: Dataset; validation: Dataset | null }>;
+  loadDataset(
+    data: DataSpec,
+    opts: {
+      dataPath: string | null;
+      labelsPath: string | null;
+      mediaDir: string;
+      seed: number;
+      displayName?: string;
+      labelsDisplayName?: string;
+    },
+  ): Promise<{ train: Dataset; validation: Dataset | null }>;
   gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;
   /** Defaults to the engine's compareBatchSizes. */
   compareBatchSizes?(opts: CompareOptions): CompareResult;
@@ -74,7 +81,8 @@ export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32A
     const checked = validateWorkerRequest(raw);
     if (!checked.ok) {
       const id = idOf(raw);
-      if (id !== null) port.postMessage({ type: 'reply', id, ok: false, error: `the worker refused a malformed request: ${checked.error}` });
+      if (id !== null)
+        port.postMessage({ type: 'reply', id, ok: false, error: `the worker refused a malformed request: ${checked.error}` });
       return;
     }
     const request: WorkerRequest = checked.value;
@@ -93,10 +101,17 @@ export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32A
         return;
       case 'getWeights':
       case 'setWeights':
-        if (!run) return port.postMessage({ type: 'reply', id: request.id, ok: false, error: `${NO_RUN}, so it has no weights.` });
+        if (!run)
+          return port.postMessage({ type: 'reply', id: request.id, ok: false, error: `${NO_RUN}, so it has no weights.` });
         return run.handle(request);
       case 'walkthrough':
-        if (!run) return port.postMessage({ type: 'reply', id: request.id, ok: false, error: `${NO_RUN}, so there is no batch to step through.` });
+        if (!run)
+          return port.postMessage({
+            type: 'reply',
+            id: request.id,
+            ok: false,
+            error: `${NO_RUN}, so there is no batch to step through.`,
+          });
         return run.handle(request);
       case 'pause':
       case 'resume':

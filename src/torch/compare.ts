@@ -33,10 +33,14 @@ export function compareRuns(engine: StepStats[], torch: StepStats[], labels: Map
   const loss = { value: 0, step: 0 };
   const byLayer = new Map<number, LayerDifference>();
   const bump = (slot: { value: number; step: number }, v: number, step: number): void => {
-    if (v > slot.value || slot.step === 0) { slot.value = Math.max(slot.value, v); slot.step = step; }
+    if (v > slot.value || slot.step === 0) {
+      slot.value = Math.max(slot.value, v);
+      slot.step = step;
+    }
   };
   for (let s = 0; s < steps; s++) {
-    const e = engine[s], t = torch[s];
+    const e = engine[s],
+      t = torch[s];
     if (e.exampleIndices.join() !== t.exampleIndices.join()) {
       throw new Error(`step ${e.step}: PyTorch trained other examples than the engine; the runs cannot be compared`);
     }
@@ -46,7 +50,11 @@ export function compareRuns(engine: StepStats[], torch: StepStats[], labels: Map
       if (!tl) throw new Error(`step ${e.step}: PyTorch reported no layer ${el.layer}`);
       let d = byLayer.get(el.layer);
       if (!d) {
-        d = { layer: el.layer, label: labels.get(el.layer) ?? `layers[${el.layer}]`, max: Object.fromEntries(COMPARED.map((k) => [k, { value: 0, step: 0 }])) as LayerDifference['max'] };
+        d = {
+          layer: el.layer,
+          label: labels.get(el.layer) ?? `layers[${el.layer}]`,
+          max: Object.fromEntries(COMPARED.map((k) => [k, { value: 0, step: 0 }])) as LayerDifference['max'],
+        };
         byLayer.set(el.layer, d);
       }
       bump(d.max.gradNorm, relativeDifference(tl.gradNorm, el.gradNorm), e.step);
@@ -68,7 +76,10 @@ export function formatComparison(c: EngineTorchComparison, ranks: number): strin
     `Engine vs PyTorch (${ranks} rank${ranks === 1 ? '' : 's'}), ${c.steps} step${c.steps === 1 ? '' : 's'} from the same weights and batches.`,
     `Largest relative difference |torch − engine| / |engine|:`,
     `  loss: ${e(c.loss.value)} (step ${c.loss.step})`,
-    ...c.layers.map((l) => `  ${l.label}: ‖G‖ ${e(l.max.gradNorm.value)}, ‖θ‖ ${e(l.max.weightNorm.value)}, update ratio ${e(l.max.updateRatio.value)}, per-example ‖gᵢ‖ ${e(l.max.perExampleNorms.value)}`),
+    ...c.layers.map(
+      (l) =>
+        `  ${l.label}: ‖G‖ ${e(l.max.gradNorm.value)}, ‖θ‖ ${e(l.max.weightNorm.value)}, update ratio ${e(l.max.updateRatio.value)}, per-example ‖gᵢ‖ ${e(l.max.perExampleNorms.value)}`,
+    ),
     c.worst < 1e-4
       ? `They agree to float32 rounding (largest ${e(c.worst)}).`
       : c.worst < 1e-3

@@ -11,7 +11,12 @@ import type { Dataset } from '../data/dataset';
 import type { NamedTensor } from '../engine/trainer';
 import { BatchSchedule } from '../engine/batching';
 
-export interface PlannedStep { step: number; epoch: number; batchInEpoch: number; indices: number[] }
+export interface PlannedStep {
+  step: number;
+  epoch: number;
+  batchInEpoch: number;
+  indices: number[];
+}
 
 export interface TorchJob {
   spec: ModelSpec;
@@ -55,9 +60,14 @@ export function writeJob(job: TorchJob): string {
     raw('val_y.i32', job.validation.y);
   }
   const meta = {
-    spec: job.spec, inputShape: job.train.inputShape, numClasses: job.train.numClasses,
-    trainCount: job.train.count, validationCount: job.validation?.count ?? 0,
-    weights: job.weights, steps, epochEnds,
+    spec: job.spec,
+    inputShape: job.train.inputShape,
+    numClasses: job.train.numClasses,
+    trainCount: job.train.count,
+    validationCount: job.validation?.count ?? 0,
+    weights: job.weights,
+    steps,
+    epochEnds,
   };
   // job.json last and by rename: a rank that sees it sees a complete job.
   const tmp = path.join(dir, 'job.json.tmp');

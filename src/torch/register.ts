@@ -17,7 +17,14 @@ import { DEFAULT_PYTHON, pythonPackageDir, TorchSource } from './source';
 import { compareRuns, formatComparison } from './compare';
 import { WatchListener, type WatchMessage } from './watchListener';
 
-interface TorchSettings { python: string; ranks: number; steps: number; compareSteps: number; stallTimeout: number; perExample: string[] }
+interface TorchSettings {
+  python: string;
+  ranks: number;
+  steps: number;
+  compareSteps: number;
+  stallTimeout: number;
+  perExample: string[];
+}
 
 /** The PyTorch settings, as src/config.ts reads every gradientLens.* setting. */
 let settings: () => TorchSettings = () => {
@@ -42,14 +49,24 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
       if (!run) return undefined;
       const s = settings();
       out.show(true);
-      out.appendLine(`Train ${run.file} with PyTorch: ${s.ranks} rank${s.ranks === 1 ? '' : 's'}, from the engine's initial weights and batches`);
+      out.appendLine(
+        `Train ${run.file} with PyTorch: ${s.ranks} rank${s.ranks === 1 ? '' : 's'}, from the engine's initial weights and batches`,
+      );
       lastTorchRun.file = run.file;
       lastTorchRun.records = [];
       await vscode.commands.executeCommand(Commands.openPanel);
-      const records = await runTorch(ctx, run, s, s.steps || undefined, (r) => {
-        lastTorchRun.records.push(r);
-        out.appendLine(stepLine(r));
-      }, out, true);
+      const records = await runTorch(
+        ctx,
+        run,
+        s,
+        s.steps || undefined,
+        (r) => {
+          lastTorchRun.records.push(r);
+          out.appendLine(stepLine(r));
+        },
+        out,
+        true,
+      );
       return records;
     }),
     vscode.commands.registerCommand('gradientLens.compareWithPyTorch', async (arg?: unknown) => {
@@ -61,19 +78,25 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
       const engine: StepStats[] = [];
       for (let i = 0; i < k && !trainer.done(); i++) engine.push(trainer.trainStep());
       out.show(true);
-      out.appendLine(`Compare the engine with PyTorch on ${run.file}: ${engine.length} steps, ${s.ranks} rank${s.ranks === 1 ? '' : 's'}`);
+      out.appendLine(
+        `Compare the engine with PyTorch on ${run.file}: ${engine.length} steps, ${s.ranks} rank${s.ranks === 1 ? '' : 's'}`,
+      );
       const torch = await runTorch(ctx, run, s, engine.length, () => {}, out);
       if (!torch || torch.length < engine.length) return undefined;
       const labels = new Map(run.trainer.layers.map((l) => [l.index, `${l.index}: ${l.label}`]));
       const comparison = compareRuns(engine, torch, labels);
       out.appendLine(formatComparison(comparison, s.ranks));
-      void ctx.notify.show(comparison.worst < 1e-3 ? 'info' : 'warning',
-        `Engine vs PyTorch on ${run.file}: the largest relative difference over ${comparison.steps} steps is ${comparison.worst.toExponential(1)} (details in the output "Gradient Lens: PyTorch").`);
+      void ctx.notify.show(
+        comparison.worst < 1e-3 ? 'info' : 'warning',
+        `Engine vs PyTorch on ${run.file}: the largest relative difference over ${comparison.steps} steps is ${comparison.worst.toExponential(1)} (details in the output "Gradient Lens: PyTorch").`,
+      );
       return comparison;
     }),
     vscode.commands.registerCommand('gradientLens.openPyTorchTerminal', async () => {
       if (!listener) {
-        const l = new WatchListener({ message: (conn, msg) => onWatch(out, msg, () => conn.requestPerExample(settings().perExample)) });
+        const l = new WatchListener({
+          message: (conn, msg) => onWatch(out, msg, () => conn.requestPerExample(settings().perExample)),
+        });
         try {
           await l.listen();
         } catch (e) {
@@ -84,7 +107,9 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
       }
       const terminal = vscode.window.createTerminal({ name: 'Gradient Lens: PyTorch', env: listener.env(pythonPackageDir()) });
       terminal.show();
-      out.appendLine(`Listening at ${listener.address}: in this terminal, scripts calling gradlens.watch(model, optimizer) report here.`);
+      out.appendLine(
+        `Listening at ${listener.address}: in this terminal, scripts calling gradlens.watch(model, optimizer) report here.`,
+      );
       return listener.address;
     }),
   ];
@@ -104,7 +129,10 @@ async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | unde
   if (!model) return undefined;
   try {
     const { train, validation } = await loadDataset(model.spec.data, {
-      dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir, seed: model.spec.seed,
+      dataPath: model.dataPath,
+      labelsPath: model.labelsPath,
+      mediaDir: ctx.mediaDir,
+      seed: model.spec.seed,
     });
     const trainer = new Trainer({ spec: model.spec, train, validation });
     return { uri: model.uri, file: model.file, spec: model.spec, train, validation, trainer };
@@ -116,14 +144,26 @@ async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | unde
 
 /** Runs PyTorch with progress and cancel; resolves with the steps it made (also when it failed). */
 async function runTorch(
-  ctx: CommandContext, run: LoadedRun, s: TorchSettings, maxSteps: number | undefined,
-  onStep: (r: StepRecord) => void, out: vscode.OutputChannel, inPanel = false,
+  ctx: CommandContext,
+  run: LoadedRun,
+  s: TorchSettings,
+  maxSteps: number | undefined,
+  onStep: (r: StepRecord) => void,
+  out: vscode.OutputChannel,
+  inPanel = false,
 ): Promise<StepRecord[] | undefined> {
   const total = Math.min(run.trainer.totalSteps, maxSteps ?? Infinity);
   const source = new TorchSource({
-    file: run.file, spec: run.spec, train: run.train, validation: run.validation,
-    weights: run.trainer.getWeights(), layers: run.trainer.layers, nproc: s.ranks, maxSteps,
-    python: s.python, stallTimeoutSeconds: s.stallTimeout,
+    file: run.file,
+    spec: run.spec,
+    train: run.train,
+    validation: run.validation,
+    weights: run.trainer.getWeights(),
+    layers: run.trainer.layers,
+    nproc: s.ranks,
+    maxSteps,
+    python: s.python,
+    stallTimeoutSeconds: s.stallTimeout,
   });
   const records: StepRecord[] = [];
   let failure: string | null = null;
@@ -137,9 +177,15 @@ async function runTorch(
         if (ev.type === 'step') {
           records.push(ev.record);
           onStep(ev.record);
-          progress.report({ message: `step ${ev.record.step}/${total}, loss ${ev.record.loss.toFixed(4)}`, increment: 100 / total });
+          progress.report({
+            message: `step ${ev.record.step}/${total}, loss ${ev.record.loss.toFixed(4)}`,
+            increment: 100 / total,
+          });
         }
-        if (ev.type === 'epoch') out.appendLine(`epoch ${ev.epoch.epoch}: loss ${ev.epoch.trainLoss.toFixed(4)}, accuracy ${(ev.epoch.trainAccuracy * 100).toFixed(1)}%`);
+        if (ev.type === 'epoch')
+          out.appendLine(
+            `epoch ${ev.epoch.epoch}: loss ${ev.epoch.trainLoss.toFixed(4)}, accuracy ${(ev.epoch.trainAccuracy * 100).toFixed(1)}%`,
+          );
         if (ev.type === 'failed') failure = ev.error.message;
       };
       if (inPanel) {
@@ -155,7 +201,10 @@ async function runTorch(
   source.dispose();
   if (failure) {
     out.appendLine(`PyTorch run failed: ${failure}`);
-    void ctx.notify.show('error', `PyTorch run of ${run.file} failed after ${records.length} step${records.length === 1 ? '' : 's'}: ${failure}`);
+    void ctx.notify.show(
+      'error',
+      `PyTorch run of ${run.file} failed after ${records.length} step${records.length === 1 ? '' : 's'}: ${failure}`,
+    );
   } else {
     out.appendLine(`done: ${records.length} steps`);
   }
@@ -166,24 +215,35 @@ async function runTorch(
 function tee(source: RunSource, also: (event: SourceEvent) => void): RunSource {
   return {
     capabilities: source.capabilities,
-    start: (listener) => source.start((event) => { listener(event); also(event); }),
+    start: (listener) =>
+      source.start((event) => {
+        listener(event);
+        also(event);
+      }),
     control: (control) => source.control(control),
     dispose: () => source.dispose(),
   };
 }
 
 function stepLine(r: StepRecord): string {
-  const ranks = (r.ranks ?? []).map((k: RankRecord) => `r${k.rank} M=${k.batchSize} loss ${k.loss === null ? '—' : k.loss.toFixed(3)} cos ${Math.min(...k.layers.map((l) => l.cosineToMean)).toFixed(2)}`);
+  const ranks = (r.ranks ?? []).map(
+    (k: RankRecord) =>
+      `r${k.rank} M=${k.batchSize} loss ${k.loss === null ? '—' : k.loss.toFixed(3)} cos ${Math.min(...k.layers.map((l) => l.cosineToMean)).toFixed(2)}`,
+  );
   return `step ${r.step}  loss ${r.loss.toFixed(4)}  ‖G‖ ${r.layers.map((l) => l.gradNorm.toFixed(3)).join(' / ')}  ${ranks.join(' | ')}`;
 }
 
 function onWatch(out: vscode.OutputChannel, msg: WatchMessage, askPerExample: () => void): void {
   if (msg.type === 'hello') {
-    out.appendLine(`${msg.script ?? 'a script'} (pid ${msg.pid}, torch ${msg.torch}) connected: ${msg.layers.map((l) => `${l.name} ${l.type}`).join(', ')}`);
+    out.appendLine(
+      `${msg.script ?? 'a script'} (pid ${msg.pid}, torch ${msg.torch}) connected: ${msg.layers.map((l) => `${l.name} ${l.type}`).join(', ')}`,
+    );
     askPerExample();
   } else if (msg.type === 'notice') {
     out.appendLine(msg.message);
   } else {
-    out.appendLine(`step ${msg.step}${msg.loss === null ? '' : `  loss ${msg.loss.toFixed(4)}`}  ${msg.layers.map((l) => `${l.name}: ‖G‖ ${l.gradNorm?.toFixed(3) ?? '—'} upd ${l.updateRatio?.toExponential(1) ?? '—'}`).join('  ')}`);
+    out.appendLine(
+      `step ${msg.step}${msg.loss === null ? '' : `  loss ${msg.loss.toFixed(4)}`}  ${msg.layers.map((l) => `${l.name}: ‖G‖ ${l.gradNorm?.toFixed(3) ?? '—'} upd ${l.updateRatio?.toExponential(1) ?? '—'}`).join('  ')}`,
+    );
   }
 }

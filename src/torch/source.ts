@@ -75,15 +75,37 @@ export class TorchSource implements RunSource {
     const python = o.python ?? DEFAULT_PYTHON;
     const stall = o.stallTimeoutSeconds ?? 120;
     const startup = o.startupTimeoutSeconds ?? 300;
-    const args = [...(o.pythonArgs ?? []), '-m', 'gradlens.launch', this.jobDir, '--nproc', String(this.rankCount),
-      '--stall-timeout', String(stall), '--startup-timeout', String(startup), '--master-port', String(o.masterPort ?? 0), '--watch-stdin'];
+    const args = [
+      ...(o.pythonArgs ?? []),
+      '-m',
+      'gradlens.launch',
+      this.jobDir,
+      '--nproc',
+      String(this.rankCount),
+      '--stall-timeout',
+      String(stall),
+      '--startup-timeout',
+      String(startup),
+      '--master-port',
+      String(o.masterPort ?? 0),
+      '--watch-stdin',
+    ];
     const pkg = pythonPackageDir();
-    const env = { ...process.env, ...o.env, PYTHONPATH: [pkg, o.env?.PYTHONPATH ?? process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+    const env = {
+      ...process.env,
+      ...o.env,
+      PYTHONPATH: [pkg, o.env?.PYTHONPATH ?? process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      PYTHONUNBUFFERED: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
     const proc = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     const stderrTail: string[] = [];
     proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => { stderrTail.push(...chunk.split('\n')); stderrTail.splice(0, Math.max(0, stderrTail.length - 20)); });
+    proc.stderr!.on('data', (chunk: string) => {
+      stderrTail.push(...chunk.split('\n'));
+      stderrTail.splice(0, Math.max(0, stderrTail.length - 20));
+    });
     proc.stdin!.on('error', () => {}); // the launcher may be gone already: its exit tells why
     // The launcher watches its ranks; this watches the launcher (the beats it forwards), with a
     // margin, and with the startup allowance until the first step has arrived.
@@ -104,18 +126,27 @@ export class TorchSource implements RunSource {
     });
     this.exited = new Promise<void>((resolve) => {
       proc.on('error', (e: NodeJS.ErrnoException) => {
-        this.fail(e.code === 'ENOENT' ? 'no-python' : 'python-failed',
+        this.fail(
+          e.code === 'ENOENT' ? 'no-python' : 'python-failed',
           e.code === 'ENOENT'
             ? `Python was not found at ${python}; install python3 and python3-torch, or set the interpreter (gradientLens.pythonPath / --python)`
-            : `could not start ${python}: ${e.message}`);
+            : `could not start ${python}: ${e.message}`,
+        );
         this.cleanup();
         resolve();
       });
       proc.on('close', (code, signal) => {
         if (!this.ended) {
-          const tail = stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
+          const tail = stderrTail
+            .filter((l) => l.trim())
+            .slice(-3)
+            .join(' | ');
           if (this.stopping) this.finish({ type: 'stopped' });
-          else this.fail('python-exited', `the PyTorch launcher ended (${signal ?? `exit code ${code}`}) without finishing${tail ? `: ${tail}` : ''}`);
+          else
+            this.fail(
+              'python-exited',
+              `the PyTorch launcher ended (${signal ?? `exit code ${code}`}) without finishing${tail ? `: ${tail}` : ''}`,
+            );
         }
         this.cleanup();
         resolve();
@@ -161,9 +192,13 @@ export class TorchSource implements RunSource {
         this.emit({
           type: 'loaded',
           run: {
-            file: this.opts.file, spec: this.opts.spec, layers: this.opts.layers,
-            trainSize: this.opts.train.count, validationSize: this.opts.validation?.count ?? 0,
-            numClasses: this.opts.train.numClasses, backend: String(msg.backend),
+            file: this.opts.file,
+            spec: this.opts.spec,
+            layers: this.opts.layers,
+            trainSize: this.opts.train.count,
+            validationSize: this.opts.validation?.count ?? 0,
+            numClasses: this.opts.train.numClasses,
+            backend: String(msg.backend),
           },
         });
         return;

@@ -13,17 +13,44 @@ import * as readline from 'node:readline';
 export const WATCH_ENV = 'GRADLENS_WATCH';
 export const FALLBACK_PORT = 52765;
 
-export interface WatchLayer { index: number; name: string; type: string; params: { name: string; shape: number[] }[] }
-export interface WatchHello { type: 'hello'; pid: number; script: string | null; torch: string; batchNorm: boolean; layers: WatchLayer[] }
+export interface WatchLayer {
+  index: number;
+  name: string;
+  type: string;
+  params: { name: string; shape: number[] }[];
+}
+export interface WatchHello {
+  type: 'hello';
+  pid: number;
+  script: string | null;
+  torch: string;
+  batchNorm: boolean;
+  layers: WatchLayer[];
+}
 export interface WatchLayerStep {
-  layer: number; name: string; gradNorm: number | null; weightNorm: number; updateRatio: number | null;
+  layer: number;
+  name: string;
+  gradNorm: number | null;
+  weightNorm: number;
+  updateRatio: number | null;
   /** Only for layers asked for: ‖per-example gradient‖ as back-propagated (gᵢ/M with a mean loss). */
   perExampleNorms?: number[];
   /** ‖Σᵢ per-example − .grad‖ / ‖.grad‖ of the weight: the per-example gradients add up to the batch gradient. */
   sumCheck?: number | null;
 }
-export interface WatchStep { type: 'step'; step: number; time: number; loss: number | null; learningRate: number | null; layers: WatchLayerStep[] }
-export interface WatchNotice { type: 'notice'; kind: string; message: string }
+export interface WatchStep {
+  type: 'step';
+  step: number;
+  time: number;
+  loss: number | null;
+  learningRate: number | null;
+  layers: WatchLayerStep[];
+}
+export interface WatchNotice {
+  type: 'notice';
+  kind: string;
+  message: string;
+}
 export type WatchMessage = WatchHello | WatchStep | WatchNotice;
 
 export interface WatchConnection {
@@ -52,9 +79,15 @@ export class WatchListener {
     const server = net.createServer((socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) => reject(new Error(
-        e.code === 'EADDRINUSE' ? `port ${opts.tcpPort} is already in use: another window may be listening for PyTorch scripts` : `cannot listen for PyTorch scripts: ${e.message}`,
-      )));
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            e.code === 'EADDRINUSE'
+              ? `port ${opts.tcpPort} is already in use: another window may be listening for PyTorch scripts`
+              : `cannot listen for PyTorch scripts: ${e.message}`,
+          ),
+        ),
+      );
       if (opts.tcpPort !== undefined) {
         server.listen(opts.tcpPort, '127.0.0.1', () => resolve());
       } else {
@@ -87,7 +120,9 @@ export class WatchListener {
     this.sockets.add(socket);
     const conn: WatchConnection = {
       id: this.nextId++,
-      requestPerExample: (layers) => { if (!socket.destroyed) socket.write(`${JSON.stringify({ type: 'perExample', layers })}\n`); },
+      requestPerExample: (layers) => {
+        if (!socket.destroyed) socket.write(`${JSON.stringify({ type: 'perExample', layers })}\n`);
+      },
     };
     socket.on('error', () => {}); // a script that dies mid-line just closes its connection
     readline.createInterface({ input: socket }).on('line', (line) => {

@@ -36,7 +36,9 @@ export class GradientPanel implements vscode.Disposable {
       return this.panel;
     }
     const panel = vscode.window.createWebviewPanel(
-      PANEL_VIEW_TYPE, PANEL_TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      PANEL_VIEW_TYPE,
+      PANEL_TITLE,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
       { ...webviewOptions(this.ctx.extensionUri), enableFindWidget: false },
     );
     this.adopt(panel);

@@ -16,7 +16,11 @@ export interface PostStats {
   totalBytes: number;
 }
 
-interface Waiter { mode: ViewMode; pred: (s: RenderSummary) => boolean; resolve(s: RenderSummary): void }
+interface Waiter {
+  mode: ViewMode;
+  pred: (s: RenderSummary) => boolean;
+  resolve(s: RenderSummary): void;
+}
 
 export class RenderLog {
   private readonly last = new Map<ViewMode, RenderSummary>();
@@ -61,12 +65,20 @@ export class RenderLog {
     if (current && pred(current)) return Promise.resolve(current);
     return new Promise<RenderSummary>((resolve, reject) => {
       const waiter: Waiter = {
-        mode, pred,
-        resolve: (s) => { clearTimeout(timer); resolve(s); },
+        mode,
+        pred,
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`The ${mode} did not render the expected state within ${timeoutMs} ms; last summary: ${JSON.stringify(this.last.get(mode) ?? null)}`));
+        reject(
+          new Error(
+            `The ${mode} did not render the expected state within ${timeoutMs} ms; last summary: ${JSON.stringify(this.last.get(mode) ?? null)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });

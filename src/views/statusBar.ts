@@ -21,10 +21,6 @@ export function registerStatusBar(session: SessionObservable): vscode.Disposable
     else item.hide();
   };
   update();
-  const subscriptions = [
-    item,
-    session.onDidChange(update),
-    vscode.window.onDidChangeActiveTextEditor(update),
-  ];
+  const subscriptions = [item, session.onDidChange(update), vscode.window.onDidChangeActiveTextEditor(update)];
   return vscode.Disposable.from(...subscriptions);
 }

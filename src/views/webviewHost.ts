@@ -60,12 +60,18 @@ export class WebviewConnection implements vscode.Disposable {
   private ready = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly webview: vscode.Webview, private readonly mode: ViewMode, private readonly ctx: ViewHostContext) {
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly mode: ViewMode,
+    private readonly ctx: ViewHostContext,
+  ) {
     webview.options = webviewOptions(ctx.extensionUri);
     webview.html = webviewHtml(webview, ctx.extensionUri, mode);
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.onRaw(m)),
-      ctx.session.onDidPost((m) => { if (this.ready) void this.post(m); }),
+      ctx.session.onDidPost((m) => {
+        if (this.ready) void this.post(m);
+      }),
     );
   }
 
@@ -95,7 +101,8 @@ export class WebviewConnection implements vscode.Disposable {
     // A malformed message is answered when it names a request id, and otherwise only logged:
     // nothing from a webview reaches the session unchecked.
     const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
-    if (typeof id === 'number' && Number.isSafeInteger(id)) void this.respond(id, new Error(`the panel sent a malformed request: ${checked.error}`));
+    if (typeof id === 'number' && Number.isSafeInteger(id))
+      void this.respond(id, new Error(`the panel sent a malformed request: ${checked.error}`));
     this.ctx.log?.(`ignored a webview message: ${plainText(checked.error, 200)}`);
   }
 
@@ -166,6 +173,8 @@ async function savePng(name: string, dataUrl: string): Promise<void> {
   try {
     await vscode.workspace.fs.writeFile(target, Buffer.from(match[1], 'base64'));
   } catch (e) {
-    void vscode.window.showErrorMessage(`Gradient Lens: could not save ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+    void vscode.window.showErrorMessage(
+      `Gradient Lens: could not save ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }

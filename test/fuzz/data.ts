@@ -31,7 +31,10 @@ export function writeWorkspace(ws: string): void {
   const images = idx([24, 8, 8], (i) => (i * 7) & 255);
   writeFileSync(path.join(ws, 'images.idx'), images);
   writeFileSync(path.join(ws, 'images.idx.gz'), gzipSync(images));
-  writeFileSync(path.join(ws, 'labels.idx'), idx([24], (i) => i % 3));
+  writeFileSync(
+    path.join(ws, 'labels.idx'),
+    idx([24], (i) => i % 3),
+  );
   for (const c of ['a', 'b', 'c']) {
     mkdirSync(path.join(ws, 'imgs', c), { recursive: true });
     for (let k = 0; k < 3; k++) writeFileSync(path.join(ws, 'imgs', c, `${k}.png`), png(8, 8, k + c.charCodeAt(0)));
@@ -45,54 +48,100 @@ export type DataCase =
 
 const cell = fc.oneof(
   { weight: 12, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }).map(String) },
-  fc.double({ noNaN: false }).map(String), fc.integer().map(String),
-  fc.constantFrom('', ' ', '"1"', 'x', '3.5e38', '-3.5e38', '1e-50', 'NaN', 'Infinity', '0x10', '1,2', '"', '\r', '\u0000', '9'.repeat(400)),
+  fc.double({ noNaN: false }).map(String),
+  fc.integer().map(String),
+  fc.constantFrom(
+    '',
+    ' ',
+    '"1"',
+    'x',
+    '3.5e38',
+    '-3.5e38',
+    '1e-50',
+    'NaN',
+    'Infinity',
+    '0x10',
+    '1,2',
+    '"',
+    '\r',
+    '\u0000',
+    '9'.repeat(400),
+  ),
 );
-const csvCase: fc.Arbitrary<DataCase> = fc.record({
-  header: fc.boolean(),
-  columns: fc.integer({ min: 1, max: 6 }),
-  rows: fc.array(fc.tuple(
-    fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 3 }).map(String) }, fc.integer({ min: -2, max: 300 }).map(String), fc.constantFrom('cat', 'dog', '', '"q"')),
-    fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.array(cell, { maxLength: 7 })),
-    fc.array(cell, { minLength: 6, maxLength: 6 }),
-  ), { maxLength: 30 }),
-  crlf: fc.boolean(),
-  bom: fc.boolean(),
-}).map(({ header, columns, rows, crlf, bom }) => {
-  const nl = crlf ? '\r\n' : '\n';
-  const head = header ? `${['label', ...Array.from({ length: columns - 1 }, (_, i) => `f${i}`)].join(',')}${nl}` : '';
-  // Most rows have the right width (cells cut to the column count); some a random one.
-  const line = ([l, odd, cells]: [string, string[] | null, string[]]) => [l, ...(odd ?? cells.slice(0, columns - 1))].join(',');
-  return { kind: 'csv' as const, text: `${bom ? '\ufeff' : ''}${head}${rows.map(line).join(nl)}${nl}` };
-});
+const csvCase: fc.Arbitrary<DataCase> = fc
+  .record({
+    header: fc.boolean(),
+    columns: fc.integer({ min: 1, max: 6 }),
+    rows: fc.array(
+      fc.tuple(
+        fc.oneof(
+          { weight: 6, arbitrary: fc.integer({ min: 0, max: 3 }).map(String) },
+          fc.integer({ min: -2, max: 300 }).map(String),
+          fc.constantFrom('cat', 'dog', '', '"q"'),
+        ),
+        fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.array(cell, { maxLength: 7 })),
+        fc.array(cell, { minLength: 6, maxLength: 6 }),
+      ),
+      { maxLength: 30 },
+    ),
+    crlf: fc.boolean(),
+    bom: fc.boolean(),
+  })
+  .map(({ header, columns, rows, crlf, bom }) => {
+    const nl = crlf ? '\r\n' : '\n';
+    const head = header ? `${['label', ...Array.from({ length: columns - 1 }, (_, i) => `f${i}`)].join(',')}${nl}` : '';
+    // Most rows have the right width (cells cut to the column count); some a random one.
+    const line = ([l, odd, cells]: [string, string[] | null, string[]]) => [l, ...(odd ?? cells.slice(0, columns - 1))].join(',');
+    return { kind: 'csv' as const, text: `${bom ? '\ufeff' : ''}${head}${rows.map(line).join(nl)}${nl}` };
+  });
 
-const idxCase: fc.Arbitrary<DataCase> = fc.record({
-  count: fc.integer({ min: 0, max: 12 }), rows: fc.integer({ min: 0, max: 9 }), cols: fc.integer({ min: 0, max: 9 }),
-  labelDelta: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, fc.integer({ min: -3, max: 3 })), maxLabel: fc.integer({ min: 0, max: 255 }),
-  corrupt: fc.oneof({ weight: 4, arbitrary: fc.constant([] as [number, number][]) }, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 4 })),
-  truncate: fc.option(fc.nat(), { freq: 4 }), gzip: fc.boolean(), hugeDims: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, fc.constant(true)),
-}).map((c) => {
-  const images = idx([c.count, c.rows, c.cols], (i) => i & 255);
-  if (c.hugeDims) images.writeUInt32BE(0xffffffff, 4);
-  for (const [at, v] of c.corrupt) images[at % images.length] = v;
-  const labels = idx([Math.max(0, c.count + c.labelDelta)], (i) => i % (c.maxLabel + 1));
-  const cut = c.truncate === null ? images : images.subarray(0, c.truncate % (images.length + 1));
-  return { kind: 'idx' as const, images: cut, labels, gzip: c.gzip };
-});
+const idxCase: fc.Arbitrary<DataCase> = fc
+  .record({
+    count: fc.integer({ min: 0, max: 12 }),
+    rows: fc.integer({ min: 0, max: 9 }),
+    cols: fc.integer({ min: 0, max: 9 }),
+    labelDelta: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, fc.integer({ min: -3, max: 3 })),
+    maxLabel: fc.integer({ min: 0, max: 255 }),
+    corrupt: fc.oneof(
+      { weight: 4, arbitrary: fc.constant([] as [number, number][]) },
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 4 }),
+    ),
+    truncate: fc.option(fc.nat(), { freq: 4 }),
+    gzip: fc.boolean(),
+    hugeDims: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, fc.constant(true)),
+  })
+  .map((c) => {
+    const images = idx([c.count, c.rows, c.cols], (i) => i & 255);
+    if (c.hugeDims) images.writeUInt32BE(0xffffffff, 4);
+    for (const [at, v] of c.corrupt) images[at % images.length] = v;
+    const labels = idx([Math.max(0, c.count + c.labelDelta)], (i) => i % (c.maxLabel + 1));
+    const cut = c.truncate === null ? images : images.subarray(0, c.truncate % (images.length + 1));
+    return { kind: 'idx' as const, images: cut, labels, gzip: c.gzip };
+  });
 
-const pngCase: fc.Arbitrary<DataCase> = fc.array(fc.record({
-  cls: fc.constantFrom('a', 'b', 'c', 'a b'), w: fc.oneof({ weight: 5, arbitrary: fc.constant(6) }, fc.integer({ min: 1, max: 12 })), h: fc.constant(6),
-  flips: fc.oneof({ weight: 4, arbitrary: fc.constant([] as [number, number][]) }, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 3 })),
-  headerWidth: fc.option(fc.constantFrom(0, 5000, 100000, 0xffffffff), { freq: 6 }),
-}), { minLength: 0, maxLength: 6 }).map((files) => ({
-  kind: 'png' as const,
-  files: files.map((f, i) => {
-    const bytes = png(f.w, f.h, i);
-    if (f.headerWidth !== null) bytes.writeUInt32BE(f.headerWidth, 16);
-    for (const [at, v] of f.flips) bytes[at % bytes.length] = v;
-    return { cls: f.cls, name: `${i}.png`, bytes };
-  }),
-}));
+const pngCase: fc.Arbitrary<DataCase> = fc
+  .array(
+    fc.record({
+      cls: fc.constantFrom('a', 'b', 'c', 'a b'),
+      w: fc.oneof({ weight: 5, arbitrary: fc.constant(6) }, fc.integer({ min: 1, max: 12 })),
+      h: fc.constant(6),
+      flips: fc.oneof(
+        { weight: 4, arbitrary: fc.constant([] as [number, number][]) },
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 3 }),
+      ),
+      headerWidth: fc.option(fc.constantFrom(0, 5000, 100000, 0xffffffff), { freq: 6 }),
+    }),
+    { minLength: 0, maxLength: 6 },
+  )
+  .map((files) => ({
+    kind: 'png' as const,
+    files: files.map((f, i) => {
+      const bytes = png(f.w, f.h, i);
+      if (f.headerWidth !== null) bytes.writeUInt32BE(f.headerWidth, 16);
+      for (const [at, v] of f.flips) bytes[at % bytes.length] = v;
+      return { cls: f.cls, name: `${i}.png`, bytes };
+    }),
+  }));
 
 export function dataCases(seed: number, count: number): DataCase[] {
   return fc.sample(fc.oneof(csvCase, idxCase, pngCase), { seed, numRuns: count });

@@ -9,11 +9,26 @@ const layer = '    { "type": "dense", "units": 16, "activation": "relu" }, // a 
 let layers = '';
 while (layers.length < 1_000_000) layers += layer;
 const cases: [string, string][] = [
-  ['15,600 layers (1 MB)', `{ "data": { "source": "mnist" },\n  "layers": [\n${layers}    { "type": "dense", "units": 10 }\n  ]\n}\n`],
-  ['1 MB comment', `// ${'x'.repeat(1_000_000)}\n{ "data": { "source": "mnist" }, "layers": [ { "type": "dense", "units": 10 } ] }`],
-  ['1 MB name string', `{ "name": "${'n'.repeat(1_000_000)}", "data": { "source": "mnist" }, "layers": [ { "type": "dense", "units": 10 } ] }`],
-  ['1 MB unknown key', `{ "${'k'.repeat(1_000_000)}": 1, "data": { "source": "mnist" }, "layers": [ { "type": "dense", "units": 10 } ] }`],
-  ['1 MB with a syntax error', `{ "data": { "source": "mnist" },\n  "layers": [\n${layers}    { "type": "dense", "units": 10 }\n  ]\n`],
+  [
+    '15,600 layers (1 MB)',
+    `{ "data": { "source": "mnist" },\n  "layers": [\n${layers}    { "type": "dense", "units": 10 }\n  ]\n}\n`,
+  ],
+  [
+    '1 MB comment',
+    `// ${'x'.repeat(1_000_000)}\n{ "data": { "source": "mnist" }, "layers": [ { "type": "dense", "units": 10 } ] }`,
+  ],
+  [
+    '1 MB name string',
+    `{ "name": "${'n'.repeat(1_000_000)}", "data": { "source": "mnist" }, "layers": [ { "type": "dense", "units": 10 } ] }`,
+  ],
+  [
+    '1 MB unknown key',
+    `{ "${'k'.repeat(1_000_000)}": 1, "data": { "source": "mnist" }, "layers": [ { "type": "dense", "units": 10 } ] }`,
+  ],
+  [
+    '1 MB with a syntax error',
+    `{ "data": { "source": "mnist" },\n  "layers": [\n${layers}    { "type": "dense", "units": 10 }\n  ]\n`,
+  ],
 ];
 for (const [name, text] of cases) {
   const times: number[] = [];
@@ -28,5 +43,7 @@ for (const [name, text] of cases) {
   }
   const sort = (a: number[]) => [...a].sort((x, y) => x - y);
   const [w, u] = [sort(times), sort(cpu)];
-  process.stdout.write(`${name.padEnd(26)} wall: median ${w[7].toFixed(1).padStart(6)} ms, fastest ${w[0].toFixed(1).padStart(6)} ms;  CPU: median ${u[7].toFixed(1).padStart(6)} ms, least ${u[0].toFixed(1).padStart(6)} ms\n`);
+  process.stdout.write(
+    `${name.padEnd(26)} wall: median ${w[7].toFixed(1).padStart(6)} ms, fastest ${w[0].toFixed(1).padStart(6)} ms;  CPU: median ${u[7].toFixed(1).padStart(6)} ms, least ${u[0].toFixed(1).padStart(6)} ms\n`,
+  );
 }

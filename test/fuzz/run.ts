@@ -11,7 +11,9 @@ import { dataCases, writeWorkspace } from './data';
 import { newTally, runCliCase, runDataCase, runModelCase, HANG_MS, type Tally } from './runner';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { seed: { type: 'string' }, models: { type: 'string' }, data: { type: 'string' }, cli: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { seed: { type: 'string' }, models: { type: 'string' }, data: { type: 'string' }, cli: { type: 'string' } },
+  });
   const seed = Number(values.seed ?? 20261201);
   const nModels = Number(values.models ?? 520);
   const nData = Number(values.data ?? 120);
@@ -35,10 +37,22 @@ async function main(): Promise<number> {
   }
   const line = (name: string, n: number, t: Tally) =>
     `${name.padEnd(16)} ${String(n).padStart(5)} cases: ${t.accepted} accepted, ${t.refused} refused with a message, ${t.internal} internal errors, ${t.slow} over ${HANG_MS / 1000} s (slowest ${(t.slowestMs / 1000).toFixed(2)} s)`;
-  process.stdout.write(`fuzz seed ${seed}\n${line('model files', nModels, models)}\n${line('data files', nData, data)}\n${line('CLI (child)', Math.min(nCli, nModels), viaCli)}\n`);
-  process.stdout.write(`peak memory of the in-process runs: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; ${((performance.now() - started) / 1000).toFixed(1)} s in all\n`);
+  process.stdout.write(
+    `fuzz seed ${seed}\n${line('model files', nModels, models)}\n${line('data files', nData, data)}\n${line('CLI (child)', Math.min(nCli, nModels), viaCli)}\n`,
+  );
+  process.stdout.write(
+    `peak memory of the in-process runs: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; ${((performance.now() - started) / 1000).toFixed(1)} s in all\n`,
+  );
   for (const p of [...models.problems, ...data.problems, ...viaCli.problems]) process.stdout.write(`\n${p}\n`);
   return models.internal + data.internal + viaCli.internal + models.slow + data.slow + viaCli.slow === 0 ? 0 : 1;
 }
 
-main().then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`${(e as Error).stack}\n`); process.exitCode = 1; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -57,8 +57,17 @@ function classify(e: unknown): Outcome {
   return isGradientLensError(e) ? 'refused' : 'internal';
 }
 
-function train(spec: ModelSpec, data: { train: import('../../src/data/dataset').Dataset; validation: import('../../src/data/dataset').Dataset | null }, steps: number): void {
-  const trainer = new Trainer({ spec: { ...spec, epochs: 1 }, train: data.train, validation: data.validation, backend: referenceBackend(spec.dtype) });
+function train(
+  spec: ModelSpec,
+  data: { train: import('../../src/data/dataset').Dataset; validation: import('../../src/data/dataset').Dataset | null },
+  steps: number,
+): void {
+  const trainer = new Trainer({
+    spec: { ...spec, epochs: 1 },
+    train: data.train,
+    validation: data.validation,
+    backend: referenceBackend(spec.dtype),
+  });
   for (let s = 0; s < steps && !trainer.done(); s++) trainer.trainStep();
 }
 
@@ -70,7 +79,9 @@ export async function runModelCase(text: string, ws: string, n: number, t: Tally
   let error = '';
   try {
     parseModel(text);
-    const model = await quietly(() => loadModel({ file, float64: false, wasm: false, workspace: ws, memoryLimit: FUZZ_MEMORY_LIMIT }));
+    const model = await quietly(() =>
+      loadModel({ file, float64: false, wasm: false, workspace: ws, memoryLimit: FUZZ_MEMORY_LIMIT }),
+    );
     train(model.spec, model, 2);
     outcome = 'accepted';
   } catch (e) {
@@ -88,14 +99,39 @@ export async function runDataCase(c: DataCase, ws: string, n: number, t: Tally):
   let outcome: Outcome;
   let error = '';
   try {
-    const data = await loadDataset({ source: path.basename(dataPath), validationSplit: 0.2 }, {
-      dataPath, labelsPath, mediaDir: '', seed: n, workspaceRoot: ws, onWarning: () => undefined,
-    });
+    const data = await loadDataset(
+      { source: path.basename(dataPath), validationSplit: 0.2 },
+      {
+        dataPath,
+        labelsPath,
+        mediaDir: '',
+        seed: n,
+        workspaceRoot: ws,
+        onWarning: () => undefined,
+      },
+    );
     const spec: ModelSpec = {
-      name: 'fuzz', seed: n, dtype: 'float32', data: { source: 'x', validationSplit: 0.2 },
-      layers: [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: data.train.numClasses, activation: 'linear' }],
-      loss: 'cross-entropy', batchSize: 4, epochs: 1,
-      optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      name: 'fuzz',
+      seed: n,
+      dtype: 'float32',
+      data: { source: 'x', validationSplit: 0.2 },
+      layers: [
+        { type: 'dense', units: 4, activation: 'relu' },
+        { type: 'dense', units: data.train.numClasses, activation: 'linear' },
+      ],
+      loss: 'cross-entropy',
+      batchSize: 4,
+      epochs: 1,
+      optimizer: {
+        type: 'sgd',
+        learningRate: 0.1,
+        momentum: 0,
+        nesterov: false,
+        weightDecay: 0,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+      },
     };
     train(spec, data, 1);
     outcome = 'accepted';
@@ -114,7 +150,10 @@ export function runCliCase(text: string, ws: string, n: number, t: Tally, cli: s
   writeFileSync(file, text);
   const started = performance.now();
   const r = spawnSync(process.execPath, [cli, 'train', file, '--epochs', '1', '--memory-limit', '256M'], {
-    cwd: ws, encoding: 'utf8', timeout: HANG_MS, maxBuffer: 16 * 2 ** 20,
+    cwd: ws,
+    encoding: 'utf8',
+    timeout: HANG_MS,
+    maxBuffer: 16 * 2 ** 20,
   });
   const ms = performance.now() - started;
   let outcome: Outcome;
@@ -123,5 +162,11 @@ export function runCliCase(text: string, ws: string, n: number, t: Tally, cli: s
   else if (r.status === 2 && !/internal error|\n\s+at /.test(r.stderr)) outcome = 'refused';
   else if (r.status === 1 && /training stopped/.test(r.stderr) && !/internal error/.test(r.stderr)) outcome = 'accepted';
   else outcome = 'internal';
-  record(t, outcome, ms, () => `cli case ${n} (exit ${r.status}, ${r.signal ?? ''} ${ms.toFixed(0)} ms): ${r.stderr.slice(-400)}\n${text.slice(0, 300)}`);
+  record(
+    t,
+    outcome,
+    ms,
+    () =>
+      `cli case ${n} (exit ${r.status}, ${r.signal ?? ''} ${ms.toFixed(0)} ms): ${r.stderr.slice(-400)}\n${text.slice(0, 300)}`,
+  );
 }

@@ -10,13 +10,24 @@ import { Commands } from '../../src/session/observable';
 import type { CompareResult, RunInfo, WalkthroughResult } from '../../src/protocol';
 import { EXTENSION_ID, api, digitsUri, lastStep, note, resetSession, waitFor, waitForState, workspaceRoot } from './helpers';
 
-const BATCH_COMMANDS = ['compareBatchSizes', 'stepThroughBatch', 'exportHistory', 'exportSnapshot', 'saveWeights', 'loadWeights'] as const;
+const BATCH_COMMANDS = [
+  'compareBatchSizes',
+  'stepThroughBatch',
+  'exportHistory',
+  'exportSnapshot',
+  'saveWeights',
+  'loadWeights',
+] as const;
 
 suite('Gradient Lens: compare batch sizes and step through a batch', () => {
   test('registers and contributes every batch and export command in the "Gradient Lens" category', async () => {
     await api();
     const all = await vscode.commands.getCommands(true);
-    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string; category: string; icon: string }[]);
+    const contributed = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as {
+      command: string;
+      category: string;
+      icon: string;
+    }[];
     for (const name of BATCH_COMMANDS) {
       assert.ok(all.includes(Commands[name]), `${Commands[name]} is not registered`);
       const entry = contributed.find((c) => c.command === Commands[name]);
@@ -37,12 +48,22 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
       const seconds = (Date.now() - t0) / 1000;
       assert.ok(result, `Compare returned nothing; messages: ${JSON.stringify(gl.notices())}`);
       note(`compare [8, 64] on digits (3 epochs of 800 examples each): ${seconds.toFixed(1)} s`);
-      assert.deepEqual(result.runs.map((r) => r.batchSize), [8, 64]);
+      assert.deepEqual(
+        result.runs.map((r) => r.batchSize),
+        [8, 64],
+      );
       // The same number of examples seen (3 epochs of the 800 training digits), so M = 8 makes 8× the updates of M = 64 (rounded up per epoch).
       for (const run of result.runs) {
-        assert.equal(run.points[run.points.length - 1].examplesSeen, 2400, `M = ${run.batchSize} saw a different number of examples`);
+        assert.equal(
+          run.points[run.points.length - 1].examplesSeen,
+          2400,
+          `M = ${run.batchSize} saw a different number of examples`,
+        );
         assert.equal(run.steps, 3 * Math.ceil(800 / run.batchSize));
-        assert.ok(run.points.every((p) => Number.isFinite(p.loss)), `M = ${run.batchSize} has a non-finite loss`);
+        assert.ok(
+          run.points.every((p) => Number.isFinite(p.loss)),
+          `M = ${run.batchSize} has a non-finite loss`,
+        );
         assert.ok(run.points[run.points.length - 1].loss < run.points[0].loss, `M = ${run.batchSize} did not lower the loss`);
       }
       assert.match(result.summary, /M = 8/);
@@ -57,7 +78,9 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
 
   test('Compare Batch Sizes with an invalid setting says what is wrong and runs nothing', async () => {
     const gl = await api();
-    const result = await vscode.commands.executeCommand<CompareResult | undefined>(Commands.compareBatchSizes, digitsUri(), { batchSizes: [0, 'full'] });
+    const result = await vscode.commands.executeCommand<CompareResult | undefined>(Commands.compareBatchSizes, digitsUri(), {
+      batchSizes: [0, 'full'],
+    });
     assert.equal(result, undefined);
     const last = gl.notices()[gl.notices().length - 1];
     assert.equal(last.severity, 'error');
@@ -69,7 +92,11 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
     await resetSession();
     const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.step, digitsUri());
     assert.ok(run, `Step returned no run; messages: ${JSON.stringify(gl.notices())}`);
-    await waitFor(() => lastStep(gl) >= 1 && gl.session.state === 'paused' && gl.session.snapshot.detail?.step === 1, 30000, 'the first step to be done and paused');
+    await waitFor(
+      () => lastStep(gl) >= 1 && gl.session.state === 'paused' && gl.session.snapshot.detail?.step === 1,
+      30000,
+      'the first step to be done and paused',
+    );
     const batch = gl.session.snapshot.detail!.examples.map((e) => e.index);
     const t0 = Date.now();
     const result = await vscode.commands.executeCommand<WalkthroughResult | undefined>(Commands.stepThroughBatch);
@@ -77,7 +104,11 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
     note(`step through a batch of ${result.examples.length}: ${Date.now() - t0} ms`);
     const m = run.spec.batchSize;
     assert.equal(result.examples.length, m);
-    assert.deepEqual(result.examples.map((e) => e.index), batch, 'the replay is not the batch the run just trained on');
+    assert.deepEqual(
+      result.examples.map((e) => e.index),
+      batch,
+      'the replay is not the batch the run just trained on',
+    );
     checkMeanIsBatchGradient(result);
     assert.deepEqual(result.selection, gl.session.snapshot.selection, 'the replay follows the selected parameter');
     const rendered = await gl.waitForRender((s) => s.walkthroughExamples === m, 30000);
@@ -97,7 +128,10 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
     // Step now trains on exactly that batch.
     await vscode.commands.executeCommand(Commands.step);
     await waitFor(() => gl.session.snapshot.detail?.step === 1, 30000, 'the first step');
-    assert.deepEqual(gl.session.snapshot.detail!.examples.map((e) => e.index), result.examples.map((e) => e.index));
+    assert.deepEqual(
+      gl.session.snapshot.detail!.examples.map((e) => e.index),
+      result.examples.map((e) => e.index),
+    );
     await resetSession();
   });
 });
@@ -117,13 +151,24 @@ suite('Gradient Lens: export history, batch snapshot and weights', () => {
     await vscode.commands.executeCommand(Commands.train, digitsUri());
     await waitForState(gl, ['finished'], 60000);
     const { history, epochs } = gl.session.snapshot;
-    assert.ok(history.length > 100 && epochs.length === 8, `expected a finished 8-epoch run, got ${history.length} steps, ${epochs.length} epochs`);
-    const json = await vscode.commands.executeCommand<vscode.Uri | undefined>(Commands.exportHistory, undefined, out('history.json'));
+    assert.ok(
+      history.length > 100 && epochs.length === 8,
+      `expected a finished 8-epoch run, got ${history.length} steps, ${epochs.length} epochs`,
+    );
+    const json = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+      Commands.exportHistory,
+      undefined,
+      out('history.json'),
+    );
     assert.ok(json, `no JSON written; messages: ${JSON.stringify(gl.notices())}`);
     const parsed = parseHistoryJson(await read(json));
     assert.deepEqual(parsed.history, history);
     assert.deepEqual(parsed.epochs, epochs);
-    const csv = await vscode.commands.executeCommand<vscode.Uri | undefined>(Commands.exportHistory, undefined, out('history.csv'));
+    const csv = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+      Commands.exportHistory,
+      undefined,
+      out('history.csv'),
+    );
     assert.ok(csv);
     const fromCsv = historyFromCsv(await read(csv));
     assert.deepEqual(fromCsv.history, history);
@@ -139,7 +184,11 @@ suite('Gradient Lens: export history, batch snapshot and weights', () => {
     }
     const trained = await gl.session.weights();
     const trainedLoss = gl.session.snapshot.epochs[gl.session.snapshot.epochs.length - 1].trainLoss;
-    const file = await vscode.commands.executeCommand<vscode.Uri | undefined>(Commands.saveWeights, undefined, out('weights.json'));
+    const file = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+      Commands.saveWeights,
+      undefined,
+      out('weights.json'),
+    );
     assert.ok(file, `no weights written; messages: ${JSON.stringify(gl.notices())}`);
     assert.deepEqual(parseWeightsJson(await read(file)).tensors, trained);
 
@@ -152,7 +201,9 @@ suite('Gradient Lens: export history, batch snapshot and weights', () => {
     await vscode.commands.executeCommand(Commands.step);
     await waitFor(() => lastStep(gl) === 1, 30000, 'one step');
     const first = gl.session.snapshot.history[0].loss;
-    note(`loss of step 1 after loading: ${first.toFixed(3)} (trained train loss ${trainedLoss.toFixed(3)}, untrained ≈ ${Math.log(10).toFixed(3)})`);
+    note(
+      `loss of step 1 after loading: ${first.toFixed(3)} (trained train loss ${trainedLoss.toFixed(3)}, untrained ≈ ${Math.log(10).toFixed(3)})`,
+    );
     assert.ok(first < 0.5 * Math.log(10), `step 1 loss ${first} looks untrained`);
 
     // A file for another model is refused with the tensor named, and nothing changes.
@@ -169,11 +220,24 @@ suite('Gradient Lens: export history, batch snapshot and weights', () => {
 
   test('Export Batch Snapshot writes the same JSON as the CLI snapshot command', async () => {
     const gl = await api();
-    const file = await vscode.commands.executeCommand<vscode.Uri | undefined>(Commands.exportSnapshot, digitsUri(), out('snapshot.json'));
+    const file = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+      Commands.exportSnapshot,
+      digitsUri(),
+      out('snapshot.json'),
+    );
     assert.ok(file, `no snapshot written; messages: ${JSON.stringify(gl.notices())}`);
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const cli = execFileSync(process.execPath, [vscode.Uri.joinPath(extension.extensionUri, 'dist', 'cli.js').fsPath, 'snapshot', digitsUri().fsPath, '--workspace', workspaceRoot().fsPath],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const cli = execFileSync(
+      process.execPath,
+      [
+        vscode.Uri.joinPath(extension.extensionUri, 'dist', 'cli.js').fsPath,
+        'snapshot',
+        digitsUri().fsPath,
+        '--workspace',
+        workspaceRoot().fsPath,
+      ],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+    );
     const exported = JSON.parse(await read(file));
     assert.equal(exported.perExampleLoss.length, 32);
     assert.deepEqual(exported, JSON.parse(cli));
@@ -185,9 +249,14 @@ function checkMeanIsBatchGradient(result: WalkthroughResult): void {
   const g = result.examples.map((e) => e.gradient);
   const mean = g.reduce((a, b) => a + b, 0) / g.length;
   const scale = Math.max(...g.map(Math.abs), 1e-12);
-  assert.ok(g.some((x) => x !== 0), 'every per-example gradient of the selected parameter is zero: nothing to compare');
-  assert.ok(Math.abs(mean - result.batchGradient) <= 1e-5 * scale + 1e-9,
-    `mean of the per-example gradients ${mean} differs from the batch gradient ${result.batchGradient}`);
+  assert.ok(
+    g.some((x) => x !== 0),
+    'every per-example gradient of the selected parameter is zero: nothing to compare',
+  );
+  assert.ok(
+    Math.abs(mean - result.batchGradient) <= 1e-5 * scale + 1e-9,
+    `mean of the per-example gradients ${mean} differs from the batch gradient ${result.batchGradient}`,
+  );
   const last = result.examples[result.examples.length - 1];
   assert.ok(Math.abs(last.runningMean - mean) <= 1e-6 * scale, 'the running mean after the last example is not the mean');
   assert.ok(Math.abs(result.after - (result.before - result.learningRate * mean)) <= 1e-6 * Math.max(1, Math.abs(result.before)));

@@ -33,7 +33,14 @@ class Follow {
 
 async function stop(session: vscode.DebugSession | undefined): Promise<void> {
   if (!session) return;
-  const ended = new Promise<void>((r) => { const d = vscode.debug.onDidTerminateDebugSession((s) => { if (s.id === session.id) { d.dispose(); r(); } }); });
+  const ended = new Promise<void>((r) => {
+    const d = vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.id === session.id) {
+        d.dispose();
+        r();
+      }
+    });
+  });
   await vscode.debug.stopDebugging(session);
   await ended;
 }
@@ -43,7 +50,10 @@ suite('Gradient Lens debugger', () => {
     await api();
     const doc = await vscode.workspace.openTextDocument(digitsUri());
     await vscode.window.showTextDocument(doc);
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('"units": 64'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('"units": 64'));
     const bp = new vscode.SourceBreakpoint(new vscode.Location(doc.uri, new vscode.Position(line, 4)), true, 'step >= 3');
     vscode.debug.addBreakpoints([bp]);
     const follow = new Follow();
@@ -51,34 +61,64 @@ suite('Gradient Lens debugger', () => {
     try {
       const stopped = follow.next('stopped');
       const started = await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), {
-        type: 'gradient-lens', request: 'launch', name: 'Debug digits', model: doc.uri.fsPath,
+        type: 'gradient-lens',
+        request: 'launch',
+        name: 'Debug digits',
+        model: doc.uri.fsPath,
       });
       assert.equal(started, true);
       const ev = (await stopped) as DebugProtocol.StoppedEvent;
       assert.equal(ev.body.reason, 'breakpoint');
       session = vscode.debug.activeDebugSession;
       assert.equal(session?.type, 'gradient-lens');
-      const trace = await session!.customRequest('stackTrace', { threadId: 1 }) as DebugProtocol.StackTraceResponse['body'];
-      assert.deepEqual(trace.stackFrames.map((f) => f.name), ['layer 1 · dense 128→64 relu · after backward', 'step 3 (batch of 32)', 'epoch 1 of 8']);
+      const trace = (await session!.customRequest('stackTrace', { threadId: 1 })) as DebugProtocol.StackTraceResponse['body'];
+      assert.deepEqual(
+        trace.stackFrames.map((f) => f.name),
+        ['layer 1 · dense 128→64 relu · after backward', 'step 3 (batch of 32)', 'epoch 1 of 8'],
+      );
       assert.equal(trace.stackFrames[0].line, line + 1);
-      const g = await session!.customRequest('evaluate', { expression: 'gradNorm', frameId: 1, context: 'repl' }) as DebugProtocol.EvaluateResponse['body'];
+      const g = (await session!.customRequest('evaluate', {
+        expression: 'gradNorm',
+        frameId: 1,
+        context: 'repl',
+      })) as DebugProtocol.EvaluateResponse['body'];
       assert.ok(Number(g.result) > 0, g.result);
-      const scopes = (await session!.customRequest('scopes', { frameId: 1 }) as DebugProtocol.ScopesResponse['body']).scopes;
-      const vars = (await session!.customRequest('variables', { variablesReference: scopes[0].variablesReference }) as DebugProtocol.VariablesResponse['body']).variables;
+      const scopes = ((await session!.customRequest('scopes', { frameId: 1 })) as DebugProtocol.ScopesResponse['body']).scopes;
+      const vars = (
+        (await session!.customRequest('variables', {
+          variablesReference: scopes[0].variablesReference,
+        })) as DebugProtocol.VariablesResponse['body']
+      ).variables;
       const perExample = vars.find((v) => v.name === 'perExample')!;
       assert.equal(perExample.type, 'float32[32×128×64]');
-      const page = (await session!.customRequest('variables', { variablesReference: perExample.variablesReference, filter: 'indexed', start: 30, count: 2 }) as DebugProtocol.VariablesResponse['body']).variables;
-      assert.deepEqual(page.map((v) => v.name), ['[30]', '[31]']);
+      const page = (
+        (await session!.customRequest('variables', {
+          variablesReference: perExample.variablesReference,
+          filter: 'indexed',
+          start: 30,
+          count: 2,
+        })) as DebugProtocol.VariablesResponse['body']
+      ).variables;
+      assert.deepEqual(
+        page.map((v) => v.name),
+        ['[30]', '[31]'],
+      );
 
       // Continue to the next stop, which is step 4 at the same layer.
       const again = follow.next('stopped');
       await session!.customRequest('continue', { threadId: 1 });
       await again;
-      const trace2 = await session!.customRequest('stackTrace', { threadId: 1 }) as DebugProtocol.StackTraceResponse['body'];
+      const trace2 = (await session!.customRequest('stackTrace', { threadId: 1 })) as DebugProtocol.StackTraceResponse['body'];
       assert.equal(trace2.stackFrames[1].name, 'step 4 (batch of 32)');
       // The adapter reported the breakpoint verified and the host saw the stop through the tracker.
-      assert.ok(follow.messages.some((m) => m.type === 'response' && (m as DebugProtocol.Response).command === 'setBreakpoints'
-        && ((m as DebugProtocol.SetBreakpointsResponse).body?.breakpoints ?? []).some((b) => b.verified && b.line === line + 1)));
+      assert.ok(
+        follow.messages.some(
+          (m) =>
+            m.type === 'response' &&
+            (m as DebugProtocol.Response).command === 'setBreakpoints' &&
+            ((m as DebugProtocol.SetBreakpointsResponse).body?.breakpoints ?? []).some((b) => b.verified && b.line === line + 1),
+        ),
+      );
     } finally {
       await stop(session);
       vscode.debug.removeBreakpoints([bp]);
@@ -95,7 +135,10 @@ suite('Gradient Lens debugger', () => {
     try {
       const stopped = follow.next('stopped');
       const folder = vscode.workspace.workspaceFolders?.[0] ?? { uri: workspaceRoot(), name: 'ws', index: 0 };
-      assert.equal(await vscode.debug.startDebugging(folder, { type: 'gradient-lens', request: 'launch', name: 'F5', stopOnEntry: true }), true);
+      assert.equal(
+        await vscode.debug.startDebugging(folder, { type: 'gradient-lens', request: 'launch', name: 'F5', stopOnEntry: true }),
+        true,
+      );
       const ev = (await stopped) as DebugProtocol.StoppedEvent;
       assert.equal(ev.body.reason, 'entry');
       session = vscode.debug.activeDebugSession;
@@ -104,7 +147,7 @@ suite('Gradient Lens debugger', () => {
       const stepped = follow.next('stopped');
       await session!.customRequest('stepIn', { threadId: 1 });
       await stepped;
-      const trace = await session!.customRequest('stackTrace', { threadId: 1 }) as DebugProtocol.StackTraceResponse['body'];
+      const trace = (await session!.customRequest('stackTrace', { threadId: 1 })) as DebugProtocol.StackTraceResponse['body'];
       assert.match(trace.stackFrames[0].name, /^example 1 of 32/);
     } finally {
       await stop(session);

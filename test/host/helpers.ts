@@ -57,7 +57,11 @@ export async function workerRoundTrips(gl: GradientLensApi, n = 5): Promise<void
 /** Resolves when the session enters one of `states` (or already is in one); the time it took in ms (for notes). */
 export async function waitForState(gl: GradientLensApi, states: SessionState[], timeoutMs: number): Promise<number> {
   const t0 = Date.now();
-  await waitFor(() => states.includes(gl.session.state), timeoutMs, `session state ${states.join(' or ')} (now ${gl.session.state})`);
+  await waitFor(
+    () => states.includes(gl.session.state),
+    timeoutMs,
+    `session state ${states.join(' or ')} (now ${gl.session.state})`,
+  );
   return Date.now() - t0;
 }
 

@@ -7,14 +7,27 @@ import * as vscode from 'vscode';
 import { Commands } from '../../src/session/observable';
 import type { RunInfo } from '../../src/protocol';
 import type { GradCheckResult } from '../../src/engine/types';
-import { api, digitsUri, lastStep, longRunUri, note, resetSession, waitFor, waitForState, workerRoundTrips, workspaceRoot } from './helpers';
+import {
+  api,
+  digitsUri,
+  lastStep,
+  longRunUri,
+  note,
+  resetSession,
+  waitFor,
+  waitForState,
+  workerRoundTrips,
+  workspaceRoot,
+} from './helpers';
 
 const CONTRIBUTED = ['train', 'pause', 'resume', 'step', 'stop', 'reset', 'openPanel', 'gradientCheck', 'newModelFile'] as const;
 
 suite('Gradient Lens extension host', () => {
   suiteTeardown(async () => {
     // The panel stays open with the finished run on it: the harness screenshots the workbench next.
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(workspaceRoot(), 'digits', 'long-run.gradlens.json')).then(undefined, () => undefined);
+    await vscode.workspace.fs
+      .delete(vscode.Uri.joinPath(workspaceRoot(), 'digits', 'long-run.gradlens.json'))
+      .then(undefined, () => undefined);
   });
 
   test('activates in a Node extension host and registers every command', async () => {
@@ -43,10 +56,14 @@ suite('Gradient Lens extension host', () => {
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
-      const diagnostics = await waitFor(() => {
-        const d = vscode.languages.getDiagnostics(uri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
-        return d.length >= 2 ? d : undefined;
-      }, 10000, 'two error diagnostics on broken.gradlens.json');
+      const diagnostics = await waitFor(
+        () => {
+          const d = vscode.languages.getDiagnostics(uri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+          return d.length >= 2 ? d : undefined;
+        },
+        10000,
+        'two error diagnostics on broken.gradlens.json',
+      );
       const units = diagnostics.find((d) => d.message.includes('layers[0].units'));
       assert.ok(units, `no diagnostic for layers[0].units in ${JSON.stringify(diagnostics.map((d) => d.message))}`);
       assert.equal(doc.getText(units.range), '-3');
@@ -77,10 +94,16 @@ suite('Gradient Lens extension host', () => {
     assert.ok(run, `Train returned no run; messages: ${JSON.stringify(gl.notices())}`);
     assert.equal(run.trainSize + run.validationSize, 1000);
     assert.equal(run.numClasses, 10);
-    assert.deepEqual(run.layers.map((l) => l.outputShape), [[128], [64], [10]]);
+    assert.deepEqual(
+      run.layers.map((l) => l.outputShape),
+      [[128], [64], [10]],
+    );
 
     await waitFor(() => lastStep(gl) >= 10, 30000, 'ten training steps');
-    const summary = await gl.waitForRender((s) => s.lastStep >= 10 && s.lossPoints >= 10 && s.heatmapCells > 0 && s.perExampleBars > 0, 60000);
+    const summary = await gl.waitForRender(
+      (s) => s.lastStep >= 10 && s.lossPoints >= 10 && s.heatmapCells > 0 && s.perExampleBars > 0,
+      60000,
+    );
     const batch = run.spec.batchSize;
     assert.equal(summary.perExampleBars, batch, 'one bar per example of the batch');
     assert.ok(summary.heatmapCells <= 48 * 48, `heatmap has ${summary.heatmapCells} cells, more than 48×48`);
@@ -93,11 +116,19 @@ suite('Gradient Lens extension host', () => {
     assert.ok(detail?.perExample, 'no per-example detail');
     const { perExample, mean } = detail.perExample;
     assert.equal(perExample.length, batch);
-    assert.ok(Math.abs(perExample.reduce((a, b) => a + b, 0) / perExample.length - mean) <= 1e-6 * (1 + Math.abs(mean)),
-      'the batch gradient must be the mean of the per-example gradients');
+    assert.ok(
+      Math.abs(perExample.reduce((a, b) => a + b, 0) / perExample.length - mean) <= 1e-6 * (1 + Math.abs(mean)),
+      'the batch gradient must be the mean of the per-example gradients',
+    );
 
-    const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
-      .find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'Gradient Lens'), 10000, 'the Gradient Lens panel tab');
+    const tab = await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => t.input instanceof vscode.TabInputWebview && t.label === 'Gradient Lens'),
+      10000,
+      'the Gradient Lens panel tab',
+    );
     assert.ok(tab);
   });
 
@@ -112,9 +143,14 @@ suite('Gradient Lens extension host', () => {
     await waitFor(() => (gl.received('panel').byType.steps ?? 0) > stepsBefore + 2, 10000, 'step updates to the panel');
     await waitFor(() => (gl.received('panel').byType.detail ?? 0) > detailsBefore + 2, 10000, 'detail updates to the panel');
     const received = gl.received('panel');
-    note(`panel received ${JSON.stringify(received.byType)}; largest update ${received.maxUpdateBytes} bytes, ` +
-      `${(received.totalBytes / 1024).toFixed(0)} KB in all`);
-    assert.ok(received.maxUpdateBytes < 64 * 1024, `an update of ${received.maxUpdateBytes} bytes (live updates should stay under 64 KB)`);
+    note(
+      `panel received ${JSON.stringify(received.byType)}; largest update ${received.maxUpdateBytes} bytes, ` +
+        `${(received.totalBytes / 1024).toFixed(0)} KB in all`,
+    );
+    assert.ok(
+      received.maxUpdateBytes < 64 * 1024,
+      `an update of ${received.maxUpdateBytes} bytes (live updates should stay under 64 KB)`,
+    );
     const t0 = Date.now();
     await vscode.commands.executeCommand(Commands.pause);
     const pausedAfter = await waitForState(gl, ['paused'], 2000);
@@ -186,7 +222,11 @@ suite('Gradient Lens extension host', () => {
     await waitFor(() => !panel.visible, 5000, 'the panel to be hidden');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     gl.panel.show(true);
-    await waitFor(() => (gl.received('panel').byType.snapshot ?? 0) > before, 10000, 'a new snapshot after the panel is shown again');
+    await waitFor(
+      () => (gl.received('panel').byType.snapshot ?? 0) > before,
+      10000,
+      'a new snapshot after the panel is shown again',
+    );
     const state = gl.session.state;
     await gl.waitForRender((r) => r.state === state && r.lossPoints === gl.session.snapshot.history.length, 30000);
   });
@@ -209,7 +249,10 @@ suite('Gradient Lens extension host', () => {
       assert.ok(layer.passed && layer.maxRelativeError <= result.tolerance, `${layer.name}: ${layer.maxRelativeError}`);
     }
     assert.deepEqual(gl.session.snapshot.gradCheck, result);
-    assert.ok(gl.notices().some((n) => n.severity === 'info' && /gradient check passed/.test(n.message)), 'no "passed" message');
+    assert.ok(
+      gl.notices().some((n) => n.severity === 'info' && /gradient check passed/.test(n.message)),
+      'no "passed" message',
+    );
     await waitFor(() => (gl.received('panel').byType.gradCheck ?? 0) >= 1, 5000, 'the panel to receive the check');
   });
 

@@ -17,18 +17,31 @@ import type { Browser, Page } from 'playwright-core';
 import { makeNonce, renderPanelHtml } from '../../src/views/html';
 import { launch, preparePage, root } from './harness';
 
-interface Violation { directive: string; blocked: string; sample: string }
-interface Served { url: string; requests: string[]; close(): Promise<void> }
+interface Violation {
+  directive: string;
+  blocked: string;
+  sample: string;
+}
+interface Served {
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
 
 const LOCAL_RESOURCE_ROOT = path.join(root, 'dist', 'webview');
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.png': 'image/png' };
-const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
 
 let browser: Browser;
 let page: Served;
 let remote: Served;
 
-async function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse, requests: string[]) => void): Promise<Served> {
+async function listen(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse, requests: string[]) => void,
+): Promise<Served> {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -68,8 +81,11 @@ async function servePage(remoteUrl: string): Promise<Served> {
     if (u.pathname === '/') {
       const nonce = makeNonce();
       let html = renderPanelHtml({
-        cspSource: origin, nonce, mode: 'panel',
-        scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/main.css`,
+        cspSource: origin,
+        nonce,
+        mode: 'panel',
+        scriptUri: `${origin}/dist/webview/main.js`,
+        styleUri: `${origin}/dist/webview/main.css`,
         codiconsUri: `${origin}/dist/webview/codicons/codicon.css`,
       });
       const csp = u.searchParams.get('csp');
@@ -92,7 +108,8 @@ async function servePage(remoteUrl: string): Promise<Served> {
 }
 
 before(async () => {
-  if (!existsSync(path.join(LOCAL_RESOURCE_ROOT, 'main.js'))) throw new Error('dist/webview/main.js is missing: run `npm run build` first');
+  if (!existsSync(path.join(LOCAL_RESOURCE_ROOT, 'main.js')))
+    throw new Error('dist/webview/main.js is missing: run `npm run build` first');
   remote = await listen((req, res) => {
     const type = req.url?.endsWith('.png') ? 'image/png' : req.url?.endsWith('.css') ? 'text/css' : 'text/javascript';
     res.writeHead(200, { 'content-type': type, 'access-control-allow-origin': '*' });
@@ -121,7 +138,11 @@ async function open(query: string): Promise<Page> {
   })()`);
   await p.goto(`${page.url}/${query}`);
   // The real bundle runs: it says ready and builds the panel.
-  await p.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready') && (window as any).__gradientLens, null, { timeout: 60_000 });
+  await p.waitForFunction(
+    () => (window as any).__posted?.some((m: any) => m.type === 'ready') && (window as any).__gradientLens,
+    null,
+    { timeout: 60_000 },
+  );
   return p;
 }
 
@@ -129,12 +150,16 @@ const violations = (p: Page): Promise<Violation[]> => p.evaluate(() => (window a
 
 /** Waits (condition, generous deadline) for a violation of `directive` whose blocked URI matches. */
 async function violation(p: Page, directive: string, blocked: RegExp): Promise<Violation> {
-  const handle = await p.waitForFunction(
-    ([d, source]) => (window as any).__cspViolations.find((v: Violation) => v.directive === d && new RegExp(source).test(v.blocked)),
-    [directive, blocked.source] as const, { timeout: 30_000 },
-  ).catch(async () => {
-    throw new Error(`no ${directive} violation for ${blocked}; seen: ${JSON.stringify(await violations(p))}`);
-  });
+  const handle = await p
+    .waitForFunction(
+      ([d, source]) =>
+        (window as any).__cspViolations.find((v: Violation) => v.directive === d && new RegExp(source).test(v.blocked)),
+      [directive, blocked.source] as const,
+      { timeout: 30_000 },
+    )
+    .catch(async () => {
+      throw new Error(`no ${directive} violation for ${blocked}; seen: ${JSON.stringify(await violations(p))}`);
+    });
   return (await handle.jsonValue()) as Violation;
 }
 
@@ -144,12 +169,15 @@ test('the production page runs its real bundle under the CSP without a single vi
   const csp = await p.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.match(csp ?? '', /script-src 'nonce-[A-Za-z0-9+/]{22}=='/, 'the nonce is 16 random bytes in base64');
   // Codicons (stylesheet and font) load through the allowed origin.
-  assert.ok(await p.evaluate(async () => (await document.fonts.load('16px codicon')).length > 0), 'the codicon font did not load');
+  assert.ok(
+    await p.evaluate(async () => (await document.fonts.load('16px codicon')).length > 0),
+    'the codicon font did not load',
+  );
   assert.deepEqual(await violations(p), []);
   await p.close();
 });
 
-test('an attacker\'s markup and code are blocked, and the real bundle still runs', async () => {
+test("an attacker's markup and code are blocked, and the real bundle still runs", async () => {
   const p = await open('?attack=1');
   await violation(p, 'script-src-elem', /^inline$/);
   await violation(p, 'script-src-elem', /\/dist\/webview\/main\.js$/); // the bundle's own file, without the nonce
@@ -163,14 +191,28 @@ test('an attacker\'s markup and code are blocked, and the real bundle still runs
   await violation(p, 'connect-src', /\/package\.json$/);
   const probe = await p.evaluate(async () => {
     const w = window as any;
-    return { eval: w.__probe.eval, newFunction: w.__probe.newFunction, fetchRemote: await w.__probe.fetchRemote, fetchOutside: await w.__probe.fetchOutside };
+    return {
+      eval: w.__probe.eval,
+      newFunction: w.__probe.newFunction,
+      fetchRemote: await w.__probe.fetchRemote,
+      fetchOutside: await w.__probe.fetchOutside,
+    };
   });
-  assert.deepEqual(probe, { eval: 'EvalError', newFunction: 'EvalError', fetchRemote: 'blocked: TypeError', fetchOutside: 'blocked: TypeError' });
+  assert.deepEqual(probe, {
+    eval: 'EvalError',
+    newFunction: 'EvalError',
+    fetchRemote: 'blocked: TypeError',
+    fetchOutside: 'blocked: TypeError',
+  });
   // A file of the extension outside localResourceRoots is refused by the loader.
-  await p.waitForFunction(() => {
-    const img = document.getElementById('outside-roots') as HTMLImageElement;
-    return img.complete && img.naturalWidth === 0;
-  }, null, { timeout: 30_000 });
+  await p.waitForFunction(
+    () => {
+      const img = document.getElementById('outside-roots') as HTMLImageElement;
+      return img.complete && img.naturalWidth === 0;
+    },
+    null,
+    { timeout: 30_000 },
+  );
   assert.deepEqual(await p.evaluate(() => (window as any).__pwned), [], 'hostile code ran');
   assert.deepEqual(remote.requests, [], 'a request reached the remote origin');
   assert.equal(page.requests.includes('/media/icon.svg'), true, 'the loader was asked for the file outside the roots');
@@ -183,7 +225,9 @@ test('the same probes see a weak policy: with default-src * the remote image and
   remote.requests.length = 0;
   const p = await open(`?attack=1&csp=${encodeURIComponent('default-src *')}`);
   await p.waitForFunction(() => (window as any).__pwned.includes('remote script'), null, { timeout: 30_000 });
-  await p.waitForFunction(() => (document.getElementById('remote-img') as HTMLImageElement).naturalWidth === 1, null, { timeout: 30_000 });
+  await p.waitForFunction(() => (document.getElementById('remote-img') as HTMLImageElement).naturalWidth === 1, null, {
+    timeout: 30_000,
+  });
   assert.ok(remote.requests.includes('/pixel.png'), 'the remote image was not requested');
   await p.close();
 });

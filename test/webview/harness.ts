@@ -13,21 +13,31 @@ import { renderPanelHtml, makeNonce } from '../../src/views/html';
 export const root = path.resolve(__dirname, '..', '..');
 export const resultsDir = path.join(root, 'test-results');
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+};
 
 export async function serve(): Promise<{ url: string; close(): Promise<void> }> {
-  if (!existsSync(path.join(root, 'dist/webview/main.js'))) throw new Error('dist/webview/main.js is missing: run `npm run build` first');
+  if (!existsSync(path.join(root, 'dist/webview/main.js')))
+    throw new Error('dist/webview/main.js is missing: run `npm run build` first');
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname === '/' || u.pathname === '/index.html') {
       const origin = `http://${req.headers.host}`;
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(renderPanelHtml({
-        cspSource: origin, nonce: makeNonce(),
-        scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/main.css`,
-        codiconsUri: `${origin}/dist/webview/codicons/codicon.css`,
-        mode: u.searchParams.get('mode') === 'sidebar' ? 'sidebar' : 'panel',
-      }));
+      res.end(
+        renderPanelHtml({
+          cspSource: origin,
+          nonce: makeNonce(),
+          scriptUri: `${origin}/dist/webview/main.js`,
+          styleUri: `${origin}/dist/webview/main.css`,
+          codiconsUri: `${origin}/dist/webview/codicons/codicon.css`,
+          mode: u.searchParams.get('mode') === 'sidebar' ? 'sidebar' : 'panel',
+        }),
+      );
       return;
     }
     const file = path.join(root, path.normalize(u.pathname));
@@ -48,8 +58,16 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || '/usr/lib/chromium/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -58,37 +76,77 @@ export const THEMES = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
-      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px',
-      '--vscode-editor-font-family': 'monospace', '--vscode-editor-font-size': '13px',
-      '--vscode-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d',
-      '--vscode-editor-background': '#1f1f1f', '--vscode-sideBar-background': '#181818',
-      '--vscode-editorWidget-background': '#202020', '--vscode-panel-border': '#2b2b2b', '--vscode-editorWidget-border': '#313131',
-      '--vscode-focusBorder': '#0078d4', '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff',
-      '--vscode-button-hoverBackground': '#026ec1', '--vscode-button-secondaryBackground': '#313131',
-      '--vscode-button-secondaryForeground': '#cccccc', '--vscode-button-secondaryHoverBackground': '#3c3c3c',
-      '--vscode-input-background': '#313131', '--vscode-input-foreground': '#cccccc', '--vscode-dropdown-background': '#313131',
-      '--vscode-dropdown-foreground': '#cccccc', '--vscode-dropdown-border': '#3c3c3c', '--vscode-textCodeBlock-background': '#2b2b2b',
-      '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f14c4c', '--vscode-charts-green': '#89d185',
-      '--vscode-charts-orange': '#d18616', '--vscode-charts-purple': '#b180d7', '--vscode-charts-yellow': '#cca700',
-      '--vscode-errorForeground': '#f85149', '--vscode-inputValidation-errorBackground': '#5a1d1d', '--vscode-inputValidation-errorBorder': '#be1100',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-editor-font-size': '13px',
+      '--vscode-foreground': '#cccccc',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-editor-background': '#1f1f1f',
+      '--vscode-sideBar-background': '#181818',
+      '--vscode-editorWidget-background': '#202020',
+      '--vscode-panel-border': '#2b2b2b',
+      '--vscode-editorWidget-border': '#313131',
+      '--vscode-focusBorder': '#0078d4',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#026ec1',
+      '--vscode-button-secondaryBackground': '#313131',
+      '--vscode-button-secondaryForeground': '#cccccc',
+      '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+      '--vscode-input-background': '#313131',
+      '--vscode-input-foreground': '#cccccc',
+      '--vscode-dropdown-background': '#313131',
+      '--vscode-dropdown-foreground': '#cccccc',
+      '--vscode-dropdown-border': '#3c3c3c',
+      '--vscode-textCodeBlock-background': '#2b2b2b',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-inputValidation-errorBackground': '#5a1d1d',
+      '--vscode-inputValidation-errorBorder': '#be1100',
     },
   },
   light: {
     bodyClass: 'vscode-light',
     vars: {
-      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px',
-      '--vscode-editor-font-family': 'monospace', '--vscode-editor-font-size': '13px',
-      '--vscode-foreground': '#3b3b3b', '--vscode-descriptionForeground': '#5f5f5f',
-      '--vscode-editor-background': '#ffffff', '--vscode-sideBar-background': '#f8f8f8',
-      '--vscode-editorWidget-background': '#f8f8f8', '--vscode-panel-border': '#e5e5e5', '--vscode-editorWidget-border': '#c8c8c8',
-      '--vscode-focusBorder': '#005fb8', '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff',
-      '--vscode-button-hoverBackground': '#0258a8', '--vscode-button-secondaryBackground': '#e5e5e5',
-      '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryHoverBackground': '#cccccc',
-      '--vscode-input-background': '#ffffff', '--vscode-input-foreground': '#3b3b3b', '--vscode-dropdown-background': '#ffffff',
-      '--vscode-dropdown-foreground': '#3b3b3b', '--vscode-dropdown-border': '#cecece', '--vscode-textCodeBlock-background': '#f2f2f2',
-      '--vscode-charts-blue': '#1a85ff', '--vscode-charts-red': '#e51400', '--vscode-charts-green': '#388a34',
-      '--vscode-charts-orange': '#d18616', '--vscode-charts-purple': '#652d90', '--vscode-charts-yellow': '#bf8803',
-      '--vscode-errorForeground': '#a1260d', '--vscode-inputValidation-errorBackground': '#f2dede', '--vscode-inputValidation-errorBorder': '#be1100',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': 'monospace',
+      '--vscode-editor-font-size': '13px',
+      '--vscode-foreground': '#3b3b3b',
+      '--vscode-descriptionForeground': '#5f5f5f',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-sideBar-background': '#f8f8f8',
+      '--vscode-editorWidget-background': '#f8f8f8',
+      '--vscode-panel-border': '#e5e5e5',
+      '--vscode-editorWidget-border': '#c8c8c8',
+      '--vscode-focusBorder': '#005fb8',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#0258a8',
+      '--vscode-button-secondaryBackground': '#e5e5e5',
+      '--vscode-button-secondaryForeground': '#3b3b3b',
+      '--vscode-button-secondaryHoverBackground': '#cccccc',
+      '--vscode-input-background': '#ffffff',
+      '--vscode-input-foreground': '#3b3b3b',
+      '--vscode-dropdown-background': '#ffffff',
+      '--vscode-dropdown-foreground': '#3b3b3b',
+      '--vscode-dropdown-border': '#cecece',
+      '--vscode-textCodeBlock-background': '#f2f2f2',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-red': '#e51400',
+      '--vscode-charts-green': '#388a34',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-purple': '#652d90',
+      '--vscode-charts-yellow': '#bf8803',
+      '--vscode-errorForeground': '#a1260d',
+      '--vscode-inputValidation-errorBackground': '#f2dede',
+      '--vscode-inputValidation-errorBorder': '#be1100',
     },
   },
 } as const;
@@ -140,7 +198,9 @@ export async function posted(page: Page): Promise<any[]> {
 
 /** Deliver host messages the way VS Code does: as message events on the webview's window. */
 export async function deliver(page: Page, messages: unknown[]): Promise<void> {
-  await page.evaluate((ms) => { for (const m of ms) window.postMessage(m, '*'); }, messages);
+  await page.evaluate((ms) => {
+    for (const m of ms) window.postMessage(m, '*');
+  }, messages);
   // Two frames: the messages are queued tasks, then the panel redraws once on the next frame.
   await page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 0)));
 }

@@ -10,7 +10,17 @@ import type { HostMessage, RunInfo, SessionSnapshot } from '../../src/protocol';
 import { buildDetail, stepPoint } from '../../src/session/detail';
 import { num } from '../../webview/format';
 import { openReadyPanel, deliver } from './harness';
-import { batchGradients, meanGradient, mlpSpec, optimizer, refState, referenceStep, separable, spreadIndex, type RefState } from '../unit/oracles/reference';
+import {
+  batchGradients,
+  meanGradient,
+  mlpSpec,
+  optimizer,
+  refState,
+  referenceStep,
+  separable,
+  spreadIndex,
+  type RefState,
+} from '../unit/oracles/reference';
 
 let browser: Browser;
 let server: { url: string; close(): Promise<void> };
@@ -30,7 +40,12 @@ test('per-example chart and formula show the reference gradients, mean and θ of
   const train = separable(24, 4, 3, 101);
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   const states = new Map<string, RefState>();
-  let last = null as null | { stats: ReturnType<Trainer['trainStep']>; ref: ReturnType<typeof batchGradients>; before: ReturnType<Trainer['getWeights']>; after: Map<string, number[]> };
+  let last = null as null | {
+    stats: ReturnType<Trainer['trainStep']>;
+    ref: ReturnType<typeof batchGradients>;
+    before: ReturnType<Trainer['getWeights']>;
+    after: Map<string, number[]>;
+  };
   const points = [];
   for (let t = 1; t <= 3; t++) {
     const weightsBefore = trainer.getWeights();
@@ -40,7 +55,10 @@ test('per-example chart and formula show the reference gradients, mean and θ of
     const afterRef = new Map<string, number[]>();
     for (const w of weightsBefore) {
       if (!states.has(w.name)) states.set(w.name, refState(w.value.length));
-      afterRef.set(w.name, referenceStep(spec.optimizer, states.get(w.name)!, t, w.kind === 'weight', w.value, meanGradient(ref, w.name)));
+      afterRef.set(
+        w.name,
+        referenceStep(spec.optimizer, states.get(w.name)!, t, w.kind === 'weight', w.value, meanGradient(ref, w.name)),
+      );
     }
     last = { stats, ref, before: weightsBefore, after: afterRef };
   }
@@ -49,10 +67,26 @@ test('per-example chart and formula show the reference gradients, mean and θ of
   const index = spreadIndex(ref, name);
   const selection = { layer: 0, kind: 'weight' as const, index };
   const detail = buildDetail(trainer, stats, spec, train, { selection, mode: 'grad', heatmapMaxCells: 64, histograms: [] });
-  const run: RunInfo = { file: 'oracle.gradlens.json', spec, layers: trainer.layers, trainSize: train.count, validationSize: 0, numClasses: 3, backend: 'reference' };
+  const run: RunInfo = {
+    file: 'oracle.gradlens.json',
+    spec,
+    layers: trainer.layers,
+    trainSize: train.count,
+    validationSize: 0,
+    numClasses: 3,
+    backend: 'reference',
+  };
   const snapshot: SessionSnapshot = {
-    run, status: { state: 'paused', step: 3, epoch: 1 }, history: points, epochs: [], histograms: [], detail,
-    heatmapMode: 'grad', selection, gradCheck: null, compare: null,
+    run,
+    status: { state: 'paused', step: 3, epoch: 1 },
+    history: points,
+    epochs: [],
+    histograms: [],
+    detail,
+    heatmapMode: 'grad',
+    selection,
+    gradCheck: null,
+    compare: null,
   };
   await deliver(page, [{ type: 'snapshot', snapshot } satisfies HostMessage]);
   await page.waitForFunction(() => (window as any).__gradientLens?.charts?.perExample?.data?.datasets?.[0]?.data?.length > 0);
@@ -64,12 +98,27 @@ test('per-example chart and formula show the reference gradients, mean and θ of
   const chart = await page.evaluate(() => (window as any).__gradientLens.charts.perExample.data.datasets.map((x: any) => x.data));
   const bars: number[] = chart[0].map((v: number | { y: number }) => (typeof v === 'number' ? v : v.y));
   assert.equal(bars.length, expectedBars.length, 'one bar per example of the batch');
-  bars.forEach((v, i) => assert.ok(Math.abs(v - expectedBars[i]) <= 1e-9 * Math.max(...expectedBars.map(Math.abs)), `bar ${i}: ${v}, reference ${expectedBars[i]}`));
+  bars.forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - expectedBars[i]) <= 1e-9 * Math.max(...expectedBars.map(Math.abs)),
+      `bar ${i}: ${v}, reference ${expectedBars[i]}`,
+    ),
+  );
   const means: number[] = chart[1].map((v: number | { y: number }) => (typeof v === 'number' ? v : v.y));
-  means.forEach((v) => assert.ok(Math.abs(v - expectedMean) <= 1e-9 * Math.abs(expectedMean), `mean line ${v}, reference ${expectedMean}`));
+  means.forEach((v) =>
+    assert.ok(Math.abs(v - expectedMean) <= 1e-9 * Math.abs(expectedMean), `mean line ${v}, reference ${expectedMean}`),
+  );
   const text = await page.locator('#per-example').innerText();
-  for (const [what, value, digits] of [['θ before', thetaBefore, 5], ['θ after', thetaAfter, 5], ['update', thetaAfter - thetaBefore, 4], ['mean', expectedMean, 4]] as const) {
-    assert.ok(text.includes(num(value, digits)), `the per-example view shows ${what} ${num(value, digits)}; its text is:\n${text}`);
+  for (const [what, value, digits] of [
+    ['θ before', thetaBefore, 5],
+    ['θ after', thetaAfter, 5],
+    ['update', thetaAfter - thetaBefore, 4],
+    ['mean', expectedMean, 4],
+  ] as const) {
+    assert.ok(
+      text.includes(num(value, digits)),
+      `the per-example view shows ${what} ${num(value, digits)}; its text is:\n${text}`,
+    );
   }
-  assert.ok(text.includes(`1/${expectedBars.length}`), 'the formula divides by this batch\'s M');
+  assert.ok(text.includes(`1/${expectedBars.length}`), "the formula divides by this batch's M");
 });

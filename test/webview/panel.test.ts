@@ -22,7 +22,11 @@ let messages: HostMessage[];
 let page: Page;
 
 const stepsIn = (ms: HostMessage[]): StepPoint[] => ms.flatMap((m) => (m.type === 'steps' ? m.points : []));
-const lastDetail = (ms: HostMessage[]): StepDetail => ms.filter((m) => m.type === 'detail').map((m) => (m as { detail: StepDetail }).detail).pop()!;
+const lastDetail = (ms: HostMessage[]): StepDetail =>
+  ms
+    .filter((m) => m.type === 'detail')
+    .map((m) => (m as { detail: StepDetail }).detail)
+    .pop()!;
 const shot = (name: string): string => path.join(resultsDir, name);
 /** The panel's own number format (webview/format.ts num). */
 const fmt = (x: number, digits = 3): string => {
@@ -85,15 +89,21 @@ test('per-example bars and the formula carry the real numbers of the last batch'
   assert.ok(text.includes(`(1/${d.perExample.length})`), text);
   assert.ok(text.includes(String(d.learningRate)), text);
   // The file sets momentum 0.9: the card shows the velocity and θ ← θ − γ·v, never "Plain SGD".
-  assert.ok(d.terms, 'the detail carries the optimizer\'s terms');
+  assert.ok(d.terms, "the detail carries the optimizer's terms");
   assert.match(text, /Velocity: v ← μ · v \+ G/);
   assert.match(text, /θ ← θ − γ · v/);
   assert.doesNotMatch(await page.locator('#per-example').innerText(), /Plain SGD/);
   // Both sides agree with what was applied: the left side is θ after, the right side computes it.
   const after = await page.evaluate(() => document.querySelectorAll('#per-example .formula-line')[2]?.textContent ?? '');
   assert.ok(after.startsWith(fmt(d.after, 5)), `${after} vs ${d.after}`);
-  assert.ok(Math.abs(d.terms!.predictedAfter - d.after) <= 1e-6 * Math.max(1e-3, Math.abs(d.after)), `${d.terms!.predictedAfter} vs ${d.after}`);
-  await page.locator('#per-example canvas').first().hover({ position: { x: 120, y: 100 } });
+  assert.ok(
+    Math.abs(d.terms!.predictedAfter - d.after) <= 1e-6 * Math.max(1e-3, Math.abs(d.after)),
+    `${d.terms!.predictedAfter} vs ${d.after}`,
+  );
+  await page
+    .locator('#per-example canvas')
+    .first()
+    .hover({ position: { x: 120, y: 100 } });
   assert.match(await page.locator('.example-text').innerText(), /label \d, predicted \d, loss/);
   await page.locator('#per-example').screenshot({ path: shot('webview-per-example.png') });
 });
@@ -101,7 +111,8 @@ test('per-example bars and the formula carry the real numbers of the last batch'
 test('clicking a heatmap cell selects exactly the parameter that cell shows', async () => {
   const h = lastDetail(messages).heatmap!;
   const box = (await page.locator('canvas.heatmap').boundingBox())!;
-  const col = 3, row = 2;
+  const col = 3,
+    row = 2;
   await page.evaluate(() => document.querySelector('canvas.heatmap')!.scrollIntoView({ block: 'center' }));
   const box2 = (await page.locator('canvas.heatmap').boundingBox())!;
   Object.assign(box, box2);
@@ -123,7 +134,10 @@ test('the heatmap is usable from the keyboard', async () => {
   assert.deepEqual({ ...asked, id: typeof asked.id }, { type: 'heatmapMode', mode: 'weight', id: 'number' });
   // The mode is the host's: the panel shows it once the host says so.
   assert.equal(await page.locator('.segment[data-mode="weight"]').getAttribute('aria-pressed'), 'false');
-  await deliver(page, [{ type: 'response', id: asked.id, ok: true }, { type: 'view', selection: sel.selection, heatmapMode: 'weight' }]);
+  await deliver(page, [
+    { type: 'response', id: asked.id, ok: true },
+    { type: 'view', selection: sel.selection, heatmapMode: 'weight' },
+  ]);
   assert.equal(await page.locator('.segment[data-mode="weight"]').getAttribute('aria-pressed'), 'true');
 });
 
@@ -156,20 +170,36 @@ test('toolbar buttons follow the state and send commands with request ids', asyn
 });
 
 test('NaN in training is shown with its layer and example', async () => {
-  await deliver(page, [{ type: 'status', status: { state: 'paused', step: 81, epoch: 4, nonFinite: { layer: 1, example: 7, where: 'gradient', message: 'NaN in the gradient of layers[1]' } } }]);
+  await deliver(page, [
+    {
+      type: 'status',
+      status: {
+        state: 'paused',
+        step: 81,
+        epoch: 4,
+        nonFinite: { layer: 1, example: 7, where: 'gradient', message: 'NaN in the gradient of layers[1]' },
+      },
+    },
+  ]);
   assert.match(await page.locator('.alert').innerText(), /NaN in the gradient of layers\[1\] \(layer 1, example 7\)/);
   await deliver(page, [{ type: 'status', status: { state: 'finished', step: 81, epoch: 4 } }]);
   assert.equal(await page.locator('.alert').isHidden(), true);
 });
 
 test('the gradient check result appears as a table', async () => {
-  const { train } = await loadDataset({ source: 'mnist', limit: 64, validationSplit: 0 }, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 });
+  const { train } = await loadDataset(
+    { source: 'mnist', limit: 64, validationSplit: 0 },
+    { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 },
+  );
   const snap = messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>;
   const result = gradientCheck({ ...snap.snapshot.run!.spec, dtype: 'float64' }, train);
   await deliver(page, [{ type: 'gradCheck', result }]);
   const rows = await page.locator('#gradcheck tbody tr').allInnerTexts();
   assert.equal(rows.length, result.layers.length);
-  assert.ok(rows.every((r) => /pass/.test(r)), rows.join('\n'));
+  assert.ok(
+    rows.every((r) => /pass/.test(r)),
+    rows.join('\n'),
+  );
 });
 
 test('the log-scale toggle and the step range change the loss chart', async () => {
@@ -179,7 +209,15 @@ test('the log-scale toggle and the step range change the loss chart', async () =
   await page.locator('#loss-to').press('Enter');
   await page.locator('#loss-to').dispatchEvent('change');
   await deliver(page, []);
-  const o = await page.evaluate(() => { const c = (window as any).__gradientLens.charts.loss; return { type: c.options.scales.y.type, min: c.options.scales.x.min, max: c.options.scales.x.max, n: c.data.datasets[0].data.length }; });
+  const o = await page.evaluate(() => {
+    const c = (window as any).__gradientLens.charts.loss;
+    return {
+      type: c.options.scales.y.type,
+      min: c.options.scales.x.min,
+      max: c.options.scales.x.max,
+      n: c.data.datasets[0].data.length,
+    };
+  });
   assert.deepEqual(o, { type: 'logarithmic', min: 10, max: 40, n: 31 });
   await page.locator('#loss-from').fill('');
   await page.locator('#loss-to').fill('');
@@ -203,10 +241,14 @@ test('switching the theme re-reads the colours', async () => {
 test('after a reload the state comes back from getState before the host says anything', async () => {
   // setState is debounced: wait until the page has saved the history it draws, then reload.
   const drawn = stepsIn(messages).length;
-  await page.waitForFunction((n) => {
-    const saved = JSON.parse(sessionStorage.getItem('vscode-state') || 'null');
-    return saved?.snapshot?.history?.length === n;
-  }, drawn, { timeout: 60000 });
+  await page.waitForFunction(
+    (n) => {
+      const saved = JSON.parse(sessionStorage.getItem('vscode-state') || 'null');
+      return saved?.snapshot?.history?.length === n;
+    },
+    drawn,
+    { timeout: 60000 },
+  );
   await page.reload();
   await page.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'rendered'));
   const n = await page.evaluate(() => (window as any).__gradientLens.charts.loss.data.datasets[0].data.length);
@@ -237,22 +279,50 @@ test('the sidebar shows status, controls and a loss sparkline, and opens the pan
 });
 
 test('the batch-size comparison and the step-through of a batch render their real results', async () => {
-  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>)
+    .snapshot;
   const spec = snap.run!.spec;
-  const { train } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
-  const { validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
+  const { train } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: path.join(root, 'media'),
+    seed: spec.seed,
+  });
+  const { validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: path.join(root, 'media'),
+    seed: spec.seed,
+  });
   const compare = compareBatchSizes({ spec, train, validation, batchSizes: [1, 32, 'full'], examples: 1600, sweepExamples: 400 });
   const trainer = new Trainer({ spec, train, validation: null });
   trainer.trainStep();
-  const walk = walkThroughBatch({ spec, train, indices: trainer.lastBatchInputs().indices.slice(0, 8), weights: trainer.getWeights(), selection: { layer: 0, kind: 'weight', index: (14 * 28 + 14) * 128 + 5 } });
+  const walk = walkThroughBatch({
+    spec,
+    train,
+    indices: trainer.lastBatchInputs().indices.slice(0, 8),
+    weights: trainer.getWeights(),
+    selection: { layer: 0, kind: 'weight', index: (14 * 28 + 14) * 128 + 5 },
+  });
   await deliver(page, [{ type: 'compare', result: compare }]);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare', 'the new comparison takes the focus');
   await deliver(page, [{ type: 'walkthrough', result: walk }]);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'walkthrough', 'the step-through takes the focus');
-  assert.ok(await page.evaluate(() => { const r = document.getElementById('walkthrough')!.getBoundingClientRect(); return r.top >= document.querySelector('.top')!.getBoundingClientRect().bottom && r.top < window.innerHeight; }), 'and is scrolled into view, below the sticky toolbar');
+  assert.ok(
+    await page.evaluate(() => {
+      const r = document.getElementById('walkthrough')!.getBoundingClientRect();
+      return r.top >= document.querySelector('.top')!.getBoundingClientRect().bottom && r.top < window.innerHeight;
+    }),
+    'and is scrolled into view, below the sticky toolbar',
+  );
 
-  const lens = await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].data.datasets.map((d: any) => d.data.length));
-  assert.deepEqual(lens, compare.runs.flatMap((r) => [r.points.filter((p) => p.smoothedLoss > 0).length, r.checkpoints.length]));
+  const lens = await page.evaluate(() =>
+    (window as any).__gradientLens.charts.compare[0].data.datasets.map((d: any) => d.data.length),
+  );
+  assert.deepEqual(
+    lens,
+    compare.runs.flatMap((r) => [r.points.filter((p) => p.smoothedLoss > 0).length, r.checkpoints.length]),
+  );
   assert.equal(await page.locator('#compare .summary').innerText(), compare.summary);
   const rows = await page.locator('#compare tbody tr').allInnerTexts();
   compare.runs.forEach((r, i) => {
@@ -263,16 +333,24 @@ test('the batch-size comparison and the step-through of a batch render their rea
   assert.match(await page.locator('#compare').innerText(), /n\/a \(noise scale, M = 1\): it needs at least 2 examples/);
   assert.match(await page.locator('#compare').innerText(), /a short sweep \(5 rates\), chosen by validation loss/);
   await page.locator('#compare [data-axis="updates"]').click();
-  assert.equal(await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].options.scales.x.title.text), 'updates');
+  assert.equal(
+    await page.evaluate(() => (window as any).__gradientLens.charts.compare[0].options.scales.x.title.text),
+    'updates',
+  );
   await page.locator('#compare [data-axis="examplesSeen"]').click();
   await page.locator('#compare').screenshot({ path: shot('webview-compare.png') });
 
-  assert.match(await page.locator('#walkthrough .formula').innerText(), /Example 1 \(#\d+\): forward pass → label \d, predicted \d/);
+  assert.match(
+    await page.locator('#walkthrough .formula').innerText(),
+    /Example 1 \(#\d+\): forward pass → label \d, predicted \d/,
+  );
   for (let i = 0; i < 3; i++) await page.locator('[data-walk="next"]').click();
   const text = await page.locator('#walkthrough .formula').innerText();
   assert.match(text, /running sum Σ = .*running average Σ\/4/);
   assert.match(text, /θ is still/);
-  const bars = await page.evaluate(() => (window as any).__gradientLens.charts.walkthrough.data.datasets[0].data.filter((v: unknown) => v !== null).length);
+  const bars = await page.evaluate(
+    () => (window as any).__gradientLens.charts.walkthrough.data.datasets[0].data.filter((v: unknown) => v !== null).length,
+  );
   assert.equal(bars, 4);
   await page.locator('[data-walk="all"]').click();
   assert.match(await page.locator('#walkthrough .formula').innerText(), /All 8 examples were back-propagated, one at a time/);
@@ -287,13 +365,16 @@ test('every section can be saved as a PNG of what it draws', async () => {
   const png = Buffer.from(m.dataUrl.split(',')[1], 'base64');
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'PNG signature');
   assert.ok(png.length > 2000, `a real picture, not an empty canvas (${png.length} bytes)`);
-  assert.equal(await page.locator('button[data-save]').count() >= 6, true);
+  assert.equal((await page.locator('button[data-save]').count()) >= 6, true);
 });
 
-test('the opening card answers both questions with the run\'s numbers and links to the cards', async () => {
+test("the opening card answers both questions with the run's numbers and links to the cards", async () => {
   const d = lastDetail(messages);
   const text = await page.locator('#answers').innerText();
-  assert.ok(text.includes(`In step ${d.step}, back-propagation ran ${d.perExample!.perExample.length} times, once per example`), text);
+  assert.ok(
+    text.includes(`In step ${d.step}, back-propagation ran ${d.perExample!.perExample.length} times, once per example`),
+    text,
+  );
   assert.ok(text.includes(`G = ${fmt(d.perExample!.mean, 4)}`), text);
   assert.match(text, /SGD with momentum μ = 0\.9/);
   assert.match(text, /No\. Each example is back-propagated once per pass/);
@@ -329,16 +410,27 @@ test('the network picture draws the layers as columns and selects what is clicke
 });
 
 test('Repeat One Example renders its real result, scrolls into view and takes the focus', async () => {
-  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
+  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>)
+    .snapshot;
   const spec = snap.run!.spec;
-  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: spec.seed });
+  const { train, validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: path.join(root, 'media'),
+    seed: spec.seed,
+  });
   const result = repeatOneExample({ spec, train, validation, example: 0, times: 40 });
   await deliver(page, [{ type: 'repeat', result }]);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'repeat');
   assert.equal(await page.locator('#repeat .summary').innerText(), result.conclusion);
-  const lens = await page.evaluate(() => (window as any).__gradientLens.charts.repeat[0].data.datasets.map((d: any) => d.data.length));
+  const lens = await page.evaluate(() =>
+    (window as any).__gradientLens.charts.repeat[0].data.datasets.map((d: any) => d.data.length),
+  );
   assert.equal(lens[0], result.series.length);
-  assert.match(await page.locator('#repeat tbody').innerText(), new RegExp(`validation loss\\s+${fmt(result.finalValidationLoss!)}\\s+${fmt(result.baselineValidationLoss!)}`));
+  assert.match(
+    await page.locator('#repeat tbody').innerText(),
+    new RegExp(`validation loss\\s+${fmt(result.finalValidationLoss!)}\\s+${fmt(result.baselineValidationLoss!)}`),
+  );
   assert.match(await page.locator('#answers').innerText(), new RegExp(`Repeating example #0 ${result.updates} times`));
   await page.locator('#repeat').screenshot({ path: shot('webview-repeat.png') });
 });
@@ -351,14 +443,25 @@ for (const width of [480, 1200]) {
       await p.goto(server.url);
       await p.waitForFunction(() => (window as any).__posted?.some((m: any) => m.type === 'ready'));
       await deliver(p, messages);
-      const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>).snapshot;
-      const { train, validation } = await loadDataset(snap.run!.spec.data, { dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), seed: 1 });
-      await deliver(p, [{ type: 'repeat', result: repeatOneExample({ spec: snap.run!.spec, train, validation, example: 3, times: 30 }) }]);
+      const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>)
+        .snapshot;
+      const { train, validation } = await loadDataset(snap.run!.spec.data, {
+        dataPath: null,
+        labelsPath: null,
+        mediaDir: path.join(root, 'media'),
+        seed: 1,
+      });
+      await deliver(p, [
+        { type: 'repeat', result: repeatOneExample({ spec: snap.run!.spec, train, validation, example: 3, times: 30 }) },
+      ]);
       const overflow = await p.evaluate(() => {
         const bad: string[] = [];
         if (document.documentElement.scrollWidth > window.innerWidth) bad.push(`page ${document.documentElement.scrollWidth}`);
-        for (const e of document.querySelectorAll<HTMLElement>('.formula, .summary, .explain, .legend, .note, .card h2, .answer')) {
-          if (e.offsetParent && e.scrollWidth > e.clientWidth + 1) bad.push(`${e.closest('section')?.id}: ${e.className} ${e.scrollWidth} > ${e.clientWidth}`);
+        for (const e of document.querySelectorAll<HTMLElement>(
+          '.formula, .summary, .explain, .legend, .note, .card h2, .answer',
+        )) {
+          if (e.offsetParent && e.scrollWidth > e.clientWidth + 1)
+            bad.push(`${e.closest('section')?.id}: ${e.className} ${e.scrollWidth} > ${e.clientWidth}`);
         }
         return bad;
       });
@@ -366,7 +469,8 @@ for (const width of [480, 1200]) {
       await p.screenshot({ path: shot(`webview-panel-${width}-${theme}.png`), fullPage: true });
       if (width === 480) {
         for (const id of ['answers', 'per-example', 'compare', 'repeat']) {
-          if (await p.locator(`#${id}`).isVisible()) await p.locator(`#${id}`).screenshot({ path: shot(`webview-${id}-480-${theme}.png`) });
+          if (await p.locator(`#${id}`).isVisible())
+            await p.locator(`#${id}`).screenshot({ path: shot(`webview-${id}-480-${theme}.png`) });
         }
       }
       assert.deepEqual(await p.evaluate(() => (window as any).__violations), []);

@@ -18,31 +18,45 @@ import { openLocal } from '../../src/run/localChannel';
 
 const root = path.resolve(__dirname, '..', '..');
 
-export interface Recording { messages: HostMessage[] }
+export interface Recording {
+  messages: HostMessage[];
+}
 
 /** Runs `file` (relative to the repo) for `epochs` epochs and returns what the host would post. */
 export async function recordRun(file: string, overrides: { epochs?: number; limit?: number } = {}): Promise<Recording> {
   const parsed = parseModel(readFileSync(path.join(root, file), 'utf8'));
   if (!parsed.spec) throw new Error(`${file}: ${parsed.problems.map((p) => p.message).join('; ')}`);
-  const spec = { ...parsed.spec, epochs: overrides.epochs ?? parsed.spec.epochs, data: { ...parsed.spec.data, limit: overrides.limit ?? parsed.spec.data.limit } };
+  const spec = {
+    ...parsed.spec,
+    epochs: overrides.epochs ?? parsed.spec.epochs,
+    data: { ...parsed.spec.data, limit: overrides.limit ?? parsed.spec.data.limit },
+  };
   const messages: HostMessage[] = [];
   let finish: () => void = () => {};
   const done = new Promise<void>((r) => (finish = r));
   const run = new Run(DEFAULT_LIMITS, {
     post: (m) => messages.push(structuredClone(m)),
-    stateChanged: (state) => { if (state === 'finished' || state === 'failed') finish(); },
+    stateChanged: (state) => {
+      if (state === 'finished' || state === 'failed') finish();
+    },
     problem: () => {},
   });
   const source = new EngineSource({
-    open: () => openLocal({
-      createTrainer: (opts) => new Trainer(opts),
-      referenceBackend,
-      createWasmBackend: () => createWasmBackend(),
-      loadDataset,
-      gradientCheck: (s, d) => gradientCheck(s, d),
-    }),
+    open: () =>
+      openLocal({
+        createTrainer: (opts) => new Trainer(opts),
+        referenceBackend,
+        createWasmBackend: () => createWasmBackend(),
+        loadDataset,
+        gradientCheck: (s, d) => gradientCheck(s, d),
+      }),
     start: {
-      spec, dataPath: null, labelsPath: null, mediaDir: path.join(root, 'media'), file, paused: false,
+      spec,
+      dataPath: null,
+      labelsPath: null,
+      mediaDir: path.join(root, 'media'),
+      file,
+      paused: false,
       settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 48, detailIntervalMs: 0, useWasm: true },
     },
   });

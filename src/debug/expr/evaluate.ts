@@ -13,15 +13,30 @@ type Reducer = (t: Tensor) => number;
 const REDUCERS: Record<string, Reducer> = {
   norm: (t) => summarize(t.data).norm,
   mean: (t) => mean(t.data),
-  sum: (t) => { let s = 0; for (let i = 0; i < t.data.length; i++) s += t.data[i]; return s; },
-  min: (t) => { let m = Infinity; for (let i = 0; i < t.data.length; i++) m = Math.min(m, t.data[i]); return m; },
-  max: (t) => { let m = -Infinity; for (let i = 0; i < t.data.length; i++) m = Math.max(m, t.data[i]); return m; },
+  sum: (t) => {
+    let s = 0;
+    for (let i = 0; i < t.data.length; i++) s += t.data[i];
+    return s;
+  },
+  min: (t) => {
+    let m = Infinity;
+    for (let i = 0; i < t.data.length; i++) m = Math.min(m, t.data[i]);
+    return m;
+  },
+  max: (t) => {
+    let m = -Infinity;
+    for (let i = 0; i < t.data.length; i++) m = Math.max(m, t.data[i]);
+    return m;
+  },
   size: (t) => t.data.length,
   count_nonfinite: (t) => summarize(t.data).nonFinite,
 };
 
 const ELEMENTWISE: Record<string, (x: number) => number> = {
-  abs: Math.abs, sqrt: Math.sqrt, exp: Math.exp, log: Math.log,
+  abs: Math.abs,
+  sqrt: Math.sqrt,
+  exp: Math.exp,
+  log: Math.log,
 };
 
 /** Every function a user can call, for messages and completion. */
@@ -29,7 +44,8 @@ export const FUNCTIONS = [...Object.keys(REDUCERS), ...Object.keys(ELEMENTWISE),
 
 export function evaluate(e: Expr, scope: Scope): Value {
   switch (e.type) {
-    case 'number': return e.value;
+    case 'number':
+      return e.value;
     case 'name': {
       const v = scope.get(e.name);
       if (v === undefined) throw unknownName(e.name, scope.names(), e.range);
@@ -40,15 +56,24 @@ export function evaluate(e: Expr, scope: Scope): Value {
       if (e.op === '!') return !truthy(v, e.operand.range);
       return e.op === '-' ? arith('*', -1, v, e.range) : arith('*', 1, v, e.range);
     }
-    case 'binary': return binary(e.op, e.left, e.right, scope, e.range);
-    case 'call': return call(e.callee, e.args.map((a) => evaluate(a, scope)), e.range);
-    case 'member': return member(evaluate(e.object, scope), e.name, e.range);
+    case 'binary':
+      return binary(e.op, e.left, e.right, scope, e.range);
+    case 'call':
+      return call(
+        e.callee,
+        e.args.map((a) => evaluate(a, scope)),
+        e.range,
+      );
+    case 'member':
+      return member(evaluate(e.object, scope), e.name, e.range);
     case 'method': {
       const obj = evaluate(e.object, scope);
-      if (typeof obj === 'object' && obj.kind === 'tensor') return call(e.name, [obj, ...e.args.map((a) => evaluate(a, scope))], e.range);
+      if (typeof obj === 'object' && obj.kind === 'tensor')
+        return call(e.name, [obj, ...e.args.map((a) => evaluate(a, scope))], e.range);
       throw new ExprError(`.${e.name}() needs a tensor, but this is ${describeKind(obj)}`, e.range.offset, e.range.length);
     }
-    case 'index': return index(evaluate(e.object, scope), e.indices, scope, e.range);
+    case 'index':
+      return index(evaluate(e.object, scope), e.indices, scope, e.range);
   }
 }
 
@@ -71,15 +96,21 @@ export function checkExpression(text: string, known: readonly string[]): Expr {
 function binary(op: string, l: Expr, r: Expr, scope: Scope, range: Range): Value {
   if (op === '&&') return truthy(evaluate(l, scope), l.range) && truthy(evaluate(r, scope), r.range);
   if (op === '||') return truthy(evaluate(l, scope), l.range) || truthy(evaluate(r, scope), r.range);
-  const a = evaluate(l, scope), b = evaluate(r, scope);
+  const a = evaluate(l, scope),
+    b = evaluate(r, scope);
   if (op === '==' || op === '!=') {
     if (typeof a === 'object' || typeof b === 'object') {
-      throw new ExprError(`"${op}" compares numbers or booleans, not ${describeKind(typeof a === 'object' ? a : b)}`, range.offset, range.length);
+      throw new ExprError(
+        `"${op}" compares numbers or booleans, not ${describeKind(typeof a === 'object' ? a : b)}`,
+        range.offset,
+        range.length,
+      );
     }
     return op === '==' ? Number(a) === Number(b) : Number(a) !== Number(b);
   }
   if (op === '<' || op === '<=' || op === '>' || op === '>=') {
-    const x = scalar(a, l.range, op), y = scalar(b, r.range, op);
+    const x = scalar(a, l.range, op),
+      y = scalar(b, r.range, op);
     return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
   }
   return arith(op, a, b, range);
@@ -89,17 +120,26 @@ function scalar(v: Value, range: Range, what: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (v.kind === 'tensor' && v.data.length === 1) return v.data[0];
-  throw new ExprError(`"${what}" needs a number here, but this is ${describeKind(v)} (reduce it first, e.g. norm(…) or mean(…))`, range.offset, range.length);
+  throw new ExprError(
+    `"${what}" needs a number here, but this is ${describeKind(v)} (reduce it first, e.g. norm(…) or mean(…))`,
+    range.offset,
+    range.length,
+  );
 }
 
 function arith(op: string, a: Value, b: Value, range: Range): Value {
   const f = OPS[op];
-  const ta = asTensorOrNumber(a, range, op), tb = asTensorOrNumber(b, range, op);
+  const ta = asTensorOrNumber(a, range, op),
+    tb = asTensorOrNumber(b, range, op);
   if (typeof ta === 'number' && typeof tb === 'number') return f(ta, tb);
   if (typeof ta === 'number') return map(tb as Tensor, (x) => f(ta, x));
   if (typeof tb === 'number') return map(ta, (x) => f(x, tb));
   if (ta.shape.join() !== tb.shape.join()) {
-    throw new ExprError(`"${op}" needs tensors of the same shape, got [${ta.shape.join('×')}] and [${tb.shape.join('×')}]`, range.offset, range.length);
+    throw new ExprError(
+      `"${op}" needs tensors of the same shape, got [${ta.shape.join('×')}] and [${tb.shape.join('×')}]`,
+      range.offset,
+      range.length,
+    );
   }
   const out = new Float64Array(ta.data.length);
   for (let i = 0; i < out.length; i++) out[i] = f(ta.data[i], tb.data[i]);
@@ -107,7 +147,11 @@ function arith(op: string, a: Value, b: Value, range: Range): Value {
 }
 
 const OPS: Record<string, (x: number, y: number) => number> = {
-  '+': (x, y) => x + y, '-': (x, y) => x - y, '*': (x, y) => x * y, '/': (x, y) => x / y, '%': (x, y) => x % y,
+  '+': (x, y) => x + y,
+  '-': (x, y) => x - y,
+  '*': (x, y) => x * y,
+  '/': (x, y) => x / y,
+  '%': (x, y) => x % y,
 };
 
 function asTensorOrNumber(v: Value, range: Range, op: string): number | Tensor {
@@ -152,10 +196,18 @@ function call(name: string, args: Value[], range: Range): Value {
   if (name === 'cos') {
     if (args.length !== 2) throw err(`cos(a, b) takes two tensors, got ${args.length} argument${args.length === 1 ? '' : 's'}`);
     const [a, b] = args;
-    if (typeof a !== 'object' || a.kind !== 'tensor' || typeof b !== 'object' || b.kind !== 'tensor') throw err('cos(a, b) takes two tensors');
-    if (a.data.length !== b.data.length) throw err(`cos(a, b) needs tensors of the same size, got ${a.data.length} and ${b.data.length}`);
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < a.data.length; i++) { ab += a.data[i] * b.data[i]; aa += a.data[i] ** 2; bb += b.data[i] ** 2; }
+    if (typeof a !== 'object' || a.kind !== 'tensor' || typeof b !== 'object' || b.kind !== 'tensor')
+      throw err('cos(a, b) takes two tensors');
+    if (a.data.length !== b.data.length)
+      throw err(`cos(a, b) needs tensors of the same size, got ${a.data.length} and ${b.data.length}`);
+    let ab = 0,
+      aa = 0,
+      bb = 0;
+    for (let i = 0; i < a.data.length; i++) {
+      ab += a.data[i] * b.data[i];
+      aa += a.data[i] ** 2;
+      bb += b.data[i] ** 2;
+    }
     return ab / Math.sqrt(aa * bb);
   }
   throw err(`unknown function "${name}" (functions: ${FUNCTIONS.join(', ')})`);
@@ -187,26 +239,40 @@ function transpose(t: Tensor, range: Range): Tensor {
 function index(obj: Value, parts: IndexPart[], scope: Scope, range: Range): Value {
   const intAt = (e: Expr, len: number, allowEnd: boolean): number => {
     const v = evaluate(e, scope);
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ExprError(`an index must be a whole number, got ${typeof v === 'number' ? v : describeKind(v)}`, e.range.offset, e.range.length);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new ExprError(
+        `an index must be a whole number, got ${typeof v === 'number' ? v : describeKind(v)}`,
+        e.range.offset,
+        e.range.length,
+      );
     const k = v < 0 ? v + len : v;
-    if (k < 0 || k > len || (!allowEnd && k === len)) throw new ExprError(`index ${v} is out of range 0…${len - 1}`, e.range.offset, e.range.length);
+    if (k < 0 || k > len || (!allowEnd && k === len))
+      throw new ExprError(`index ${v} is out of range 0…${len - 1}`, e.range.offset, e.range.length);
     return k;
   };
   if (typeof obj === 'object' && obj.kind === 'list') {
-    if (parts.length !== 1 || parts[0].type !== 'at') throw new ExprError(`${obj.label} takes one index, e.g. ${obj.label}[0]`, range.offset, range.length);
+    if (parts.length !== 1 || parts[0].type !== 'at')
+      throw new ExprError(`${obj.label} takes one index, e.g. ${obj.label}[0]`, range.offset, range.length);
     return obj.at(intAt(parts[0].value, obj.length, false));
   }
   if (typeof obj !== 'object' || obj.kind !== 'tensor') {
     throw new ExprError(`${describeKind(obj)} cannot be indexed`, range.offset, range.length);
   }
   if (parts.length > obj.shape.length) {
-    throw new ExprError(`${parts.length} indices for a tensor of ${obj.shape.length} dimension${obj.shape.length === 1 ? '' : 's'} [${obj.shape.join('×')}]`, range.offset, range.length);
+    throw new ExprError(
+      `${parts.length} indices for a tensor of ${obj.shape.length} dimension${obj.shape.length === 1 ? '' : 's'} [${obj.shape.join('×')}]`,
+      range.offset,
+      range.length,
+    );
   }
   // Per dimension: the kept range [start, end) and whether the dimension stays.
   const dims = obj.shape.map((len, d) => {
     const p = parts[d];
     if (!p) return { start: 0, end: len, keep: true };
-    if (p.type === 'at') { const k = intAt(p.value, len, false); return { start: k, end: k + 1, keep: false }; }
+    if (p.type === 'at') {
+      const k = intAt(p.value, len, false);
+      return { start: k, end: k + 1, keep: false };
+    }
     const start = p.start ? intAt(p.start, len, true) : 0;
     const end = p.end ? intAt(p.end, len, true) : len;
     if (end < start) throw new ExprError(`the slice ${start}:${end} is empty`, p.range.offset, p.range.length);
@@ -217,7 +283,10 @@ function index(obj: Value, parts: IndexPart[], scope: Scope, range: Range): Valu
   const out = new Float64Array(sizeOf(dims.map((d) => d.end - d.start)));
   let n = 0;
   const walk = (d: number, base: number): void => {
-    if (d === dims.length) { out[n++] = obj.data[base]; return; }
+    if (d === dims.length) {
+      out[n++] = obj.data[base];
+      return;
+    }
     for (let k = dims[d].start; k < dims[d].end; k++) walk(d + 1, base + k * strides[d]);
   };
   walk(0, 0);

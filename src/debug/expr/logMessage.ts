@@ -5,14 +5,21 @@ import { parseExpression } from './parse';
 import { ExprError } from './tokenize';
 import { formatValue, type Scope } from './values';
 
-interface Part { text: string; offset: number; isExpr: boolean }
+interface Part {
+  text: string;
+  offset: number;
+  isExpr: boolean;
+}
 
 function split(message: string): Part[] {
   const parts: Part[] = [];
   let i = 0;
   while (i < message.length) {
     const open = message.indexOf('{', i);
-    if (open < 0) { parts.push({ text: message.slice(i), offset: i, isExpr: false }); break; }
+    if (open < 0) {
+      parts.push({ text: message.slice(i), offset: i, isExpr: false });
+      break;
+    }
     if (open > i) parts.push({ text: message.slice(i, open), offset: i, isExpr: false });
     const close = message.indexOf('}', open);
     if (close < 0) throw new ExprError('"{" is not closed with "}"', open);
@@ -30,18 +37,24 @@ function shifted(e: unknown, by: number): unknown {
 export function checkLogMessage(message: string): void {
   for (const p of split(message)) {
     if (!p.isExpr) continue;
-    try { parseExpression(p.text); } catch (e) { throw shifted(e, p.offset); }
+    try {
+      parseExpression(p.text);
+    } catch (e) {
+      throw shifted(e, p.offset);
+    }
   }
 }
 
 /** The message with every `{expression}` replaced by its value; a failing part shows its error inline. */
 export function interpolate(message: string, scope: Scope): string {
-  return split(message).map((p) => {
-    if (!p.isExpr) return p.text;
-    try {
-      return formatValue(evaluate(parseExpression(p.text), scope));
-    } catch (e) {
-      return e instanceof ExprError ? `<${e.message}>` : `<${String(e)}>`;
-    }
-  }).join('');
+  return split(message)
+    .map((p) => {
+      if (!p.isExpr) return p.text;
+      try {
+        return formatValue(evaluate(parseExpression(p.text), scope));
+      } catch (e) {
+        return e instanceof ExprError ? `<${e.message}>` : `<${String(e)}>`;
+      }
+    })
+    .join('');
 }

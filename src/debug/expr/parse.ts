@@ -16,7 +16,8 @@ export function parseExpression(text: string): Expr {
   if (p.peek().kind === 'end') throw new ExprError('the expression is empty', 0);
   const e = p.or();
   const rest = p.peek();
-  if (rest.kind !== 'end') throw new ExprError(`unexpected "${rest.text}" after a complete expression`, rest.offset, rest.text.length);
+  if (rest.kind !== 'end')
+    throw new ExprError(`unexpected "${rest.text}" after a complete expression`, rest.offset, rest.text.length);
   return e;
 }
 
@@ -26,17 +27,28 @@ class Parser {
   private i = 0;
   constructor(private readonly tokens: Token[]) {}
 
-  peek(): Token { return this.tokens[this.i]; }
-  private next(): Token { return this.tokens[this.i++]; }
-  private isOp(text: string): boolean { const t = this.peek(); return t.kind === 'op' && t.text === text; }
+  peek(): Token {
+    return this.tokens[this.i];
+  }
+  private next(): Token {
+    return this.tokens[this.i++];
+  }
+  private isOp(text: string): boolean {
+    const t = this.peek();
+    return t.kind === 'op' && t.text === text;
+  }
   private expect(text: string, what: string): Token {
     const t = this.peek();
     if (t.kind === 'op' && t.text === text) return this.next();
     throw new ExprError(`expected "${text}" ${what}, got ${describe(t)}`, t.offset, Math.max(1, t.text.length));
   }
 
-  or(): Expr { return this.chain(['||'], () => this.and()); }
-  private and(): Expr { return this.chain(['&&'], () => this.compare()); }
+  or(): Expr {
+    return this.chain(['||'], () => this.and());
+  }
+  private and(): Expr {
+    return this.chain(['&&'], () => this.compare());
+  }
 
   private compare(): Expr {
     const left = this.sum();
@@ -46,15 +58,23 @@ class Parser {
       const right = this.sum();
       const after = this.peek();
       if (after.kind === 'op' && COMPARISONS.has(after.text)) {
-        throw new ExprError(`comparisons do not chain: write "a ${t.text} b && b ${after.text} c"`, after.offset, after.text.length);
+        throw new ExprError(
+          `comparisons do not chain: write "a ${t.text} b && b ${after.text} c"`,
+          after.offset,
+          after.text.length,
+        );
       }
       return { type: 'binary', op: t.text, left, right, range: span(left.range, right.range) };
     }
     return left;
   }
 
-  private sum(): Expr { return this.chain(['+', '-'], () => this.product()); }
-  private product(): Expr { return this.chain(['*', '/', '%'], () => this.unary()); }
+  private sum(): Expr {
+    return this.chain(['+', '-'], () => this.product());
+  }
+  private product(): Expr {
+    return this.chain(['*', '/', '%'], () => this.unary());
+  }
 
   private chain(ops: string[], operand: () => Expr): Expr {
     let left = operand();
@@ -83,7 +103,8 @@ class Parser {
       if (this.isOp('.')) {
         this.next();
         const name = this.next();
-        if (name.kind !== 'name') throw new ExprError(`expected a name after ".", got ${describe(name)}`, name.offset, Math.max(1, name.text.length));
+        if (name.kind !== 'name')
+          throw new ExprError(`expected a name after ".", got ${describe(name)}`, name.offset, Math.max(1, name.text.length));
         if (this.isOp('(')) {
           const { args, close } = this.args();
           e = { type: 'method', object: e, name: name.text, args, range: span(e.range, rangeOf(close)) };
@@ -93,7 +114,10 @@ class Parser {
       } else if (this.isOp('[')) {
         this.next();
         const indices: IndexPart[] = [this.indexPart()];
-        while (this.isOp(',')) { this.next(); indices.push(this.indexPart()); }
+        while (this.isOp(',')) {
+          this.next();
+          indices.push(this.indexPart());
+        }
         const close = this.expect(']', 'to close the index');
         e = { type: 'index', object: e, indices, range: span(e.range, rangeOf(close)) };
       } else {
@@ -119,7 +143,10 @@ class Parser {
     const args: Expr[] = [];
     if (!this.isOp(')')) {
       args.push(this.or());
-      while (this.isOp(',')) { this.next(); args.push(this.or()); }
+      while (this.isOp(',')) {
+        this.next();
+        args.push(this.or());
+      }
     }
     return { args, close: this.expect(')', 'to close the arguments') };
   }
@@ -142,7 +169,11 @@ class Parser {
       this.expect(')', 'to close the parenthesis');
       return e;
     }
-    throw new ExprError(t.kind === 'end' ? 'the expression ends too early: expected a value' : `expected a value, got ${describe(t)}`, t.offset, Math.max(1, t.text.length));
+    throw new ExprError(
+      t.kind === 'end' ? 'the expression ends too early: expected a value' : `expected a value, got ${describe(t)}`,
+      t.offset,
+      Math.max(1, t.text.length),
+    );
   }
 }
 
@@ -150,7 +181,9 @@ function describe(t: Token): string {
   return t.kind === 'end' ? 'the end of the expression' : `"${t.text}"`;
 }
 
-function rangeOf(t: Token): Range { return { offset: t.offset, length: Math.max(1, t.text.length) }; }
+function rangeOf(t: Token): Range {
+  return { offset: t.offset, length: Math.max(1, t.text.length) };
+}
 
 function span(a: Range, b: Range): Range {
   return { offset: a.offset, length: b.offset + b.length - a.offset };

@@ -13,7 +13,11 @@ export interface Token {
 
 /** A problem in an expression, with the range it is about (0-based offset, length ≥ 1). */
 export class ExprError extends Error {
-  constructor(message: string, readonly offset: number, readonly length = 1) {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly length = 1,
+  ) {
     super(message);
   }
 
@@ -30,7 +34,10 @@ export function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const num = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
     if (num) {
       tokens.push({ kind: 'number', text: num[0], offset: i, value: Number(num[0]) });

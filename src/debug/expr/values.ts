@@ -57,13 +57,26 @@ export function typeLabel(t: Tensor): string {
   return `${t.dtype}[${t.shape.join('×')}]`;
 }
 
-export interface Summary { min: number; max: number; mean: number; norm: number; nonFinite: number }
+export interface Summary {
+  min: number;
+  max: number;
+  mean: number;
+  norm: number;
+  nonFinite: number;
+}
 
 export function summarize(data: ArrayLike<number>): Summary {
-  let min = Infinity, max = -Infinity, sum = 0, sq = 0, nonFinite = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0,
+    sq = 0,
+    nonFinite = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (!Number.isFinite(v)) { nonFinite++; continue; }
+    if (!Number.isFinite(v)) {
+      nonFinite++;
+      continue;
+    }
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;

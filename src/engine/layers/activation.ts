@@ -10,7 +10,12 @@ export class ActivationLayer extends ParameterFreeLayer {
   readonly label: string;
   private input: FloatArray | null = null;
 
-  constructor(index: number, readonly activation: ActivationName, inputShape: Shape, ctx: LayerContext) {
+  constructor(
+    index: number,
+    readonly activation: ActivationName,
+    inputShape: Shape,
+    ctx: LayerContext,
+  ) {
     super(index, inputShape, inputShape.slice(), ctx);
     this.type = activation;
     this.label = activation;

@@ -34,9 +34,12 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   private input: FloatArray | null = null;
 
   constructor(
-    index: number, inputShape: Shape,
+    index: number,
+    inputShape: Shape,
     spec: { filters: number; kernelSize: number; stride: number; padding: 'same' | 'valid' },
-    activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
+    activation: Activation,
+    values: { weight: FloatArray; bias: FloatArray },
+    ctx: LayerContext,
   ) {
     const channels = inputShape[0];
     const k = spec.kernelSize;
@@ -66,7 +69,9 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
 
   forward(input: FloatArray, m: number): void {
     this.input = input;
-    const F = this.filters, K = this.colRows, P = this.positions;
+    const F = this.filters,
+      K = this.colRows,
+      P = this.positions;
     const b = this.bias.value;
     const be = this.backend;
     be.im2col(m, this.geometry, input, this.cols);
@@ -80,7 +85,9 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   }
 
   backward(outputGrad: FloatArray, m: number): void {
-    const F = this.filters, K = this.colRows, P = this.positions;
+    const F = this.filters,
+      K = this.colRows,
+      P = this.positions;
     const be = this.backend;
     const delta = this.delta;
     be.activationBackward(m * F * P, this.activation, this.preActivation, this.output, outputGrad, delta);
@@ -98,7 +105,8 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   }
 
   perExampleSquaredNorms(m: number, out: Float64Array): void {
-    const FK = this.filters * this.colRows, F = this.filters;
+    const FK = this.filters * this.colRows,
+      F = this.filters;
     for (let i = 0; i < m; i++) {
       let s = 0;
       for (let j = i * FK; j < (i + 1) * FK; j++) s += this.perExampleWeight[j] * this.perExampleWeight[j];
@@ -108,8 +116,10 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   }
 
   perExampleDotsWithMean(m: number, out: Float64Array): void {
-    const FK = this.filters * this.colRows, F = this.filters;
-    const gW = this.weight.grad, gb = this.bias.grad;
+    const FK = this.filters * this.colRows,
+      F = this.filters;
+    const gW = this.weight.grad,
+      gb = this.bias.grad;
     for (let i = 0; i < m; i++) {
       let s = 0;
       for (let j = 0; j < FK; j++) s += this.perExampleWeight[i * FK + j] * gW[j];

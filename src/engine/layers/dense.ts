@@ -24,8 +24,12 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
   private perExampleWeights: FloatArray | null = null;
 
   constructor(
-    index: number, inputShape: Shape, units: number,
-    activation: Activation, values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
+    index: number,
+    inputShape: Shape,
+    units: number,
+    activation: Activation,
+    values: { weight: FloatArray; bias: FloatArray },
+    ctx: LayerContext,
   ) {
     super(index, inputShape, [units], activation, [shapeSize(inputShape), units], values, ctx);
     this.label = `dense ${this.inSize}→${units}${activation === 'linear' ? '' : ` ${activation}`}`;
@@ -67,7 +71,8 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
       const maxBatch = delta.length / outSize;
       this.gramA ??= backend.alloc(maxBatch * maxBatch);
       this.gramDelta ??= backend.alloc(maxBatch * maxBatch);
-      const ka = this.gramA, kd = this.gramDelta;
+      const ka = this.gramA,
+        kd = this.gramDelta;
       backend.gemm(false, true, m, m, inSize, 1, input, input, 0, ka);
       backend.gemm(false, true, m, m, outSize, 1, delta, delta, 0, kd);
       for (let i = 0; i < m; i++) {

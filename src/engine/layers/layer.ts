@@ -84,7 +84,13 @@ export function shapeSize(s: Shape): number {
 }
 
 /** A weight or bias of layer `index`: its name and shape, the shared values, its own gradient. */
-export function paramTensor(backend: Backend, index: number, kind: 'weight' | 'bias', shape: number[], value: FloatArray): ParamTensor {
+export function paramTensor(
+  backend: Backend,
+  index: number,
+  kind: 'weight' | 'bias',
+  shape: number[],
+  value: FloatArray,
+): ParamTensor {
   const size = shapeSize(shape);
   return { info: { name: `layers[${index}].${kind}`, layer: index, kind, shape }, size, value, grad: backend.alloc(size) };
 }

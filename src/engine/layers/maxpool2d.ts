@@ -14,7 +14,13 @@ export class MaxPool2dLayer extends ParameterFreeLayer {
   readonly geometry: WindowGeometry;
   private input: FloatArray | null = null;
 
-  constructor(index: number, inputShape: Shape, readonly poolSize: number, readonly stride: number, ctx: LayerContext) {
+  constructor(
+    index: number,
+    inputShape: Shape,
+    readonly poolSize: number,
+    readonly stride: number,
+    ctx: LayerContext,
+  ) {
     const geometry = windowGeometry(inputShape, poolSize, stride, 'valid');
     super(index, inputShape, [geometry.channels, geometry.outH, geometry.outW], ctx);
     this.geometry = geometry;

@@ -16,7 +16,12 @@ export abstract class ParameterFreeLayer implements Layer {
   readonly params: ParamTensor[] = [];
   protected readonly backend: Backend;
 
-  constructor(readonly index: number, readonly inputShape: Shape, readonly outputShape: Shape, ctx: LayerContext) {
+  constructor(
+    readonly index: number,
+    readonly inputShape: Shape,
+    readonly outputShape: Shape,
+    ctx: LayerContext,
+  ) {
     this.inSize = shapeSize(inputShape);
     this.outSize = shapeSize(outputShape);
     this.backend = ctx.backend;

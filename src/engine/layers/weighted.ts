@@ -23,8 +23,13 @@ export abstract class WeightedLayer {
 
   /** The bias has one entry per output unit: outputShape[0] (the units of dense, the filters of conv). */
   constructor(
-    readonly index: number, readonly inputShape: Shape, readonly outputShape: Shape, readonly activation: Activation,
-    weightShape: number[], values: { weight: FloatArray; bias: FloatArray }, ctx: LayerContext,
+    readonly index: number,
+    readonly inputShape: Shape,
+    readonly outputShape: Shape,
+    readonly activation: Activation,
+    weightShape: number[],
+    values: { weight: FloatArray; bias: FloatArray },
+    ctx: LayerContext,
   ) {
     const { backend, maxBatch } = ctx;
     this.backend = backend;

@@ -6,7 +6,14 @@ import type { FloatArray } from '../types';
 import type { Activation } from '../../model/spec';
 import { ACTIVATION_MATH } from '../activations';
 
-export function biasActivation(m: number, n: number, activation: Activation, x: FloatArray, bias: FloatArray | null, out: FloatArray): void {
+export function biasActivation(
+  m: number,
+  n: number,
+  activation: Activation,
+  x: FloatArray,
+  bias: FloatArray | null,
+  out: FloatArray,
+): void {
   if (activation === 'linear' && !bias) {
     if (out !== x) out.set(x.subarray(0, m * n));
     return;
@@ -19,7 +26,14 @@ export function biasActivation(m: number, n: number, activation: Activation, x: 
   }
 }
 
-export function activationBackward(size: number, activation: Activation, z: FloatArray, y: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
+export function activationBackward(
+  size: number,
+  activation: Activation,
+  z: FloatArray,
+  y: FloatArray,
+  gradOut: FloatArray,
+  gradIn: FloatArray,
+): void {
   if (activation === 'linear') {
     if (gradIn !== gradOut) gradIn.set(gradOut.subarray(0, size));
     return;
@@ -56,7 +70,15 @@ export function allFinite(n: number, x: FloatArray): boolean {
 // The SGD rule has one home, beside Adam.
 export { sgdStep } from '../optimizers';
 
-export function denseNormsSquared(m: number, p: number, q: number, withBias: boolean, a: FloatArray, delta: FloatArray, out: FloatArray): void {
+export function denseNormsSquared(
+  m: number,
+  p: number,
+  q: number,
+  withBias: boolean,
+  a: FloatArray,
+  delta: FloatArray,
+  out: FloatArray,
+): void {
   for (let i = 0; i < m; i++) {
     const sqA = sumSquares(a, i * p, p);
     const sqD = sumSquares(delta, i * q, q);
@@ -64,7 +86,15 @@ export function denseNormsSquared(m: number, p: number, q: number, withBias: boo
   }
 }
 
-export function outerBatch(m: number, p: number, q: number, alpha: number, a: FloatArray, delta: FloatArray, out: FloatArray): void {
+export function outerBatch(
+  m: number,
+  p: number,
+  q: number,
+  alpha: number,
+  a: FloatArray,
+  delta: FloatArray,
+  out: FloatArray,
+): void {
   const size = p * q;
   for (let i = 0; i < m; i++) {
     const base = i * size;

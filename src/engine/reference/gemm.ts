@@ -8,10 +8,16 @@ import type { FloatArray } from '../types';
 
 /** C = alpha·op(A)·op(B) + beta·C, row-major; see Backend.gemm. */
 export function referenceGemm(
-  transA: boolean, transB: boolean,
-  m: number, n: number, k: number,
-  alpha: number, a: FloatArray, b: FloatArray,
-  beta: number, c: FloatArray,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
 ): void {
   scaleOutput(c, m * n, beta);
   if (alpha === 0 || k === 0) return;
@@ -65,7 +71,18 @@ function gemmTN(m: number, n: number, k: number, alpha: number, a: FloatArray, b
  * Adds a0..a3 (times alpha) times four consecutive rows of B into C's row. Sparse groups (zero, one
  * or two non-zeros) go row by row, so mostly-zero inputs cost only their non-zeros.
  */
-function addGroup(n: number, alpha: number, a0: number, a1: number, a2: number, a3: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number): void {
+function addGroup(
+  n: number,
+  alpha: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  b: FloatArray,
+  bOff: number,
+  c: FloatArray,
+  cOff: number,
+): void {
   const nonZero = (a0 !== 0 ? 1 : 0) + (a1 !== 0 ? 1 : 0) + (a2 !== 0 ? 1 : 0) + (a3 !== 0 ? 1 : 0);
   if (nonZero > 2) {
     addFourRows(n, alpha * a0, alpha * a1, alpha * a2, alpha * a3, b, bOff, c, cOff);
@@ -78,8 +95,20 @@ function addGroup(n: number, alpha: number, a0: number, a1: number, a2: number, 
 }
 
 /** c[cOff + j] += s0·b[bOff + j] + s1·b[bOff + n + j] + s2·b[bOff + 2n + j] + s3·b[bOff + 3n + j]. */
-function addFourRows(n: number, s0: number, s1: number, s2: number, s3: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number): void {
-  const b1 = bOff + n, b2 = b1 + n, b3 = b2 + n;
+function addFourRows(
+  n: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  b: FloatArray,
+  bOff: number,
+  c: FloatArray,
+  cOff: number,
+): void {
+  const b1 = bOff + n,
+    b2 = b1 + n,
+    b3 = b2 + n;
   for (let j = 0; j < n; j++) {
     c[cOff + j] += s0 * b[bOff + j] + s1 * b[b1 + j] + s2 * b[b2 + j] + s3 * b[b3 + j];
   }
@@ -97,8 +126,14 @@ function gemmNT(m: number, n: number, k: number, alpha: number, a: FloatArray, b
     const aRow = i * k;
     const cRow = i * n;
     for (let j = 0; j < n4; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const b0 = j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let p = 0; p < k; p++) {
         const av = a[aRow + p];
         s0 += av * b[b0 + p];

@@ -41,8 +41,9 @@ function walkColumns(batch: number, g: WindowGeometry, image: FloatArray, cols: 
             for (let ox = 0; ox < outW; ox++, o++) {
               const xx = ox * stride - padLeft + kx;
               const inside = xx >= 0 && xx < width;
-              if (scatter) { if (inside) image[line + xx] += cols[o]; }
-              else cols[o] = inside ? image[line + xx] : 0;
+              if (scatter) {
+                if (inside) image[line + xx] += cols[o];
+              } else cols[o] = inside ? image[line + xx] : 0;
             }
           }
         }
@@ -55,25 +56,40 @@ export function maxPool(batch: number, g: WindowGeometry, input: FloatArray, out
   const { channels, height: h, width: w, outH, outW } = g;
   let o = 0;
   for (let plane = 0; plane < batch * channels; plane++) {
-    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) output[o] = input[windowWinner(g, input, plane * h * w, oy, ox)];
+    for (let oy = 0; oy < outH; oy++)
+      for (let ox = 0; ox < outW; ox++, o++) output[o] = input[windowWinner(g, input, plane * h * w, oy, ox)];
   }
 }
 
-export function maxPoolBackward(batch: number, g: WindowGeometry, input: FloatArray, _output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
+export function maxPoolBackward(
+  batch: number,
+  g: WindowGeometry,
+  input: FloatArray,
+  _output: FloatArray,
+  gradOut: FloatArray,
+  gradIn: FloatArray,
+): void {
   const { channels, height: h, width: w, outH, outW } = g;
   gradIn.fill(0, 0, batch * channels * h * w);
   let o = 0;
   for (let plane = 0; plane < batch * channels; plane++) {
-    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) gradIn[windowWinner(g, input, plane * h * w, oy, ox)] += gradOut[o];
+    for (let oy = 0; oy < outH; oy++)
+      for (let ox = 0; ox < outW; ox++, o++) gradIn[windowWinner(g, input, plane * h * w, oy, ox)] += gradOut[o];
   }
 }
 
 /** Calls visit(output index, flat input index of the window's winner) for every window, in output order. */
-export function forEachWindow(batch: number, g: WindowGeometry, input: FloatArray, visit: (o: number, winner: number) => void): void {
+export function forEachWindow(
+  batch: number,
+  g: WindowGeometry,
+  input: FloatArray,
+  visit: (o: number, winner: number) => void,
+): void {
   const { channels, height: h, width: w, outH, outW } = g;
   let o = 0;
   for (let plane = 0; plane < batch * channels; plane++) {
-    for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++, o++) visit(o, windowWinner(g, input, plane * h * w, oy, ox));
+    for (let oy = 0; oy < outH; oy++)
+      for (let ox = 0; ox < outW; ox++, o++) visit(o, windowWinner(g, input, plane * h * w, oy, ox));
   }
 }
 
@@ -90,7 +106,10 @@ function windowWinner(g: WindowGeometry, input: FloatArray, base: number, oy: nu
     for (let kx = 0; kx < k; kx++) {
       const at = base + (oy * s + ky) * w + ox * s + kx;
       const v = input[at];
-      if (bestValue === bestValue && !(v <= bestValue)) { best = at; bestValue = v; }
+      if (bestValue === bestValue && !(v <= bestValue)) {
+        best = at;
+        bestValue = v;
+      }
     }
   }
   return best;

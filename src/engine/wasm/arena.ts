@@ -24,7 +24,11 @@ export interface WasmMemoryInfo {
 }
 
 /** A pointer to an operand inside the memory, plus what to copy back afterwards. */
-export interface Operand { ptr: number; copyBack: FloatArray | null; length: number }
+export interface Operand {
+  ptr: number;
+  copyBack: FloatArray | null;
+  length: number;
+}
 
 export class Arena {
   readonly buffer: ArrayBuffer;
@@ -43,7 +47,12 @@ export class Arena {
   }
 
   memoryInfo(): WasmMemoryInfo {
-    return { reservedBytes: this.buffer.byteLength, allocatedBytes: this.top, outsideAllocs: this.outsideAllocs, copyCalls: this.copyCalls };
+    return {
+      reservedBytes: this.buffer.byteLength,
+      allocatedBytes: this.top,
+      outsideAllocs: this.outsideAllocs,
+      copyCalls: this.copyCalls,
+    };
   }
 
   alloc(length: number): Float32Array {
@@ -97,7 +106,7 @@ export class Arena {
     if (!op) {
       throw new Error(
         'WASM backend: an operand outside WASM memory does not fit in the remaining scratch space; ' +
-        'allocate buffers with backend.alloc or create the backend with a larger initialBytes',
+          'allocate buffers with backend.alloc or create the backend with a larger initialBytes',
       );
     }
     return op;

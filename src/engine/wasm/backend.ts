@@ -95,10 +95,10 @@ function pickVariant(opts: WasmBackendOptions): Variant {
 }
 
 function useFma(opts: WasmBackendOptions): boolean {
-  if (opts.fma === true && !wasmFmaSupported()) throw new Error('WASM backend: this runtime has no relaxed SIMD, so no fused multiply-add kernels');
+  if (opts.fma === true && !wasmFmaSupported())
+    throw new Error('WASM backend: this runtime has no relaxed SIMD, so no fused multiply-add kernels');
   return opts.fma ?? wasmFmaSupported();
 }
-
 
 /** Whether this runtime can run the kernels (WebAssembly with SIMD). */
 export function wasmSimdSupported(): boolean {
@@ -141,9 +141,13 @@ class WasmKernelsBackend implements WasmBackend {
     this.threads = this.team ? 2 : 1;
   }
 
-  close(): void { this.team?.close(); }
+  close(): void {
+    this.team?.close();
+  }
 
-  get splitProducts(): number { return this.team?.split ?? 0; }
+  get splitProducts(): number {
+    return this.team?.split ?? 0;
+  }
 
   async helperStarted(timeoutMs = 5000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -151,11 +155,26 @@ class WasmKernelsBackend implements WasmBackend {
     return this.team?.ready ?? false;
   }
 
-  memoryInfo(): WasmMemoryInfo { return this.ctx.arena.memoryInfo(); }
+  memoryInfo(): WasmMemoryInfo {
+    return this.ctx.arena.memoryInfo();
+  }
 
-  alloc(length: number): Float32Array { return this.ctx.arena.alloc(length); }
+  alloc(length: number): Float32Array {
+    return this.ctx.arena.alloc(length);
+  }
 
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray): void {
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: FloatArray,
+    b: FloatArray,
+    beta: number,
+    c: FloatArray,
+  ): void {
     wasmGemm(this.ctx.arena, this.ctx.k, this.team, transA, transB, m, n, k, alpha, a, b, beta, c);
   }
 
@@ -163,7 +182,14 @@ class WasmKernelsBackend implements WasmBackend {
     ew.biasActivation(this.ctx, m, n, activation, x, bias, out);
   }
 
-  activationBackward(size: number, activation: Activation, z: FloatArray, y: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
+  activationBackward(
+    size: number,
+    activation: Activation,
+    z: FloatArray,
+    y: FloatArray,
+    gradOut: FloatArray,
+    gradIn: FloatArray,
+  ): void {
     ew.activationBackward(this.ctx, size, activation, z, y, gradOut, gradIn);
   }
 
@@ -171,15 +197,28 @@ class WasmKernelsBackend implements WasmBackend {
     ew.columnSums(this.ctx, m, n, alpha, beta, x, out);
   }
 
-  rowSums(m: number, n: number, alpha: number, x: FloatArray, out: FloatArray): void { ew.rowSums(this.ctx, m, n, alpha, x, out); }
+  rowSums(m: number, n: number, alpha: number, x: FloatArray, out: FloatArray): void {
+    ew.rowSums(this.ctx, m, n, alpha, x, out);
+  }
 
-  rowSumSquares(m: number, n: number, x: FloatArray, out: FloatArray): void { ew.rowSumSquares(this.ctx, m, n, x, out); }
+  rowSumSquares(m: number, n: number, x: FloatArray, out: FloatArray): void {
+    ew.rowSumSquares(this.ctx, m, n, x, out);
+  }
 
-  allFinite(n: number, x: FloatArray): boolean { return ew.allFinite(this.ctx, n, x); }
+  allFinite(n: number, x: FloatArray): boolean {
+    return ew.allFinite(this.ctx, n, x);
+  }
 
   sgdStep(
-    n: number, lr: number, weightDecay: number, momentum: number, nesterov: boolean,
-    grad: FloatArray, value: FloatArray, velocity: FloatArray | null, update: FloatArray,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    nesterov: boolean,
+    grad: FloatArray,
+    value: FloatArray,
+    velocity: FloatArray | null,
+    update: FloatArray,
   ): void {
     ew.sgdStep(this.ctx, n, lr, weightDecay, momentum, nesterov, grad, value, velocity, update);
   }
@@ -192,13 +231,26 @@ class WasmKernelsBackend implements WasmBackend {
     ew.outerBatch(this.ctx, m, p, q, alpha, a, delta, out);
   }
 
-  im2col(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void { win.im2col(this.ctx, batch, g, image, cols); }
+  im2col(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
+    win.im2col(this.ctx, batch, g, image, cols);
+  }
 
-  col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void { win.col2im(this.ctx, batch, g, cols, image); }
+  col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
+    win.col2im(this.ctx, batch, g, cols, image);
+  }
 
-  maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void { win.maxPool(this.ctx, batch, g, input, output); }
+  maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void {
+    win.maxPool(this.ctx, batch, g, input, output);
+  }
 
-  maxPoolBackward(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray, gradOut: FloatArray, gradIn: FloatArray): void {
+  maxPoolBackward(
+    batch: number,
+    g: WindowGeometry,
+    input: FloatArray,
+    output: FloatArray,
+    gradOut: FloatArray,
+    gradIn: FloatArray,
+  ): void {
     win.maxPoolBackward(this.ctx, batch, g, input, output, gradOut, gradIn);
   }
 }

@@ -7,7 +7,9 @@ for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 export function decodeBase64(text: string): Uint8Array {
   const clean = text.replace(/[\s=]+/g, '');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0, acc = 0, o = 0;
+  let bits = 0,
+    acc = 0,
+    o = 0;
   for (let i = 0; i < clean.length; i++) {
     const v = VALUE[clean.charCodeAt(i) & 127];
     if (v < 0) throw new Error(`base64: invalid character at offset ${i}`);

@@ -8,18 +8,32 @@ import { ACTIVATION_MATH, LEAKY_RELU_SLOPE } from '../activations';
 import { type Arena, checkLength } from './arena';
 import type { KernelExports } from './exports';
 
-export interface WasmContext { arena: Arena; k: KernelExports }
+export interface WasmContext {
+  arena: Arena;
+  k: KernelExports;
+}
 
 /**
  * How each activation runs: a kernel code of kernels/activations.wat, or 'js' for those whose
  * transcendental WASM lacks a vector instruction for (Math.tanh/exp keep them equal to the reference).
  */
 const ACTIVATION_KERNEL: Readonly<Record<Activation, number | 'js'>> = {
-  linear: 0, relu: 1, 'leaky-relu': 2, tanh: 'js', sigmoid: 'js', gelu: 3,
+  linear: 0,
+  relu: 1,
+  'leaky-relu': 2,
+  tanh: 'js',
+  sigmoid: 'js',
+  gelu: 3,
 };
 
 export function biasActivation(
-  { arena, k }: WasmContext, m: number, n: number, activation: Activation, x: FloatArray, bias: FloatArray | null, out: FloatArray,
+  { arena, k }: WasmContext,
+  m: number,
+  n: number,
+  activation: Activation,
+  x: FloatArray,
+  bias: FloatArray | null,
+  out: FloatArray,
 ): void {
   const size = m * n;
   checkLength('biasActivation x', x, size);
@@ -42,7 +56,13 @@ export function biasActivation(
 }
 
 export function activationBackward(
-  { arena, k }: WasmContext, size: number, activation: Activation, z: FloatArray, y: FloatArray, gradOut: FloatArray, gradIn: FloatArray,
+  { arena, k }: WasmContext,
+  size: number,
+  activation: Activation,
+  z: FloatArray,
+  y: FloatArray,
+  gradOut: FloatArray,
+  gradIn: FloatArray,
 ): void {
   checkLength('activationBackward z', z, size);
   checkLength('activationBackward y', y, size);
@@ -64,7 +84,15 @@ export function activationBackward(
   arena.finish(pi);
 }
 
-export function columnSums({ arena, k }: WasmContext, m: number, n: number, alpha: number, beta: number, x: FloatArray, out: FloatArray): void {
+export function columnSums(
+  { arena, k }: WasmContext,
+  m: number,
+  n: number,
+  alpha: number,
+  beta: number,
+  x: FloatArray,
+  out: FloatArray,
+): void {
   checkLength('columnSums x', x, m * n);
   checkLength('columnSums out', out, n);
   if (n === 0) return;
@@ -90,7 +118,13 @@ const ROW_LABELS = {
 
 /** out[i] = alpha·Σⱼ x[i, j] (rowSums) or Σⱼ x[i, j]² (rowSumSquares, alpha unused), x m×n. */
 function rowReduction(
-  { arena, k }: WasmContext, which: 'rowSums' | 'rowSumSquares', m: number, n: number, alpha: number, x: FloatArray, out: FloatArray,
+  { arena, k }: WasmContext,
+  which: 'rowSums' | 'rowSumSquares',
+  m: number,
+  n: number,
+  alpha: number,
+  x: FloatArray,
+  out: FloatArray,
 ): void {
   checkLength(ROW_LABELS[which].x, x, m * n);
   checkLength(ROW_LABELS[which].out, out, m);
@@ -111,8 +145,16 @@ export function allFinite({ arena, k }: WasmContext, n: number, x: FloatArray): 
 }
 
 export function sgdStep(
-  { arena, k }: WasmContext, n: number, lr: number, weightDecay: number, momentum: number, nesterov: boolean,
-  grad: FloatArray, value: FloatArray, velocity: FloatArray | null, update: FloatArray,
+  { arena, k }: WasmContext,
+  n: number,
+  lr: number,
+  weightDecay: number,
+  momentum: number,
+  nesterov: boolean,
+  grad: FloatArray,
+  value: FloatArray,
+  velocity: FloatArray | null,
+  update: FloatArray,
 ): void {
   checkLength('sgdStep value', value, n);
   checkLength('sgdStep grad', grad, n);
@@ -134,7 +176,14 @@ export function sgdStep(
 }
 
 export function denseNormsSquared(
-  { arena, k }: WasmContext, m: number, p: number, q: number, withBias: boolean, a: FloatArray, delta: FloatArray, out: FloatArray,
+  { arena, k }: WasmContext,
+  m: number,
+  p: number,
+  q: number,
+  withBias: boolean,
+  a: FloatArray,
+  delta: FloatArray,
+  out: FloatArray,
 ): void {
   checkLength('denseNormsSquared a', a, m * p);
   checkLength('denseNormsSquared delta', delta, m * q);
@@ -148,7 +197,16 @@ export function denseNormsSquared(
   arena.finish(po);
 }
 
-export function outerBatch({ arena, k }: WasmContext, m: number, p: number, q: number, alpha: number, a: FloatArray, delta: FloatArray, out: FloatArray): void {
+export function outerBatch(
+  { arena, k }: WasmContext,
+  m: number,
+  p: number,
+  q: number,
+  alpha: number,
+  a: FloatArray,
+  delta: FloatArray,
+  out: FloatArray,
+): void {
   checkLength('outerBatch a', a, m * p);
   checkLength('outerBatch delta', delta, m * q);
   checkLength('outerBatch out', out, m * p * q);

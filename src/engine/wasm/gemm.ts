@@ -17,11 +17,19 @@ const NT_PACK_MAX_K = 256;
 
 /** team: the two-thread splitter of large A·B products, or null on one thread. */
 export function wasmGemm(
-  arena: Arena, kernels: KernelExports, team: GemmTeam | null,
-  transA: boolean, transB: boolean,
-  m: number, n: number, k: number,
-  alpha: number, a: FloatArray, b: FloatArray,
-  beta: number, c: FloatArray,
+  arena: Arena,
+  kernels: KernelExports,
+  team: GemmTeam | null,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
 ): void {
   checkLength('gemm A', a, m * k);
   checkLength('gemm B', b, k * n);

@@ -18,7 +18,11 @@ export const CONTROL_OFFSET = 16;
 export const CONTROL_BYTES = 48;
 
 /** What the helper thread needs: the compiled shared-memory module, the memory, the control block. */
-export interface HelperInit { module: WasmModule; memory: WasmMemory; control: number }
+export interface HelperInit {
+  module: WasmModule;
+  memory: WasmMemory;
+  control: number;
+}
 /** Starts HELPER_SOURCE's function on another thread with init; returns a way to stop it. */
 export type SpawnHelper = (source: string, init: HelperInit) => { terminate(): void };
 
@@ -58,7 +62,11 @@ export class GemmTeam {
   /** Products split across the two threads so far. */
   split = 0;
 
-  constructor(memory: WasmMemory, private readonly k: KernelExports, private readonly helper: { terminate(): void }) {
+  constructor(
+    memory: WasmMemory,
+    private readonly k: KernelExports,
+    private readonly helper: { terminate(): void },
+  ) {
     this.i32 = new Int32Array(memory.buffer, CONTROL_OFFSET, 12);
     this.f32 = new Float32Array(memory.buffer, CONTROL_OFFSET, 12);
     Atomics.store(this.i32, 1, -1);
@@ -70,15 +78,34 @@ export class GemmTeam {
   }
 
   /** gemm_bn (see exports.ts), on two threads when it is large enough. */
-  gemmBn(m: number, n: number, k: number, alpha: number, a: number, rsA: number, csA: number, b: number, beta: number, c: number): void {
+  gemmBn(
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    beta: number,
+    c: number,
+  ): void {
     if (m < 8 || m * n * k < SPLIT_MIN_MACS || !this.ready) {
       this.k.gemm_bn(m, n, k, alpha, a, rsA, csA, b, beta, c);
       return;
     }
     const top = (m >> 1) & ~3; // rows [0, top) here, [top, m) on the helper
     const { i32, f32 } = this;
-    i32[2] = m - top; i32[3] = n; i32[4] = k; i32[5] = a + top * rsA * 4; i32[6] = rsA; i32[7] = csA;
-    i32[8] = b; i32[9] = c + top * n * 4; f32[10] = alpha; f32[11] = beta;
+    i32[2] = m - top;
+    i32[3] = n;
+    i32[4] = k;
+    i32[5] = a + top * rsA * 4;
+    i32[6] = rsA;
+    i32[7] = csA;
+    i32[8] = b;
+    i32[9] = c + top * n * 4;
+    f32[10] = alpha;
+    f32[11] = beta;
     const job = ++this.job;
     Atomics.store(i32, 0, job);
     Atomics.notify(i32, 0);
@@ -91,7 +118,9 @@ export class GemmTeam {
       if (left <= 0) {
         // Redoing its half here could race with a late write of the helper: fail loudly instead.
         this.alive = false;
-        throw new Error(`WASM backend: the second thread did not finish its half of a ${m}×${n}×${k} product within ${HELPER_TIMEOUT_MS / 1000} s`);
+        throw new Error(
+          `WASM backend: the second thread did not finish its half of a ${m}×${n}×${k} product within ${HELPER_TIMEOUT_MS / 1000} s`,
+        );
       }
       Atomics.wait(i32, 1, done, left);
     }

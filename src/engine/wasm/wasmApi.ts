@@ -2,9 +2,13 @@
 // no DOM lib and @types/node 20 does not declare the WebAssembly namespace. Reading it from
 // globalThis also lets us report "no WebAssembly here" as a clear error instead of a ReferenceError.
 
-export interface WasmMemory { readonly buffer: ArrayBuffer }
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
 export type WasmModule = object;
-export interface WasmInstance { readonly exports: Record<string, unknown> }
+export interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
 type Imports = Record<string, Record<string, unknown>>;
 
 export interface WasmApi {

@@ -13,7 +13,12 @@ const COLUMN_LABELS = {
 } as const;
 
 function columns(
-  { arena, k }: WasmContext, kernel: 'im2col' | 'col2im', batch: number, g: WindowGeometry, source: FloatArray, target: FloatArray,
+  { arena, k }: WasmContext,
+  kernel: 'im2col' | 'col2im',
+  batch: number,
+  g: WindowGeometry,
+  source: FloatArray,
+  target: FloatArray,
 ): void {
   const imageSize = batch * g.channels * g.height * g.width;
   const colsSize = batch * g.channels * g.kernel * g.kernel * g.outH * g.outW;
@@ -37,9 +42,16 @@ export function col2im(ctx: WasmContext, batch: number, g: WindowGeometry, cols:
   columns(ctx, 'col2im', batch, g, cols, image);
 }
 
-export function maxPool({ arena, k }: WasmContext, batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void {
+export function maxPool(
+  { arena, k }: WasmContext,
+  batch: number,
+  g: WindowGeometry,
+  input: FloatArray,
+  output: FloatArray,
+): void {
   const planes = batch * g.channels;
-  const inSize = planes * g.height * g.width, outSize = planes * g.outH * g.outW;
+  const inSize = planes * g.height * g.width,
+    outSize = planes * g.outH * g.outW;
   checkLength('maxPool input', input, inSize);
   checkLength('maxPool output', output, outSize);
   if (outSize === 0) return;
@@ -51,10 +63,17 @@ export function maxPool({ arena, k }: WasmContext, batch: number, g: WindowGeome
 }
 
 export function maxPoolBackward(
-  { arena, k }: WasmContext, batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray, gradOut: FloatArray, gradIn: FloatArray,
+  { arena, k }: WasmContext,
+  batch: number,
+  g: WindowGeometry,
+  input: FloatArray,
+  output: FloatArray,
+  gradOut: FloatArray,
+  gradIn: FloatArray,
 ): void {
   const planes = batch * g.channels;
-  const inSize = planes * g.height * g.width, outSize = planes * g.outH * g.outW;
+  const inSize = planes * g.height * g.width,
+    outSize = planes * g.outH * g.outW;
   checkLength('maxPoolBackward input', input, inSize);
   checkLength('maxPoolBackward output', output, outSize);
   checkLength('maxPoolBackward gradOut', gradOut, outSize);

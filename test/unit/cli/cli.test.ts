@@ -8,7 +8,8 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'dist/cli.js');
-const run = (args: string[], cwd = root) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+const run = (args: string[], cwd = root) =>
+  spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
 
 before(() => {
   if (!existsSync(cli)) assert.equal(spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root }).status, 0);
@@ -17,12 +18,18 @@ before(() => {
 test('train --json writes one object per step and per epoch; the loss falls', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-cli-'));
   const model = path.join(dir, 'small.gradlens.json');
-  writeFileSync(model, `{ "seed": 2, "data": { "source": "mnist", "limit": 200 },
+  writeFileSync(
+    model,
+    `{ "seed": 2, "data": { "source": "mnist", "limit": 200 },
     "layers": [ { "type": "dense", "units": 16, "activation": "relu" }, { "type": "dense", "units": 10 } ],
-    "optimizer": { "learningRate": 0.1, "momentum": 0.9 }, "batchSize": 20, "epochs": 3 }`);
+    "optimizer": { "learningRate": 0.1, "momentum": 0.9 }, "batchSize": 20, "epochs": 3 }`,
+  );
   const r = run(['train', model, '--json', '--workspace', dir]);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const steps = lines.filter((l) => l.type === 'step');
   const epochs = lines.filter((l) => l.type === 'epoch');
   assert.equal(steps.length, 3 * 8);
@@ -64,7 +71,10 @@ test('check passes on the examples; snapshot has the documented layout', () => {
   const snap = JSON.parse(s.stdout);
   assert.equal(snap.batch.x.length, 32);
   assert.equal(snap.batch.x[0].length, 784);
-  assert.deepEqual(snap.parameters.map((p: { name: string }) => p.name), ['layers[0].weight', 'layers[0].bias', 'layers[1].weight', 'layers[1].bias', 'layers[2].weight', 'layers[2].bias']);
+  assert.deepEqual(
+    snap.parameters.map((p: { name: string }) => p.name),
+    ['layers[0].weight', 'layers[0].bias', 'layers[1].weight', 'layers[1].bias', 'layers[2].weight', 'layers[2].bias'],
+  );
   const w = snap.parameters[0];
   assert.deepEqual(w.shape, [784, 128]);
   assert.equal(w.perExampleGrad.length, 32);

@@ -14,10 +14,19 @@ async function main(): Promise<void> {
   let labelSum = 0;
   for (let i = 0; i < d.y.length; i++) labelSum += d.y[i];
   const peakRss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(`${JSON.stringify({
-    count: d.count, features: d.inputShape[0], numClasses: d.numClasses, sum, labelSum, ms,
-    rssBefore, peakRssGrowth: peakRss - rssBefore, xBytes: d.x.byteLength,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      count: d.count,
+      features: d.inputShape[0],
+      numClasses: d.numClasses,
+      sum,
+      labelSum,
+      ms,
+      rssBefore,
+      peakRssGrowth: peakRss - rssBefore,
+      xBytes: d.x.byteLength,
+    })}\n`,
+  );
 }
 
 void main();

@@ -15,7 +15,10 @@ test('a 20 MB CSV streams with bounded memory and exact values', async (t) => {
   const file = path.join(dir, 'big.csv');
   const rng = new Rng(7);
   const fd = openSync(file, 'w');
-  let written = 0, rows = 0, sum = 0, labelSum = 0;
+  let written = 0,
+    rows = 0,
+    sum = 0,
+    labelSum = 0;
   writeSync(fd, `label,${Array.from({ length: FEATURES }, (_, i) => `f${i}`).join(',')}\n`);
   while (written < TARGET_BYTES) {
     const batch: string[] = [];
@@ -38,13 +41,18 @@ test('a 20 MB CSV streams with bounded memory and exact values', async (t) => {
   closeSync(fd);
   const fileBytes = statSync(file).size;
 
-  const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', '--import', 'tsx', path.join(__dirname, 'csv-memory-child.ts'), file],
-    { encoding: 'utf8', cwd: path.resolve(__dirname, '..', '..', '..') });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-semi-space-size=1', '--import', 'tsx', path.join(__dirname, 'csv-memory-child.ts'), file],
+    { encoding: 'utf8', cwd: path.resolve(__dirname, '..', '..', '..') },
+  );
   assert.equal(child.status, 0, child.stderr);
   const r = JSON.parse(child.stdout.trim().split('\n').pop()!);
-  t.diagnostic(`${(fileBytes / 2 ** 20).toFixed(1)} MB, ${rows} rows: ${r.ms.toFixed(0)} ms ` +
-    `(${(fileBytes / 2 ** 20 / (r.ms / 1000)).toFixed(0)} MB/s), peak RSS growth ${(r.peakRssGrowth / 2 ** 20).toFixed(1)} MB, ` +
-    `values ${(r.xBytes / 2 ** 20).toFixed(1)} MB`);
+  t.diagnostic(
+    `${(fileBytes / 2 ** 20).toFixed(1)} MB, ${rows} rows: ${r.ms.toFixed(0)} ms ` +
+      `(${(fileBytes / 2 ** 20 / (r.ms / 1000)).toFixed(0)} MB/s), peak RSS growth ${(r.peakRssGrowth / 2 ** 20).toFixed(1)} MB, ` +
+      `values ${(r.xBytes / 2 ** 20).toFixed(1)} MB`,
+  );
 
   assert.equal(r.count, rows);
   assert.equal(r.features, FEATURES);
@@ -56,6 +64,9 @@ test('a 20 MB CSV streams with bounded memory and exact values', async (t) => {
   // size, splitting it into lines 2×. (A 1 MB young generation, set above, keeps collected chunk
   // garbage from being counted as if it were held.)
   const overhead = r.peakRssGrowth - r.xBytes;
-  assert.ok(overhead < 0.25 * fileBytes, `peak RSS grew ${r.peakRssGrowth} bytes: ${overhead} beyond the ${r.xBytes} bytes of values, for a ${fileBytes}-byte file`);
+  assert.ok(
+    overhead < 0.25 * fileBytes,
+    `peak RSS grew ${r.peakRssGrowth} bytes: ${overhead} beyond the ${r.xBytes} bytes of values, for a ${fileBytes}-byte file`,
+  );
   assert.ok(r.peakRssGrowth < fileBytes, `peak RSS grew ${r.peakRssGrowth} bytes for a ${fileBytes}-byte file`);
 });

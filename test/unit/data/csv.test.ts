@@ -38,8 +38,11 @@ test('CSV without a header: integer labels, numeric features, CRLF and blank lin
 
 test('CSV with a header and string labels mapped to sorted class indices', async (t) => {
   const dir = tempDir(t);
-  const file = write(dir, 'iris.csv',
-    'species,sepal_length,sepal_width\n"versicolor",7.0,3.2\nsetosa,5.1,3.5\nvirginica,6.3,3.3\nsetosa,4.9,3.0\n');
+  const file = write(
+    dir,
+    'iris.csv',
+    'species,sepal_length,sepal_width\n"versicolor",7.0,3.2\nsetosa,5.1,3.5\nvirginica,6.3,3.3\nsetosa,4.9,3.0\n',
+  );
   const d = await loadCsv(file, { displayName: 'iris.csv' });
   assert.equal(d.name, 'iris.csv');
   assert.equal(d.count, 4);
@@ -76,8 +79,15 @@ test('a bad number names file, line and column', async (t) => {
 
 test('an empty feature and a non-finite number are errors too', async (t) => {
   const dir = tempDir(t);
-  await rejectsWith(write(dir, 'e.csv', '1,2,3\n0,,3\n'), 'data/train.csv:2: column 2: expected a number, got ""', { line: 2, column: 2 });
-  await rejectsWith(write(dir, 'f.csv', '1,2,3\n0,2,Infinity\n'), 'data/train.csv:2: column 3: expected a number, got "Infinity"', { line: 2, column: 3 });
+  await rejectsWith(write(dir, 'e.csv', '1,2,3\n0,,3\n'), 'data/train.csv:2: column 2: expected a number, got ""', {
+    line: 2,
+    column: 2,
+  });
+  await rejectsWith(
+    write(dir, 'f.csv', '1,2,3\n0,2,Infinity\n'),
+    'data/train.csv:2: column 3: expected a number, got "Infinity"',
+    { line: 2, column: 3 },
+  );
 });
 
 test('ragged rows name the line and both column counts', async (t) => {
@@ -94,25 +104,49 @@ test('empty file, header only, blank only and a one-column file are clear errors
   await rejectsWith(write(dir, 'empty.csv', ''), 'data/train.csv: the file is empty');
   await rejectsWith(write(dir, 'header.csv', 'label,a,b\n'), 'data/train.csv: the file has a header but no data rows');
   await rejectsWith(write(dir, 'blank.csv', '\n  \n\n'), 'data/train.csv: the file has no rows (only blank lines)');
-  await rejectsWith(write(dir, 'one.csv', '1\n2\n'),
-    'data/train.csv:1: line 1 has 1 column; expected a label followed by at least one numeric feature', { line: 1 });
-  await assert.rejects(loadCsv(path.join(dir, 'missing.csv'), { displayName: 'data/missing.csv' }),
-    /^DataError: data\/missing\.csv: cannot read: no such file or folder$/);
+  await rejectsWith(
+    write(dir, 'one.csv', '1\n2\n'),
+    'data/train.csv:1: line 1 has 1 column; expected a label followed by at least one numeric feature',
+    { line: 1 },
+  );
+  await assert.rejects(
+    loadCsv(path.join(dir, 'missing.csv'), { displayName: 'data/missing.csv' }),
+    /^DataError: data\/missing\.csv: cannot read: no such file or folder$/,
+  );
 });
 
 test('a regression target in the first column is refused with an explanation', async (t) => {
   const dir = tempDir(t);
   const lines = Array.from({ length: 5000 }, (_, i) => `${(i * 0.37).toFixed(2)},1`);
-  await rejectsWith(write(dir, 'reg.csv', `${lines.join('\n')}\n`),
-    'data/train.csv: the labels have 5000 distinct values; Gradient Lens trains classifiers, so the first column must be a class (at most 4096 classes)');
+  await rejectsWith(
+    write(dir, 'reg.csv', `${lines.join('\n')}\n`),
+    'data/train.csv: the labels have 5000 distinct values; Gradient Lens trains classifiers, so the first column must be a class (at most 4096 classes)',
+  );
 });
 
 test('fast number parsing agrees with Number() to float32 precision', async (t) => {
   const dir = tempDir(t);
-  const values = ['0', '-0.0', '123456789012345', '0.1', '3.14159265358979', '-17.5', '1e-3', '2.5E+2', ' 4 ', '"5.5"', '1.', '.75', '0.30000000000000004'];
+  const values = [
+    '0',
+    '-0.0',
+    '123456789012345',
+    '0.1',
+    '3.14159265358979',
+    '-17.5',
+    '1e-3',
+    '2.5E+2',
+    ' 4 ',
+    '"5.5"',
+    '1.',
+    '.75',
+    '0.30000000000000004',
+  ];
   const file = write(dir, 'n.csv', `1,${values.join(',')}\n`);
   const d = await loadCsv(file);
-  assert.deepEqual([...d.x], values.map((v) => Math.fround(Number(v.replace(/"/g, '').trim()))));
+  assert.deepEqual(
+    [...d.x],
+    values.map((v) => Math.fround(Number(v.replace(/"/g, '').trim()))),
+  );
 });
 
 test('a file without line breaks is refused before it fills memory', async (t) => {

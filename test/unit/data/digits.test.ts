@@ -19,8 +19,14 @@ test('the built-in digits are 10,000 real 28×28 MNIST digits, ~1000 per class, 
   const perClass = new Array(10).fill(0);
   for (const label of d.y) perClass[label]++;
   for (const n of perClass) assert.ok(n > 800 && n < 1200, `class sizes ${perClass}`);
-  let min = Infinity, max = -Infinity, ink = 0;
-  for (const v of d.x) { if (v < min) min = v; if (v > max) max = v; ink += v; }
+  let min = Infinity,
+    max = -Infinity,
+    ink = 0;
+  for (const v of d.x) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    ink += v;
+  }
   assert.equal(min, 0);
   assert.equal(max, 1);
   // MNIST digits cover roughly 13% of the canvas with ink (mean pixel ≈ 0.13).
@@ -42,8 +48,13 @@ test('mean images look like digits: "1" has more ink in the centre column, "0" m
     }
     return m.map((v) => v / n);
   };
-  const column = (m: Float64Array, c: number): number => { let s = 0; for (let r = 0; r < 28; r++) s += m[r * 28 + c]; return s; };
-  const one = meanImage(1), zero = meanImage(0);
+  const column = (m: Float64Array, c: number): number => {
+    let s = 0;
+    for (let r = 0; r < 28; r++) s += m[r * 28 + c];
+    return s;
+  };
+  const one = meanImage(1),
+    zero = meanImage(0);
   assert.ok(column(one, 14) > 1.5 * column(zero, 14), `centre column: one ${column(one, 14)}, zero ${column(zero, 14)}`);
   assert.ok(column(zero, 9) > 2 * column(one, 9), `left column: zero ${column(zero, 9)}, one ${column(one, 9)}`);
   // The centre pixel of a mean "0" is its hole: darker than its ring.
@@ -53,8 +64,10 @@ test('mean images look like digits: "1" has more ink in the centre column, "0" m
 test('the file is compressed and its header describes it', () => {
   const bytes = new Uint8Array(readFileSync(ensureDigitsBuilt()));
   const h = readDigitsHeader(bytes);
-  assert.deepEqual({ version: h.version, count: h.count, rows: h.rows, cols: h.cols, encoding: h.encoding },
-    { version: 1, count: 10000, rows: 28, cols: 28, encoding: 1 });
+  assert.deepEqual(
+    { version: h.version, count: h.count, rows: h.rows, cols: h.cols, encoding: h.encoding },
+    { version: 1, count: 10000, rows: 28, cols: 28, encoding: 1 },
+  );
   assert.ok(bytes.length < 2_500_000, `digits.bin is ${bytes.length} bytes`);
   // The pure decoder needs the inflater for a compressed payload, and says so.
   assert.throws(() => decodeDigits(bytes), /deflate-compressed/);
@@ -75,10 +88,16 @@ test('a damaged digits file gives a positioned DataError', async (t) => {
   const bytes = new Uint8Array(readFileSync(ensureDigitsBuilt()));
   const badMagic = bytes.slice(0, 64);
   badMagic[0] = 0x58;
-  assert.throws(() => decodeDigits(badMagic, undefined, 'digits.bin'),
-    (e: unknown) => e instanceof DataError && e.offset === 0 && /^digits\.bin: byte 0: expected the magic "GLDIGITS"/.test(e.message));
+  assert.throws(
+    () => decodeDigits(badMagic, undefined, 'digits.bin'),
+    (e: unknown) =>
+      e instanceof DataError && e.offset === 0 && /^digits\.bin: byte 0: expected the magic "GLDIGITS"/.test(e.message),
+  );
   const truncated = bytes.slice(0, bytes.length - 10);
-  assert.throws(() => decodeDigits(truncated, (p) => inflateRawSync(p), 'digits.bin'), /header announces \d+ payload bytes but the file holds/);
+  assert.throws(
+    () => decodeDigits(truncated, (p) => inflateRawSync(p), 'digits.bin'),
+    /header announces \d+ payload bytes but the file holds/,
+  );
   const dir = tempDir(t);
   await assert.rejects(loadBuiltinDigits(dir), /built-in digits are missing; run `npm run build`/);
 });

@@ -25,8 +25,18 @@ async function writeDigitIdx(dir: string, perClass: number, labelOffset = 0) {
   const pixels = new Uint8Array(images.length * 784);
   images.forEach((im, i) => pixels.set(im, i * 784));
   const imagesBytes = idx([images.length, 28, 28], pixels);
-  const labelsBytes = idx([labels.length], Uint8Array.from(labels, (l) => l + labelOffset));
-  return { images, labels, imagesBytes, labelsBytes, imagesPath: path.join(dir, 'images-idx3-ubyte'), labelsPath: path.join(dir, 'labels-idx1-ubyte') };
+  const labelsBytes = idx(
+    [labels.length],
+    Uint8Array.from(labels, (l) => l + labelOffset),
+  );
+  return {
+    images,
+    labels,
+    imagesBytes,
+    labelsBytes,
+    imagesPath: path.join(dir, 'images-idx3-ubyte'),
+    labelsPath: path.join(dir, 'labels-idx1-ubyte'),
+  };
 }
 
 async function rejectsAt(promise: Promise<unknown>, file: string, offset: number, message: RegExp): Promise<void> {
@@ -84,7 +94,12 @@ test('corrupt IDX files: errors name the file and the byte offset', async (t) =>
   const badMagic = w.imagesBytes.slice();
   badMagic[0] = 0x42;
   writeFileSync(images, badMagic);
-  await rejectsAt(loadIdx(images, labels, opts), 'train-images', 0, /not an IDX file: it must start with two zero bytes, got 0x42 0x00/);
+  await rejectsAt(
+    loadIdx(images, labels, opts),
+    'train-images',
+    0,
+    /not an IDX file: it must start with two zero bytes, got 0x42 0x00/,
+  );
 
   const badType = w.imagesBytes.slice();
   badType[2] = 0x0d;
@@ -92,8 +107,12 @@ test('corrupt IDX files: errors name the file and the byte offset', async (t) =>
   await rejectsAt(loadIdx(images, labels, opts), 'train-images', 2, /element type 0x0d \(float32\) is not supported/);
 
   writeFileSync(images, w.imagesBytes.subarray(0, w.imagesBytes.length - 100));
-  await rejectsAt(loadIdx(images, labels, opts), 'train-images', w.imagesBytes.length - 100,
-    /the file is truncated: dimensions 10×28×28 need 7856 bytes, the file has 7756$/);
+  await rejectsAt(
+    loadIdx(images, labels, opts),
+    'train-images',
+    w.imagesBytes.length - 100,
+    /the file is truncated: dimensions 10×28×28 need 7856 bytes, the file has 7756$/,
+  );
 
   writeFileSync(images, w.imagesBytes.subarray(0, 10));
   await rejectsAt(loadIdx(images, labels, opts), 'train-images', 10, /ends inside its header: 3 dimensions need 16 header bytes/);
@@ -114,5 +133,8 @@ test('corrupt IDX files: errors name the file and the byte offset', async (t) =>
   writeFileSync(images, gz.subarray(0, gz.length - 20));
   await assert.rejects(loadIdx(images, labels, opts), /^DataError: train-images: the gzip data is corrupt/);
 
-  await assert.rejects(loadIdx(path.join(dir, 'nope'), labels, opts), /^DataError: train-images: cannot read: no such file or folder$/);
+  await assert.rejects(
+    loadIdx(path.join(dir, 'nope'), labels, opts),
+    /^DataError: train-images: cannot read: no such file or folder$/,
+  );
 });

@@ -59,15 +59,20 @@ test('no limit keeps every example, shuffled, with the labels still matching the
 });
 
 test('a split that leaves nothing to train on is a DataError', async () => {
-  await assert.rejects(loadDataset(builtin(1, 0.6), loadOpts(1)),
-    (e: unknown) => e instanceof DataError && /validation split of 0\.6 of 1 examples leaves none for training/.test(e.message));
+  await assert.rejects(
+    loadDataset(builtin(1, 0.6), loadOpts(1)),
+    (e: unknown) => e instanceof DataError && /validation split of 0\.6 of 1 examples leaves none for training/.test(e.message),
+  );
 });
 
 test('dispatch: CSV by extension, a folder as PNG classes, IDX needs its labels, missing files', async (t) => {
   const dir = tempDir(t);
   const csv = path.join(dir, 'train.csv');
   writeFileSync(csv, 'y,a\n0,1\n1,2\n0,3\n1,4\n');
-  const { train, validation } = await loadDataset({ source: 'train.csv', validationSplit: 0.25 }, { ...loadOpts(3), dataPath: csv, displayName: 'data/train.csv' });
+  const { train, validation } = await loadDataset(
+    { source: 'train.csv', validationSplit: 0.25 },
+    { ...loadOpts(3), dataPath: csv, displayName: 'data/train.csv' },
+  );
   assert.equal(train.count, 3);
   assert.equal(validation?.count, 1);
   assert.equal(train.name, 'data/train.csv');
@@ -75,16 +80,25 @@ test('dispatch: CSV by extension, a folder as PNG classes, IDX needs its labels,
 
   const idx = path.join(dir, 'train-images-idx3-ubyte');
   writeFileSync(idx, new Uint8Array([0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]));
-  await assert.rejects(loadDataset({ source: 'x', validationSplit: 0 }, { ...loadOpts(1), dataPath: idx, displayName: 'data/train-images' }),
-    /^DataError: data\/train-images: this is read as an IDX images file, which needs its labels file: add "labels"/);
+  await assert.rejects(
+    loadDataset({ source: 'x', validationSplit: 0 }, { ...loadOpts(1), dataPath: idx, displayName: 'data/train-images' }),
+    /^DataError: data\/train-images: this is read as an IDX images file, which needs its labels file: add "labels"/,
+  );
 
   const missing = path.join(dir, 'nope.csv');
-  await assert.rejects(loadDataset({ source: 'nope.csv', validationSplit: 0 }, { ...loadOpts(1), dataPath: missing, displayName: 'data/nope.csv' }),
-    (e: unknown) => e instanceof DataError && e.message === `data/nope.csv (${missing}): cannot read: no such file or folder`);
+  await assert.rejects(
+    loadDataset({ source: 'nope.csv', validationSplit: 0 }, { ...loadOpts(1), dataPath: missing, displayName: 'data/nope.csv' }),
+    (e: unknown) => e instanceof DataError && e.message === `data/nope.csv (${missing}): cannot read: no such file or folder`,
+  );
 
   mkdirSync(path.join(dir, 'imgs'));
-  await assert.rejects(loadDataset({ source: 'imgs', validationSplit: 0 }, { ...loadOpts(1), dataPath: path.join(dir, 'imgs'), displayName: 'imgs' }),
-    /^DataError: imgs: the folder has no class sub-folders/);
+  await assert.rejects(
+    loadDataset(
+      { source: 'imgs', validationSplit: 0 },
+      { ...loadOpts(1), dataPath: path.join(dir, 'imgs'), displayName: 'imgs' },
+    ),
+    /^DataError: imgs: the folder has no class sub-folders/,
+  );
 });
 
 test('resolveDataPath: relative to the model file, never outside the workspace', (t) => {
@@ -98,7 +112,10 @@ test('resolveDataPath: relative to the model file, never outside the workspace',
 
   assert.equal(resolveDataPath(workspace, models, '../data/train.csv'), path.join(workspace, 'data', 'train.csv'));
   assert.equal(resolveDataPath(workspace, models, 'local.csv'), path.join(models, 'local.csv')); // need not exist yet
-  assert.equal(resolveDataPath(workspace, models, path.join(workspace, 'data', 'train.csv')), path.join(workspace, 'data', 'train.csv'));
+  assert.equal(
+    resolveDataPath(workspace, models, path.join(workspace, 'data', 'train.csv')),
+    path.join(workspace, 'data', 'train.csv'),
+  );
 
   const outside = (source: string) => (e: unknown) =>
     e instanceof DataError && e.file === source && /outside the workspace folder/.test(e.message);
@@ -109,15 +126,21 @@ test('resolveDataPath: relative to the model file, never outside the workspace',
 
   // A symbolic link inside the workspace that points outside it is refused too.
   symlinkSync(path.join(base, 'secret.csv'), path.join(workspace, 'data', 'link.csv'));
-  assert.throws(() => resolveDataPath(workspace, models, '../data/link.csv'), (e: unknown) =>
-    e instanceof DataError && /\(really .*secret\.csv\), which is outside the workspace/.test(e.message));
+  assert.throws(
+    () => resolveDataPath(workspace, models, '../data/link.csv'),
+    (e: unknown) => e instanceof DataError && /\(really .*secret\.csv\), which is outside the workspace/.test(e.message),
+  );
   // A name that merely starts with two dots is inside.
   assert.equal(resolveDataPath(workspace, workspace, '..data.csv'), path.join(workspace, '..data.csv'));
 });
 
 test('reordering in place gives exactly the same split as copying', async () => {
   const all = await realDigits();
-  for (const [limit, split, seed] of [[undefined, 0.15, 9], [undefined, 0, 4], [10000, 0.5, 1]] as const) {
+  for (const [limit, split, seed] of [
+    [undefined, 0.15, 9],
+    [undefined, 0, 4],
+    [10000, 0.5, 1],
+  ] as const) {
     const copied = limitAndSplit(all, { limit, validationSplit: split, seed });
     const own = { ...all, x: all.x.slice(), y: all.y.slice() };
     const reused = limitAndSplit(own, { limit, validationSplit: split, seed, reuseInput: true });

@@ -37,7 +37,8 @@ test('a folder of real digit PNGs: class folders sorted, pixels exact, any colou
   assert.equal(d.count, 20);
   assert.deepEqual(d.inputShape, [1, 28, 28]);
   // Each loaded image equals the digit it was written from, and carries its folder's class.
-  const expected = images.map((im, i) => ({ im, cls: sorted.indexOf(names[labels[i]]), file: `img${i}.png` }))
+  const expected = images
+    .map((im, i) => ({ im, cls: sorted.indexOf(names[labels[i]]), file: `img${i}.png` }))
     .sort((a, b) => a.cls - b.cls || (a.file < b.file ? -1 : 1));
   expected.forEach((e, i) => {
     assert.equal(d.y[i], e.cls);
@@ -53,7 +54,10 @@ test('colour is converted with the PIL luminance formula, alpha ignored', async 
   writeFileSync(path.join(dir, 'c', 'a.png'), PNG.sync.write(png, { colorType: 6 }));
   const d = await loadPngFolder(dir);
   // PIL: L = R*299/1000 + G*587/1000 + B*114/1000 -> 76, 150, 29, 124 for these pixels.
-  assert.deepEqual([...d.x], [76, 150, 29, 124].map((v) => Math.fround(v / 255)));
+  assert.deepEqual(
+    [...d.x],
+    [76, 150, 29, 124].map((v) => Math.fround(v / 255)),
+  );
 });
 
 test('a corrupt PNG and an image of a different size are named in the error', async (t) => {
@@ -71,8 +75,10 @@ test('a corrupt PNG and an image of a different size are named in the error', as
     return true;
   });
   writeFileSync(path.join(dir, 'b', '2.png'), grayPng(14, 28, images[1].subarray(0, 14 * 28)));
-  await assert.rejects(loadPngFolder(dir, { displayName: 'imgs' }),
-    /^DataError: imgs\/b\/2\.png: the image is 14×28 but imgs\/a\/1\.png is 28×28; all images must have the same size$/);
+  await assert.rejects(
+    loadPngFolder(dir, { displayName: 'imgs' }),
+    /^DataError: imgs\/b\/2\.png: the image is 14×28 but imgs\/a\/1\.png is 28×28; all images must have the same size$/,
+  );
 });
 
 test('folders without classes or without images are clear errors', async (t) => {
@@ -80,5 +86,8 @@ test('folders without classes or without images are clear errors', async (t) => 
   await assert.rejects(loadPngFolder(dir, { displayName: 'imgs' }), /^DataError: imgs: the folder has no class sub-folders/);
   mkdirSync(path.join(dir, 'cat'));
   writeFileSync(path.join(dir, 'cat', 'x.jpg'), 'jpeg');
-  await assert.rejects(loadPngFolder(dir, { displayName: 'imgs' }), /^DataError: imgs\/cat: the class folder holds no \.png files$/);
+  await assert.rejects(
+    loadPngFolder(dir, { displayName: 'imgs' }),
+    /^DataError: imgs\/cat: the class folder holds no \.png files$/,
+  );
 });

@@ -10,7 +10,10 @@ import { digits, ensureBuilt, evaluate, launch, lineOf, startClient, topFrame } 
 
 let dc: DebugClient | null = null;
 before(() => ensureBuilt());
-afterEach(async () => { await dc?.stop(); dc = null; });
+afterEach(async () => {
+  await dc?.stop();
+  dc = null;
+});
 
 const layer1 = lineOf(digits, '"units": 64');
 const lossLine = lineOf(digits, '"loss"');
@@ -24,7 +27,10 @@ test('initialize offers conditions, hit counts, logpoints and the four exception
   assert.equal(caps.supportsHitConditionalBreakpoints, true);
   assert.equal(caps.supportsLogPoints, true);
   assert.equal(caps.supportsSetVariable, true);
-  assert.deepEqual(caps.exceptionBreakpointFilters!.map((f) => f.label), ['NaN or Inf', 'Exploding gradient', 'Vanishing gradient', 'Dead ReLUs']);
+  assert.deepEqual(
+    caps.exceptionBreakpointFilters!.map((f) => f.label),
+    ['NaN or Inf', 'Exploding gradient', 'Vanishing gradient', 'Dead ReLUs'],
+  );
 });
 
 test('breakpoint on the second dense layer with `step >= 3`: stops there, gradNorm, per-example gradients paged, continue to the next stop', async () => {
@@ -57,21 +63,34 @@ test('breakpoint on the second dense layer with `step >= 3`: stops there, gradNo
 
   // Variables: the stopped layer's scope, its per-example gradients paged lazily.
   const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-  assert.deepEqual(scopes.map((s) => s.name), ['layers[1] · dense 128→64 relu', 'Step', 'Batch', 'Layers']);
+  assert.deepEqual(
+    scopes.map((s) => s.name),
+    ['layers[1] · dense 128→64 relu', 'Step', 'Batch', 'Layers'],
+  );
   const layerVars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
   const names = layerVars.map((v) => v.name);
-  for (const n of ['weight', 'bias', 'grad', 'perExample', 'activation', 'update', 'momentum', 'gradNorm']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  for (const n of ['weight', 'bias', 'grad', 'perExample', 'activation', 'update', 'momentum', 'gradNorm'])
+    assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
   const perExample = layerVars.find((v) => v.name === 'perExample')!;
   assert.equal(perExample.type, 'float32[32×128×64]');
   assert.equal(perExample.indexedVariables, 32);
-  const page = (await dc.variablesRequest({ variablesReference: perExample.variablesReference, filter: 'indexed', start: 10, count: 5 })).body.variables;
-  assert.deepEqual(page.map((v) => v.name), ['[10]', '[11]', '[12]', '[13]', '[14]']);
+  const page = (
+    await dc.variablesRequest({ variablesReference: perExample.variablesReference, filter: 'indexed', start: 10, count: 5 })
+  ).body.variables;
+  assert.deepEqual(
+    page.map((v) => v.name),
+    ['[10]', '[11]', '[12]', '[13]', '[14]'],
+  );
   assert.equal(page[0].type, 'float32[128×64]');
   assert.equal(page[0].indexedVariables, 128);
-  const rows = (await dc.variablesRequest({ variablesReference: page[0].variablesReference, filter: 'indexed', start: 100, count: 28 })).body.variables;
+  const rows = (
+    await dc.variablesRequest({ variablesReference: page[0].variablesReference, filter: 'indexed', start: 100, count: 28 })
+  ).body.variables;
   assert.equal(rows.length, 28);
   assert.equal(rows[27].name, '[127]');
-  const numbers = (await dc.variablesRequest({ variablesReference: rows[0].variablesReference, filter: 'indexed', start: 0, count: 100 })).body.variables;
+  const numbers = (
+    await dc.variablesRequest({ variablesReference: rows[0].variablesReference, filter: 'indexed', start: 0, count: 100 })
+  ).body.variables;
   assert.equal(numbers.length, 64);
   assert.equal(numbers[0].variablesReference, 0);
   assert.ok(Number.isFinite(Number(numbers[0].value)));
@@ -87,7 +106,9 @@ test('breakpoint on the second dense layer with `step >= 3`: stops there, gradNo
 test('hit count and logpoint: the log interpolates {gradNorm} each step; the second loss hit stops', async () => {
   dc = await startClient();
   const logs: string[] = [];
-  dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.output.startsWith('log ')) logs.push(e.body.output); });
+  dc.on('output', (e: DebugProtocol.OutputEvent) => {
+    if (e.body.output.startsWith('log ')) logs.push(e.body.output);
+  });
   const stopped = dc.waitForEvent('stopped');
   const halted = dc.waitForEvent('gradientLens/halted');
   await launch(dc, { model: digits }, [
@@ -99,7 +120,10 @@ test('hit count and logpoint: the log interpolates {gradNorm} each step; the sec
   assert.equal(frames[0].name, 'loss · cross-entropy · after forward');
   // Views that follow the run get the contract's stop point.
   const body = (await halted).body;
-  assert.deepEqual([body.type, body.at, body.reason, body.progress], ['halted', { kind: 'forward-done', step: 3, epoch: 1 }, 'breakpoint', { step: 3, epoch: 1 }]);
+  assert.deepEqual(
+    [body.type, body.at, body.reason, body.progress],
+    ['halted', { kind: 'forward-done', step: 3, epoch: 1 }, 'breakpoint', { step: 3, epoch: 1 }],
+  );
   assert.equal(frames[1].name, 'step 3 (batch of 32)');
   assert.equal(logs.length, 2, logs.join(''));
   assert.match(logs[0], /^log step 1: ‖G‖ = \d+\.\d+/);
@@ -114,8 +138,11 @@ test('a bad condition, hit count or line is reported at the breakpoint', async (
   const r = await dc.setBreakpointsRequest({
     source: { path: digits },
     breakpoints: [
-      { line: layer1, condition: 'step >= ' }, { line: layer1, condition: 'stp > 2' }, { line: 2 },
-      { line: lossLine, hitCondition: 'often' }, { line: optimizerLine, logMessage: '{gradNorm' },
+      { line: layer1, condition: 'step >= ' },
+      { line: layer1, condition: 'stp > 2' },
+      { line: 2 },
+      { line: lossLine, hitCondition: 'often' },
+      { line: optimizerLine, logMessage: '{gradNorm' },
     ],
   });
   const [a, b, c, d, e] = r.body.breakpoints;
@@ -126,14 +153,19 @@ test('a bad condition, hit count or line is reported at the breakpoint', async (
   assert.match(c.message!, /a layer's line/);
   assert.match(d.message!, /^Hit count: "often" is not a hit count/);
   assert.match(e.message!, /^Log message: "\{" is not closed/);
-  const other = await dc.setBreakpointsRequest({ source: { path: path.join(path.dirname(digits), '../../package.json') }, breakpoints: [{ line: 3 }] });
+  const other = await dc.setBreakpointsRequest({
+    source: { path: path.join(path.dirname(digits), '../../package.json') },
+    breakpoints: [{ line: 3 }],
+  });
   assert.match(other.body.breakpoints[0].message!, /model files/);
 });
 
 test('exception breakpoint "NaN or Inf" stops on an injected NaN with the place it appeared', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-dap-'));
   const model = path.join(dir, 'huge-lr.gradlens.json');
-  const text = readFileSync(digits, 'utf8').replace('"learningRate": 0.05', '"learningRate": 1e30').replace('"limit": 1000', '"limit": 200');
+  const text = readFileSync(digits, 'utf8')
+    .replace('"learningRate": 0.05', '"learningRate": 1e30')
+    .replace('"limit": 1000', '"limit": 200');
   writeFileSync(model, text);
   dc = await startClient();
   const stopped = dc.waitForEvent('stopped');
@@ -149,7 +181,7 @@ test('exception breakpoint "NaN or Inf" stops on an injected NaN with the place 
   assert.ok(scopes.length >= 3);
 });
 
-test('stepping: entry, Step Over = next batch, Step In = the batch\'s examples, Step Out = the update, Pause, learning rate edit', async () => {
+test("stepping: entry, Step Over = next batch, Step In = the batch's examples, Step Out = the update, Pause, learning rate edit", async () => {
   dc = await startClient();
   let stopped = dc.waitForEvent('stopped');
   await launch(dc, { model: digits, stopOnEntry: true });
@@ -185,7 +217,11 @@ test('stepping: entry, Step Over = next batch, Step In = the batch\'s examples, 
   assert.equal(frames[1].name, 'step 2 (batch of 32)');
   assert.ok(Number((await evaluate(dc, 'updateRatio')).result) > 0);
 
-  const set = await dc.setVariableRequest({ variablesReference: (await dc.scopesRequest({ frameId: 1 })).body.scopes.find((s) => s.name === 'Step')!.variablesReference, name: 'lr', value: '0.01' });
+  const set = await dc.setVariableRequest({
+    variablesReference: (await dc.scopesRequest({ frameId: 1 })).body.scopes.find((s) => s.name === 'Step')!.variablesReference,
+    name: 'lr',
+    value: '0.01',
+  });
   assert.equal(set.body.value, '0.01');
   assert.equal((await evaluate(dc, 'lr')).result, '0.01');
 
@@ -202,7 +238,10 @@ test('evaluate errors are positioned; restart trains from the start again', asyn
   await launch(dc, { model: digits }, [{ line: lossLine, condition: 'step == 2' }]);
   await stopped;
   await assert.rejects(dc.evaluateRequest({ expression: 'W[0:4', frameId: 1, context: 'repl' }), /column 6/);
-  await assert.rejects(dc.evaluateRequest({ expression: 'norm(weights)', frameId: 1, context: 'repl' }), /unknown name "weights"/);
+  await assert.rejects(
+    dc.evaluateRequest({ expression: 'norm(weights)', frameId: 1, context: 'repl' }),
+    /unknown name "weights"/,
+  );
   stopped = dc.waitForEvent('stopped');
   await dc.customRequest('restart', {});
   await stopped;
@@ -221,6 +260,9 @@ test('a model file with errors fails the launch with the positioned problem, and
   const terminated = dc.waitForEvent('terminated');
   await dc.initializeRequest();
   await dc.configurationDoneRequest();
-  await assert.rejects(dc.launchRequest({ model, workspace: dir } as DebugProtocol.LaunchRequestArguments), new RegExp(`broken\\.gradlens\\.json:${line}:\\d+: error: layers\\[1\\]\\.units`));
+  await assert.rejects(
+    dc.launchRequest({ model, workspace: dir } as DebugProtocol.LaunchRequestArguments),
+    new RegExp(`broken\\.gradlens\\.json:${line}:\\d+: error: layers\\[1\\]\\.units`),
+  );
   await terminated;
 });

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { compileBreakpoint, parseHitCondition } from '../../../src/debug/breakpoints';
 import type { ModelLines } from '../../../src/debug/lines';
 
-const lines: ModelLines = { layers: [{ first: 3, last: 3 }, { first: 4, last: 6 }], loss: { first: 8, last: 8 }, optimizer: { first: 9, last: 9 }, batchSize: 10, epochs: 11 };
+const lines: ModelLines = {
+  layers: [
+    { first: 3, last: 3 },
+    { first: 4, last: 6 },
+  ],
+  loss: { first: 8, last: 8 },
+  optimizer: { first: 9, last: 9 },
+  batchSize: 10,
+  epochs: 11,
+};
 
 test('hit counts: a bare number breaks from that hit on; ==, >, <, <=, % as written', () => {
   const hits = (text: string): number[] => {

@@ -27,7 +27,9 @@ export function ensureBuilt(): void {
 
 /** 1-based line of the first line of `file` containing `needle`. */
 export function lineOf(file: string, needle: string): number {
-  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  const i = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
   if (i < 0) throw new Error(`${needle} not in ${file}`);
   return i + 1;
 }
@@ -41,12 +43,20 @@ export async function startClient(): Promise<DebugClient> {
   return dc;
 }
 
-export interface Launch { model: string; stopOnEntry?: boolean; epochs?: number; batchSize?: number; workspace?: string }
+export interface Launch {
+  model: string;
+  stopOnEntry?: boolean;
+  epochs?: number;
+  batchSize?: number;
+  workspace?: string;
+}
 
 /** initialize → breakpoints/exception filters → configurationDone → launch; resolves on the launch response. */
 export async function launch(
-  dc: DebugClient, args: Launch,
-  breakpoints: DebugProtocol.SourceBreakpoint[] = [], filters: string[] = [],
+  dc: DebugClient,
+  args: Launch,
+  breakpoints: DebugProtocol.SourceBreakpoint[] = [],
+  filters: string[] = [],
 ): Promise<DebugProtocol.SetBreakpointsResponse> {
   await dc.initializeRequest({ adapterID: 'gradient-lens', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
   const bps = await dc.setBreakpointsRequest({ source: { path: args.model }, breakpoints });
@@ -60,6 +70,10 @@ export async function topFrame(dc: DebugClient): Promise<DebugProtocol.StackFram
   return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
 }
 
-export async function evaluate(dc: DebugClient, expression: string, context = 'repl'): Promise<DebugProtocol.EvaluateResponse['body']> {
+export async function evaluate(
+  dc: DebugClient,
+  expression: string,
+  context = 'repl',
+): Promise<DebugProtocol.EvaluateResponse['body']> {
   return (await dc.evaluateRequest({ expression, frameId: 1, context })).body;
 }

@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkExpression, checkLogMessage, evaluate, ExprError, formatValue, interpolate, parseExpression, tensor,
-  type Scope, type Value,
+  checkExpression,
+  checkLogMessage,
+  evaluate,
+  ExprError,
+  formatValue,
+  interpolate,
+  parseExpression,
+  tensor,
+  type Scope,
+  type Value,
 } from '../../../src/debug/expr';
 
 function scope(values: Record<string, Value>): Scope {
@@ -44,7 +52,13 @@ test('parse errors are positioned', () => {
   errorAt(() => parseExpression('step & 1'), 5, /"&&"/);
   errorAt(() => parseExpression('step # 1'), 5, /unexpected character "#"/);
   errorAt(() => parseExpression('   '), 0, /empty/);
-  const e = (() => { try { parseExpression('x >'); } catch (err) { return err as ExprError; } })()!;
+  const e = (() => {
+    try {
+      parseExpression('x >');
+    } catch (err) {
+      return err as ExprError;
+    }
+  })()!;
   assert.match(e.describe(), /column 4/);
 });
 
@@ -65,12 +79,22 @@ test('NaN (not known at this stop point) makes a condition false; tensors are no
 });
 
 // A 3 × 4 matrix W (row-major) and per-example gradients g of shape [2, 3].
-const W = tensor([3, 4], Float32Array.from({ length: 12 }, (_, i) => i));
+const W = tensor(
+  [3, 4],
+  Float32Array.from({ length: 12 }, (_, i) => i),
+);
 const g = tensor([2, 3], Float32Array.from([3, 4, 0, 0, 0, 5]));
 const G = tensor([3], Float32Array.from([1.5, 2, 2.5]));
 const layers: Value = {
-  kind: 'list', label: 'layers', length: 2,
-  at: (i) => ({ kind: 'record', label: `layers[${i}]`, names: () => ['W', 'grad'], get: (n) => (n === 'W' ? W : n === 'grad' ? G : undefined) }),
+  kind: 'list',
+  label: 'layers',
+  length: 2,
+  at: (i) => ({
+    kind: 'record',
+    label: `layers[${i}]`,
+    names: () => ['W', 'grad'],
+    get: (n) => (n === 'W' ? W : n === 'grad' ? G : undefined),
+  }),
 };
 const tensors = scope({ W, g, G, layers });
 

@@ -23,7 +23,11 @@ const text = `{
 test('layer lines (any line of a multi-line layer), loss and optimizer lines map to their stop points', () => {
   const lines = modelLines(text, parseModel(text));
   assert.deepEqual(targetAt(lines, 4), { target: { kind: 'layer-backward', layer: 0 }, line: 4 });
-  assert.deepEqual(targetAt(lines, 7), { target: { kind: 'layer-backward', layer: 1 }, line: 5 }, 'shown on the first line of the layer');
+  assert.deepEqual(
+    targetAt(lines, 7),
+    { target: { kind: 'layer-backward', layer: 1 }, line: 5 },
+    'shown on the first line of the layer',
+  );
   assert.deepEqual(targetAt(lines, 10), { target: { kind: 'forward-done' }, line: 10 });
   assert.deepEqual(targetAt(lines, 12), { target: { kind: 'before-update' }, line: 11 });
   assert.equal(targetAt(lines, 2), null);

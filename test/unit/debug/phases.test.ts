@@ -4,7 +4,13 @@ import { Trainer, type PhasePoint } from '../../../src/engine/trainer';
 import { dense, makeSpec, optimizer, randomDataset } from '../engine/helpers';
 
 function pair(layers = [dense(6, 'relu'), { type: 'relu' as const }, dense(3)], over = {}) {
-  const spec = makeSpec(layers, { batchSize: 5, epochs: 2, dtype: 'float32', optimizer: optimizer({ type: 'adam', learningRate: 0.01 }), ...over });
+  const spec = makeSpec(layers, {
+    batchSize: 5,
+    epochs: 2,
+    dtype: 'float32',
+    optimizer: optimizer({ type: 'adam', learningRate: 0.01 }),
+    ...over,
+  });
   const train = randomDataset(3, 23, [4], 3);
   return [new Trainer({ spec, train, validation: null }), new Trainer({ spec, train, validation: null })];
 }
@@ -37,9 +43,18 @@ test('stop points come in order: batch-start, forward-done, each layer from the 
   const spec = makeSpec([dense(6, 'relu'), { type: 'relu' }, dense(3)], { batchSize: 5, epochs: 1 });
   const t2 = new Trainer({ spec, train: randomDataset(3, 10, [4], 3), validation: null });
   const { points } = drain(t2);
-  assert.deepEqual(points.map((p) => p.layer === undefined ? p.kind : `${p.kind}(${p.layer})`), [
-    'batch-start', 'forward-done', 'layer-backward(2)', 'layer-backward(1)', 'layer-backward(0)', 'before-update', 'after-update',
-  ]);
+  assert.deepEqual(
+    points.map((p) => (p.layer === undefined ? p.kind : `${p.kind}(${p.layer})`)),
+    [
+      'batch-start',
+      'forward-done',
+      'layer-backward(2)',
+      'layer-backward(1)',
+      'layer-backward(0)',
+      'before-update',
+      'after-update',
+    ],
+  );
   assert.ok(points.every((p) => p.step === 1 && p.epoch === 1));
   assert.equal(t2.step, 1);
 });
@@ -65,7 +80,8 @@ test('mid-step the trainer shows the batch in progress; weights change only afte
 
 test('setLearningRate applies from the next update on', () => {
   const [a, b] = pair(undefined, { optimizer: optimizer({ learningRate: 0.1 }) });
-  a.trainStep(); b.trainStep();
+  a.trainStep();
+  b.trainStep();
   b.setLearningRate(0);
   const w = Array.from(b.parameter(0, 'weight'));
   const s = b.trainStep();

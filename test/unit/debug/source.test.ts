@@ -10,8 +10,14 @@ import { dense, makeSpec, randomDataset } from '../engine/helpers';
 function loaded(epochs = 2): LoadedRun {
   const spec = makeSpec([dense(8, 'relu'), { type: 'relu' }, dense(3)], { batchSize: 4, epochs, dtype: 'float32' });
   return {
-    file: 'test.gradlens.json', text: '', parsed: { spec, problems: [], layerRanges: [], layerLineRanges: [] },
-    spec, train: randomDataset(5, 12, [5], 3), validation: null, backend: referenceBackend('float32'), warnings: [],
+    file: 'test.gradlens.json',
+    text: '',
+    parsed: { spec, problems: [], layerRanges: [], layerLineRanges: [] },
+    spec,
+    train: randomDataset(5, 12, [5], 3),
+    validation: null,
+    backend: referenceBackend('float32'),
+    warnings: [],
   };
 }
 
@@ -35,7 +41,12 @@ async function started(epochs?: number): Promise<Started> {
   const source = new DebugRunSource(async () => loaded(epochs), { file: 'test.gradlens.json', stopOnEntry: true });
   await source.start((e) => {
     events.push(e);
-    for (const w of waiters.splice(0).filter((x) => { if (x.pred(e)) return true; waiters.push(x); return false; })) w.resolve();
+    for (const w of waiters.splice(0).filter((x) => {
+      if (x.pred(e)) return true;
+      waiters.push(x);
+      return false;
+    }))
+      w.resolve();
   });
   const until = (pred: (e: SourceEvent) => boolean): Promise<void> =>
     events.some(pred) ? Promise.resolve() : new Promise((resolve) => waiters.push({ pred, resolve }));
@@ -49,8 +60,13 @@ test('entry, then one stop point at a time from batch-start to after-update, eac
   assert.equal(events[0].type, 'loaded');
   for (let i = 0; i < 6; i++) await source.control({ type: 'step', unit: 'layer' });
   assert.deepEqual(halts(), [
-    'entry 1:batch-start', 'step 1:forward-done', 'step 1:layer-backward(2)', 'step 1:layer-backward(1)',
-    'step 1:layer-backward(0)', 'step 1:before-update', 'step 1:after-update',
+    'entry 1:batch-start',
+    'step 1:forward-done',
+    'step 1:layer-backward(2)',
+    'step 1:layer-backward(1)',
+    'step 1:layer-backward(0)',
+    'step 1:before-update',
+    'step 1:after-update',
   ]);
   assert.equal(source.current!.trainer.step, 1);
   source.dispose();
@@ -64,11 +80,19 @@ test('batch goes to the same point of the next batch; update to the update; exam
   await source.control({ type: 'step', unit: 'example' });
   await source.control({ type: 'step', unit: 'example' });
   assert.deepEqual(halts().slice(1), [
-    'step 1:forward-done', 'step 2:forward-done', 'step 2:after-update', 'step 3:example-backward[0]', 'step 3:example-backward[1]',
+    'step 1:forward-done',
+    'step 2:forward-done',
+    'step 2:after-update',
+    'step 3:example-backward[0]',
+    'step 3:example-backward[1]',
   ]);
   const ex = source.current!.example!;
   assert.equal(ex.replay.examples.length, 4);
-  assert.deepEqual(ex.replay.examples.map((e) => e.index), source.current!.trainer.currentBatch(), 'the replay is the batch in progress');
+  assert.deepEqual(
+    ex.replay.examples.map((e) => e.index),
+    source.current!.trainer.currentBatch(),
+    'the replay is the batch in progress',
+  );
   // Past the last example the batch goes on at its next stop point.
   await source.control({ type: 'step', unit: 'example' });
   await source.control({ type: 'step', unit: 'example' });

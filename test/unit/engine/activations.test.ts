@@ -33,7 +33,8 @@ test('gelu is the tanh approximation: known values, NaN stays NaN', () => {
   assert.equal(forward(0), 0);
   assert.ok(Number.isNaN(forward(NaN)));
   // far left, where 1 + tanh u would cancel to nothing: z·σ(2u) keeps its digits
-  const z = -7.2, u = 0.7978845608028654 * (z + 0.044715 * z ** 3);
+  const z = -7.2,
+    u = 0.7978845608028654 * (z + 0.044715 * z ** 3);
   assert.ok(Math.abs(forward(z) / (z / (1 + Math.exp(-2 * u))) - 1) < 1e-12);
   assert.equal(ACTIVATION_MATH.gelu.backward(-1000, 0, 1), 0);
 });

@@ -28,15 +28,21 @@ before(async () => {
 test('the relaxed-SIMD (fused multiply-add) kernels pass this whole file too', { skip: FMA }, async () => {
   // Node 20 needs the V8 flag; newer runtimes have relaxed SIMD on (and may not know the flag)
   const native = (await import('../../../src/engine/wasm/backend')).wasmFmaSupported();
-  const r = spawnSync(process.execPath, [...(native ? [] : ['--experimental-wasm-relaxed-simd']), '--import', 'tsx', '--test', '--test-reporter=dot', __filename], {
-    encoding: 'utf8', env: { ...process.env, GRADLENS_TEST_FMA: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...(native ? [] : ['--experimental-wasm-relaxed-simd']), '--import', 'tsx', '--test', '--test-reporter=dot', __filename],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, GRADLENS_TEST_FMA: '1' },
+    },
+  );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
 
 /** The same random values in a buffer of each backend. */
 function pair(n: number, scale = 1): [FloatArray, FloatArray] {
-  const w = wasm.alloc(n), r = ref.alloc(n);
+  const w = wasm.alloc(n),
+    r = ref.alloc(n);
   for (let i = 0; i < n; i++) w[i] = r[i] = (rng.next() * 2 - 1) * scale;
   return [w, r];
 }
@@ -54,26 +60,34 @@ function assertAgree(w: FloatArray, r: FloatArray, n: number, what: string, rel 
 }
 
 test('biasActivation and activationBackward agree for every activation', () => {
-  for (const a of ACTIVATIONS) for (const [m, n] of [[1, 3], [7, 13], [32, 64]]) {
-    const [xw, xr] = pair(m * n, 8), [bw, br] = pair(n);
-    xw[0] = xr[0] = 0; // relu's kink
-    const [yw, yr] = pairs(m * n);
-    wasm.biasActivation(m, n, a, xw, bw, yw);
-    ref.biasActivation(m, n, a, xr, br, yr);
-    assertAgree(yw, yr, m * n, `biasActivation ${a} ${m}×${n}`, 2e-6);
-    // the backward pass reads the pre-activation z = x + b (as a layer keeps it) and y = act(z)
-    const [zw, zr] = pairs(m * n);
-    wasm.biasActivation(m, n, 'linear', xw, bw, zw);
-    ref.biasActivation(m, n, 'linear', xr, br, zr);
-    const [gw, gr] = pair(m * n), [iw, ir] = pairs(m * n);
-    wasm.activationBackward(m * n, a, zw, yw, gw, iw);
-    ref.activationBackward(m * n, a, zr, yr, gr, ir);
-    assertAgree(iw, ir, m * n, `activationBackward ${a} ${m}×${n}`, 4e-6);
-  }
+  for (const a of ACTIVATIONS)
+    for (const [m, n] of [
+      [1, 3],
+      [7, 13],
+      [32, 64],
+    ]) {
+      const [xw, xr] = pair(m * n, 8),
+        [bw, br] = pair(n);
+      xw[0] = xr[0] = 0; // relu's kink
+      const [yw, yr] = pairs(m * n);
+      wasm.biasActivation(m, n, a, xw, bw, yw);
+      ref.biasActivation(m, n, a, xr, br, yr);
+      assertAgree(yw, yr, m * n, `biasActivation ${a} ${m}×${n}`, 2e-6);
+      // the backward pass reads the pre-activation z = x + b (as a layer keeps it) and y = act(z)
+      const [zw, zr] = pairs(m * n);
+      wasm.biasActivation(m, n, 'linear', xw, bw, zw);
+      ref.biasActivation(m, n, 'linear', xr, br, zr);
+      const [gw, gr] = pair(m * n),
+        [iw, ir] = pairs(m * n);
+      wasm.activationBackward(m * n, a, zw, yw, gw, iw);
+      ref.activationBackward(m * n, a, zr, yr, gr, ir);
+      assertAgree(iw, ir, m * n, `activationBackward ${a} ${m}×${n}`, 4e-6);
+    }
 });
 
 test('reductions, norms, outer products, finiteness and the SGD step agree', () => {
-  const m = 13, n = 37;
+  const m = 13,
+    n = 37;
   const [xw, xr] = pair(m * n);
   const [cw, cr] = pair(n);
   wasm.columnSums(m, n, 0.5, 0.25, xw, cw);
@@ -86,9 +100,12 @@ test('reductions, norms, outer products, finiteness and the SGD step agree', () 
   wasm.rowSumSquares(m, n, xw, rw);
   ref.rowSumSquares(m, n, xr, rr);
   assertAgree(rw, rr, m, 'rowSumSquares', 1e-5);
-  const p = 9, q = 5;
-  const [aw, ar] = pair(m * p), [dw, dr] = pair(m * q);
-  const nw = new Float64Array(m), nr = new Float64Array(m);
+  const p = 9,
+    q = 5;
+  const [aw, ar] = pair(m * p),
+    [dw, dr] = pair(m * q);
+  const nw = new Float64Array(m),
+    nr = new Float64Array(m);
   wasm.denseNormsSquared(m, p, q, true, aw, dw, nw);
   ref.denseNormsSquared(m, p, q, true, ar, dr, nr);
   assertAgree(nw, nr, m, 'denseNormsSquared', 1e-5);
@@ -100,8 +117,14 @@ test('reductions, norms, outer products, finiteness and the SGD step agree', () 
   xw[17] = xr[17] = Infinity;
   assert.equal(wasm.allFinite(m * n, xw), false);
   assert.equal(ref.allFinite(m * n, xr), false);
-  for (const [mu, nesterov] of [[0, false], [0.9, true]] as [number, boolean][]) {
-    const [gw, gr] = pair(n), [vw, vr] = pair(n), [velw, velr] = pair(n), [uw, ur] = pairs(n);
+  for (const [mu, nesterov] of [
+    [0, false],
+    [0.9, true],
+  ] as [number, boolean][]) {
+    const [gw, gr] = pair(n),
+      [vw, vr] = pair(n),
+      [velw, velr] = pair(n),
+      [uw, ur] = pairs(n);
     wasm.sgdStep(n, 0.1, 0.01, mu, nesterov, gw, vw, mu ? velw : null, uw);
     ref.sgdStep(n, 0.1, 0.01, mu, nesterov, gr, vr, mu ? velr : null, ur);
     assertAgree(vw, vr, n, `sgdStep value μ=${mu}`);
@@ -112,8 +135,15 @@ test('reductions, norms, outer products, finiteness and the SGD step agree', () 
 
 test('gemm agrees in every transpose form', () => {
   const [m, n, k] = [19, 23, 29];
-  for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
-    const [aw, ar] = pair(m * k), [bw, br] = pair(k * n), [cw, cr] = pair(m * n);
+  for (const [tA, tB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const [aw, ar] = pair(m * k),
+      [bw, br] = pair(k * n),
+      [cw, cr] = pair(m * n);
     wasm.gemm(tA, tB, m, n, k, 0.7, aw, bw, 0.3, cw);
     ref.gemm(tA, tB, m, n, k, 0.7, ar, br, 0.3, cr);
     assertAgree(cw, cr, m * n, `gemm ${tA}/${tB}`, 1e-5, 1e-5);
@@ -122,25 +152,38 @@ test('gemm agrees in every transpose form', () => {
 
 test('im2col, col2im, maxPool and maxPoolBackward agree (one geometry type for both)', () => {
   const batch = 2;
-  for (const [c, h, w, k, s, pad] of [[2, 7, 6, 3, 1, 'same'], [3, 9, 9, 3, 2, 'valid'], [1, 8, 5, 2, 2, 'same']] as const) {
+  for (const [c, h, w, k, s, pad] of [
+    [2, 7, 6, 3, 1, 'same'],
+    [3, 9, 9, 3, 2, 'valid'],
+    [1, 8, 5, 2, 2, 'same'],
+  ] as const) {
     const g = windowGeometry([c, h, w], k, s, pad);
-    const imageSize = batch * c * h * w, colsSize = batch * c * k * k * g.outH * g.outW;
-    const [xw, xr] = pair(imageSize), [colw, colr] = pairs(colsSize);
+    const imageSize = batch * c * h * w,
+      colsSize = batch * c * k * k * g.outH * g.outW;
+    const [xw, xr] = pair(imageSize),
+      [colw, colr] = pairs(colsSize);
     wasm.im2col(batch, g, xw, colw);
     ref.im2col(batch, g, xr, colr);
     assertAgree(colw, colr, colsSize, `im2col ${JSON.stringify(g)}`, 0, 0);
-    const [yw, yr] = pair(colsSize), [backw, backr] = pairs(imageSize);
+    const [yw, yr] = pair(colsSize),
+      [backw, backr] = pairs(imageSize);
     wasm.col2im(batch, g, yw, backw);
     ref.col2im(batch, g, yr, backr);
     assertAgree(backw, backr, imageSize, `col2im ${JSON.stringify(g)}`, 1e-6, 1e-6);
   }
-  for (const [c, h, w, k, s] of [[3, 6, 6, 2, 2], [2, 7, 5, 3, 1]]) {
+  for (const [c, h, w, k, s] of [
+    [3, 6, 6, 2, 2],
+    [2, 7, 5, 3, 1],
+  ]) {
     const g = windowGeometry([c, h, w], k, s, 'valid');
-    const inSize = batch * c * h * w, outSize = batch * c * g.outH * g.outW;
+    const inSize = batch * c * h * w,
+      outSize = batch * c * g.outH * g.outW;
     const [xw, xr] = pair(inSize);
     for (let i = 0; i < inSize; i += 5) xw[i] = xr[i] = 0.5; // ties
     xw[3] = xr[3] = NaN;
-    const [yw, yr] = pairs(outSize), [dyw, dyr] = pair(outSize), [dxw, dxr] = pairs(inSize);
+    const [yw, yr] = pairs(outSize),
+      [dyw, dyr] = pair(outSize),
+      [dxw, dxr] = pairs(inSize);
     wasm.maxPool(batch, g, xw, yw);
     ref.maxPool(batch, g, xr, yr);
     assertAgree(yw, yr, outSize, `maxPool ${k}/${s}`, 0, 0);

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { compareBatchSizes, stepSigma, MAX_COMPARE_POINTS, CompareCancelled, SWEEP_FACTORS, type CompareResult } from '../../../src/engine/compare';
+import {
+  compareBatchSizes,
+  stepSigma,
+  MAX_COMPARE_POINTS,
+  CompareCancelled,
+  SWEEP_FACTORS,
+  type CompareResult,
+} from '../../../src/engine/compare';
 import { summarizeComparison } from '../../../src/engine/compareSummary';
 import { Trainer } from '../../../src/engine';
 import { loadDataset } from '../../../src/data/load';
@@ -20,10 +27,18 @@ async function digits() {
 test('every batch size sees the same examples from the same seed and initial weights; smaller batches make more, noisier updates', async () => {
   const { train, validation } = await digits();
   const r = compareBatchSizes({ spec, train, validation, batchSizes: [1, 20, 'full'], examples: 600, rateMode: 'file' });
-  assert.deepEqual(r.runs.map((x) => x.batchSize), [1, 20, 200]);
-  assert.deepEqual(r.runs.map((x) => x.steps), [600, 30, 3]);
+  assert.deepEqual(
+    r.runs.map((x) => x.batchSize),
+    [1, 20, 200],
+  );
+  assert.deepEqual(
+    r.runs.map((x) => x.steps),
+    [600, 30, 3],
+  );
   // The initial weights a fresh trainer of the file draws: every run must start from exactly them.
-  const fresh = new Trainer({ spec, train, validation }).getWeights().reduce((s, w) => s + w.value.reduce((a, v) => a + v * v, 0), 0);
+  const fresh = new Trainer({ spec, train, validation })
+    .getWeights()
+    .reduce((s, w) => s + w.value.reduce((a, v) => a + v * v, 0), 0);
   for (const run of r.runs) {
     assert.equal(run.seed, spec.seed);
     assert.equal(run.initialWeightsFingerprint, fresh, `M = ${run.batchSize} started from other weights`);
@@ -47,32 +62,52 @@ test('every batch size sees the same examples from the same seed and initial wei
 test('a different seed gives other initial weights, so the fingerprint tells them apart', async () => {
   const { train, validation } = await digits();
   const a = compareBatchSizes({ spec, train, validation, batchSizes: [20], examples: 40, rateMode: 'file' });
-  const b = compareBatchSizes({ spec: { ...spec, seed: 4 }, train, validation, batchSizes: [20], examples: 40, rateMode: 'file' });
+  const b = compareBatchSizes({
+    spec: { ...spec, seed: 4 },
+    train,
+    validation,
+    batchSizes: [20],
+    examples: 40,
+    rateMode: 'file',
+  });
   assert.notEqual(a.runs[0].initialWeightsFingerprint, b.runs[0].initialWeightsFingerprint);
 });
 
-test('the sweep tries 5 log-spaced rates around the file\'s rate scaled to M and keeps the one of lowest validation loss', async () => {
+test("the sweep tries 5 log-spaced rates around the file's rate scaled to M and keeps the one of lowest validation loss", async () => {
   const { train, validation } = await digits();
   const r = compareBatchSizes({ spec, train, validation, batchSizes: [5, 40], examples: 400, sweepExamples: 200 });
   assert.equal(r.rateMode, 'sweep');
   assert.equal(r.chosenBy, 'validation');
   for (const run of r.runs) {
-    const centre = 0.05 * run.batchSize / 20;
-    assert.deepEqual(run.rateTrials.map((t) => t.learningRate), SWEEP_FACTORS.map((f) => Number((centre * f).toPrecision(3))));
+    const centre = (0.05 * run.batchSize) / 20;
+    assert.deepEqual(
+      run.rateTrials.map((t) => t.learningRate),
+      SWEEP_FACTORS.map((f) => Number((centre * f).toPrecision(3))),
+    );
     const best = run.rateTrials.filter((t) => t.loss !== null).sort((x, y) => x.loss! - y.loss!)[0];
     assert.equal(run.learningRate, best.learningRate);
     // The trial's loss is the validation loss of an independent run at that rate for the sweep's examples.
     assert.equal(run.rateTrialExamples, Math.min(400, Math.max(200, 10 * run.batchSize)));
-    const again = compareBatchSizes({ spec: { ...spec, optimizer: { ...spec.optimizer, learningRate: best.learningRate } }, train, validation, batchSizes: [run.batchSize], examples: run.rateTrialExamples, rateMode: 'file' });
+    const again = compareBatchSizes({
+      spec: { ...spec, optimizer: { ...spec.optimizer, learningRate: best.learningRate } },
+      train,
+      validation,
+      batchSizes: [run.batchSize],
+      examples: run.rateTrialExamples,
+      rateMode: 'file',
+    });
     assert.equal(again.runs[0].validation!.loss, best.loss);
   }
   assert.match(r.summary, /sweep/);
 });
 
-test('linear scaling gives γ ∝ M from the file\'s rate at its batch size', async () => {
+test("linear scaling gives γ ∝ M from the file's rate at its batch size", async () => {
   const { train, validation } = await digits();
   const r = compareBatchSizes({ spec, train, validation, batchSizes: [1, 40], examples: 80, rateMode: 'linear' });
-  assert.deepEqual(r.runs.map((x) => x.learningRate), [0.05 / 20, 0.1]);
+  assert.deepEqual(
+    r.runs.map((x) => x.learningRate),
+    [0.05 / 20, 0.1],
+  );
   assert.match(r.summary, /linear scaling/);
 });
 
@@ -97,7 +132,10 @@ test('the comparison is deterministic, apart from wall time', async () => {
 test('the comparison can be cancelled', async () => {
   const { train, validation } = await digits();
   let calls = 0;
-  assert.throws(() => compareBatchSizes({ spec, train, validation, batchSizes: [1, 32], examples: 600, shouldCancel: () => ++calls > 10 }), CompareCancelled);
+  assert.throws(
+    () => compareBatchSizes({ spec, train, validation, batchSizes: [1, 32], examples: 600, shouldCancel: () => ++calls > 10 }),
+    CompareCancelled,
+  );
 });
 
 test('step-to-step σ is the standard deviation of successive loss changes', () => {
@@ -107,17 +145,50 @@ test('step-to-step σ is the standard deviation of successive loss changes', () 
 });
 
 // The summary's words follow its numbers: flip the numbers and the words flip.
-function fakeRun(m: number, o: { sigma: number; speed: number; noise: number | null; acc: number }): CompareResult['runs'][number] {
+function fakeRun(
+  m: number,
+  o: { sigma: number; speed: number; noise: number | null; acc: number },
+): CompareResult['runs'][number] {
   return {
-    batchSize: m, learningRate: 0.01, rateMode: 'file', rateTrials: [], rateTrialExamples: 0, momentum: 0, steps: 100, examplesSeen: 100, seconds: 1,
-    examplesPerSecond: o.speed, activationBytes: 1000 * m, validation: { loss: 0.5, accuracy: o.acc }, stepLossSigma: o.sigma,
-    noiseScale: o.noise, notApplicable: {}, points: [], checkpoints: [], initialWeightsFingerprint: 1, seed: 1,
+    batchSize: m,
+    learningRate: 0.01,
+    rateMode: 'file',
+    rateTrials: [],
+    rateTrialExamples: 0,
+    momentum: 0,
+    steps: 100,
+    examplesSeen: 100,
+    seconds: 1,
+    examplesPerSecond: o.speed,
+    activationBytes: 1000 * m,
+    validation: { loss: 0.5, accuracy: o.acc },
+    stepLossSigma: o.sigma,
+    noiseScale: o.noise,
+    notApplicable: {},
+    points: [],
+    checkpoints: [],
+    initialWeightsFingerprint: 1,
+    seed: 1,
   };
 }
-const result = (runs: CompareResult['runs']): CompareResult => ({ runs, rateMode: 'file', examples: 100, sweepExamples: 0, seconds: 1, chosenBy: 'validation', summary: '' });
+const result = (runs: CompareResult['runs']): CompareResult => ({
+  runs,
+  rateMode: 'file',
+  examples: 100,
+  sweepExamples: 0,
+  seconds: 1,
+  chosenBy: 'validation',
+  summary: '',
+});
 
 test('the summary says steadier and faster only when the numbers say so', () => {
-  const good = summarizeComparison(result([fakeRun(1, { sigma: 1, speed: 1000, noise: null, acc: 0.8 }), fakeRun(32, { sigma: 0.25, speed: 8000, noise: 50, acc: 0.9 })]), 800);
+  const good = summarizeComparison(
+    result([
+      fakeRun(1, { sigma: 1, speed: 1000, noise: null, acc: 0.8 }),
+      fakeRun(32, { sigma: 0.25, speed: 8000, noise: 50, acc: 0.9 }),
+    ]),
+    800,
+  );
   assert.match(good, /steadier: the loss moved 4\.0× less/);
   assert.match(good, /8\.0× more examples per second: 8,000 examples\/s with M = 32 against 1,000/);
   assert.match(good, /from 1000 bytes per step with M = 1 \(pure SGD\) to 31 KB with M = 32/);
@@ -125,7 +196,13 @@ test('the summary says steadier and faster only when the numbers say so', () => 
   assert.match(good, /Every batch size here is within it/);
   assert.match(good, /M = 1 \(pure SGD\) 80\.0 %.*M = 32 90\.0 %/);
   assert.match(good, /No momentum/);
-  const bad = summarizeComparison(result([fakeRun(1, { sigma: 0.2, speed: 9000, noise: null, acc: 0.8 }), fakeRun(32, { sigma: 0.4, speed: 3000, noise: 10, acc: 0.9 })]), 800);
+  const bad = summarizeComparison(
+    result([
+      fakeRun(1, { sigma: 0.2, speed: 9000, noise: null, acc: 0.8 }),
+      fakeRun(32, { sigma: 0.4, speed: 3000, noise: 10, acc: 0.9 }),
+    ]),
+    800,
+  );
   assert.doesNotMatch(bad, /steadier/);
   assert.match(bad, /2\.0× more from one update to the next with M = 32/);
   assert.match(bad, /fewer examples per second/);

@@ -4,8 +4,10 @@ import { Trainer } from '../../../src/engine/trainer';
 import { conv, dense, makeSpec, optimizer, randomDataset } from './helpers';
 
 function lossSequence(seed: number, dtype: 'float32' | 'float64'): number[] {
-  const spec = makeSpec([conv(2, 3, 1, 'same', 'relu'), { type: 'maxpool2d', poolSize: 2, stride: 2 }, { type: 'flatten' }, dense(3)],
-    { seed, dtype, batchSize: 3, epochs: 2, optimizer: optimizer({ type: 'adam', learningRate: 0.01 }) });
+  const spec = makeSpec(
+    [conv(2, 3, 1, 'same', 'relu'), { type: 'maxpool2d', poolSize: 2, stride: 2 }, { type: 'flatten' }, dense(3)],
+    { seed, dtype, batchSize: 3, epochs: 2, optimizer: optimizer({ type: 'adam', learningRate: 0.01 }) },
+  );
   const trainer = new Trainer({ spec, train: randomDataset(4, 10, [1, 6, 6], 3), validation: null });
   const losses: number[] = [];
   while (!trainer.done()) losses.push(trainer.trainStep().loss);
@@ -14,7 +16,9 @@ function lossSequence(seed: number, dtype: 'float32' | 'float64'): number[] {
 
 test('same spec and seed give bit-identical losses; another seed differs', () => {
   for (const dtype of ['float32', 'float64'] as const) {
-    const a = lossSequence(7, dtype), b = lossSequence(7, dtype), c = lossSequence(8, dtype);
+    const a = lossSequence(7, dtype),
+      b = lossSequence(7, dtype),
+      c = lossSequence(8, dtype);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
   }
@@ -37,7 +41,11 @@ test('batches: seeded shuffle per epoch, last partial batch kept, every example 
   }
   assert.deepEqual(sizes, [4, 4, 2, 4, 4, 2]);
   assert.deepEqual(ended, [false, false, true, false, false, true]);
-  for (const e of epochs) assert.deepEqual([...e].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  for (const e of epochs)
+    assert.deepEqual(
+      [...e].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
   assert.notDeepEqual(epochs[0], epochs[1]);
   assert.throws(() => trainer.trainStep(), /training is finished/);
 });

@@ -5,13 +5,31 @@ import type { Activation, LayerSpec, LossName, ModelSpec, OptimizerSpec } from '
 import { Rng } from '../../../src/engine/random';
 
 export function optimizer(over: Partial<OptimizerSpec> = {}): OptimizerSpec {
-  return { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...over };
+  return {
+    type: 'sgd',
+    learningRate: 0.1,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    ...over,
+  };
 }
 
 export function makeSpec(layers: LayerSpec[], over: Partial<ModelSpec> = {}): ModelSpec {
   return {
-    name: 'test', seed: 7, dtype: 'float64', data: { source: 'test', validationSplit: 0 },
-    layers, loss: 'cross-entropy' as LossName, optimizer: optimizer(), batchSize: 4, epochs: 1, ...over,
+    name: 'test',
+    seed: 7,
+    dtype: 'float64',
+    data: { source: 'test', validationSplit: 0 },
+    layers,
+    loss: 'cross-entropy' as LossName,
+    optimizer: optimizer(),
+    batchSize: 4,
+    epochs: 1,
+    ...over,
   };
 }
 
@@ -25,11 +43,15 @@ export function randomDataset(seed: number, count: number, inputShape: number[],
   return { name: 'random', inputShape, numClasses, count, x, y };
 }
 
-export const dense = (units: number, activation: Activation = 'linear'): LayerSpec =>
-  ({ type: 'dense', units, activation });
+export const dense = (units: number, activation: Activation = 'linear'): LayerSpec => ({ type: 'dense', units, activation });
 
-export const conv = (filters: number, kernelSize: number, stride: number, padding: 'same' | 'valid', activation: Activation = 'linear'): LayerSpec =>
-  ({ type: 'conv2d', filters, kernelSize, stride, padding, activation });
+export const conv = (
+  filters: number,
+  kernelSize: number,
+  stride: number,
+  padding: 'same' | 'valid',
+  activation: Activation = 'linear',
+): LayerSpec => ({ type: 'conv2d', filters, kernelSize, stride, padding, activation });
 
 /** |a − b| / max(|a|, |b|, tiny): for comparing two computations of the same quantity. */
 export function relDiff(a: number, b: number): number {

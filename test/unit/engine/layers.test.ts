@@ -11,32 +11,42 @@ import type { LayerSpec, LossName } from '../../../src/model/spec';
 import { conv, dense, makeSpec, randomDataset } from './helpers';
 import { ACTIVATION_LAYER_TYPES, ACTIVATIONS } from '../../../src/model/fields';
 
-function checkAgainstFiniteDifferences(layers: LayerSpec[], inputShape: number[], classes: number, loss: LossName, m = 3): number {
+function checkAgainstFiniteDifferences(
+  layers: LayerSpec[],
+  inputShape: number[],
+  classes: number,
+  loss: LossName,
+  m = 3,
+): number {
   const spec = makeSpec(layers, { loss, seed: 11 });
   const data = randomDataset(5, m, inputShape, classes);
   const net = new Network(spec, inputShape, referenceBackend('float64'), m);
   net.input.set(data.x);
   const perExample = new Float64Array(m);
   const predictions = new Int32Array(m);
-  const lossAt = (seed: boolean) => computeLoss(loss, net.forward(m), data.y, m, classes, perExample, predictions, seed ? net.outputGrad : null).loss;
+  const lossAt = (seed: boolean) =>
+    computeLoss(loss, net.forward(m), data.y, m, classes, perExample, predictions, seed ? net.outputGrad : null).loss;
   // Random biases too, so bias gradients and ReLU kinks are exercised away from zero.
   for (const l of net.paramLayers) for (let i = 0; i < l.bias.size; i++) l.bias.value[i] = 0.1 * Math.sin(7 * i + l.index);
   lossAt(true);
   net.backward(m);
   let worst = 0;
   const eps = 1e-6;
-  for (const l of net.paramLayers) for (const p of l.params) {
-    for (let j = 0; j < p.size; j++) {
-      const v = p.value[j];
-      p.value[j] = v + eps; const plus = lossAt(false);
-      p.value[j] = v - eps; const minus = lossAt(false);
-      p.value[j] = v;
-      const numeric = (plus - minus) / (2 * eps);
-      const err = Math.abs(numeric - p.grad[j]) / Math.max(Math.abs(numeric) + Math.abs(p.grad[j]), 1e-6);
-      assert.ok(err < 1e-5, `${p.info.name}[${j}]: backprop ${p.grad[j]} vs finite difference ${numeric}`);
-      worst = Math.max(worst, err);
+  for (const l of net.paramLayers)
+    for (const p of l.params) {
+      for (let j = 0; j < p.size; j++) {
+        const v = p.value[j];
+        p.value[j] = v + eps;
+        const plus = lossAt(false);
+        p.value[j] = v - eps;
+        const minus = lossAt(false);
+        p.value[j] = v;
+        const numeric = (plus - minus) / (2 * eps);
+        const err = Math.abs(numeric - p.grad[j]) / Math.max(Math.abs(numeric) + Math.abs(p.grad[j]), 1e-6);
+        assert.ok(err < 1e-5, `${p.info.name}[${j}]: backprop ${p.grad[j]} vs finite difference ${numeric}`);
+        worst = Math.max(worst, err);
+      }
     }
-  }
   return worst;
 }
 
@@ -56,19 +66,44 @@ test('dense as first layer reads an image input flattened', () => {
   checkAgainstFiniteDifferences([dense(4, 'tanh'), dense(2)], [2, 3, 5], 2, 'cross-entropy');
 });
 
-for (const [stride, padding] of [[1, 'same'], [1, 'valid'], [2, 'same'], [2, 'valid']] as const) {
+for (const [stride, padding] of [
+  [1, 'same'],
+  [1, 'valid'],
+  [2, 'same'],
+  [2, 'valid'],
+] as const) {
   test(`conv2d 3×3 stride ${stride} ${padding} on 2×7×5, then flatten and dense`, () => {
-    checkAgainstFiniteDifferences([conv(3, 3, stride, padding, 'tanh'), { type: 'flatten' }, dense(3)], [2, 7, 5], 3, 'cross-entropy');
+    checkAgainstFiniteDifferences(
+      [conv(3, 3, stride, padding, 'tanh'), { type: 'flatten' }, dense(3)],
+      [2, 7, 5],
+      3,
+      'cross-entropy',
+    );
   });
 }
 
 test('conv2d into conv2d (input gradient through col2im), even kernel, same padding', () => {
-  checkAgainstFiniteDifferences([conv(3, 2, 1, 'same', 'sigmoid'), conv(2, 3, 2, 'valid', 'leaky-relu'), { type: 'flatten' }, dense(3)], [1, 6, 7], 3, 'mse');
+  checkAgainstFiniteDifferences(
+    [conv(3, 2, 1, 'same', 'sigmoid'), conv(2, 3, 2, 'valid', 'leaky-relu'), { type: 'flatten' }, dense(3)],
+    [1, 6, 7],
+    3,
+    'mse',
+  );
 });
 
 test('maxpool2d 2×2 and overlapping 3×3 stride 1, odd sizes', () => {
-  checkAgainstFiniteDifferences([conv(2, 3, 1, 'same', 'tanh'), { type: 'maxpool2d', poolSize: 2, stride: 2 }, { type: 'flatten' }, dense(3)], [1, 7, 5], 3, 'cross-entropy');
-  checkAgainstFiniteDifferences([conv(2, 3, 1, 'valid', 'relu'), { type: 'maxpool2d', poolSize: 3, stride: 1 }, { type: 'flatten' }, dense(3)], [2, 7, 6], 3, 'mse');
+  checkAgainstFiniteDifferences(
+    [conv(2, 3, 1, 'same', 'tanh'), { type: 'maxpool2d', poolSize: 2, stride: 2 }, { type: 'flatten' }, dense(3)],
+    [1, 7, 5],
+    3,
+    'cross-entropy',
+  );
+  checkAgainstFiniteDifferences(
+    [conv(2, 3, 1, 'valid', 'relu'), { type: 'maxpool2d', poolSize: 3, stride: 1 }, { type: 'flatten' }, dense(3)],
+    [2, 7, 6],
+    3,
+    'mse',
+  );
 });
 
 test('a finite-difference check can fail: a wrong analytic gradient is caught', () => {
@@ -77,14 +112,18 @@ test('a finite-difference check can fail: a wrong analytic gradient is caught', 
   const data = randomDataset(1, 2, [4], 2);
   const net = new Network(spec, [4], referenceBackend('float64'), 2);
   net.input.set(data.x);
-  const pl = new Float64Array(2), pr = new Int32Array(2);
+  const pl = new Float64Array(2),
+    pr = new Int32Array(2);
   const lossAt = () => computeLoss('cross-entropy', net.forward(2), data.y, 2, 2, pl, pr, net.outputGrad).loss;
-  lossAt(); net.backward(2);
+  lossAt();
+  net.backward(2);
   const w = net.paramLayers[0].weight;
   const analytic = w.grad[0] * 1.01;
   const v = w.value[0];
-  w.value[0] = v + 1e-6; const plus = lossAt();
-  w.value[0] = v - 1e-6; const minus = lossAt();
+  w.value[0] = v + 1e-6;
+  const plus = lossAt();
+  w.value[0] = v - 1e-6;
+  const minus = lossAt();
   const numeric = (plus - minus) / 2e-6;
   assert.ok(Math.abs(numeric - analytic) / (Math.abs(numeric) + Math.abs(analytic)) > 1e-3);
 });

@@ -7,8 +7,10 @@ import { dense, makeSpec, randomDataset } from './helpers';
 // Each case poisons one example; batchSize = count, so the batch is a permutation of all examples
 // and the report's example index must point at the poisoned one.
 function firstReport(
-  poison: (x: Float32Array, size: number) => void, over: Parameters<typeof makeSpec>[1] = {},
-  dtype: 'float32' | 'float64' = 'float64', prepare: (t: Trainer) => void = () => {},
+  poison: (x: Float32Array, size: number) => void,
+  over: Parameters<typeof makeSpec>[1] = {},
+  dtype: 'float32' | 'float64' = 'float64',
+  prepare: (t: Trainer) => void = () => {},
 ) {
   const data = randomDataset(1, 6, [20], 3);
   poison(data.x, 20);
@@ -20,7 +22,9 @@ function firstReport(
 }
 
 test('a NaN in the input names the input and the example', () => {
-  const { s, poisoned } = firstReport((x, n) => { x[4 * n + 7] = NaN; });
+  const { s, poisoned } = firstReport((x, n) => {
+    x[4 * n + 7] = NaN;
+  });
   assert.ok(s.nonFinite);
   assert.equal(s.nonFinite.where, 'input');
   assert.equal(s.nonFinite.example, poisoned);
@@ -29,7 +33,13 @@ test('a NaN in the input names the input and the example', () => {
 
 test('a float32 overflow inside a layer names that layer and the example', () => {
   // Finite float32 inputs whose weighted sum overflows: the first dense layer produces ±Infinity.
-  const { s, poisoned } = firstReport((x, n) => { for (let j = 0; j < n; j++) x[4 * n + j] = 3e38; }, {}, 'float32');
+  const { s, poisoned } = firstReport(
+    (x, n) => {
+      for (let j = 0; j < n; j++) x[4 * n + j] = 3e38;
+    },
+    {},
+    'float32',
+  );
   assert.ok(s.nonFinite);
   assert.equal(s.nonFinite.where, 'activation');
   assert.equal(s.nonFinite.layer, 0);
@@ -39,8 +49,20 @@ test('a float32 overflow inside a layer names that layer and the example', () =>
 
 test('a loss that overflows (mse of huge outputs) names the loss and the example', () => {
   // Float64 activations stay finite (≈1e158 at the output) but ½‖f − y‖² overflows for that example only.
-  const scaleWeights = (t: Trainer) => { for (const l of [0, 1, 2]) t.parameter(l, 'weight').forEach((v, i, a) => { a[i] = v * 1e40; }); };
-  const { s, poisoned } = firstReport((x, n) => { for (let j = 0; j < n; j++) x[4 * n + j] = 3e38; }, { loss: 'mse' }, 'float64', scaleWeights);
+  const scaleWeights = (t: Trainer) => {
+    for (const l of [0, 1, 2])
+      t.parameter(l, 'weight').forEach((v, i, a) => {
+        a[i] = v * 1e40;
+      });
+  };
+  const { s, poisoned } = firstReport(
+    (x, n) => {
+      for (let j = 0; j < n; j++) x[4 * n + j] = 3e38;
+    },
+    { loss: 'mse' },
+    'float64',
+    scaleWeights,
+  );
   assert.ok(s.nonFinite);
   assert.equal(s.nonFinite.where, 'loss');
   assert.equal(s.nonFinite.layer, -1);
@@ -54,8 +76,23 @@ test('a clean step reports nothing', () => {
 
 test('weights that overflow in the update are reported as weights of the layer', () => {
   // Huge but finite last-layer weights: loss and gradients stay finite (≈1e300), θ − γ·g overflows.
-  const { s } = firstReport(() => {}, { optimizer: { type: 'sgd', learningRate: 1e10, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } }, 'float64',
-    (t) => t.parameter(2, 'weight').fill(1e300));
+  const { s } = firstReport(
+    () => {},
+    {
+      optimizer: {
+        type: 'sgd',
+        learningRate: 1e10,
+        momentum: 0,
+        nesterov: false,
+        weightDecay: 0,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+      },
+    },
+    'float64',
+    (t) => t.parameter(2, 'weight').fill(1e300),
+  );
   assert.ok(s.nonFinite);
   assert.equal(s.nonFinite.where, 'weights');
   assert.match(s.nonFinite.message, /layers\[\d\]\.(weight|bias) \(dense .*\) became -?Infinity after the update of step 1/);
@@ -75,5 +112,8 @@ test('a float32 gradient that overflows while loss and deltas stay finite names 
   assert.equal(s.nonFinite.layer, 0);
   assert.ok(Number.isFinite(s.loss));
   assert.equal(s.nonFinite.example, s.exampleIndices.indexOf(4));
-  assert.match(s.nonFinite.message, /gradient of layers\[0\]\.weight \(dense 20→3\) is (-)?Infinity for example \d of the batch \(training example #4\)/);
+  assert.match(
+    s.nonFinite.message,
+    /gradient of layers\[0\]\.weight \(dense 20→3\) is (-)?Infinity for example \d of the batch \(training example #4\)/,
+  );
 });

@@ -18,7 +18,8 @@ test('src/engine imports nothing from vscode or Node built-ins', () => {
   const files = tsFiles(engineDir);
   assert.ok(files.length > 10, 'the scan found the engine sources');
   const offenders: string[] = [];
-  const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+  const importRe =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(importRe)) {

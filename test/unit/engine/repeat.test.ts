@@ -13,7 +13,12 @@ const spec = parseModel(`{
   "optimizer": { "learningRate": 0.1, "momentum": 0.9 }, "batchSize": 16, "epochs": 1 }`).spec!;
 
 test('repeating one example drives its loss towards 0 while normal training generalises better', async () => {
-  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
+  const { train, validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: media,
+    seed: spec.seed,
+  });
   const r = repeatOneExample({ spec, train, validation, example: 7 });
   assert.equal(r.example.index, 7);
   assert.equal(r.example.label, train.y[7]);
@@ -25,7 +30,11 @@ test('repeating one example drives its loss towards 0 while normal training gene
   assert.ok(r.series[r.series.length - 2].exampleLoss >= 0.01 * r.initialExampleLoss);
   assert.ok(r.finalValidationLoss! > r.baselineValidationLoss!, `${r.finalValidationLoss} vs ${r.baselineValidationLoss}`);
   // The start is the file's own initial weights: a fresh trainer's loss on that example.
-  const fresh = new Trainer({ spec: { ...spec, batchSize: 1 }, train: { ...train, count: 1, x: train.x.slice(7 * 784, 8 * 784), y: train.y.slice(7, 8) }, validation });
+  const fresh = new Trainer({
+    spec: { ...spec, batchSize: 1 },
+    train: { ...train, count: 1, x: train.x.slice(7 * 784, 8 * 784), y: train.y.slice(7, 8) },
+    validation,
+  });
   const e = fresh.evaluate();
   assert.ok(Math.abs(e.trainLoss - r.initialExampleLoss) < 1e-6);
   assert.ok(Math.abs(e.validationLoss! - r.initialValidationLoss!) < 1e-6);
@@ -38,7 +47,12 @@ test('repeating one example drives its loss towards 0 while normal training gene
 });
 
 test('--times caps the updates; a bad example index is refused', async () => {
-  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
+  const { train, validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: media,
+    seed: spec.seed,
+  });
   const r = repeatOneExample({ spec, train, validation, example: 3, times: 2 });
   assert.equal(r.updates, 2);
   assert.throws(() => repeatOneExample({ spec, train, validation, example: train.count }), /not a training example/);
@@ -46,10 +60,23 @@ test('--times caps the updates; a bad example index is refused', async () => {
 
 test('the conclusion follows the numbers', () => {
   const base: RepeatResult = {
-    example: { index: 1, label: 3 }, updates: 10, learningRate: 0.01, baselineLearningRate: 0.1, batchSize: 10,
-    initialExampleLoss: 2, finalExampleLoss: 0.01, initialValidationLoss: 2.3, finalValidationLoss: 0.5, finalValidationAccuracy: 0.9,
-    baselineValidationLoss: 1, baselineValidationAccuracy: 0.7, initialOtherExamplesLoss: 2.3, finalOtherExamplesLoss: 2.0,
-    series: [], forgetting: { exampleB: { index: 2, label: 4 }, updates: 3, lossAFitted: 0.01, lossAAfterB: 0.005, series: [] }, conclusion: '',
+    example: { index: 1, label: 3 },
+    updates: 10,
+    learningRate: 0.01,
+    baselineLearningRate: 0.1,
+    batchSize: 10,
+    initialExampleLoss: 2,
+    finalExampleLoss: 0.01,
+    initialValidationLoss: 2.3,
+    finalValidationLoss: 0.5,
+    finalValidationAccuracy: 0.9,
+    baselineValidationLoss: 1,
+    baselineValidationAccuracy: 0.7,
+    initialOtherExamplesLoss: 2.3,
+    finalOtherExamplesLoss: 2.0,
+    series: [],
+    forgetting: { exampleB: { index: 2, label: 4 }, updates: 3, lossAFitted: 0.01, lossAAfterB: 0.005, series: [] },
+    conclusion: '',
   };
   const c = concludeRepeat(base);
   assert.doesNotMatch(c, /the task was not/);

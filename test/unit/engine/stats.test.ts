@@ -18,7 +18,8 @@ test('the trainer noise scale is the formula applied to its own per-example grad
   const spec = makeSpec([dense(4, 'tanh'), dense(3)], { batchSize: 6 });
   const trainer = new Trainer({ spec, train: randomDataset(2, 6, [5], 3), validation: null });
   const s = trainer.trainStep();
-  let sumSq = 0, gSq = 0;
+  let sumSq = 0,
+    gSq = 0;
   for (const ls of s.layers) {
     for (const kind of ['weight', 'bias'] as const) {
       const all = trainer.perExampleGradients(ls.layer, kind);
@@ -27,7 +28,7 @@ test('the trainer noise scale is the formula applied to its own per-example grad
       for (const v of g) gSq += v * v;
     }
   }
-  const expected = ((sumSq - 6 * gSq) / 5) / gSq;
+  const expected = (sumSq - 6 * gSq) / 5 / gSq;
   assert.ok(Math.abs(s.noiseScale - expected) < 1e-10 * expected, `${s.noiseScale} vs ${expected}`);
 });
 
@@ -78,6 +79,7 @@ test('updateRatio is ‖Δθ‖/‖θ_before‖ of the update actually applied',
   assert.ok(Math.abs(s.layers[0].weightNorm - w) < 1e-12);
   assert.ok(Math.abs(s.layers[0].updateRatio - du / w) < 1e-12);
   // Plain SGD: Δθ = −γ·G exactly.
-  const g = trainer.gradient(0, 'weight'), upd = trainer.lastUpdate(0, 'weight');
+  const g = trainer.gradient(0, 'weight'),
+    upd = trainer.lastUpdate(0, 'weight');
   for (let i = 0; i < g.length; i++) assert.ok(Math.abs(upd[i] + 0.1 * g[i]) < 1e-15);
 });

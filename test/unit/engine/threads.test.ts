@@ -19,7 +19,8 @@ before(async () => {
 
 function same(a: FloatArray, b: FloatArray, what: string): void {
   assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}: entry ${i} is ${a[i]} on two threads, ${b[i]} on one`);
+  for (let i = 0; i < a.length; i++)
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: entry ${i} is ${a[i]} on two threads, ${b[i]} on one`);
 }
 
 test('large products on two threads are bit-identical to one thread, every form that reaches gemm_bn', async () => {
@@ -28,15 +29,28 @@ test('large products on two threads are bit-identical to one thread, every form 
   try {
     assert.equal(two.threads, 2);
     // A·B and Aᵀ·B (the MLP's big forward and weight-gradient products), A·Bᵀ packed, odd row counts
-    const shapes: [boolean, boolean, number, number, number][] = [[false, false, 32, 128, 784], [true, false, 784, 128, 32], [false, true, 64, 200, 128], [false, false, 37, 129, 333]];
-    for (const [tA, tB, m, n, k] of shapes) for (const beta of [0, 0.5]) {
-      const fill = (x: FloatArray, seed: number) => { for (let i = 0; i < x.length; i++) x[i] = Math.sin(seed * 1e-3 + i * 0.37); return x; };
-      const a2 = fill(two.alloc(m * k), 1), b2 = fill(two.alloc(k * n), 2), c2 = fill(two.alloc(m * n), 3);
-      const a1 = fill(one.alloc(m * k), 1), b1 = fill(one.alloc(k * n), 2), c1 = fill(one.alloc(m * n), 3);
-      two.gemm(tA, tB, m, n, k, 0.75, a2, b2, beta, c2);
-      one.gemm(tA, tB, m, n, k, 0.75, a1, b1, beta, c1);
-      same(c2, c1, `gemm ${tA}/${tB} ${m}×${n}×${k} β=${beta}`);
-    }
+    const shapes: [boolean, boolean, number, number, number][] = [
+      [false, false, 32, 128, 784],
+      [true, false, 784, 128, 32],
+      [false, true, 64, 200, 128],
+      [false, false, 37, 129, 333],
+    ];
+    for (const [tA, tB, m, n, k] of shapes)
+      for (const beta of [0, 0.5]) {
+        const fill = (x: FloatArray, seed: number) => {
+          for (let i = 0; i < x.length; i++) x[i] = Math.sin(seed * 1e-3 + i * 0.37);
+          return x;
+        };
+        const a2 = fill(two.alloc(m * k), 1),
+          b2 = fill(two.alloc(k * n), 2),
+          c2 = fill(two.alloc(m * n), 3);
+        const a1 = fill(one.alloc(m * k), 1),
+          b1 = fill(one.alloc(k * n), 2),
+          c1 = fill(one.alloc(m * n), 3);
+        two.gemm(tA, tB, m, n, k, 0.75, a2, b2, beta, c2);
+        one.gemm(tA, tB, m, n, k, 0.75, a1, b1, beta, c1);
+        same(c2, c1, `gemm ${tA}/${tB} ${m}×${n}×${k} β=${beta}`);
+      }
     assert.equal(two.splitProducts, 8, 'every product of these shapes was split');
   } finally {
     two.close();
@@ -49,9 +63,15 @@ test('a training run on two threads is bit-identical to one thread', async () =>
   const twoBackend = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper });
   try {
     const two = new Trainer({ spec, train: data, validation: null, backend: twoBackend });
-    const one = new Trainer({ spec, train: data, validation: null, backend: wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: twoBackend.fma }) });
+    const one = new Trainer({
+      spec,
+      train: data,
+      validation: null,
+      backend: wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: twoBackend.fma }),
+    });
     for (let s = 0; s < 10; s++) assert.ok(Object.is(two.trainStep().loss, one.trainStep().loss), `loss of step ${s + 1}`);
-    for (const layer of [0, 1, 2]) same(two.parameter(layer, 'weight'), one.parameter(layer, 'weight'), `layers[${layer}].weight`);
+    for (const layer of [0, 1, 2])
+      same(two.parameter(layer, 'weight'), one.parameter(layer, 'weight'), `layers[${layer}].weight`);
     assert.ok(twoBackend.splitProducts >= 20, `products split: ${twoBackend.splitProducts}`);
   } finally {
     twoBackend.close();

@@ -19,21 +19,31 @@ test('each example is run on its own; their mean is the batch gradient, and the 
   run.trainStep();
   const weights = run.getWeights();
   const indices = [3, 17, 22, 40, 41, 5];
-  for (const selection of [{ layer: 0, kind: 'weight' as const, index: 7 }, { layer: 2, kind: 'bias' as const, index: 4 }, { layer: 3, kind: 'weight' as const, index: 55 }]) {
+  for (const selection of [
+    { layer: 0, kind: 'weight' as const, index: 7 },
+    { layer: 2, kind: 'bias' as const, index: 4 },
+    { layer: 3, kind: 'weight' as const, index: 55 },
+  ]) {
     const r = walkThroughBatch({ spec, train, indices, weights, selection });
     assert.equal(r.examples.length, indices.length);
     const mean = r.examples.reduce((a, e) => a + e.gradient, 0) / indices.length;
     assert.ok(Math.abs(mean - r.batchGradient) <= 1e-12 * Math.max(1, Math.abs(mean)), `${mean} vs ${r.batchGradient}`);
     assert.equal(r.examples[indices.length - 1].runningMean, r.examples[indices.length - 1].runningSum / indices.length);
     assert.equal(r.after, r.before - 0.1 * mean);
-    assert.deepEqual(r.examples.map((e) => e.index), indices);
-    assert.deepEqual(r.examples.map((e) => e.label), indices.map((k) => train.y[k]));
+    assert.deepEqual(
+      r.examples.map((e) => e.index),
+      indices,
+    );
+    assert.deepEqual(
+      r.examples.map((e) => e.label),
+      indices.map((k) => train.y[k]),
+    );
     assert.equal(r.examples[0].image?.length, 784);
   }
   assert.deepEqual(run.getWeights(), weights, 'the watched run is untouched');
 });
 
-test('the per-example gradients agree with the engine\'s per-example path on the same batch', async () => {
+test("the per-example gradients agree with the engine's per-example path on the same batch", async () => {
   const { train } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
   const run = new Trainer({ spec, train, validation: null });
   const weights = run.getWeights();
@@ -42,10 +52,12 @@ test('the per-example gradients agree with the engine\'s per-example path on the
   const selection = { layer: 2, kind: 'weight' as const, index: 100 };
   const fromBatch = run.perExampleGradient(selection);
   const r = walkThroughBatch({ spec, train, indices, weights, selection });
-  r.examples.forEach((e, i) => assert.ok(Math.abs(e.gradient - fromBatch[i]) <= 1e-12 * Math.max(1, Math.abs(e.gradient)), `example ${i}`));
+  r.examples.forEach((e, i) =>
+    assert.ok(Math.abs(e.gradient - fromBatch[i]) <= 1e-12 * Math.max(1, Math.abs(e.gradient)), `example ${i}`),
+  );
 });
 
-test('with plain SGD the walkthrough\'s single update equals the Trainer\'s own step on that batch', async () => {
+test("with plain SGD the walkthrough's single update equals the Trainer's own step on that batch", async () => {
   const sgd = { ...spec, optimizer: { ...spec.optimizer, momentum: 0 } };
   const { train } = await loadDataset(sgd.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: sgd.seed });
   const run = new Trainer({ spec: sgd, train, validation: null });
@@ -56,7 +68,9 @@ test('with plain SGD the walkthrough\'s single update equals the Trainer\'s own 
   // For every parameter tensor, the entry this step moved most.
   const selections = after.map((w, t) => {
     let best = 0;
-    w.value.forEach((v, k) => { if (Math.abs(v - weights[t].value[k]) > Math.abs(w.value[best] - weights[t].value[best])) best = k; });
+    w.value.forEach((v, k) => {
+      if (Math.abs(v - weights[t].value[k]) > Math.abs(w.value[best] - weights[t].value[best])) best = k;
+    });
     return { layer: w.layer, kind: w.kind, index: best };
   });
   assert.equal(selections.length, 6);
@@ -69,16 +83,29 @@ test('with plain SGD the walkthrough\'s single update equals the Trainer\'s own 
 });
 
 // An independent float64 optimizer, written from the textbook formulas, to check the terms shown.
-function referenceStep(o: { type: 'sgd' | 'adam'; learningRate: number; momentum: number; nesterov: boolean; weightDecay: number; beta1: number; beta2: number; epsilon: number },
-  theta: number, grads: number[]): { theta: number; first: number; second: number } {
-  let m = 0, v = 0;
+function referenceStep(
+  o: {
+    type: 'sgd' | 'adam';
+    learningRate: number;
+    momentum: number;
+    nesterov: boolean;
+    weightDecay: number;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+  },
+  theta: number,
+  grads: number[],
+): { theta: number; first: number; second: number } {
+  let m = 0,
+    v = 0;
   grads.forEach((G, k) => {
     const t = k + 1;
     const g = G + o.weightDecay * theta;
     if (o.type === 'adam') {
       m = o.beta1 * m + (1 - o.beta1) * g;
       v = o.beta2 * v + (1 - o.beta2) * g * g;
-      theta -= o.learningRate * (m / (1 - o.beta1 ** t)) / (Math.sqrt(v / (1 - o.beta2 ** t)) + o.epsilon);
+      theta -= (o.learningRate * (m / (1 - o.beta1 ** t))) / (Math.sqrt(v / (1 - o.beta2 ** t)) + o.epsilon);
     } else if (o.momentum !== 0) {
       m = o.momentum * m + g;
       theta -= o.learningRate * (o.nesterov ? g + o.momentum * m : m);
@@ -142,11 +169,25 @@ test('after a step, Step Through replays that batch at the weights before its up
   const selection = { layer: 3, kind: 'weight' as const, index: 21 };
   const before = weightsBeforeLastStep(run);
   before.forEach((w, t) => w.value.forEach((v, k) => assert.ok(Math.abs(v - initial[t].value[k]) <= 1e-12, `${w.name}[${k}]`)));
-  const r = walkThroughBatch({ spec, train, indices, weights: before, selection, replayOf: { applied: lastUpdateTerms(run, spec.optimizer, selection) } });
+  const r = walkThroughBatch({
+    spec,
+    train,
+    indices,
+    weights: before,
+    selection,
+    replayOf: { applied: lastUpdateTerms(run, spec.optimizer, selection) },
+  });
   // The engine's own batch gradient at those weights: a fresh trainer set to them, one step on that batch.
-  const check = new Trainer({ spec: { ...spec, batchSize: indices.length }, train: { ...train, count: indices.length,
-    x: Float32Array.from(indices.flatMap((k) => Array.from(train.x.subarray(k * 784, (k + 1) * 784)))) as never,
-    y: Int32Array.from(indices.map((k) => train.y[k])) }, validation: null });
+  const check = new Trainer({
+    spec: { ...spec, batchSize: indices.length },
+    train: {
+      ...train,
+      count: indices.length,
+      x: Float32Array.from(indices.flatMap((k) => Array.from(train.x.subarray(k * 784, (k + 1) * 784)))) as never,
+      y: Int32Array.from(indices.map((k) => train.y[k])),
+    },
+    validation: null,
+  });
   check.setWeights(initial);
   check.trainStep();
   const ownSet = new Set(check.lastBatchInputs().indices);
@@ -175,12 +216,13 @@ test('the default selection is the weight whose per-example gradients vary most,
     const mean = g.reduce((a, b) => a + b, 0) / m;
     const sd = Math.sqrt(g.reduce((a, b) => a + (b - mean) ** 2, 0) / (m - 1));
     const max = Math.max(...g.map(Math.abs));
-    return max === 0 ? 0 : sd * g.filter((v) => Math.abs(v) >= 0.1 * max).length / m;
+    return max === 0 ? 0 : (sd * g.filter((v) => Math.abs(v) >= 0.1 * max).length) / m;
   };
   const chosen = score(sel.layer, sel.index);
   for (const layer of [0, 2, 3]) {
     const size = run.layers.find((l) => l.index === layer)!.params[0].shape.reduce((a, b) => a * b, 1);
-    for (let j = 0; j < size; j += 7) assert.ok(score(layer, j) <= chosen * (1 + 1e-9), `layers[${layer}].weight[${j}] varies more`);
+    for (let j = 0; j < size; j += 7)
+      assert.ok(score(layer, j) <= chosen * (1 + 1e-9), `layers[${layer}].weight[${j}] varies more`);
   }
   const g = run.perExampleGradient(sel);
   assert.ok(g.filter((v) => v !== 0).length > 1, 'more than one example pulls on it');

@@ -33,11 +33,24 @@ function randomImages(count: number, shape: number[], classes: number, seed: num
 
 function spec(layers: LayerSpec[], loss: 'cross-entropy' | 'mse', optimizer: 'sgd' | 'adam', batchSize: number): ModelSpec {
   return {
-    name: 'wasm-vs-reference', seed: 7, dtype: 'float32',
+    name: 'wasm-vs-reference',
+    seed: 7,
+    dtype: 'float32',
     data: { source: 'mnist', validationSplit: 0 },
-    layers, loss,
-    optimizer: { type: optimizer, learningRate: optimizer === 'sgd' ? 0.05 : 0.003, momentum: 0.9, nesterov: true, weightDecay: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-    batchSize, epochs: 2,
+    layers,
+    loss,
+    optimizer: {
+      type: optimizer,
+      learningRate: optimizer === 'sgd' ? 0.05 : 0.003,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 1e-4,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
+    batchSize,
+    epochs: 2,
   };
 }
 
@@ -46,58 +59,105 @@ function relClose(a: number, b: number, tol: number): boolean {
 }
 
 function compareRuns(s: ModelSpec, data: Dataset, steps: number): void {
-  const ref = new engine.Trainer({ spec: s, train: data, validation: null, backend: engine.referenceBackend('float32'), stats: 'full' });
-  const fast = new engine.Trainer({ spec: s, train: data, validation: null, backend: wasm.createWasmBackendSync({ initialBytes: 16 << 20 }), stats: 'full' });
+  const ref = new engine.Trainer({
+    spec: s,
+    train: data,
+    validation: null,
+    backend: engine.referenceBackend('float32'),
+    stats: 'full',
+  });
+  const fast = new engine.Trainer({
+    spec: s,
+    train: data,
+    validation: null,
+    backend: wasm.createWasmBackendSync({ initialBytes: 16 << 20 }),
+    stats: 'full',
+  });
   assert.equal(fast.backendName, 'wasm-simd');
   for (let step = 0; step < steps; step++) {
-    const a = ref.trainStep(), b = fast.trainStep();
+    const a = ref.trainStep(),
+      b = fast.trainStep();
     assert.deepEqual(b.exampleIndices, a.exampleIndices);
     assert.ok(relClose(a.loss, b.loss, 1e-5), `step ${step + 1}: loss ${b.loss} (wasm) vs ${a.loss} (reference)`);
     assert.deepEqual(b.predictions, a.predictions, `step ${step + 1}: predictions`);
     for (let l = 0; l < a.layers.length; l++) {
-      const la = a.layers[l], lb = b.layers[l];
-      assert.ok(relClose(la.gradNorm, lb.gradNorm, 1e-4), `step ${step + 1} layer ${la.layer}: gradNorm ${lb.gradNorm} vs ${la.gradNorm}`);
+      const la = a.layers[l],
+        lb = b.layers[l];
+      assert.ok(
+        relClose(la.gradNorm, lb.gradNorm, 1e-4),
+        `step ${step + 1} layer ${la.layer}: gradNorm ${lb.gradNorm} vs ${la.gradNorm}`,
+      );
       for (let i = 0; i < la.perExampleNorms.length; i++) {
-        assert.ok(relClose(la.perExampleNorms[i], lb.perExampleNorms[i], 1e-4),
-          `step ${step + 1} layer ${la.layer} example ${i}: ‖gᵢ‖ ${lb.perExampleNorms[i]} vs ${la.perExampleNorms[i]}`);
+        assert.ok(
+          relClose(la.perExampleNorms[i], lb.perExampleNorms[i], 1e-4),
+          `step ${step + 1} layer ${la.layer} example ${i}: ‖gᵢ‖ ${lb.perExampleNorms[i]} vs ${la.perExampleNorms[i]}`,
+        );
       }
     }
   }
   // the weights after the steps, and the full per-example gradient tensors of the last step
-  const wa = ref.getWeights(), wb = fast.getWeights();
+  const wa = ref.getWeights(),
+    wb = fast.getWeights();
   for (let t = 0; t < wa.length; t++) {
-    let worst = 0, scale = 0;
+    let worst = 0,
+      scale = 0;
     for (let i = 0; i < wa[t].value.length; i++) {
       worst = Math.max(worst, Math.abs(wa[t].value[i] - wb[t].value[i]));
       scale = Math.max(scale, Math.abs(wa[t].value[i]));
     }
     assert.ok(worst <= 1e-4 * Math.max(1, scale), `${wa[t].name}: max |Δ| ${worst} after ${steps} steps`);
-    const ga = ref.perExampleGradients(wa[t].layer, wa[t].kind), gb = fast.perExampleGradients(wb[t].layer, wb[t].kind);
+    const ga = ref.perExampleGradients(wa[t].layer, wa[t].kind),
+      gb = fast.perExampleGradients(wb[t].layer, wb[t].kind);
     assert.equal(gb.length, ga.length);
-    let gScale = 0, gWorst = 0;
-    for (let i = 0; i < ga.length; i++) { gScale = Math.max(gScale, Math.abs(ga[i])); gWorst = Math.max(gWorst, Math.abs(ga[i] - gb[i])); }
-    assert.ok(gWorst <= 1e-4 * Math.max(1e-3, gScale), `${wa[t].name}: per-example gradients differ by ${gWorst} (scale ${gScale})`);
+    let gScale = 0,
+      gWorst = 0;
+    for (let i = 0; i < ga.length; i++) {
+      gScale = Math.max(gScale, Math.abs(ga[i]));
+      gWorst = Math.max(gWorst, Math.abs(ga[i] - gb[i]));
+    }
+    assert.ok(
+      gWorst <= 1e-4 * Math.max(1e-3, gScale),
+      `${wa[t].name}: per-example gradients differ by ${gWorst} (scale ${gScale})`,
+    );
   }
 }
 
 test('MLP (relu, leaky-relu, tanh; cross-entropy; SGD Nesterov + weight decay): WASM = reference', () => {
   const data = randomImages(45, [1, 7, 9], 5, 11); // 45 = 3 full batches of 13 + a partial one of 6
-  compareRuns(spec([
-    { type: 'dense', units: 33, activation: 'relu' },
-    { type: 'dense', units: 13, activation: 'leaky-relu' },
-    { type: 'dense', units: 7, activation: 'tanh' },
-    { type: 'dense', units: 5, activation: 'linear' },
-  ], 'cross-entropy', 'sgd', 13), data, 5);
+  compareRuns(
+    spec(
+      [
+        { type: 'dense', units: 33, activation: 'relu' },
+        { type: 'dense', units: 13, activation: 'leaky-relu' },
+        { type: 'dense', units: 7, activation: 'tanh' },
+        { type: 'dense', units: 5, activation: 'linear' },
+      ],
+      'cross-entropy',
+      'sgd',
+      13,
+    ),
+    data,
+    5,
+  );
 });
 
 test('CNN (conv same + stride-2 valid, maxpool, sigmoid; MSE; Adam): WASM = reference', () => {
   const data = randomImages(20, [2, 11, 11], 3, 12);
-  compareRuns(spec([
-    { type: 'conv2d', filters: 5, kernelSize: 3, stride: 1, padding: 'same', activation: 'relu' },
-    { type: 'maxpool2d', poolSize: 2, stride: 2 },
-    { type: 'conv2d', filters: 6, kernelSize: 3, stride: 2, padding: 'valid', activation: 'linear' },
-    { type: 'sigmoid' },
-    { type: 'flatten' },
-    { type: 'dense', units: 3, activation: 'linear' },
-  ], 'mse', 'adam', 8), data, 4);
+  compareRuns(
+    spec(
+      [
+        { type: 'conv2d', filters: 5, kernelSize: 3, stride: 1, padding: 'same', activation: 'relu' },
+        { type: 'maxpool2d', poolSize: 2, stride: 2 },
+        { type: 'conv2d', filters: 6, kernelSize: 3, stride: 2, padding: 'valid', activation: 'linear' },
+        { type: 'sigmoid' },
+        { type: 'flatten' },
+        { type: 'dense', units: 3, activation: 'linear' },
+      ],
+      'mse',
+      'adam',
+      8,
+    ),
+    data,
+    4,
+  );
 });

@@ -2,7 +2,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-  DataError, EngineError, ModelError, ResourceError, UsageError, locate, renderForCli, reportError, toEditorDiagnostic,
+  DataError,
+  EngineError,
+  ModelError,
+  ResourceError,
+  UsageError,
+  locate,
+  renderForCli,
+  reportError,
+  toEditorDiagnostic,
 } from '../../../src/errors';
 
 const text = '{\n  "data": { "source": "train.csv" },\n  "layers": [ { "type": "dense", "units": 5 } ]\n}\n';
@@ -10,11 +18,21 @@ const sourceAt = text.indexOf('"train.csv"');
 
 test('locate turns offsets into 1-based line, column and end', () => {
   const l = locate('m.gradlens.json', text, { offset: sourceAt, length: 11 });
-  assert.deepEqual(l, { file: 'm.gradlens.json', line: 2, column: 23, endLine: 2, endColumn: 34, range: { offset: sourceAt, length: 11 } });
+  assert.deepEqual(l, {
+    file: 'm.gradlens.json',
+    line: 2,
+    column: 23,
+    endLine: 2,
+    endColumn: 34,
+    range: { offset: sourceAt, length: 11 },
+  });
 });
 
 test('a model error renders as file:line:col: error: for the CLI and a 0-based range for the editor', () => {
-  const e = new ModelError('layers[0].units: too many', locate('m.gradlens.json', text, { offset: text.indexOf('5 }'), length: 1 }));
+  const e = new ModelError(
+    'layers[0].units: too many',
+    locate('m.gradlens.json', text, { offset: text.indexOf('5 }'), length: 1 }),
+  );
   assert.equal(e.message, 'm.gradlens.json:3:43: layers[0].units: too many');
   assert.deepEqual(renderForCli(e), { text: 'm.gradlens.json:3:43: error: layers[0].units: too many', exitCode: 2 });
   const d = toEditorDiagnostic(e);
@@ -42,15 +60,23 @@ test('a data error without a file name is the detail alone; the model file is na
 });
 
 test('a resource error carries its estimate; an engine error exits 1; usage errors name the program', () => {
-  const r = new ResourceError('layers[0]: needs 8.0 GB', { what: 'activations', bytes: 8e9, limit: 4e9, layer: 0 },
-    locate('m.gradlens.json', text, { offset: text.indexOf('{ "type"'), length: 10 }));
+  const r = new ResourceError(
+    'layers[0]: needs 8.0 GB',
+    { what: 'activations', bytes: 8e9, limit: 4e9, layer: 0 },
+    locate('m.gradlens.json', text, { offset: text.indexOf('{ "type"'), length: 10 }),
+  );
   assert.equal(r.estimate.bytes, 8e9);
   assert.equal(renderForCli(r).text, 'm.gradlens.json:3:15: error: layers[0]: needs 8.0 GB');
   const n = new EngineError('the loss is NaN at step 3', { step: 3, layer: 1, example: 4 });
   assert.deepEqual(n.context, { step: 3, layer: 1, example: 4 });
-  assert.deepEqual(renderForCli(n, { modelFile: 'm.gradlens.json' }), { text: 'm.gradlens.json: the loss is NaN at step 3', exitCode: 1 });
-  assert.deepEqual(renderForCli(new UsageError('--epochs: expected a positive integer, got "x"')),
-    { text: 'gradient-lens: --epochs: expected a positive integer, got "x"', exitCode: 2 });
+  assert.deepEqual(renderForCli(n, { modelFile: 'm.gradlens.json' }), {
+    text: 'm.gradlens.json: the loss is NaN at step 3',
+    exitCode: 1,
+  });
+  assert.deepEqual(renderForCli(new UsageError('--epochs: expected a positive integer, got "x"')), {
+    text: 'gradient-lens: --epochs: expected a positive integer, got "x"',
+    exitCode: 2,
+  });
 });
 
 test('anything else is an internal error, named as such, without a stack trace', () => {

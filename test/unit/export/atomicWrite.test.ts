@@ -14,7 +14,9 @@ const child = path.join(__dirname, 'atomic-child.ts');
 /** Runs the child and kills it once it reports `killAfter` MB written (or never, with Infinity). */
 function writeAndKill(target: string, megabytes: number, fill: string, killAfter: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, target, String(megabytes), fill], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', child, target, String(megabytes), fill], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.setEncoding('utf8');
     p.stdout.on('data', (d: string) => {
@@ -32,13 +34,21 @@ test('SIGKILL while writing leaves the old file or the complete new one', async 
   const target = path.join(dir, 'snapshot.json');
   writeFileSync(target, 'a'.repeat(3 * 2 ** 20));
   const outcomes: string[] = [];
-  for (const [killAfter, fill] of [[1, 'b'], [4, 'c'], [7, 'd'], [Infinity, 'e']] as const) {
+  for (const [killAfter, fill] of [
+    [1, 'b'],
+    [4, 'c'],
+    [7, 'd'],
+    [Infinity, 'e'],
+  ] as const) {
     const how = await writeAndKill(target, 8, fill, killAfter);
     const text = readFileSync(target, 'latin1');
     const before = outcomes.length === 0 ? 'a' : outcomes[outcomes.length - 1];
     const whole = (c: string, mb: number) => text.length === mb * 2 ** 20 && text === c.repeat(text.length);
     const ok = whole(before, before === 'a' ? 3 : 8) || whole(fill, 8);
-    assert.ok(ok, `after ${how} at ${killAfter} MB the target holds ${text.length} bytes starting ${JSON.stringify(text.slice(0, 3))}`);
+    assert.ok(
+      ok,
+      `after ${how} at ${killAfter} MB the target holds ${text.length} bytes starting ${JSON.stringify(text.slice(0, 3))}`,
+    );
     outcomes.push(text[0]);
     if (how === 'exit') assert.equal(text[0], fill);
   }
@@ -64,6 +74,20 @@ test('a failed write leaves the target and no temporary file; permissions of the
 });
 
 test('jsonChunks joined is JSON.stringify', () => {
-  const v = { loss: 0.5, batch: { x: [[1, 2], [3, NaN]], y: [0, 1] }, n: null, s: 'a"b', u: undefined, nested: [[[1]], [], {}], parameters: [{ name: 'w', value: [1e-7, -0] }] };
+  const v = {
+    loss: 0.5,
+    batch: {
+      x: [
+        [1, 2],
+        [3, NaN],
+      ],
+      y: [0, 1],
+    },
+    n: null,
+    s: 'a"b',
+    u: undefined,
+    nested: [[[1]], [], {}],
+    parameters: [{ name: 'w', value: [1e-7, -0] }],
+  };
   assert.equal([...jsonChunks(v)].join(''), JSON.stringify(v));
 });

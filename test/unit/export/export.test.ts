@@ -7,7 +7,14 @@ import { parseModel } from '../../../src/model';
 import { stepPoint } from '../../../src/session/detail';
 import type { StepPoint } from '../../../src/protocol';
 import type { EpochStats } from '../../../src/engine/types';
-import { historyFromCsv, historyToCsv, historyToJson, parseHistoryJson, parseWeightsJson, weightsToJson } from '../../../src/export';
+import {
+  historyFromCsv,
+  historyToCsv,
+  historyToJson,
+  parseHistoryJson,
+  parseWeightsJson,
+  weightsToJson,
+} from '../../../src/export';
 
 const media = path.resolve(__dirname, '../../../media');
 
@@ -19,9 +26,17 @@ function specOf(batchSize: number, validationSplit: number) {
 }
 
 /** A real run: every step's point and every epoch's statistics, as the session keeps them. */
-async function realRun(batchSize: number, validationSplit: number): Promise<{ history: StepPoint[]; epochs: EpochStats[]; trainer: Trainer }> {
+async function realRun(
+  batchSize: number,
+  validationSplit: number,
+): Promise<{ history: StepPoint[]; epochs: EpochStats[]; trainer: Trainer }> {
   const spec = specOf(batchSize, validationSplit);
-  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
+  const { train, validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: media,
+    seed: spec.seed,
+  });
   const trainer = new Trainer({ spec, train, validation });
   const history: StepPoint[] = [];
   const epochs: EpochStats[] = [];
@@ -36,10 +51,17 @@ async function realRun(batchSize: number, validationSplit: number): Promise<{ hi
 }
 
 test('history → CSV → history loses nothing (M = 1 has NaN noise scales; no validation set gives nulls)', async () => {
-  for (const [m, split] of [[1, 0], [8, 0.25]] as const) {
+  for (const [m, split] of [
+    [1, 0],
+    [8, 0.25],
+  ] as const) {
     const { history, epochs } = await realRun(m, split);
     assert.ok(history.length > 4 && epochs.length === 2);
-    if (m === 1) assert.ok(history.some((p) => Number.isNaN(p.noiseScale)), 'M = 1 should produce NaN noise scales');
+    if (m === 1)
+      assert.ok(
+        history.some((p) => Number.isNaN(p.noiseScale)),
+        'M = 1 should produce NaN noise scales',
+      );
     const csv = historyToCsv(history, epochs);
     const lines = csv.trimEnd().split('\n');
     assert.equal(lines.length, history.length + 1, 'one row per step');
@@ -56,7 +78,9 @@ test('history → JSON → history loses nothing', async () => {
   assert.equal(back.model, 'tiny digits');
   assert.deepEqual(back.history, history);
   assert.deepEqual(back.epochs, epochs);
-  const negZero = parseHistoryJson(historyToJson({ model: 'm', history: [{ ...history[0], loss: -0, time: Infinity }], epochs: [] }));
+  const negZero = parseHistoryJson(
+    historyToJson({ model: 'm', history: [{ ...history[0], loss: -0, time: Infinity }], epochs: [] }),
+  );
   assert.ok(Object.is(negZero.history[0].loss, -0));
   assert.equal(negZero.history[0].time, Infinity);
 });
@@ -83,12 +107,18 @@ test('bad weights files get clear messages that name the problem', async () => {
   const weights = trainer.getWeights();
   const good = JSON.parse(weightsToJson({ model: 'm', tensors: weights }));
   assert.throws(() => parseWeightsJson('{ nope'), /not valid JSON/);
-  assert.throws(() => parseWeightsJson(JSON.stringify({ ...good, format: 'something-else' })), /\$\.format: expected "gradient-lens-weights"/);
+  assert.throws(
+    () => parseWeightsJson(JSON.stringify({ ...good, format: 'something-else' })),
+    /\$\.format: expected "gradient-lens-weights"/,
+  );
   assert.throws(() => parseWeightsJson(JSON.stringify({ ...good, version: 2 })), /\$\.version/);
   const reshaped = structuredClone(good);
   reshaped.tensors[0].shape = [reshaped.tensors[0].shape[1], reshaped.tensors[0].shape[0]];
   const name = weights[0].name;
-  assert.throws(() => parseWeightsJson(JSON.stringify(reshaped), weights), new RegExp(`Tensor "${name.replace(/[[\]]/g, '\\$&')}" has shape \\[${reshaped.tensors[0].shape.join(', ')}\\]`));
+  assert.throws(
+    () => parseWeightsJson(JSON.stringify(reshaped), weights),
+    new RegExp(`Tensor "${name.replace(/[[\]]/g, '\\$&')}" has shape \\[${reshaped.tensors[0].shape.join(', ')}\\]`),
+  );
   const short = structuredClone(good);
   short.tensors[1].value.pop();
   assert.throws(() => parseWeightsJson(JSON.stringify(short)), /\$\.tensors\[1\].*holds \d+ values, but value has/);

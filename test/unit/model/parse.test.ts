@@ -5,8 +5,7 @@ import { parseModel, checkShapes, formatProblem, offsetToLineCol, buildJsonSchem
 import { LAYER_DEFS, ROOT_DEF, DATA_DEF, OPTIMIZER_DEF } from '../../../src/model/fields';
 
 const at = (text: string, r: { offset: number; length: number }): string => text.slice(r.offset, r.offset + r.length);
-const base = (layers: string, extra = ''): string =>
-  `{ "data": { "source": "mnist" }, "layers": [ ${layers} ]${extra} }`;
+const base = (layers: string, extra = ''): string => `{ "data": { "source": "mnist" }, "layers": [ ${layers} ]${extra} }`;
 
 test('a JSONC file with comments and trailing commas parses, with defaults filled in', () => {
   const text = `// model\n{\n  /* block */ "data": { "source": "mnist", },\n  "layers": [ { "type": "dense", "units": 10 }, ],\n}\n`;
@@ -19,16 +18,37 @@ test('a JSONC file with comments and trailing commas parses, with defaults fille
   assert.equal(r.spec.epochs, 5);
   assert.equal(r.spec.loss, 'cross-entropy');
   assert.equal(r.spec.data.validationSplit, 0.2);
-  assert.deepEqual(r.spec.optimizer, { type: 'sgd', learningRate: 0.05, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  assert.deepEqual(r.spec.optimizer, {
+    type: 'sgd',
+    learningRate: 0.05,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+  });
   assert.deepEqual(r.spec.layers, [{ type: 'dense', units: 10, activation: 'linear' }]);
   assert.equal(at(text, r.layerRanges[0]), '{ "type": "dense", "units": 10 }');
 });
 
 test('adam gets its own default learning rate; maxpool stride defaults to the pool size; conv defaults', () => {
-  const r = parseModel(base(`{ "type": "conv2d", "filters": 2, "kernelSize": 3 }, { "type": "maxpool2d", "poolSize": 2 }, { "type": "flatten" }, { "type": "dense", "units": 10 }`, `, "optimizer": { "type": "adam" }`));
+  const r = parseModel(
+    base(
+      `{ "type": "conv2d", "filters": 2, "kernelSize": 3 }, { "type": "maxpool2d", "poolSize": 2 }, { "type": "flatten" }, { "type": "dense", "units": 10 }`,
+      `, "optimizer": { "type": "adam" }`,
+    ),
+  );
   assert.deepEqual(r.problems, []);
   assert.equal(r.spec!.optimizer.learningRate, 0.001);
-  assert.deepEqual(r.spec!.layers[0], { type: 'conv2d', filters: 2, kernelSize: 3, stride: 1, padding: 'valid', activation: 'linear' });
+  assert.deepEqual(r.spec!.layers[0], {
+    type: 'conv2d',
+    filters: 2,
+    kernelSize: 3,
+    stride: 1,
+    padding: 'valid',
+    activation: 'linear',
+  });
   assert.deepEqual(r.spec!.layers[1], { type: 'maxpool2d', poolSize: 2, stride: 2 });
 });
 
@@ -80,9 +100,15 @@ test('every error is collected, not only the first', () => {
 
 test('missing required fields, empty layers, wrong top level, duplicates and syntax errors', () => {
   let r = parseModel('{ "layers": [] }');
-  assert.deepEqual(r.problems.map((p) => p.message), ['missing required field "data" (Where the training examples come from)', 'layers: expected at least one layer']);
+  assert.deepEqual(
+    r.problems.map((p) => p.message),
+    ['missing required field "data" (Where the training examples come from)', 'layers: expected at least one layer'],
+  );
   r = parseModel('[1, 2]');
-  assert.deepEqual(r.problems.map((p) => p.message), ['expected a model object { … } at the top level, got an array']);
+  assert.deepEqual(
+    r.problems.map((p) => p.message),
+    ['expected a model object { … } at the top level, got an array'],
+  );
   r = parseModel('');
   assert.match(r.problems[0].message, /the file is empty/);
   const dup = base(`{ "type": "flatten" }`, `, "seed": 1, "seed": 2`);
@@ -99,7 +125,10 @@ test('shape errors land on the offending layer', () => {
   let text = base(`${conv}, { "type": "dense", "units": 10 }`);
   let r = parseModel(text);
   assert.equal(r.spec, null);
-  assert.equal(r.problems[0].message, 'layers[1]: a dense layer needs a flat input, got shape [4, 26, 26]; add { "type": "flatten" } before it');
+  assert.equal(
+    r.problems[0].message,
+    'layers[1]: a dense layer needs a flat input, got shape [4, 26, 26]; add { "type": "flatten" } before it',
+  );
   assert.equal(at(text, r.problems[0].range), '{ "type": "dense", "units": 10 }');
 
   text = base(`{ "type": "conv2d", "filters": 4, "kernelSize": 30 }, { "type": "flatten" }, { "type": "dense", "units": 10 }`);
@@ -140,12 +169,27 @@ test('absolute data paths and an IDX file without labels are errors; a huge lear
   assert.equal(parseModel(escaping, undefined, { folderDepth: 2 }).problems.length, 0, 'two folders down, ../../ is the root');
   r = parseModel(escaping, undefined, { folderDepth: 1 });
   assert.equal(r.problems.length, 1);
-  assert.match(r.problems[0].message, /^data\.source: expected a path inside the workspace, got "\.\.\/\.\.\/secrets\/data\.csv"/);
+  assert.match(
+    r.problems[0].message,
+    /^data\.source: expected a path inside the workspace, got "\.\.\/\.\.\/secrets\/data\.csv"/,
+  );
   assert.equal(escaping.substr(r.problems[0].range.offset, r.problems[0].range.length), '"../../secrets/data.csv"');
   assert.equal(r.spec, null);
-  assert.equal(parseModel(`{ "data": { "source": "data/../data/train.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`, undefined, { folderDepth: 0 }).problems.length, 0);
-  assert.equal(parseModel(`{ "data": { "source": "data/../../x.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`, undefined, { folderDepth: 0 }).problems.length, 1);
-  r = parseModel(`{ "data": { "source": "emnist-letters-train-images-idx3-ubyte" }, "layers": [ { "type": "dense", "units": 3 } ] }`);
+  assert.equal(
+    parseModel(`{ "data": { "source": "data/../data/train.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`, undefined, {
+      folderDepth: 0,
+    }).problems.length,
+    0,
+  );
+  assert.equal(
+    parseModel(`{ "data": { "source": "data/../../x.csv" }, "layers": [ { "type": "dense", "units": 3 } ] }`, undefined, {
+      folderDepth: 0,
+    }).problems.length,
+    1,
+  );
+  r = parseModel(
+    `{ "data": { "source": "emnist-letters-train-images-idx3-ubyte" }, "layers": [ { "type": "dense", "units": 3 } ] }`,
+  );
   assert.match(r.problems[0].message, /^data\.labels: an IDX images file needs its labels file/);
   r = parseModel(base(`{ "type": "dense", "units": 10 }`, `, "optimizer": { "learningRate": 5 }`));
   assert.equal(r.problems[0].severity, 'warning');
@@ -156,7 +200,10 @@ test('problems format as file:line:col for the terminal', () => {
   const text = '{\n  "data": { "source": "mnist" },\n  "layers": [ { "type": "dense", "units": -1 } ]\n}';
   const r = parseModel(text);
   assert.deepEqual(offsetToLineCol(text, text.indexOf('-1')), { line: 3, col: 43 });
-  assert.equal(formatProblem('m.gradlens.json', text, r.problems[0]), 'm.gradlens.json:3:43: error: layers[0].units: expected a positive integer, got -1');
+  assert.equal(
+    formatProblem('m.gradlens.json', text, r.problems[0]),
+    'm.gradlens.json:3:43: error: layers[0].units: expected a positive integer, got -1',
+  );
 });
 
 test('the committed JSON Schema is exactly what the field tables generate (npm run schema)', () => {
@@ -166,7 +213,10 @@ test('the committed JSON Schema is exactly what the field tables generate (npm r
 
 test('every field the schema offers is accepted by the parser, and every unknown one rejected', () => {
   const schema = buildJsonSchema() as { properties: Record<string, unknown> };
-  assert.deepEqual(Object.keys(schema.properties), ROOT_DEF.fields.map((f) => f.name));
+  assert.deepEqual(
+    Object.keys(schema.properties),
+    ROOT_DEF.fields.map((f) => f.name),
+  );
   for (const [type, def] of Object.entries(LAYER_DEFS)) {
     const fields = def.fields.filter((f) => f.name !== 'type');
     const sample: Record<string, unknown> = { type };
@@ -187,15 +237,26 @@ test('every property name in the committed schema file is accepted by the parser
   const sampleValue = (p: { enum?: unknown[]; default?: unknown; type?: string }): unknown =>
     p.enum?.[0] ?? p.default ?? (p.type === 'string' ? 'x' : 1);
   const sampleObject = (o: Obj, skip: string[]): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(o.properties).filter(([k]) => !skip.includes(k)).map(([k, p]) => [k, sampleValue(p)]));
+    Object.fromEntries(
+      Object.entries(o.properties)
+        .filter(([k]) => !skip.includes(k))
+        .map(([k, p]) => [k, sampleValue(p)]),
+    );
   const root = sampleObject(schema, ['$schema', 'data', 'layers', 'optimizer']);
   const data = { ...sampleObject(schema.properties.data as Obj, []), source: 'x.csv' };
   delete (data as Record<string, unknown>).labels;
   const optimizer = sampleObject(schema.properties.optimizer as Obj, []);
   const text = JSON.stringify({ ...root, data, optimizer, layers: [{ type: 'dense', units: 3 }] });
-  assert.deepEqual(parseModel(text).problems.filter((p) => p.severity === 'error'), [], text);
+  assert.deepEqual(
+    parseModel(text).problems.filter((p) => p.severity === 'error'),
+    [],
+    text,
+  );
   const layerTypes = schema.definitions.layer.properties.type.enum as string[];
-  assert.deepEqual(schema.definitions.layer.allOf.map((v) => v.if.properties.type.const), layerTypes);
+  assert.deepEqual(
+    schema.definitions.layer.allOf.map((v) => v.if.properties.type.const),
+    layerTypes,
+  );
   for (const variant of schema.definitions.layer.allOf) {
     const layer = { ...sampleObject(variant.then, []), type: variant.if.properties.type.const };
     const layerText = JSON.stringify({ data: { source: 'x.csv' }, layers: [layer] });

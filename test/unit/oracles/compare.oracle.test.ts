@@ -28,7 +28,10 @@ test('comparison: every batch size starts at the same seeded weights and batch o
   const sizes = [1, 4, 10, 'full'] as const;
   // The file's rate for every size, so one reference SGD step can be written out (the sweep's rates are checked in test/unit/engine/compare.test.ts).
   const result = compareBatchSizes({ spec, train, batchSizes: [...sizes], examples: 48, now: () => 0, rateMode: 'file' });
-  assert.deepEqual(result.runs.map((r) => r.batchSize), [1, 4, 10, 24]);
+  assert.deepEqual(
+    result.runs.map((r) => r.batchSize),
+    [1, 4, 10, 24],
+  );
   // The initial weights are a function of the seed alone: one network built from the spec gives them.
   const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
   const firstLosses = new Set<number>();
@@ -40,9 +43,18 @@ test('comparison: every batch size starts at the same seeded weights and batch o
     firstLosses.add(run.points[0].loss);
     // One plain SGD step by the reference, then the second batch's loss at those weights.
     const ref = batchGradients(spec, initial, train, first);
-    const stepped = initial.map((w) => ({ ...w, value: w.value.map((v, i) => v - spec.optimizer.learningRate * meanGradient(ref, w.name)[i]) }));
-    const second = m < train.count ? order.slice(m, 2 * m) : Array.from(new BatchSchedule(spec.seed, train.count, m).permutation(2));
-    close(run.points[1].loss, meanLoss(spec, stepped, train, second), 1e-9, `M = ${m}: second-batch loss after one reference step`);
+    const stepped = initial.map((w) => ({
+      ...w,
+      value: w.value.map((v, i) => v - spec.optimizer.learningRate * meanGradient(ref, w.name)[i]),
+    }));
+    const second =
+      m < train.count ? order.slice(m, 2 * m) : Array.from(new BatchSchedule(spec.seed, train.count, m).permutation(2));
+    close(
+      run.points[1].loss,
+      meanLoss(spec, stepped, train, second),
+      1e-9,
+      `M = ${m}: second-batch loss after one reference step`,
+    );
   }
   assert.ok(firstLosses.size > 1, 'different batch sizes see different first batches, so the check can tell sizes apart');
 });
@@ -52,17 +64,34 @@ test('comparison: every run sees the same number of examples, and its statistics
   const train = separable(30, 4, 3, 71);
   const examples = 90;
   const result = compareBatchSizes({ spec, train, batchSizes: [1, 6, 'full', 6], examples, now: () => 0, rateMode: 'file' });
-  assert.deepEqual(result.runs.map((r) => r.batchSize), [1, 6, 30], 'duplicates are dropped, full is N');
+  assert.deepEqual(
+    result.runs.map((r) => r.batchSize),
+    [1, 6, 30],
+    'duplicates are dropped, full is N',
+  );
   for (const run of result.runs) {
     const m = run.batchSize;
     assert.equal(run.steps, examples / m, `M = ${m}: ${examples} examples in steps of ${m}`);
     assert.equal(run.points.length, run.steps, 'short runs keep every point');
-    assert.deepEqual(run.points.map((p) => p.examplesSeen), Array.from({ length: run.steps }, (_, i) => (i + 1) * m));
+    assert.deepEqual(
+      run.points.map((p) => p.examplesSeen),
+      Array.from({ length: run.steps }, (_, i) => (i + 1) * m),
+    );
     // The same spec and seed trained on its own, step by step: the same losses and noise scales.
-    const solo = new Trainer({ spec: { ...spec, batchSize: m, epochs: examples / train.count }, train, validation: null, backend: referenceBackend('float64'), stats: 'norms' });
+    const solo = new Trainer({
+      spec: { ...spec, batchSize: m, epochs: examples / train.count },
+      train,
+      validation: null,
+      backend: referenceBackend('float64'),
+      stats: 'norms',
+    });
     const losses: number[] = [];
     const noise: number[] = [];
-    while (!solo.done()) { const s = solo.trainStep(); losses.push(s.loss); if (Number.isFinite(s.noiseScale)) noise.push(s.noiseScale); }
+    while (!solo.done()) {
+      const s = solo.trainStep();
+      losses.push(s.loss);
+      if (Number.isFinite(s.noiseScale)) noise.push(s.noiseScale);
+    }
     run.points.forEach((p, i) => close(p.loss, losses[i], 1e-12, `M = ${m} step ${i + 1} loss`));
     close(run.stepLossSigma!, Math.sqrt(changeVariance(losses)), 1e-9, `M = ${m} step-to-step σ`);
     if (m === 1) assert.equal(run.noiseScale, null, 'M = 1 has no noise scale');
@@ -78,11 +107,19 @@ test('comparison summary: its words carry the numbers of the runs (σ ratio, noi
   // The smallest batch against the next one that is not the full batch.
   const ratio = m1.stepLossSigma! / m8.stepLossSigma!;
   const fx = (x: number): string => (x >= 10 ? String(Math.round(x)) : x.toFixed(1));
-  assert.ok(result.summary.includes(ratio >= 1
-    ? `the loss moved ${fx(ratio)}× less from one update to the next than with M = 1 (pure SGD)`
-    : `the loss moved ${fx(1 / ratio)}× more from one update to the next with M = 8 than with M = 1 (pure SGD)`), result.summary);
+  assert.ok(
+    result.summary.includes(
+      ratio >= 1
+        ? `the loss moved ${fx(ratio)}× less from one update to the next than with M = 1 (pure SGD)`
+        : `the loss moved ${fx(1 / ratio)}× more from one update to the next with M = 8 than with M = 1 (pure SGD)`,
+    ),
+    result.summary,
+  );
   assert.equal(m1.noiseScale, null, 'M = 1 has no noise scale');
-  assert.ok(result.summary.includes(`B_simple measured ${Number(m8.noiseScale!.toPrecision(3))} in the M = 8 run`), result.summary);
+  assert.ok(
+    result.summary.includes(`B_simple measured ${Number(m8.noiseScale!.toPrecision(3))} in the M = 8 run`),
+    result.summary,
+  );
   assert.ok(result.summary.includes('after the same 200 examples seen'), result.summary);
   const one = compareBatchSizes({ spec, train, batchSizes: [4], examples: 20, now: () => 0 });
   assert.equal(one.summary, 'Choose at least two batch sizes to compare.');

@@ -22,7 +22,13 @@ function subset(d: Dataset, indices: number[]): Dataset {
 /** A fresh engine network at `weights` over exactly `indices`, one plain-SGD step: its gradient buffers. */
 function engineGradient(spec: ModelSpec, train: Dataset, weights: NamedTensor[], indices: number[], sel: ParamSelection): number {
   const fresh: ModelSpec = { ...spec, batchSize: indices.length, epochs: 1, optimizer: optimizer({ learningRate: 0 }) };
-  const t = new Trainer({ spec: fresh, train: subset(train, indices), validation: null, backend: referenceBackend('float64'), stats: 'none' });
+  const t = new Trainer({
+    spec: fresh,
+    train: subset(train, indices),
+    validation: null,
+    backend: referenceBackend('float64'),
+    stats: 'none',
+  });
   t.setWeights(weights);
   t.trainStep();
   return t.gradient(sel.layer, sel.kind)[sel.index];
@@ -34,11 +40,15 @@ function spreadSelections(ref: ExampleResult[], layers: number[]): ParamSelectio
   for (const layer of layers) {
     for (const kind of ['weight', 'bias'] as const) {
       const n = ref[0].grads.get(`layers[${layer}].${kind}`)!.length;
-      let best = 0, bestSpread = -1;
+      let best = 0,
+        bestSpread = -1;
       for (let j = 0; j < n; j++) {
         const v = ref.map((e) => e.grads.get(`layers[${layer}].${kind}`)![j]);
         const spread = Math.min(...v.slice(1).map((x, i) => Math.abs(x - v[i]))) + (Math.max(...v) - Math.min(...v));
-        if (spread > bestSpread) { bestSpread = spread; best = j; }
+        if (spread > bestSpread) {
+          bestSpread = spread;
+          best = j;
+        }
       }
       out.push({ layer, kind, index: best });
     }
@@ -48,8 +58,28 @@ function spreadSelections(ref: ExampleResult[], layers: number[]): ParamSelectio
 
 const CASES: { name: string; spec: ModelSpec }[] = [
   { name: 'relu + cross-entropy, plain SGD', spec: mlpSpec() },
-  { name: 'tanh + mse, momentum', spec: mlpSpec({ loss: 'mse', layers: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 3, activation: 'sigmoid' }], optimizer: optimizer({ momentum: 0.9 }) }) },
-  { name: 'three layers, Adam', spec: mlpSpec({ layers: [{ type: 'dense', units: 5, activation: 'relu' }, { type: 'dense', units: 4, activation: 'leaky-relu' }, { type: 'dense', units: 3, activation: 'linear' }], optimizer: optimizer({ type: 'adam', learningRate: 0.01 }) }) },
+  {
+    name: 'tanh + mse, momentum',
+    spec: mlpSpec({
+      loss: 'mse',
+      layers: [
+        { type: 'dense', units: 5, activation: 'tanh' },
+        { type: 'dense', units: 3, activation: 'sigmoid' },
+      ],
+      optimizer: optimizer({ momentum: 0.9 }),
+    }),
+  },
+  {
+    name: 'three layers, Adam',
+    spec: mlpSpec({
+      layers: [
+        { type: 'dense', units: 5, activation: 'relu' },
+        { type: 'dense', units: 4, activation: 'leaky-relu' },
+        { type: 'dense', units: 3, activation: 'linear' },
+      ],
+      optimizer: optimizer({ type: 'adam', learningRate: 0.01 }),
+    }),
+  },
 ];
 
 for (const { name, spec } of CASES) {
@@ -62,18 +92,34 @@ for (const { name, spec } of CASES) {
       const ref = batchGradients(spec, before, train, stats.exampleIndices);
       const layers = spec.layers.map((_, i) => i);
       for (const sel of spreadSelections(ref, layers)) {
-        const detail = buildDetail(trainer, stats, spec, train, { selection: sel, mode: 'grad', heatmapMaxCells: 64, histograms: [] });
+        const detail = buildDetail(trainer, stats, spec, train, {
+          selection: sel,
+          mode: 'grad',
+          heatmapMaxCells: 64,
+          histograms: [],
+        });
         assert.ok(detail.perExample, 'a valid selection has a per-example view');
         const pname = `layers[${sel.layer}].${sel.kind}`;
         const expected = ref.map((e) => e.grads.get(pname)![sel.index]);
-        assert.ok(new Set(expected).size > 1, `step ${step} ${pname}[${sel.index}]: the reference bars differ, so an order error would show`);
+        assert.ok(
+          new Set(expected).size > 1,
+          `step ${step} ${pname}[${sel.index}]: the reference bars differ, so an order error would show`,
+        );
         assert.equal(detail.perExample.paramName, `${pname}[${sel.index}]`);
         assert.equal(detail.perExample.perExample.length, stats.exampleIndices.length);
         const err = maxRelDiff(detail.perExample.perExample, expected);
-        assert.ok(err < 1e-9, `step ${step} ${pname}[${sel.index}]: bars ${JSON.stringify(detail.perExample.perExample)} vs reference ${JSON.stringify(expected)} (error ${err})`);
+        assert.ok(
+          err < 1e-9,
+          `step ${step} ${pname}[${sel.index}]: bars ${JSON.stringify(detail.perExample.perExample)} vs reference ${JSON.stringify(expected)} (error ${err})`,
+        );
         // A second way through the engine: a batch of one per example, at the same weights.
         stats.exampleIndices.forEach((k, i) => {
-          close(detail.perExample!.perExample[i], engineGradient(spec, train, before, [k], sel), 1e-9, `step ${step} bar ${i} vs batch-of-one`);
+          close(
+            detail.perExample!.perExample[i],
+            engineGradient(spec, train, before, [k], sel),
+            1e-9,
+            `step ${step} bar ${i} vs batch-of-one`,
+          );
         });
       }
     }
@@ -87,10 +133,20 @@ for (const { name, spec } of CASES) {
       const stats = trainer.trainStep();
       const ref = batchGradients(spec, before, train, stats.exampleIndices);
       for (const sel of spreadSelections(ref, [0, spec.layers.length - 1])) {
-        const detail = buildDetail(trainer, stats, spec, train, { selection: sel, mode: 'grad', heatmapMaxCells: 64, histograms: [] });
+        const detail = buildDetail(trainer, stats, spec, train, {
+          selection: sel,
+          mode: 'grad',
+          heatmapMaxCells: 64,
+          histograms: [],
+        });
         const batch = engineGradient(spec, train, before, stats.exampleIndices, sel);
         close(detail.perExample!.mean, batch, 1e-10, `step ${step} mean vs fresh batch backward`);
-        close(detail.perExample!.mean, meanGradient(ref, `layers[${sel.layer}].${sel.kind}`)[sel.index], 1e-9, `step ${step} mean vs float64 reference`);
+        close(
+          detail.perExample!.mean,
+          meanGradient(ref, `layers[${sel.layer}].${sel.kind}`)[sel.index],
+          1e-9,
+          `step ${step} mean vs float64 reference`,
+        );
       }
     }
   });
@@ -104,11 +160,22 @@ test('detail examples: loss, label and prediction of each example come from that
     const before = trainer.getWeights();
     const stats = trainer.trainStep();
     const ref = batchGradients(spec, before, train, stats.exampleIndices);
-    const detail = buildDetail(trainer, stats, spec, train, { selection: null, mode: 'grad', heatmapMaxCells: 64, histograms: [] });
+    const detail = buildDetail(trainer, stats, spec, train, {
+      selection: null,
+      mode: 'grad',
+      heatmapMaxCells: 64,
+      histograms: [],
+    });
     assert.equal(detail.perExample, null, 'no selection, no per-example view');
     assert.equal(detail.step, step);
-    assert.deepEqual(detail.examples.map((e) => e.label), stats.exampleIndices.map((k) => train.y[k]));
-    assert.deepEqual(detail.examples.map((e) => e.prediction), ref.map((r) => r.prediction));
+    assert.deepEqual(
+      detail.examples.map((e) => e.label),
+      stats.exampleIndices.map((k) => train.y[k]),
+    );
+    assert.deepEqual(
+      detail.examples.map((e) => e.prediction),
+      ref.map((r) => r.prediction),
+    );
     detail.examples.forEach((e, i) => close(e.loss, ref[i].loss, 1e-3, `example ${i} loss (4 significant digits)`));
     close(stats.loss, ref.reduce((s, r) => s + r.loss, 0) / ref.length, 1e-12, 'batch loss = mean of the reference losses');
     close(stats.accuracy, ref.filter((r, i) => r.prediction === detail.examples[i].label).length / ref.length, 0, 'accuracy');

@@ -86,7 +86,14 @@ test('update ratio with all-zero weights: 0 when nothing moves, ∞ when somethi
 test('step-through: per-layer norms of each example, its image, and its messages for a bad request', () => {
   const count = 12;
   const x = new Float32Array(count * 9).map((_, i) => ((i * 7) % 11) / 10 - 0.2);
-  const train: Dataset = { name: 'img', inputShape: [1, 3, 3], numClasses: 3, count, x, y: Int32Array.from({ length: count }, (_, i) => i % 3) };
+  const train: Dataset = {
+    name: 'img',
+    inputShape: [1, 3, 3],
+    numClasses: 3,
+    count,
+    x,
+    y: Int32Array.from({ length: count }, (_, i) => i % 3),
+  };
   const spec = mlpSpec({ batchSize: 4 });
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   const weights = trainer.getWeights();
@@ -97,8 +104,15 @@ test('step-through: per-layer norms of each example, its image, and its messages
   assert.deepEqual(r.imageShape, [3, 3]);
   const ref = batchGradients(spec, weights, train, indices);
   r.examples.forEach((e, i) => {
-    assert.deepEqual(e.image, Array.from(x.subarray(indices[i] * 9, indices[i] * 9 + 9), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), `image ${i}, clamped to [0, 1]`);
-    assert.deepEqual(e.layerNorms.map((l) => l.layer), [0, 1]);
+    assert.deepEqual(
+      e.image,
+      Array.from(x.subarray(indices[i] * 9, indices[i] * 9 + 9), (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)),
+      `image ${i}, clamped to [0, 1]`,
+    );
+    assert.deepEqual(
+      e.layerNorms.map((l) => l.layer),
+      [0, 1],
+    );
     for (const { layer, norm } of e.layerNorms) {
       const g = [...ref[i].grads.get(`layers[${layer}].weight`)!, ...ref[i].grads.get(`layers[${layer}].bias`)!];
       close(norm, Math.sqrt(g.reduce((a, v) => a + v * v, 0)), 1e-10, `example ${i} layer ${layer} ‖gᵢ‖`);
@@ -106,15 +120,42 @@ test('step-through: per-layer norms of each example, its image, and its messages
   });
   // The replay runs on the backend the caller asks for: one per one-example run, one for the batch.
   let made = 0;
-  walkThroughBatch({ spec, train, indices, weights, selection: { layer: 0, kind: 'bias', index: 0 }, backendFactory: (sp) => { made++; return referenceBackend(sp.dtype); } });
+  walkThroughBatch({
+    spec,
+    train,
+    indices,
+    weights,
+    selection: { layer: 0, kind: 'bias', index: 0 },
+    backendFactory: (sp) => {
+      made++;
+      return referenceBackend(sp.dtype);
+    },
+  });
   assert.equal(made, indices.length + 1);
   const tab = separable(6, 4, 3, 171);
-  const rt = walkThroughBatch({ spec, train: tab, indices: [0, 1], weights: new Trainer({ spec, train: tab, validation: null }).getWeights(), selection: { layer: 0, kind: 'bias', index: 0 } });
+  const rt = walkThroughBatch({
+    spec,
+    train: tab,
+    indices: [0, 1],
+    weights: new Trainer({ spec, train: tab, validation: null }).getWeights(),
+    selection: { layer: 0, kind: 'bias', index: 0 },
+  });
   assert.equal(rt.imageShape, null);
   assert.ok(rt.examples.every((e) => e.image === null));
-  assert.throws(() => walkThroughBatch({ spec, train, indices: [], weights, selection: { layer: 0, kind: 'weight', index: 0 } }), { message: 'The batch is empty.' });
-  assert.throws(() => walkThroughBatch({ spec, train, indices: [1], weights, selection: { layer: 2, kind: 'weight', index: 0 } }), { message: 'layers[2] has no weight.' });
-  assert.throws(() => walkThroughBatch({ spec, train, indices: [1], weights, selection: { layer: 0, kind: 'bias', index: 6 } }), { message: 'layers[0].bias has no entry 6.' });
-  assert.throws(() => walkThroughBatch({ spec, train, indices: [1], weights, selection: { layer: 0, kind: 'bias', index: -1 } }), { message: 'layers[0].bias has no entry -1.' });
+  assert.throws(
+    () => walkThroughBatch({ spec, train, indices: [], weights, selection: { layer: 0, kind: 'weight', index: 0 } }),
+    { message: 'The batch is empty.' },
+  );
+  assert.throws(
+    () => walkThroughBatch({ spec, train, indices: [1], weights, selection: { layer: 2, kind: 'weight', index: 0 } }),
+    { message: 'layers[2] has no weight.' },
+  );
+  assert.throws(() => walkThroughBatch({ spec, train, indices: [1], weights, selection: { layer: 0, kind: 'bias', index: 6 } }), {
+    message: 'layers[0].bias has no entry 6.',
+  });
+  assert.throws(
+    () => walkThroughBatch({ spec, train, indices: [1], weights, selection: { layer: 0, kind: 'bias', index: -1 } }),
+    { message: 'layers[0].bias has no entry -1.' },
+  );
   assert.deepEqual(trainer.getWeights(), weights, 'the replay leaves the watched weights alone');
 });

@@ -22,7 +22,11 @@ test('num: three significant digits, exponent outside [1e-3, 1e4), a real minus 
   assert.equal(num(10000), '1.00e+4');
   assert.equal(num(-12345), '−1.23e+4');
   assert.equal(num(0.001), '0.00100', '1e-3 itself is fixed');
-  assert.equal(num(-0.00012345), '−1.23e−4', 'every minus, the exponent sign too, is a real minus (the same as for a positive number)');
+  assert.equal(
+    num(-0.00012345),
+    '−1.23e−4',
+    'every minus, the exponent sign too, is a real minus (the same as for a positive number)',
+  );
   assert.equal(num(0.123456, 5), '0.12346');
   assert.equal(num(123456, 2), '1.2e+5');
   assert.equal(num(2, 1), '2');
@@ -64,5 +68,8 @@ test('problem positions: 1-based line and column, counted over newlines only', (
   // An offset past the end stays on the last line, the column keeps counting.
   assert.deepEqual(offsetToLineCol('ab\nc', 10), { line: 2, col: 8 });
   const p = { severity: 'error', message: 'units must be a positive integer', range: { offset: 5, length: 2 } };
-  assert.equal(formatProblem('m.gradlens.json', text, p as Parameters<typeof formatProblem>[2]), 'm.gradlens.json:2:3: error: units must be a positive integer');
+  assert.equal(
+    formatProblem('m.gradlens.json', text, p as Parameters<typeof formatProblem>[2]),
+    'm.gradlens.json:2:3: error: units must be a positive integer',
+  );
 });

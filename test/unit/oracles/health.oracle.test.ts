@@ -19,8 +19,14 @@ function layerVector(e: ExampleResult, layer: number): number[] {
 }
 
 interface RefLayerStats {
-  gradNorm: number; weightNorm: number; updateRatio: number; norms: number[]; cosines: number[];
-  trace: number; gSq: number; noiseScale: number;
+  gradNorm: number;
+  weightNorm: number;
+  updateRatio: number;
+  norms: number[];
+  cosines: number[];
+  trace: number;
+  gSq: number;
+  noiseScale: number;
 }
 
 function reference(ref: ExampleResult[], layer: number, before: NamedTensor[], after: NamedTensor[]): RefLayerStats {
@@ -36,17 +42,32 @@ function reference(ref: ExampleResult[], layer: number, before: NamedTensor[], a
   let trace = 0;
   for (let j = 0; j < G.length; j++) trace += per.reduce((s, g) => s + (g[j] - G[j]) ** 2, 0) / (m - 1);
   return {
-    gradNorm: Math.sqrt(gSq), weightNorm: norm(theta), updateRatio: norm(delta) / norm(theta),
+    gradNorm: Math.sqrt(gSq),
+    weightNorm: norm(theta),
+    updateRatio: norm(delta) / norm(theta),
     norms: per.map(norm),
     // A zero gradient has no direction: the documented cosine is then 0.
     cosines: per.map((g) => (norm(g) * Math.sqrt(gSq) > 0 ? dot(g, G) / (norm(g) * Math.sqrt(gSq)) : 0)),
-    trace, gSq, noiseScale: trace / gSq,
+    trace,
+    gSq,
+    noiseScale: trace / gSq,
   };
 }
 
 const CASES: { name: string; spec: ModelSpec }[] = [
   { name: 'relu MLP, SGD', spec: mlpSpec({ batchSize: 6 }) },
-  { name: 'three layers, momentum', spec: mlpSpec({ batchSize: 8, layers: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }], optimizer: optimizer({ learningRate: 0.02, momentum: 0.9 }) }) },
+  {
+    name: 'three layers, momentum',
+    spec: mlpSpec({
+      batchSize: 8,
+      layers: [
+        { type: 'dense', units: 5, activation: 'tanh' },
+        { type: 'dense', units: 4, activation: 'relu' },
+        { type: 'dense', units: 3, activation: 'linear' },
+      ],
+      optimizer: optimizer({ learningRate: 0.02, momentum: 0.9 }),
+    }),
+  },
   { name: 'Adam, mse', spec: mlpSpec({ batchSize: 5, loss: 'mse', optimizer: optimizer({ type: 'adam', learningRate: 0.05 }) }) },
 ];
 
@@ -59,8 +80,13 @@ for (const { name, spec } of CASES) {
       const stats = trainer.trainStep();
       const after = trainer.getWeights();
       const ref = batchGradients(spec, before, train, stats.exampleIndices);
-      let trace = 0, gSq = 0;
-      assert.deepEqual(stats.layers.map((l) => l.layer), spec.layers.map((_, i) => i), 'one entry per dense layer, in order');
+      let trace = 0,
+        gSq = 0;
+      assert.deepEqual(
+        stats.layers.map((l) => l.layer),
+        spec.layers.map((_, i) => i),
+        'one entry per dense layer, in order',
+      );
       for (const l of stats.layers) {
         const r = reference(ref, l.layer, before, after);
         const at = `step ${step} layer ${l.layer}`;
@@ -89,7 +115,10 @@ for (const { name, spec } of CASES) {
       }
       close(stats.noiseScale, trace / gSq, 1e-8, `step ${step} model-wide B_simple = Σ tr(Σ) / Σ ‖G‖²`);
       const point = stepPoint(stats, 1.5);
-      assert.deepEqual([point.step, point.epoch, point.examplesSeen, point.time], [stats.step, stats.epoch, stats.examplesSeen, 1.5]);
+      assert.deepEqual(
+        [point.step, point.epoch, point.examplesSeen, point.time],
+        [stats.step, stats.epoch, stats.examplesSeen, 1.5],
+      );
       close(point.loss, ref.reduce((s, e) => s + e.loss, 0) / ref.length, 1e-12, `step ${step} point loss`);
       close(point.noiseScale, trace / gSq, 1e-8, `step ${step} point B_simple`);
     }
@@ -97,12 +126,21 @@ for (const { name, spec } of CASES) {
 }
 
 test('dead fraction counts the ReLU units that are zero for every example of the batch', () => {
-  const spec = mlpSpec({ batchSize: 7, layers: [{ type: 'dense', units: 6, activation: 'relu' }, { type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }] });
+  const spec = mlpSpec({
+    batchSize: 7,
+    layers: [
+      { type: 'dense', units: 6, activation: 'relu' },
+      { type: 'dense', units: 4, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'linear' },
+    ],
+  });
   const train = separable(21, 4, 3, 41);
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64'), stats: 'full' });
   // Kill units 1 and 4 of layer 0 and unit 2 of layer 1 with a large negative bias; leave the rest alive.
   const w = trainer.getWeights();
-  const set = (name: string, i: number, v: number): void => { w.find((t) => t.name === name)!.value[i] = v; };
+  const set = (name: string, i: number, v: number): void => {
+    w.find((t) => t.name === name)!.value[i] = v;
+  };
   set('layers[0].bias', 1, -100);
   set('layers[0].bias', 4, -100);
   set('layers[1].bias', 2, -100);
@@ -120,7 +158,10 @@ test('dead fraction counts the ReLU units that are zero for every example of the
   }
   assert.equal(stats.layers[2].deadFraction, null, 'a linear output layer has no ReLU and so no dead units');
   const point = stepPoint(stats, 0);
-  assert.deepEqual(point.layers.map((l) => l.deadFraction), stats.layers.map((l) => l.deadFraction));
+  assert.deepEqual(
+    point.layers.map((l) => l.deadFraction),
+    stats.layers.map((l) => l.deadFraction),
+  );
   // One example on its own: a unit alive for one example is alive for the batch.
   const one = exampleInput(train, stats.exampleIndices[0]);
   assert.equal(one.length, 4);

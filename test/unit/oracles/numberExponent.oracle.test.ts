@@ -12,4 +12,3 @@ test('num: a small number writes its exponent sign the same way whether the numb
   assert.equal(num(0.000999), num(-0.000999).slice(1));
   assert.equal(num(1.5e-7), num(-1.5e-7).slice(1));
 });
-

@@ -6,11 +6,21 @@
 import type { Dataset } from '../../../src/data/dataset';
 import type { ModelSpec, OptimizerSpec } from '../../../src/model/spec';
 
-export interface Weights { name: string; layer: number; kind: 'weight' | 'bias'; shape: number[]; value: number[] }
+export interface Weights {
+  name: string;
+  layer: number;
+  kind: 'weight' | 'bias';
+  shape: number[];
+  value: number[];
+}
 
 type DenseAct = 'linear' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
 
-interface DenseLayerSpec { index: number; units: number; activation: DenseAct }
+interface DenseLayerSpec {
+  index: number;
+  units: number;
+  activation: DenseAct;
+}
 
 function denseLayers(spec: ModelSpec): DenseLayerSpec[] {
   return spec.layers.map((l, index) => {
@@ -21,22 +31,36 @@ function denseLayers(spec: ModelSpec): DenseLayerSpec[] {
 
 function act(a: DenseAct, z: number): number {
   switch (a) {
-    case 'linear': return z;
-    case 'relu': return z > 0 ? z : 0;
-    case 'leaky-relu': return z > 0 ? z : 0.01 * z;
-    case 'tanh': return Math.tanh(z);
-    case 'sigmoid': return 1 / (1 + Math.exp(-z));
+    case 'linear':
+      return z;
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'leaky-relu':
+      return z > 0 ? z : 0.01 * z;
+    case 'tanh':
+      return Math.tanh(z);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-z));
   }
 }
 
 /** dφ/dz at pre-activation z. */
 function actDerivative(a: DenseAct, z: number): number {
   switch (a) {
-    case 'linear': return 1;
-    case 'relu': return z > 0 ? 1 : 0;
-    case 'leaky-relu': return z > 0 ? 1 : 0.01;
-    case 'tanh': { const t = Math.tanh(z); return 1 - t * t; }
-    case 'sigmoid': { const s = 1 / (1 + Math.exp(-z)); return s * (1 - s); }
+    case 'linear':
+      return 1;
+    case 'relu':
+      return z > 0 ? 1 : 0;
+    case 'leaky-relu':
+      return z > 0 ? 1 : 0.01;
+    case 'tanh': {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    }
+    case 'sigmoid': {
+      const s = 1 / (1 + Math.exp(-z));
+      return s * (1 - s);
+    }
   }
 }
 
@@ -60,7 +84,8 @@ export function exampleGradient(spec: ModelSpec, weights: Weights[], x: ArrayLik
   for (const l of layers) {
     const W = byName.get(`layers[${l.index}].weight`)!.value;
     const b = byName.get(`layers[${l.index}].bias`)!.value;
-    const n = l.units, p = a.length;
+    const n = l.units,
+      p = a.length;
     if (W.length !== p * n) throw new Error(`layer ${l.index}: ${W.length} weights for ${p}×${n}`);
     const z = new Array<number>(n);
     for (let c = 0; c < n; c++) {
@@ -99,7 +124,11 @@ export function exampleGradient(spec: ModelSpec, weights: Weights[], x: ArrayLik
     grads.set(`layers[${l.index}].bias`, dz.slice());
     if (k > 0) {
       const W = byName.get(`layers[${l.index}].weight`)!.value;
-      delta = ak.map((_, r) => { let s = 0; for (let c = 0; c < n; c++) s += W[r * n + c] * dz[c]; return s; });
+      delta = ak.map((_, r) => {
+        let s = 0;
+        for (let c = 0; c < n; c++) s += W[r * n + c] * dz[c];
+        return s;
+      });
     }
   }
   return { loss, prediction, grads, outputs };
@@ -119,12 +148,18 @@ export function batchGradients(spec: ModelSpec, weights: Weights[], d: Dataset, 
 export function meanGradient(examples: ExampleResult[], name: string): number[] {
   const first = examples[0].grads.get(name)!;
   const out = new Array<number>(first.length).fill(0);
-  for (const e of examples) e.grads.get(name)!.forEach((g, j) => { out[j] += g; });
+  for (const e of examples)
+    e.grads.get(name)!.forEach((g, j) => {
+      out[j] += g;
+    });
   return out.map((s) => s / examples.length);
 }
 
 /** The optimizer's state for one tensor, kept by the reference from step 1. */
-export interface RefState { m: number[]; v: number[] }
+export interface RefState {
+  m: number[];
+  v: number[];
+}
 
 export function refState(size: number): RefState {
   return { m: new Array<number>(size).fill(0), v: new Array<number>(size).fill(0) };
@@ -135,7 +170,14 @@ export function refState(size: number): RefState {
  * SGD velocity v ← μv + g, step v (or g + μv with Nesterov); Adam with bias correction at step t.
  * Returns θ after.
  */
-export function referenceStep(o: OptimizerSpec, s: RefState, t: number, isWeight: boolean, theta: number[], grad: number[]): number[] {
+export function referenceStep(
+  o: OptimizerSpec,
+  s: RefState,
+  t: number,
+  isWeight: boolean,
+  theta: number[],
+  grad: number[],
+): number[] {
   const wd = isWeight ? o.weightDecay : 0;
   return theta.map((th, i) => {
     const g = grad[i] + wd * th;
@@ -144,7 +186,7 @@ export function referenceStep(o: OptimizerSpec, s: RefState, t: number, isWeight
       s.v[i] = o.beta2 * s.v[i] + (1 - o.beta2) * g * g;
       const mHat = s.m[i] / (1 - o.beta1 ** t);
       const vHat = s.v[i] / (1 - o.beta2 ** t);
-      return th - o.learningRate * mHat / (Math.sqrt(vHat) + o.epsilon);
+      return th - (o.learningRate * mHat) / (Math.sqrt(vHat) + o.epsilon);
     }
     if (o.momentum === 0) return th - o.learningRate * g;
     s.m[i] = o.momentum * s.m[i] + g;
@@ -167,13 +209,21 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function close(actual: number, expected: number, tol: number, what: string): void {
   if (Number.isNaN(expected) && Number.isNaN(actual)) return;
   const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-12);
-  if (!(err <= tol)) throw new Error(`${what}: ${actual} but the reference says ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
+  if (!(err <= tol))
+    throw new Error(`${what}: ${actual} but the reference says ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
 }
 
 /** A seeded dataset with class-dependent means (so training moves), in [features] shape. */
 export function separable(count: number, features: number, classes: number, seed: number): Dataset {
   let s = seed >>> 0 || 1;
-  const next = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+  const next = (): number => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
   const x = new Float32Array(count * features);
   const y = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -184,25 +234,49 @@ export function separable(count: number, features: number, classes: number, seed
 }
 
 export function optimizer(over: Partial<OptimizerSpec> = {}): OptimizerSpec {
-  return { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...over };
+  return {
+    type: 'sgd',
+    learningRate: 0.1,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    ...over,
+  };
 }
 
 export function mlpSpec(over: Partial<ModelSpec> = {}): ModelSpec {
   return {
-    name: 'oracle', seed: 11, dtype: 'float64', data: { source: 'oracle', validationSplit: 0 },
-    layers: [{ type: 'dense', units: 6, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }],
-    loss: 'cross-entropy', optimizer: optimizer(), batchSize: 5, epochs: 2, ...over,
+    name: 'oracle',
+    seed: 11,
+    dtype: 'float64',
+    data: { source: 'oracle', validationSplit: 0 },
+    layers: [
+      { type: 'dense', units: 6, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'linear' },
+    ],
+    loss: 'cross-entropy',
+    optimizer: optimizer(),
+    batchSize: 5,
+    epochs: 2,
+    ...over,
   };
 }
 
 /** The entry of a parameter whose per-example gradients differ most across the batch (a swap or a shift shows there). */
 export function spreadIndex(examples: ExampleResult[], name: string): number {
   const n = examples[0].grads.get(name)!.length;
-  let best = 0, bestSpread = -1;
+  let best = 0,
+    bestSpread = -1;
   for (let j = 0; j < n; j++) {
     const v = examples.map((e) => e.grads.get(name)![j]);
     const spread = Math.max(...v) - Math.min(...v);
-    if (spread > bestSpread) { bestSpread = spread; best = j; }
+    if (spread > bestSpread) {
+      bestSpread = spread;
+      best = j;
+    }
   }
   return best;
 }

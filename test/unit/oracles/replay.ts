@@ -10,17 +10,40 @@ import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
 import { batchGradients, close, meanGradient, separable, spreadIndex, type Weights } from './reference';
 
 /** Selections of entries that vary across the batch at these weights (a dead unit's zeros would hide an error). */
-export function selections(spec: ModelSpec, weights: Weights[], train: ReturnType<typeof separable>, indices: number[]): ParamSelection[] {
+export function selections(
+  spec: ModelSpec,
+  weights: Weights[],
+  train: ReturnType<typeof separable>,
+  indices: number[],
+): ParamSelection[] {
   const ref = batchGradients(spec, weights, train, indices);
-  return ([[0, 'weight'], [1, 'bias'], [1, 'weight']] as const).map(([layer, kind]) => ({ layer, kind, index: spreadIndex(ref, `layers[${layer}].${kind}`) }));
+  return (
+    [
+      [0, 'weight'],
+      [1, 'bias'],
+      [1, 'weight'],
+    ] as const
+  ).map(([layer, kind]) => ({ layer, kind, index: spreadIndex(ref, `layers[${layer}].${kind}`) }));
 }
 
-export function checkReplay(result: WalkthroughResult, spec: ModelSpec, train: ReturnType<typeof separable>, weights: Weights[], indices: number[], sel: ParamSelection, what: string): void {
+export function checkReplay(
+  result: WalkthroughResult,
+  spec: ModelSpec,
+  train: ReturnType<typeof separable>,
+  weights: Weights[],
+  indices: number[],
+  sel: ParamSelection,
+  what: string,
+): void {
   const name = `layers[${sel.layer}].${sel.kind}`;
   const ref = batchGradients(spec, weights, train, indices);
   const expected = ref.map((e) => e.grads.get(name)![sel.index]);
   assert.ok(new Set(expected).size > 1, `${what}: the reference gradients differ between examples`);
-  assert.deepEqual(result.examples.map((e) => e.index), indices, `${what}: the examples of the batch, in order`);
+  assert.deepEqual(
+    result.examples.map((e) => e.index),
+    indices,
+    `${what}: the examples of the batch, in order`,
+  );
   result.examples.forEach((e, i) => {
     close(e.gradient, expected[i], 1e-9, `${what}: g${i} of ${name}[${sel.index}]`);
     close(e.loss, ref[i].loss, 1e-10, `${what}: L${i}`);
@@ -49,19 +72,32 @@ export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) 
   });
   const events: WorkerEvent[] = [];
   const listeners: Array<() => void> = [];
-  port2.on('message', (e: WorkerEvent) => { events.push(e); listeners.forEach((l) => l()); });
-  const until = (pred: () => boolean, what: string) => new Promise<void>((resolve, reject) => {
-    if (pred()) return resolve();
-    const timer = setTimeout(() => reject(new Error(`no ${what} within 20 s; events: ${events.map((e) => e.type).join(', ')}`)), 20000);
-    listeners.push(() => { if (pred()) { clearTimeout(timer); resolve(); } });
+  port2.on('message', (e: WorkerEvent) => {
+    events.push(e);
+    listeners.forEach((l) => l());
   });
+  const until = (pred: () => boolean, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (pred()) return resolve();
+      const timer = setTimeout(
+        () => reject(new Error(`no ${what} within 20 s; events: ${events.map((e) => e.type).join(', ')}`)),
+        20000,
+      );
+      listeners.push(() => {
+        if (pred()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
   const send = (r: WorkerRequest) => port2.postMessage(r);
   let nextId = 1;
   /** Sends a request with a fresh id and resolves with the worker's reply to it. */
   const request = async (r: Record<string, unknown> & { type: string }): Promise<WorkerEvent & { type: 'reply' }> => {
     const id = nextId++;
     send({ ...r, id } as unknown as WorkerRequest);
-    const mine = (): (WorkerEvent & { type: 'reply' }) | undefined => events.find((e): e is WorkerEvent & { type: 'reply' } => e.type === 'reply' && e.id === id);
+    const mine = (): (WorkerEvent & { type: 'reply' }) | undefined =>
+      events.find((e): e is WorkerEvent & { type: 'reply' } => e.type === 'reply' && e.id === id);
     await until(() => mine() !== undefined, `a reply to ${r.type}`);
     return mine()!;
   };
@@ -73,11 +109,27 @@ export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) 
     return (reply.value as { result: WalkthroughResult }).result;
   };
   send({
-    type: 'start', spec, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'oracle.gradlens.json', paused: true,
+    type: 'start',
+    spec,
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: '/nonexistent',
+    file: 'oracle.gradlens.json',
+    paused: true,
     settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
   } as WorkerRequest);
-  return { events, send, request, walkthrough, until, close: () => { port1.close(); port2.close(); } };
+  return {
+    events,
+    send,
+    request,
+    walkthrough,
+    until,
+    close: () => {
+      port1.close();
+      port2.close();
+    },
+  };
 }
 
-export const stepCount = (events: WorkerEvent[]) => events.filter((e) => e.type === 'steps').reduce((n, e) => n + (e as { points: unknown[] }).points.length, 0);
-
+export const stepCount = (events: WorkerEvent[]) =>
+  events.filter((e) => e.type === 'steps').reduce((n, e) => n + (e as { points: unknown[] }).points.length, 0);

@@ -10,13 +10,18 @@ import { BatchSchedule } from '../../../src/engine/batching';
 import { mlpSpec, optimizer, separable } from './reference';
 import { checkReplay, selections, startLoop, stepCount } from './replay';
 
-for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['momentum 0.9', optimizer({ learningRate: 0.5, momentum: 0.9 })]] as const) {
+for (const [label, opt] of [
+  ['plain SGD', optimizer({ learningRate: 0.5 })],
+  ['momentum 0.9', optimizer({ learningRate: 0.5, momentum: 0.9 })],
+] as const) {
   test(`step-through after Step replays the batch just trained at its PRE-update weights (worker loop, ${label})`, async () => {
     const spec = mlpSpec({ batchSize: 5, epochs: 3, optimizer: opt });
     const train = separable(20, 4, 3, 91);
     // What the loop's run starts from: the seed's weights and the seed's first batch.
     const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
-    const firstBatch = Array.from(new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize));
+    const firstBatch = Array.from(
+      new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize),
+    );
     const loop = startLoop(spec, train);
     try {
       await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');
@@ -32,4 +37,3 @@ for (const [label, opt] of [['plain SGD', optimizer({ learningRate: 0.5 })], ['m
     }
   });
 }
-

@@ -13,7 +13,14 @@ import { buildHistogram } from '../../../src/session/histogram';
 import { batchGradients, close, meanGradient, mlpSpec, optimizer, separable } from './reference';
 
 test('heatmap cells show, per block, the reference entry of largest magnitude in grad, weight and update mode', () => {
-  const spec = mlpSpec({ layers: [{ type: 'dense', units: 5, activation: 'relu' }, { type: 'dense', units: 3, activation: 'linear' }], batchSize: 6, optimizer: optimizer({ momentum: 0.9 }) });
+  const spec = mlpSpec({
+    layers: [
+      { type: 'dense', units: 5, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'linear' },
+    ],
+    batchSize: 6,
+    optimizer: optimizer({ momentum: 0.9 }),
+  });
   const train = separable(18, 7, 3, 111);
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   trainer.trainStep();
@@ -29,28 +36,44 @@ test('heatmap cells show, per block, the reference entry of largest magnitude in
   };
   for (const mode of ['grad', 'weight', 'update'] as const) {
     // 7 inputs × 5 outputs in at most 3 × 3 cells: blocks of 3 rows × 2 columns.
-    const d = buildDetail(trainer, stats, spec, train, { selection: { layer: 0, kind: 'weight', index: 0 }, mode, heatmapMaxCells: 3, histograms: [] });
+    const d = buildDetail(trainer, stats, spec, train, {
+      selection: { layer: 0, kind: 'weight', index: 0 },
+      mode,
+      heatmapMaxCells: 3,
+      histograms: [],
+    });
     const h = d.heatmap!;
-    assert.deepEqual([h.rows, h.cols, h.rowBlock, h.colBlock, h.cellRows, h.cellCols, h.mode, h.layer, h.kind], [7, 5, 3, 2, 3, 3, mode, 0, 'weight']);
+    assert.deepEqual(
+      [h.rows, h.cols, h.rowBlock, h.colBlock, h.cellRows, h.cellCols, h.mode, h.layer, h.kind],
+      [7, 5, 3, 2, 3, 3, mode, 0, 'weight'],
+    );
     const src = sources[mode];
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let cr = 0; cr < 3; cr++) {
       for (let cc = 0; cc < 3; cc++) {
         let best = -1;
         for (let r = cr * 3; r < Math.min(7, cr * 3 + 3); r++) {
-          for (let c = cc * 2; c < Math.min(5, cc * 2 + 2); c++) if (best < 0 || Math.abs(src[r * 5 + c]) > Math.abs(src[best])) best = r * 5 + c;
+          for (let c = cc * 2; c < Math.min(5, cc * 2 + 2); c++)
+            if (best < 0 || Math.abs(src[r * 5 + c]) > Math.abs(src[best])) best = r * 5 + c;
         }
         const cell = cr * 3 + cc;
         assert.equal(h.indices[cell], best, `${mode} cell (${cr}, ${cc}) shows entry ${best}`);
         close(h.values[cell], src[best], 1e-3, `${mode} cell (${cr}, ${cc}) value (4 digits)`);
-        lo = Math.min(lo, src[best]); hi = Math.max(hi, src[best]);
+        lo = Math.min(lo, src[best]);
+        hi = Math.max(hi, src[best]);
       }
     }
     close(h.min, lo, 1e-3, `${mode} min`);
     close(h.max, hi, 1e-3, `${mode} max`);
   }
   // A bias is one row.
-  const b = buildDetail(trainer, stats, spec, train, { selection: { layer: 1, kind: 'bias', index: 2 }, mode: 'grad', heatmapMaxCells: 8, histograms: [] }).heatmap!;
+  const b = buildDetail(trainer, stats, spec, train, {
+    selection: { layer: 1, kind: 'bias', index: 2 },
+    mode: 'grad',
+    heatmapMaxCells: 8,
+    histograms: [],
+  }).heatmap!;
   assert.deepEqual([b.rows, b.cols, b.cellRows, b.cellCols], [1, 3, 1, 3]);
   meanGradient(ref, 'layers[1].bias').forEach((g, i) => close(b.values[i], g, 1e-3, `bias cell ${i}`));
 });
@@ -72,7 +95,12 @@ test('the default selection is the first layer weight with the largest reference
   assert.equal(isValidSelection(trainer, { layer: 1, kind: 'bias', index: 2 }), true);
   assert.equal(isValidSelection(trainer, { layer: 1, kind: 'bias', index: 3 }), false);
   assert.equal(isValidSelection(trainer, { layer: 2, kind: 'weight', index: 0 }), false, 'no layer 2');
-  const none = buildDetail(trainer, stats, spec, train, { selection: { layer: 5, kind: 'weight', index: 0 }, mode: 'grad', heatmapMaxCells: 8, histograms: [] });
+  const none = buildDetail(trainer, stats, spec, train, {
+    selection: { layer: 5, kind: 'weight', index: 0 },
+    mode: 'grad',
+    heatmapMaxCells: 8,
+    histograms: [],
+  });
   assert.equal(none.perExample, null, 'a selection of a missing layer shows no per-example view');
   assert.equal(none.heatmap, null);
 });
@@ -94,15 +122,30 @@ test('histograms: symmetric linear edges up to the largest finite |value|, every
   const before = trainer.getWeights();
   const stats = trainer.trainStep();
   const hs = gradientHistograms(trainer, 1);
-  assert.deepEqual(hs.map((x) => [x.layer, x.step, x.counts.reduce((a, b) => a + b, 0)]), [[0, 1, 24], [1, 1, 18]]);
+  assert.deepEqual(
+    hs.map((x) => [x.layer, x.step, x.counts.reduce((a, b) => a + b, 0)]),
+    [
+      [0, 1, 24],
+      [1, 1, 18],
+    ],
+  );
   const g0 = meanGradient(batchGradients(spec, before, train, stats.exampleIndices), 'layers[0].weight');
   close(hs[0].edges[hs[0].edges.length - 1], Math.max(...g0.map(Math.abs)), 1e-3, 'top edge = largest |G|');
 });
 
 test('example images: pixels 0–255 of the raw input, shrunk by whole blocks to fit the budget', () => {
-  const count = 40, h = 5, w = 3;
+  const count = 40,
+    h = 5,
+    w = 3;
   const x = new Float32Array(count * h * w).map((_, i) => ((i * 37) % 101) / 100);
-  const train: Dataset = { name: 'img', inputShape: [1, h, w], numClasses: 2, count, x, y: Int32Array.from({ length: count }, (_, i) => i % 2) };
+  const train: Dataset = {
+    name: 'img',
+    inputShape: [1, h, w],
+    numClasses: 2,
+    count,
+    x,
+    y: Int32Array.from({ length: count }, (_, i) => i % 2),
+  };
   const spec: ModelSpec = { ...mlpSpec(), layers: [{ type: 'dense', units: 2, activation: 'linear' }], batchSize: 40, epochs: 1 };
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   const stats = trainer.trainStep();
@@ -118,15 +161,29 @@ test('example images: pixels 0–255 of the raw input, shrunk by whole blocks to
   // Tabular data has no images.
   const tab = separable(6, 4, 3, 1);
   const t2 = new Trainer({ spec: mlpSpec({ batchSize: 6 }), train: tab, validation: null, backend: referenceBackend('float64') });
-  const d2 = buildDetail(t2, t2.trainStep(), mlpSpec(), tab, { selection: null, mode: 'grad', heatmapMaxCells: 8, histograms: [] });
+  const d2 = buildDetail(t2, t2.trainStep(), mlpSpec(), tab, {
+    selection: null,
+    mode: 'grad',
+    heatmapMaxCells: 8,
+    histograms: [],
+  });
   assert.equal(d2.imageShape, null);
   assert.ok(d2.examples.every((e) => e.image === null));
 });
 
 test('example images larger than the budget are averaged over f × f blocks, edge blocks over what they cover', () => {
-  const count = 32, h = 29, w = 30;
+  const count = 32,
+    h = 29,
+    w = 30;
   const x = new Float32Array(count * h * w).map((_, i) => ((i * 13) % 97) / 96);
-  const train: Dataset = { name: 'img', inputShape: [1, h, w], numClasses: 2, count, x, y: Int32Array.from({ length: count }, (_, i) => i % 2) };
+  const train: Dataset = {
+    name: 'img',
+    inputShape: [1, h, w],
+    numClasses: 2,
+    count,
+    x,
+    y: Int32Array.from({ length: count }, (_, i) => i % 2),
+  };
   const spec: ModelSpec = { ...mlpSpec(), layers: [{ type: 'dense', units: 2, activation: 'linear' }], batchSize: 32, epochs: 1 };
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   const stats = trainer.trainStep();
@@ -137,8 +194,16 @@ test('example images larger than the budget are averaged over f × f blocks, edg
   const base = e.index * h * w;
   const px = (r: number, c: number): number => {
     const vals: number[] = [];
-    for (let y = 2 * r; y < Math.min(h, 2 * r + 2); y++) for (let xx = 2 * c; xx < Math.min(w, 2 * c + 2); xx++) vals.push(x[base + y * w + xx]);
+    for (let y = 2 * r; y < Math.min(h, 2 * r + 2); y++)
+      for (let xx = 2 * c; xx < Math.min(w, 2 * c + 2); xx++) vals.push(x[base + y * w + xx]);
     return Math.round((vals.reduce((a, b) => a + b, 0) / vals.length) * 255);
   };
-  for (const [r, c] of [[0, 0], [3, 7], [14, 0], [14, 14], [7, 14]]) assert.equal(e.image![r * 15 + c], px(r, c), `pixel (${r}, ${c})`);
+  for (const [r, c] of [
+    [0, 0],
+    [3, 7],
+    [14, 0],
+    [14, 14],
+    [7, 14],
+  ])
+    assert.equal(e.image![r * 15 + c], px(r, c), `pixel (${r}, ${c})`);
 });

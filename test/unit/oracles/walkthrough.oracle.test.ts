@@ -27,7 +27,9 @@ test('step-through before any step replays the first batch at the initial weight
   const spec = mlpSpec({ batchSize: 4, epochs: 2 });
   const train = separable(16, 4, 3, 93);
   const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
-  const firstBatch = Array.from(new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize));
+  const firstBatch = Array.from(
+    new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize),
+  );
   const loop = startLoop(spec, train);
   try {
     await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');

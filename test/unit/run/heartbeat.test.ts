@@ -15,8 +15,12 @@ function silentWorker() {
   const sent: string[] = [];
   let terminated = false;
   const transport: Transport = {
-    postMessage: (m) => { sent.push(m.type); },
-    terminate: async () => { terminated = true; },
+    postMessage: (m) => {
+      sent.push(m.type);
+    },
+    terminate: async () => {
+      terminated = true;
+    },
     onMessage: () => {},
     onEnd: () => {},
   };

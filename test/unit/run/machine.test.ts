@@ -12,8 +12,17 @@ test('a run loads, trains, pauses, steps one batch, resumes and finishes', () =>
   const m = new RunMachine();
   const seen: string[] = [];
   m.onTransition((t) => seen.push(`${t.from}→${t.to}`));
-  for (const input of ['start', 'loaded', 'pause', 'step', 'stepped', 'resume', 'finish'] as RunInput[]) assert.ok(m.send(input), input);
-  assert.deepEqual(seen, ['idle→loading', 'loading→running', 'running→paused', 'paused→stepping', 'stepping→paused', 'paused→running', 'running→finished']);
+  for (const input of ['start', 'loaded', 'pause', 'step', 'stepped', 'resume', 'finish'] as RunInput[])
+    assert.ok(m.send(input), input);
+  assert.deepEqual(seen, [
+    'idle→loading',
+    'loading→running',
+    'running→paused',
+    'paused→stepping',
+    'stepping→paused',
+    'paused→running',
+    'running→finished',
+  ]);
 });
 
 test('controls while loading decide how the run goes on once loaded', () => {
@@ -47,9 +56,13 @@ test('illegal inputs are refused and change nothing', () => {
   m.send('start');
   m.send('loaded');
   m.send('finish');
-  for (const input of ['pause', 'resume', 'step', 'stop', 'fail', 'loaded'] as RunInput[]) assert.equal(m.send(input), false, `${input} after finishing`);
+  for (const input of ['pause', 'resume', 'step', 'stop', 'fail', 'loaded'] as RunInput[])
+    assert.equal(m.send(input), false, `${input} after finishing`);
   assert.equal(m.state, 'finished');
-  assert.deepEqual(m.refused.slice(0, 2), [{ state: 'idle', input: 'pause' }, { state: 'idle', input: 'finish' }]);
+  assert.deepEqual(m.refused.slice(0, 2), [
+    { state: 'idle', input: 'pause' },
+    { state: 'idle', input: 'finish' },
+  ]);
 });
 
 test('the table: every ended run can start again or reset, and only loading/running/paused/stepping are active', () => {

@@ -19,25 +19,46 @@ import type { RunState } from '../../../src/run/source';
 import { dataset, loopSpec } from '../session/helpers';
 
 const SPEC: ModelSpec = loopSpec({
-  name: 'run', dtype: 'float64', data: { source: 'generated.csv', validationSplit: 0 },
-  layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 4, activation: 'linear' }],
-  optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  name: 'run',
+  dtype: 'float64',
+  data: { source: 'generated.csv', validationSplit: 0 },
+  layers: [
+    { type: 'dense', units: 8, activation: 'tanh' },
+    { type: 'dense', units: 4, activation: 'linear' },
+  ],
+  optimizer: {
+    type: 'sgd',
+    learningRate: 0.1,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+  },
   epochs: 200,
 });
 const TRAIN = dataset(64, 12, 4, 1);
 const START = {
-  spec: SPEC, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'run.gradlens.json', paused: false,
+  spec: SPEC,
+  dataPath: null,
+  labelsPath: null,
+  mediaDir: '/nonexistent',
+  file: 'run.gradlens.json',
+  paused: false,
   settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
 };
 
 function localEngine(paused = false) {
   return new EngineSource({
-    open: () => openLocal({
-      createTrainer: (o) => new Trainer(o), referenceBackend,
-      createWasmBackend: () => Promise.reject(new Error('no WASM here')),
-      loadDataset: async () => ({ train: TRAIN, validation: null }),
-      gradientCheck: (s, d) => gradientCheck(s, d),
-    }),
+    open: () =>
+      openLocal({
+        createTrainer: (o) => new Trainer(o),
+        referenceBackend,
+        createWasmBackend: () => Promise.reject(new Error('no WASM here')),
+        loadDataset: async () => ({ train: TRAIN, validation: null }),
+        gradientCheck: (s, d) => gradientCheck(s, d),
+      }),
     start: { ...START, paused },
   });
 }
@@ -49,15 +70,30 @@ function host() {
   const waiters: (() => void)[] = [];
   const wake = () => waiters.splice(0).forEach((w) => w());
   const run = new Run(DEFAULT_LIMITS, {
-    post: (m) => { posted.push(m); wake(); },
-    stateChanged: (s) => { states.push(s); wake(); },
-    problem: (m) => { problems.push(m); wake(); },
+    post: (m) => {
+      posted.push(m);
+      wake();
+    },
+    stateChanged: (s) => {
+      states.push(s);
+      wake();
+    },
+    problem: (m) => {
+      problems.push(m);
+      wake();
+    },
   });
-  const until = (pred: () => boolean, what: string, ms = 15000) => new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; states ${states.join(' ')}`)), ms);
-    const check = () => { if (pred()) { clearTimeout(timer); resolve(); } else waiters.push(check); };
-    check();
-  });
+  const until = (pred: () => boolean, what: string, ms = 15000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; states ${states.join(' ')}`)), ms);
+      const check = () => {
+        if (pred()) {
+          clearTimeout(timer);
+          resolve();
+        } else waiters.push(check);
+      };
+      check();
+    });
   const lastStep = () => run.snapshot.history.at(-1)?.step ?? 0;
   return { run, posted, states, problems, until, lastStep };
 }
@@ -97,7 +133,7 @@ test('what the views follow is kept by the run, sent to the source and echoed to
   await h.until(() => h.run.snapshot.detail?.heatmap?.mode === 'weight', 'a detail for the new mode');
   assert.deepEqual(h.run.snapshot.detail?.perExample?.selection, selection);
   const walk = await h.run.walkThrough();
-  assert.deepEqual(walk.selection, selection, 'the step-through follows the run\'s selection');
+  assert.deepEqual(walk.selection, selection, "the step-through follows the run's selection");
   assert.equal(h.run.snapshot.walkthrough, walk);
   const weights = await h.run.weights();
   assert.equal(weights.length, 4);
@@ -123,12 +159,19 @@ parentPort.on('message', (m) => {
   setTimeout(() => { for (;;) {} }, 20);
 });`);
   const h = host();
-  const hung = new EngineSource({ open: () => openThread(script, { heapMb: 256 }, { intervalMs: 50, timeoutMs: 300 }), start: START });
+  const hung = new EngineSource({
+    open: () => openThread(script, { heapMb: 256 }, { intervalMs: 50, timeoutMs: 300 }),
+    start: START,
+  });
   await h.run.start(hung, { paused: false, stepOnly: false });
   await h.until(() => h.run.state === 'failed', 'the hung worker to be reported');
   assert.match(h.run.snapshot.status.message ?? '', /stopped answering for \d+\.\d s/);
   assert.ok(h.problems.some((p) => /stopped answering/.test(p)));
-  assert.deepEqual(h.run.snapshot.history.map((p) => p.step), [1, 2, 3], 'the history is kept');
+  assert.deepEqual(
+    h.run.snapshot.history.map((p) => p.step),
+    [1, 2, 3],
+    'the history is kept',
+  );
   assert.equal(h.run.isActive, false);
   await h.run.start(localEngine(), { paused: false, stepOnly: false });
   await h.until(() => h.lastStep() >= 5, 'the next run to train');

@@ -12,8 +12,14 @@ test('webview messages: the ones the panel sends pass; wrong shapes are refused 
   assert.ok(validateWebviewMessage({ type: 'select', id: 3, selection: { layer: 0, kind: 'weight', index: 5 } }).ok);
   assert.ok(validateWebviewMessage({ type: 'command', id: 1, command: 'train' }).ok);
   assert.match(refused(validateWebviewMessage({ type: 'select', selection: null })), /select\.id must be a whole number/);
-  assert.match(refused(validateWebviewMessage({ type: 'select', id: 1, selection: null })), /select\.selection must be an object/);
-  assert.match(refused(validateWebviewMessage({ type: 'select', id: 1, selection: { layer: -1, kind: 'weight', index: 0 } })), /selection\.layer must be a whole number ≥ 0/);
+  assert.match(
+    refused(validateWebviewMessage({ type: 'select', id: 1, selection: null })),
+    /select\.selection must be an object/,
+  );
+  assert.match(
+    refused(validateWebviewMessage({ type: 'select', id: 1, selection: { layer: -1, kind: 'weight', index: 0 } })),
+    /selection\.layer must be a whole number ≥ 0/,
+  );
   assert.match(refused(validateWebviewMessage({ type: 'command', id: 1, command: 'rm -rf' })), /command\.command must be one of/);
   assert.match(refused(validateWebviewMessage({ type: 'heatmapMode', id: 1, mode: 'x' })), /mode must be one of/);
   assert.match(refused(validateWebviewMessage({ type: 'toString' })), /unknown type/);
@@ -23,12 +29,18 @@ test('webview messages: the ones the panel sends pass; wrong shapes are refused 
 
 test('worker requests and events are checked too', () => {
   assert.match(refused(validateWorkerRequest({ type: 'select', selection: null })), /selection must be an object/);
-  assert.match(refused(validateWorkerRequest({ type: 'setWeights', id: 1, tensors: [{ name: 'w', shape: [1], value: [Number.NaN, 'x'] }] })), /value must hold only numbers/);
+  assert.match(
+    refused(validateWorkerRequest({ type: 'setWeights', id: 1, tensors: [{ name: 'w', shape: [1], value: [Number.NaN, 'x'] }] })),
+    /value must hold only numbers/,
+  );
   assert.ok(validateWorkerRequest({ type: 'pause', id: 2 }).ok);
   assert.match(refused(validateWorkerRequest({ type: 'pause' })), /pause\.id/);
   assert.ok(validateWorkerEvent({ type: 'reply', id: 1, ok: false, error: 'no' }).ok);
   assert.match(refused(validateWorkerEvent({ type: 'reply', id: 1, ok: true })), /reply\.value must be an object/);
-  assert.match(refused(validateWorkerEvent({ type: 'status', status: { state: 'exploded', step: 1, epoch: 1 } })), /state must be one of/);
+  assert.match(
+    refused(validateWorkerEvent({ type: 'status', status: { state: 'exploded', step: 1, epoch: 1 } })),
+    /state must be one of/,
+  );
 });
 
 test('pending requests: each answer settles its own request once; the rest fail together', async () => {

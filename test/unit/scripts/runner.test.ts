@@ -10,9 +10,22 @@ import * as path from 'node:path';
 
 const here = __dirname;
 const fixture = (f: string): string => path.join(here, 'fixtures', f);
-const printer = (text: string, code = 0, ...write: string[]): string[] => [process.execPath, fixture('printer.mjs'), text, String(code), ...write];
+const printer = (text: string, code = 0, ...write: string[]): string[] => [
+  process.execPath,
+  fixture('printer.mjs'),
+  text,
+  String(code),
+  ...write,
+];
 
-interface FixtureSuite { name: string; files?: string[]; cmd?: string[]; counts?: boolean; required?: boolean; needs?: string }
+interface FixtureSuite {
+  name: string;
+  files?: string[];
+  cmd?: string[];
+  counts?: boolean;
+  required?: boolean;
+  needs?: string;
+}
 interface Options {
   suites: FixtureSuite[];
   only?: string[];
@@ -27,7 +40,9 @@ function runner(o: Options, env: Record<string, string> = {}): { code: number; l
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env, CI: '', HOST_TEST_SKIP: '', ...env };
   delete cleanEnv.NODE_TEST_CONTEXT;
   const r = spawnSync(process.execPath, [fixture('driver.mjs'), JSON.stringify({ only: [], ...o })], {
-    encoding: 'utf8', env: cleanEnv, cwd: path.resolve(here, '../../..'),
+    encoding: 'utf8',
+    env: cleanEnv,
+    cwd: path.resolve(here, '../../..'),
   });
   const lines = r.stdout.trimEnd().split('\n');
   return { code: r.status ?? -1, lines, out: r.stdout };
@@ -35,7 +50,12 @@ function runner(o: Options, env: Record<string, string> = {}): { code: number; l
 const last = (r: { lines: string[] }): string => r.lines[r.lines.length - 1];
 
 test('passing suites: exit 0 and the closing line sums them', () => {
-  const r = runner({ suites: [{ name: 'a', files: [fixture('pass.fixture.ts')] }, { name: 'b', cmd: printer('SUITE-RESULT b passed=3 failed=0') }] });
+  const r = runner({
+    suites: [
+      { name: 'a', files: [fixture('pass.fixture.ts')] },
+      { name: 'b', cmd: printer('SUITE-RESULT b passed=3 failed=0') },
+    ],
+  });
   assert.equal(last(r), '4 passed, 0 failed', r.out);
   assert.equal(r.code, 0);
 });
@@ -55,7 +75,12 @@ test('an unknown suite name fails before anything runs', () => {
 });
 
 test('a suite whose runner file is missing fails the run', () => {
-  const r = runner({ suites: [{ name: 'a', files: [fixture('pass.fixture.ts')] }, { name: 'gone', cmd: ['node', 'nope.mjs'], needs: 'scripts/no-such-runner.mjs' }] });
+  const r = runner({
+    suites: [
+      { name: 'a', files: [fixture('pass.fixture.ts')] },
+      { name: 'gone', cmd: ['node', 'nope.mjs'], needs: 'scripts/no-such-runner.mjs' },
+    ],
+  });
   assert.equal(r.code, 1);
   assert.equal(last(r), '1 passed, 1 failed');
   assert.match(r.out, /gone \(runner scripts\/no-such-runner\.mjs missing\)/);
@@ -97,7 +122,11 @@ test('skipped and todo tests fail the run and are named in the closing lines', (
 });
 
 test('a pending test reported by a runner (mocha) counts like a skip', () => {
-  const r = runner({ suites: [{ name: 'h', cmd: printer('SUITE-SKIP host pending: training › later\\nSUITE-RESULT host passed=5 failed=0 skipped=1') }] });
+  const r = runner({
+    suites: [
+      { name: 'h', cmd: printer('SUITE-SKIP host pending: training › later\\nSUITE-RESULT host passed=5 failed=0 skipped=1') },
+    ],
+  });
   assert.equal(r.code, 1);
   assert.match(r.out, /not run: h: pending: training › later/);
 });
@@ -110,7 +139,10 @@ test('skips counted but not named fail the run', () => {
 
 test('an intended skip passes and is named in the closing lines', () => {
   const skipText = 'skipped: test/unit/scripts/fixtures/skip.fixture.ts › is skipped (no GPU here)';
-  const r = runner({ suites: [{ name: 'a', files: [fixture('skip.fixture.ts')] }], intendedSkips: [{ test: skipText, why: 'needs a GPU' }] });
+  const r = runner({
+    suites: [{ name: 'a', files: [fixture('skip.fixture.ts')] }],
+    intendedSkips: [{ test: skipText, why: 'needs a GPU' }],
+  });
   assert.equal(r.code, 0, r.out);
   assert.equal(last(r), '1 passed, 0 failed');
   assert.match(r.lines.slice(-3).join('\n'), /intended skip: a: skipped: .* › is skipped \(no GPU here\) \(needs a GPU\)/);
@@ -127,11 +159,21 @@ test('test-only variables are refused under CI=true and allowed outside CI', () 
 });
 
 test('a failing step (lint, typecheck) fails the run and counts; a required one stops it', () => {
-  const step = runner({ suites: [{ name: 'lint', cmd: printer('3 problems', 1), counts: false }, { name: 'a', files: [fixture('pass.fixture.ts')] }] });
+  const step = runner({
+    suites: [
+      { name: 'lint', cmd: printer('3 problems', 1), counts: false },
+      { name: 'a', files: [fixture('pass.fixture.ts')] },
+    ],
+  });
   assert.equal(step.code, 1);
   assert.equal(last(step), '1 passed, 1 failed');
   assert.match(step.out, /failed: lint \(exit 1\)/);
-  const required = runner({ suites: [{ name: 'build', cmd: printer('error', 1), counts: false, required: true }, { name: 'a', files: [fixture('pass.fixture.ts')] }] });
+  const required = runner({
+    suites: [
+      { name: 'build', cmd: printer('error', 1), counts: false, required: true },
+      { name: 'a', files: [fixture('pass.fixture.ts')] },
+    ],
+  });
   assert.equal(last(required), '0 passed, 1 failed');
   assert.doesNotMatch(required.out, /=== a/);
 });
@@ -145,13 +187,21 @@ test('screenshots come only from a cleaned results folder, and only from a passi
   const publish = { to: docs, files: ['old.png', 'new.png'] };
   const write = (line: string, code: number): string[] => printer(line, code, 'fresh', path.join(results, 'new.png'));
 
-  const failing = runner({ suites: [{ name: 'a', cmd: write('SUITE-RESULT a passed=0 failed=1', 1) }], resultsDir: results, publish });
+  const failing = runner({
+    suites: [{ name: 'a', cmd: write('SUITE-RESULT a passed=0 failed=1', 1) }],
+    resultsDir: results,
+    publish,
+  });
   assert.equal(failing.code, 1);
   assert.equal(existsSync(path.join(docs, 'new.png')), false, 'published from a failing run');
   assert.match(failing.out, /screenshots not published/);
 
   writeFileSync(path.join(results, 'old.png'), 'from an earlier run');
-  const passing = runner({ suites: [{ name: 'a', cmd: write('SUITE-RESULT a passed=1 failed=0', 0) }], resultsDir: results, publish });
+  const passing = runner({
+    suites: [{ name: 'a', cmd: write('SUITE-RESULT a passed=1 failed=0', 0) }],
+    resultsDir: results,
+    publish,
+  });
   assert.equal(passing.code, 0, passing.out);
   assert.equal(existsSync(path.join(docs, 'new.png')), true);
   assert.equal(existsSync(path.join(docs, 'old.png')), false, 'a screenshot left from an earlier run was published');

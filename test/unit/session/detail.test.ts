@@ -20,11 +20,28 @@ test('a detail of a real step: per-example gradients of the selection, its updat
   const y = Int32Array.from({ length: count }, (_, i) => i % 3);
   const train: Dataset = { name: 'tiny', inputShape: [1, 6, 6], numClasses: 3, count, x, y };
   const spec: ModelSpec = {
-    name: 't', seed: 2, dtype: 'float64', data: { source: 'tiny', validationSplit: 0 },
-    layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, stride: 1, padding: 'valid', activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 3, activation: 'linear' }],
+    name: 't',
+    seed: 2,
+    dtype: 'float64',
+    data: { source: 'tiny', validationSplit: 0 },
+    layers: [
+      { type: 'conv2d', filters: 2, kernelSize: 3, stride: 1, padding: 'valid', activation: 'relu' },
+      { type: 'flatten' },
+      { type: 'dense', units: 3, activation: 'linear' },
+    ],
     loss: 'cross-entropy',
-    optimizer: { type: 'sgd', learningRate: 0.5, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-    batchSize: 8, epochs: 1,
+    optimizer: {
+      type: 'sgd',
+      learningRate: 0.5,
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
+    batchSize: 8,
+    epochs: 1,
   };
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   const stats = trainer.trainStep();
@@ -45,7 +62,10 @@ test('a detail of a real step: per-example gradients of the selection, its updat
   assert.deepEqual(detail.imageShape, [6, 6]);
   assert.equal(detail.examples.length, 8);
   const first = detail.examples[0];
-  assert.deepEqual(first.image, Array.from(x.subarray(first.index * 36, first.index * 36 + 36), (v) => Math.round(v * 255)));
+  assert.deepEqual(
+    first.image,
+    Array.from(x.subarray(first.index * 36, first.index * 36 + 36), (v) => Math.round(v * 255)),
+  );
   assert.equal(first.label, y[first.index]);
   const point = stepPoint(stats, 0.5);
   assert.equal(point.layers.length, 2);

@@ -15,12 +15,16 @@ test('a dense weight [in, out] smaller than the limit maps cell for cell, with i
   const values = randomValues(5 * 3, 1);
   const h = buildHeatmap(values, matrixView('weight', [5, 3]), 48, { layer: 0, kind: 'weight', mode: 'grad' });
   assert.deepEqual([h.rows, h.cols, h.cellRows, h.cellCols, h.rowBlock, h.colBlock], [5, 3, 5, 3, 1, 1]);
-  assert.deepEqual(h.indices, Array.from({ length: 15 }, (_, i) => i));
+  assert.deepEqual(
+    h.indices,
+    Array.from({ length: 15 }, (_, i) => i),
+  );
   h.values.forEach((v, i) => assert.ok(Math.abs(v - values[i]) <= 1e-3 * Math.abs(values[i])));
 });
 
 test('a 784×128 weight is downsampled to at most 48×48 cells, each the largest-magnitude entry of its block', () => {
-  const rows = 784, cols = 128;
+  const rows = 784,
+    cols = 128;
   const values = randomValues(rows * cols, 2);
   const view = matrixView('weight', [rows, cols]);
   const h = buildHeatmap(values, view, 48, { layer: 1, kind: 'weight', mode: 'weight' });
@@ -72,7 +76,10 @@ test('histogram counts every finite value once, in symmetric edges', () => {
   const h = buildHistogram(values, 2, 40, 16);
   assert.equal(h.edges.length, 17);
   assert.equal(h.counts.length, 16);
-  assert.equal(h.counts.reduce((a, b) => a + b, 0), 999);
+  assert.equal(
+    h.counts.reduce((a, b) => a + b, 0),
+    999,
+  );
   assert.ok(Math.abs(h.edges[0] + h.edges[16]) < 1e-9);
   // Each value falls between its bin's edges.
   const m = -h.edges[0];

@@ -18,12 +18,27 @@ export function dataset(count: number, features: number, classes: number, seed: 
 /** A small MLP over `dataset(…, 12 features, 4 classes)`: the worker-loop and run tests change only what they test. */
 export function loopSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
   return {
-    name: 'loop', seed: 3, dtype: 'float32',
+    name: 'loop',
+    seed: 3,
+    dtype: 'float32',
     data: { source: 'generated.csv', validationSplit: 0.25 },
-    layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 4, activation: 'linear' }],
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dense', units: 4, activation: 'linear' },
+    ],
     loss: 'cross-entropy',
-    optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-    batchSize: 8, epochs: 3,
+    optimizer: {
+      type: 'sgd',
+      learningRate: 0.1,
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    },
+    batchSize: 8,
+    epochs: 3,
     ...overrides,
   };
 }

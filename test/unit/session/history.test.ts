@@ -19,7 +19,10 @@ test('the history keeps at most its capacity, the first step, and the newest ste
   for (let i = 1; i < kept.length; i++) assert.ok(kept[i] > kept[i - 1], 'points stay in step order');
   // The newest quarter of the capacity is contiguous.
   const tail = kept.slice(-25);
-  assert.deepEqual(tail, Array.from({ length: 25 }, (_, i) => 10000 - 24 + i));
+  assert.deepEqual(
+    tail,
+    Array.from({ length: 25 }, (_, i) => 10000 - 24 + i),
+  );
   h.clear();
   assert.equal(h.length, 0);
 });
@@ -35,16 +38,23 @@ test('the history shrinks when its capacity is lowered', () => {
 test('the outbox concatenates steps, appends epochs, keeps the newest detail and status, in apply order', () => {
   const box = new Outbox();
   assert.ok(box.isEmpty);
-  const detail = (step: number) => ({ step, epoch: 1, heatmap: null, perExample: null, examples: [], imageShape: null, histograms: [] }) as StepDetail;
+  const detail = (step: number) =>
+    ({ step, epoch: 1, heatmap: null, perExample: null, examples: [], imageShape: null, histograms: [] }) as StepDetail;
   box.add({ type: 'status', status: { state: 'running', step: 0, epoch: 1 } });
   box.add({ type: 'steps', points: [point(1), point(2)] });
   box.add({ type: 'detail', detail: detail(2) });
   box.add({ type: 'steps', points: [point(3)] });
-  box.add({ type: 'epoch', epoch: { epoch: 1, step: 3, trainLoss: 1, trainAccuracy: 0.5, validationLoss: null, validationAccuracy: null, seconds: 1 } });
+  box.add({
+    type: 'epoch',
+    epoch: { epoch: 1, step: 3, trainLoss: 1, trainAccuracy: 0.5, validationLoss: null, validationAccuracy: null, seconds: 1 },
+  });
   box.add({ type: 'detail', detail: detail(3) });
   box.add({ type: 'status', status: { state: 'paused', step: 3, epoch: 1 } });
   const out = box.drain();
-  assert.deepEqual(out.map((m) => m.type), ['steps', 'epoch', 'detail', 'status']);
+  assert.deepEqual(
+    out.map((m) => m.type),
+    ['steps', 'epoch', 'detail', 'status'],
+  );
   assert.deepEqual(out[0].type === 'steps' && out[0].points.map((p) => p.step), [1, 2, 3]);
   assert.equal(out[2].type === 'detail' && out[2].detail.step, 3);
   assert.equal(out[3].type === 'status' && out[3].status.state, 'paused');
@@ -61,7 +71,16 @@ test('the post interval honours the update rate and caps it at 20 per second', (
 
 test('a post carries at most MAX_POINTS_PER_POST step points, evenly spaced, ending with the newest', async () => {
   const { Outbox, MAX_POINTS_PER_POST, thinPoints } = await import('../../../src/session/outbox');
-  const point = (step: number) => ({ step, epoch: 1, examplesSeen: step * 32, time: step / 1000, loss: 1 / step, accuracy: 0.5, noiseScale: 10, layers: [] });
+  const point = (step: number) => ({
+    step,
+    epoch: 1,
+    examplesSeen: step * 32,
+    time: step / 1000,
+    loss: 1 / step,
+    accuracy: 0.5,
+    noiseScale: 10,
+    layers: [],
+  });
   const box = new Outbox();
   box.add({ type: 'steps', points: Array.from({ length: 1000 }, (_, i) => point(i + 1)) });
   const [steps] = box.drain();
@@ -77,13 +96,26 @@ test('a post of step points of a three-layer model stays under the live-post bud
   const { Outbox, POINTS_BYTES_PER_POST } = await import('../../../src/session/outbox');
   // Every field at full float64 precision, as the worker reports them.
   const layer = (i: number) => ({
-    layer: i, gradNorm: 1.7031853407048592, weightNorm: 15.97193927606417, updateRatio: 0.005331802170857746,
-    perExampleNormMin: 4.7778743221573, perExampleNormMedian: 8.087313854439948, perExampleNormMax: 15.992891162920587,
-    cosineMean: 0.20098982943579013, noiseScale: 25.505543092085418, deadFraction: 0.0234375,
+    layer: i,
+    gradNorm: 1.7031853407048592,
+    weightNorm: 15.97193927606417,
+    updateRatio: 0.005331802170857746,
+    perExampleNormMin: 4.7778743221573,
+    perExampleNormMedian: 8.087313854439948,
+    perExampleNormMax: 15.992891162920587,
+    cosineMean: 0.20098982943579013,
+    noiseScale: 25.505543092085418,
+    deadFraction: 0.0234375,
   });
   const point = (step: number) => ({
-    step, epoch: 1, examplesSeen: step * 32, time: step / 1000.123456789, loss: 2.352902646605521 / step,
-    accuracy: 0.125, noiseScale: 22.893743780180976, layers: [layer(0), layer(1), layer(2)],
+    step,
+    epoch: 1,
+    examplesSeen: step * 32,
+    time: step / 1000.123456789,
+    loss: 2.352902646605521 / step,
+    accuracy: 0.125,
+    noiseScale: 22.893743780180976,
+    layers: [layer(0), layer(1), layer(2)],
   });
   const box = new Outbox();
   box.add({ type: 'steps', points: Array.from({ length: 1000 }, (_, i) => point(i + 1)) });

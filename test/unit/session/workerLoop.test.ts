@@ -10,7 +10,6 @@ import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { runWorker, checkFit, type WorkerPort } from '../../../src/session/workerLoop';
 import { dataset, loopSpec } from './helpers';
 
-
 const spec = loopSpec;
 
 const TRAIN = dataset(96, 12, 4, 1);
@@ -19,29 +18,52 @@ const VALIDATION = dataset(32, 12, 4, 2);
 /** Starts the loop on one end of a MessageChannel; returns the other end and every event received. */
 function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int32Array) {
   const { port1, port2 } = new MessageChannel();
-  runWorker(port1 as unknown as WorkerPort, {
-    createTrainer: (o) => new Trainer(o),
-    referenceBackend,
-    createWasmBackend: () => Promise.reject(new Error('not used in this test')),
-    loadDataset: async () => ({ train, validation: VALIDATION }),
-    gradientCheck: (sp, d) => gradientCheck(sp, d),
-  }, interrupt);
+  runWorker(
+    port1 as unknown as WorkerPort,
+    {
+      createTrainer: (o) => new Trainer(o),
+      referenceBackend,
+      createWasmBackend: () => Promise.reject(new Error('not used in this test')),
+      loadDataset: async () => ({ train, validation: VALIDATION }),
+      gradientCheck: (sp, d) => gradientCheck(sp, d),
+    },
+    interrupt,
+  );
   const events: WorkerEvent[] = [];
   const listeners: Array<() => void> = [];
-  port2.on('message', (e: WorkerEvent) => { events.push(e); listeners.forEach((l) => l()); });
+  port2.on('message', (e: WorkerEvent) => {
+    events.push(e);
+    listeners.forEach((l) => l());
+  });
   let nextId = 1;
   /** Controls get an id here, as the host gives them. */
-  const send = (r: WorkerRequest | { type: 'pause' | 'resume' | 'step' | 'stop' }) => port2.postMessage('id' in r ? r : { ...r, id: nextId++ });
-  const until = (pred: () => boolean, ms = 60000) => new Promise<void>((resolve, reject) => {
-    if (pred()) return resolve();
-    const timer = setTimeout(() => reject(new Error('timed out')), ms);
-    listeners.push(() => { if (pred()) { clearTimeout(timer); resolve(); } });
-  });
+  const send = (r: WorkerRequest | { type: 'pause' | 'resume' | 'step' | 'stop' }) =>
+    port2.postMessage('id' in r ? r : { ...r, id: nextId++ });
+  const until = (pred: () => boolean, ms = 60000) =>
+    new Promise<void>((resolve, reject) => {
+      if (pred()) return resolve();
+      const timer = setTimeout(() => reject(new Error('timed out')), ms);
+      listeners.push(() => {
+        if (pred()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
   send({
-    type: 'start', spec: s, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'loop.gradlens.json', paused,
+    type: 'start',
+    spec: s,
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: '/nonexistent',
+    file: 'loop.gradlens.json',
+    paused,
     settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
   });
-  const close = () => { port1.close(); port2.close(); };
+  const close = () => {
+    port1.close();
+    port2.close();
+  };
   /**
    * Round trips through the worker's message loop, one after another. The loop answers a message
    * between two training slices, so a loop that were still training would add steps meanwhile:
@@ -65,13 +87,19 @@ test('a run reports every step once, in order, each epoch, details and the finis
   try {
     await loop.until(() => states(loop.events).includes('finished'));
     const total = 3 * Math.ceil(96 / 8);
-    assert.deepEqual(steps(loop.events), Array.from({ length: total }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps(loop.events),
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
     const started = loop.events.find((e) => e.type === 'started');
     assert.ok(started && started.type === 'started');
     assert.equal(started.run.trainSize, 96);
     assert.equal(started.run.validationSize, 32);
     const epochs = loop.events.flatMap((e) => (e.type === 'epoch' ? [e.epoch] : []));
-    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      epochs.map((e) => e.epoch),
+      [1, 2, 3],
+    );
     assert.ok(epochs[2].trainLoss < epochs[0].trainLoss, 'the loss should fall on this separable data');
     const details = loop.events.flatMap((e) => (e.type === 'detail' ? [e.detail] : []));
     assert.ok(details.length > 0);
@@ -86,7 +114,10 @@ test('a run reports every step once, in order, each epoch, details and the finis
     assert.equal(last.imageShape, null, 'tabular data has no images');
     assert.ok(last.heatmap.cellRows <= 8 && last.heatmap.cellCols <= 8);
     const histograms = details.flatMap((d) => d.histograms);
-    assert.deepEqual([...new Set(histograms.map((h) => h.step))], Array.from({ length: Math.floor(total / 5) }, (_, i) => (i + 1) * 5));
+    assert.deepEqual(
+      [...new Set(histograms.map((h) => h.step))],
+      Array.from({ length: Math.floor(total / 5) }, (_, i) => (i + 1) * 5),
+    );
     // Events order: epoch e comes after its last step's points and before the next epoch's steps.
     const order = loop.events.filter((e) => e.type === 'steps' || e.type === 'epoch');
     let seen = 0;
@@ -125,7 +156,10 @@ test('started paused, Step does exactly one step; Pause holds; Resume continues;
     await loop.roundTrips();
     assert.equal(steps(loop.events).length, at, 'a stopped run does not resume');
     const all = steps(loop.events);
-    assert.deepEqual(all, Array.from({ length: all.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      all,
+      Array.from({ length: all.length }, (_, i) => i + 1),
+    );
   } finally {
     loop.close();
   }
@@ -134,7 +168,18 @@ test('started paused, Step does exactly one step; Pause holds; Resume continues;
 test('with the shared interrupt flag, a pause ends the running slice at once', async () => {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
   // A bigger network so one slice holds several steps.
-  const loop = startLoop(spec({ epochs: 200, layers: [{ type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 4, activation: 'linear' }] }), false, TRAIN, interrupt);
+  const loop = startLoop(
+    spec({
+      epochs: 200,
+      layers: [
+        { type: 'dense', units: 256, activation: 'relu' },
+        { type: 'dense', units: 4, activation: 'linear' },
+      ],
+    }),
+    false,
+    TRAIN,
+    interrupt,
+  );
   try {
     await loop.until(() => steps(loop.events).length >= 30);
     const t0 = performance.now();
@@ -179,7 +224,12 @@ test('selecting a parameter and switching the heatmap mode resend the detail for
 });
 
 test('a network that does not fit the data is a clear error naming the layer', async () => {
-  const s = spec({ layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 7, activation: 'linear' }] });
+  const s = spec({
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dense', units: 7, activation: 'linear' },
+    ],
+  });
   assert.match(checkFit(s, TRAIN) ?? '', /layers\[1\]: the last layer has 7 outputs but the data has 4 classes/);
   const loop = startLoop(s);
   try {
@@ -212,14 +262,23 @@ test('a NaN pauses the run and reports where it started', async () => {
 test('the gradient check request answers with a result for every parameterised layer', async () => {
   const { port1, port2 } = new MessageChannel();
   runWorker(port1 as unknown as WorkerPort, {
-    createTrainer: (o) => new Trainer(o), referenceBackend,
+    createTrainer: (o) => new Trainer(o),
+    referenceBackend,
     createWasmBackend: () => Promise.reject(new Error('unused')),
     loadDataset: async () => ({ train: TRAIN, validation: null }),
     gradientCheck: (sp, d) => gradientCheck(sp, d),
   });
   const event = await new Promise<WorkerEvent>((resolve) => {
     port2.once('message', resolve);
-    port2.postMessage({ id: 7, type: 'gradCheck', spec: spec({ dtype: 'float64' }), dataPath: null, labelsPath: null, mediaDir: '', file: 'loop.gradlens.json' } satisfies WorkerRequest);
+    port2.postMessage({
+      id: 7,
+      type: 'gradCheck',
+      spec: spec({ dtype: 'float64' }),
+      dataPath: null,
+      labelsPath: null,
+      mediaDir: '',
+      file: 'loop.gradlens.json',
+    } satisfies WorkerRequest);
   });
   port1.close();
   port2.close();
@@ -239,7 +298,9 @@ test('a malformed request is refused with a reply and leaves the run training', 
     loop.port.postMessage({ type: 'explode', id: 42 });
     loop.port.postMessage(null);
     await loop.until(() => loop.events.some((e) => e.type === 'reply' && e.id === 42));
-    const refused = loop.events.filter((e) => e.type === 'reply' && !e.ok).map((e) => (e.type === 'reply' && !e.ok ? `${e.id}: ${e.error}` : ''));
+    const refused = loop.events
+      .filter((e) => e.type === 'reply' && !e.ok)
+      .map((e) => (e.type === 'reply' && !e.ok ? `${e.id}: ${e.error}` : ''));
     assert.equal(refused.length, 2, refused.join('\n'));
     assert.match(refused[0], /^41: .*tensors\[0\]\.value must be a list of numbers/);
     assert.match(refused[1], /^42: .*unknown type "explode"/);

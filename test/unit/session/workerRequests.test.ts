@@ -11,11 +11,23 @@ import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
 import { dataset, loopSpec } from './helpers';
 
-
 const SPEC: ModelSpec = loopSpec({
-  dtype: 'float64', data: { source: 'generated.csv', validationSplit: 0 },
-  layers: [{ type: 'dense', units: 16, activation: 'tanh' }, { type: 'dense', units: 4, activation: 'linear' }],
-  optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  dtype: 'float64',
+  data: { source: 'generated.csv', validationSplit: 0 },
+  layers: [
+    { type: 'dense', units: 16, activation: 'tanh' },
+    { type: 'dense', units: 4, activation: 'linear' },
+  ],
+  optimizer: {
+    type: 'sgd',
+    learningRate: 0.1,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+  },
 });
 const TRAIN = dataset(64, 12, 4, 1);
 
@@ -35,23 +47,57 @@ function loop() {
   });
   const events: WorkerEvent[] = [];
   const listeners: Array<() => void> = [];
-  port2.on('message', (e: WorkerEvent) => { events.push(e); listeners.forEach((l) => l()); });
+  port2.on('message', (e: WorkerEvent) => {
+    events.push(e);
+    listeners.forEach((l) => l());
+  });
   const send = (r: WorkerRequest) => port2.postMessage(r);
   /** The value of the reply to request `id`, or its error as `{ error }`. */
-  const reply = (id: number) => next((e) => (e.type === 'reply' && e.id === id ? (e.ok ? e.value : { type: 'error' as const, error: e.error }) : undefined));
+  const reply = (id: number) =>
+    next((e) => (e.type === 'reply' && e.id === id ? (e.ok ? e.value : { type: 'error' as const, error: e.error }) : undefined));
   /** The first event (from index `from` on) that `pick` accepts. */
-  const next = <T>(pick: (e: WorkerEvent) => T | undefined, from = 0) => new Promise<T>((resolve, reject) => {
-    const look = () => { for (const e of events.slice(from)) { const v = pick(e); if (v !== undefined) return v; } return undefined; };
-    const now = look();
-    if (now !== undefined) return resolve(now);
-    const timer = setTimeout(() => reject(new Error(`timed out; events: ${events.map((e) => e.type).join(', ')}`)), 20000);
-    listeners.push(() => { const v = look(); if (v !== undefined) { clearTimeout(timer); resolve(v); } });
-  });
-  const start = () => send({
-    type: 'start', spec: SPEC, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'loop.gradlens.json', paused: true,
-    settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
-  });
-  return { events, send, next, reply, start, close: () => { port1.close(); port2.close(); } };
+  const next = <T>(pick: (e: WorkerEvent) => T | undefined, from = 0) =>
+    new Promise<T>((resolve, reject) => {
+      const look = () => {
+        for (const e of events.slice(from)) {
+          const v = pick(e);
+          if (v !== undefined) return v;
+        }
+        return undefined;
+      };
+      const now = look();
+      if (now !== undefined) return resolve(now);
+      const timer = setTimeout(() => reject(new Error(`timed out; events: ${events.map((e) => e.type).join(', ')}`)), 20000);
+      listeners.push(() => {
+        const v = look();
+        if (v !== undefined) {
+          clearTimeout(timer);
+          resolve(v);
+        }
+      });
+    });
+  const start = () =>
+    send({
+      type: 'start',
+      spec: SPEC,
+      dataPath: null,
+      labelsPath: null,
+      mediaDir: '/nonexistent',
+      file: 'loop.gradlens.json',
+      paused: true,
+      settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
+    });
+  return {
+    events,
+    send,
+    next,
+    reply,
+    start,
+    close: () => {
+      port1.close();
+      port2.close();
+    },
+  };
 }
 
 test('a step-through without a run says so; before any step it replays the batch Step then trains on, at unchanged weights', async () => {
@@ -78,11 +124,18 @@ test('a step-through without a run says so; before any step it replays the batch
     const from = w.events.length;
     w.send({ type: 'step', id: 12 });
     const detail = await w.next((e) => (e.type === 'detail' ? e.detail : undefined), from);
-    assert.deepEqual(detail.examples.map((e) => e.index), result.examples.map((e) => e.index), 'Step trained on another batch');
+    assert.deepEqual(
+      detail.examples.map((e) => e.index),
+      result.examples.map((e) => e.index),
+      'Step trained on another batch',
+    );
     // With plain SGD the step's update is exactly the one the step-through showed.
     w.send({ type: 'getWeights', id: 2 });
     const after = weightsOf(await w.reply(2));
-    assert.ok(Math.abs(after[0].value[5] - result.after) < 1e-12, `θ after the step ${after[0].value[5]} vs shown ${result.after}`);
+    assert.ok(
+      Math.abs(after[0].value[5] - result.after) < 1e-12,
+      `θ after the step ${after[0].value[5]} vs shown ${result.after}`,
+    );
   } finally {
     w.close();
   }
@@ -112,12 +165,28 @@ test('weights go out and back in exactly; a wrong shape is refused with the tens
 test('a comparison reports progress per run and one result per batch size, for the same examples', async () => {
   const w = loop();
   try {
-    w.send({ type: 'compare', id: 5, spec: SPEC, dataPath: null, labelsPath: null, mediaDir: '/nonexistent', file: 'loop.gradlens.json', batchSizes: [1, 'full'], useWasm: false });
+    w.send({
+      type: 'compare',
+      id: 5,
+      spec: SPEC,
+      dataPath: null,
+      labelsPath: null,
+      mediaDir: '/nonexistent',
+      file: 'loop.gradlens.json',
+      batchSizes: [1, 'full'],
+      useWasm: false,
+    });
     const answer = await w.reply(5);
     assert.ok(answer.type === 'compare');
     const result = answer.result;
-    assert.deepEqual(result.runs.map((r) => r.batchSize), [1, 64]);
-    assert.deepEqual(result.runs.map((r) => r.steps), [192, 3]);
+    assert.deepEqual(
+      result.runs.map((r) => r.batchSize),
+      [1, 64],
+    );
+    assert.deepEqual(
+      result.runs.map((r) => r.steps),
+      [192, 3],
+    );
     const progress = w.events.flatMap((e) => (e.type === 'compareProgress' ? [e] : []));
     assert.ok(progress.some((p) => p.run === 0) && progress.some((p) => p.run === 1));
     assert.ok(progress.every((p) => p.runs === 2 && p.examplesTotal === 192));

@@ -9,8 +9,14 @@ import { relative, root } from './run';
 
 const cli = path.join(root, 'dist/cli.js');
 const model = path.join(root, 'examples/digits/digits.gradlens.json');
-const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-const steps = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+const steps = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'step');
 
 before(() => {
   if (!existsSync(cli)) assert.equal(spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root }).status, 0);
@@ -21,7 +27,8 @@ test('torch --nproc 2 --steps 3 --json: three records matching train --json, eac
   assert.equal(torch.status, 0, torch.stderr);
   const engine = run(['train', model, '--json', '--epochs', '1']);
   assert.equal(engine.status, 0, engine.stderr);
-  const t = steps(torch.stdout), e = steps(engine.stdout).slice(0, 3);
+  const t = steps(torch.stdout),
+    e = steps(engine.stdout).slice(0, 3);
   assert.equal(t.length, 3);
   for (const [s, rec] of t.entries()) {
     assert.ok(relative(rec.loss, e[s].loss) < 1e-3, `step ${rec.step} loss ${rec.loss} vs ${e[s].loss}`);

@@ -5,10 +5,32 @@ import type { StepStats } from '../../../src/engine/types';
 import { compareRuns, formatComparison, relativeDifference } from '../../../src/torch/compare';
 
 const step = (n: number, gradNorm: number, perExample: number[]): StepStats => ({
-  step: n, epoch: 1, batchInEpoch: n - 1, batchSize: perExample.length, examplesSeen: n * perExample.length,
-  loss: 2, perExampleLoss: perExample.map(() => 2), accuracy: 0, exampleIndices: perExample.map((_, i) => i + n * 10),
-  labels: [], predictions: [], noiseScale: NaN, learningRate: 0.1, nonFinite: null,
-  layers: [{ layer: 0, gradNorm, weightNorm: 3, updateRatio: 0.01, perExampleNorms: perExample, cosineToMean: [], noiseScale: NaN, deadFraction: null }],
+  step: n,
+  epoch: 1,
+  batchInEpoch: n - 1,
+  batchSize: perExample.length,
+  examplesSeen: n * perExample.length,
+  loss: 2,
+  perExampleLoss: perExample.map(() => 2),
+  accuracy: 0,
+  exampleIndices: perExample.map((_, i) => i + n * 10),
+  labels: [],
+  predictions: [],
+  noiseScale: NaN,
+  learningRate: 0.1,
+  nonFinite: null,
+  layers: [
+    {
+      layer: 0,
+      gradNorm,
+      weightNorm: 3,
+      updateRatio: 0.01,
+      perExampleNorms: perExample,
+      cosineToMean: [],
+      noiseScale: NaN,
+      deadFraction: null,
+    },
+  ],
 });
 
 test('the largest relative difference per layer and where it happened', () => {

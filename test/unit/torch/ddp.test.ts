@@ -33,11 +33,16 @@ test('digits: 2 DDP ranks equal 1 process with the global batch and the engine (
     for (const [l, layer] of rec.layers.entries()) {
       const e = engine[s].layers[l];
       assert.equal(layer.perExampleNorms.length, e.perExampleNorms.length);
-      layer.perExampleNorms.forEach((v, i) => assert.ok(relative(v, e.perExampleNorms[i]) < FLOAT32_TOLERANCE, `step ${rec.step} layer ${layer.layer} example ${i}`));
+      layer.perExampleNorms.forEach((v, i) =>
+        assert.ok(relative(v, e.perExampleNorms[i]) < FLOAT32_TOLERANCE, `step ${rec.step} layer ${layer.layer} example ${i}`),
+      );
       assert.ok(relative(layer.updateRatio, e.updateRatio) < FLOAT32_TOLERANCE);
     }
   }
-  for (const [name, run] of [['1 rank', one], ['2 ranks', two]] as const) {
+  for (const [name, run] of [
+    ['1 rank', one],
+    ['2 ranks', two],
+  ] as const) {
     const d = maxDifferences(run.steps, engine);
     assert.ok(d.loss < FLOAT32_TOLERANCE && d.loss < TOLERANCE, `${name}: loss differs by ${d.loss}`);
     for (const [layer, v] of d.gradNorm) assert.ok(v < FLOAT32_TOLERANCE, `${name}: layer ${layer} gradNorm differs by ${v}`);
@@ -61,30 +66,44 @@ test('CNN with uneven ranks (25 = 13 + 12, and the last batch of 5 = 3 + 2): the
   const meanOfMeans: Map<number, number>[] = [];
   const engine = Array.from({ length: 4 }, () => {
     const stats = trainer.trainStep();
-    const m = stats.batchSize, cut = Math.ceil(m / 2);
-    meanOfMeans.push(new Map(stats.layers.map(({ layer }) => {
-      let sq = 0;
-      for (const kind of ['weight', 'bias'] as const) {
-        const g = trainer.perExampleGradients(layer, kind);
-        const size = g.length / m;
-        for (let j = 0; j < size; j++) {
-          let a = 0, b = 0;
-          for (let i = 0; i < m; i++) {
-            if (i < cut) a += g[i * size + j];
-            else b += g[i * size + j];
+    const m = stats.batchSize,
+      cut = Math.ceil(m / 2);
+    meanOfMeans.push(
+      new Map(
+        stats.layers.map(({ layer }) => {
+          let sq = 0;
+          for (const kind of ['weight', 'bias'] as const) {
+            const g = trainer.perExampleGradients(layer, kind);
+            const size = g.length / m;
+            for (let j = 0; j < size; j++) {
+              let a = 0,
+                b = 0;
+              for (let i = 0; i < m; i++) {
+                if (i < cut) a += g[i * size + j];
+                else b += g[i * size + j];
+              }
+              const v = (a / cut + b / (m - cut)) / 2;
+              sq += v * v;
+            }
           }
-          const v = (a / cut + b / (m - cut)) / 2;
-          sq += v * v;
-        }
-      }
-      return [layer, Math.sqrt(sq)];
-    })));
+          return [layer, Math.sqrt(sq)];
+        }),
+      ),
+    );
     return stats;
   });
   const engineEpoch = trainer.evaluate();
   const two = await torchRun(m, { nproc: 2 });
   assert.equal(two.failed, null, two.failed?.message);
-  assert.deepEqual(two.steps.map((s) => s.ranks!.map((r) => r.batchSize)), [[13, 12], [13, 12], [13, 12], [3, 2]]);
+  assert.deepEqual(
+    two.steps.map((s) => s.ranks!.map((r) => r.batchSize)),
+    [
+      [13, 12],
+      [13, 12],
+      [13, 12],
+      [3, 2],
+    ],
+  );
   const d = maxDifferences(two.steps, engine);
   assert.ok(d.loss < FLOAT32_TOLERANCE, `loss differs by ${d.loss}`);
   for (const [layer, v] of d.gradNorm) assert.ok(v < FLOAT32_TOLERANCE, `layer ${layer} gradNorm differs by ${v}`);
@@ -92,7 +111,10 @@ test('CNN with uneven ranks (25 = 13 + 12, and the last batch of 5 = 3 + 2): the
     const mom = (rec as TorchStepRecord).meanOfMeans;
     assert.ok(mom, `step ${rec.step}: uneven ranks report DDP's default mean of means`);
     for (const l of mom) {
-      assert.ok(relative(l.gradNorm, meanOfMeans[s].get(l.layer)!) < FLOAT32_TOLERANCE, `step ${rec.step} layer ${l.layer}: ${l.gradNorm} vs ${meanOfMeans[s].get(l.layer)}`);
+      assert.ok(
+        relative(l.gradNorm, meanOfMeans[s].get(l.layer)!) < FLOAT32_TOLERANCE,
+        `step ${rec.step} layer ${l.layer}: ${l.gradNorm} vs ${meanOfMeans[s].get(l.layer)}`,
+      );
       assert.ok(l.relativeDifference! > 0);
     }
   }

@@ -13,7 +13,8 @@ import { TorchSource } from '../../../src/torch/source';
 import { load, torchRun, type Loaded } from './run';
 
 let model: Loaded | null = null;
-const small = async (): Promise<Loaded> => (model ??= await load(`{
+const small = async (): Promise<Loaded> =>
+  (model ??= await load(`{
   "seed": 2, "data": { "source": "mnist", "limit": 64, "validationSplit": 0 },
   "layers": [ { "type": "dense", "units": 8, "activation": "relu" }, { "type": "dense", "units": 10 } ],
   "optimizer": { "learningRate": 0.1 }, "batchSize": 16, "epochs": 1 }`));
@@ -31,7 +32,10 @@ test('a rank that crashes: the others are ended, the steps before it are kept', 
   const run = await torchRun(await small(), { nproc: 2, env: { GRADLENS_TEST_FAULT: 'crash@1:3' } });
   assert.equal(run.failed?.kind, 'rank-crashed');
   assert.match(run.failed!.message, /rank 1 exited with code 1 in step 3: RuntimeError: injected crash/);
-  assert.deepEqual(run.steps.map((s) => s.step), [1, 2]);
+  assert.deepEqual(
+    run.steps.map((s) => s.step),
+    [1, 2],
+  );
   assert.equal(run.pids.length, 2);
   for (const pid of run.pids) assert.equal(alive(pid), false, `rank process ${pid} outlived the run`);
 });
@@ -40,7 +44,10 @@ test('a rank that hangs: found by its missing heartbeat, named, and every rank e
   const run = await torchRun(await small(), { nproc: 2, stallTimeoutSeconds: 4, env: { GRADLENS_TEST_FAULT: 'hang@0:2' } });
   assert.equal(run.failed?.kind, 'rank-hung');
   assert.match(run.failed!.message, /^rank 0 made no progress for 4 s in step 2; rank 1 waited for it in the all-reduce/);
-  assert.deepEqual(run.steps.map((s) => s.step), [1]);
+  assert.deepEqual(
+    run.steps.map((s) => s.step),
+    [1],
+  );
   for (const pid of run.pids) assert.equal(alive(pid), false, `rank process ${pid} outlived the run`);
 });
 
@@ -83,8 +90,13 @@ test('stop during a run: the ranks are ended and the run ends as stopped, with i
   const m = await small();
   const t = new Trainer({ spec: m.spec, train: m.train, validation: m.validation });
   const source = new TorchSource({
-    file: 'stop.gradlens.json', spec: { ...m.spec, epochs: 1000 }, train: m.train, validation: m.validation,
-    weights: t.getWeights(), layers: t.layers, nproc: 2,
+    file: 'stop.gradlens.json',
+    spec: { ...m.spec, epochs: 1000 },
+    train: m.train,
+    validation: m.validation,
+    weights: t.getWeights(),
+    layers: t.layers,
+    nproc: 2,
   });
   const events: SourceEvent[] = [];
   const stops: Promise<void>[] = [];

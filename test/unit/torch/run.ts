@@ -13,13 +13,22 @@ import { TorchSource, type TorchSourceOptions } from '../../../src/torch/source'
 export const root = path.resolve(__dirname, '../../..');
 const media = path.join(root, 'media');
 
-export interface Loaded { spec: ModelSpec; train: Dataset; validation: Dataset | null }
+export interface Loaded {
+  spec: ModelSpec;
+  train: Dataset;
+  validation: Dataset | null;
+}
 
 export async function load(text: string): Promise<Loaded> {
   const parsed = parseModel(text);
   if (!parsed.spec) throw new Error(`bad test model: ${JSON.stringify(parsed.problems)}`);
   const spec = parsed.spec;
-  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
+  const { train, validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: media,
+    seed: spec.seed,
+  });
   return { spec, train, validation };
 }
 
@@ -30,13 +39,23 @@ export function engineSteps(m: Loaded, steps: number): StepStats[] {
   return out;
 }
 
-export interface TorchRun { events: SourceEvent[]; steps: StepRecord[]; failed: { kind: string; message: string } | null; pids: number[] }
+export interface TorchRun {
+  events: SourceEvent[];
+  steps: StepRecord[];
+  failed: { kind: string; message: string } | null;
+  pids: number[];
+}
 
 export async function torchRun(m: Loaded, opts: Partial<TorchSourceOptions>): Promise<TorchRun> {
   const t = new Trainer({ spec: m.spec, train: m.train, validation: m.validation });
   const source = new TorchSource({
-    file: 'test.gradlens.json', spec: m.spec, train: m.train, validation: m.validation,
-    weights: t.getWeights(), layers: t.layers, ...opts,
+    file: 'test.gradlens.json',
+    spec: m.spec,
+    train: m.train,
+    validation: m.validation,
+    weights: t.getWeights(),
+    layers: t.layers,
+    ...opts,
   });
   const events: SourceEvent[] = [];
   await source.start((e) => events.push(e));

@@ -9,12 +9,17 @@ import { WatchListener, type WatchMessage, type WatchStep } from '../../../src/t
 import { DEFAULT_PYTHON, pythonPackageDir } from '../../../src/torch/source';
 import { root } from './run';
 
-async function watchScript(batchNorm: boolean, steps: number, ask: string[]): Promise<{ messages: WatchMessage[]; code: number | null }> {
+async function watchScript(
+  batchNorm: boolean,
+  steps: number,
+  ask: string[],
+): Promise<{ messages: WatchMessage[]; code: number | null }> {
   const messages: WatchMessage[] = [];
   let proceed: () => void = () => {};
   // The script waits after each step. It goes on once the script has acknowledged the request:
   // then the request is applied at the end of step 2 at the latest, so steps 3+ carry it.
-  let acknowledged = false, waiting = 0;
+  let acknowledged = false,
+    waiting = 0;
   const listener = new WatchListener({
     message(conn, msg) {
       messages.push(msg);
@@ -27,13 +32,22 @@ async function watchScript(batchNorm: boolean, steps: number, ask: string[]): Pr
   await listener.listen();
   try {
     const child = spawn(DEFAULT_PYTHON, [path.join(root, 'test/python/plain_loop.py'), String(steps)], {
-      env: { ...process.env, ...listener.env(pythonPackageDir()), GRADLENS_TEST_BATCHNORM: batchNorm ? '1' : '0', PYTHONDONTWRITEBYTECODE: '1' },
+      env: {
+        ...process.env,
+        ...listener.env(pythonPackageDir()),
+        GRADLENS_TEST_BATCHNORM: batchNorm ? '1' : '0',
+        PYTHONDONTWRITEBYTECODE: '1',
+      },
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.stdin.on('error', () => {}); // the script may have ended already
-    proceed = () => { child.stdin.write('\n'); };
+    proceed = () => {
+      child.stdin.write('\n');
+    };
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, stderr);
     return { messages, code };
@@ -46,10 +60,22 @@ test('watch() on a plain loop: layer statistics every step, per-example gradient
   const { messages } = await watchScript(false, 4, ['0', '3']);
   const hello = messages.find((m) => m.type === 'hello');
   assert.ok(hello && hello.type === 'hello');
-  assert.deepEqual(hello.layers.map((l) => [l.name, l.type]), [['0', 'Conv2d'], ['3', 'Linear']]);
-  assert.deepEqual(hello.layers[0].params.map((p) => p.shape), [[4, 1, 3, 3], [4]]);
+  assert.deepEqual(
+    hello.layers.map((l) => [l.name, l.type]),
+    [
+      ['0', 'Conv2d'],
+      ['3', 'Linear'],
+    ],
+  );
+  assert.deepEqual(
+    hello.layers[0].params.map((p) => p.shape),
+    [[4, 1, 3, 3], [4]],
+  );
   const steps = messages.filter((m): m is WatchStep => m.type === 'step');
-  assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4]);
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    [1, 2, 3, 4],
+  );
   for (const s of steps) {
     assert.ok(s.loss !== null && s.loss > 0);
     for (const l of s.layers) assert.ok(l.gradNorm! > 0 && l.weightNorm > 0 && l.updateRatio! > 0, JSON.stringify(l));
@@ -72,5 +98,8 @@ test('watch() with BatchNorm says per-example gradients are not defined, and sti
   const steps = messages.filter((m): m is WatchStep => m.type === 'step');
   assert.equal(steps.length, 3);
   assert.ok(steps.every((s) => s.layers.every((l) => l.perExampleNorms === undefined)));
-  assert.deepEqual(steps[0].layers.map((l) => l.name), ['0', '2', '4']);
+  assert.deepEqual(
+    steps[0].layers.map((l) => l.name),
+    ['0', '2', '4'],
+  );
 });
