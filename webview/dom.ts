@@ -76,6 +76,12 @@ export function section(id: string, title: string | [string, string], ...childre
   return root;
 }
 
+/** A table with a header row (class "check": the panel's table look). */
+export function table(headers: string[], rows: HTMLElement[]): HTMLElement {
+  const head = el('tr', {}, ...headers.map((h) => el('th', { text: h })));
+  return el('table', { class: 'check' }, el('thead', {}, head), el('tbody', {}, ...rows));
+}
+
 /** The one-line explanation shown under a card's title. */
 export function explain(text: string): HTMLElement {
   return el('p', { class: 'explain', text });

@@ -24,6 +24,7 @@ import { WalkthroughView } from './walkthroughView';
 import { AnswersView } from './answersView';
 import { NetworkView } from './networkView';
 import { RepeatView } from './repeatView';
+import { ProblemsView } from './problemsView';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -93,6 +94,7 @@ const walkthrough = mode === 'panel' ? new WalkthroughView() : null;
 const answers = mode === 'panel' ? new AnswersView((c) => command(c)) : null;
 const network = mode === 'panel' ? new NetworkView((selection) => request({ type: 'select', selection })) : null;
 const repeat = mode === 'panel' ? new RepeatView() : null;
+const problems = mode === 'panel' ? new ProblemsView((offset, length) => request({ type: 'reveal', offset, length })) : null;
 
 if (mode === 'panel') {
   app.append(
@@ -100,6 +102,7 @@ if (mode === 'panel') {
     el(
       'main',
       { class: 'grid' },
+      problems!.root,
       answers!.root,
       loss.root,
       network!.root,
@@ -139,6 +142,7 @@ function render(): void {
   answers?.update(snapshot);
   network?.update(snapshot);
   repeat?.update(snapshot);
+  problems?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -155,6 +159,8 @@ function summary(): RenderSummary {
     state: snapshot.status.state,
     compareRuns: compare?.runs ?? 0,
     walkthroughExamples: walkthrough ? (snapshot.walkthrough?.examples.length ?? 0) : 0,
+    problems: problems?.count ?? 0,
+    pace: snapshot.pace ?? 0,
     ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
   };
 }

@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import type { JobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
+import type { ModelSource } from '../protocol';
+import { pickPreparedModel, type PreparedModel } from './modelFile';
 
 /** The worker script and the heap limit the settings allow it. */
 export function jobWorker(ctx: CommandContext): JobWorker {
@@ -24,4 +26,28 @@ export async function withCancellableProgress<T>(
     void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
     return undefined;
   }
+}
+
+/** What a job worker needs to find the model's data. */
+export function modelSource(ctx: CommandContext, model: PreparedModel): ModelSource {
+  return { spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir, file: model.file };
+}
+
+/** A whole number ≥ min, else undefined (a caller's option that is not one is ignored). */
+export function whole(x: unknown, min: number): number | undefined {
+  return Number.isInteger(x) && (x as number) >= min ? (x as number) : undefined;
+}
+
+/**
+ * A one-shot command's start: the options a caller (a test, another command) passed as the second
+ * argument, and the model file, validated; undefined when there is none or it cannot run.
+ */
+export async function jobInputs<O extends object>(
+  ctx: CommandContext,
+  arg: unknown,
+  rawOptions: unknown,
+): Promise<{ options: Partial<O>; model: PreparedModel } | undefined> {
+  const options = (rawOptions && typeof rawOptions === 'object' ? rawOptions : {}) as Partial<O>;
+  const model = await pickPreparedModel(ctx, arg);
+  return model ? { options, model } : undefined;
 }

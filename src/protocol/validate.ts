@@ -113,6 +113,8 @@ const webviewTable = table<WebviewMessage>({
       state: str(20),
       compareRuns: optional(index),
       walkthroughExamples: optional(index),
+      problems: optional(index),
+      pace: optional(finite),
       failure: optional(str(2000)),
     }),
   },
@@ -121,6 +123,7 @@ const webviewTable = table<WebviewMessage>({
   heatmapMode: { id: index, mode: heatmapMode },
   // A chart PNG of a few MB at most.
   savePng: { id: index, name: str(200), dataUrl: str(20 << 20) },
+  reveal: { id: index, offset: index, length: index },
 });
 
 export function validateWebviewMessage(raw: unknown): Checked<WebviewMessage> {
@@ -137,6 +140,7 @@ const requestTable = table<WorkerRequest>({
       heatmapMaxCells: int,
       detailIntervalMs: finite,
       useWasm: bool,
+      stepsPerSecond: optional(finite),
     }),
   },
   pause: { id: index },
@@ -146,6 +150,7 @@ const requestTable = table<WorkerRequest>({
   ping: { id: index },
   select: { selection },
   heatmapMode: { mode: heatmapMode },
+  pace: { stepsPerSecond: finite },
   walkthrough: { id: index, selection: nullable(selection) },
   getWeights: { id: index },
   setWeights: { id: index, tensors: arrayOf(tensor, 10_000) },
@@ -155,6 +160,7 @@ const requestTable = table<WorkerRequest>({
     ...modelSource,
     useWasm: bool,
     examples: optional(index),
+    rateMode: optional(oneOf('sweep', 'file', 'linear')),
     batchSizes: arrayOf((v, p) => (v === 'full' ? null : int(v, p)), 100),
   },
   batchSnapshot: { id: index, ...modelSource, useWasm: bool },
