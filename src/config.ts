@@ -106,9 +106,12 @@ export class Config implements vscode.Disposable {
     return readSettings(vscode.workspace.getConfiguration(SECTION));
   }
 
-  /** Writes the pace (the panel's Slow button) where the user keeps their settings. */
+  /** Writes the pace (the panel's Slow button): for this workspace when one is open, else for the user. */
   async setStepsPerSecond(value: number): Promise<void> {
-    await vscode.workspace.getConfiguration(SECTION).update('stepsPerSecond', value, vscode.ConfigurationTarget.Global);
+    const target = vscode.workspace.workspaceFolders?.length
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(SECTION).update('stepsPerSecond', value, target);
   }
 
   dispose(): void {

@@ -34,6 +34,8 @@ export interface GradientLensApi {
   received(mode?: ViewMode): PostStats;
   /** The messages shown to the user (errors, warnings, information), oldest first. */
   notices(): readonly Notice[];
+  /** The value of the context key gradientLens.modelFileOpen (the walkthrough's first step), as last set. */
+  modelFileOpen(): boolean;
 }
 
 export function activate(context: vscode.ExtensionContext): GradientLensApi {
@@ -115,12 +117,14 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     waitForRender: (pred, timeoutMs, mode = 'panel') => renders.waitForRender(pred, timeoutMs, mode),
     received: (mode = 'panel') => renders.postStats(mode),
     notices: () => notify.notices,
+    modelFileOpen: () => modelFileOpen,
   };
 }
 
+let modelFileOpen = false;
 function setModelFileContext(): void {
-  const open = vscode.window.visibleTextEditors.some((e) => isModelFile(e.document.uri));
-  void vscode.commands.executeCommand('setContext', 'gradientLens.modelFileOpen', open);
+  modelFileOpen = vscode.window.visibleTextEditors.some((e) => isModelFile(e.document.uri));
+  void vscode.commands.executeCommand('setContext', 'gradientLens.modelFileOpen', modelFileOpen);
 }
 
 export function deactivate(): void {

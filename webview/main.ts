@@ -160,6 +160,7 @@ function summary(): RenderSummary {
     compareRuns: compare?.runs ?? 0,
     walkthroughExamples: walkthrough ? (snapshot.walkthrough?.examples.length ?? 0) : 0,
     problems: problems?.count ?? 0,
+    repeatUpdates: repeat ? (snapshot.repeat?.updates ?? 0) : 0,
     pace: snapshot.pace ?? 0,
     ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
   };

@@ -47,6 +47,7 @@ export class ProblemsView {
         );
       }),
     );
-    reveal(this.root);
+    // In view, but the focus stays in the editor, where the first error is selected.
+    reveal(this.root, false);
   }
 }

@@ -114,6 +114,7 @@ const webviewTable = table<WebviewMessage>({
       compareRuns: optional(index),
       walkthroughExamples: optional(index),
       problems: optional(index),
+      repeatUpdates: optional(index),
       pace: optional(finite),
       failure: optional(str(2000)),
     }),

@@ -85,6 +85,8 @@ export interface RenderSummary {
   compareRuns?: number;
   /** Examples in the drawn step-through of a batch. */
   walkthroughExamples?: number;
+  /** Updates of the Repeat One Example result the panel draws. */
+  repeatUpdates?: number;
   /** Model-file problems the panel lists (why the last Train did not start). */
   problems?: number;
   /** The training pace the panel shows (steps per second; 0: full speed). */

@@ -40,7 +40,7 @@ export class TrainingRun {
   /** Steps per second while running (0: as fast as it goes); the pace timer waits between two paced steps. */
   private stepsPerSecond: number;
   private paceTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastPacedStepAt = 0;
+  private lastPacedStepAt = -Infinity;
 
   constructor(
     private readonly port: WorkerPort,
