@@ -25,6 +25,7 @@ import { AnswersView } from './answersView';
 import { NetworkView } from './networkView';
 import { RepeatView } from './repeatView';
 import { ProblemsView } from './problemsView';
+import { RanksView } from './ranksView';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -95,6 +96,7 @@ const answers = mode === 'panel' ? new AnswersView((c) => command(c)) : null;
 const network = mode === 'panel' ? new NetworkView((selection) => request({ type: 'select', selection })) : null;
 const repeat = mode === 'panel' ? new RepeatView() : null;
 const problems = mode === 'panel' ? new ProblemsView((offset, length) => request({ type: 'reveal', offset, length })) : null;
+const ranks = mode === 'panel' ? new RanksView() : null;
 
 if (mode === 'panel') {
   app.append(
@@ -105,6 +107,7 @@ if (mode === 'panel') {
       problems!.root,
       answers!.root,
       loss.root,
+      ranks!.root,
       network!.root,
       heatmap!.root,
       perExample!.root,
@@ -143,6 +146,7 @@ function render(): void {
   network?.update(snapshot);
   repeat?.update(snapshot);
   problems?.update(snapshot);
+  ranks?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -162,6 +166,15 @@ function summary(): RenderSummary {
     problems: problems?.count ?? 0,
     repeatUpdates: repeat ? (snapshot.repeat?.updates ?? 0) : 0,
     pace: snapshot.pace ?? 0,
+    ...(ranks?.shown
+      ? {
+          ranks: {
+            step: ranks.shown.step,
+            batchSize: ranks.shown.batchSize,
+            rankBatchSizes: ranks.shown.ranks.map((r) => r.batchSize),
+          },
+        }
+      : {}),
     ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
   };
 }

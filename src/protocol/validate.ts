@@ -116,6 +116,7 @@ const webviewTable = table<WebviewMessage>({
       problems: optional(index),
       repeatUpdates: optional(index),
       pace: optional(finite),
+      ranks: optional(shape({ step: index, batchSize: index, rankBatchSizes: arrayOf(index, 4096) })),
       failure: optional(str(2000)),
     }),
   },

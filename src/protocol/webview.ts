@@ -8,6 +8,7 @@ import type {
   JobResultMessage,
   ModelFileProblems,
   ParamSelection,
+  RanksStep,
   RunUpdate,
   SessionSnapshot,
   SessionState,
@@ -19,6 +20,8 @@ export type HostMessage =
   | JobResultMessage
   | { type: 'snapshot'; snapshot: SessionSnapshot }
   | { type: 'walkthrough'; result: WalkthroughResult }
+  /** The latest data-parallel step (only PyTorch runs send it; the newest replaces the last). */
+  | { type: 'ranks'; ranks: RanksStep }
   /** What the views follow, as the host's run holds it (after a `select` or `heatmapMode` request). */
   | { type: 'view'; selection: ParamSelection | null; heatmapMode: HeatmapMode }
   /** Why the last Train (or Step, Compare…) did not start: the model file's errors, each with its place; null clears them. */
@@ -91,6 +94,8 @@ export interface RenderSummary {
   problems?: number;
   /** The training pace the panel shows (steps per second; 0: full speed). */
   pace?: number;
+  /** The data-parallel step the ranks card shows: its step, M and each rank's M_r. */
+  ranks?: { step: number; batchSize: number; rankBatchSizes: number[] };
   /** The newest failure a request reported, as the panel shows it. */
   failure?: string;
 }

@@ -1,6 +1,6 @@
 // Coalescing of host → webview messages. The worker reports ~50 times a second; the views are
 // updated at most `rate` times a second (setting gradientLens.updateRate, ≤ 20). Between two posts,
-// step points are concatenated, epochs appended, and only the newest detail/status/check result kept,
+// step points are concatenated, epochs appended, and only the newest detail/status/check result/ranks kept,
 // so a slow or hidden webview never builds up a backlog. Pure: no vscode import, unit-tested.
 
 import type { HostMessage, StepPoint } from '../protocol';
@@ -10,6 +10,7 @@ type Latest = Exclude<HostMessage, { type: 'steps' | 'epoch' | 'snapshot' | 'res
 
 /** Messages of which only the newest matters, by the order a view applies them (the status last). Every type must have a place. */
 const LATEST_RANK: Record<Latest['type'], number> = {
+  ranks: -1,
   detail: 0,
   gradCheck: 1,
   compare: 2,
