@@ -133,20 +133,8 @@ function schedule(): void {
 }
 
 function render(): void {
-  toolbar.update(snapshot);
-  loss.update(snapshot);
-  heatmap?.update(snapshot);
-  perExample?.update(snapshot);
-  health?.update(snapshot);
-  histograms?.update(snapshot);
-  check?.update(snapshot);
-  compare?.update(snapshot);
-  walkthrough?.update(snapshot);
-  answers?.update(snapshot);
-  network?.update(snapshot);
-  repeat?.update(snapshot);
-  problems?.update(snapshot);
-  ranks?.update(snapshot);
+  const views = [toolbar, loss, heatmap, perExample, health, histograms, check, compare, walkthrough, answers, network];
+  for (const view of [...views, repeat, problems, ranks]) view?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }

@@ -7,7 +7,7 @@ import type { CompareRateMode } from '../config';
 import { runCompareWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { plainText } from '../views/plainText';
-import { jobInputs, jobWorker, modelSource, whole, withCancellableProgress } from './oneShot';
+import { oneShotCommand, jobWorker, modelSource, whole, withCancellableProgress } from './oneShot';
 
 export type BatchSizeSetting = (number | 'full')[];
 
@@ -35,11 +35,7 @@ export function readBatchSizes(value: unknown): BatchSizeSetting | string {
 }
 
 export function compareBatchSizes(ctx: CommandContext) {
-  return async (arg?: unknown, rawOptions?: unknown): Promise<CompareResult | undefined> => {
-    const inputs = await jobInputs<CompareCommandOptions>(ctx, arg, rawOptions);
-    if (!inputs) return undefined;
-    const { options, model } = inputs;
-    const settings = ctx.config.settings;
+  return oneShotCommand<CompareCommandOptions, CompareResult>(ctx, async ({ options, model, settings }) => {
     const sizes = readBatchSizes(options.batchSizes ?? settings.compareBatchSizes);
     if (typeof sizes === 'string') {
       void ctx.notify.show('error', sizes);
@@ -78,5 +74,5 @@ export function compareBatchSizes(ctx: CommandContext) {
     ctx.panel.show(true);
     void ctx.notify.show('info', `batch sizes compared on ${model.file}. ${result.summary}`);
     return result;
-  };
+  });
 }

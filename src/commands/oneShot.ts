@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { JobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import type { ModelSource } from '../protocol';
+import type { Settings } from '../config';
 import { pickPreparedModel, type PreparedModel } from './modelFile';
 
 /** The worker script and the heap limit the settings allow it. */
@@ -39,15 +40,17 @@ export function whole(x: unknown, min: number): number | undefined {
 }
 
 /**
- * A one-shot command's start: the options a caller (a test, another command) passed as the second
- * argument, and the model file, validated; undefined when there is none or it cannot run.
+ * A one-shot command over a model file: the options a caller (a test, another command) passed as the
+ * second argument, the model file, validated, and the settings now; `body` runs only when the file
+ * can run.
  */
-export async function jobInputs<O extends object>(
+export function oneShotCommand<O extends object, R>(
   ctx: CommandContext,
-  arg: unknown,
-  rawOptions: unknown,
-): Promise<{ options: Partial<O>; model: PreparedModel } | undefined> {
-  const options = (rawOptions && typeof rawOptions === 'object' ? rawOptions : {}) as Partial<O>;
-  const model = await pickPreparedModel(ctx, arg);
-  return model ? { options, model } : undefined;
+  body: (inputs: { options: Partial<O>; model: PreparedModel; settings: Settings }) => Promise<R | undefined>,
+): (arg?: unknown, rawOptions?: unknown) => Promise<R | undefined> {
+  return async (arg, rawOptions) => {
+    const options = (rawOptions && typeof rawOptions === 'object' ? rawOptions : {}) as Partial<O>;
+    const model = await pickPreparedModel(ctx, arg);
+    return model ? body({ options, model, settings: ctx.config.settings }) : undefined;
+  };
 }

@@ -5,7 +5,7 @@
 import type { RepeatResult } from '../protocol';
 import { runJobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
-import { jobInputs, jobWorker, modelSource, whole, withCancellableProgress } from './oneShot';
+import { oneShotCommand, jobWorker, modelSource, whole, withCancellableProgress } from './oneShot';
 
 /** Options a caller (a test, another command) may pass. */
 export interface RepeatCommandOptions {
@@ -14,11 +14,7 @@ export interface RepeatCommandOptions {
 }
 
 export function repeatOneExample(ctx: CommandContext) {
-  return async (arg?: unknown, rawOptions?: unknown): Promise<RepeatResult | undefined> => {
-    const inputs = await jobInputs<RepeatCommandOptions>(ctx, arg, rawOptions);
-    if (!inputs) return undefined;
-    const { options, model } = inputs;
-    const settings = ctx.config.settings;
+  return oneShotCommand<RepeatCommandOptions, RepeatResult>(ctx, async ({ options, model, settings }) => {
     ctx.log.info(`repeat one example on ${model.file}`);
     const result = await withCancellableProgress(
       ctx,
@@ -44,5 +40,5 @@ export function repeatOneExample(ctx: CommandContext) {
       `repeated example #${result.example.index} of ${model.file} ${result.updates} times. ${result.conclusion.split('. ')[0]}.`,
     );
     return result;
-  };
+  });
 }

@@ -6,19 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/session/observable';
 import type { RepeatResult, RunInfo } from '../../src/protocol';
-import {
-  EXTENSION_ID,
-  api,
-  digitsUri,
-  lastStep,
-  longRunUri,
-  note,
-  resetSession,
-  waitFor,
-  waitForState,
-  workerRoundTrips,
-  workspaceRoot,
-} from './helpers';
+import * as h from './helpers';
+import { api, digitsUri, lastStep, note, resetSession, waitFor } from './helpers';
 
 const sameUri = (a: vscode.Uri, b: vscode.Uri): boolean => a.toString() === b.toString();
 
@@ -86,7 +75,7 @@ suite('Gradient Lens: what a newcomer does first', () => {
     assert.ok(run, `Train returned no run; messages: ${JSON.stringify(gl.notices())}`);
     await loading;
     const seen = await live;
-    await waitForState(gl, ['finished'], 60000);
+    await h.waitForState(gl, ['finished'], 60000);
     const total = lastStep(gl);
     note(`the new panel drew step ${seen.lastStep} of ${total} while training`);
     assert.ok(seen.lastStep < total, 'the panel only saw the run after it ended');
@@ -100,10 +89,10 @@ suite('Gradient Lens: what a newcomer does first', () => {
     await config.update('stepsPerSecond', 0.01, vscode.ConfigurationTarget.Workspace);
     try {
       await waitFor(() => gl.session.snapshot.pace === 0.01, 10000, 'the session to take the pace');
-      const uri = await longRunUri();
+      const uri = await h.longRunUri();
       await vscode.commands.executeCommand(Commands.train, uri);
       await waitFor(() => lastStep(gl) >= 1, 60000, 'the first step');
-      await workerRoundTrips(gl, 5);
+      await h.workerRoundTrips(gl, 5);
       assert.equal(gl.session.state, 'running');
       assert.equal(lastStep(gl), 1, 'the run went on without waiting for its pace');
       const rendered = await gl.waitForRender((s) => s.pace === 0.01, 60000);
@@ -123,7 +112,7 @@ suite('Gradient Lens: what a newcomer does first', () => {
   test('Train on a broken file lists its errors in the panel and selects the first in the editor that shows it, with no second copy', async () => {
     const gl = await api();
     await resetSession();
-    const uri = vscode.Uri.joinPath(workspaceRoot(), 'digits', 'broken-newcomer.gradlens.json');
+    const uri = vscode.Uri.joinPath(h.workspaceRoot(), 'digits', 'broken-newcomer.gradlens.json');
     const text = Buffer.from(await vscode.workspace.fs.readFile(digitsUri()))
       .toString('utf8')
       .replace(/"units":\s*64/, '"units": -3')
@@ -173,7 +162,7 @@ suite('Gradient Lens: what a newcomer does first', () => {
 
   test("the walkthrough's steps complete on what the user does: registered commands and the model-file context", async () => {
     const gl = await api();
-    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const ext = vscode.extensions.getExtension(h.EXTENSION_ID)!;
     const walkthrough = (
       ext.packageJSON.contributes.walkthroughs as {
         steps: { id: string; description: string; completionEvents: string[]; media: { markdown: string } }[];

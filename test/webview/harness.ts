@@ -9,6 +9,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderPanelHtml, makeNonce } from '../../src/views/html';
+import type { HostMessage } from '../../src/protocol';
+import { loadDataset } from '../../src/data/load';
 
 export const root = path.resolve(__dirname, '..', '..');
 export const resultsDir = path.join(root, 'test-results');
@@ -203,4 +205,18 @@ export async function deliver(page: Page, messages: unknown[]): Promise<void> {
   }, messages);
   // Two frames: the messages are queued tasks, then the panel redraws once on the next frame.
   await page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 0)));
+}
+
+/** The recorded run's model and its real digits (training and validation sets), for results computed beside it. */
+export async function recordedData(messages: readonly HostMessage[]) {
+  const first = messages.find((m) => m.type === 'snapshot' && m.snapshot.run);
+  if (!first || first.type !== 'snapshot' || !first.snapshot.run) throw new Error('the recording has no run');
+  const spec = first.snapshot.run.spec;
+  const data = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: path.join(root, 'media'),
+    seed: spec.seed,
+  });
+  return { spec, ...data };
 }

@@ -8,11 +8,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { HostMessage, ModelFileProblems } from '../../src/protocol';
-import { openReadyPanel, preparePage, posted, deliver, resultsDir, root } from './harness';
+import { openReadyPanel, preparePage, posted, deliver, recordedData, resultsDir, root } from './harness';
 import { recordRun } from './record';
 import { parseModel } from '../../src/model';
 import { compareBatchSizes } from '../../src/engine/compare';
-import { loadDataset } from '../../src/data/load';
 
 let browser: Browser;
 let server: { url: string; close(): Promise<void> };
@@ -96,15 +95,7 @@ test('the toolbar has Repeat one example, and a Slow toggle that follows the pac
 });
 
 test('the comparison names the learning-rate mode it ran with, and the setting that picks it', async () => {
-  const snap = (messages.find((m) => m.type === 'snapshot' && m.snapshot.run) as Extract<HostMessage, { type: 'snapshot' }>)
-    .snapshot;
-  const spec = snap.run!.spec;
-  const { train, validation } = await loadDataset(spec.data, {
-    dataPath: null,
-    labelsPath: null,
-    mediaDir: path.join(root, 'media'),
-    seed: spec.seed,
-  });
+  const { spec, train, validation } = await recordedData(messages);
   const expected = { file: "the file's rate for every batch size", linear: 'linear scaling (γ ∝ M)' } as const;
   for (const rateMode of ['file', 'linear'] as const) {
     const result = compareBatchSizes({ spec, train, validation, batchSizes: [8, 32], examples: 320, rateMode });
