@@ -40,6 +40,7 @@ const TEST_ONLY_ENV = [
 /** The README's screenshots are the tests' own. */
 const SCREENSHOTS = [
   'ui-train.png',
+  'ui-debug-stopped.png',
   'host-workbench.png',
   'webview-loss.png',
   'webview-heatmap.png',

@@ -5,45 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { api, digitsUri, workspaceRoot } from './helpers';
-
-/** Collects what the adapter sends and resolves waits for events. */
-class Follow {
-  readonly messages: DebugProtocol.ProtocolMessage[] = [];
-  private waiters: { event: string; resolve: (e: DebugProtocol.Event) => void }[] = [];
-  readonly registration: vscode.Disposable;
-
-  constructor() {
-    this.registration = vscode.debug.registerDebugAdapterTrackerFactory('gradient-lens', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: DebugProtocol.ProtocolMessage) => {
-          this.messages.push(m);
-          if (m.type !== 'event') return;
-          const e = m as DebugProtocol.Event;
-          for (const w of this.waiters.filter((x) => x.event === e.event)) w.resolve(e);
-          this.waiters = this.waiters.filter((x) => x.event !== e.event);
-        },
-      }),
-    });
-  }
-
-  next(event: string): Promise<DebugProtocol.Event> {
-    return new Promise((resolve) => this.waiters.push({ event, resolve }));
-  }
-}
-
-async function stop(session: vscode.DebugSession | undefined): Promise<void> {
-  if (!session) return;
-  const ended = new Promise<void>((r) => {
-    const d = vscode.debug.onDidTerminateDebugSession((s) => {
-      if (s.id === session.id) {
-        d.dispose();
-        r();
-      }
-    });
-  });
-  await vscode.debug.stopDebugging(session);
-  await ended;
-}
+import { Follow, stop } from './debugFollow';
 
 suite('Gradient Lens debugger', () => {
   test('a breakpoint with `step >= 3` on the second dense layer stops there; gradNorm and paged per-example gradients', async () => {

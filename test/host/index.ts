@@ -14,6 +14,7 @@ function loadTests(): void {
   require('./editor.test');
   require('./compare.test');
   require('./debug.test');
+  require('./debugPanel.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();

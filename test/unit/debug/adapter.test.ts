@@ -304,9 +304,10 @@ test('Step In: one frame per example of the batch, each with its own forward and
     const batchLoss = Number(await at(batch, `losses[${k}]`));
     assert.ok(Math.abs(loss - batchLoss) <= 1e-4 * batchLoss, `example ${k}: own loss ${loss} vs ${batchLoss}`);
     // The Variables of its frame: the example's own values.
-    const scopes = (await dc.scopesRequest({ frameId: frame })).body.scopes;
+    const scopes: DebugProtocol.Scope[] = (await dc.scopesRequest({ frameId: frame })).body.scopes;
     assert.equal(scopes[0].name, `Example ${k + 1} · its own pass`);
-    const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const vars: DebugProtocol.Variable[] = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body
+      .variables;
     assert.deepEqual(
       vars.map((v) => v.name),
       ['example', 'index', 'label', 'prediction', 'loss', 'gradNorm', 'layers[1]', 'layers'],
