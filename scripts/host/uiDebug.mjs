@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { keepScreenshot, record, root, tmp, verbose } from './env.mjs';
 import { makeWorkspace, newPage, startServer } from './server.mjs';
 import { waitUntil } from './wait.mjs';
-import { noHover, quickOpen, runFromPalette } from './workbench.mjs';
+import { goToLine, noHover, quickOpen, runFromPalette } from './workbench.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -55,10 +55,8 @@ async function stopsAtTheLayer(page, line) {
   await quickOpen(page, MODEL);
   const editor = page.locator('.editor-group-container .monaco-editor').first();
   await editor.locator('.view-lines').first().click();
-  // Go to the layer's line (Ctrl+G), then the conditional breakpoint there, as a user adds it.
-  await runFromPalette(page, 'Go to Line/Column...');
-  await page.keyboard.type(String(line));
-  await page.keyboard.press('Enter');
+  // Go to the layer's line (Quick Open's ":line"), then the conditional breakpoint there, as a user adds it.
+  await goToLine(page, line);
   await waitUntil(async () => (await page.locator('.statusbar', { hasText: `Ln ${line},` }).count()) > 0, {
     what: `the cursor on line ${line}`,
     timeoutMs: 60_000,
@@ -86,14 +84,31 @@ async function stopsAtTheLayer(page, line) {
   );
   const frames = (await page.locator('.debug-call-stack .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
   const stepFrame = frames.some((t) => t.includes('step 3 (batch of 32)'));
-  // Variables: the stopped layer's scope, expanded by VS Code, shows shapes first.
+  // Room for the frames' names: the side bar's edge dragged to twice its width, as a user does.
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (sidebar) {
+    const edge = sidebar.x + sidebar.width;
+    for (const sash of await page.locator('.monaco-sash.vertical').all()) {
+      const box = await sash.boundingBox();
+      if (!box || Math.abs(box.x + box.width / 2 - edge) > 4) continue;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(edge, y);
+      await page.mouse.down();
+      await page.mouse.move(edge + sidebar.width, y, { steps: 10 });
+      await page.mouse.up();
+      break;
+    }
+  }
+  // Variables: the stopped layer's scope, opened as a user does, shows shapes first.
+  const scope = page.locator('.debug-variables .monaco-list-row', { hasText: 'layers[1]' }).first();
+  await scope.waitFor();
+  if ((await scope.getAttribute('aria-expanded')) !== 'true') await scope.click();
   const perExample = page.locator('.debug-variables .monaco-list-row', { hasText: 'perExample' }).first();
   await perExample.waitFor({ timeout: 60_000 });
   const perExampleText = (await perExample.innerText()).replace(/\s+/g, ' ');
   const stoppedLine = await editor.locator('.debug-top-stack-frame-line, .codicon-debug-stackframe').count();
 
-  // The Debug Console answers gradNorm.
-  await runFromPalette(page, 'Debug: Focus on Debug Console View');
+  // The Debug Console (VS Code opens it with the session) answers gradNorm.
   const input = page.locator('.repl .repl-input-wrapper .monaco-editor').first();
   await input.click();
   await page.keyboard.type('gradNorm');

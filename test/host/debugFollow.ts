@@ -54,7 +54,7 @@ export async function startAtBreakpoint(
   follow: Follow,
   needle: string,
   condition: string,
-): Promise<{ session: vscode.DebugSession; bp: vscode.SourceBreakpoint; line: number }> {
+): Promise<{ session: vscode.DebugSession; bp: vscode.SourceBreakpoint; line: number; stopped: DebugProtocol.StoppedEvent }> {
   const line = doc
     .getText()
     .split('\n')
@@ -69,10 +69,10 @@ export async function startAtBreakpoint(
     model: doc.uri.fsPath,
   });
   if (!started) throw new Error('the debug session did not start');
-  await stopped;
+  const ev = (await stopped) as DebugProtocol.StoppedEvent;
   const session = vscode.debug.activeDebugSession;
   if (session?.type !== 'gradient-lens') throw new Error(`the active debug session is ${session?.type}`);
-  return { session, bp, line };
+  return { session, bp, line, stopped: ev };
 }
 
 export async function stop(session: vscode.DebugSession | undefined): Promise<void> {
