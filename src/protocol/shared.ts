@@ -83,6 +83,8 @@ export interface PerExampleDetail {
   update: number;
   /** Every term of the optimizer's update of this scalar (velocity, moments, bias correction). */
   terms?: UpdateTerms | null;
+  /** The run stands inside this step, before its update (a debugger's stop): before = after = θ now. */
+  updatePending?: boolean;
 }
 
 export interface ExampleInfo {
