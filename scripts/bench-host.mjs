@@ -96,6 +96,8 @@ const result = {
 };
 fs.rmSync(tmp, { recursive: true, force: true });
 const out = path.join(root, 'docs', 'bench-host-latest.json');
-fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+// Formatted as the tree is (npm test checks it).
+const prettier = await import('prettier');
+fs.writeFileSync(out, await prettier.format(JSON.stringify(result), { ...(await prettier.resolveConfig(out)), filepath: out }));
 console.log(JSON.stringify(result, null, 2));
 console.log(`wrote ${path.relative(root, out)}`);
