@@ -53,6 +53,8 @@ const SCREENSHOTS = [
   'webview-answers.png',
   'webview-network.png',
   'webview-repeat.png',
+  'webview-ranks.png',
+  'webview-ranks-uneven.png',
   'webview-panel-480-dark.png',
   'webview-panel-480-light.png',
   'webview-panel-1200-dark.png',
