@@ -13,7 +13,9 @@ function loadTests(): void {
   require('./training.test');
   require('./editor.test');
   require('./compare.test');
+  require('./torch.test');
   require('./debug.test');
+  require('./debugPanel.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();
