@@ -135,3 +135,33 @@ test('Aᵀ·B over a long k (a weight gradient of a big batch) is summed in slic
     }
   }
 });
+
+test('without shared memories (a page that is not cross-origin isolated) the memory grows only before its first buffer', () => {
+  // The runtime as such a page has it: WebAssembly.Memory refuses `shared`.
+  type Descriptor = { initial: number; maximum?: number; shared?: boolean };
+  const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: Descriptor) => object } }).WebAssembly;
+  const Memory = api.Memory;
+  api.Memory = function (descriptor: Descriptor) {
+    if (descriptor.shared) throw new TypeError('shared memories are not available here');
+    return new Memory(descriptor);
+  } as unknown as typeof Memory;
+  let be: ReturnType<Wasm['createWasmBackendSync']>;
+  try {
+    be = wasm.createWasmBackendSync({ initialBytes: 65536 });
+  } finally {
+    api.Memory = Memory;
+  }
+  assert.equal(be.memoryInfo().shared, false);
+  const first = be.alloc(100_000); // 400 KB: the memory grows for it
+  assert.equal(be.memoryInfo().outsideAllocs, 0);
+  assert.ok(be.memoryInfo().grows > 0);
+  first[5] = 3;
+  const later = be.alloc(1_000_000); // growing now would detach `first`: an ordinary array instead
+  assert.equal(be.memoryInfo().outsideAllocs, 1);
+  assert.equal(first.length, 100_000, 'the first buffer is not detached');
+  assert.equal(first[5], 3);
+  later.fill(1);
+  const out = be.alloc(1);
+  be.rowSumSquares(1, 1000, later, out); // the copy path still computes
+  assert.equal(out[0], 1000);
+});
