@@ -34,11 +34,14 @@ const SERVER_START_MS = 180_000;
 
 /** @typedef {{ port: number, child: import('node:child_process').ChildProcess, log: string[], stop: () => void }} Server */
 
-/** @returns {Promise<import('playwright-core').Browser>} */
-export function launchBrowser() {
+/**
+ * @param {string[]} [extraFlags]
+ * @returns {Promise<import('playwright-core').Browser>}
+ */
+export function launchBrowser(extraFlags = []) {
   /** @type {typeof import('playwright-core')} */
   const { chromium } = require('playwright-core');
-  return chromium.launch({ executablePath: chromiumBin, headless: true, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: chromiumBin, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags] });
 }
 
 /** @returns {Promise<number>} */

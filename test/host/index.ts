@@ -13,6 +13,7 @@ function loadTests(): void {
   require('./training.test');
   require('./editor.test');
   require('./compare.test');
+  require('./torch.test');
   require('./debug.test');
   require('./debugPanel.test');
 }
