@@ -46,6 +46,7 @@ const SCREENSHOTS = [
   'webview-answers.png',
   'webview-network.png',
   'webview-repeat.png',
+  'webview-problems.png',
   'webview-ranks.png',
   'webview-ranks-uneven.png',
   'webview-panel-480-dark.png',

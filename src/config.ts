@@ -17,6 +17,8 @@ export interface SessionSettings {
   workerMemoryMb: number;
   /** Silence after which a training worker counts as hung, in seconds. */
   workerTimeoutSeconds: number;
+  /** Training pace in steps per second; 0: as fast as the engine goes. */
+  stepsPerSecond: number;
 }
 
 /** PyTorch runs (src/torch). */
@@ -35,11 +37,21 @@ export interface TorchSettings {
 export interface Settings extends SessionSettings {
   /** As written in the settings; commands/compare.ts checks it and says what is wrong. */
   compareBatchSizes: unknown;
+  /** Which learning rate each batch size of a comparison gets. */
+  compareLearningRates: CompareRateMode;
+  /** Repeat One Example's cap on updates. */
+  repeatTimes: number;
   health: HealthThresholds;
   pytorch: TorchSettings;
 }
 
 const SECTION = 'gradientLens';
+
+export type CompareRateMode = 'sweep' | 'file' | 'linear';
+const RATE_MODES: readonly CompareRateMode[] = ['sweep', 'file', 'linear'];
+
+/** The pace the panel's Slow button sets (steps per second). */
+export const SLOW_STEPS_PER_SECOND = 10;
 
 function clamp(value: number, min: number, max: number, fallback: number): number {
   return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
@@ -56,7 +68,10 @@ export function readSettings(c: { get<T>(key: string, fallback: T): T }): Settin
     useWasm: c.get<boolean>('useWasm', true) !== false,
     workerMemoryMb: Math.floor(clamp(c.get<number>('workerMemoryMb', 2048), 128, 65_536, 2048)),
     workerTimeoutSeconds: clamp(c.get<number>('workerTimeoutSeconds', 5), 1, 3600, 5),
+    stepsPerSecond: clamp(c.get<number>('stepsPerSecond', 0), 0, 1000, 0),
     compareBatchSizes: c.get<unknown>('compare.batchSizes', [1, 32, 'full']),
+    compareLearningRates: RATE_MODES.find((m) => m === c.get<string>('compare.learningRates', 'sweep')) ?? 'sweep',
+    repeatTimes: Math.floor(clamp(c.get<number>('repeat.times', 200), 1, 10_000, 200)),
     health: {
       explodingGradNorm: c.get('health.explodingGradNorm', DEFAULT_THRESHOLDS.explodingGradNorm),
       vanishingGradNorm: c.get('health.vanishingGradNorm', DEFAULT_THRESHOLDS.vanishingGradNorm),
@@ -89,6 +104,14 @@ export class Config implements vscode.Disposable {
    *  even before the change event has arrived. */
   get settings(): Settings {
     return readSettings(vscode.workspace.getConfiguration(SECTION));
+  }
+
+  /** Writes the pace (the panel's Slow button): for this workspace when one is open, else for the user. */
+  async setStepsPerSecond(value: number): Promise<void> {
+    const target = vscode.workspace.workspaceFolders?.length
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(SECTION).update('stepsPerSecond', value, target);
   }
 
   dispose(): void {

@@ -16,6 +16,7 @@ import { ModelDocuments } from './editor/modelDocuments';
 import { ModelDiagnostics } from './editor/diagnostics';
 import { registerBesideTheCode } from './editor/beside';
 import { newModelFile } from './commands/newModelFile';
+import { isModelFile, revealInModelEditor } from './commands/modelFile';
 import { registerStatusBar } from './views/statusBar';
 import { plainText } from './views/plainText';
 import { registerDebugging } from './debug/register';
@@ -33,6 +34,8 @@ export interface GradientLensApi {
   received(mode?: ViewMode): PostStats;
   /** The messages shown to the user (errors, warnings, information), oldest first. */
   notices(): readonly Notice[];
+  /** The value of the context key gradientLens.modelFileOpen (the walkthrough's first step), as last set. */
+  modelFileOpen(): boolean;
 }
 
 export function activate(context: vscode.ExtensionContext): GradientLensApi {
@@ -42,7 +45,19 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
   const config = new Config();
   const session = new TrainingSession(workerScript, mediaDir, () => config.settings);
   const renders = new RenderLog();
-  const viewContext = { extensionUri: context.extensionUri, session, renders, log: (line: string) => log.info(line) };
+  // The panel's problem links need the command context (the panel's column); it is made just below.
+  const late: { commands?: CommandContext } = {};
+  const viewContext = {
+    extensionUri: context.extensionUri,
+    session,
+    renders,
+    log: (line: string) => log.info(line),
+    revealProblem: async (offset: number, length: number) => {
+      const uri = session.problemsFile;
+      if (!uri || !late.commands) throw new Error('the model file of these problems is not known any more: run Train again.');
+      await revealInModelEditor(late.commands, uri, offset, length);
+    },
+  };
   const panel = new GradientPanel(viewContext);
   const documents = new ModelDocuments();
   const diagnostics = new ModelDiagnostics(documents);
@@ -65,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     newModelFile: () => newModelFile(),
     notify,
   };
+  late.commands = commandContext;
 
   context.subscriptions.push(
     log,
@@ -74,6 +90,9 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     ...TrainingViewProvider.register(viewContext),
     registerStatusBar(session),
     ...registerCommands(commandContext),
+    config.onDidChange((s) => session.setPace(s.stepsPerSecond)),
+    // The walkthrough's first step is done once a model file is on screen.
+    vscode.window.onDidChangeVisibleTextEditors(() => setModelFileContext()),
     ...registerTorch(commandContext),
     session.onDidChangeState((state) => {
       log.info(`session ${state}`);
@@ -88,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
+  setModelFileContext();
   registerDebugging(context, () => config.settings, session);
 
   return {
@@ -97,7 +117,14 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     waitForRender: (pred, timeoutMs, mode = 'panel') => renders.waitForRender(pred, timeoutMs, mode),
     received: (mode = 'panel') => renders.postStats(mode),
     notices: () => notify.notices,
+    modelFileOpen: () => modelFileOpen,
   };
+}
+
+let modelFileOpen = false;
+function setModelFileContext(): void {
+  modelFileOpen = vscode.window.visibleTextEditors.some((e) => isModelFile(e.document.uri));
+  void vscode.commands.executeCommand('setContext', 'gradientLens.modelFileOpen', modelFileOpen);
 }
 
 export function deactivate(): void {

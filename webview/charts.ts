@@ -108,3 +108,13 @@ export function setDatasets(chart: Chart<'line', XY[]>, datasets: ChartDataset<'
   chart.data.datasets = datasets;
   chart.update('none');
 }
+
+/** The per-example bar chart of a batch (gᵢ of one parameter per example): the base of its options. */
+export function perExampleBarOptions(xTitle: string) {
+  return {
+    animation: false as const,
+    responsive: true,
+    maintainAspectRatio: false,
+    scales: { x: { title: { display: true, text: xTitle } }, y: { title: { display: true, text: '∂Lᵢ/∂θ' } } },
+  };
+}

@@ -2,7 +2,7 @@
 // pass or fail (float64 central differences against the analytic gradient).
 
 import type { SessionSnapshot } from '../src/protocol';
-import { el, explain, icon, reveal, section } from './dom';
+import { el, explain, icon, reveal, section, table } from './dom';
 import type { GradCheckResult } from '../src/engine/types';
 
 export class CheckView {
@@ -40,23 +40,7 @@ export class CheckView {
       ),
     );
     this.body.replaceChildren(
-      el(
-        'table',
-        { class: 'check' },
-        el(
-          'thead',
-          {},
-          el(
-            'tr',
-            {},
-            el('th', { text: 'layer' }),
-            el('th', { text: 'checked' }),
-            el('th', { text: 'max rel. error' }),
-            el('th', { text: 'result' }),
-          ),
-        ),
-        el('tbody', {}, ...rows),
-      ),
+      table(['layer', 'checked', 'max rel. error', 'result'], rows),
       el('p', {
         class: 'note',
         text: `float64 central differences; tolerance ${r.tolerance.toExponential(0)}. ${r.passed ? 'Every layer passes.' : 'Some layers fail: their backward pass disagrees with the loss.'}`,

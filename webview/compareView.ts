@@ -112,7 +112,7 @@ export class CompareView {
         ];
       }),
     );
-    this.mode.textContent = `${MODE_NAMES[r.rateMode] ?? r.rateMode}. ${r.runs[0]?.momentum ? `Momentum μ = ${num(r.runs[0].momentum)} in every run.` : 'No momentum.'} Took ${num(r.seconds, 2)} s.`;
+    this.mode.textContent = `${MODE_NAMES[r.rateMode] ?? r.rateMode} (setting gradientLens.compare.learningRates). ${r.runs[0]?.momentum ? `Momentum μ = ${num(r.runs[0].momentum)} in every run.` : 'No momentum.'} Took ${num(r.seconds, 2)} s.`;
     const na = (run: CompareRun, key: keyof CompareRun['notApplicable']): HTMLElement =>
       el('td', { class: 'num na', title: run.notApplicable[key] ?? '', text: 'n/a' });
     const head = [

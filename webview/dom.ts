@@ -76,25 +76,31 @@ export function section(id: string, title: string | [string, string], ...childre
   return root;
 }
 
+/** A table with a header row (class "check": the panel's table look). */
+export function table(headers: string[], rows: HTMLElement[]): HTMLElement {
+  const head = el('tr', {}, ...headers.map((h) => el('th', { text: h })));
+  return el('table', { class: 'check' }, el('thead', {}, head), el('tbody', {}, ...rows));
+}
+
 /** The one-line explanation shown under a card's title. */
 export function explain(text: string): HTMLElement {
   return el('p', { class: 'explain', text });
 }
 
 /** Brings a card with a new result into view and gives it the focus (for keyboard and screen readers). */
-export function reveal(root: HTMLElement): void {
+export function reveal(root: HTMLElement, focus = true): void {
   root.hidden = false;
   const body = root.querySelector<HTMLElement>('.card-body');
   if (body?.hidden) root.querySelector<HTMLButtonElement>('button.collapse')?.click();
-  scrollToCard(root);
+  scrollToCard(root, focus);
 }
 
 /** Scrolls a card's top just below the sticky toolbar, and focuses it. */
-export function scrollToCard(root: HTMLElement): void {
+export function scrollToCard(root: HTMLElement, focus = true): void {
   const header = document.querySelector<HTMLElement>('.top');
   const covered = header && getComputedStyle(header).position === 'sticky' ? header.getBoundingClientRect().height : 0;
   window.scrollTo({ top: Math.max(0, window.scrollY + root.getBoundingClientRect().top - covered - 6), behavior: 'auto' });
-  root.focus({ preventScroll: true });
+  if (focus) root.focus({ preventScroll: true });
 }
 
 /** The section's canvases stacked into one PNG, on the theme's background. */

@@ -24,6 +24,7 @@ import { WalkthroughView } from './walkthroughView';
 import { AnswersView } from './answersView';
 import { NetworkView } from './networkView';
 import { RepeatView } from './repeatView';
+import { ProblemsView } from './problemsView';
 import { RanksView } from './ranksView';
 
 interface VsCodeApi {
@@ -94,6 +95,7 @@ const walkthrough = mode === 'panel' ? new WalkthroughView() : null;
 const answers = mode === 'panel' ? new AnswersView((c) => command(c)) : null;
 const network = mode === 'panel' ? new NetworkView((selection) => request({ type: 'select', selection })) : null;
 const repeat = mode === 'panel' ? new RepeatView() : null;
+const problems = mode === 'panel' ? new ProblemsView((offset, length) => request({ type: 'reveal', offset, length })) : null;
 const ranks = mode === 'panel' ? new RanksView() : null;
 
 if (mode === 'panel') {
@@ -102,6 +104,7 @@ if (mode === 'panel') {
     el(
       'main',
       { class: 'grid' },
+      problems!.root,
       answers!.root,
       loss.root,
       ranks!.root,
@@ -130,19 +133,8 @@ function schedule(): void {
 }
 
 function render(): void {
-  toolbar.update(snapshot);
-  loss.update(snapshot);
-  heatmap?.update(snapshot);
-  perExample?.update(snapshot);
-  health?.update(snapshot);
-  histograms?.update(snapshot);
-  check?.update(snapshot);
-  compare?.update(snapshot);
-  walkthrough?.update(snapshot);
-  answers?.update(snapshot);
-  network?.update(snapshot);
-  repeat?.update(snapshot);
-  ranks?.update(snapshot);
+  const views = [toolbar, loss, heatmap, perExample, health, histograms, check, compare, walkthrough, answers, network];
+  for (const view of [...views, repeat, problems, ranks]) view?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -159,6 +151,9 @@ function summary(): RenderSummary {
     state: snapshot.status.state,
     compareRuns: compare?.runs ?? 0,
     walkthroughExamples: walkthrough ? (snapshot.walkthrough?.examples.length ?? 0) : 0,
+    problems: problems?.count ?? 0,
+    repeatUpdates: repeat ? (snapshot.repeat?.updates ?? 0) : 0,
+    pace: snapshot.pace ?? 0,
     ...(ranks?.shown
       ? {
           ranks: {

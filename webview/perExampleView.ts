@@ -10,7 +10,7 @@ import { noteFor, updateLines } from './formulaView';
 import { el, explain, section } from './dom';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
-import { themeChart } from './charts';
+import { perExampleBarOptions, themeChart } from './charts';
 
 export class PerExampleView {
   readonly root: HTMLElement;
@@ -47,13 +47,7 @@ export class PerExampleView {
       type: 'bar',
       data: { labels: [], datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: {
-          x: { title: { display: true, text: 'example i of the batch' } },
-          y: { title: { display: true, text: '∂Lᵢ/∂θ' } },
-        },
+        ...perExampleBarOptions('example i of the batch'),
         plugins: {
           legend: { labels: { boxWidth: 10, boxHeight: 10 } },
           tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${num(c.parsed.y as number, 4)}` } },

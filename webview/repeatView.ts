@@ -5,7 +5,7 @@
 
 import type { Chart } from 'chart.js';
 import type { RepeatResult, SessionSnapshot } from '../src/protocol';
-import { el, explain, reveal, section } from './dom';
+import { el, explain, reveal, section, table } from './dom';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { num, pct } from './format';
 import { palette } from './theme';
@@ -98,23 +98,9 @@ export class RepeatView {
     const row = (name: string, a: string, b: string): HTMLElement =>
       el('tr', {}, el('td', { text: name }), el('td', { class: 'num', text: a }), el('td', { class: 'num', text: b }));
     this.table.replaceChildren(
-      el(
-        'table',
-        { class: 'check' },
-        el(
-          'thead',
-          {},
-          el(
-            'tr',
-            {},
-            el('th', { text: `after ${r.updates} updates` }),
-            el('th', { text: 'repeat one example' }),
-            el('th', { text: `normal training (M = ${r.batchSize})` }),
-          ),
-        ),
-        el(
-          'tbody',
-          {},
+      table(
+        [`after ${r.updates} updates`, 'repeat one example', `normal training (M = ${r.batchSize})`],
+        [
           row('learning rate γ', String(r.learningRate), String(r.baselineLearningRate)),
           row(
             `loss of example #${r.example.index} (start ${num(r.initialExampleLoss)})`,
@@ -124,7 +110,7 @@ export class RepeatView {
           row('validation loss', num(r.finalValidationLoss), num(r.baselineValidationLoss)),
           row('validation accuracy', pct(r.finalValidationAccuracy), pct(r.baselineValidationAccuracy)),
           row('mean loss of the other examples', num(r.finalOtherExamplesLoss), '–'),
-        ),
+        ],
       ),
     );
     this.conclusion.textContent = r.conclusion;

@@ -25,7 +25,13 @@ const BUTTONS: {
     when: (s) => s !== 'running' && s !== 'loading',
   },
   { command: 'compare', label: 'Compare batch sizes', icon: 'graph-line', when: (s) => s !== 'running' && s !== 'loading' },
+  { command: 'repeat', label: 'Repeat one example', icon: 'sync', when: (s) => s !== 'running' && s !== 'loading' },
+  // A toggle (aria-pressed follows the pace): always available, it changes a running training at once.
+  { command: 'slow', label: 'Slow', icon: 'watch', when: () => true },
 ];
+
+/** The panel-only tools (the sidebar keeps the training controls). */
+const PANEL_ONLY: readonly PanelCommand[] = ['compare', 'gradCheck', 'stepThrough', 'repeat'];
 
 export class Toolbar {
   readonly root: HTMLElement;
@@ -38,10 +44,12 @@ export class Toolbar {
   constructor(send: (c: PanelCommand) => void, compact: boolean, extra: HTMLElement[] = []) {
     const bar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Training controls' });
     for (const b of BUTTONS) {
-      if (compact && (b.command === 'compare' || b.command === 'gradCheck' || b.command === 'stepThrough')) continue;
+      if (compact && PANEL_ONLY.includes(b.command)) continue;
+      const title =
+        b.command === 'slow' ? 'Slow: about 10 steps a second, to watch it learn (setting gradientLens.stepsPerSecond)' : b.label;
       const button = el(
         'button',
-        { class: 'tool', title: b.label, 'aria-label': b.label, 'data-command': b.command },
+        { class: 'tool', title, 'aria-label': b.label, 'data-command': b.command },
         icon(b.icon),
         compact ? '' : ` ${b.label}`,
       );
@@ -70,6 +78,7 @@ export class Toolbar {
       const button = this.buttons.get(b.command);
       if (button) button.disabled = !b.when(st.state);
     }
+    this.buttons.get('slow')?.setAttribute('aria-pressed', String((s.pace ?? 0) > 0));
     const last = s.history[s.history.length - 1];
     const epoch = s.epochs[s.epochs.length - 1];
     const parts = [
@@ -82,6 +91,7 @@ export class Toolbar {
         ? `val acc ${pct(epoch.validationAccuracy)}`
         : '',
       s.run ? `M = ${s.run.spec.batchSize} · ${s.run.trainSize} examples · ${s.run.backend}` : '',
+      (s.pace ?? 0) > 0 ? `slow: ${s.pace} steps/s` : '',
     ].filter(Boolean);
     this.status.textContent = parts.join(' · ');
     this.status.dataset.state = st.state;

@@ -8,7 +8,7 @@ import type { SessionSnapshot, WalkthroughResult } from '../src/protocol';
 import { el, explain, icon, reveal, section } from './dom';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
-import { themeChart } from './charts';
+import { perExampleBarOptions, themeChart } from './charts';
 import { updateLines } from './formulaView';
 
 export class WalkthroughView {
@@ -54,10 +54,7 @@ export class WalkthroughView {
       type: 'bar',
       data: { labels: [], datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: { x: { title: { display: true, text: 'example i' } }, y: { title: { display: true, text: '∂Lᵢ/∂θ' } } },
+        ...perExampleBarOptions('example i'),
         plugins: { legend: { labels: { boxWidth: 10, boxHeight: 10 } } },
       },
     };

@@ -8,7 +8,15 @@ import * as path from 'node:path';
 import { keepScreenshot, record, root, tmp, verbose } from './env.mjs';
 import { makeWorkspace, newPage, startServer } from './server.mjs';
 import { waitUntil } from './wait.mjs';
-import { answerModelQuestion, noHover, panelState, quickOpen, runFromPalette, waitForPanel } from './workbench.mjs';
+import {
+  answerModelQuestion,
+  noHover,
+  panelState,
+  quickOpen,
+  runFromPalette,
+  topPaletteMatch,
+  waitForPanel,
+} from './workbench.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -51,6 +59,13 @@ export async function uiTrain(browser, extensionsDir) {
 /** @param {Page} page */
 async function trainsAndDraws(page) {
   await quickOpen(page, 'digits.gradlens.json');
+  // Enter on what a user types must run Train, not focus some view whose title starts the same.
+  const top = await topPaletteMatch(page, 'Gradient Lens: Train');
+  record(
+    'UI: "Gradient Lens: Train" is the command palette\'s top match for its own title',
+    top === 'Gradient Lens: Train',
+    `first row: "${top}"`,
+  );
   await runFromPalette(page, 'Gradient Lens: Train');
   let asked = false;
   const drawn = await waitForPanel(

@@ -78,6 +78,30 @@ export async function runFromPalette(page, title) {
 }
 
 /**
+ * The label of the command palette's first row for `title` typed as a user would (F1, then the title), and closes the palette.
+ * @param {Page} page
+ * @param {string} title
+ * @returns {Promise<string>}
+ */
+export async function topPaletteMatch(page, title) {
+  const input = await openQuickInput(page, 'F1');
+  await input.fill(`>${title}`);
+  const first = page.locator('.quick-input-list .monaco-list-row .label-name').first();
+  // The list is filtered asynchronously: wait until its first row is one of the matches.
+  const word = title.split(/\s+/).pop() ?? title;
+  const label = await waitUntil(
+    async () => {
+      const text = ((await first.innerText({ timeout: 5_000 }).catch(() => '')) || '').replace(/\s+/g, ' ').trim();
+      return text.includes(word) ? text : null;
+    },
+    { what: `a palette match for "${title}"`, timeoutMs: UI_MS },
+  );
+  await page.keyboard.press('Escape');
+  await input.waitFor({ state: 'hidden' });
+  return label;
+}
+
+/**
  * When Train asks "Which model file?" (the extension host had not yet heard which editor is active),
  * answers with `relativePath`, as the user who just opened that file would. Returns whether it asked.
  * @param {Page} page

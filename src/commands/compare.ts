@@ -3,11 +3,11 @@
 // in its own worker, with a cancellable progress notification; the result goes to the panel.
 
 import type { CompareResult } from '../protocol';
+import type { CompareRateMode } from '../config';
 import { runCompareWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { plainText } from '../views/plainText';
-import { pickPreparedModel } from './modelFile';
-import { jobWorker, withCancellableProgress } from './oneShot';
+import { oneShotCommand, jobWorker, modelSource, whole, withCancellableProgress } from './oneShot';
 
 export type BatchSizeSetting = (number | 'full')[];
 
@@ -16,6 +16,8 @@ export interface CompareCommandOptions {
   batchSizes?: BatchSizeSetting;
   /** Examples each run sees (default: 3 epochs of the training set). */
   examples?: number;
+  /** Which learning rate each batch size gets (default: the setting gradientLens.compare.learningRates). */
+  rateMode?: CompareRateMode;
 }
 
 /** The setting's batch sizes, or a user-facing sentence saying what is wrong with them. */
@@ -33,12 +35,7 @@ export function readBatchSizes(value: unknown): BatchSizeSetting | string {
 }
 
 export function compareBatchSizes(ctx: CommandContext) {
-  return async (arg?: unknown, rawOptions?: unknown): Promise<CompareResult | undefined> => {
-    const options: CompareCommandOptions =
-      rawOptions && typeof rawOptions === 'object' ? (rawOptions as CompareCommandOptions) : {};
-    const model = await pickPreparedModel(ctx, arg);
-    if (!model) return undefined;
-    const settings = ctx.config.settings;
+  return oneShotCommand<CompareCommandOptions, CompareResult>(ctx, async ({ options, model, settings }) => {
     const sizes = readBatchSizes(options.batchSizes ?? settings.compareBatchSizes);
     if (typeof sizes === 'string') {
       void ctx.notify.show('error', sizes);
@@ -52,13 +49,10 @@ export function compareBatchSizes(ctx: CommandContext) {
         jobWorker(ctx),
         {
           type: 'compare',
-          spec: model.spec,
-          dataPath: model.dataPath,
-          labelsPath: model.labelsPath,
-          mediaDir: ctx.mediaDir,
-          file: model.file,
+          ...modelSource(ctx, model),
           batchSizes: sizes,
-          examples: Number.isInteger(options.examples) && (options.examples as number) > 0 ? options.examples : undefined,
+          examples: whole(options.examples, 1),
+          rateMode: options.rateMode ?? settings.compareLearningRates,
           useWasm: settings.useWasm,
         },
         token,
@@ -80,5 +74,5 @@ export function compareBatchSizes(ctx: CommandContext) {
     ctx.panel.show(true);
     void ctx.notify.show('info', `batch sizes compared on ${model.file}. ${result.summary}`);
     return result;
-  };
+  });
 }

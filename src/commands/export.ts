@@ -6,10 +6,10 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../export/atomicWrite';
 import { historyToCsv, historyToJson, parseWeightsJson, weightsToJson } from '../export';
-import { runBatchSnapshotWorker } from '../session/oneShotWorker';
+import { runJobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { pickPreparedModel } from './modelFile';
-import { jobWorker, withCancellableProgress } from './oneShot';
+import { jobWorker, modelSource, withCancellableProgress } from './oneShot';
 import { ensureRun } from './stepThrough';
 
 const JSON_FILTER = { JSON: ['json'] };
@@ -82,19 +82,11 @@ export function exportSnapshot(ctx: CommandContext) {
       ctx,
       `Gradient Lens: taking the batch snapshot of ${model.file}…`,
       (_progress, token) =>
-        runBatchSnapshotWorker(
+        runJobWorker(
           jobWorker(ctx),
-          {
-            type: 'batchSnapshot',
-            spec: model.spec,
-            dataPath: model.dataPath,
-            labelsPath: model.labelsPath,
-            mediaDir: ctx.mediaDir,
-            file: model.file,
-            useWasm: ctx.config.settings.useWasm,
-          },
+          { type: 'batchSnapshot', ...modelSource(ctx, model), useWasm: ctx.config.settings.useWasm },
           token,
-        ),
+        ).then((a) => a.snapshot),
     );
     if (!snapshot) return undefined;
     const uri = await targetUri(ctx, file, `${model.spec.name}-snapshot.json`, JSON_FILTER, 'Export batch snapshot');

@@ -2,10 +2,10 @@
 // worker, with a cancellable progress notification; the result goes to the panel and a message.
 
 import type { GradCheckResult } from '../engine/types';
-import { runGradientCheckWorker } from '../session/oneShotWorker';
+import { runJobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
 import { pickPreparedModel } from './modelFile';
-import { jobWorker, withCancellableProgress } from './oneShot';
+import { jobWorker, modelSource, withCancellableProgress } from './oneShot';
 
 export function gradientCheck(ctx: CommandContext) {
   return async (arg?: unknown): Promise<GradCheckResult | undefined> => {
@@ -15,18 +15,7 @@ export function gradientCheck(ctx: CommandContext) {
       ctx,
       `Gradient Lens: checking the gradients of ${model.file} (float64)…`,
       (_progress, token) =>
-        runGradientCheckWorker(
-          jobWorker(ctx),
-          {
-            type: 'gradCheck',
-            spec: model.spec,
-            dataPath: model.dataPath,
-            labelsPath: model.labelsPath,
-            mediaDir: ctx.mediaDir,
-            file: model.file,
-          },
-          token,
-        ),
+        runJobWorker(jobWorker(ctx), { type: 'gradCheck', ...modelSource(ctx, model) }, token).then((a) => a.result),
     );
     if (!result) return undefined;
     ctx.session.setGradCheck(result);

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../session/observable';
 import type { CommandContext } from './context';
 import { gradientCheck } from './gradientCheck';
-import { openPanel, pause, reset, resume, stop } from './control';
+import { openPanel, pause, reset, resume, stop, toggleSlow } from './control';
 import { step, train } from './train';
 import { compareBatchSizes } from './compare';
 import { stepThroughBatch } from './stepThrough';
@@ -30,6 +30,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Commands.saveWeights]: saveWeights(ctx),
     [Commands.loadWeights]: loadWeights(ctx),
     [Commands.newModelFile]: () => ctx.newModelFile(),
+    [Commands.toggleSlow]: toggleSlow(ctx),
   };
   return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

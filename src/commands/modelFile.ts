@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ModelSpec } from '../model/spec';
+import type { ModelProblem } from '../model';
+import type { ModelFileProblems } from '../protocol';
 import { resolveDataPath } from '../data/load';
 import type { CommandContext } from './context';
 
@@ -75,10 +77,9 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
   if (!parsed.spec) {
     const errors = parsed.problems.filter((p) => p.severity === 'error');
     const first = errors.slice().sort((a, b) => a.range.offset - b.range.offset)[0];
-    if (first) {
-      const range = new vscode.Range(doc.positionAt(first.range.offset), doc.positionAt(first.range.offset + first.range.length));
-      await vscode.window.showTextDocument(doc, { selection: range, preserveFocus: false, preview: false });
-    }
+    // The panel lists every error with a link to its place; the editor goes to the first one.
+    ctx.session.setProblems(panelProblems(file, doc, errors), uri);
+    if (first) await revealInModelEditor(ctx, uri, first.range.offset, first.range.length);
     void ctx.notify.show(
       'error',
       `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} to train.` +
@@ -86,6 +87,7 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
     );
     return undefined;
   }
+  ctx.session.setProblems(null);
   const spec = parsed.spec;
   // Data files from an untrusted workspace are not read (Restricted Mode): the built-in digits are fine.
   if (spec.data.source !== 'mnist' && !vscode.workspace.isTrusted) {
@@ -113,4 +115,49 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
     void ctx.notify.show('error', `${file}: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }
+}
+
+/** The errors as the panel lists them, sorted by place, each with its line and column (1-based). */
+function panelProblems(file: string, doc: vscode.TextDocument, problems: ModelProblem[]): ModelFileProblems {
+  const items = problems
+    .slice()
+    .sort((a, b) => a.range.offset - b.range.offset)
+    .slice(0, 100)
+    .map((p) => {
+      const at = doc.positionAt(p.range.offset);
+      return {
+        severity: p.severity,
+        message: p.message,
+        line: at.line + 1,
+        column: at.character + 1,
+        offset: p.range.offset,
+        length: p.range.length,
+      };
+    });
+  return { file, items };
+}
+
+/**
+ * Selects a range of a model file in the editor that already shows it (never a second copy over the
+ * panel): the visible editor of that file, else the group holding its tab, else a group without the
+ * panel, else beside it.
+ */
+export async function revealInModelEditor(ctx: CommandContext, uri: vscode.Uri, offset: number, length: number): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const range = new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + length));
+  const same = (u: vscode.Uri | undefined) => u?.toString() === uri.toString();
+  const panelColumn = ctx.panel.webviewPanel?.viewColumn;
+  const column =
+    vscode.window.visibleTextEditors.find((e) => same(e.document.uri))?.viewColumn ??
+    vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && same(t.input.uri)))
+      ?.viewColumn ??
+    vscode.window.tabGroups.all.find((g) => g.viewColumn !== panelColumn)?.viewColumn ??
+    vscode.ViewColumn.Beside;
+  const editor = await vscode.window.showTextDocument(doc, {
+    viewColumn: column,
+    selection: range,
+    preserveFocus: false,
+    preview: false,
+  });
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }

@@ -5,6 +5,9 @@
 import * as vscode from 'vscode';
 import type { JobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
+import type { ModelSource } from '../protocol';
+import type { Settings } from '../config';
+import { pickPreparedModel, type PreparedModel } from './modelFile';
 
 /** The worker script and the heap limit the settings allow it. */
 export function jobWorker(ctx: CommandContext): JobWorker {
@@ -24,4 +27,30 @@ export async function withCancellableProgress<T>(
     void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
     return undefined;
   }
+}
+
+/** What a job worker needs to find the model's data. */
+export function modelSource(ctx: CommandContext, model: PreparedModel): ModelSource {
+  return { spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir, file: model.file };
+}
+
+/** A whole number ≥ min, else undefined (a caller's option that is not one is ignored). */
+export function whole(x: unknown, min: number): number | undefined {
+  return Number.isInteger(x) && (x as number) >= min ? (x as number) : undefined;
+}
+
+/**
+ * A one-shot command over a model file: the options a caller (a test, another command) passed as the
+ * second argument, the model file, validated, and the settings now; `body` runs only when the file
+ * can run.
+ */
+export function oneShotCommand<O extends object, R>(
+  ctx: CommandContext,
+  body: (inputs: { options: Partial<O>; model: PreparedModel; settings: Settings }) => Promise<R | undefined>,
+): (arg?: unknown, rawOptions?: unknown) => Promise<R | undefined> {
+  return async (arg, rawOptions) => {
+    const options = (rawOptions && typeof rawOptions === 'object' ? rawOptions : {}) as Partial<O>;
+    const model = await pickPreparedModel(ctx, arg);
+    return model ? body({ options, model, settings: ctx.config.settings }) : undefined;
+  };
 }

@@ -2,12 +2,10 @@
 // 1 % of its start, at most gradientLens.repeat.times updates) beside normal shuffled training,
 // in its own worker with a cancellable progress notification; the result goes to the panel.
 
-import * as vscode from 'vscode';
 import type { RepeatResult } from '../protocol';
-import { runRepeatWorker } from '../session/oneShotWorker';
+import { runJobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
-import { pickPreparedModel } from './modelFile';
-import { jobWorker, withCancellableProgress } from './oneShot';
+import { oneShotCommand, jobWorker, modelSource, whole, withCancellableProgress } from './oneShot';
 
 /** Options a caller (a test, another command) may pass. */
 export interface RepeatCommandOptions {
@@ -16,34 +14,23 @@ export interface RepeatCommandOptions {
 }
 
 export function repeatOneExample(ctx: CommandContext) {
-  return async (arg?: unknown, rawOptions?: unknown): Promise<RepeatResult | undefined> => {
-    const options: RepeatCommandOptions =
-      rawOptions && typeof rawOptions === 'object' ? (rawOptions as RepeatCommandOptions) : {};
-    const model = await pickPreparedModel(ctx, arg);
-    if (!model) return undefined;
-    const config = vscode.workspace.getConfiguration('gradientLens');
-    const whole = (x: unknown, min: number): number | undefined =>
-      Number.isInteger(x) && (x as number) >= min ? (x as number) : undefined;
+  return oneShotCommand<RepeatCommandOptions, RepeatResult>(ctx, async ({ options, model, settings }) => {
     ctx.log.info(`repeat one example on ${model.file}`);
     const result = await withCancellableProgress(
       ctx,
       `Gradient Lens: repeating one example of ${model.file}`,
       (_progress, token) =>
-        runRepeatWorker(
+        runJobWorker(
           jobWorker(ctx),
           {
             type: 'repeat',
-            spec: model.spec,
-            dataPath: model.dataPath,
-            labelsPath: model.labelsPath,
-            mediaDir: ctx.mediaDir,
-            file: model.file,
-            useWasm: config.get<boolean>('useWasm', true),
+            ...modelSource(ctx, model),
+            useWasm: settings.useWasm,
             example: whole(options.example, 0),
-            times: whole(options.times, 1),
+            times: whole(options.times, 1) ?? settings.repeatTimes,
           },
           token,
-        ),
+        ).then((a) => a.result),
     );
     if (!result) return undefined;
     ctx.session.setRepeat(result);
@@ -53,5 +40,5 @@ export function repeatOneExample(ctx: CommandContext) {
       `repeated example #${result.example.index} of ${model.file} ${result.updates} times. ${result.conclusion.split('. ')[0]}.`,
     );
     return result;
-  };
+  });
 }

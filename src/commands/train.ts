@@ -38,12 +38,16 @@ export function step(ctx: CommandContext) {
   };
 }
 
+/** How long a run waits for the panel's page to load, so the panel shows it from its first step. */
+const PANEL_READY_MS = 5000;
+
 async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<RunInfo | undefined> {
   ctx.panel.show(true);
+  const gate = ctx.panel.whenReady(PANEL_READY_MS);
   ctx.log.info(plainText(`train ${model.file}${stepOnly ? ' (one step)' : ''}`));
   // The run is loading from this moment on, before any await: a Train arriving meanwhile (the
   // CodeLens, the panel, the palette) sees an active run and asks before restarting it.
-  const started = ctx.session.start({ ...model, stepOnly });
+  const started = ctx.session.start({ ...model, stepOnly, gate });
   started.catch(() => undefined); // answered below; never an unhandled rejection meanwhile
   try {
     return await vscode.window.withProgress(

@@ -164,6 +164,13 @@ export type { CompareResult, CompareRun } from '../engine/compare';
 export type { UpdateTerms, WalkthroughExample, WalkthroughResult } from '../engine/walkthrough';
 export type { RepeatResult } from '../engine/repeat';
 
+/** A model file's errors as the panel lists them; each links to its place (offset and length in the file). */
+export interface ModelFileProblems {
+  /** Workspace-relative path. */
+  file: string;
+  items: { severity: 'error' | 'warning'; message: string; line: number; column: number; offset: number; length: number }[];
+}
+
 /** Everything a freshly (re)created webview needs to draw the current state at once. */
 export interface SessionSnapshot {
   run: RunInfo | null;
@@ -180,6 +187,10 @@ export interface SessionSnapshot {
   walkthrough?: WalkthroughResult | null;
   /** The latest Repeat One Example experiment. */
   repeat?: RepeatResult | null;
+  /** The model file's errors that kept the last Train from starting. */
+  problems?: ModelFileProblems | null;
+  /** The training pace (steps per second; 0: as fast as it goes). */
+  pace?: number;
   /** The latest step's ranks, for data-parallel runs (PyTorch DDP); null for every other run. */
   ranks?: RanksStep | null;
   /** How much the holder of this snapshot keeps (the host's settings): every copy uses the same caps. */

@@ -113,6 +113,9 @@ const webviewTable = table<WebviewMessage>({
       state: str(20),
       compareRuns: optional(index),
       walkthroughExamples: optional(index),
+      problems: optional(index),
+      repeatUpdates: optional(index),
+      pace: optional(finite),
       ranks: optional(shape({ step: index, batchSize: index, rankBatchSizes: arrayOf(index, 4096) })),
       failure: optional(str(2000)),
     }),
@@ -122,6 +125,7 @@ const webviewTable = table<WebviewMessage>({
   heatmapMode: { id: index, mode: heatmapMode },
   // A chart PNG of a few MB at most.
   savePng: { id: index, name: str(200), dataUrl: str(20 << 20) },
+  reveal: { id: index, offset: index, length: index },
 });
 
 export function validateWebviewMessage(raw: unknown): Checked<WebviewMessage> {
@@ -138,6 +142,7 @@ const requestTable = table<WorkerRequest>({
       heatmapMaxCells: int,
       detailIntervalMs: finite,
       useWasm: bool,
+      stepsPerSecond: optional(finite),
     }),
   },
   pause: { id: index },
@@ -147,6 +152,7 @@ const requestTable = table<WorkerRequest>({
   ping: { id: index },
   select: { selection },
   heatmapMode: { mode: heatmapMode },
+  pace: { stepsPerSecond: finite },
   walkthrough: { id: index, selection: nullable(selection) },
   getWeights: { id: index },
   setWeights: { id: index, tensors: arrayOf(tensor, 10_000) },
@@ -156,6 +162,7 @@ const requestTable = table<WorkerRequest>({
     ...modelSource,
     useWasm: bool,
     examples: optional(index),
+    rateMode: optional(oneOf('sweep', 'file', 'linear')),
     batchSizes: arrayOf((v, p) => (v === 'full' ? null : int(v, p)), 100),
   },
   batchSnapshot: { id: index, ...modelSource, useWasm: bool },

@@ -6,6 +6,7 @@
 import type {
   HeatmapMode,
   JobResultMessage,
+  ModelFileProblems,
   ParamSelection,
   RanksStep,
   RunUpdate,
@@ -23,10 +24,25 @@ export type HostMessage =
   | { type: 'ranks'; ranks: RanksStep }
   /** What the views follow, as the host's run holds it (after a `select` or `heatmapMode` request). */
   | { type: 'view'; selection: ParamSelection | null; heatmapMode: HeatmapMode }
+  /** Why the last Train (or Step, Compare…) did not start: the model file's errors, each with its place; null clears them. */
+  | { type: 'problems'; problems: ModelFileProblems | null }
+  /** The training pace now (setting gradientLens.stepsPerSecond; 0: as fast as it goes). */
+  | { type: 'pace'; stepsPerSecond: number }
   | { type: 'response'; id: number; ok: boolean; error?: string };
 
 export type PanelCommand =
-  'train' | 'pause' | 'resume' | 'step' | 'stop' | 'reset' | 'gradCheck' | 'compare' | 'stepThrough' | 'repeat' | 'openPanel';
+  | 'train'
+  | 'pause'
+  | 'resume'
+  | 'step'
+  | 'stop'
+  | 'reset'
+  | 'gradCheck'
+  | 'compare'
+  | 'stepThrough'
+  | 'repeat'
+  | 'openPanel'
+  | 'slow';
 
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'train',
@@ -40,6 +56,7 @@ export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'stepThrough',
   'repeat',
   'openPanel',
+  'slow',
 ];
 
 /** Webview requests: each is answered with one `response` carrying the same id. */
@@ -48,7 +65,9 @@ export type WebviewRequest =
   | { type: 'select'; id: number; selection: ParamSelection }
   | { type: 'heatmapMode'; id: number; mode: HeatmapMode }
   /** Save a chart as PNG: the host asks where, then writes the bytes. */
-  | { type: 'savePng'; id: number; name: string; dataUrl: string };
+  | { type: 'savePng'; id: number; name: string; dataUrl: string }
+  /** Show this range of the model file whose problems the panel lists, in the editor that already shows it. */
+  | { type: 'reveal'; id: number; offset: number; length: number };
 
 export type WebviewMessage =
   | WebviewRequest
@@ -69,6 +88,12 @@ export interface RenderSummary {
   compareRuns?: number;
   /** Examples in the drawn step-through of a batch. */
   walkthroughExamples?: number;
+  /** Updates of the Repeat One Example result the panel draws. */
+  repeatUpdates?: number;
+  /** Model-file problems the panel lists (why the last Train did not start). */
+  problems?: number;
+  /** The training pace the panel shows (steps per second; 0: full speed). */
+  pace?: number;
   /** The data-parallel step the ranks card shows: its step, M and each rank's M_r. */
   ranks?: { step: number; batchSize: number; rankBatchSizes: number[] };
   /** The newest failure a request reported, as the panel shows it. */

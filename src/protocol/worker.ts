@@ -20,6 +20,8 @@ export interface WorkerSettings {
   detailIntervalMs: number;
   /** Use the WASM SIMD backend for float32 models when it loads (setting gradientLens.useWasm). */
   useWasm: boolean;
+  /** Training pace in steps per second (setting gradientLens.stepsPerSecond); 0 or absent: as fast as it goes. */
+  stepsPerSecond?: number;
 }
 
 /** What every job needs to find its model's data. Paths are absolute, already checked by the host to lie inside the workspace. */
@@ -60,6 +62,8 @@ export type JobRequest = { id: number } & ModelSource &
     | {
         type: 'compare';
         batchSizes: (number | 'full')[];
+        /** Which learning rate each batch size gets (default: the sweep). */
+        rateMode?: 'sweep' | 'file' | 'linear';
         /** Examples each run sees (default: 3 epochs of the training set). */
         examples?: number;
         useWasm: boolean;
@@ -78,6 +82,8 @@ export type WorkerRequest =
   /** What the views follow; no reply (the next detail shows it). */
   | { type: 'select'; selection: ParamSelection }
   | { type: 'heatmapMode'; mode: HeatmapMode }
+  /** A new training pace; no reply (the next steps show it). */
+  | { type: 'pace'; stepsPerSecond: number }
   /** Liveness check: answered with `pong` from the worker's message loop. */
   | { type: 'ping'; id: number };
 

@@ -14,6 +14,8 @@ export interface EngineSourceOptions {
   /** Opens the worker (a worker_thread in the extension, the same loop in-process in tests). */
   open(): WorkerChannel;
   start: Omit<StartRequest, 'type'>;
+  /** Resolves when the worker may start (the panel is ready to show the run from its first step). */
+  gate?: Promise<void>;
 }
 
 export class EngineSource implements RunSource {
@@ -25,11 +27,14 @@ export class EngineSource implements RunSource {
   private channel: WorkerChannel | null = null;
   private listener: (event: SourceEvent) => void = () => {};
   private lastTime = 0;
+  private disposed = false;
 
   constructor(private readonly options: EngineSourceOptions) {}
 
   async start(listener: (event: SourceEvent) => void): Promise<void> {
     this.listener = listener;
+    await this.options.gate;
+    if (this.disposed) return;
     const channel = this.options.open();
     this.channel = channel;
     channel.onEvent((event) => this.onEvent(event));
@@ -46,6 +51,8 @@ export class EngineSource implements RunSource {
   }
 
   async control(control: RunControl): Promise<void> {
+    // A control sent while the gate holds the start reaches the worker right after its start.
+    await this.options.gate;
     const channel = this.channel;
     if (!channel || channel.isGone) return;
     if (control.type === 'restart') throw new Error('the built-in engine restarts by starting a new run.');
@@ -59,6 +66,11 @@ export class EngineSource implements RunSource {
   follow(selection: ParamSelection | null, mode: HeatmapMode): void {
     if (selection) this.channel?.post({ type: 'select', selection });
     this.channel?.post({ type: 'heatmapMode', mode });
+  }
+
+  /** A new training pace (steps per second; 0: as fast as it goes), taken from the next step on. */
+  setPace(stepsPerSecond: number): void {
+    this.channel?.post({ type: 'pace', stepsPerSecond });
   }
 
   async walkThrough(selection: ParamSelection | null): Promise<WalkthroughResult> {
@@ -89,6 +101,7 @@ export class EngineSource implements RunSource {
   }
 
   dispose(): void {
+    this.disposed = true;
     const channel = this.channel;
     this.channel = null;
     void channel?.terminate();

@@ -21,6 +21,8 @@ export function emptySnapshot(limits: SnapshotLimits = DEFAULT_LIMITS): SessionS
     compare: null,
     walkthrough: null,
     repeat: null,
+    problems: null,
+    pace: 0,
     ranks: null,
     limits: { ...limits },
   };
@@ -33,8 +35,10 @@ export function limitsOf(s: SessionSnapshot): SnapshotLimits {
 
 /** Forgets the run (keeps the caps). `keepCompare`: a comparison is not part of one run. */
 export function clearRun(s: SessionSnapshot, keepCompare = false): void {
-  const { compare, repeat } = s;
+  const { compare, repeat, pace } = s;
   Object.assign(s, emptySnapshot(limitsOf(s)));
+  // The pace is a setting, not part of a run.
+  s.pace = pace ?? 0;
   // Repeat One Example, like a comparison, runs from the initial weights, not in the run.
   if (keepCompare) {
     s.compare = compare;
@@ -91,6 +95,12 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
       return true;
     case 'ranks':
       s.ranks = m.ranks;
+      return true;
+    case 'problems':
+      s.problems = m.problems;
+      return true;
+    case 'pace':
+      s.pace = m.stepsPerSecond;
       return true;
     case 'response':
       return false;

@@ -141,7 +141,7 @@ export class Run {
   }
 
   /** Results of one-shot jobs belong to the snapshot too. */
-  show(message: Extract<HostMessage, { type: 'gradCheck' | 'compare' | 'walkthrough' | 'repeat' }>): void {
+  show(message: Extract<HostMessage, { type: 'gradCheck' | 'compare' | 'walkthrough' | 'repeat' | 'problems' | 'pace' }>): void {
     apply(this.s, message);
     this.hooks.post(message, message.type !== 'gradCheck');
   }

@@ -32,4 +32,5 @@ export const Commands = {
   exportSnapshot: 'gradientLens.exportSnapshot',
   saveWeights: 'gradientLens.saveWeights',
   loadWeights: 'gradientLens.loadWeights',
+  toggleSlow: 'gradientLens.toggleSlow',
 } as const;

@@ -4,8 +4,8 @@
 
 import type { JobRequest, WorkerAnswer } from '../protocol';
 import type { Backend } from '../engine/backend';
-import { compareBatchSizes, type CompareOptions } from '../engine/compare';
-import { repeatOneExample, type RepeatOptions } from '../engine/repeat';
+import { compareBatchSizes } from '../engine/compare';
+import { repeatOneExample } from '../engine/repeat';
 import { BatchSchedule } from '../engine/batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelSpec } from '../model/spec';
@@ -61,18 +61,6 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
     case 'gradCheck':
       return { type: 'gradCheck', result: deps.gradientCheck(request.spec, train) };
     case 'compare': {
-      // Each run gets its own backend (each trainer allocates its own buffers). WASM only for float32
-      // models, and only when a probe instance loads; otherwise the reference backend (the default).
-      let backendFactory: CompareOptions['backendFactory'];
-      const wasm = deps.createWasmBackendSync;
-      if (wasm && request.useWasm && request.spec.dtype === 'float32') {
-        try {
-          wasm();
-          backendFactory = () => wasm();
-        } catch {
-          backendFactory = undefined;
-        }
-      }
       const runs = new Set(
         request.batchSizes.map((m) => (m === 'full' ? train.count : Math.min(Math.max(1, Math.floor(m)), train.count))),
       ).size;
@@ -82,23 +70,14 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
         validation,
         batchSizes: request.batchSizes,
         examples: request.examples,
-        backendFactory,
+        rateMode: request.rateMode,
+        backendFactory: wasmFactory(deps, request),
         onProgress: (run, examplesSeen, examplesTotal) =>
           port.postMessage({ type: 'compareProgress', run, runs, examplesSeen, examplesTotal }),
       });
       return { type: 'compare', result };
     }
     case 'repeat': {
-      const wasm = deps.createWasmBackendSync;
-      let backendFactory: RepeatOptions['backendFactory'];
-      if (wasm && request.useWasm && request.spec.dtype === 'float32') {
-        try {
-          wasm();
-          backendFactory = () => wasm();
-        } catch {
-          backendFactory = undefined;
-        }
-      }
       if (request.example !== undefined && request.example >= train.count) {
         throw new JobRefused(
           `${request.file}: example ${request.example} is not a training example: it has ${train.count} (0 to ${train.count - 1})`,
@@ -112,7 +91,7 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
           validation,
           example: request.example,
           times: request.times,
-          backendFactory,
+          backendFactory: wasmFactory(deps, request),
         }),
       };
     }
@@ -130,6 +109,21 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
       if (!trainer.batchSnapshot) throw new Error('this engine cannot take batch snapshots');
       return { type: 'batchSnapshot', snapshot: trainer.batchSnapshot() };
     }
+  }
+}
+
+/**
+ * A new WASM backend per trainer (each allocates its own buffers), for float32 models when the
+ * setting allows it and a probe instance loads; otherwise undefined: the reference backend.
+ */
+function wasmFactory(deps: WorkerDeps, request: { useWasm: boolean; spec: ModelSpec }): (() => Backend) | undefined {
+  const wasm = deps.createWasmBackendSync;
+  if (!wasm || !request.useWasm || request.spec.dtype !== 'float32') return undefined;
+  try {
+    wasm();
+    return () => wasm();
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,11 +1,9 @@
 // Jobs that run in their own short-lived worker (the same dist/worker.js): the gradient check,
-// Compare Batch Sizes and the batch snapshot. A training run keeps going meanwhile, progress comes
+// Compare Batch Sizes, Repeat One Example and the batch snapshot. A training run keeps going meanwhile, progress comes
 // back as events, and Cancel simply terminates the thread.
 
 import * as vscode from 'vscode';
-import type { CompareResult, JobRequest, RepeatResult, WorkerAnswer } from '../protocol';
-import type { BatchSnapshot } from '../engine/snapshot';
-import type { GradCheckResult } from '../engine/types';
+import type { CompareResult, JobRequest, WorkerAnswer } from '../protocol';
 import type { RequestWithoutId, WorkerChannel } from '../run/workerChannel';
 import { openThread } from '../run/threadTransport';
 
@@ -38,31 +36,20 @@ export async function runCompareWorker(
   return (answer as Extract<WorkerAnswer, { type: 'compare' }>).result;
 }
 
-export async function runGradientCheckWorker(
-  worker: JobWorker,
-  request: Job<'gradCheck'>,
-  token: vscode.CancellationToken,
-): Promise<GradCheckResult> {
-  const answer = await runOneShot(worker, request, token, 'gradient check');
-  return (answer as Extract<WorkerAnswer, { type: 'gradCheck' }>).result;
-}
+const WHAT: Record<'gradCheck' | 'repeat' | 'batchSnapshot', string> = {
+  gradCheck: 'gradient check',
+  repeat: 'Repeat One Example',
+  batchSnapshot: 'batch snapshot',
+};
 
-export async function runRepeatWorker(
+/** The gradient check, Repeat One Example or the batch snapshot in a fresh worker: its answer. */
+export async function runJobWorker<T extends keyof typeof WHAT>(
   worker: JobWorker,
-  request: Job<'repeat'>,
+  request: Job<T>,
   token: vscode.CancellationToken,
-): Promise<RepeatResult> {
-  const answer = await runOneShot(worker, request, token, 'Repeat One Example');
-  return (answer as Extract<WorkerAnswer, { type: 'repeat' }>).result;
-}
-
-export async function runBatchSnapshotWorker(
-  worker: JobWorker,
-  request: Job<'batchSnapshot'>,
-  token: vscode.CancellationToken,
-): Promise<BatchSnapshot> {
-  const answer = await runOneShot(worker, request, token, 'batch snapshot');
-  return (answer as Extract<WorkerAnswer, { type: 'batchSnapshot' }>).snapshot;
+): Promise<Extract<WorkerAnswer, { type: T }>> {
+  const answer = await runOneShot(worker, request, token, WHAT[(request as { type: T }).type]);
+  return answer as Extract<WorkerAnswer, { type: T }>;
 }
 
 /** Posts `request` to a fresh worker and resolves with its reply; the worker ends either way. */

@@ -3,65 +3,42 @@
 // step points are concatenated, epochs appended, and only the newest detail/status/check result/ranks kept,
 // so a slow or hidden webview never builds up a backlog. Pure: no vscode import, unit-tested.
 
-import type { CompareResult, HostMessage, RanksStep, StepDetail, SessionStatus, StepPoint } from '../protocol';
-import type { EpochStats, GradCheckResult } from '../engine/types';
+import type { HostMessage, StepPoint } from '../protocol';
+import type { EpochStats } from '../engine/types';
 
-type ViewMessage = Extract<HostMessage, { type: 'view' }>;
+type Latest = Exclude<HostMessage, { type: 'steps' | 'epoch' | 'snapshot' | 'response' | 'walkthrough' }>;
+
+/** Messages of which only the newest matters, by the order a view applies them (the status last). Every type must have a place. */
+const LATEST_RANK: Record<Latest['type'], number> = {
+  ranks: -1,
+  detail: 0,
+  gradCheck: 1,
+  compare: 2,
+  repeat: 3,
+  view: 4,
+  problems: 5,
+  pace: 6,
+  status: 7,
+};
+const LATEST_ORDER = (Object.keys(LATEST_RANK) as Latest['type'][]).sort((a, b) => LATEST_RANK[a] - LATEST_RANK[b]);
 
 export class Outbox {
   private points: StepPoint[] = [];
   private epochs: EpochStats[] = [];
-  private detail: StepDetail | null = null;
-  private status: SessionStatus | null = null;
-  private gradCheck: GradCheckResult | null = null;
-  private compare: CompareResult | null = null;
-  private view: ViewMessage | null = null;
-  private ranks: RanksStep | null = null;
+  private readonly latest = new Map<Latest['type'], Latest>();
   /** True when the last drain left step points out (see pointsPerPost). */
   lastDrainThinned = false;
 
   get isEmpty(): boolean {
-    return (
-      this.points.length === 0 &&
-      this.epochs.length === 0 &&
-      !this.detail &&
-      !this.status &&
-      !this.gradCheck &&
-      !this.compare &&
-      !this.view &&
-      !this.ranks
-    );
+    return this.points.length === 0 && this.epochs.length === 0 && this.latest.size === 0;
   }
 
   add(message: HostMessage): void {
-    switch (message.type) {
-      case 'steps':
-        this.points.push(...message.points);
-        break;
-      case 'epoch':
-        this.epochs.push(message.epoch);
-        break;
-      case 'detail':
-        this.detail = message.detail;
-        break;
-      case 'status':
-        this.status = message.status;
-        break;
-      case 'gradCheck':
-        this.gradCheck = message.result;
-        break;
-      case 'compare':
-        this.compare = message.result;
-        break;
-      case 'view':
-        this.view = message;
-        break;
-      case 'ranks':
-        this.ranks = message.ranks;
-        break;
-      default:
-        break; // snapshots and responses are never queued: they are posted at once
-    }
+    if (message.type === 'steps') this.points.push(...message.points);
+    else if (message.type === 'epoch') this.epochs.push(message.epoch);
+    // Snapshots, step-throughs and responses are never queued: they are posted at once.
+    else if (message.type !== 'snapshot' && message.type !== 'response' && message.type !== 'walkthrough')
+      this.latest.set(message.type, message);
   }
 
   /** Everything queued, in the order a view should apply it, and empties the box. */
@@ -70,13 +47,11 @@ export class Outbox {
     const max = pointsPerPost(this.points[this.points.length - 1]?.layers.length ?? 0);
     this.lastDrainThinned = this.points.length > max;
     if (this.points.length) out.push({ type: 'steps', points: thinPoints(this.points, max) });
-    if (this.ranks) out.push({ type: 'ranks', ranks: this.ranks });
     for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
-    if (this.detail) out.push({ type: 'detail', detail: this.detail });
-    if (this.gradCheck) out.push({ type: 'gradCheck', result: this.gradCheck });
-    if (this.compare) out.push({ type: 'compare', result: this.compare });
-    if (this.view) out.push(this.view);
-    if (this.status) out.push({ type: 'status', status: this.status });
+    for (const type of LATEST_ORDER) {
+      const message = this.latest.get(type);
+      if (message) out.push(message);
+    }
     this.clear();
     return out;
   }
@@ -84,12 +59,7 @@ export class Outbox {
   clear(): void {
     this.points = [];
     this.epochs = [];
-    this.detail = null;
-    this.status = null;
-    this.gradCheck = null;
-    this.compare = null;
-    this.view = null;
-    this.ranks = null;
+    this.latest.clear();
   }
 }
 

@@ -10,6 +10,7 @@ import type {
   RepeatResult,
   HeatmapMode,
   HostMessage,
+  ModelFileProblems,
   ParamSelection,
   RunInfo,
   SessionSnapshot,
@@ -40,6 +41,8 @@ export interface StartOptions {
   stepOnly: boolean;
   /** Start paused without stepping (Step Through Batch with nothing running: the first batch at the initial weights). */
   paused?: boolean;
+  /** The worker starts once this resolves (the panel is ready), so the views see the run from its first step. */
+  gate?: Promise<void>;
 }
 
 /** How long Stop waits for the worker to acknowledge before terminating it. */
@@ -50,6 +53,7 @@ const HEARTBEAT_INTERVAL_MS = 1000;
 export class TrainingSession implements SessionObservable, vscode.Disposable {
   private readonly run: Run;
   private uri: vscode.Uri | undefined;
+  private problemsUri: vscode.Uri | undefined;
   private readonly outbox = new Outbox();
   /** Some step points were left out of live posts since the views last got a full snapshot. */
   private viewsThinned = false;
@@ -79,6 +83,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       stateChanged: (state) => this.stateEmitter.fire(state),
       problem: (message) => this.errorEmitter.fire(message),
     });
+    this.run.show({ type: 'pace', stepsPerSecond: settings().stepsPerSecond });
   }
 
   get modelUri(): vscode.Uri | undefined {
@@ -122,8 +127,10 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
           heatmapMaxCells: Math.max(4, Math.floor(settings.heatmapMaxCells)),
           detailIntervalMs: postIntervalMs(settings.updateRate),
           useWasm: settings.useWasm,
+          stepsPerSecond: settings.stepsPerSecond,
         },
       },
+      gate: opts.gate,
     });
     return this.startSource(source, opts.uri, { paused: !!opts.paused, stepOnly: opts.stepOnly });
   }
@@ -176,6 +183,26 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   /** True when a run's worker is there to replay a batch (loaded, training, paused or finished). */
   get canWalkThrough(): boolean {
     return this.run.canQuery;
+  }
+
+  /** The training pace for the running training (at once) and the next runs, shown in every view. */
+  setPace(stepsPerSecond: number): void {
+    if (this.run.snapshot.pace === stepsPerSecond) return;
+    this.run.show({ type: 'pace', stepsPerSecond });
+    const source = this.run.currentSource;
+    if (source instanceof EngineSource) source.setPace(stepsPerSecond);
+  }
+
+  /** Lists the model file's errors in the panel (why a Train did not start), or clears them (null). */
+  setProblems(problems: ModelFileProblems | null, uri?: vscode.Uri): void {
+    this.problemsUri = problems ? uri : undefined;
+    if (problems === null && !this.run.snapshot.problems) return;
+    this.run.show({ type: 'problems', problems });
+  }
+
+  /** The model file whose errors the panel lists. */
+  get problemsFile(): vscode.Uri | undefined {
+    return this.problemsUri;
   }
 
   /** Shows a finished Repeat One Example experiment (it runs in its own worker, see oneShotWorker.ts). */

@@ -37,6 +37,10 @@ export class TrainingRun {
   /** Seconds of training work so far (time spent paused does not count). */
   private trainingSeconds = 0;
   private loopScheduled = false;
+  /** Steps per second while running (0: as fast as it goes); the pace timer waits between two paced steps. */
+  private stepsPerSecond: number;
+  private paceTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastPacedStepAt = -Infinity;
 
   constructor(
     private readonly port: WorkerPort,
@@ -45,6 +49,7 @@ export class TrainingRun {
     private readonly interrupt?: Int32Array,
   ) {
     this.settings = request.settings;
+    this.stepsPerSecond = pace(request.settings.stepsPerSecond);
     this.machine.send('start', { paused: request.paused });
   }
 
@@ -155,6 +160,16 @@ export class TrainingRun {
         this.mode = request.mode;
         this.sendDetailNow();
         return;
+      case 'pace':
+        this.stepsPerSecond = pace(request.stepsPerSecond);
+        // A step waiting for the old pace's timer is taken at the new pace instead.
+        if (this.paceTimer !== undefined) {
+          clearTimeout(this.paceTimer);
+          this.paceTimer = undefined;
+          this.loopScheduled = false;
+          this.schedule();
+        }
+        return;
       case 'walkthrough':
         this.walkThrough(request.id, request.selection);
         return;
@@ -232,15 +247,25 @@ export class TrainingRun {
   private schedule(): void {
     if (this.loopScheduled || this.machine.state !== 'running') return;
     this.loopScheduled = true;
-    setImmediate(() => {
+    const paced = this.stepsPerSecond > 0;
+    const slice = (): void => {
+      this.paceTimer = undefined;
       this.loopScheduled = false;
       if (this.machine.state !== 'running' || !this.trainer) return;
-      this.runSteps(SLICE_MS, Infinity);
-      this.flush(false);
+      // Paced: one step, then a wait, so a person can follow the loss and the gradients step by step.
+      this.lastPacedStepAt = performance.now();
+      this.runSteps(SLICE_MS, paced ? 1 : Infinity);
+      this.flush(paced);
       if (this.machine.state !== 'running') return;
       if (this.trainer.done()) this.finish();
       else this.schedule();
-    });
+    };
+    if (!paced) {
+      setImmediate(slice);
+      return;
+    }
+    const wait = Math.max(0, this.lastPacedStepAt + 1000 / this.stepsPerSecond - performance.now());
+    this.paceTimer = setTimeout(slice, wait);
   }
 
   /** Trains until `budgetMs` of work is spent or `maxSteps` steps are done, whichever comes first. */
@@ -341,6 +366,13 @@ export class TrainingRun {
     this.port.postMessage({ type: 'error', message, file: this.request.file });
     this.status(message);
   }
+}
+
+/** A usable pace: steps per second ≥ 0 (0 and anything not a number: as fast as it goes), at most 1000. */
+function pace(stepsPerSecond: number | undefined): number {
+  return typeof stepsPerSecond === 'number' && Number.isFinite(stepsPerSecond) && stepsPerSecond > 0
+    ? Math.min(1000, stepsPerSecond)
+    : 0;
 }
 
 /**

@@ -90,6 +90,7 @@ export function runWorker(port: WorkerPort, deps: WorkerDeps, interrupt?: Int32A
         return;
       case 'gradCheck':
       case 'compare':
+      case 'repeat':
       case 'batchSnapshot':
         void runJob(port, deps, request);
         return;

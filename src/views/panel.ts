@@ -3,7 +3,7 @@
 // the snapshot sent after `ready` replaces it).
 
 import * as vscode from 'vscode';
-import { WebviewConnection, webviewOptions, type ViewHostContext } from './webviewHost';
+import { connectWebview, type WebviewConnection, webviewOptions, type ViewHostContext } from './webviewHost';
 
 export const PANEL_VIEW_TYPE = 'gradientLens.panel';
 const PANEL_TITLE = 'Gradient Lens';
@@ -45,6 +45,18 @@ export class GradientPanel implements vscode.Disposable {
     return panel;
   }
 
+  /**
+   * Resolves once the panel's page is ready to show a run (at once when the panel is closed), or
+   * after `timeoutMs` whatever the page does: a run never waits long for a view.
+   */
+  whenReady(timeoutMs: number): Promise<void> {
+    const connection = this.connection;
+    if (!connection) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    return Promise.race([connection.whenReady(), late]).finally(() => clearTimeout(timer));
+  }
+
   dispose(): void {
     this.panel?.dispose();
     for (const s of this.subscriptions) s.dispose();
@@ -55,15 +67,7 @@ export class GradientPanel implements vscode.Disposable {
     this.panel?.dispose();
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extensionUri, 'media', 'icon.svg');
-    const connection = new WebviewConnection(panel.webview, 'panel', this.ctx);
-    this.connection = connection;
-    panel.onDidChangeViewState(() => {
-      // Hidden webviews lose their document (no retainContextWhenHidden: it would keep a whole
-      // renderer alive); the reloaded document says `ready` again and gets a fresh snapshot.
-      if (!panel.visible) connection.hidden();
-    });
-    panel.onDidDispose(() => {
-      connection.dispose();
+    this.connection = connectWebview(panel, panel.onDidChangeViewState, 'panel', this.ctx, () => {
       if (this.panel === panel) {
         this.panel = undefined;
         this.connection = undefined;

@@ -1,8 +1,8 @@
-// The compact "Training" view in the Gradient Lens activity-bar container: status, controls and a
+// The compact "Run" view in the Gradient Lens activity-bar container: status, controls and a
 // loss sparkline. The same webview bundle as the panel, started with mode "sidebar".
 
 import * as vscode from 'vscode';
-import { WebviewConnection, type ViewHostContext } from './webviewHost';
+import { connectWebview, type WebviewConnection, type ViewHostContext } from './webviewHost';
 
 export const TRAINING_VIEW_ID = 'gradientLens.trainingView';
 
@@ -18,15 +18,10 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.connection?.dispose();
-    const connection = new WebviewConnection(view.webview, 'sidebar', this.ctx);
-    this.connection = connection;
-    view.onDidChangeVisibility(() => {
-      if (!view.visible) connection.hidden();
-    });
-    view.onDidDispose(() => {
-      connection.dispose();
+    const connection = connectWebview(view, view.onDidChangeVisibility, 'sidebar', this.ctx, () => {
       if (this.connection === connection) this.connection = undefined;
     });
+    this.connection = connection;
   }
 
   dispose(): void {

@@ -18,6 +18,8 @@ export interface ViewHostContext {
   readonly renders: RenderLog;
   /** Where refused messages are noted (the output channel). */
   readonly log?: (line: string) => void;
+  /** Shows a range of the model file whose problems the panel lists (src/commands/modelFile.ts). */
+  readonly revealProblem?: (offset: number, length: number) => Promise<void>;
 }
 
 const PANEL_COMMANDS: Record<PanelCommand, string> = {
@@ -32,6 +34,7 @@ const PANEL_COMMANDS: Record<PanelCommand, string> = {
   stepThrough: Commands.stepThroughBatch,
   repeat: Commands.repeatOneExample,
   openPanel: Commands.openPanel,
+  slow: Commands.toggleSlow,
 };
 
 /** The only folder a Gradient Lens webview may load from (the build copies the codicons into it). */
@@ -55,9 +58,40 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, m
   });
 }
 
+/** A webview panel or view: what connectWebview needs of either. */
+export interface WebviewHolder {
+  readonly webview: vscode.Webview;
+  readonly visible: boolean;
+  readonly onDidDispose: vscode.Event<void>;
+}
+
+/**
+ * Connects a panel's or a view's webview to the session. Hidden webviews lose their document (no
+ * retainContextWhenHidden: it would keep a whole renderer alive); the reloaded document says
+ * `ready` again and gets a fresh snapshot. `gone` runs once the holder is disposed.
+ */
+export function connectWebview(
+  holder: WebviewHolder,
+  visibilityChanged: vscode.Event<unknown>,
+  mode: ViewMode,
+  ctx: ViewHostContext,
+  gone: () => void,
+): WebviewConnection {
+  const connection = new WebviewConnection(holder.webview, mode, ctx);
+  visibilityChanged(() => {
+    if (!holder.visible) connection.hidden();
+  });
+  holder.onDidDispose(() => {
+    connection.dispose();
+    gone();
+  });
+  return connection;
+}
+
 /** Connects one webview (panel or sidebar) to the session until disposed. */
 export class WebviewConnection implements vscode.Disposable {
   private ready = false;
+  private readyWaiters: (() => void)[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -75,6 +109,12 @@ export class WebviewConnection implements vscode.Disposable {
     );
   }
 
+  /** Resolves once the webview has said `ready` (at once when it has). */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   /** The webview was hidden (its document is discarded): wait for its next `ready`. */
   hidden(): void {
     this.ready = false;
@@ -87,6 +127,8 @@ export class WebviewConnection implements vscode.Disposable {
 
   dispose(): void {
     this.ready = false;
+    // Nobody waits for a webview that is gone.
+    for (const w of this.readyWaiters.splice(0)) w();
     for (const s of this.subscriptions) s.dispose();
   }
 
@@ -108,10 +150,14 @@ export class WebviewConnection implements vscode.Disposable {
 
   private onMessage(message: WebviewMessage): void {
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.ready = true;
         this.postSnapshot();
+        const waiters = this.readyWaiters;
+        this.readyWaiters = [];
+        for (const w of waiters) w();
         return;
+      }
       case 'rendered':
         this.ctx.renders.rendered(this.mode, message.summary);
         return;
@@ -135,6 +181,9 @@ export class WebviewConnection implements vscode.Disposable {
           break;
         case 'savePng':
           await savePng(request.name, request.dataUrl);
+          break;
+        case 'reveal':
+          await this.ctx.revealProblem?.(request.offset, request.length);
           break;
       }
       await this.respond(request.id);

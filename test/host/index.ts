@@ -21,6 +21,7 @@ function loadTests(): void {
   require('./torch.test');
   require('./debug.test');
   require('./debugPanel.test');
+  require('./newcomer.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();

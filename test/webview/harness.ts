@@ -9,6 +9,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderPanelHtml, makeNonce } from '../../src/views/html';
+import type { HostMessage } from '../../src/protocol';
+import { loadDataset } from '../../src/data/load';
 
 export const root = path.resolve(__dirname, '..', '..');
 export const resultsDir = path.join(root, 'test-results');
@@ -211,3 +213,17 @@ export const fmt = (x: number, digits = 3): string => {
   const a = Math.abs(x);
   return (a >= 1e4 || a < 1e-3 ? x.toExponential(digits - 1) : x.toPrecision(digits)).replace(/-/g, '−');
 };
+
+/** The recorded run's model and its real digits (training and validation sets), for results computed beside it. */
+export async function recordedData(messages: readonly HostMessage[]) {
+  const first = messages.find((m) => m.type === 'snapshot' && m.snapshot.run);
+  if (!first || first.type !== 'snapshot' || !first.snapshot.run) throw new Error('the recording has no run');
+  const spec = first.snapshot.run.spec;
+  const data = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: path.join(root, 'media'),
+    seed: spec.seed,
+  });
+  return { spec, ...data };
+}
