@@ -204,3 +204,10 @@ export async function deliver(page: Page, messages: unknown[]): Promise<void> {
   // Two frames: the messages are queued tasks, then the panel redraws once on the next frame.
   await page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 0)));
 }
+
+/** The panel's own number format (webview/format.ts num), written again here so a test does not
+ *  trust the formatter it checks. */
+export const fmt = (x: number, digits = 3): string => {
+  const a = Math.abs(x);
+  return (a >= 1e4 || a < 1e-3 ? x.toExponential(digits - 1) : x.toPrecision(digits)).replace(/-/g, '−');
+};

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Trainer, referenceBackend, Rng } from '../../../src/engine';
+import { Trainer, referenceBackend, Rng, type NamedTensor } from '../../../src/engine';
 import type { Dataset } from '../../../src/data/dataset';
 import type { ModelSpec } from '../../../src/model/spec';
 import { buildDetail, defaultSelection, imageShrinkFactor, stepPoint } from '../../../src/session/detail';
+import { batchOfOneGradients, engineGradient } from '../oracles/batchOfOne';
 
 test('example images shrink by the smallest whole factor that fits the pixel budget', () => {
   assert.equal(imageShrinkFactor(1, 28, 28), 1);
@@ -44,6 +45,7 @@ test('a detail of a real step: per-example gradients of the selection, its updat
     epochs: 1,
   };
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
+  const weightsBefore = trainer.getWeights();
   const stats = trainer.trainStep();
   const selection = defaultSelection(trainer);
   assert.ok(selection);
@@ -52,11 +54,22 @@ test('a detail of a real step: per-example gradients of the selection, its updat
   assert.ok(detail.perExample && detail.heatmap);
   const g = detail.perExample.perExample;
   assert.equal(g.length, 8);
-  const mean = g.reduce((a, b) => a + b, 0) / g.length;
-  assert.ok(Math.abs(mean - detail.perExample.mean) < 1e-12);
-  assert.ok(Math.abs(mean - trainer.gradient(0, 'weight')[selection.index]) < 1e-12, 'the mean is the batch gradient');
-  // Plain SGD: the update is −γ·mean.
-  assert.ok(Math.abs(detail.perExample.update - -0.5 * mean) < 1e-12);
+  // Each bar is that example's own gradient: a fresh network at the weights before the step, run on that example alone.
+  const own = batchOfOneGradients(spec, train, weightsBefore, stats.exampleIndices, selection);
+  assert.ok(new Set(own).size > 1, 'the examples pull differently on this weight, so a bar in the wrong place shows');
+  g.forEach((v, i) => assert.ok(Math.abs(v - own[i]) <= 1e-9 * Math.max(...own.map(Math.abs)), `bar ${i}: ${v} vs ${own[i]}`));
+  // The mean against the batch backward pass, of the run and of a fresh network over the same batch.
+  const batch = engineGradient(spec, train, weightsBefore, stats.exampleIndices, selection);
+  assert.ok(Math.abs(detail.perExample.mean - batch) < 1e-12, `mean ${detail.perExample.mean} vs fresh batch ${batch}`);
+  assert.ok(
+    Math.abs(detail.perExample.mean - trainer.gradient(0, 'weight')[selection.index]) < 1e-12,
+    'the mean is the batch gradient',
+  );
+  // Plain SGD: θ before and after are the weights read before and after the step, the update −γ·G.
+  const theta = (w: NamedTensor[]) => w.find((t) => t.layer === 0 && t.kind === 'weight')!.value[selection.index];
+  assert.ok(Math.abs(detail.perExample.before - theta(weightsBefore)) < 1e-12, 'θ before');
+  assert.ok(Math.abs(detail.perExample.after - theta(trainer.getWeights())) < 1e-12, 'θ after');
+  assert.ok(Math.abs(detail.perExample.update - -0.5 * batch) < 1e-12, 'update = −γ·G');
   // Conv weights [2, 1, 3, 3] as rows = 9, cols = 2.
   assert.deepEqual([detail.heatmap.rows, detail.heatmap.cols], [9, 2]);
   assert.deepEqual(detail.imageShape, [6, 6]);
