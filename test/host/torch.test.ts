@@ -68,44 +68,39 @@ suite('Train with PyTorch in the extension host', () => {
     await config().update('pytorch.steps', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
-  test('the panel shows a 2-rank DDP run live: each step’s 2 ranks add up to its batch', async () => {
+  test('a short 2-rank run finishes with every step in the history and its last step’s 2 ranks in the panel', async function () {
+    this.timeout(600_000);
     const gl = await api();
     await resetSession();
-    await config().update('pytorch.steps', 8, vscode.ConfigurationTarget.Workspace);
-    const t0 = Date.now();
-    const done = vscode.commands.executeCommand<{ step: number }[] | undefined>(TRAIN_WITH_PYTORCH, digitsUri());
-    // Live: two different steps drawn by the panel while the run is still running.
-    const first = await gl.waitForRender((s) => s.state === 'running' && !!s.ranks, 300_000);
-    checkRanks(first.ranks);
-    const later = await gl.waitForRender((s) => s.state === 'running' && !!s.ranks && s.ranks.step > first.ranks!.step, 300_000);
-    checkRanks(later.ranks);
-    assert.equal(later.ranks!.batchSize, 32);
-    // The host's snapshot holds the same ranks the panel drew.
-    const host = gl.session.snapshot.ranks;
-    assert.ok(host && host.step >= later.ranks!.step, 'the session snapshot has no ranks');
-    assert.equal(host.ranks.length, 2);
-    assert.equal(host.ranks[0].batchSize + host.ranks[1].batchSize, host.batchSize);
-    assert.match(gl.session.snapshot.run?.backend ?? '', /pytorch-ddp\(gloo, 2 ranks\)/);
-
-    const records = await done;
+    await config().update('pytorch.steps', 3, vscode.ConfigurationTarget.Workspace);
+    const records = await vscode.commands.executeCommand<{ step: number }[] | undefined>(TRAIN_WITH_PYTORCH, digitsUri());
     assert.ok(records, `Train with PyTorch returned nothing; messages: ${JSON.stringify(gl.notices())}`);
-    assert.equal(records.length, 8);
+    assert.equal(records.length, 3, `messages: ${JSON.stringify(gl.notices())}`);
     await waitForState(gl, ['finished'], 60_000);
-    const last = await gl.waitForRender((s) => s.state === 'finished' && s.ranks?.step === 8, 60_000);
+    const last = await gl.waitForRender((s) => s.state === 'finished' && s.ranks?.step === 3, 240_000);
     checkRanks(last.ranks);
-    assert.equal(lastStep(gl), 8, 'every step is in the history');
-    note(
-      `2-rank PyTorch run of 8 steps, drawn live at steps ${first.ranks!.step} and ${later.ranks!.step}: ${Date.now() - t0} ms`,
-    );
+    assert.equal(lastStep(gl), 3, 'every step is in the history');
+    assert.match(gl.session.snapshot.run?.backend ?? '', /pytorch-ddp\(gloo, 2 ranks\)/);
   });
 
-  test('Pause holds a PyTorch run between steps, Step runs one more, Stop ends every rank and keeps the history', async () => {
+  test('live: the panel draws each step’s 2 ranks while the run goes on; Pause holds it between steps, Step runs one more, Stop ends every rank and keeps the history', async function () {
+    this.timeout(900_000);
     const gl = await api();
     await resetSession();
     await config().update('pytorch.steps', 0, vscode.ConfigurationTarget.Workspace);
     const done = vscode.commands.executeCommand(TRAIN_WITH_PYTORCH, digitsUri());
-    const shown = await gl.waitForRender((s) => s.state === 'running' && (s.ranks?.step ?? 0) >= 2, 300_000);
-    checkRanks(shown.ranks);
+    // Live: two different steps drawn by the panel while the run is still running (all 200 steps:
+    // the run outlasts however slowly a loaded machine draws).
+    const first = await gl.waitForRender((s) => s.state === 'running' && !!s.ranks, 240_000);
+    checkRanks(first.ranks);
+    const later = await gl.waitForRender((s) => s.state === 'running' && !!s.ranks && s.ranks.step > first.ranks!.step, 240_000);
+    checkRanks(later.ranks);
+    assert.equal(later.ranks!.batchSize, 32);
+    // The host's snapshot holds the same kind of ranks the panel drew.
+    const host = gl.session.snapshot.ranks;
+    assert.ok(host && host.step >= later.ranks!.step, 'the session snapshot has no ranks');
+    assert.equal(host.ranks.length, 2);
+    assert.equal(host.ranks[0].batchSize + host.ranks[1].batchSize, host.batchSize);
     const processes = gradlensProcesses();
     assert.ok(processes.length >= 3, `expected the launcher and 2 ranks, found ${processes.length} gradlens processes`);
 
@@ -119,7 +114,7 @@ suite('Train with PyTorch in the extension host', () => {
       60_000,
       `exactly one more step (${held + 1}) and paused again (now step ${lastStep(gl)}, ${gl.session.state})`,
     );
-    const drawn = await gl.waitForRender((s) => s.state === 'paused' && s.ranks?.step === held + 1, 60_000);
+    const drawn = await gl.waitForRender((s) => s.state === 'paused' && s.ranks?.step === held + 1, 240_000);
     checkRanks(drawn.ranks);
     assert.equal(
       gl.notices().filter((n) => /cannot pause|cannot step/.test(JSON.stringify(n))).length,
@@ -132,9 +127,11 @@ suite('Train with PyTorch in the extension host', () => {
     await done;
     await waitFor(() => !processes.some(alive), 60_000, `the PyTorch processes ${processes.join(', ')} to end`);
     assert.equal(lastStep(gl), held + 1, 'the history was not kept as it was at Stop');
-    const after = await gl.waitForRender((s) => s.state === 'stopped', 60_000);
+    const after = await gl.waitForRender((s) => s.state === 'stopped', 240_000);
     assert.ok(after.lastStep === held + 1 && after.ranks, 'the panel lost the stopped run');
     assert.equal(gradlensProcesses().length, 0, 'a PyTorch process outlived the stopped run');
-    note(`paused at step ${held}, stepped to ${held + 1}, stopped; ${processes.length} PyTorch processes ended`);
+    note(
+      `drawn live at steps ${first.ranks!.step} and ${later.ranks!.step}; paused at step ${held}, stepped to ${held + 1}, stopped; ${processes.length} PyTorch processes ended`,
+    );
   });
 });
