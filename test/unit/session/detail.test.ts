@@ -116,7 +116,7 @@ test('the first detail of a full batch (10,000 × 784-512-10) reads no per-examp
   assert.ok(grown <= MAX_PER_EXAMPLE_ELEMENTS * 4, `the first detail allocated ${grown} bytes`);
   assert.equal(backend.memoryInfo().outsideAllocs, 0, 'nothing allocated outside the WASM memory either');
   const g = trainer.gradient(0, 'weight');
-  const largest = g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0);
+  const largest = argmaxAbs(g);
   assert.deepEqual(selection, { layer: 0, kind: 'weight', index: largest });
   assert.equal(detail.perExample?.perExample.length, 10000);
   assert.ok(Math.abs(detail.perExample!.mean - g[largest]) <= 1e-4 * Math.abs(g[largest]), 'the M values average to G');
@@ -139,7 +139,7 @@ test('below the bound the default is the most varied weight; a layer over it is 
   trainer.trainStep();
   assert.deepEqual(defaultSelection(trainer, 8), mostVariedWeight(trainer, 8));
   const g = trainer.gradient(0, 'weight');
-  const largest = g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0);
+  const largest = argmaxAbs(g);
   // 8 × 30 elements in layer 0: a bound below that leaves no layer to search
   assert.deepEqual(defaultSelection(trainer, 8, 8 * 30 - 1), { layer: 0, kind: 'weight', index: largest });
   // layer 0 fits, layer 1 (8 × 18) does not: the most varied weight of layer 0 alone
@@ -149,3 +149,9 @@ test('below the bound the default is the most varied weight; a layer over it is 
   );
   assert.deepEqual(defaultSelection(trainer, 8, 8 * 30), firstOnly);
 });
+
+function argmaxAbs(g: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[best])) best = i;
+  return best;
+}
