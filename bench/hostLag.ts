@@ -8,6 +8,8 @@
 import * as vscode from 'vscode';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { GradientLensApi } from '../src/extension';
 
 const EXTENSION_ID = 'gradient-lens.gradient-lens';
@@ -55,6 +57,15 @@ export async function run(): Promise<void> {
     const step = () => gl.session.snapshot.history.at(-1)?.step ?? 0;
     await until(() => step() > 0, 'the first step');
     // The first steps include the worker's start and the WASM compile: measure from here on.
+    // What the host keeps, not what it has yet to collect: heap after a full collection, before
+    // and after the measured stretch (outside it, so the bench's own collections add no lag).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const retained = () => {
+      gc();
+      return mb(process.memoryUsage().heapUsed);
+    };
+    const retainedAtStart = retained();
     const lag = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     lag.enable();
     const t0 = Date.now();
@@ -78,6 +89,7 @@ export async function run(): Promise<void> {
       if (gl.session.state !== 'running') throw new Error(`the run stopped (${gl.session.state}) after ${step()} steps`);
     }
     lag.disable();
+    const retainedAtEnd = retained();
     // The histogram holds each timer interval whole (resolution included): the lag is the excess.
     const ms = (ns: number) => Math.round(Math.max(0, ns / 1e6 - RESOLUTION_MS) * 100) / 100;
     const delays = (h: typeof lag) => ({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) });
@@ -87,6 +99,7 @@ export async function run(): Promise<void> {
       steps,
       stepsPerSecond: Math.round(steps / ((Date.now() - t0) / 1000)),
       eventLoopLagMs: { training: delays(lag), idleBeforeTraining: delays(idle), timerIntervalMs: RESOLUTION_MS },
+      hostHeapAfterGcMb: { start: retainedAtStart, end: retainedAtEnd },
       panelReceived: gl.received('panel'),
       samples,
     };

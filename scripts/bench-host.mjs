@@ -36,10 +36,21 @@ function tsJson(file) {
 /** In a frame: the JS heap in bytes if the frame is the Gradient Lens panel (a string: it runs in the page). */
 const PANEL_HEAP = `document.body && document.body.dataset.mode === 'panel' && performance.memory ? performance.memory.usedJSHeapSize : null`;
 
-/** The panel webview's JS heap in MB, or null. @param {import('playwright-core').Page} page */
+/**
+ * The panel webview's JS heap in MB after a full collection (through the DevTools protocol of its
+ * frame when Chromium runs it in a process of its own, else of the page), or null.
+ * @param {import('playwright-core').Page} page
+ */
 async function panelHeapMb(page) {
   for (const frame of page.frames()) {
+    if ((await frame.evaluate(PANEL_HEAP).catch(() => null)) === null) continue;
+    const cdp = await page
+      .context()
+      .newCDPSession(frame)
+      .catch(() => page.context().newCDPSession(page));
+    await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
     const used = await frame.evaluate(PANEL_HEAP).catch(() => null);
+    await cdp.detach().catch(() => {});
     if (typeof used === 'number') return Math.round((used / 2 ** 20) * 10) / 10;
   }
   return null;
