@@ -63,13 +63,40 @@ function layerPoint(l: LayerStepStats): LayerPoint {
   };
 }
 
-/** The first layer's weight entry with the largest gradient in the last step: an interesting default. */
-export function defaultSelection(trainer: TrainerView, batchSize = 0): ParamSelection | null {
-  const varied =
-    trainer.perExampleGradients && batchSize > 1
-      ? mostVariedWeight(trainer as Parameters<typeof mostVariedWeight>[0], batchSize)
+/**
+ * At most this many per-example weight gradients (M × |W|, summed over the layers searched) are read
+ * to pick the default selection: a dense layer materialises them when asked (10,000 examples through
+ * 784→512 would be 4·10⁹ numbers, 16 GB), and keeps them for the run.
+ */
+export const MAX_PER_EXAMPLE_ELEMENTS = 1 << 24;
+
+/**
+ * The weight whose per-example gradients vary most (searched in the layers whose M × |W| fit
+ * `maxElements` together, first layers first); when none fit, the first layer's weight entry with
+ * the largest batch gradient, which needs no per-example tensor (the detail then reads only that
+ * entry's M values).
+ */
+export function defaultSelection(
+  trainer: TrainerView,
+  batchSize = 0,
+  maxElements = MAX_PER_EXAMPLE_ELEMENTS,
+): ParamSelection | null {
+  const tensors = trainer.perExampleGradients;
+  if (tensors && batchSize > 1) {
+    let budget = maxElements;
+    const layers = [];
+    for (const l of trainer.layers) {
+      const w = l.params.find((p) => p.kind === 'weight');
+      const n = w ? batchSize * w.shape.reduce((a, b) => a * b, 1) : 0;
+      if (n > budget) break;
+      budget -= n;
+      layers.push(l);
+    }
+    const varied = layers.length
+      ? mostVariedWeight({ layers, perExampleGradients: (L, k) => tensors.call(trainer, L, k) }, batchSize)
       : null;
-  if (varied) return varied;
+    if (varied) return varied;
+  }
   const info = trainer.layers.find((l) => l.params.some((p) => p.kind === 'weight'));
   if (!info) return null;
   const grad = trainer.gradient(info.index, 'weight');

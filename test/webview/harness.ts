@@ -207,6 +207,13 @@ export async function deliver(page: Page, messages: unknown[]): Promise<void> {
   await page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 0)));
 }
 
+/** The panel's own number format (webview/format.ts num), written again here so a test does not
+ *  trust the formatter it checks. */
+export const fmt = (x: number, digits = 3): string => {
+  const a = Math.abs(x);
+  return (a >= 1e4 || a < 1e-3 ? x.toExponential(digits - 1) : x.toPrecision(digits)).replace(/-/g, '−');
+};
+
 /** The recorded run's model and its real digits (training and validation sets), for results computed beside it. */
 export async function recordedData(messages: readonly HostMessage[]) {
   const first = messages.find((m) => m.type === 'snapshot' && m.snapshot.run);

@@ -2,12 +2,14 @@
 // Run (src/run/run.ts, with the shared snapshot reducer and the host's caps) fed by the real
 // training loop (src/session/workerLoop.ts) with the real engine on the real built-in digits, in
 // this process. Seeded, so every recording of the same model is the same apart from timings. The
-// host's throttling is left out: the webview gets every update.
+// host's throttling is left out: the webview gets every update. The engine's own numbers around the
+// last step are kept too, so a test can check what the page shows against them.
 
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { HostMessage } from '../../src/protocol';
-import { Trainer, referenceBackend, gradientCheck } from '../../src/engine';
+import { Trainer, referenceBackend, gradientCheck, type NamedTensor } from '../../src/engine';
+import type { Dataset } from '../../src/data/dataset';
 import { createWasmBackend } from '../../src/engine/wasm/backend';
 import { loadDataset } from '../../src/data/load';
 import { parseModel } from '../../src/model';
@@ -18,8 +20,18 @@ import { openLocal } from '../../src/run/localChannel';
 
 const root = path.resolve(__dirname, '..', '..');
 
+/** What the engine itself held around the run's last step, read from the real Trainer (not from any message). */
+export interface LastStep {
+  trainer: Trainer;
+  train: Dataset;
+  /** Every tensor just before the last step, and the optimizer's first moment (momentum's velocity) then. */
+  weightsBefore: NamedTensor[];
+  firstMomentBefore: Map<string, number[]>;
+}
+
 export interface Recording {
   messages: HostMessage[];
+  lastStep: LastStep;
 }
 
 /** Runs `file` (relative to the repo) for `epochs` epochs and returns what the host would post. */
@@ -32,6 +44,7 @@ export async function recordRun(file: string, overrides: { epochs?: number; limi
     data: { ...parsed.spec.data, limit: overrides.limit ?? parsed.spec.data.limit },
   };
   const messages: HostMessage[] = [];
+  let lastStep = null as LastStep | null;
   let finish: () => void = () => {};
   const done = new Promise<void>((r) => (finish = r));
   const run = new Run(DEFAULT_LIMITS, {
@@ -44,7 +57,19 @@ export async function recordRun(file: string, overrides: { epochs?: number; limi
   const source = new EngineSource({
     open: () =>
       openLocal({
-        createTrainer: (opts) => new Trainer(opts),
+        createTrainer: (opts) => {
+          const trainer = new Trainer(opts);
+          const trainStep = trainer.trainStep.bind(trainer);
+          trainer.trainStep = () => {
+            const weightsBefore = trainer.getWeights();
+            const firstMomentBefore = new Map(
+              weightsBefore.map((w) => [w.name, Array.from(trainer.optimizerState(w.layer, w.kind).first)]),
+            );
+            lastStep = { trainer, train: opts.train, weightsBefore, firstMomentBefore };
+            return trainStep();
+          };
+          return trainer;
+        },
         referenceBackend,
         createWasmBackend: () => createWasmBackend(),
         loadDataset,
@@ -63,5 +88,6 @@ export async function recordRun(file: string, overrides: { epochs?: number; limi
   await run.start(source, { paused: false, stepOnly: false });
   await done;
   run.dispose();
-  return { messages };
+  if (!lastStep) throw new Error(`${file}: the run made no step`);
+  return { messages, lastStep };
 }

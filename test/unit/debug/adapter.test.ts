@@ -325,3 +325,23 @@ test('Step In: one frame per example of the batch, each with its own forward and
   assert.match(next[1].name, /^example 1 of 32/);
   assert.equal(next.length, 34);
 });
+
+test('exception breakpoints "Exploding gradient", "Vanishing gradient" and "Dead ReLUs" stop with the launch\'s thresholds', async () => {
+  const cases: [string, Record<string, number>, RegExp, string][] = [
+    ['exploding', { explodingGradNorm: 1e-9 }, /^Exploding gradient at step 1: ‖G‖ of layers\[2\] is \S+ > 1\.00e-9$/, 'layer 2'],
+    ['vanishing', { vanishingGradNorm: 1e9 }, /^Vanishing gradient at step 1: ‖G‖ of layers\[1\] is \S+ < 1\.00e\+9$/, 'layer 1'],
+    ['deadRelu', { deadReluFraction: 0 }, /^Dead ReLUs at step \d+: \d+% of the units of layers\[\d\] are zero/, 'optimizer'],
+  ];
+  for (const [filter, thresholds, text, frame] of cases) {
+    dc = await startClient();
+    const stopped = dc.waitForEvent('stopped');
+    await launch(dc, { model: digits, ...thresholds } as Parameters<typeof launch>[1], [], [filter]);
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    assert.equal(ev.body.reason, 'exception', filter);
+    assert.match(ev.body.description!, text);
+    assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, filter);
+    assert.ok((await topFrame(dc))[0].name.startsWith(frame), `${filter}: ${(await topFrame(dc))[0].name}`);
+    await dc.stop();
+    dc = null;
+  }
+});

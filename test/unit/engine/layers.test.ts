@@ -17,6 +17,8 @@ function checkAgainstFiniteDifferences(
   classes: number,
   loss: LossName,
   m = 3,
+  /** Runs after the backward pass, before the comparison: a way to hand the check a wrong gradient. */
+  tamper?: (net: Network) => void,
 ): number {
   const spec = makeSpec(layers, { loss, seed: 11 });
   const data = randomDataset(5, m, inputShape, classes);
@@ -30,6 +32,7 @@ function checkAgainstFiniteDifferences(
   for (const l of net.paramLayers) for (let i = 0; i < l.bias.size; i++) l.bias.value[i] = 0.1 * Math.sin(7 * i + l.index);
   lossAt(true);
   net.backward(m);
+  tamper?.(net);
   let worst = 0;
   const eps = 1e-6;
   for (const l of net.paramLayers)
@@ -106,24 +109,21 @@ test('maxpool2d 2×2 and overlapping 3×3 stride 1, odd sizes', () => {
   );
 });
 
-test('a finite-difference check can fail: a wrong analytic gradient is caught', () => {
-  // Same machinery, but the network's gradient buffer is corrupted before comparing.
-  const spec = makeSpec([dense(3, 'tanh'), dense(2)]);
-  const data = randomDataset(1, 2, [4], 2);
-  const net = new Network(spec, [4], referenceBackend('float64'), 2);
-  net.input.set(data.x);
-  const pl = new Float64Array(2),
-    pr = new Int32Array(2);
-  const lossAt = () => computeLoss('cross-entropy', net.forward(2), data.y, 2, 2, pl, pr, net.outputGrad).loss;
-  lossAt();
-  net.backward(2);
-  const w = net.paramLayers[0].weight;
-  const analytic = w.grad[0] * 1.01;
-  const v = w.value[0];
-  w.value[0] = v + 1e-6;
-  const plus = lossAt();
-  w.value[0] = v - 1e-6;
-  const minus = lossAt();
-  const numeric = (plus - minus) / 2e-6;
-  assert.ok(Math.abs(numeric - analytic) / (Math.abs(numeric) + Math.abs(analytic)) > 1e-3);
+test('a finite-difference check can fail: the same helper throws on a wrong analytic gradient', () => {
+  // The helper every test above relies on, handed gradients that are slightly wrong in one entry
+  // each time: it must name that entry. A check that never compares would let all of these pass.
+  const layers = [dense(3, 'tanh'), dense(2)];
+  for (const [what, tamper, entry] of [
+    ['one weight 1 % too large', (n: Network) => (n.paramLayers[0].weight.grad[0] *= 1.01), /layers\[0\]\.weight\[0\]/],
+    ['one bias with the wrong sign', (n: Network) => (n.paramLayers[1].bias.grad[1] *= -1), /layers\[1\]\.bias\[1\]/],
+    ['one weight off by 1e-4', (n: Network) => (n.paramLayers[1].weight.grad[3] += 1e-4), /layers\[1\]\.weight\[3\]/],
+  ] as const) {
+    assert.throws(
+      () => checkAgainstFiniteDifferences(layers, [4], 2, 'cross-entropy', 2, tamper),
+      (e: Error) => entry.test(e.message) && /backprop .* vs finite difference/.test(e.message),
+      what,
+    );
+  }
+  // Untouched, the same network passes.
+  assert.ok(checkAgainstFiniteDifferences(layers, [4], 2, 'cross-entropy', 2) < 1e-5);
 });

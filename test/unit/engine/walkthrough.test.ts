@@ -5,6 +5,7 @@ import { lastUpdateTerms, mostVariedWeight, walkThroughBatch, weightsBeforeLastS
 import { Trainer } from '../../../src/engine';
 import { loadDataset } from '../../../src/data/load';
 import { parseModel } from '../../../src/model';
+import { engineGradient } from '../oracles/batchOfOne';
 
 const media = path.resolve(__dirname, '../../../media');
 const spec = parseModel(`{
@@ -29,7 +30,18 @@ test('each example is run on its own; their mean is the batch gradient, and the 
     const mean = r.examples.reduce((a, e) => a + e.gradient, 0) / indices.length;
     assert.ok(Math.abs(mean - r.batchGradient) <= 1e-12 * Math.max(1, Math.abs(mean)), `${mean} vs ${r.batchGradient}`);
     assert.equal(r.examples[indices.length - 1].runningMean, r.examples[indices.length - 1].runningSum / indices.length);
-    assert.equal(r.after, r.before - 0.1 * mean);
+    // θ before is the weight it was given; θ after is θ − γ·G with G from a fresh network's batch
+    // backward pass at those weights over those examples. The file sets momentum 0.9, but this
+    // replay is of no update the run made: it must say so rather than pass for the run's update.
+    const theta = weights.find((w) => w.layer === selection.layer && w.kind === selection.kind)!.value[selection.index];
+    assert.equal(r.before, theta);
+    const G = engineGradient(spec, train, weights, indices, selection);
+    assert.ok(
+      Math.abs(r.after - (theta - 0.1 * G)) <= 1e-12 * Math.max(1, Math.abs(theta)),
+      `θ after ${r.after} vs ${theta - 0.1 * G}`,
+    );
+    assert.equal(r.atWeightsBeforeUpdate, false);
+    assert.equal(r.applied, null, 'no applied update is claimed for a batch the run did not train on at these weights');
     assert.deepEqual(
       r.examples.map((e) => e.index),
       indices,

@@ -5,34 +5,12 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Trainer, referenceBackend, type NamedTensor } from '../../../src/engine';
-import type { Dataset } from '../../../src/data/dataset';
+import { Trainer, referenceBackend } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { ParamSelection } from '../../../src/protocol';
 import { buildDetail } from '../../../src/session/detail';
+import { engineGradient } from './batchOfOne';
 import { batchGradients, close, maxRelDiff, meanGradient, mlpSpec, optimizer, separable, type ExampleResult } from './reference';
-
-function subset(d: Dataset, indices: number[]): Dataset {
-  const size = d.inputShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(indices.length * size);
-  indices.forEach((k, i) => x.set(d.x.subarray(k * size, (k + 1) * size), i * size));
-  return { ...d, count: indices.length, x, y: Int32Array.from(indices, (k) => d.y[k]) };
-}
-
-/** A fresh engine network at `weights` over exactly `indices`, one plain-SGD step: its gradient buffers. */
-function engineGradient(spec: ModelSpec, train: Dataset, weights: NamedTensor[], indices: number[], sel: ParamSelection): number {
-  const fresh: ModelSpec = { ...spec, batchSize: indices.length, epochs: 1, optimizer: optimizer({ learningRate: 0 }) };
-  const t = new Trainer({
-    spec: fresh,
-    train: subset(train, indices),
-    validation: null,
-    backend: referenceBackend('float64'),
-    stats: 'none',
-  });
-  t.setWeights(weights);
-  t.trainStep();
-  return t.gradient(sel.layer, sel.kind)[sel.index];
-}
 
 /** Entries whose per-example values differ most across the batch: a swap or a shift shows there. */
 function spreadSelections(ref: ExampleResult[], layers: number[]): ParamSelection[] {

@@ -1,8 +1,6 @@
-// num() in webview/format.ts turns the first '-' into a real minus sign. For a negative number
-// that is the leading sign; for a positive number below 1e-3 it is the exponent's, so the panel
-// shows 9.99e−4 beside −9.99e-4. The same magnitude must read the same apart from its sign.
-//
-// Kept out of the mutation run's test files while it fails: Stryker needs a green initial run.
+// num() in webview/format.ts writes '-' as a real minus sign. When it replaced only the first one,
+// that was a negative number's sign but a small positive number's exponent sign, so the panel
+// showed 9.99e−4 beside −9.99e-4. The same magnitude must read the same apart from its sign.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';

@@ -1,12 +1,11 @@
 // Shared by the step-through oracle tests: the check of a replay against the float64 reference,
-// and the worker's training loop driven through a real MessageChannel with the real engine.
+// and the worker's training loop driven through a real MessageChannel with the real engine (the
+// session tests' loop harness).
 
 import * as assert from 'node:assert/strict';
-import { MessageChannel } from 'node:worker_threads';
-import { Trainer, gradientCheck, referenceBackend } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { ParamSelection, WalkthroughResult, WorkerEvent, WorkerRequest } from '../../../src/protocol';
-import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
+import { openLoop } from '../session/helpers';
 import { batchGradients, close, meanGradient, separable, spreadIndex, type Weights } from './reference';
 
 /** Selections of entries that vary across the batch at these weights (a dead unit's zeros would hide an error). */
@@ -62,35 +61,10 @@ export function checkReplay(
 
 /** The worker's loop on one end of a MessageChannel, with the real engine; resolves waits on conditions. */
 export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) {
-  const { port1, port2 } = new MessageChannel();
-  runWorker(port1 as unknown as WorkerPort, {
-    createTrainer: (o) => new Trainer(o),
-    referenceBackend,
-    createWasmBackend: () => Promise.reject(new Error('not used')),
-    loadDataset: async () => ({ train, validation: null }),
-    gradientCheck: (sp, d) => gradientCheck(sp, d),
-  });
-  const events: WorkerEvent[] = [];
-  const listeners: Array<() => void> = [];
-  port2.on('message', (e: WorkerEvent) => {
-    events.push(e);
-    listeners.forEach((l) => l());
-  });
-  const until = (pred: () => boolean, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (pred()) return resolve();
-      const timer = setTimeout(
-        () => reject(new Error(`no ${what} within 20 s; events: ${events.map((e) => e.type).join(', ')}`)),
-        20000,
-      );
-      listeners.push(() => {
-        if (pred()) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-  const send = (r: WorkerRequest) => port2.postMessage(r);
+  const loop = openLoop({ train, validation: null });
+  const { events } = loop;
+  const until = (pred: () => boolean, what: string) => loop.until(pred, what, 20000);
+  const send = (r: WorkerRequest) => loop.port.postMessage(r);
   let nextId = 1;
   /** Sends a request with a fresh id and resolves with the worker's reply to it. */
   const request = async (r: Record<string, unknown> & { type: string }): Promise<WorkerEvent & { type: 'reply' }> => {
@@ -124,10 +98,7 @@ export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) 
     request,
     walkthrough,
     until,
-    close: () => {
-      port1.close();
-      port2.close();
-    },
+    close: loop.close,
   };
 }
 

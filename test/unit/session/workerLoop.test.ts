@@ -3,53 +3,44 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
+import { Trainer, type NamedTensor } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
-import { runWorker, checkFit, type WorkerPort } from '../../../src/session/workerLoop';
-import { dataset, loopSpec } from './helpers';
+import { checkFit } from '../../../src/session/workerLoop';
+import { dataset, loopSpec, openLoop } from './helpers';
+import { batchGradients, meanGradient } from '../oracles/reference';
 
 const spec = loopSpec;
 
 const TRAIN = dataset(96, 12, 4, 1);
 const VALIDATION = dataset(32, 12, 4, 2);
 
-/** Starts the loop on one end of a MessageChannel; returns the other end and every event received. */
+/** Starts the loop; returns the host's end, every event received, and the trainer the loop made. */
 function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int32Array) {
-  const { port1, port2 } = new MessageChannel();
-  runWorker(
-    port1 as unknown as WorkerPort,
+  const made: { trainer: Trainer | null; weightsBeforeStep: NamedTensor[] | null } = { trainer: null, weightsBeforeStep: null };
+  const loop = openLoop(
+    { train, validation: VALIDATION },
     {
-      createTrainer: (o) => new Trainer(o),
-      referenceBackend,
-      createWasmBackend: () => Promise.reject(new Error('not used in this test')),
-      loadDataset: async () => ({ train, validation: VALIDATION }),
-      gradientCheck: (sp, d) => gradientCheck(sp, d),
+      interrupt,
+      // The real Trainer, kept at hand: what the engine computed is read from it, and the weights
+      // just before each step are noted (the loop itself is what is under test).
+      createTrainer: (o) => {
+        const t = new Trainer(o);
+        const trainStep = t.trainStep.bind(t);
+        t.trainStep = () => {
+          made.weightsBeforeStep = t.getWeights();
+          return trainStep();
+        };
+        made.trainer = t;
+        return t;
+      },
     },
-    interrupt,
   );
-  const events: WorkerEvent[] = [];
-  const listeners: Array<() => void> = [];
-  port2.on('message', (e: WorkerEvent) => {
-    events.push(e);
-    listeners.forEach((l) => l());
-  });
+  const { events, until, port } = loop;
   let nextId = 1;
   /** Controls get an id here, as the host gives them. */
   const send = (r: WorkerRequest | { type: 'pause' | 'resume' | 'step' | 'stop' }) =>
-    port2.postMessage('id' in r ? r : { ...r, id: nextId++ });
-  const until = (pred: () => boolean, ms = 60000) =>
-    new Promise<void>((resolve, reject) => {
-      if (pred()) return resolve();
-      const timer = setTimeout(() => reject(new Error('timed out')), ms);
-      listeners.push(() => {
-        if (pred()) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    port.postMessage('id' in r ? r : { ...r, id: nextId++ });
   send({
     type: 'start',
     spec: s,
@@ -60,10 +51,6 @@ function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int3
     paused,
     settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
   });
-  const close = () => {
-    port1.close();
-    port2.close();
-  };
   /**
    * Round trips through the worker's message loop, one after another. The loop answers a message
    * between two training slices, so a loop that were still training would add steps meanwhile:
@@ -72,11 +59,11 @@ function startLoop(s: ModelSpec, paused = false, train = TRAIN, interrupt?: Int3
   const roundTrips = async (n = 5) => {
     for (let i = 0; i < n; i++) {
       const id = nextId++;
-      port2.postMessage({ type: 'ping', id });
-      await until(() => events.some((e) => e.type === 'pong' && e.id === id));
+      port.postMessage({ type: 'ping', id });
+      await until(() => events.some((e) => e.type === 'pong' && e.id === id), `pong ${id}`);
     }
   };
-  return { events, send, until, close, roundTrips, port: port2 as MessagePort };
+  return { events, send, until, close: loop.close, roundTrips, port, made };
 }
 
 const steps = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'steps' ? e.points.map((p) => p.step) : []));
@@ -107,9 +94,30 @@ test('a run reports every step once, in order, each epoch, details and the finis
     assert.equal(last.step, total, 'the last detail is of the last step');
     assert.ok(last.perExample && last.heatmap);
     assert.equal(last.perExample.perExample.length, 8);
-    const mean = last.perExample.perExample.reduce((a, b) => a + b, 0) / 8;
-    assert.ok(Math.abs(mean - last.perExample.mean) <= 1e-6 * (1 + Math.abs(mean)));
-    assert.ok(Math.abs(last.perExample.after - last.perExample.before - last.perExample.update) <= 1e-6);
+    // What the loop sent against what the engine holds and a float64 reference computes: the bars
+    // are each example's own gradient at the weights before the last step, the mean is that
+    // step's batch gradient, θ before and after are the weights read around the step.
+    const { trainer, weightsBeforeStep } = loop.made;
+    assert.ok(trainer && weightsBeforeStep);
+    const sel = last.perExample.selection;
+    const name = `layers[${sel.layer}].${sel.kind}`;
+    const ref = batchGradients(spec(), weightsBeforeStep, TRAIN, trainer.lastBatchInputs().indices);
+    const bars = ref.map((r) => r.grads.get(name)![sel.index]);
+    assert.ok(new Set(bars).size > 1, 'the reference bars differ, so a bar in the wrong place shows');
+    const scale = Math.max(...bars.map(Math.abs));
+    last.perExample.perExample.forEach((v, i) =>
+      assert.ok(Math.abs(v - bars[i]) <= 1e-4 * scale, `bar ${i}: ${v}, reference ${bars[i]}`),
+    );
+    const G = meanGradient(ref, name)[sel.index];
+    assert.ok(Math.abs(last.perExample.mean - G) <= 1e-4 * scale, `mean ${last.perExample.mean}, reference ${G}`);
+    assert.ok(
+      Math.abs(last.perExample.mean - trainer.gradient(sel.layer, sel.kind)[sel.index]) <= 1e-6 * scale,
+      'mean = batch gradient',
+    );
+    const theta = (w: NamedTensor[]) => w.find((t) => t.layer === sel.layer && t.kind === sel.kind)!.value[sel.index];
+    assert.ok(Math.abs(last.perExample.before - theta(weightsBeforeStep)) <= 1e-6, 'θ before the last step');
+    assert.equal(last.perExample.after, theta(trainer.getWeights()), 'θ after the last step');
+    assert.ok(Math.abs(last.perExample.update - (last.perExample.after - theta(weightsBeforeStep))) <= 1e-6, 'update');
     assert.equal(last.examples.length, 8);
     assert.equal(last.imageShape, null, 'tabular data has no images');
     assert.ok(last.heatmap.cellRows <= 8 && last.heatmap.cellCols <= 8);
@@ -260,28 +268,19 @@ test('a NaN pauses the run and reports where it started', async () => {
 });
 
 test('the gradient check request answers with a result for every parameterised layer', async () => {
-  const { port1, port2 } = new MessageChannel();
-  runWorker(port1 as unknown as WorkerPort, {
-    createTrainer: (o) => new Trainer(o),
-    referenceBackend,
-    createWasmBackend: () => Promise.reject(new Error('unused')),
-    loadDataset: async () => ({ train: TRAIN, validation: null }),
-    gradientCheck: (sp, d) => gradientCheck(sp, d),
-  });
-  const event = await new Promise<WorkerEvent>((resolve) => {
-    port2.once('message', resolve);
-    port2.postMessage({
-      id: 7,
-      type: 'gradCheck',
-      spec: spec({ dtype: 'float64' }),
-      dataPath: null,
-      labelsPath: null,
-      mediaDir: '',
-      file: 'loop.gradlens.json',
-    } satisfies WorkerRequest);
-  });
-  port1.close();
-  port2.close();
+  const loop = openLoop({ train: TRAIN, validation: null });
+  loop.port.postMessage({
+    id: 7,
+    type: 'gradCheck',
+    spec: spec({ dtype: 'float64' }),
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: '',
+    file: 'loop.gradlens.json',
+  } satisfies WorkerRequest);
+  await loop.until(() => loop.events.length > 0, 'the reply');
+  const event = loop.events[0];
+  loop.close();
   assert.ok(event.type === 'reply' && event.id === 7 && event.ok, JSON.stringify(event));
   assert.ok(event.value.type === 'gradCheck');
   assert.equal(event.value.result.layers.length, 2);

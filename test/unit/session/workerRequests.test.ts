@@ -3,13 +3,10 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { MessageChannel } from 'node:worker_threads';
-import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
 import type { NamedTensor } from '../../../src/engine/trainer';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
-import { runWorker, type WorkerPort } from '../../../src/session/workerLoop';
-import { dataset, loopSpec } from './helpers';
+import { dataset, loopSpec, openLoop } from './helpers';
 
 const SPEC: ModelSpec = loopSpec({
   dtype: 'float64',
@@ -37,21 +34,9 @@ function weightsOf(answer: { type: string; tensors?: NamedTensor[] }): NamedTens
 }
 
 function loop() {
-  const { port1, port2 } = new MessageChannel();
-  runWorker(port1 as unknown as WorkerPort, {
-    createTrainer: (o) => new Trainer(o),
-    referenceBackend,
-    createWasmBackend: () => Promise.reject(new Error('no WASM in this test')),
-    loadDataset: async () => ({ train: TRAIN, validation: null }),
-    gradientCheck: (sp, d) => gradientCheck(sp, d),
-  });
-  const events: WorkerEvent[] = [];
-  const listeners: Array<() => void> = [];
-  port2.on('message', (e: WorkerEvent) => {
-    events.push(e);
-    listeners.forEach((l) => l());
-  });
-  const send = (r: WorkerRequest) => port2.postMessage(r);
+  const harness = openLoop({ train: TRAIN, validation: null });
+  const { events } = harness;
+  const send = (r: WorkerRequest) => harness.port.postMessage(r);
   /** The value of the reply to request `id`, or its error as `{ error }`. */
   const reply = (id: number) =>
     next((e) => (e.type === 'reply' && e.id === id ? (e.ok ? e.value : { type: 'error' as const, error: e.error }) : undefined));
@@ -68,7 +53,7 @@ function loop() {
       const now = look();
       if (now !== undefined) return resolve(now);
       const timer = setTimeout(() => reject(new Error(`timed out; events: ${events.map((e) => e.type).join(', ')}`)), 20000);
-      listeners.push(() => {
+      harness.onEvent(() => {
         const v = look();
         if (v !== undefined) {
           clearTimeout(timer);
@@ -93,10 +78,7 @@ function loop() {
     next,
     reply,
     start,
-    close: () => {
-      port1.close();
-      port2.close();
-    },
+    close: harness.close,
   };
 }
 
