@@ -9,6 +9,7 @@ import { createWasmBackend, createWasmBackendSync, wasmFmaSupported } from '../s
 import { nodeSpawnHelper } from './spawnHelper';
 import { loadBenchData } from './data';
 import { benchSpec, CNN_LAYERS, MLP_LAYERS, runCnn, runMlp, startingPoint } from './ours';
+import { runBigBatch } from './bigBatch';
 import { runTfjs } from './tfjs';
 import { runTorch, torchBlas } from './torch';
 import { gemmRates, mlpStepFlops } from './gflops';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       wasmTwoThreads: runCnn(cnnSpec, data, wasmTwoThreads, cnnStart, budget),
     },
   };
+  const fullBatch = await runBigBatch(root);
   const splitProducts = threaded.reduce((sum, b) => sum + b.splitProducts, 0);
   for (const b of threaded) b.close();
 
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
     cnnOursOverPytorch: ratio(sps(c.train), torchBest('cnn')),
     cnnOursOverTfjs: ratio(sps(c.train), sps(at(tfjs, 'cnn', 'train'))),
     cnnWasmOverReference: ratio(sps(c.train), sps(ours.cnn.reference.train)),
+    fullBatchWasmOverReference: fullBatch.wasmOverReference,
     mlpTwoThreadsOverOne: ratio(sps(ours.mlp.wasmTwoThreads.train), sps(ours.mlp.wasm.train)),
     cnnTwoThreadsOverOne: ratio(sps(ours.cnn.wasmTwoThreads.train), sps(ours.cnn.wasm.train)),
     allPerExampleOverStep: ours.mlp.wasm.ratios.allPerExampleOverStep,
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
     'mlp >= 2.0x pytorch': ratios.mlpOursOverPytorch === null ? null : ratios.mlpOursOverPytorch >= 2,
     'cnn >= 2.0x pytorch': ratios.cnnOursOverPytorch === null ? null : ratios.cnnOursOverPytorch >= 2,
     'full stats <= 1.15x step': ratios.fullStatsOverStep <= 1.15,
+    'full batch: wasm >= 1.0x reference': fullBatch.wasmOverReference >= 1,
   };
 
   const result = {
@@ -182,6 +186,7 @@ async function main(): Promise<void> {
       cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26',
     },
     ours,
+    fullBatch,
     oursThreads,
     pytorchSetup,
     pytorch: torch,

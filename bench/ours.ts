@@ -6,7 +6,11 @@ import type { ModelSpec, LayerSpec } from '../src/model/spec';
 import { asDataset, type BenchData } from './data';
 import { log, round, timeFor, type Timing } from './timing';
 
-export function benchSpec(name: string, layers: LayerSpec[], d: BenchData): ModelSpec {
+export function benchSpec(
+  name: string,
+  layers: LayerSpec[],
+  d: Pick<BenchData, 'count' | 'batchSize' | 'learningRate'>,
+): ModelSpec {
   return {
     name,
     seed: 1234,

@@ -36,6 +36,7 @@ const bundles = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], ...node },
   { entryPoints: ['src/session/worker.ts'], outfile: 'dist/worker.js', ...node },
   { entryPoints: ['bench/index.ts'], outfile: 'dist/bench.js', external: ['@tensorflow/*'], ...node },
+  { entryPoints: ['bench/hostLag.ts'], outfile: 'dist/bench/hostLag.js', external: ['vscode'], ...node },
   {
     entryPoints: ['test/host/index.ts'],
     outfile: 'dist/test/host/index.js',

@@ -3,7 +3,7 @@
 // playwright-core. One job per file under scripts/host/:
 //   mocha.mjs  1. test/host/*.test.ts through VS Code's own extension-test mechanism
 //   vsix.mjs   2. `npm run package` → gradient-lens.vsix; 3. the server CLI installs it
-//   ui.mjs     4. a fresh workbench with only the installed .vsix, driven like a user
+//   ui.mjs     4. a fresh workbench with only the installed .vsix, driven like a user (uiDebug.mjs: the debugger)
 //   server.mjs the server, the browser, scratch workspaces; workbench.mjs the UI steps;
 //   env.mjs    paths, switches (documented there) and the tally; wait.mjs condition waits
 // Prints `SUITE-RESULT host passed=N failed=N skipped=N` (scripts/test.mjs); exit code 1 when anything failed.
@@ -28,6 +28,7 @@ import {
 import { runMochaSuite } from './host/mocha.mjs';
 import { launchBrowser } from './host/server.mjs';
 import { uiTrain } from './host/ui.mjs';
+import { uiDebug } from './host/uiDebug.mjs';
 import { checkVsix, installVsix } from './host/vsix.mjs';
 
 process.chdir(root);
@@ -67,8 +68,10 @@ try {
   if (skip.has('install')) recordSkip('phase install (HOST_TEST_SKIP)');
   else if (vsixOk) installed = installVsix(extensionsDir);
   if (skip.has('ui')) recordSkip('phase ui (HOST_TEST_SKIP)');
-  else if (installed) await uiTrain(browser, extensionsDir);
-  else record('UI check with the installed .vsix', false, 'not run: the .vsix did not build or install');
+  else if (installed) {
+    await uiTrain(browser, extensionsDir);
+    await uiDebug(browser, extensionsDir);
+  } else record('UI check with the installed .vsix', false, 'not run: the .vsix did not build or install');
 } catch (e) {
   record('host suite harness', false, String(e instanceof Error ? e.stack : e));
 } finally {

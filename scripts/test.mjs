@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { runSuites } from './lib/suite-runner.mjs';
 import { nodeTestCommand, testFiles } from './lib/node-test.mjs';
+import { HOST_TEST_ONLY_ENV } from './lib/test-only-env.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
@@ -26,20 +27,12 @@ const suites = [
 ];
 
 /** Variables that narrow or redirect what the suites test: for working on a harness, never in CI. */
-const TEST_ONLY_ENV = [
-  'HOST_TEST_SKIP',
-  'HOST_TEST_GREP',
-  'HOST_TEST_EXTENSION_PATH',
-  'HOST_TEST_EXAMPLES',
-  'HOST_TEST_VSIX',
-  'HOST_TEST_TIMEOUT_MS',
-  'GRADIENT_LENS_TEST_GREP',
-  'KEEP_TMP',
-];
+const TEST_ONLY_ENV = [...HOST_TEST_ONLY_ENV, 'GRADIENT_LENS_TEST_GREP'];
 
 /** The README's screenshots are the tests' own. */
 const SCREENSHOTS = [
   'ui-train.png',
+  'ui-debug-stopped.png',
   'host-workbench.png',
   'webview-loss.png',
   'webview-heatmap.png',
@@ -53,6 +46,8 @@ const SCREENSHOTS = [
   'webview-answers.png',
   'webview-network.png',
   'webview-repeat.png',
+  'webview-ranks.png',
+  'webview-ranks-uneven.png',
   'webview-panel-480-dark.png',
   'webview-panel-480-light.png',
   'webview-panel-1200-dark.png',

@@ -7,7 +7,6 @@
 // Exit codes: 0 success, 1 failure (a failed gradient check, non-finite loss), 2 bad input
 // (usage, model-file problems, unreadable data), always with a positioned message, never a stack trace.
 
-import { parseArgs } from 'node:util';
 import { runTrain } from './cli/train';
 import { runSnapshot } from './cli/snapshot';
 import { runCheck } from './cli/check';
@@ -15,7 +14,7 @@ import { runCompare } from './cli/compare';
 import { runRepeatCommand } from './cli/repeat';
 import { runDap } from './cli/dap';
 import { runTorchCli } from './cli/torch';
-import { BadInput, EXIT_BAD_INPUT } from './cli/common';
+import { BadInput, EXIT_BAD_INPUT, parseModelCommand } from './cli/common';
 import { parseMemoryLimit } from './cli/memory';
 import { renderForCli } from './errors/render';
 
@@ -42,22 +41,14 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'torch') return runTorchCli(argv.slice(1));
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        float64: { type: 'boolean', default: false },
-        'no-wasm': { type: 'boolean', default: false },
-        out: { type: 'string' },
-        workspace: { type: 'string' },
-        'memory-limit': { type: 'string' },
-        'batch-sizes': { type: 'string' },
-        rates: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+    parsed = parseModelCommand(argv, {
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      out: { type: 'string' },
+      'memory-limit': { type: 'string' },
+      'batch-sizes': { type: 'string' },
+      rates: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     });
   } catch (e) {
     process.stderr.write(`gradient-lens: ${(e as Error).message}\n${USAGE}`);

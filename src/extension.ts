@@ -88,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
     }),
   );
   void vscode.commands.executeCommand('setContext', 'gradientLens.state', 'idle');
-  registerDebugging(context, () => config.settings);
+  registerDebugging(context, () => config.settings, session);
 
   return {
     session,

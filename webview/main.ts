@@ -24,6 +24,7 @@ import { WalkthroughView } from './walkthroughView';
 import { AnswersView } from './answersView';
 import { NetworkView } from './networkView';
 import { RepeatView } from './repeatView';
+import { RanksView } from './ranksView';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -93,6 +94,7 @@ const walkthrough = mode === 'panel' ? new WalkthroughView() : null;
 const answers = mode === 'panel' ? new AnswersView((c) => command(c)) : null;
 const network = mode === 'panel' ? new NetworkView((selection) => request({ type: 'select', selection })) : null;
 const repeat = mode === 'panel' ? new RepeatView() : null;
+const ranks = mode === 'panel' ? new RanksView() : null;
 
 if (mode === 'panel') {
   app.append(
@@ -102,6 +104,7 @@ if (mode === 'panel') {
       { class: 'grid' },
       answers!.root,
       loss.root,
+      ranks!.root,
       network!.root,
       heatmap!.root,
       perExample!.root,
@@ -139,6 +142,7 @@ function render(): void {
   answers?.update(snapshot);
   network?.update(snapshot);
   repeat?.update(snapshot);
+  ranks?.update(snapshot);
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -155,6 +159,15 @@ function summary(): RenderSummary {
     state: snapshot.status.state,
     compareRuns: compare?.runs ?? 0,
     walkthroughExamples: walkthrough ? (snapshot.walkthrough?.examples.length ?? 0) : 0,
+    ...(ranks?.shown
+      ? {
+          ranks: {
+            step: ranks.shown.step,
+            batchSize: ranks.shown.batchSize,
+            rankBatchSizes: ranks.shown.ranks.map((r) => r.batchSize),
+          },
+        }
+      : {}),
     ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
   };
 }

@@ -137,6 +137,8 @@ export class PerExampleView {
     ];
     const t = d.terms;
     if (t) lines.push(...updateLines(t));
+    else if (d.updatePending)
+      lines.push(['line', `θ = ${num(d.before, 5)}: this batch's update is not applied yet (stopped before it).`]);
     else lines.push(['line', `θ went from ${num(d.before, 5)} to ${num(d.after, 5)} (applied update ${num(d.update, 4)}).`]);
     this.formula.replaceChildren(...lines.map(([k, l]) => el('div', { class: `formula-${k}`, text: l })));
     this.note.textContent = t ? noteFor(t) : '';

@@ -6,8 +6,10 @@ RANK, WORLD_SIZE and LOCAL_RANK. To span machines, copy the job folder to each a
 of K: `python3 -m gradlens.launch JOB --nproc N --nnodes K --node-rank k --master-addr HOST0
 --master-port P` (the same rendezvous torchrun uses; node 0's launcher prints the records).
 
-Output, one JSON object a line on stdout: rank 0's `ready`, `step` and `epoch` records, then
-`finished` or `failed` {error: {kind, message}}. A rank that exits with an error, or that makes
+Output, one JSON object a line on stdout: rank 0's `ready`, `step` and `epoch` records (and `held` /
+`released` around a pause), then `finished` or `failed` {error: {kind, message}}. With --watch-stdin,
+the lines `pause`, `resume` and `step` on stdin pause before the next step, resume, or run exactly one
+more step and pause again. A rank that exits with an error, or that makes
 no progress (no heartbeat line) for --stall-timeout seconds, ends the run: every other local rank
 is ended too and the launcher exits 1.
 """
@@ -165,6 +167,14 @@ def culprit(ranks, first):
     return first
 
 
+def write_control(job_dir, text):
+    """The control file rank 0 reads before each step, replaced whole (never seen half written)."""
+    tmp = os.path.join(job_dir, "control.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, os.path.join(job_dir, "control"))
+
+
 def end_all(ranks):
     for r in ranks:
         if r.proc.poll() is None:
@@ -222,7 +232,15 @@ def main(argv=None):
         r.stderr_reader.start()
     if a.watch_stdin:
         def watch():
-            sys.stdin.read()
+            # Lines "pause", "resume", "step" are controls for rank 0 (gradlens.rank Controls); EOF ends the run.
+            steps = 0
+            for line in sys.stdin:
+                word = line.strip()
+                if word == "step":
+                    steps += 1
+                    write_control(a.job, f"step {steps}")
+                elif word in ("pause", "resume"):
+                    write_control(a.job, "pause" if word == "pause" else "run")
             events.put(("stdin-closed", None, None))
         threading.Thread(target=watch, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: events.put(("terminated", None, None)))

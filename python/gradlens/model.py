@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 LEAKY_RELU_SLOPE = 0.01
-ACTIVATIONS = ("relu", "leaky-relu", "tanh", "sigmoid")
+ACTIVATIONS = ("relu", "leaky-relu", "tanh", "sigmoid", "gelu")
 
 
 def activate(name, z):
@@ -27,6 +27,9 @@ def activate(name, z):
         return torch.tanh(z)
     if name == "sigmoid":
         return torch.sigmoid(z)
+    if name == "gelu":
+        # The engine's GELU is the tanh approximation (src/engine/activations.ts).
+        return F.gelu(z, approximate="tanh")
     if name in (None, "linear"):
         return z
     raise ValueError(f"unknown activation {name!r}")

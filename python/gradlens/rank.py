@@ -46,6 +46,65 @@ def weighted_mean_hook(state, bucket):
     return fut.then(lambda f: f.value()[0])
 
 
+CONTROL_POLL = 0.2  # seconds between two looks at the control file while held
+HELD_BEAT = 1.0  # seconds between heartbeats while held
+
+
+def read_control(job_dir):
+    """The launcher's control file: ["run"], ["pause"] or ["step", N] (the N-th step request)."""
+    try:
+        with open(os.path.join(job_dir, "control"), encoding="utf-8") as f:
+            return f.read().split() or ["run"]
+    except FileNotFoundError:
+        return ["run"]
+
+
+class Controls:
+    """Pause, resume and step, at step boundaries. Rank 0 reads the control file and broadcasts its
+    decision, so every rank holds before the same step; while held all ranks keep meeting in that
+    small broadcast (no collective waits long enough to time out) and keep beating."""
+
+    def __init__(self, job_dir, rank, device):
+        self.job_dir, self.rank = job_dir, rank
+        self.flag = torch.zeros(1, dtype=torch.int32, device=device)
+        self.stepped = 0  # the newest "step N" request already carried out
+
+    def _wants_hold(self):
+        words = read_control(self.job_dir)
+        if words[0] == "pause":
+            return True
+        if words[0] == "step" and len(words) > 1:
+            n = int(words[1])
+            if n > self.stepped:
+                self.stepped = n
+                return False
+            return True
+        return False
+
+    def _agree(self):
+        self.flag[0] = 1 if self.rank == 0 and self._wants_hold() else 0
+        dist.broadcast(self.flag, src=0)
+        return bool(self.flag[0].item())
+
+    def hold_before(self, done_step, epoch):
+        """Waits while the run is paused before the step after `done_step`; the seconds it held."""
+        if not self._agree():
+            return 0.0
+        t0 = beat_at = time.perf_counter()
+        if self.rank == 0:
+            emit({"type": "held", "step": done_step, "epoch": epoch})
+        while True:
+            time.sleep(CONTROL_POLL)
+            if time.perf_counter() - beat_at >= HELD_BEAT:
+                beat_at = time.perf_counter()
+                emit({"type": "beat", "rank": self.rank, "held": done_step})
+            if not self._agree():
+                break
+        if self.rank == 0:
+            emit({"type": "released", "step": done_step, "epoch": epoch})
+        return time.perf_counter() - t0
+
+
 def injected_fault(rank, step):
     """GRADLENS_TEST_FAULT=crash@R:S or hang@R:S makes rank R crash or hang at step S (tests only)."""
     spec = os.environ.get("GRADLENS_TEST_FAULT", "")
@@ -96,7 +155,11 @@ def main(job_dir):
               "torch": torch.__version__, "worldSize": world, "device": str(device)})
     ctx = {"examplesSeen": 0, "started": time.perf_counter(), "epochSeconds": 0.0}
     epoch_ends = set(job.get("epochEnds", []))
+    controls = Controls(job_dir, rank, device)
+    done = {"step": 0, "epoch": 0}
     for s in job["steps"]:
+        # Time held in a pause is not training time (the records' `time`).
+        ctx["started"] += controls.hold_before(done["step"], done["epoch"])
         t0 = time.perf_counter()
         injected_fault(rank, s["step"])
         # Before the all-reduce: a rank that never says this is the one the others wait for.
@@ -132,6 +195,7 @@ def main(job_dir):
                 emit(evaluate(model, spec, job, s, ctx, dtype, device))
                 ctx["epochSeconds"] = 0.0
         emit({"type": "beat", "rank": rank, "step": s["step"]})
+        done = {"step": s["step"], "epoch": s["epoch"]}
     if rank == 0:
         emit({"type": "done"})
     dist.barrier()  # no rank leaves while a peer may still be sending to it

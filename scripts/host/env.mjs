@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { HOST_TEST_ONLY_ENV } from '../lib/test-only-env.mjs';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const tools = process.env.GRADIENT_LENS_TOOLS || path.join(os.homedir(), '.cache', 'gradient-lens-tools');
@@ -19,15 +20,7 @@ export const serverMain = path.join(tools, 'cs/node_modules/code-server/lib/vsco
 export const chromiumBin = process.env.CHROMIUM_BIN || '/usr/lib/chromium/chromium';
 export const resultsDir = path.join(root, 'test-results');
 export const verbose = process.env.HOST_TEST_VERBOSE === '1';
-export const TEST_ONLY_ENV = [
-  'HOST_TEST_SKIP',
-  'HOST_TEST_GREP',
-  'HOST_TEST_EXTENSION_PATH',
-  'HOST_TEST_EXAMPLES',
-  'HOST_TEST_VSIX',
-  'HOST_TEST_TIMEOUT_MS',
-  'KEEP_TMP',
-];
+export const TEST_ONLY_ENV = HOST_TEST_ONLY_ENV;
 export const PHASES = ['mocha', 'vsix', 'install', 'ui'];
 export const skip = new Set((process.env.HOST_TEST_SKIP || '').split(',').filter(Boolean));
 

@@ -13,16 +13,37 @@ import { withDeadline } from './wait.mjs';
 /** The whole suite's deadline: its tests take about a minute on a quiet machine. */
 const MOCHA_DEADLINE_MS = Number(process.env.HOST_TEST_TIMEOUT_MS || 900_000);
 
-/** @param {import('playwright-core').Browser} browser */
+/**
+ * Runs the suite twice: in a trusted workspace (every test file), then in an untrusted one, with
+ * workspace trust on (test/host/restricted.test.ts only). HOST_TEST_GREP naming "restricted" runs only the second.
+ * @param {import('playwright-core').Browser} browser
+ */
 export async function runMochaSuite(browser) {
-  const workspace = makeWorkspace('mocha');
-  const resultsFile = path.join(tmp, 'mocha-results.json');
-  const outputFile = path.join(tmp, 'mocha-output.txt');
-  const server = await startServer('mocha', ['--extensions-dir', path.join(tmp, 'mocha', 'extensions')], {
-    GRADIENT_LENS_TEST_RESULTS: resultsFile,
-    GRADIENT_LENS_TEST_OUTPUT: outputFile,
-    ...(process.env.HOST_TEST_GREP ? { GRADIENT_LENS_TEST_GREP: process.env.HOST_TEST_GREP } : {}),
-  });
+  const grep = process.env.HOST_TEST_GREP;
+  if (!grep || !/restricted/i.test(grep)) await runOnce(browser, 'mocha', false);
+  if (!grep || /restricted/i.test(grep)) await runOnce(browser, 'restricted', true);
+}
+
+/**
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} name
+ * @param {boolean} untrusted
+ */
+async function runOnce(browser, name, untrusted) {
+  const workspace = makeWorkspace(name);
+  const resultsFile = path.join(tmp, `${name}-results.json`);
+  const outputFile = path.join(tmp, `${name}-output.txt`);
+  const server = await startServer(
+    name,
+    ['--extensions-dir', path.join(tmp, name, 'extensions')],
+    {
+      GRADIENT_LENS_TEST_RESULTS: resultsFile,
+      GRADIENT_LENS_TEST_OUTPUT: outputFile,
+      ...(untrusted ? { GRADIENT_LENS_TEST_SUITE: 'restricted' } : {}),
+      ...(process.env.HOST_TEST_GREP && !untrusted ? { GRADIENT_LENS_TEST_GREP: process.env.HOST_TEST_GREP } : {}),
+    },
+    { trust: untrusted },
+  );
   console.log(`VS Code server up after ${elapsed()} (port ${server.port})`);
   const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const extensionPath = process.env.HOST_TEST_EXTENSION_PATH || root;
@@ -32,7 +53,7 @@ export async function runMochaSuite(browser) {
   ];
   const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const { page, consoleLines } = await newPage(browser);
-  const pendingShot = path.join(tmp, 'host-workbench.png');
+  const pendingShot = path.join(tmp, `${name}-workbench.png`);
   /** @type {(code: unknown) => void} */
   let resolveExit = () => {};
   const exited = new Promise((r) => (resolveExit = r));
@@ -49,24 +70,24 @@ export async function runMochaSuite(browser) {
     const code = await withDeadline(exited, MOCHA_DEADLINE_MS, 'timeout');
     if (fs.existsSync(outputFile)) console.log(fs.readFileSync(outputFile, 'utf8').trimEnd());
     if (code === 'timeout') {
-      await page.screenshot({ path: path.join(tmp, 'host-workbench-timeout.png') }).catch(() => {});
-      keepScreenshot(path.join(tmp, 'host-workbench-timeout.png'), 'host-workbench-timeout.png');
+      await page.screenshot({ path: path.join(tmp, `${name}-workbench-timeout.png`) }).catch(() => {});
+      keepScreenshot(path.join(tmp, `${name}-workbench-timeout.png`), `${name}-workbench-timeout.png`);
       console.log(consoleLines.slice(-40).join('\n'));
-      record('mocha suite', false, `no end after ${MOCHA_DEADLINE_MS / 1000} s`);
+      record(`${name} suite`, false, `no end after ${MOCHA_DEADLINE_MS / 1000} s`);
       return;
     }
     /** @type {{ passed: number, failed: number, pending?: string[] } | null} */
     const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
     if (!results) {
       console.log(server.log.join('').slice(-3000));
-      record('mocha suite', false, `the extension host exited with ${code} without test results`);
+      record(`${name} suite`, false, `the extension host exited with ${code} without test results`);
       return;
     }
     recordMocha(results);
-    if (results.passed + results.failed === 0) record('mocha suite', false, 'no tests ran');
-    if (results.failed === 0 && results.passed > 0) keepScreenshot(pendingShot, 'host-workbench.png');
+    if (results.passed + results.failed === 0) record(`${name} suite`, false, 'no tests ran');
+    if (!untrusted && results.failed === 0 && results.passed > 0) keepScreenshot(pendingShot, 'host-workbench.png');
     console.log(
-      `mocha: ${results.passed} passed, ${results.failed} failed, ${results.pending?.length ?? 0} pending (extension host exit code ${code}) at ${elapsed()}`,
+      `${name}: ${results.passed} passed, ${results.failed} failed, ${results.pending?.length ?? 0} pending (extension host exit code ${code}) at ${elapsed()}`,
     );
   } finally {
     await page.close().catch(() => {});

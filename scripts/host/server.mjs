@@ -29,16 +29,25 @@ const WORKBENCH_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'telemetry.telemetryLevel': 'off',
 };
+/** With workspace trust on: no prompt at startup, so the folder simply stays untrusted (Restricted Mode). */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
 /** How long the server may take to answer (a loaded machine needs many times the quiet 3 s). */
 const SERVER_START_MS = 180_000;
 
 /** @typedef {{ port: number, child: import('node:child_process').ChildProcess, log: string[], stop: () => void }} Server */
 
-/** @returns {Promise<import('playwright-core').Browser>} */
-export function launchBrowser() {
+/**
+ * @param {string[]} [extraFlags]
+ * @returns {Promise<import('playwright-core').Browser>}
+ */
+export function launchBrowser(extraFlags = []) {
   /** @type {typeof import('playwright-core')} */
   const { chromium } = require('playwright-core');
-  return chromium.launch({ executablePath: chromiumBin, headless: true, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: chromiumBin, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags] });
 }
 
 /** @returns {Promise<number>} */
@@ -58,9 +67,10 @@ function freePort() {
  * @param {string} name
  * @param {string[]} extraArgs
  * @param {Record<string, string>} [env]
+ * @param {{ trust?: boolean }} [options] trust: workspace trust on, the folder opened untrusted (no startup prompt)
  * @returns {Promise<Server>}
  */
-export async function startServer(name, extraArgs, env = {}) {
+export async function startServer(name, extraArgs, env = {}, { trust = false } = {}) {
   const port = await freePort();
   const dir = path.join(tmp, name);
   // Settings for the remote side (where our extension runs) and the browser side: a clean workbench.
@@ -69,7 +79,8 @@ export async function startServer(name, extraArgs, env = {}) {
     path.join(dir, 'user-data', 'User', 'settings.json'),
   ]) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(WORKBENCH_SETTINGS, null, 2));
+    const settings = trust ? { ...WORKBENCH_SETTINGS, ...UNTRUSTED_SETTINGS } : WORKBENCH_SETTINGS;
+    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
   }
   /** @type {string[]} */
   const log = [];
@@ -85,7 +96,7 @@ export async function startServer(name, extraArgs, env = {}) {
       '--accept-server-license-terms',
       '--enable-smoke-test-driver',
       '--disable-telemetry',
-      '--disable-workspace-trust',
+      ...(trust ? [] : ['--disable-workspace-trust']),
       '--server-data-dir',
       path.join(dir, 'server-data'),
       '--user-data-dir',

@@ -48,6 +48,18 @@ export async function quickOpen(page, fileName) {
 }
 
 /**
+ * Moves the cursor of the active editor to `line` through Quick Open's `:line`.
+ * @param {Page} page
+ * @param {number} line 1-based
+ */
+export async function goToLine(page, line) {
+  const input = await openQuickInput(page, 'Control+P');
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
+}
+
+/**
  * Runs a command by its exact title through the command palette (F1), as a user would.
  * @param {Page} page
  * @param {string} title

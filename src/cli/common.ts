@@ -2,6 +2,7 @@
 // the memory the run needs, and pick the compute backend. Problems come out as
 // `file:line:col: error: message`, like the editor's (rendered by src/errors/render.ts).
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelSpec } from '../model/spec';
@@ -25,6 +26,19 @@ export const EXIT_BAD_INPUT = 2;
 /** A user error: exit code 2. Kept as a name for the subcommands that throw it. */
 export const BadInput = UsageError;
 export type BadInput = UsageError;
+
+/** The flags every command that loads and runs a model file reads (node:util parseArgs options). */
+export const MODEL_RUN_FLAGS = {
+  json: { type: 'boolean', default: false },
+  float64: { type: 'boolean', default: false },
+  'no-wasm': { type: 'boolean', default: false },
+  workspace: { type: 'string' },
+} as const;
+
+/** The command line of a command that runs a model file: its own flags and the shared ones; throws on an unknown flag. */
+export function parseModelCommand<T extends ParseArgsConfig['options']>(argv: string[], flags: T) {
+  return parseArgs({ args: argv, allowPositionals: true, options: { ...MODEL_RUN_FLAGS, ...flags } });
+}
 
 export interface CommonOptions {
   file: string;

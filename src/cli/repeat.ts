@@ -2,10 +2,9 @@
 // experiment (src/engine/repeat.ts) in a terminal. It reads its own flags, so the command line's
 // common parser stays as it is.
 
-import { parseArgs } from 'node:util';
 import { repeatOneExample, REPEAT_DEFAULT_TIMES } from '../engine/repeat';
 import { chooseBackendSync } from '../engine/chooseBackend';
-import { BadInput, EXIT_OK, loadModel } from './common';
+import { BadInput, EXIT_OK, loadModel, parseModelCommand } from './common';
 
 export const REPEAT_USAGE =
   '  gradient-lens repeat <file> [--example I] [--times N] [--json] [--float64] [--no-wasm] [--workspace DIR]\n';
@@ -13,17 +12,9 @@ export const REPEAT_USAGE =
 export async function runRepeatCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        example: { type: 'string' },
-        times: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        float64: { type: 'boolean', default: false },
-        'no-wasm': { type: 'boolean', default: false },
-        workspace: { type: 'string' },
-      },
+    parsed = parseModelCommand(argv, {
+      example: { type: 'string' },
+      times: { type: 'string' },
     });
   } catch (e) {
     throw new BadInput(`gradient-lens repeat: ${(e as Error).message}\nusage:\n${REPEAT_USAGE}`);

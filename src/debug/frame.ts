@@ -6,17 +6,7 @@
 
 import type { FloatArray, LayerInfo } from '../engine/types';
 import type { DebugRun } from './run';
-import {
-  formatNumber,
-  sizeOf,
-  tensor,
-  type Dtype,
-  type ListValue,
-  type RecordValue,
-  type Scope,
-  type Tensor,
-  type Value,
-} from './expr';
+import { formatNumber, sizeOf, tensor, type Dtype, type ListValue, type RecordValue, type Scope, type Value } from './expr';
 
 /** The names a condition may use, each meaningful at every stop point (NaN where not known yet). */
 export const CONDITION_NAMES = [
@@ -322,14 +312,6 @@ export class StopView implements Scope {
   private layersList(): ListValue {
     return { kind: 'list', label: 'layers', length: this.t.layers.length, at: (i) => this.layerRecord(i) };
   }
-
-  /** The per-example gradient row of example i for the stopped layer (Step In). */
-  exampleGradient(L: number, i: number): Tensor | undefined {
-    const g = this.layerRecord(L).get('perExample') as Tensor | undefined;
-    if (!g) return undefined;
-    const size = sizeOf(g.shape.slice(1));
-    return tensor(g.shape.slice(1), (g.data as FloatArray).subarray(i * size, (i + 1) * size), g.dtype);
-  }
 }
 
 /** What names of a layer record mean as the short top-level names of the stopped layer. */
@@ -343,7 +325,8 @@ const LAYER_ALIAS: Record<string, string> = {
   update: 'update',
 };
 
-function norm2(a: FloatArray, b: FloatArray): number {
+/** ‖(a, b)‖: the norm of a parameter's weights and bias together. */
+export function norm2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * a[i];
   for (let i = 0; i < b.length; i++) s += b[i] * b[i];

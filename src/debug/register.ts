@@ -10,22 +10,52 @@
 import * as vscode from 'vscode';
 import { parseModel } from '../model';
 import { GradientLensDebugSession, MODEL_SUFFIX, type LaunchArguments } from './session';
+import type { FollowedRun } from './follow';
 import type { Settings } from '../config';
+import type { RunSource } from '../run/source';
+import type { RunInfo } from '../protocol';
 
 export const DEBUG_TYPE = 'gradient-lens';
 
 const MODEL_SELECTOR: vscode.DocumentSelector = [{ pattern: `**/*${MODEL_SUFFIX}` }];
 
-export function registerDebugging(context: vscode.ExtensionContext, settings: () => Pick<Settings, 'health' | 'useWasm'>): void {
+/** The part of the training session the panel shows its run from. */
+export interface PanelRun {
+  readonly isActive: boolean;
+  startSource(source: RunSource, uri: vscode.Uri | undefined, opts: { paused: boolean; stepOnly: boolean }): Promise<RunInfo>;
+}
+
+export function registerDebugging(
+  context: vscode.ExtensionContext,
+  settings: () => Pick<Settings, 'health' | 'useWasm'>,
+  panelRun?: PanelRun,
+): void {
   const mediaDir = vscode.Uri.joinPath(context.extensionUri, 'media').fsPath;
+  const follow = panelRun ? followInPanel(panelRun) : undefined;
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () =>
-        new vscode.DebugAdapterInlineImplementation(new GradientLensDebugSession({ mediaDir }) as unknown as vscode.DebugAdapter),
+        new vscode.DebugAdapterInlineImplementation(
+          new GradientLensDebugSession({ mediaDir, follow }) as unknown as vscode.DebugAdapter,
+        ),
     }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider(settings)),
     vscode.languages.registerEvaluatableExpressionProvider(MODEL_SELECTOR, { provideEvaluatableExpression }),
   );
+}
+
+/**
+ * The panel shows each debugged run, unless another run (Train) is training there: that one is not
+ * replaced behind the user's back. A later debugged run replaces an earlier one.
+ */
+function followInPanel(panelRun: PanelRun): (source: FollowedRun, model: string) => boolean {
+  let last: FollowedRun | null = null;
+  return (source, model) => {
+    if (panelRun.isActive && !last?.attached) return false;
+    last = source;
+    panelRun.startSource(source, vscode.Uri.file(model), { paused: false, stepOnly: false }).catch(() => undefined);
+    return true;
+  };
 }
 
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {

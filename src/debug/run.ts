@@ -10,6 +10,7 @@ import type { RunDescription, RunProgress, SourceEvent, StopPoint } from '../run
 import type { WalkthroughResult } from '../protocol';
 import { walkThroughBatch } from '../engine/walkthrough';
 import type { LoadedRun } from './load';
+import { BatchExamples } from './examples';
 
 /** Engine work between two turns of the event loop. */
 const SLICE_MS = 15;
@@ -30,6 +31,8 @@ export interface ExampleStop {
   /** Position within the batch. */
   i: number;
   replay: WalkthroughResult;
+  /** Every example's own pass, for its frame. */
+  examples: BatchExamples;
 }
 
 export interface RunCallbacks {
@@ -258,18 +261,20 @@ export class DebugRun {
   private enterExamples(): void {
     const at = this.at!;
     const first = this.trainer.layers.find((l) => l.params.length > 0)!;
+    const indices = this.trainer.currentBatch();
+    const weights = this.trainer.getWeights();
     const replay = walkThroughBatch({
       spec: this.loaded.spec,
       train: this.loaded.train,
-      indices: this.trainer.currentBatch(),
-      weights: this.trainer.getWeights(),
+      indices,
+      weights,
       selection: {
         layer: at.layer !== undefined && this.trainer.layers[at.layer].params.length ? at.layer : first.index,
         kind: 'weight',
         index: 0,
       },
     });
-    this.example = { i: 0, replay };
+    this.example = { i: 0, replay, examples: new BatchExamples(this.loaded.spec, this.loaded.train, weights, indices) };
     this.state = 'stopped';
     this.report({ reason: 'step' });
   }
@@ -277,7 +282,7 @@ export class DebugRun {
   private nextExample(): void {
     const ex = this.example!;
     if (ex.i + 1 < ex.replay.examples.length) {
-      this.example = { i: ex.i + 1, replay: ex.replay };
+      this.example = { ...ex, i: ex.i + 1 };
       this.cb.event({ type: 'resumed', progress: this.progress() });
       return this.report({ reason: 'step' });
     }

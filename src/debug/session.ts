@@ -2,9 +2,9 @@
 // (DebugAdapterInlineImplementation) and `gradient-lens dap` runs over stdio for any DAP client.
 // It trains a model file with the engine's phased step; breakpoints sit on the model file's lines.
 
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
+  ContinuedEvent,
   DebugSession,
   Event,
   InitializedEvent,
@@ -15,52 +15,33 @@ import {
   Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { parseModel } from '../model';
-import type { PhasePoint } from '../engine/trainer';
-import { describeKind, evaluate, ExprError, FUNCTIONS, parseExpression, formatNumber } from './expr';
-import {
-  compileBreakpoint,
-  checkExceptions,
-  evaluateBreakpoints,
-  EXCEPTION_FILTERS,
-  type CompiledBreakpoint,
-  type HealthThresholds,
-} from './breakpoints';
-import { KNOWN_NAMES, StopView } from './frame';
+import type { RunControl } from '../run/source';
+import { formatNumber } from './expr';
+import { consoleLine, FOLLOWED, NOT_FOLLOWED, thresholdsOf, trainingLine, type LaunchArguments } from './launch';
+import { EXCEPTION_FILTERS, type CompiledBreakpoint } from './breakpoints';
+import { BreakpointBook, MODEL_SUFFIX } from './breakpointBook';
+import { StopView } from './frame';
+import { FollowedRun } from './follow';
+import { completions, evaluateFor, frameScope, setLearningRate, userMessage } from './inspect';
 import { loadRun, LaunchError, type LoadedRun } from './load';
 import { modelLines, type ModelLines } from './lines';
 import { DebugRun, type Halt } from './run';
 import { frames, scopesFor, toStackFrame } from './stack';
 import { VariableStore } from './variables';
 
-export const MODEL_SUFFIX = '.gradlens.json';
+export { MODEL_SUFFIX, type LaunchArguments };
 const THREAD = 1;
-
-type FileBreakpoint = CompiledBreakpoint & { file: string };
-
-export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** The model file to train. */
-  model: string;
-  stopOnEntry?: boolean;
-  epochs?: number;
-  batchSize?: number;
-  /** The folder data paths must stay inside (default: the current folder for `gradient-lens dap`, like the CLI). */
-  workspace?: string;
-  explodingGradNorm?: number;
-  vanishingGradNorm?: number;
-  deadReluFraction?: number;
-  /** Use the WASM SIMD kernels for float32 (default true). */
-  wasm?: boolean;
-}
-
-/** The defaults of the gradientLens.health.* settings. */
-export const DEFAULT_THRESHOLDS: HealthThresholds = { explodingGradNorm: 100, vanishingGradNorm: 1e-6, deadReluFraction: 0.5 };
 
 export interface SessionOptions {
   /** Folder of the built-in digits (the package's media/). */
   mediaDir: string;
   /** The folder data paths must stay inside when the launch names none (default: the model's folder). */
   defaultWorkspace?: (model: string) => string;
+  /**
+   * Hands each run this session trains (launch, restart) to a view that follows it (the panel);
+   * returns whether it does, for the Debug Console.
+   */
+  follow?: (source: FollowedRun, model: string) => boolean;
 }
 
 export class GradientLensDebugSession extends DebugSession {
@@ -71,13 +52,9 @@ export class GradientLensDebugSession extends DebugSession {
   private view: StopView | null = null;
   private readonly store = new VariableStore();
   private stepScopeRef = 0;
-  /** Breakpoint requests per source path (kept to recompile on restart). */
-  private readonly requests = new Map<string, DebugProtocol.SourceBreakpoint[]>();
-  private breakpoints: FileBreakpoint[] = [];
-  private nextBreakpointId = 1;
-  private filters = new Set<string>(EXCEPTION_FILTERS.filter((f) => f.default).map((f) => f.filter));
-  private thresholds: HealthThresholds = DEFAULT_THRESHOLDS;
-  private exception: { filter: string; text: string; step: number } | null = null;
+  private readonly book = new BreakpointBook(thresholdsOf({}));
+  /** The run as the panel follows it (null when nothing follows). */
+  private followed: FollowedRun | null = null;
   private configured!: Promise<void>;
   private configurationDone: () => void = () => {};
 
@@ -125,11 +102,7 @@ export class GradientLensDebugSession extends DebugSession {
   /** Every failure ends in an error response, so the caller can leave the promise alone. */
   private async launch(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     this.launchArgs = args;
-    this.thresholds = {
-      explodingGradNorm: args.explodingGradNorm ?? DEFAULT_THRESHOLDS.explodingGradNorm,
-      vanishingGradNorm: args.vanishingGradNorm ?? DEFAULT_THRESHOLDS.vanishingGradNorm,
-      deadReluFraction: args.deadReluFraction ?? DEFAULT_THRESHOLDS.deadReluFraction,
-    };
+    this.book.thresholds = thresholdsOf(args);
     await this.configured;
     try {
       await this.startRun(args);
@@ -153,38 +126,37 @@ export class GradientLensDebugSession extends DebugSession {
     });
     for (const w of this.loaded.warnings) this.output(`${w}\n`, 'console');
     this.lines = modelLines(this.loaded.text, this.loaded.parsed);
-    this.recompileBreakpoints();
+    for (const b of this.book.recompile({ file: this.loaded.file, lines: this.lines }))
+      this.sendEvent(new BreakpointEvent('changed', this.toProtocol(b)));
     const run = new DebugRun(this.loaded, {
-      decide: (p) => this.decide(p),
+      decide: (p) => {
+        const r = this.book.decide(p, this.run!, this.loaded!.file);
+        for (const line of r.logs) this.output(`${line}\n`, 'console');
+        for (const line of r.errors) this.output(`${line}\n`, 'stderr');
+        return r.halt;
+      },
       halted: (h) => this.halted(h),
       event: (e) => {
-        // For views that follow the run (the panel): the contract's records, as custom events.
+        // For views that follow the run: the contract's records, as custom events (any DAP client)
+        // and, in VS Code, to the panel.
         if (e.type === 'step' || e.type === 'epoch' || e.type === 'halted')
           this.sendEvent(new Event(`gradientLens/${e.type}`, e));
-        if (e.type === 'epoch') {
-          const v =
-            e.epoch.validationLoss === null
-              ? ''
-              : `, validation loss ${formatNumber(e.epoch.validationLoss)} (accuracy ${formatNumber(e.epoch.validationAccuracy!)})`;
-          this.output(
-            `epoch ${e.epoch.epoch}: train loss ${formatNumber(e.epoch.trainLoss)} (accuracy ${formatNumber(e.epoch.trainAccuracy)})${v}\n`,
-            'console',
-          );
-        } else if (e.type === 'finished') {
-          this.output(`Training finished: ${run.trainer.step} steps.\n`, 'console');
-          this.sendEvent(new TerminatedEvent());
-        } else if (e.type === 'failed') {
-          this.output(`Training stopped: ${e.error.message}\n`, 'stderr');
-          this.sendEvent(new TerminatedEvent());
-        }
+        this.followed?.event(e);
+        const said = consoleLine(e, run.trainer.step);
+        if (said) this.output(said.text, said.category);
+        if (e.type === 'finished' || e.type === 'failed') this.sendEvent(new TerminatedEvent());
       },
     });
+    this.followed = null;
+    if (this.options.follow) {
+      const followed = new FollowedRun(run, model, (c) => this.fromPanel(c));
+      this.followed = followed;
+      const shown = this.options.follow(followed, model);
+      if (!shown) this.followed = null;
+      this.output(shown ? FOLLOWED : NOT_FOLLOWED, 'console');
+    }
     this.run = run;
-    const s = this.loaded.spec;
-    this.output(
-      `Training ${path.basename(model)}: ${s.epochs} epochs of ${run.trainer.stepsPerEpoch} steps, batch ${s.batchSize}, ${run.trainer.backendName}.\n`,
-      'console',
-    );
+    this.output(trainingLine(model, this.loaded.spec, run.trainer), 'console');
     run.start(args.stopOnEntry ?? false);
   }
 
@@ -200,59 +172,9 @@ export class GradientLensDebugSession extends DebugSession {
   ): void {
     const file = args.source.path ? path.resolve(this.convertClientPathToDebugger(args.source.path)) : '';
     const reqs = (args.breakpoints ?? []).map((b) => ({ ...b, line: this.convertClientLineToDebugger(b.line) }));
-    this.requests.set(file, reqs);
-    const compiled = this.compileFor(file, reqs);
-    this.breakpoints = [...this.breakpoints.filter((b) => b.file !== file), ...compiled.bps];
-    response.body = { breakpoints: compiled.bps.map((b) => this.toProtocol(b)) };
+    const model = this.loaded && this.lines ? { file: this.loaded.file, lines: this.lines } : null;
+    response.body = { breakpoints: this.book.set(file, reqs, model).map((b) => this.toProtocol(b)) };
     this.sendResponse(response);
-  }
-
-  /** Compiles one file's breakpoints; `ids` keeps the ids the client already knows (on recompiling). */
-  private compileFor(
-    file: string,
-    reqs: DebugProtocol.SourceBreakpoint[],
-    ids?: number[],
-  ): { file: string; bps: FileBreakpoint[] } {
-    const id = (i: number): number => ids?.[i] ?? this.nextBreakpointId++;
-    const refuse = (message: string): FileBreakpoint[] =>
-      reqs.map((r, i) => ({ id: id(i), line: r.line, verified: false, message, hits: 0, file }));
-    if (!file.endsWith(MODEL_SUFFIX))
-      return { file, bps: refuse(`Gradient Lens breakpoints go in model files (*${MODEL_SUFFIX}); this file is not one.`) };
-    if (this.loaded && file !== this.loaded.file)
-      return {
-        file,
-        bps: refuse(`This session trains ${path.basename(this.loaded.file)}; breakpoints in other model files do not apply.`),
-      };
-    let lines: ModelLines;
-    if (this.loaded && file === this.loaded.file && this.lines) {
-      lines = this.lines;
-    } else {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        return { file, bps: refuse('The model file cannot be read.') };
-      }
-      lines = modelLines(text, parseModel(text));
-    }
-    return { file, bps: reqs.map((r, i) => ({ ...compileBreakpoint(id(i), r, lines), file })) };
-  }
-
-  /** After launch (or restart) the model file is known: recompile against it, keeping the ids. */
-  private recompileBreakpoints(): void {
-    const all: FileBreakpoint[] = [];
-    for (const [file, reqs] of this.requests) {
-      const old = this.breakpoints.filter((b) => b.file === file);
-      const { bps } = this.compileFor(file, reqs, old.length === reqs.length ? old.map((b) => b.id) : undefined);
-      all.push(...bps);
-      for (const b of bps) {
-        const before = old.find((o) => o.id === b.id);
-        if (!before || before.verified !== b.verified || before.line !== b.line || before.message !== b.message) {
-          this.sendEvent(new BreakpointEvent('changed', this.toProtocol(b)));
-        }
-      }
-    }
-    this.breakpoints = all;
   }
 
   private toProtocol(b: CompiledBreakpoint): DebugProtocol.Breakpoint {
@@ -263,24 +185,8 @@ export class GradientLensDebugSession extends DebugSession {
     response: DebugProtocol.SetExceptionBreakpointsResponse,
     args: DebugProtocol.SetExceptionBreakpointsArguments,
   ): void {
-    this.filters = new Set([...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)]);
+    this.book.setFilters([...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)]);
     this.sendResponse(response);
-  }
-
-  /** Whether the run halts at this stop point: exception filters first, then breakpoints. */
-  private decide(p: PhasePoint): Halt | null {
-    const view = new StopView(this.run!);
-    const exc = checkExceptions(this.filters, p, view, this.thresholds);
-    if (exc && !(this.exception && this.exception.filter === exc.filter && this.exception.step === p.step)) {
-      this.exception = { ...exc, step: p.step };
-      return { reason: 'exception', description: exc.text, filter: exc.filter };
-    }
-    const active = this.loaded ? this.breakpoints.filter((b) => b.file === this.loaded!.file) : [];
-    if (active.length === 0) return null;
-    const r = evaluateBreakpoints(active, p, view);
-    for (const line of r.logs) this.output(`${line}\n`, 'console');
-    for (const line of r.errors) this.output(`${line}\n`, 'stderr');
-    return r.stop.length ? { reason: 'breakpoint', breakpointIds: r.stop } : null;
   }
 
   private halted(h: Halt): void {
@@ -297,7 +203,7 @@ export class GradientLensDebugSession extends DebugSession {
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
-    const x = this.exception;
+    const x = this.book.exception;
     response.body = { exceptionId: x?.filter ?? 'none', description: x?.text ?? 'No exception.', breakMode: 'always' };
     this.sendResponse(response);
   }
@@ -316,23 +222,39 @@ export class GradientLensDebugSession extends DebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse): void {
-    this.sendResponse(response);
-    this.moving(() => this.run?.stepOver());
+    this.stepping(response, () => this.run?.stepOver());
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
-    this.sendResponse(response);
-    this.moving(() => this.run?.stepIn());
+    this.stepping(response, () => this.run?.stepIn());
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.sendResponse(response);
-    this.moving(() => this.run?.stepOut());
+    this.stepping(response, () => this.run?.stepOut());
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.run?.pause();
     this.sendResponse(response);
+  }
+
+  private stepping(response: DebugProtocol.Response, step: () => void): void {
+    this.sendResponse(response);
+    this.moving(step);
+  }
+
+  /** The panel's controls: carried out here, and told to the client, which did not ask for them. */
+  private fromPanel(c: RunControl): void {
+    if (!this.run) return;
+    if (c.type === 'pause') return this.run.pause();
+    if (c.type === 'stop') {
+      this.run.dispose();
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
+    if (this.run.state !== 'stopped' || c.type === 'restart') return;
+    this.sendEvent(new ContinuedEvent(THREAD, true));
+    this.moving(c.type === 'step' ? () => this.run?.stepOver() : () => this.run?.resume());
   }
 
   private moving(f: () => void): void {
@@ -353,7 +275,7 @@ export class GradientLensDebugSession extends DebugSession {
     this.run?.dispose();
     this.run = null;
     this.view = null;
-    this.exception = null;
+    this.book.exception = null;
     this.store.reset();
     try {
       await this.startRun(this.launchArgs!);
@@ -365,15 +287,25 @@ export class GradientLensDebugSession extends DebugSession {
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.endFollowing();
     this.run?.dispose();
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.endFollowing();
     this.run?.dispose();
     this.run = null;
     this.sendResponse(response);
+  }
+
+  /** The panel hears that the session ended (unless training had finished). */
+  private endFollowing(): void {
+    const run = this.run;
+    if (run && run.state !== 'finished' && run.state !== 'disposed')
+      this.followed?.event({ type: 'stopped', progress: run.progress() });
+    this.followed = null;
   }
 
   // ---- inspection ------------------------------------------------------------------------------
@@ -415,15 +347,8 @@ export class GradientLensDebugSession extends DebugSession {
     args: DebugProtocol.SetVariableArguments,
   ): void {
     if (!this.run || !this.view) return this.sendErrorResponse(response, { id: 4, format: 'The run is not stopped.' });
-    if (args.name !== 'lr')
-      return this.sendErrorResponse(response, {
-        id: 4,
-        format: `Only the learning rate "lr" can be changed while stopped; "${args.name}" is read-only.`,
-      });
     try {
-      const v = evaluate(parseExpression(args.value), this.view);
-      if (typeof v !== 'number') throw new Error(`the learning rate must be a number, got ${describeKind(v)}`);
-      this.run.trainer.setLearningRate(v);
+      const v = setLearningRate(this.run, this.view, args.name, args.value);
       this.view = new StopView(this.run);
       this.output(`Learning rate set to ${formatNumber(v)} from the next update on.\n`, 'console');
       response.body = { value: formatNumber(v), type: 'number', variablesReference: 0 };
@@ -437,27 +362,10 @@ export class GradientLensDebugSession extends DebugSession {
     if (!this.run || !this.view)
       return this.sendErrorResponse(response, { id: 5, format: 'Expressions are evaluated while the run is stopped.' });
     try {
-      const value = evaluate(parseExpression(args.expression), this.view);
-      const v = this.store.variable(args.expression, value, args.expression);
-      response.body = {
-        result: v.value,
-        type: v.type,
-        variablesReference: v.variablesReference,
-        indexedVariables: v.indexedVariables,
-        namedVariables: v.namedVariables,
-      };
+      response.body = evaluateFor(args, frameScope(this.run, this.view, args.frameId), this.store);
       this.sendResponse(response);
     } catch (e) {
-      if (args.context === 'hover') return this.sendErrorResponse(response, { id: 6, format: userMessage(e), showUser: false });
-      const message =
-        e instanceof ExprError
-          ? `${args.expression}\n${' '.repeat(e.offset)}${'^'.repeat(Math.max(1, Math.min(e.length, args.expression.length - e.offset)))}\n${e.describe()}`
-          : userMessage(e);
-      this.sendErrorResponse(response, {
-        id: 6,
-        format: message.replace(/[{}]/g, (c) => (c === '{' ? '{{' : '}}')),
-        showUser: false,
-      });
+      this.sendErrorResponse(response, { id: 6, format: (e as Error).message, showUser: false });
     }
   }
 
@@ -465,24 +373,8 @@ export class GradientLensDebugSession extends DebugSession {
     response: DebugProtocol.CompletionsResponse,
     args: DebugProtocol.CompletionsArguments,
   ): void {
-    const before = args.text.slice(0, args.column - 1);
-    const word = /[A-Za-z_$][A-Za-z0-9_$]*$/.exec(before)?.[0] ?? '';
-    const names = [...(this.view?.names() ?? KNOWN_NAMES), ...FUNCTIONS];
-    response.body = {
-      targets: names
-        .filter((n) => n.startsWith(word))
-        .map((n) => ({
-          label: n,
-          type: FUNCTIONS.includes(n) ? 'function' : 'variable',
-          start: args.column - 1 - word.length,
-          length: word.length,
-        })),
-    };
+    const scope = this.run && this.view ? frameScope(this.run, this.view, args.frameId) : null;
+    response.body = { targets: completions(args, scope) };
     this.sendResponse(response);
   }
-}
-
-function userMessage(e: unknown): string {
-  if (e instanceof ExprError) return e.describe();
-  return (e as Error)?.message ?? String(e);
 }

@@ -1,6 +1,8 @@
 // The Call Stack and the scopes of each frame, read from where the run stands:
-//   layer L (or loss / optimizer / example i)  ›  step s (batch of M)  ›  epoch e
-// Innermost first, as debuggers list frames.
+//   layer L (or loss / optimizer)  ›  step s (batch of M)  ›  epoch e
+// Innermost first, as debuggers list frames. After Step In the batch's examples replace the top:
+// one frame per example (the one stepped to first, then the rest in batch order), each with its
+// own forward and backward values.
 
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -9,11 +11,21 @@ import type { StopView } from './frame';
 import { CONDITION_NAMES } from './frame';
 import { lineOfTarget, type ModelLines } from './lines';
 import type { RecordValue, Value } from './expr';
+import { record } from './record';
 import type { VariableStore } from './variables';
 
 export const FRAME_TOP = 1,
   FRAME_STEP = 2,
-  FRAME_EPOCH = 3;
+  FRAME_EPOCH = 3,
+  /** Frame of example i of the batch: FRAME_EXAMPLE + i. */
+  FRAME_EXAMPLE = 100;
+
+/** Which example of the batch a frame stands for, or null. */
+export function exampleOfFrame(run: DebugRun, frameId: number): number | null {
+  const ex = run.example;
+  const i = frameId - FRAME_EXAMPLE;
+  return ex && i >= 0 && i < ex.replay.examples.length ? i : null;
+}
 
 export interface FrameInfo {
   id: number;
@@ -29,12 +41,16 @@ export function frames(run: DebugRun, lines: ModelLines): FrameInfo[] {
   const out: FrameInfo[] = [];
   const ex = run.example;
   if (ex) {
-    const e = ex.replay.examples[ex.i];
-    out.push({
-      id: FRAME_TOP,
-      name: `example ${ex.i + 1} of ${m} · #${e.index} label ${e.label} → ${e.prediction} · own forward + backward`,
-      line: lines.layers[ex.replay.selection.layer]?.first ?? null,
-    });
+    const line = lines.layers[ex.replay.selection.layer]?.first ?? null;
+    const order = [ex.i, ...ex.replay.examples.map((_, i) => i).filter((i) => i !== ex.i)];
+    for (const i of order) {
+      const e = ex.replay.examples[i];
+      out.push({
+        id: FRAME_EXAMPLE + i,
+        name: `example ${i + 1} of ${m} · #${e.index} label ${e.label} → ${e.prediction} · own forward + backward`,
+        line,
+      });
+    }
   } else if (at.kind === 'layer-backward') {
     out.push({
       id: FRAME_TOP,
@@ -76,16 +92,6 @@ export function toStackFrame(f: FrameInfo, file: string, line: (n: number) => nu
   };
 }
 
-export function record(label: string, fields: [string, () => Value | undefined][]): RecordValue {
-  const map = new Map(fields);
-  return {
-    kind: 'record',
-    label,
-    names: () => [...map.keys()].filter((n) => map.get(n)!() !== undefined),
-    get: (n) => map.get(n)?.(),
-  };
-}
-
 /** The scalars conditions use, as they stand at this stop point ("Step" scope; `lr` is editable). */
 export function stepRecord(view: StopView): RecordValue {
   return record(
@@ -115,20 +121,10 @@ export function scopesFor(
   };
   const at = run.at;
   const ex = run.example;
-  if (frameId === FRAME_TOP && ex) {
-    const e = ex.replay.examples[ex.i];
+  const own = exampleOfFrame(run, frameId);
+  if (ex && own !== null) {
     const L = ex.replay.selection.layer;
-    add(
-      `Example ${ex.i + 1}`,
-      record(`example ${ex.i}`, [
-        ['index', () => e.index],
-        ['label', () => e.label],
-        ['prediction', () => e.prediction],
-        ['loss', () => e.loss],
-        ...e.layerNorms.map((n): [string, () => Value] => [`‖g‖ layers[${n.layer}]`, () => n.norm]),
-        [`g of layers[${L}]`, () => view.exampleGradient(L, ex.i)],
-      ]),
-    );
+    add(`Example ${own + 1} · its own pass`, ex.examples.record(own, L), false);
   } else if (frameId === FRAME_TOP && at?.kind === 'layer-backward') {
     const L = at.layer!;
     add(`layers[${L}] · ${run.trainer.layers[L].label}`, view.layerRecord(L), false, `layers[${L}]`);

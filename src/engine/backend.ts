@@ -12,89 +12,57 @@ import type { FloatArray } from './types';
 import type { Activation, DType, Shape } from '../model/spec';
 import { window2d } from '../model/shapes';
 
+// Shorthands that keep each signature below on one line: F a buffer, N a size or scalar.
+type F = FloatArray;
+type N = number;
+
 export interface Backend {
   readonly name: string;
   readonly dtype: DType;
   /** A zeroed buffer of `length` elements. Call at build time only, never per step. */
-  alloc(length: number): FloatArray;
+  alloc(length: N): F;
   /**
    * C = alpha·op(A)·op(B) + beta·C.
    * op(A) is m×k: A is stored m×k, or k×m when transA. op(B) is k×n: B is stored k×n, or n×k when transB.
    * beta = 0 means C is overwritten (its old contents are ignored, even NaN).
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: FloatArray,
-    b: FloatArray,
-    beta: number,
-    c: FloatArray,
-  ): void;
-
+  gemm(transA: boolean, transB: boolean, m: N, n: N, k: N, alpha: N, a: F, b: F, beta: N, c: F): void;
   /** out[i,j] = act(x[i,j] + bias[j]) for an m×n matrix; bias null = no bias (math: activations.ts). */
-  biasActivation(m: number, n: number, activation: Activation, x: FloatArray, bias: FloatArray | null, out: FloatArray): void;
+  biasActivation(m: N, n: N, activation: Activation, x: F, bias: F | null, out: F): void;
   /** gradIn = gradOut ⊙ act'(z) over `size` elements; z is the pre-activation, y = act(z) its output. */
-  activationBackward(
-    size: number,
-    activation: Activation,
-    z: FloatArray,
-    y: FloatArray,
-    gradOut: FloatArray,
-    gradIn: FloatArray,
-  ): void;
+  activationBackward(size: N, activation: Activation, z: F, y: F, gradOut: F, gradIn: F): void;
   /** out[j] = alpha·Σᵢ x[i,j] + beta·out[j] (beta = 0 overwrites): a bias gradient. */
-  columnSums(m: number, n: number, alpha: number, beta: number, x: FloatArray, out: FloatArray): void;
+  columnSums(m: N, n: N, alpha: N, beta: N, x: F, out: F): void;
   /** out[i] = alpha·Σⱼ x[i,j] (a conv bias gradient per example: rows = example·filter, columns = positions). */
-  rowSums(m: number, n: number, alpha: number, x: FloatArray, out: FloatArray): void;
+  rowSums(m: N, n: N, alpha: N, x: F, out: F): void;
   /** out[i] = Σⱼ x[i,j]². */
-  rowSumSquares(m: number, n: number, x: FloatArray, out: FloatArray): void;
+  rowSumSquares(m: N, n: N, x: F, out: F): void;
   /** True when x[0..n) are all finite (the non-finite detector's fast path). */
-  allFinite(n: number, x: FloatArray): boolean;
+  allFinite(n: N, x: F): boolean;
   /**
    * One SGD step over n values, same convention as optimizers.ts: g = grad + wd·θ; with momentum μ ≠ 0,
    * v ← μ·v + g and g = nesterov ? g + μ·v : v; θ ← θ − lr·g; update = θ_after − θ_before.
    * velocity may be null when momentum is 0. value and velocity are read and written.
    */
-  sgdStep(
-    n: number,
-    lr: number,
-    weightDecay: number,
-    momentum: number,
-    nesterov: boolean,
-    grad: FloatArray,
-    value: FloatArray,
-    velocity: FloatArray | null,
-    update: FloatArray,
-  ): void;
+  sgdStep(n: N, lr: N, weightDecay: N, momentum: N, nesterov: boolean, grad: F, value: F, velocity: F | null, update: F): void;
   /** Dense per-example SQUARED gradient norms: out[i] = ‖aᵢ‖²·‖δᵢ‖² (+ ‖δᵢ‖² if withBias); a m×p, delta m×q. */
-  denseNormsSquared(m: number, p: number, q: number, withBias: boolean, a: FloatArray, delta: FloatArray, out: FloatArray): void;
+  denseNormsSquared(m: N, p: N, q: N, withBias: boolean, a: F, delta: F, out: F): void;
   /** Per-example outer products out[i,r,s] = alpha·a[i,r]·delta[i,s] (m×p×q): every gᵢ of a dense weight. */
-  outerBatch(m: number, p: number, q: number, alpha: number, a: FloatArray, delta: FloatArray, out: FloatArray): void;
+  outerBatch(m: N, p: N, q: N, alpha: N, a: F, delta: F, out: F): void;
   /**
    * For `batch` channels-first images [c][h][w] one after another, cols per example is
    * [(ci·k + kh)·k + kw][oh·outW + ow] ((c·k·k) × (outH·outW)); padding reads 0.
    */
-  im2col(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void;
+  im2col(batch: N, g: WindowGeometry, image: F, cols: F): void;
   /** The adjoint of im2col: image (overwritten) = Σ of the cols entries that read each pixel. */
-  col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void;
+  col2im(batch: N, g: WindowGeometry, cols: F, image: F): void;
   /**
    * Max pooling of `batch` channels-first images (no padding: g.padTop = g.padLeft = 0): output is
    * batch × channels × outH × outW. Winner = first maximum of the window; a NaN wins and stays.
    */
-  maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void;
+  maxPool(batch: N, g: WindowGeometry, input: F, output: F): void;
   /** gradIn (overwritten) = each output's gradient routed to its winner, found again from input/output. */
-  maxPoolBackward(
-    batch: number,
-    g: WindowGeometry,
-    input: FloatArray,
-    output: FloatArray,
-    gradOut: FloatArray,
-    gradIn: FloatArray,
-  ): void;
+  maxPoolBackward(batch: N, g: WindowGeometry, input: F, output: F, gradOut: F, gradIn: F): void;
 }
 
 /**

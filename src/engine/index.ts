@@ -13,3 +13,4 @@ export type { GradCheckOptions } from './gradcheck';
 export type { StatsLevel } from './stats';
 export { fitProblem, checkDataFits } from './compat';
 export { firstBatchIndices } from './batching';
+export { DEFAULT_CHUNK } from './layers/layer';

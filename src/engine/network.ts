@@ -9,7 +9,7 @@ import { inferShapes } from '../model/shapes';
 import { Rng } from './random';
 import { deriveSeed, Streams } from './seeds';
 import { initWeights } from './init';
-import { type Layer, type ParamLayer, isParamLayer, shapeSize } from './layers/layer';
+import { DEFAULT_CHUNK, type Layer, type LayerContext, type ParamLayer, isParamLayer, shapeSize } from './layers/layer';
 import { DenseLayer } from './layers/dense';
 import { Conv2dLayer } from './layers/conv2d';
 import { MaxPool2dLayer } from './layers/maxpool2d';
@@ -40,6 +40,7 @@ export class Network {
     readonly backend: Backend,
     readonly maxBatch: number,
     shared?: (ParamValues | null)[],
+    chunk = DEFAULT_CHUNK,
   ) {
     const { shapes, error } = inferShapes(spec.layers, inputShape);
     if (error) throw new Error(`layers[${error.layer}]: ${error.message}`);
@@ -47,7 +48,7 @@ export class Network {
     this.layers = [];
     let cur = inputShape;
     for (let i = 0; i < spec.layers.length; i++) {
-      const ctx = { backend, maxBatch, needsInputGrad: i > 0 };
+      const ctx = { backend, maxBatch, needsInputGrad: i > 0, chunk };
       this.layers.push(buildLayer(i, spec.layers[i], cur, this.values[i], ctx));
       cur = shapes[i];
     }
@@ -84,13 +85,7 @@ export class Network {
   }
 }
 
-function buildLayer(
-  i: number,
-  spec: LayerSpec,
-  input: Shape,
-  values: ParamValues | null,
-  ctx: { backend: Backend; maxBatch: number; needsInputGrad: boolean },
-): Layer {
+function buildLayer(i: number, spec: LayerSpec, input: Shape, values: ParamValues | null, ctx: LayerContext): Layer {
   switch (spec.type) {
     case 'dense':
       return new DenseLayer(i, input, spec.units, spec.activation, values!, ctx);

@@ -54,17 +54,7 @@ export function applyUpdate(
 }
 
 /** One SGD step over n values (every backend's sgdStep matches this): see Backend.sgdStep. */
-export function sgdStep(
-  n: number,
-  lr: number,
-  weightDecay: number,
-  momentum: number,
-  nesterov: boolean,
-  grad: FloatArray,
-  value: FloatArray,
-  velocity: FloatArray | null,
-  update: FloatArray,
-): void {
+export const sgdStep: Backend['sgdStep'] = (n, lr, weightDecay, momentum, nesterov, grad, value, velocity, update) => {
   if (momentum !== 0 && !velocity) throw new Error('sgdStep: momentum needs a velocity buffer');
   for (let i = 0; i < n; i++) {
     const before = value[i];
@@ -76,4 +66,4 @@ export function sgdStep(
     value[i] = before - lr * g;
     update[i] = value[i] - before;
   }
-}
+};

@@ -12,6 +12,7 @@
 import type { Backend } from './backend';
 import type { FloatArray, LayerStepStats } from './types';
 import type { ParamLayer } from './layers/layer';
+import { type Network, reluOutputOf } from './network';
 
 export type StatsLevel = 'full' | 'norms' | 'none';
 
@@ -139,4 +140,23 @@ export function deadFraction(reluOutput: FloatArray, m: number, outSize: number,
     if (!alive) dead++;
   }
   return dead / units;
+}
+
+/** gradientStats of every parameterised layer of a network, and the model-wide noise scale. */
+export function networkGradientStats(
+  net: Network,
+  m: number,
+  level: StatsLevel,
+  scratch: StatsScratch,
+): { layers: LayerStepStats[]; noiseScale: number } {
+  const layers: LayerStepStats[] = [];
+  let trace = 0,
+    gSq = 0;
+  for (const layer of net.paramLayers) {
+    const r = gradientStats(layer, m, level, scratch, reluOutputOf(net, layer));
+    layers.push(r.stats);
+    trace += r.noise.traceSigma;
+    gSq += r.noise.meanSquaredNorm;
+  }
+  return { layers, noiseScale: level === 'none' || m < 2 ? NaN : noiseScale(trace, gSq) };
 }

@@ -8,12 +8,12 @@ import type { EpochStats, FloatArray, LayerInfo, LayerStepStats, NonFiniteReport
 import type { ModelSpec } from '../model/spec';
 import type { Dataset } from '../data/dataset';
 import { referenceBackend } from './reference';
-import { Network, reluOutputOf } from './network';
-import type { ParamLayer, ParamTensor } from './layers/layer';
-import { computeLoss } from './loss';
-import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers';
+import { Network } from './network';
+import { DEFAULT_CHUNK, type ParamLayer, type ParamTensor } from './layers/layer';
 import { BatchSchedule, firstBatchIndices } from './batching';
-import { gradientStats, noiseScale, StatsScratch, updateStats, type StatsLevel } from './stats';
+import { networkGradientStats, StatsScratch, type StatsLevel } from './stats';
+import { applyUpdates, fillUpdateRatios, findParam, trainedParams, type TrainedParam } from './update';
+import { BatchOutputs, evaluateSet } from './evaluation';
 import { firstNonFinite, locateForward, locateGradient, locateWeights } from './nonFinite';
 import { type BatchSnapshot, buildBatchSnapshot } from './snapshot';
 export type { BatchSnapshot } from './snapshot';
@@ -28,6 +28,8 @@ export interface TrainerOptions {
   backend?: Backend;
   /** Default 'full'. */
   stats?: StatsLevel;
+  /** Examples per chunk of the per-batch temporaries (LayerContext.chunk); the result does not depend on it. */
+  chunk?: number;
 }
 
 export type { NamedTensor } from './weights';
@@ -43,13 +45,6 @@ export interface PhasePoint {
   epoch: number;
   /** Index into spec.layers, for layer-backward. */
   layer?: number;
-}
-
-interface TrainedParam {
-  layer: ParamLayer;
-  tensor: ParamTensor;
-  update: FloatArray;
-  state: OptimizerState;
 }
 
 /** Evaluation and snapshots run in chunks of at most this many examples. */
@@ -68,9 +63,7 @@ export class Trainer {
   private readonly net: Network;
   private readonly evalNet: Network;
   private readonly params: TrainedParam[];
-  private readonly labels: Int32Array;
-  private readonly predictions: Int32Array;
-  private readonly perExampleLoss: Float64Array;
+  private readonly outputs: BatchOutputs;
   private readonly scratch: StatsScratch;
   private readonly exampleSize: number;
   private steps = 0;
@@ -98,20 +91,12 @@ export class Trainer {
     this.totalSteps = this.stepsPerEpoch * spec.epochs;
     // Everything is allocated here, once: a backend such as WASM may move its memory when it grows.
     const maxBatch = this.schedule.batchSize;
-    this.net = new Network(spec, train.inputShape, backend, maxBatch);
+    const chunk = opts.chunk ?? DEFAULT_CHUNK;
+    this.net = new Network(spec, train.inputShape, backend, maxBatch, undefined, chunk);
     const evalSize = Math.min(EVAL_CHUNK, Math.max(train.count, validation?.count ?? 0));
-    this.evalNet = new Network(spec, train.inputShape, backend, evalSize, this.net.values);
-    this.params = this.net.paramLayers.flatMap((layer) =>
-      layer.params.map((tensor) => ({
-        layer,
-        tensor,
-        update: backend.alloc(tensor.size),
-        state: createOptimizerState(spec.optimizer, backend, tensor.size),
-      })),
-    );
-    this.labels = new Int32Array(Math.max(maxBatch, evalSize));
-    this.predictions = new Int32Array(Math.max(maxBatch, evalSize));
-    this.perExampleLoss = new Float64Array(Math.max(maxBatch, evalSize));
+    this.evalNet = new Network(spec, train.inputShape, backend, evalSize, this.net.values, chunk);
+    this.params = trainedParams(this.net, spec.optimizer, backend);
+    this.outputs = new BatchOutputs(Math.max(maxBatch, evalSize));
     this.scratch = new StatsScratch(maxBatch, backend);
     this.exampleSize = this.net.inputSize;
     this.layers = this.net.layers.map((l) => ({
@@ -177,24 +162,14 @@ export class Trainer {
     const [start, end] = this.schedule.range(batchInEpoch);
     const m = end - start;
     const indices = Array.from(this.permutation.subarray(start, end));
-    this.gather(this.train, indices, this.net.input);
+    this.outputs.gather(this.train, indices, this.net.input, this.exampleSize);
     const stepNumber = this.steps + 1;
     this.current = indices;
     pause();
     yield { kind: 'batch-start', step: stepNumber, epoch };
     unpause();
 
-    const out = this.net.forward(m);
-    const { loss, correct } = computeLoss(
-      this.spec.loss,
-      out,
-      this.labels,
-      m,
-      this.net.outputSize,
-      this.perExampleLoss,
-      this.predictions,
-      this.net.outputGrad,
-    );
+    const { loss, correct } = this.outputs.loss(this.spec.loss, this.net.forward(m), m, this.net.outputSize, this.net.outputGrad);
     // From here on the per-example state (aᵢ, δᵢ) is this batch's.
     this.lastM = m;
     this.currentLoss = loss;
@@ -213,52 +188,20 @@ export class Trainer {
     }
 
     const ctx = { step: stepNumber, indices };
+    const perExampleLoss = this.outputs.perExampleLoss;
     let nonFinite: NonFiniteReport | null = null;
-    if (firstNonFinite(this.perExampleLoss, m) >= 0) nonFinite = locateForward(this.net, m, this.perExampleLoss, ctx);
+    if (firstNonFinite(perExampleLoss, m) >= 0) nonFinite = locateForward(this.net, m, perExampleLoss, ctx);
     nonFinite ??= locateGradient(this.net, m, ctx);
 
     // Statistics that need G and θ-before come before the update; updateRatio after it.
-    const layerStats: LayerStepStats[] = [];
-    let trace = 0,
-      gSq = 0;
-    for (const layer of this.net.paramLayers) {
-      const r = gradientStats(layer, m, this.statsLevel, this.scratch, reluOutputOf(this.net, layer));
-      layerStats.push(r.stats);
-      trace += r.noise.traceSigma;
-      gSq += r.noise.meanSquaredNorm;
-    }
-    const pending = {
-      layers: layerStats,
-      nonFinite,
-      noiseScale: this.statsLevel === 'none' || m < 2 ? NaN : noiseScale(trace, gSq),
-    };
+    const { layers: layerStats, noiseScale } = networkGradientStats(this.net, m, this.statsLevel, this.scratch);
+    const pending = { layers: layerStats, nonFinite, noiseScale };
     this.pending = pending;
     pause();
     yield { kind: 'before-update', step: stepNumber, epoch };
     unpause();
-    const t = stepNumber;
-    for (const p of this.params) {
-      const o = this.spec.optimizer,
-        be = this.net.backend;
-      if (o.type === 'sgd') {
-        be.sgdStep(
-          p.tensor.size,
-          o.learningRate,
-          p.tensor.info.kind === 'weight' ? o.weightDecay : 0,
-          o.momentum,
-          o.nesterov,
-          p.tensor.grad,
-          p.tensor.value,
-          o.momentum !== 0 ? p.state.first : null,
-          p.update,
-        );
-      } else {
-        applyUpdate(o, p.state, t, p.tensor.info.kind === 'weight', p.tensor.value, p.tensor.grad, p.update);
-      }
-    }
-    for (let l = 0; l < layerStats.length; l++) {
-      updateStats(layerStats[l], this.params[2 * l].update, this.params[2 * l + 1].update, this.scratch);
-    }
+    applyUpdates(this.params, this.spec.optimizer, this.net.backend, stepNumber);
+    fillUpdateRatios(layerStats, this.params, this.scratch);
     nonFinite ??= locateWeights(this.net, ctx);
 
     this.steps = stepNumber;
@@ -266,6 +209,7 @@ export class Trainer {
     this.examplesSeen += m;
     pause();
     this.epochSeconds += elapsed / 1000;
+    const rows = this.outputs.rows(m);
     const stats: StepStats = {
       step: stepNumber,
       epoch,
@@ -273,11 +217,11 @@ export class Trainer {
       batchSize: m,
       examplesSeen: this.examplesSeen,
       loss,
-      perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)),
+      perExampleLoss: rows.perExampleLoss,
       accuracy: correct / m,
       exampleIndices: indices,
-      labels: Array.from(this.labels.subarray(0, m)),
-      predictions: Array.from(this.predictions.subarray(0, m)),
+      labels: rows.labels,
+      predictions: rows.predictions,
       layers: layerStats,
       noiseScale: pending.noiseScale,
       learningRate: this.spec.optimizer.learningRate,
@@ -296,13 +240,7 @@ export class Trainer {
   /** Labels, predictions and per-example losses of the batch in progress, once its forward pass ran. */
   currentOutputs(): { labels: number[]; predictions: number[]; perExampleLoss: number[]; loss: number } | null {
     if (this.lastM === 0) return null;
-    const m = this.lastM;
-    return {
-      labels: Array.from(this.labels.subarray(0, m)),
-      predictions: Array.from(this.predictions.subarray(0, m)),
-      perExampleLoss: Array.from(this.perExampleLoss.subarray(0, m)),
-      loss: this.currentLoss,
-    };
+    return { ...this.outputs.rows(this.lastM), loss: this.currentLoss };
   }
 
   /** Per-layer statistics of the step in progress from before-update on (updateRatio filled in at after-update). */
@@ -324,8 +262,7 @@ export class Trainer {
 
   /** Momentum (first) and Adam's second moment of one parameter; empty arrays when the optimizer keeps none. */
   optimizerState(layer: number, kind: 'weight' | 'bias'): { first: FloatArray; second: FloatArray | null } {
-    const l = this.paramLayer(layer);
-    return this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!.state;
+    return findParam(this.params, this.paramLayer(layer), kind).state;
   }
 
   get learningRate(): number {
@@ -341,8 +278,11 @@ export class Trainer {
   /** Loss and accuracy over the whole training and validation sets at the current weights. */
   /** `seconds` is the training time of the current epoch so far (evaluation itself excluded). */
   evaluate(): EpochStats {
-    const trainResult = this.evaluateSet(this.train);
-    const valResult = this.validation && this.validation.count > 0 ? this.evaluateSet(this.validation) : null;
+    const trainResult = evaluateSet(this.evalNet, this.spec.loss, this.train, this.outputs);
+    const valResult =
+      this.validation && this.validation.count > 0
+        ? evaluateSet(this.evalNet, this.spec.loss, this.validation, this.outputs)
+        : null;
     return {
       epoch: this.epoch,
       step: this.steps,
@@ -381,8 +321,7 @@ export class Trainer {
   }
 
   lastUpdate(layer: number, kind: 'weight' | 'bias'): FloatArray {
-    const l = this.paramLayer(layer);
-    return this.params.find((p) => p.layer === l && p.tensor.info.kind === kind)!.update;
+    return findParam(this.params, this.paramLayer(layer), kind).update;
   }
 
   lastBatchInputs(): { indices: number[] } {
@@ -405,43 +344,6 @@ export class Trainer {
   batchSnapshot(): BatchSnapshot {
     const indices = firstBatchIndices(this.spec.seed, this.train.count, this.spec.batchSize);
     return buildBatchSnapshot(this.evalNet, this.spec.loss, this.train, indices);
-  }
-
-  /** Copies examples `indices` of `set` into the rows of `input` and their labels into this.labels. */
-  private gather(set: Dataset, indices: number[], input: FloatArray): void {
-    const size = this.exampleSize;
-    for (let i = 0; i < indices.length; i++) {
-      const src = indices[i] * size;
-      input.set(set.x.subarray(src, src + size), i * size);
-      this.labels[i] = set.y[indices[i]];
-    }
-  }
-
-  private evaluateSet(set: Dataset): { loss: number; accuracy: number } {
-    const chunk = this.evalNet.maxBatch;
-    let total = 0,
-      correct = 0;
-    const indices: number[] = [];
-    for (let start = 0; start < set.count; start += chunk) {
-      const m = Math.min(chunk, set.count - start);
-      indices.length = m;
-      for (let i = 0; i < m; i++) indices[i] = start + i;
-      this.gather(set, indices, this.evalNet.input);
-      const out = this.evalNet.forward(m);
-      const r = computeLoss(
-        this.spec.loss,
-        out,
-        this.labels,
-        m,
-        this.evalNet.outputSize,
-        this.perExampleLoss,
-        this.predictions,
-        null,
-      );
-      total += r.loss * m;
-      correct += r.correct;
-    }
-    return { loss: total / set.count, accuracy: correct / set.count };
   }
 
   private paramLayer(index: number): ParamLayer {

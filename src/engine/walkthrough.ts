@@ -271,7 +271,8 @@ export function walkThroughBatch(o: WalkthroughOptions): WalkthroughResult {
   };
 }
 
-function subset(d: Dataset, indices: number[]): Dataset {
+/** The examples `indices` of `d` as a dataset of their own. */
+export function subset(d: Dataset, indices: number[]): Dataset {
   const size = d.inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(indices.length * size);
   const y = new Int32Array(indices.length);

@@ -5,6 +5,7 @@ import type { StepPoint } from '../protocol';
 import type { EpochStats } from '../engine/types';
 import { decodeNumber, numberReplacer } from './numbers';
 import { DataError } from '../errors/types';
+import { readExportHeader } from './header';
 
 export const HISTORY_FORMAT = 'gradient-lens-history';
 export const HISTORY_VERSION = 1;
@@ -21,24 +22,7 @@ export function historyToJson(h: HistoryExport): string {
 
 /** Reads what historyToJson wrote; throws a DataError whose message names the JSON path on bad input. */
 export function parseHistoryJson(text: string): HistoryExport {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new DataError('', `The history file is not valid JSON: ${(e as Error).message}.`);
-  }
-  const root = asObject(raw, '$');
-  if (root.format !== HISTORY_FORMAT)
-    throw new DataError(
-      '',
-      `$.format: expected "${HISTORY_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens history file.`,
-    );
-  if (root.version !== HISTORY_VERSION)
-    throw new DataError(
-      '',
-      `$.version: this reader understands version ${HISTORY_VERSION}, the file says ${JSON.stringify(root.version)}.`,
-    );
-  if (typeof root.model !== 'string') throw new DataError('', '$.model: expected the model name as a string.');
+  const root = readExportHeader(text, 'history', HISTORY_FORMAT, HISTORY_VERSION);
   if (!Array.isArray(root.history)) throw new DataError('', '$.history: expected an array of steps.');
   if (!Array.isArray(root.epochs)) throw new DataError('', '$.epochs: expected an array of epochs.');
   return {
@@ -46,11 +30,6 @@ export function parseHistoryJson(text: string): HistoryExport {
     history: root.history.map((p, i) => decodeNumbers(p, `$.history[${i}]`) as StepPoint),
     epochs: root.epochs.map((p, i) => decodeNumbers(p, `$.epochs[${i}]`) as EpochStats),
   };
-}
-
-function asObject(v: unknown, where: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DataError('', `${where}: expected an object.`);
-  return v as Record<string, unknown>;
 }
 
 /** Turns the encoded strings back into numbers, everywhere in a plain tree (other strings stay). */

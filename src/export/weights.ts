@@ -7,6 +7,7 @@
 import type { NamedTensor } from '../engine/trainer';
 import { decodeNumber, numberReplacer } from './numbers';
 import { DataError } from '../errors/types';
+import { readExportHeader } from './header';
 
 export const WEIGHTS_FORMAT = 'gradient-lens-weights';
 export const WEIGHTS_VERSION = 1;
@@ -30,25 +31,7 @@ export function weightsToJson(w: WeightsFile): string {
  * into), every tensor must be present with the same shape; the error names the tensor.
  */
 export function parseWeightsJson(text: string, expected?: Pick<NamedTensor, 'name' | 'shape'>[]): WeightsFile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new DataError('', `The weights file is not valid JSON: ${(e as Error).message}.`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataError('', '$: expected an object.');
-  const root = raw as Record<string, unknown>;
-  if (root.format !== WEIGHTS_FORMAT)
-    throw new DataError(
-      '',
-      `$.format: expected "${WEIGHTS_FORMAT}", found ${JSON.stringify(root.format)}; this is not a Gradient Lens weights file.`,
-    );
-  if (root.version !== WEIGHTS_VERSION)
-    throw new DataError(
-      '',
-      `$.version: this reader understands version ${WEIGHTS_VERSION}, the file says ${JSON.stringify(root.version)}.`,
-    );
-  if (typeof root.model !== 'string') throw new DataError('', '$.model: expected the model name as a string.');
+  const root = readExportHeader(text, 'weights', WEIGHTS_FORMAT, WEIGHTS_VERSION);
   if (root.specHash !== undefined && typeof root.specHash !== 'string') throw new DataError('', '$.specHash: expected a string.');
   if (!Array.isArray(root.tensors)) throw new DataError('', '$.tensors: expected an array of tensors.');
   const tensors = root.tensors.map((t, i) => parseTensor(t, `$.tensors[${i}]`));

@@ -1,7 +1,7 @@
 // What a run will need, in bytes, before anything is allocated: parameters (values, gradients,
 // optimizer state), the activations of one batch (forward and backward buffers of the training
-// network and of the evaluation network), the per-example gradient buffers, and the size of a
-// batch snapshot. Derived from the same shape arithmetic the engine sizes its buffers with
+// network and of the evaluation network), the per-example gradient buffers the run will use, and
+// the size of a batch snapshot. Derived from the same shape arithmetic the engine sizes its buffers with
 // (shapes.ts), buffer by buffer as the layers allocate them, so a model that would not fit is
 // refused with a message instead of failing inside the engine. Pure: the editor may call it too.
 
@@ -9,6 +9,9 @@ import type { LayerSpec, ModelSpec, Shape } from './spec';
 import { inferShapes, window2d } from './shapes';
 import { ResourceError } from '../errors/types';
 import type { Location } from '../errors/location';
+// The engine's one chunk size for conv columns (imported from the layer, not the engine's index,
+// so the editor's estimate does not load the trainer).
+import { DEFAULT_CHUNK } from '../engine/layers/layer';
 
 /** Examples per chunk of the evaluation network (the trainer's EVAL_CHUNK). */
 export const EVAL_CHUNK = 256;
@@ -55,6 +58,12 @@ export interface EstimateInput {
   /** Training examples (caps the batch) and the larger of training/validation (caps the evaluation chunk). */
   trainCount: number;
   evalCount?: number;
+  /**
+   * Who asks for every dense gᵢ(W) at once (M × |W|; the engine allocates them on first use only):
+   * `snapshot` for a batch snapshot (the evaluation network, a chunk at a time), `training` for a
+   * view that reads the training batch's per-example tensors. Conv layers keep theirs always.
+   */
+  perExampleTensors?: { snapshot?: boolean; training?: boolean };
 }
 
 /** The estimate, or null when the network does not fit its input (the shape check reports that). */
@@ -66,6 +75,10 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
   const batch = Math.max(1, Math.min(spec.batchSize, input.trainCount));
   const evalBatch = Math.max(1, Math.min(EVAL_CHUNK, Math.max(input.trainCount, input.evalCount ?? 0)));
   const nets = batch + evalBatch;
+  const asked = input.perExampleTensors ?? {};
+  const denseRows = (asked.training ? batch : 0) + (asked.snapshot ? evalBatch : 0);
+  // Conv columns are kept for one chunk of each network's examples.
+  const colRows = Math.min(batch, DEFAULT_CHUNK) + Math.min(evalBatch, DEFAULT_CHUNK);
   const optimizerCopies = spec.optimizer.type === 'adam' ? 2 : spec.optimizer.momentum !== 0 ? 1 : 0;
   const layers: LayerEstimate[] = [];
   let inShape = inputShape;
@@ -77,7 +90,7 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     // Every layer but the first keeps ∂L/∂input for the layer before it.
     const inputGrad = i > 0 ? inSize : 0;
     let parameters = 0;
-    let perExample = 0; // elements per example in the per-example buffers
+    let perExample = 0; // per-example buffer elements, all examples
     let perRow: number; // activation elements per example (training and evaluation networks alike)
     let fixed = 0; // elements independent of the batch
     switch (layer.type) {
@@ -85,7 +98,7 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
         const act = layer.activation === 'linear' ? 0 : 1;
         parameters = inSize * layer.units + layer.units;
         perRow = layer.units * (3 + act) + inputGrad;
-        perExample = inSize * layer.units;
+        perExample = inSize * layer.units * denseRows;
         break;
       }
       case 'conv2d': {
@@ -95,9 +108,10 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
         const k = c * layer.kernelSize * layer.kernelSize;
         const act = layer.activation === 'linear' ? 0 : 1;
         parameters = layer.filters * k + layer.filters;
-        perRow = k * positions + layer.filters * positions * (2 + act) + inputGrad;
-        perExample = layer.filters * k + layer.filters;
-        fixed = k * positions;
+        perRow = layer.filters * positions * (2 + act) + inputGrad;
+        perExample = (layer.filters * k + layer.filters) * nets;
+        // the columns of a chunk, and one example's column gradient in each network
+        fixed = k * positions * (colRows + 2);
         break;
       }
       case 'maxpool2d':
@@ -109,10 +123,8 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     }
     // Values (shared), a gradient in each network, the update, and the optimizer's state.
     const parameterBytes = parameters * (4 + optimizerCopies) * bytes;
-    const activationBytes = (perRow * nets + fixed * 2) * bytes;
-    // Both networks may hold them: the training one for per-example statistics, the evaluation one
-    // for a batch snapshot (dense layers allocate theirs on first use, conv layers up front).
-    const perExampleBytes = perExample * nets * bytes;
+    const activationBytes = (perRow * nets + fixed) * bytes;
+    const perExampleBytes = perExample * bytes;
     layers.push({
       index: i,
       type: layer.type,
@@ -260,6 +272,7 @@ export function memoryRefusal(c: MemoryCheck): ResourceError | null {
     numClasses: c.numClasses,
     trainCount: c.trainCount,
     evalCount: Math.max(c.trainCount, c.validationCount ?? 0),
+    perExampleTensors: { snapshot: c.snapshot === true },
   });
   if (!e) return null;
   const snapshotLimited = c.snapshot === true && c.snapshotLimit !== undefined && c.snapshotLimit < c.limit;

@@ -41,7 +41,7 @@ export function fastParseTree(text: string, maxDepth: number): { root: Node | un
   const skip = (): boolean => {
     while (i < n) {
       const c = text.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff) i++;
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
       else if (c === 47 /* / */) {
         const d = text.charCodeAt(i + 1);
         if (d === 47) {

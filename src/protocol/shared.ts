@@ -83,6 +83,8 @@ export interface PerExampleDetail {
   update: number;
   /** Every term of the optimizer's update of this scalar (velocity, moments, bias correction). */
   terms?: UpdateTerms | null;
+  /** The run stands inside this step, before its update (a debugger's stop): before = after = θ now. */
+  updatePending?: boolean;
 }
 
 export interface ExampleInfo {
@@ -113,6 +115,37 @@ export interface StepDetail {
   /** [height, width] of ExampleInfo.image, or null. */
   imageShape: [number, number] | null;
   histograms: Histogram[];
+}
+
+/**
+ * The latest data-parallel step of a PyTorch run: each rank's share of the global batch and its
+ * local gradient G_r = (1/M_r)·Σ_{i∈r} gᵢ, beside the gradient every rank stepped with,
+ * G = Σ_r (M_r/M)·G_r (the weighted all-reduce the run applies, the mean over all M examples).
+ */
+export interface RanksStep {
+  step: number;
+  epoch: number;
+  /** M = Σ_r M_r, the global batch. */
+  batchSize: number;
+  learningRate: number;
+  /** Per parameterised layer: ‖G‖ of the all-reduced gradient. */
+  mean: { layer: number; gradNorm: number }[];
+  ranks: RankStep[];
+  /**
+   * Only when the M_r differ: DDP's default all-reduce, the mean of means (1/R)·Σ_r G_r, per
+   * layer: its norm and its distance from G relative to ‖G‖ (null when ‖G‖ = 0).
+   */
+  meanOfMeans: { layer: number; gradNorm: number; relativeDifference: number | null }[] | null;
+}
+
+export interface RankStep {
+  rank: number;
+  /** M_r: this rank's examples of the step (0 when the batch has fewer examples than ranks). */
+  batchSize: number;
+  /** The mean loss over its M_r examples (null when M_r = 0). */
+  loss: number | null;
+  /** Per parameterised layer: ‖G_r‖ and cos(G_r, G). */
+  layers: { layer: number; gradNorm: number; cosineToMean: number }[];
 }
 
 /** What a run is: the source's description of it once loaded. */
@@ -147,6 +180,8 @@ export interface SessionSnapshot {
   walkthrough?: WalkthroughResult | null;
   /** The latest Repeat One Example experiment. */
   repeat?: RepeatResult | null;
+  /** The latest step's ranks, for data-parallel runs (PyTorch DDP); null for every other run. */
+  ranks?: RanksStep | null;
   /** How much the holder of this snapshot keeps (the host's settings): every copy uses the same caps. */
   limits?: SnapshotLimits;
 }

@@ -113,6 +113,7 @@ const webviewTable = table<WebviewMessage>({
       state: str(20),
       compareRuns: optional(index),
       walkthroughExamples: optional(index),
+      ranks: optional(shape({ step: index, batchSize: index, rankBatchSizes: arrayOf(index, 4096) })),
       failure: optional(str(2000)),
     }),
   },

@@ -7,6 +7,7 @@ import type {
   HeatmapMode,
   JobResultMessage,
   ParamSelection,
+  RanksStep,
   RunUpdate,
   SessionSnapshot,
   SessionState,
@@ -18,6 +19,8 @@ export type HostMessage =
   | JobResultMessage
   | { type: 'snapshot'; snapshot: SessionSnapshot }
   | { type: 'walkthrough'; result: WalkthroughResult }
+  /** The latest data-parallel step (only PyTorch runs send it; the newest replaces the last). */
+  | { type: 'ranks'; ranks: RanksStep }
   /** What the views follow, as the host's run holds it (after a `select` or `heatmapMode` request). */
   | { type: 'view'; selection: ParamSelection | null; heatmapMode: HeatmapMode }
   | { type: 'response'; id: number; ok: boolean; error?: string };
@@ -66,6 +69,8 @@ export interface RenderSummary {
   compareRuns?: number;
   /** Examples in the drawn step-through of a batch. */
   walkthroughExamples?: number;
+  /** The data-parallel step the ranks card shows: its step, M and each rank's M_r. */
+  ranks?: { step: number; batchSize: number; rankBatchSizes: number[] };
   /** The newest failure a request reported, as the panel shows it. */
   failure?: string;
 }

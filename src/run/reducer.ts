@@ -2,7 +2,8 @@
 // test recorder all keep their copy with these functions and these caps, so every copy of a run
 // looks the same (apart from live posts the host thinned). Pure: no vscode, no DOM.
 
-import type { HostMessage, Histogram, SessionSnapshot, SnapshotLimits, StepPoint } from '../protocol';
+import type { HostMessage, Histogram, RanksStep, SessionSnapshot, SnapshotLimits, StepPoint } from '../protocol';
+import type { StepRecord } from './source';
 
 export const DEFAULT_LIMITS: SnapshotLimits = { historyLength: 5000, histogramsPerLayer: 100 };
 
@@ -20,6 +21,7 @@ export function emptySnapshot(limits: SnapshotLimits = DEFAULT_LIMITS): SessionS
     compare: null,
     walkthrough: null,
     repeat: null,
+    ranks: null,
     limits: { ...limits },
   };
 }
@@ -81,20 +83,40 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
       s.heatmapMode = m.heatmapMode;
       return true;
     case 'gradCheck':
-      s.gradCheck = m.result;
-      return true;
     case 'compare':
-      s.compare = m.result;
-      return true;
     case 'walkthrough':
-      s.walkthrough = m.result;
-      return true;
     case 'repeat':
-      s.repeat = m.result;
+      // Each one-shot result lives in the snapshot field named after its message type.
+      Object.assign(s, { [m.type]: m.result });
+      return true;
+    case 'ranks':
+      s.ranks = m.ranks;
       return true;
     case 'response':
       return false;
   }
+}
+
+/**
+ * The ranks of a data-parallel step record (null when it has none). `meanOfMeans` is what a
+ * PyTorch record adds when its ranks' batches differ.
+ */
+export function ranksStep(record: StepRecord & { meanOfMeans?: RanksStep['meanOfMeans'] }): RanksStep | null {
+  if (!record.ranks?.length) return null;
+  return {
+    step: record.step,
+    epoch: record.epoch,
+    batchSize: record.batchSize,
+    learningRate: record.learningRate,
+    mean: record.layers.map((l) => ({ layer: l.layer, gradNorm: l.gradNorm })),
+    ranks: record.ranks.map((r) => ({
+      rank: r.rank,
+      batchSize: r.batchSize,
+      loss: r.loss,
+      layers: r.layers.map((l) => ({ ...l })),
+    })),
+    meanOfMeans: record.meanOfMeans?.map((x) => ({ ...x })) ?? null,
+  };
 }
 
 /** Appends the points newer than the last one kept, thinning the older half whenever the cap is reached. */

@@ -17,7 +17,7 @@ import type {
 import type { NamedTensor } from '../engine/trainer';
 import { stepPoint } from '../session/detail';
 import { RunMachine, type RunInput } from './machine';
-import { apply, clearRun, emptySnapshot, limitsOf } from './reducer';
+import { apply, clearRun, emptySnapshot, limitsOf, ranksStep } from './reducer';
 import type { RunSource, RunState, SourceEvent } from './source';
 
 /** A start that was superseded (Stop, Reset or another Train) before the run began: not an error to show. */
@@ -185,8 +185,12 @@ export class Run {
         return;
       case 'points':
         return this.update({ type: 'steps', points: event.points });
-      case 'step':
-        return this.update({ type: 'steps', points: [stepPoint(event.record, event.record.time)] });
+      case 'step': {
+        this.update({ type: 'steps', points: [stepPoint(event.record, event.record.time)] });
+        const ranks = ranksStep(event.record);
+        if (ranks) this.update({ type: 'ranks', ranks });
+        return;
+      }
       case 'detail':
         return this.update({ type: 'detail', detail: event.detail });
       case 'epoch':

@@ -51,7 +51,8 @@ export interface RunDescription {
 export interface RankRecord {
   rank: number;
   batchSize: number;
-  loss: number;
+  /** Mean loss over the rank's examples; null when it had none (a batch smaller than the ranks). */
+  loss: number | null;
   /** Per parameterised layer: ‖local gradient‖ and cos(local gradient, all-reduced mean). */
   layers: { layer: number; gradNorm: number; cosineToMean: number }[];
 }

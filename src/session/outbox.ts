@@ -1,9 +1,9 @@
 // Coalescing of host → webview messages. The worker reports ~50 times a second; the views are
 // updated at most `rate` times a second (setting gradientLens.updateRate, ≤ 20). Between two posts,
-// step points are concatenated, epochs appended, and only the newest detail/status/check result kept,
+// step points are concatenated, epochs appended, and only the newest detail/status/check result/ranks kept,
 // so a slow or hidden webview never builds up a backlog. Pure: no vscode import, unit-tested.
 
-import type { CompareResult, HostMessage, StepDetail, SessionStatus, StepPoint } from '../protocol';
+import type { CompareResult, HostMessage, RanksStep, StepDetail, SessionStatus, StepPoint } from '../protocol';
 import type { EpochStats, GradCheckResult } from '../engine/types';
 
 type ViewMessage = Extract<HostMessage, { type: 'view' }>;
@@ -16,6 +16,7 @@ export class Outbox {
   private gradCheck: GradCheckResult | null = null;
   private compare: CompareResult | null = null;
   private view: ViewMessage | null = null;
+  private ranks: RanksStep | null = null;
   /** True when the last drain left step points out (see pointsPerPost). */
   lastDrainThinned = false;
 
@@ -27,7 +28,8 @@ export class Outbox {
       !this.status &&
       !this.gradCheck &&
       !this.compare &&
-      !this.view
+      !this.view &&
+      !this.ranks
     );
   }
 
@@ -54,6 +56,9 @@ export class Outbox {
       case 'view':
         this.view = message;
         break;
+      case 'ranks':
+        this.ranks = message.ranks;
+        break;
       default:
         break; // snapshots and responses are never queued: they are posted at once
     }
@@ -65,6 +70,7 @@ export class Outbox {
     const max = pointsPerPost(this.points[this.points.length - 1]?.layers.length ?? 0);
     this.lastDrainThinned = this.points.length > max;
     if (this.points.length) out.push({ type: 'steps', points: thinPoints(this.points, max) });
+    if (this.ranks) out.push({ type: 'ranks', ranks: this.ranks });
     for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
     if (this.detail) out.push({ type: 'detail', detail: this.detail });
     if (this.gradCheck) out.push({ type: 'gradCheck', result: this.gradCheck });
@@ -83,6 +89,7 @@ export class Outbox {
     this.gradCheck = null;
     this.compare = null;
     this.view = null;
+    this.ranks = null;
   }
 }
 

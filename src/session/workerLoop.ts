@@ -13,6 +13,7 @@ import type { WalkthroughOptions } from '../engine/walkthrough';
 import type { BatchSnapshot } from '../engine/snapshot';
 import type { CompareResult, WalkthroughResult } from '../protocol';
 import type { Dataset } from '../data/dataset';
+import type { LoadOptions } from '../data/load';
 import type { DataSpec, ModelSpec } from '../model/spec';
 import type { TrainerView } from './detail';
 import { runJob } from './oneShotJobs';
@@ -44,14 +45,7 @@ export interface WorkerDeps {
   createWasmBackend(): Promise<Backend>;
   loadDataset(
     data: DataSpec,
-    opts: {
-      dataPath: string | null;
-      labelsPath: string | null;
-      mediaDir: string;
-      seed: number;
-      displayName?: string;
-      labelsDisplayName?: string;
-    },
+    opts: Pick<LoadOptions, 'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName'>,
   ): Promise<{ train: Dataset; validation: Dataset | null }>;
   gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;
   /** Defaults to the engine's compareBatchSizes. */

@@ -52,7 +52,8 @@ export function pythonPackageDir(): string {
 }
 
 export class TorchSource implements RunSource {
-  readonly capabilities: RunSourceCapabilities = { stopPoints: [], stepUnits: [], perExample: false };
+  // Pause, Resume and Step take effect between two steps (the ranks agree on where to hold).
+  readonly capabilities: RunSourceCapabilities = { stopPoints: [], stepUnits: ['batch'], perExample: false };
   private proc: ChildProcess | null = null;
   private jobDir: string | null = null;
   private ended = false;
@@ -63,6 +64,8 @@ export class TorchSource implements RunSource {
   private failure: { kind: string; message: string } | null = null;
   private rankCount: number;
   private readonly pids: number[] = [];
+  /** Why the ranks will hold next: the last control asked for a pause or for one step. */
+  private holdReason: 'pause' | 'step' = 'pause';
 
   constructor(private readonly opts: TorchSourceOptions) {
     this.rankCount = opts.nproc ?? 1;
@@ -166,7 +169,10 @@ export class TorchSource implements RunSource {
       await this.exited;
       return;
     }
-    throw new Error(`a PyTorch run cannot ${control.type}: it runs to the end or stops`);
+    if (control.type === 'restart') throw new Error('a PyTorch run cannot restart: stop it and train again');
+    // The launcher turns these lines into the control file rank 0 reads before each step.
+    if (control.type !== 'resume') this.holdReason = control.type;
+    this.proc?.stdin?.write(`${control.type}\n`);
   }
 
   dispose(): void {
@@ -201,6 +207,8 @@ export class TorchSource implements RunSource {
             backend: String(msg.backend),
           },
         });
+        // The ranks train from here on: without this the run would still read "loading".
+        this.emit({ type: 'resumed', progress: { step: 0, epoch: 0 } });
         return;
       case 'step': {
         const { type: _type, ...record } = msg;
@@ -219,6 +227,14 @@ export class TorchSource implements RunSource {
         const err = msg.error as { kind: string; message: string };
         if (this.stopping && err.kind === 'stopped') this.finish({ type: 'stopped' });
         else this.fail(err.kind, err.message);
+        return;
+      }
+      case 'held':
+      case 'released': {
+        const progress = { step: Number(msg.step) || 0, epoch: Number(msg.epoch) || 0 };
+        this.emit(
+          msg.type === 'held' ? { type: 'halted', at: null, reason: this.holdReason, progress } : { type: 'resumed', progress },
+        );
         return;
       }
       case 'beat':

@@ -1,5 +1,6 @@
 // What a PyTorch run adds to the step record. Pure types (the webview imports them too).
 
+import type { RanksStep } from '../protocol/shared';
 import type { StepRecord } from '../run/source';
 
 /**
@@ -7,5 +8,5 @@ import type { StepRecord } from '../run/source';
  * (1/R)·Σ_r G_r would have been per layer, against the global mean G the run used.
  */
 export interface TorchStepRecord extends StepRecord {
-  meanOfMeans?: { layer: number; gradNorm: number; relativeDifference: number | null }[];
+  meanOfMeans?: RanksStep['meanOfMeans'];
 }

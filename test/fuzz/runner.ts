@@ -12,7 +12,8 @@ import { loadModel } from '../../src/cli/common';
 import { loadDataset } from '../../src/data/load';
 import { Trainer, referenceBackend } from '../../src/engine';
 import { isGradientLensError } from '../../src/errors';
-import type { ModelSpec } from '../../src/model/spec';
+import type { LayerSpec, ModelSpec } from '../../src/model/spec';
+import { makeSpec } from '../unit/engine/helpers';
 import { writeDataCase, type DataCase } from './data';
 
 export type Outcome = 'accepted' | 'refused' | 'internal' | 'slow';
@@ -74,74 +75,52 @@ function train(
 export async function runModelCase(text: string, ws: string, n: number, t: Tally): Promise<void> {
   const file = path.join(ws, `case${n % 50}.gradlens.json`);
   writeFileSync(file, text);
+  await settle(
+    t,
+    async () => {
+      parseModel(text);
+      const model = await quietly(() =>
+        loadModel({ file, float64: false, wasm: false, workspace: ws, memoryLimit: FUZZ_MEMORY_LIMIT }),
+      );
+      train(model.spec, model, 2);
+    },
+    (ms, error) => `model case ${n} (${ms.toFixed(0)} ms): ${error.slice(0, 300)}\n${text.slice(0, 400)}`,
+  );
+}
+
+/** Runs one case and records its outcome: accepted, refused (a typed error), internal, or slow. */
+async function settle(t: Tally, body: () => Promise<void>, describe: (ms: number, error: string) => string): Promise<void> {
   const started = performance.now();
-  let outcome: Outcome;
+  let outcome: Outcome = 'accepted';
   let error = '';
   try {
-    parseModel(text);
-    const model = await quietly(() =>
-      loadModel({ file, float64: false, wasm: false, workspace: ws, memoryLimit: FUZZ_MEMORY_LIMIT }),
-    );
-    train(model.spec, model, 2);
-    outcome = 'accepted';
+    await body();
   } catch (e) {
     outcome = classify(e);
     error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
   const ms = performance.now() - started;
   if (ms > HANG_MS && outcome !== 'internal') outcome = 'slow';
-  record(t, outcome, ms, () => `model case ${n} (${ms.toFixed(0)} ms): ${error.slice(0, 300)}\n${text.slice(0, 400)}`);
+  record(t, outcome, ms, () => describe(ms, error));
 }
 
 export async function runDataCase(c: DataCase, ws: string, n: number, t: Tally): Promise<void> {
   const { dataPath, labelsPath } = writeDataCase(ws, c, n);
-  const started = performance.now();
-  let outcome: Outcome;
-  let error = '';
-  try {
-    const data = await loadDataset(
-      { source: path.basename(dataPath), validationSplit: 0.2 },
-      {
-        dataPath,
-        labelsPath,
-        mediaDir: '',
-        seed: n,
-        workspaceRoot: ws,
-        onWarning: () => undefined,
-      },
-    );
-    const spec: ModelSpec = {
-      name: 'fuzz',
-      seed: n,
-      dtype: 'float32',
-      data: { source: 'x', validationSplit: 0.2 },
-      layers: [
+  await settle(
+    t,
+    async () => {
+      const data = await loadDataset(
+        { source: path.basename(dataPath), validationSplit: 0.2 },
+        { dataPath, labelsPath, mediaDir: '', seed: n, workspaceRoot: ws, onWarning: () => undefined },
+      );
+      const layers: LayerSpec[] = [
         { type: 'dense', units: 4, activation: 'relu' },
         { type: 'dense', units: data.train.numClasses, activation: 'linear' },
-      ],
-      loss: 'cross-entropy',
-      batchSize: 4,
-      epochs: 1,
-      optimizer: {
-        type: 'sgd',
-        learningRate: 0.1,
-        momentum: 0,
-        nesterov: false,
-        weightDecay: 0,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-      },
-    };
-    train(spec, data, 1);
-    outcome = 'accepted';
-  } catch (e) {
-    outcome = classify(e);
-    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  }
-  const ms = performance.now() - started;
-  if (ms > HANG_MS && outcome !== 'internal') outcome = 'slow';
-  record(t, outcome, ms, () => `data case ${n} (${c.kind}, ${ms.toFixed(0)} ms): ${error.slice(0, 300)}`);
+      ];
+      train(makeSpec(layers, { name: 'fuzz', seed: n, dtype: 'float32', data: { source: 'x', validationSplit: 0.2 } }), data, 1);
+    },
+    (ms, error) => `data case ${n} (${c.kind}, ${ms.toFixed(0)} ms): ${error.slice(0, 300)}`,
+  );
 }
 
 /** The real CLI in a child process: `train --epochs 1` with a memory limit and a timeout. */

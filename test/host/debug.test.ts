@@ -5,72 +5,21 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { api, digitsUri, workspaceRoot } from './helpers';
-
-/** Collects what the adapter sends and resolves waits for events. */
-class Follow {
-  readonly messages: DebugProtocol.ProtocolMessage[] = [];
-  private waiters: { event: string; resolve: (e: DebugProtocol.Event) => void }[] = [];
-  readonly registration: vscode.Disposable;
-
-  constructor() {
-    this.registration = vscode.debug.registerDebugAdapterTrackerFactory('gradient-lens', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: DebugProtocol.ProtocolMessage) => {
-          this.messages.push(m);
-          if (m.type !== 'event') return;
-          const e = m as DebugProtocol.Event;
-          for (const w of this.waiters.filter((x) => x.event === e.event)) w.resolve(e);
-          this.waiters = this.waiters.filter((x) => x.event !== e.event);
-        },
-      }),
-    });
-  }
-
-  next(event: string): Promise<DebugProtocol.Event> {
-    return new Promise((resolve) => this.waiters.push({ event, resolve }));
-  }
-}
-
-async function stop(session: vscode.DebugSession | undefined): Promise<void> {
-  if (!session) return;
-  const ended = new Promise<void>((r) => {
-    const d = vscode.debug.onDidTerminateDebugSession((s) => {
-      if (s.id === session.id) {
-        d.dispose();
-        r();
-      }
-    });
-  });
-  await vscode.debug.stopDebugging(session);
-  await ended;
-}
+import { Follow, startAtBreakpoint, stop } from './debugFollow';
 
 suite('Gradient Lens debugger', () => {
   test('a breakpoint with `step >= 3` on the second dense layer stops there; gradNorm and paged per-example gradients', async () => {
     await api();
     const doc = await vscode.workspace.openTextDocument(digitsUri());
     await vscode.window.showTextDocument(doc);
-    const line = doc
-      .getText()
-      .split('\n')
-      .findIndex((l) => l.includes('"units": 64'));
-    const bp = new vscode.SourceBreakpoint(new vscode.Location(doc.uri, new vscode.Position(line, 4)), true, 'step >= 3');
-    vscode.debug.addBreakpoints([bp]);
     const follow = new Follow();
     let session: vscode.DebugSession | undefined;
+    let bp: vscode.SourceBreakpoint | undefined;
     try {
-      const stopped = follow.next('stopped');
-      const started = await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), {
-        type: 'gradient-lens',
-        request: 'launch',
-        name: 'Debug digits',
-        model: doc.uri.fsPath,
-      });
-      assert.equal(started, true);
-      const ev = (await stopped) as DebugProtocol.StoppedEvent;
-      assert.equal(ev.body.reason, 'breakpoint');
-      session = vscode.debug.activeDebugSession;
-      assert.equal(session?.type, 'gradient-lens');
+      const started = await startAtBreakpoint(doc, follow, '"units": 64', 'step >= 3');
+      ({ session, bp } = started);
+      const line = started.line;
+      assert.equal(started.stopped.body.reason, 'breakpoint');
       const trace = (await session!.customRequest('stackTrace', { threadId: 1 })) as DebugProtocol.StackTraceResponse['body'];
       assert.deepEqual(
         trace.stackFrames.map((f) => f.name),
@@ -121,7 +70,7 @@ suite('Gradient Lens debugger', () => {
       );
     } finally {
       await stop(session);
-      vscode.debug.removeBreakpoints([bp]);
+      if (bp) vscode.debug.removeBreakpoints([bp]);
       follow.registration.dispose();
     }
   });

@@ -10,10 +10,17 @@ import Mocha from 'mocha';
 
 /** Every host test file; each registers its suites when loaded (needs mocha's tdd globals). */
 function loadTests(): void {
+  // The harness's second run opens the workspace untrusted: only the Restricted Mode suite runs there.
+  if (process.env.GRADIENT_LENS_TEST_SUITE === 'restricted') {
+    require('./restricted.test');
+    return;
+  }
   require('./training.test');
   require('./editor.test');
   require('./compare.test');
+  require('./torch.test');
   require('./debug.test');
+  require('./debugPanel.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();

@@ -6,6 +6,9 @@
 // Per-example weight gradients are materialised every step (M × F·K, conv kernels are small):
 // they cost exactly the per-example gemms a batch backward does anyway, and the batch
 // gradient is then their mean, so per-example norms, dots and selections are exact and free.
+// The columns (K·P per example, the largest buffer by far) are kept for one chunk of examples
+// only: a batch larger than the chunk unrolls each chunk again in backward (the same im2col, so the
+// same numbers), and memory grows with the batch only by what each example must keep.
 
 import { type WindowGeometry, windowGeometry } from '../backend';
 import type { FloatArray } from '../types';
@@ -21,6 +24,9 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   private readonly filters: number;
   private readonly colRows: number; // K
   private readonly positions: number; // P
+  /** Examples whose columns `cols` holds at once. */
+  private readonly chunk: number;
+  /** chunk × K × P: the columns of the chunk in progress. */
   private readonly cols: FloatArray;
   private readonly dcols: FloatArray;
   /** gᵢ(W) for every example of the last step, maxBatch × F·K, and gᵢ(b), maxBatch × F. */
@@ -55,12 +61,13 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     this.positions = P;
     this.positionsPerUnit = P;
     this.label = `conv2d ${k}×${k}×${F}${spec.stride > 1 ? ` /${spec.stride}` : ''} ${spec.padding}${activation === 'linear' ? '' : ` ${activation}`}`;
-    this.cols = backend.alloc(maxBatch * K * P);
+    this.chunk = Math.max(1, Math.min(maxBatch, ctx.chunk));
+    this.cols = backend.alloc(this.chunk * K * P);
     this.dcols = backend.alloc(K * P);
     this.perExampleWeight = backend.alloc(maxBatch * F * K);
     this.perExampleBias = backend.alloc(maxBatch * F);
+    for (let i = 0; i < this.chunk; i++) this.colsViews.push(this.cols.subarray(i * K * P, (i + 1) * K * P));
     for (let i = 0; i < maxBatch; i++) {
-      this.colsViews.push(this.cols.subarray(i * K * P, (i + 1) * K * P));
       this.zViews.push(this.preActivation.subarray(i * F * P, (i + 1) * F * P));
       this.deltaViews.push(this.delta.subarray(i * F * P, (i + 1) * F * P));
       this.gradViews.push(this.perExampleWeight.subarray(i * F * K, (i + 1) * F * K));
@@ -74,13 +81,14 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
       P = this.positions;
     const b = this.bias.value;
     const be = this.backend;
-    be.im2col(m, this.geometry, input, this.cols);
-    for (let i = 0; i < m; i++) {
-      // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
-      const z = this.zViews[i];
-      for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
-      be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
-    }
+    this.eachChunk(m, input, (start, count) => {
+      for (let i = 0; i < count; i++) {
+        // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
+        const z = this.zViews[start + i];
+        for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
+        be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
+      }
+    });
     if (this.output !== this.preActivation) be.biasActivation(m * F, P, this.activation, this.preActivation, null, this.output);
   }
 
@@ -91,7 +99,12 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     const be = this.backend;
     const delta = this.delta;
     be.activationBackward(m * F * P, this.activation, this.preActivation, this.output, outputGrad, delta);
-    for (let i = 0; i < m; i++) be.gemm(false, true, F, K, P, 1, this.deltaViews[i], this.colsViews[i], 0, this.gradViews[i]);
+    // One chunk: its columns are still there from forward. More: each chunk is unrolled again.
+    const input = m > this.chunk ? this.input : null;
+    this.eachChunk(m, input, (start, count) => {
+      for (let i = 0; i < count; i++)
+        be.gemm(false, true, F, K, P, 1, this.deltaViews[start + i], this.colsViews[i], 0, this.gradViews[start + i]);
+    });
     // the batch gradients are the means of the per-example ones
     be.columnSums(m, F * K, 1 / m, 0, this.perExampleWeight, this.weight.grad);
     be.rowSums(m * F, P, 1, delta, this.perExampleBias);
@@ -101,6 +114,16 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
         be.gemm(true, false, K, P, F, 1, this.weight.value, this.deltaViews[i], 0, this.dcols);
         be.col2im(1, this.geometry, this.dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
       }
+    }
+  }
+
+  /** Calls run(first example, count) per chunk of the batch, after unrolling the chunk's columns from `input` (when given). */
+  private eachChunk(m: number, input: FloatArray | null, run: (start: number, count: number) => void): void {
+    for (let start = 0; start < m; start += this.chunk) {
+      const count = Math.min(this.chunk, m - start);
+      if (input)
+        this.backend.im2col(count, this.geometry, input.subarray(start * this.inSize, (start + count) * this.inSize), this.cols);
+      run(start, count);
     }
   }
 

@@ -73,7 +73,15 @@ export interface LayerContext {
   maxBatch: number;
   /** False for the first layer: nobody consumes ∂L/∂input there, so it is not computed. */
   needsInputGrad: boolean;
+  /**
+   * Examples per chunk of the temporaries that need not live for the whole batch (conv columns):
+   * they are sized for a chunk, so memory grows with the batch only by what must be kept per example.
+   */
+  chunk: number;
 }
+
+/** The default LayerContext.chunk: more than a usual mini-batch, so those run in one chunk. */
+export const DEFAULT_CHUNK = 64;
 
 export function newArrayLike(backend: Backend, length: number): FloatArray {
   return backend.dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);

@@ -4,64 +4,44 @@
 // Aᵀ·B, dot products for A·Bᵀ), unrolled by four so each loaded value is used four times, which
 // is what makes plain JS matmul usable at all (≈1.3–1.5 GFLOP/s float32 on the dev machine).
 
+import type { Backend } from '../backend';
 import type { FloatArray } from '../types';
 
+// Shorthands that keep the helpers' signatures on one line: F a buffer, N a size, offset or scalar.
+type F = FloatArray;
+type N = number;
+
 /** C = alpha·op(A)·op(B) + beta·C, row-major; see Backend.gemm. */
-export function referenceGemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: FloatArray,
-  b: FloatArray,
-  beta: number,
-  c: FloatArray,
-): void {
+export const referenceGemm: Backend['gemm'] = (transA, transB, m, n, k, alpha, a, b, beta, c) => {
   scaleOutput(c, m * n, beta);
   if (alpha === 0 || k === 0) return;
-  if (!transA && !transB) gemmNN(m, n, k, alpha, a, b, c);
-  else if (transA && !transB) gemmTN(m, n, k, alpha, a, b, c);
-  else if (!transA && transB) gemmNT(m, n, k, alpha, a, b, c);
+  // Â(i,p) = A[i·rsA + p·csA]: A·B reads A[i·k + p], Aᵀ·B reads A[p·m + i].
+  if (!transB) gemmAB(m, n, k, alpha, a, transA ? 1 : k, transA ? m : 1, b, c);
+  else if (!transA) gemmNT(m, n, k, alpha, a, b, c);
   else gemmTT(m, n, k, alpha, a, b, c);
-}
+};
 
-function scaleOutput(c: FloatArray, len: number, beta: number): void {
+function scaleOutput(c: F, len: N, beta: N): void {
   // beta = 0 overwrites: fill rather than multiply, so stale NaNs in C never leak through.
   if (beta === 0) c.fill(0, 0, len);
   else if (beta !== 1) for (let i = 0; i < len; i++) c[i] *= beta;
 }
 
-// A is m×k, B is k×n. For each row of A, add multiples of B's rows into C's row, four rows of B
-// at a time so each C entry is loaded and stored once per four products (C traffic dominates).
-// Zero entries of A are skipped (see addGroup): inputs such as MNIST pixels and ReLU outputs
-// are mostly zero. (So 0·NaN in B does not reach C; non-finite detection looks at B itself.)
-function gemmNN(m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+// A·B and Aᵀ·B (B is k×n): for each row i of C, add multiples of B's rows into C's row, four rows
+// of B at a time so each C entry is loaded and stored once per four products (C traffic dominates).
+// Zero entries of A are skipped (see addGroup): inputs such as MNIST pixels and ReLU outputs are
+// mostly zero. (So 0·NaN in B does not reach C; non-finite detection looks at B itself.)
+function gemmAB(m: N, n: N, k: N, alpha: N, a: F, rsA: N, csA: N, b: F, c: F): void {
   const k4 = k - (k % 4);
   for (let i = 0; i < m; i++) {
-    const aRow = i * k;
+    const aRow = i * rsA;
     const cRow = i * n;
     for (let p = 0; p < k4; p += 4) {
-      addGroup(n, alpha, a[aRow + p], a[aRow + p + 1], a[aRow + p + 2], a[aRow + p + 3], b, p * n, c, cRow);
+      const at = aRow + p * csA;
+      addGroup(n, alpha, a[at], a[at + csA], a[at + 2 * csA], a[at + 3 * csA], b, p * n, c, cRow);
     }
     for (let p = k4; p < k; p++) {
-      const av = a[aRow + p];
-      if (av !== 0) addRow(n, alpha * av, b, p * n, c, cRow);
-    }
-  }
-}
-
-// A is stored k×m (we want Aᵀ): C[i,:] += Σ_p A[p,i]·B[p,:], again four p at a time.
-function gemmTN(m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
-  const k4 = k - (k % 4);
-  for (let i = 0; i < m; i++) {
-    const cRow = i * n;
-    for (let p = 0; p < k4; p += 4) {
-      addGroup(n, alpha, a[p * m + i], a[(p + 1) * m + i], a[(p + 2) * m + i], a[(p + 3) * m + i], b, p * n, c, cRow);
-    }
-    for (let p = k4; p < k; p++) {
-      const av = a[p * m + i];
+      const av = a[aRow + p * csA];
       if (av !== 0) addRow(n, alpha * av, b, p * n, c, cRow);
     }
   }
@@ -71,18 +51,7 @@ function gemmTN(m: number, n: number, k: number, alpha: number, a: FloatArray, b
  * Adds a0..a3 (times alpha) times four consecutive rows of B into C's row. Sparse groups (zero, one
  * or two non-zeros) go row by row, so mostly-zero inputs cost only their non-zeros.
  */
-function addGroup(
-  n: number,
-  alpha: number,
-  a0: number,
-  a1: number,
-  a2: number,
-  a3: number,
-  b: FloatArray,
-  bOff: number,
-  c: FloatArray,
-  cOff: number,
-): void {
+function addGroup(n: N, alpha: N, a0: N, a1: N, a2: N, a3: N, b: F, bOff: N, c: F, cOff: N): void {
   const nonZero = (a0 !== 0 ? 1 : 0) + (a1 !== 0 ? 1 : 0) + (a2 !== 0 ? 1 : 0) + (a3 !== 0 ? 1 : 0);
   if (nonZero > 2) {
     addFourRows(n, alpha * a0, alpha * a1, alpha * a2, alpha * a3, b, bOff, c, cOff);
@@ -95,17 +64,7 @@ function addGroup(
 }
 
 /** c[cOff + j] += s0·b[bOff + j] + s1·b[bOff + n + j] + s2·b[bOff + 2n + j] + s3·b[bOff + 3n + j]. */
-function addFourRows(
-  n: number,
-  s0: number,
-  s1: number,
-  s2: number,
-  s3: number,
-  b: FloatArray,
-  bOff: number,
-  c: FloatArray,
-  cOff: number,
-): void {
+function addFourRows(n: N, s0: N, s1: N, s2: N, s3: N, b: F, bOff: N, c: F, cOff: N): void {
   const b1 = bOff + n,
     b2 = b1 + n,
     b3 = b2 + n;
@@ -114,13 +73,13 @@ function addFourRows(
   }
 }
 
-function addRow(n: number, s: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number): void {
+function addRow(n: N, s: N, b: F, bOff: N, c: F, cOff: N): void {
   for (let j = 0; j < n; j++) c[cOff + j] += s * b[bOff + j];
 }
 
 // B is stored n×k (we want Bᵀ): every C entry is a dot product of two contiguous rows; four
 // rows of B at a time share each load of A's row.
-function gemmNT(m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+function gemmNT(m: N, n: N, k: N, alpha: N, a: F, b: F, c: F): void {
   const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
     const aRow = i * k;
@@ -156,7 +115,7 @@ function gemmNT(m: number, n: number, k: number, alpha: number, a: FloatArray, b
 }
 
 // Both transposed: rare in backprop, kept simple (A is read with stride m).
-function gemmTT(m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+function gemmTT(m: N, n: N, k: N, alpha: N, a: F, b: F, c: F): void {
   for (let i = 0; i < m; i++) {
     const cRow = i * n;
     for (let j = 0; j < n; j++) {

@@ -1,19 +1,17 @@
 // The reference window kernels: im2col / col2im (convolution as a gemm) and max pooling, for
 // channels-first images one after another (see Backend for each contract).
 
-import type { WindowGeometry } from '../backend';
+import type { Backend, WindowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 
 /** Unrolls each example: cols[(c·k + ky)·k + kx][oy·outW + ox] = x[c][oy·s − top + ky][ox·s − left + kx] (0 outside). */
-export function im2col(batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
-  walkColumns(batch, g, image, cols, false);
-}
+export const im2col: Backend['im2col'] = (batch, g, image, cols) => walkColumns(batch, g, image, cols, false);
 
 /** The adjoint of im2col: overwrites image with the sum of the column entries that read each pixel. */
-export function col2im(batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
+export const col2im: Backend['col2im'] = (batch, g, cols, image) => {
   image.fill(0, 0, batch * g.channels * g.height * g.width);
   walkColumns(batch, g, image, cols, true);
-}
+};
 
 /**
  * The one index map of im2col and its adjoint: every column entry o and the pixel it reads.
@@ -52,31 +50,14 @@ function walkColumns(batch: number, g: WindowGeometry, image: FloatArray, cols: 
   }
 }
 
-export function maxPool(batch: number, g: WindowGeometry, input: FloatArray, output: FloatArray): void {
-  const { channels, height: h, width: w, outH, outW } = g;
-  let o = 0;
-  for (let plane = 0; plane < batch * channels; plane++) {
-    for (let oy = 0; oy < outH; oy++)
-      for (let ox = 0; ox < outW; ox++, o++) output[o] = input[windowWinner(g, input, plane * h * w, oy, ox)];
-  }
-}
+export const maxPool: Backend['maxPool'] = (batch, g, input, output) => {
+  forEachWindow(batch, g, input, (o, winner) => (output[o] = input[winner]));
+};
 
-export function maxPoolBackward(
-  batch: number,
-  g: WindowGeometry,
-  input: FloatArray,
-  _output: FloatArray,
-  gradOut: FloatArray,
-  gradIn: FloatArray,
-): void {
-  const { channels, height: h, width: w, outH, outW } = g;
-  gradIn.fill(0, 0, batch * channels * h * w);
-  let o = 0;
-  for (let plane = 0; plane < batch * channels; plane++) {
-    for (let oy = 0; oy < outH; oy++)
-      for (let ox = 0; ox < outW; ox++, o++) gradIn[windowWinner(g, input, plane * h * w, oy, ox)] += gradOut[o];
-  }
-}
+export const maxPoolBackward: Backend['maxPoolBackward'] = (batch, g, input, _output, gradOut, gradIn) => {
+  gradIn.fill(0, 0, batch * g.channels * g.height * g.width);
+  forEachWindow(batch, g, input, (o, winner) => (gradIn[winner] += gradOut[o]));
+};
 
 /** Calls visit(output index, flat input index of the window's winner) for every window, in output order. */
 export function forEachWindow(

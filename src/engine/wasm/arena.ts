@@ -1,19 +1,24 @@
 // The WASM backend's memory: ONE WebAssembly.Memory that holds every buffer, and the placement of
 // kernel operands in it.
 //
-// Memory policy (why views never go stale): growing a WebAssembly.Memory detaches its ArrayBuffer,
-// and every Float32Array handed out before would silently become length 0. So the memory never
-// grows once it exists. It reserves `initialBytes` up front (default 128 MiB: pages are committed by
-// the OS only when touched, so unused reservation costs address space, not RAM), and `alloc`
-// bump-allocates 16-byte-aligned views inside it. When the arena is full, `alloc` returns an
-// ordinary Float32Array instead: still correct, because every kernel accepts arrays outside the
-// memory through a copy-in/copy-out path (slower). `memoryInfo()` reports when that happened.
+// Memory policy (why views never go stale): growing an ordinary WebAssembly.Memory detaches its
+// ArrayBuffer, and every Float32Array handed out before would silently become length 0. Growing a
+// SHARED memory does not: the bytes stay where they are, earlier views keep working, and only
+// `memory.buffer` becomes a new, longer SharedArrayBuffer object. So the memory is shared wherever
+// the runtime allows it (Node and its workers; browsers when cross-origin isolated), starts small
+// and grows as the model's buffers and each call's scratch need it, up to its maximum (2 GiB, the
+// kernels' import). An ordinary memory grows only before the first view is handed out; after that
+// a full arena makes `alloc` return an ordinary Float32Array: still correct, because every kernel
+// accepts arrays outside the memory through a copy-in/copy-out path (slower). `memoryInfo()`
+// reports when that happened.
 
 import type { FloatArray } from '../types';
 import type { WasmMemory } from './wasmApi';
 
+export const PAGE_BYTES = 65536;
+
 export interface WasmMemoryInfo {
-  /** Bytes reserved (the whole memory). */
+  /** Bytes the memory has now (it grows on a shared memory). */
   reservedBytes: number;
   /** Bytes handed out by alloc so far. */
   allocatedBytes: number;
@@ -21,6 +26,10 @@ export interface WasmMemoryInfo {
   outsideAllocs: number;
   /** Kernel calls that had to copy an operand in or out. */
   copyCalls: number;
+  /** Times the memory grew. */
+  grows: number;
+  /** Whether the memory is shared (it can then grow at any time without detaching views). */
+  shared: boolean;
 }
 
 /** A pointer to an operand inside the memory, plus what to copy back afterwards. */
@@ -30,39 +39,54 @@ export interface Operand {
   length: number;
 }
 
+/** First byte alloc hands out: 0 stays free (the kernels read pointer 0 as "absent", e.g. no bias), 16..64 is the two-thread gemm's control block (team.ts). */
+const FIRST_FREE = 64;
+
 export class Arena {
-  readonly buffer: ArrayBuffer;
-  readonly f32: Float32Array;
+  /** The float view of the whole memory, re-derived whenever it grows. */
+  f32: Float32Array;
+  /** Every buffer object the memory has had: views made before a growth still point at an older one. */
+  private readonly buffers: ArrayBufferLike[];
   /** First free byte of the arena; below it, alloc'd views; above it, per-call scratch. */
-  // keep 0 free (the kernels use pointer 0 as "absent", e.g. no bias) and 16..64 for the control
-  // block of the two-thread gemm (team.ts)
-  private top = 64;
+  private top = FIRST_FREE;
   private scratch = 0;
   private outsideAllocs = 0;
   private copyCalls = 0;
+  private grows = 0;
 
-  constructor(memory: WasmMemory) {
-    this.buffer = memory.buffer;
-    this.f32 = new Float32Array(this.buffer);
+  /** maxBytes: the memory's maximum (growth stops there). */
+  constructor(
+    private readonly memory: WasmMemory,
+    readonly shared: boolean,
+    private readonly maxBytes: number,
+  ) {
+    this.buffers = [memory.buffer];
+    this.f32 = new Float32Array(memory.buffer);
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
   }
 
   memoryInfo(): WasmMemoryInfo {
     return {
-      reservedBytes: this.buffer.byteLength,
+      reservedBytes: this.memory.buffer.byteLength,
       allocatedBytes: this.top,
       outsideAllocs: this.outsideAllocs,
       copyCalls: this.copyCalls,
+      grows: this.grows,
+      shared: this.shared,
     };
   }
 
   alloc(length: number): Float32Array {
     if (!Number.isInteger(length) || length < 0) throw new Error(`alloc: length must be a non-negative integer, got ${length}`);
     const bytes = align16(length * 4);
-    if (this.top + bytes > this.buffer.byteLength) {
+    if (!this.fits(this.top + bytes)) {
       this.outsideAllocs++;
       return new Float32Array(length);
     }
-    const view = new Float32Array(this.buffer, this.top, length);
+    const view = new Float32Array(this.memory.buffer, this.top, length);
     this.top += bytes;
     return view; // fresh WASM pages are zero and the arena never reuses space, so it is zeroed
   }
@@ -73,7 +97,7 @@ export class Arena {
   }
 
   inside(x: FloatArray): boolean {
-    return x instanceof Float32Array && x.buffer === this.buffer;
+    return x instanceof Float32Array && this.buffers.includes(x.buffer);
   }
 
   /** Read-only operand: in place when it lives in the memory, else copied into scratch. */
@@ -102,10 +126,16 @@ export class Arena {
     return op;
   }
 
+  /** The pointer of a read-only operand (copied into scratch when outside), or the clear error. */
+  in(x: FloatArray, length: number): number {
+    return this.need(this.input(x, length)).ptr;
+  }
+
   need(op: Operand | null): Operand {
     if (!op) {
       throw new Error(
-        'WASM backend: an operand outside WASM memory does not fit in the remaining scratch space; ' +
+        `WASM backend: an operand outside WASM memory does not fit in the remaining scratch space (the memory is at its ` +
+          `${this.shared ? `maximum of ${this.maxBytes / 2 ** 20} MiB` : 'size, and an unshared memory cannot grow once in use'}); ` +
           'allocate buffers with backend.alloc or create the backend with a larger initialBytes',
       );
     }
@@ -121,9 +151,29 @@ export class Arena {
   reserve(length: number): number | null {
     const ptr = this.scratch;
     const end = ptr + align16(length * 4);
-    if (end > this.buffer.byteLength) return null;
+    if (!this.fits(end)) return null;
     this.scratch = end;
     return ptr;
+  }
+
+  /**
+   * Whether bytes [0, end) are in the memory, growing it when it may: by at least half its size, so
+   * a model's many allocations cost a few growths, not one each.
+   */
+  private fits(end: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return true;
+    if (end > this.maxBytes || (!this.shared && this.top > FIRST_FREE)) return false;
+    const target = Math.min(this.maxBytes, Math.max(end, have + (have >> 1)));
+    try {
+      this.memory.grow(Math.ceil((target - have) / PAGE_BYTES));
+    } catch {
+      return false; // the runtime refused (out of address space): the copy path or the error takes over
+    }
+    this.grows++;
+    this.buffers.push(this.memory.buffer);
+    this.f32 = new Float32Array(this.memory.buffer);
+    return true;
   }
 }
 

@@ -1,109 +1,34 @@
 // The functions the kernels module (kernels/*.wat) exports. Pointers are byte offsets into the shared memory; sizes are
 // element counts; activation kinds: 0 linear, 1 relu, 2 leaky-relu, 3 gelu.
 
+/** Every argument of a kernel is a number: a size, a pointer, a scalar or a flag. */
+type N = number;
+
+/** im2col and col2im: the same window arguments, then the source and the target. */
+type ColumnsKernel = (batch: N, c: N, h: N, w: N, k: N, stride: N, top: N, left: N, outH: N, outW: N, src: N, dst: N) => void;
+
 export interface KernelExports {
   /** C = alpha·Â·B + beta·C, B k×n contiguous, Â(i,p) = A[i·rsA + p·csA]. */
-  gemm_bn(
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    rsA: number,
-    csA: number,
-    b: number,
-    beta: number,
-    c: number,
-  ): void;
+  gemm_bn(m: N, n: N, k: N, alpha: N, a: N, rsA: N, csA: N, b: N, beta: N, c: N): void;
   /** C = alpha·A·Bᵀ + beta·C, A m×k, B n×k. */
-  gemm_nt(m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void;
+  gemm_nt(m: N, n: N, k: N, alpha: N, a: N, b: N, beta: N, c: N): void;
   /** Fully strided scalar gemm (used for Aᵀ·Bᵀ). */
-  gemm_scalar(
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    rsA: number,
-    csA: number,
-    b: number,
-    rsB: number,
-    csB: number,
-    beta: number,
-    c: number,
-    ldc: number,
-  ): void;
+  gemm_scalar(m: N, n: N, k: N, alpha: N, a: N, rsA: N, csA: N, b: N, rsB: N, csB: N, beta: N, c: N, ldc: N): void;
   /** dst (cols×rows) = srcᵀ, src rows×cols. */
-  transpose(rows: number, cols: number, src: number, dst: number): void;
-  bias_act(m: number, n: number, x: number, bias: number, out: number, kind: number, slope: number): void;
-  act_backward(size: number, z: number, gradOut: number, gradIn: number, kind: number, slope: number): void;
-  col_sums(m: number, n: number, alpha: number, x: number, beta: number, out: number): void;
-  row_sumsq(m: number, n: number, x: number, out: number): void;
-  dense_norms_sq(m: number, p: number, q: number, a: number, delta: number, out: number, withBias: number): void;
-  outer_batch(m: number, p: number, q: number, alpha: number, a: number, delta: number, out: number): void;
-  all_finite(n: number, x: number): number;
-  sgd_step(
-    n: number,
-    lr: number,
-    wd: number,
-    mu: number,
-    nesterov: number,
-    value: number,
-    grad: number,
-    vel: number,
-    update: number,
-  ): void;
-  row_sums(m: number, n: number, alpha: number, x: number, out: number): void;
-  im2col(
-    batch: number,
-    c: number,
-    h: number,
-    w: number,
-    k: number,
-    stride: number,
-    padTop: number,
-    padLeft: number,
-    outH: number,
-    outW: number,
-    image: number,
-    cols: number,
-  ): void;
-  col2im(
-    batch: number,
-    c: number,
-    h: number,
-    w: number,
-    k: number,
-    stride: number,
-    padTop: number,
-    padLeft: number,
-    outH: number,
-    outW: number,
-    cols: number,
-    image: number,
-  ): void;
-  maxpool_forward(
-    planes: number,
-    h: number,
-    w: number,
-    k: number,
-    stride: number,
-    outH: number,
-    outW: number,
-    input: number,
-    output: number,
-  ): void;
-  maxpool_backward(
-    planes: number,
-    h: number,
-    w: number,
-    k: number,
-    stride: number,
-    outH: number,
-    outW: number,
-    input: number,
-    output: number,
-    gradOut: number,
-    gradIn: number,
-  ): void;
+  transpose(rows: N, cols: N, src: N, dst: N): void;
+  bias_act(m: N, n: N, x: N, bias: N, out: N, kind: N, slope: N): void;
+  act_backward(size: N, z: N, gradOut: N, gradIn: N, kind: N, slope: N): void;
+  col_sums(m: N, n: N, alpha: N, x: N, beta: N, out: N): void;
+  row_sumsq(m: N, n: N, x: N, out: N): void;
+  dense_norms_sq(m: N, p: N, q: N, a: N, delta: N, out: N, withBias: N): void;
+  outer_batch(m: N, p: N, q: N, alpha: N, a: N, delta: N, out: N): void;
+  all_finite(n: N, x: N): N;
+  sgd_step(n: N, lr: N, wd: N, mu: N, nesterov: N, value: N, grad: N, vel: N, update: N): void;
+  row_sums(m: N, n: N, alpha: N, x: N, out: N): void;
+  /** image → cols (src the image, dst the columns). */
+  im2col: ColumnsKernel;
+  /** cols → image (src the columns, dst the image, overwritten). */
+  col2im: ColumnsKernel;
+  maxpool_forward(planes: N, h: N, w: N, k: N, stride: N, outH: N, outW: N, input: N, output: N): void;
+  maxpool_backward(planes: N, h: N, w: N, k: N, stride: N, outH: N, outW: N, input: N, output: N, gradOut: N, gradIn: N): void;
 }

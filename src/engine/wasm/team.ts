@@ -78,18 +78,7 @@ export class GemmTeam {
   }
 
   /** gemm_bn (see exports.ts), on two threads when it is large enough. */
-  gemmBn(
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    rsA: number,
-    csA: number,
-    b: number,
-    beta: number,
-    c: number,
-  ): void {
+  readonly gemmBn: KernelExports['gemm_bn'] = (m, n, k, alpha, a, rsA, csA, b, beta, c) => {
     if (m < 8 || m * n * k < SPLIT_MIN_MACS || !this.ready) {
       this.k.gemm_bn(m, n, k, alpha, a, rsA, csA, b, beta, c);
       return;
@@ -124,7 +113,7 @@ export class GemmTeam {
       }
       Atomics.wait(i32, 1, done, left);
     }
-  }
+  };
 
   /** Stops the helper thread. */
   close(): void {

@@ -4,6 +4,8 @@
 
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  /** Adds `pages` 64 KiB pages; throws a RangeError beyond the maximum or when the runtime refuses. */
+  grow(pages: number): number;
 }
 export type WasmModule = object;
 export interface WasmInstance {

@@ -1,89 +1,65 @@
 // The WASM backend's window kernels (kernels/conv.wat, kernels/pooling.wat): im2col/col2im and max
 // pooling over channels-first images. Contracts: see Backend.
 
-import type { WindowGeometry } from '../backend';
+import type { Backend, WindowGeometry } from '../backend';
 import type { FloatArray } from '../types';
-import { checkLength } from './arena';
-import type { WasmContext } from './elementwise';
+import { checkAll, type WasmContext } from './elementwise';
 
-// im2col and col2im take the same arguments and differ only in direction (image → cols or back).
-const COLUMN_LABELS = {
-  im2col: { source: 'im2col image', target: 'im2col cols' },
-  col2im: { source: 'col2im cols', target: 'col2im image' },
-} as const;
+type WindowKernels = Pick<Backend, 'im2col' | 'col2im' | 'maxPool' | 'maxPoolBackward'>;
 
-function columns(
-  { arena, k }: WasmContext,
-  kernel: 'im2col' | 'col2im',
-  batch: number,
-  g: WindowGeometry,
-  source: FloatArray,
-  target: FloatArray,
-): void {
-  const imageSize = batch * g.channels * g.height * g.width;
-  const colsSize = batch * g.channels * g.kernel * g.kernel * g.outH * g.outW;
-  const sourceSize = kernel === 'im2col' ? imageSize : colsSize;
-  const targetSize = kernel === 'im2col' ? colsSize : imageSize;
-  checkLength(COLUMN_LABELS[kernel].source, source, sourceSize);
-  checkLength(COLUMN_LABELS[kernel].target, target, targetSize);
-  if (targetSize === 0) return;
-  arena.begin();
-  const ps = arena.need(arena.input(source, sourceSize));
-  const pt = arena.need(arena.output(target, targetSize));
-  k[kernel](batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padTop, g.padLeft, g.outH, g.outW, ps.ptr, pt.ptr);
-  arena.finish(pt);
-}
-
-export function im2col(ctx: WasmContext, batch: number, g: WindowGeometry, image: FloatArray, cols: FloatArray): void {
-  columns(ctx, 'im2col', batch, g, image, cols);
-}
-
-export function col2im(ctx: WasmContext, batch: number, g: WindowGeometry, cols: FloatArray, image: FloatArray): void {
-  columns(ctx, 'col2im', batch, g, cols, image);
-}
-
-export function maxPool(
-  { arena, k }: WasmContext,
-  batch: number,
-  g: WindowGeometry,
-  input: FloatArray,
-  output: FloatArray,
-): void {
+/** Elements of `batch` images and of their columns (im2col) or pooled outputs under geometry g. */
+function sizes(batch: number, g: WindowGeometry) {
   const planes = batch * g.channels;
-  const inSize = planes * g.height * g.width,
-    outSize = planes * g.outH * g.outW;
-  checkLength('maxPool input', input, inSize);
-  checkLength('maxPool output', output, outSize);
-  if (outSize === 0) return;
-  arena.begin();
-  const pi = arena.need(arena.input(input, inSize));
-  const po = arena.need(arena.output(output, outSize));
-  k.maxpool_forward(planes, g.height, g.width, g.kernel, g.stride, g.outH, g.outW, pi.ptr, po.ptr);
-  arena.finish(po);
+  return {
+    planes,
+    image: planes * g.height * g.width,
+    cols: planes * g.kernel * g.kernel * g.outH * g.outW,
+    pooled: planes * g.outH * g.outW,
+  };
 }
 
-export function maxPoolBackward(
-  { arena, k }: WasmContext,
-  batch: number,
-  g: WindowGeometry,
-  input: FloatArray,
-  output: FloatArray,
-  gradOut: FloatArray,
-  gradIn: FloatArray,
-): void {
-  const planes = batch * g.channels;
-  const inSize = planes * g.height * g.width,
-    outSize = planes * g.outH * g.outW;
-  checkLength('maxPoolBackward input', input, inSize);
-  checkLength('maxPoolBackward output', output, outSize);
-  checkLength('maxPoolBackward gradOut', gradOut, outSize);
-  checkLength('maxPoolBackward gradIn', gradIn, inSize);
-  if (inSize === 0) return;
-  arena.begin();
-  const pi = arena.need(arena.input(input, inSize));
-  const po = arena.need(arena.input(output, outSize));
-  const pg = arena.need(arena.input(gradOut, outSize));
-  const pr = arena.need(arena.output(gradIn, inSize));
-  k.maxpool_backward(planes, g.height, g.width, g.kernel, g.stride, g.outH, g.outW, pi.ptr, po.ptr, pg.ptr, pr.ptr);
-  arena.finish(pr);
+export function windowKernels({ arena, k }: WasmContext): WindowKernels {
+  // im2col and col2im take the same arguments and differ only in direction (image → cols or back).
+  const columns = (kernel: 'im2col' | 'col2im', batch: number, g: WindowGeometry, source: FloatArray, target: FloatArray) => {
+    const size = sizes(batch, g);
+    const [from, to] = kernel === 'im2col' ? (['image', 'cols'] as const) : (['cols', 'image'] as const);
+    const [sourceSize, targetSize] = [size[from], size[to]];
+    checkAll(kernel, [from, source, sourceSize], [to, target, targetSize]);
+    if (targetSize === 0) return;
+    arena.begin();
+    const ps = arena.in(source, sourceSize);
+    const pt = arena.need(arena.output(target, targetSize));
+    k[kernel](batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padTop, g.padLeft, g.outH, g.outW, ps, pt.ptr);
+    arena.finish(pt);
+  };
+  /** The pooling kernels' leading arguments: planes, the window and the output size. */
+  const pool = (planes: number, g: WindowGeometry) => [planes, g.height, g.width, g.kernel, g.stride, g.outH, g.outW] as const;
+
+  return {
+    im2col: (batch, g, image, cols) => columns('im2col', batch, g, image, cols),
+    col2im: (batch, g, cols, image) => columns('col2im', batch, g, cols, image),
+
+    maxPool(batch, g, input, output) {
+      const { planes, image, pooled } = sizes(batch, g);
+      checkAll('maxPool', ['input', input, image], ['output', output, pooled]);
+      if (pooled === 0) return;
+      arena.begin();
+      const pi = arena.in(input, image);
+      const po = arena.need(arena.output(output, pooled));
+      k.maxpool_forward(...pool(planes, g), pi, po.ptr);
+      arena.finish(po);
+    },
+
+    maxPoolBackward(batch, g, input, output, gradOut, gradIn) {
+      const { planes, image, pooled } = sizes(batch, g);
+      checkAll('maxPoolBackward', ['input', input, image], ['output', output, pooled], ['gradOut', gradOut, pooled]);
+      checkAll('maxPoolBackward', ['gradIn', gradIn, image]);
+      if (image === 0) return;
+      arena.begin();
+      const [pi, po, pg] = [arena.in(input, image), arena.in(output, pooled), arena.in(gradOut, pooled)];
+      const pr = arena.need(arena.output(gradIn, image));
+      k.maxpool_backward(...pool(planes, g), pi, po, pg, pr.ptr);
+      arena.finish(pr);
+    },
+  };
 }

@@ -198,7 +198,7 @@ test("stepping: entry, Step Over = next batch, Step In = the batch's examples, S
   await stopped;
   let frames = await topFrame(dc);
   assert.match(frames[0].name, /^example 1 of 32 · #\d+ label \d → \d · own forward \+ backward$/);
-  assert.equal(frames[1].name, 'step 2 (batch of 32)');
+  assert.equal(frames[32].name, 'step 2 (batch of 32)');
   const firstLoss = Number((await evaluate(dc, 'loss')).result);
   assert.equal((await evaluate(dc, 'example')).result, '0');
   stopped = dc.waitForEvent('stopped');
@@ -265,4 +265,83 @@ test('a model file with errors fails the launch with the positioned problem, and
     new RegExp(`broken\\.gradlens\\.json:${line}:\\d+: error: layers\\[1\\]\\.units`),
   );
   await terminated;
+});
+
+test('Step In: one frame per example of the batch, each with its own forward and backward values', async () => {
+  dc = await startClient();
+  let stopped = dc.waitForEvent('stopped');
+  await launch(dc, { model: digits }, [{ line: layer1, condition: 'step == 2' }]);
+  await stopped;
+  stopped = dc.waitForEvent('stopped');
+  await dc.stepInRequest({ threadId: 1 });
+  await stopped;
+  const frames = await topFrame(dc);
+  // 32 example frames, then the batch and the epoch.
+  assert.equal(frames.length, 34);
+  const numbers = frames.slice(0, 32).map((f) => Number(/^example (\d+) of 32 · #\d+ label \d → \d/.exec(f.name)?.[1]));
+  assert.deepEqual(
+    numbers,
+    Array.from({ length: 32 }, (_, i) => i + 1),
+  );
+  assert.equal(new Set(frames.map((f) => f.id)).size, 34);
+  assert.equal(frames[32].name, 'step 2 (batch of 32)');
+  assert.equal(frames[33].name, 'epoch 1 of 8');
+  for (const f of frames.slice(0, 32)) assert.equal(f.line, layer1);
+
+  const at = async (frameId: number, expression: string): Promise<string> =>
+    (await dc!.evaluateRequest({ expression, frameId, context: 'watch' })).body.result;
+  const batch = frames[32].id;
+  for (const k of [5, 17]) {
+    const frame = frames[k].id;
+    assert.equal(await at(frame, 'example'), String(k));
+    // Its own backward pass gives gᵢ, the row of the batch's per-example gradients for that example.
+    assert.match(await at(frame, 'g'), /^float32\[128×64\]/);
+    const own = Number(await at(frame, 'norm(g)'));
+    const row = Number(await at(batch, `norm(g[${k}])`));
+    assert.ok(own > 0 && Math.abs(own - row) <= 1e-4 * row, `example ${k}: own ‖gᵢ‖ ${own} vs batch row ${row}`);
+    // Its own forward pass gives its loss, the batch's per-example loss.
+    const loss = Number(await at(frame, 'loss'));
+    const batchLoss = Number(await at(batch, `losses[${k}]`));
+    assert.ok(Math.abs(loss - batchLoss) <= 1e-4 * batchLoss, `example ${k}: own loss ${loss} vs ${batchLoss}`);
+    // The Variables of its frame: the example's own values.
+    const scopes: DebugProtocol.Scope[] = (await dc.scopesRequest({ frameId: frame })).body.scopes;
+    assert.equal(scopes[0].name, `Example ${k + 1} · its own pass`);
+    const vars: DebugProtocol.Variable[] = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body
+      .variables;
+    assert.deepEqual(
+      vars.map((v) => v.name),
+      ['example', 'index', 'label', 'prediction', 'loss', 'gradNorm', 'layers[1]', 'layers'],
+    );
+    assert.equal(vars.find((v) => v.name === 'loss')!.value, await at(frame, 'loss'));
+  }
+  assert.notEqual(await at(frames[5].id, 'loss'), await at(frames[17].id, 'loss'), 'each frame has its own example');
+
+  // Step In again: example 2 is on top, the batch still has one frame per example.
+  stopped = dc.waitForEvent('stopped');
+  await dc.stepInRequest({ threadId: 1 });
+  await stopped;
+  const next = await topFrame(dc);
+  assert.match(next[0].name, /^example 2 of 32/);
+  assert.match(next[1].name, /^example 1 of 32/);
+  assert.equal(next.length, 34);
+});
+
+test('exception breakpoints "Exploding gradient", "Vanishing gradient" and "Dead ReLUs" stop with the launch\'s thresholds', async () => {
+  const cases: [string, Record<string, number>, RegExp, string][] = [
+    ['exploding', { explodingGradNorm: 1e-9 }, /^Exploding gradient at step 1: ‖G‖ of layers\[2\] is \S+ > 1\.00e-9$/, 'layer 2'],
+    ['vanishing', { vanishingGradNorm: 1e9 }, /^Vanishing gradient at step 1: ‖G‖ of layers\[1\] is \S+ < 1\.00e\+9$/, 'layer 1'],
+    ['deadRelu', { deadReluFraction: 0 }, /^Dead ReLUs at step \d+: \d+% of the units of layers\[\d\] are zero/, 'optimizer'],
+  ];
+  for (const [filter, thresholds, text, frame] of cases) {
+    dc = await startClient();
+    const stopped = dc.waitForEvent('stopped');
+    await launch(dc, { model: digits, ...thresholds } as Parameters<typeof launch>[1], [], [filter]);
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    assert.equal(ev.body.reason, 'exception', filter);
+    assert.match(ev.body.description!, text);
+    assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, filter);
+    assert.ok((await topFrame(dc))[0].name.startsWith(frame), `${filter}: ${(await topFrame(dc))[0].name}`);
+    await dc.stop();
+    dc = null;
+  }
 });

@@ -57,6 +57,32 @@ test('SIGKILL while writing leaves the old file or the complete new one', async 
   assert.equal(outcomes[0], 'a', `outcomes ${outcomes.join('')}`);
 });
 
+test('the temporary file a kill -9 leaves is removed by the next write; a live writer keeps its own', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-atomic-'));
+  const target = path.join(dir, 'snapshot.json');
+  writeFileSync(target, 'old');
+  assert.equal(await writeAndKill(target, 8, 'b', 2), 'SIGKILL');
+  const left = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+  assert.equal(left.length, 1, `expected the killed writer's temporary file, found ${JSON.stringify(readdirSync(dir))}`);
+  assert.match(left[0], /^\.snapshot\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
+  // A process that still runs (it may be writing): its file stays. Files of other names stay.
+  const live = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    const liveTemp = `.snapshot.json.${live.pid}.0123abcd.tmp`;
+    writeFileSync(path.join(dir, liveTemp), 'partial');
+    writeFileSync(path.join(dir, '.snapshot.json.notes'), 'mine');
+    writeFileSync(path.join(dir, `.other.json.${left[0].split('.')[3]}.0123abcd.tmp`), 'another target');
+    await writeFileAtomic(target, 'new');
+    assert.equal(readFileSync(target, 'utf8'), 'new');
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      [liveTemp, '.other.json.' + left[0].split('.')[3] + '.0123abcd.tmp', '.snapshot.json.notes', 'snapshot.json'].sort(),
+    );
+  } finally {
+    live.kill('SIGKILL');
+  }
+});
+
 test('a failed write leaves the target and no temporary file; permissions of the old file are kept', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-atomic-'));
   const target = path.join(dir, 'h.csv');

@@ -27,13 +27,22 @@ function silentWorker() {
   return { transport, sent, terminated: () => terminated };
 }
 
-test('a watched worker that stays silent past the timeout is ended once; an unwatched one is not', () => {
+/** A silent worker under a channel (a beat every 100 ms, ended after 1 s of silence), on the fake clock while `body` runs. */
+function onFakeClock(body: (w: ReturnType<typeof silentWorker>, channel: WorkerChannel, gone: string[]) => void): void {
   mock.timers.enable({ apis: ['setInterval', 'Date'] });
   try {
     const w = silentWorker();
     const channel = new WorkerChannel(w.transport, { intervalMs: 100, timeoutMs: 1000 });
     const gone: string[] = [];
     channel.onGone((r) => gone.push(r));
+    body(w, channel, gone);
+  } finally {
+    mock.timers.reset();
+  }
+}
+
+test('a watched worker that stays silent past the timeout is ended once; an unwatched one is not', () => {
+  onFakeClock((w, channel, gone) => {
     live(3000);
     assert.deepEqual(gone, [], 'silence does not count before watching starts (loading data)');
     assert.ok(w.sent.includes('ping'));
@@ -46,18 +55,11 @@ test('a watched worker that stays silent past the timeout is ended once; an unwa
     assert.ok(w.terminated());
     live(5000);
     assert.equal(gone.length, 1, 'told once');
-  } finally {
-    mock.timers.reset();
-  }
+  });
 });
 
 test('a host that was held up does not end its worker for the gap; slow steps buy patience', () => {
-  mock.timers.enable({ apis: ['setInterval', 'Date'] });
-  try {
-    const w = silentWorker();
-    const channel = new WorkerChannel(w.transport, { intervalMs: 100, timeoutMs: 1000 });
-    const gone: string[] = [];
-    channel.onGone((r) => gone.push(r));
+  onFakeClock((w, channel, gone) => {
     channel.watch(true);
     live(500);
     // The clock jumps an hour without a single beat in between (the laptop slept).
@@ -70,7 +72,5 @@ test('a host that was held up does not end its worker for the gap; slow steps bu
     assert.deepEqual(gone, [], '4 × a 2 s step on top of the timeout');
     live(5000);
     assert.equal(gone.length, 1);
-  } finally {
-    mock.timers.reset();
-  }
+  });
 });

@@ -143,3 +143,18 @@ test('MSE with Adam and leaky-relu/sigmoid, float64: 2 ranks equal the engine cl
   assert.ok(d.loss < 1e-10, `loss differs by ${d.loss}`);
   for (const [layer, v] of d.gradNorm) assert.ok(v < 1e-9, `layer ${layer} gradNorm differs by ${v}`);
 });
+
+test('gelu (as an activation and as a layer) and tanh with Nesterov SGD, float64: 2 ranks equal the engine', async () => {
+  const m = await load(`{
+    "seed": 5, "dtype": "float64", "data": { "source": "mnist", "limit": 60, "validationSplit": 0 },
+    "layers": [ { "type": "dense", "units": 12, "activation": "gelu" }, { "type": "dense", "units": 8 }, { "type": "gelu" },
+                { "type": "dense", "units": 8, "activation": "tanh" }, { "type": "dense", "units": 10 } ],
+    "optimizer": { "type": "sgd", "learningRate": 0.1, "momentum": 0.9, "nesterov": true },
+    "batchSize": 9, "epochs": 1 }`);
+  const engine = engineSteps(m, 3);
+  const two = await torchRun(m, { nproc: 2, maxSteps: 3 });
+  assert.equal(two.failed, null, two.failed?.message);
+  const d = maxDifferences(two.steps, engine);
+  assert.ok(d.loss < 1e-10, `loss differs by ${d.loss}`);
+  for (const [layer, v] of d.gradNorm) assert.ok(v < 1e-9, `layer ${layer} gradNorm differs by ${v}`);
+});

@@ -7,10 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Trainer } from '../../../src/engine';
 import type { SourceEvent } from '../../../src/run/source';
-import { TorchSource } from '../../../src/torch/source';
-import { load, torchRun, type Loaded } from './run';
+import { alive, load, torchRun, torchSource, type Loaded } from './run';
 
 let model: Loaded | null = null;
 const small = async (): Promise<Loaded> =>
@@ -18,15 +16,6 @@ const small = async (): Promise<Loaded> =>
   "seed": 2, "data": { "source": "mnist", "limit": 64, "validationSplit": 0 },
   "layers": [ { "type": "dense", "units": 8, "activation": "relu" }, { "type": "dense", "units": 10 } ],
   "optimizer": { "learningRate": 0.1 }, "batchSize": 16, "epochs": 1 }`));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a rank that crashes: the others are ended, the steps before it are kept', async () => {
   const run = await torchRun(await small(), { nproc: 2, env: { GRADLENS_TEST_FAULT: 'crash@1:3' } });
@@ -88,16 +77,7 @@ test('the rendezvous port is in use', async () => {
 
 test('stop during a run: the ranks are ended and the run ends as stopped, with its steps so far', async () => {
   const m = await small();
-  const t = new Trainer({ spec: m.spec, train: m.train, validation: m.validation });
-  const source = new TorchSource({
-    file: 'stop.gradlens.json',
-    spec: { ...m.spec, epochs: 1000 },
-    train: m.train,
-    validation: m.validation,
-    weights: t.getWeights(),
-    layers: t.layers,
-    nproc: 2,
-  });
+  const source = torchSource({ ...m, spec: { ...m.spec, epochs: 1000 } }, { file: 'stop.gradlens.json', nproc: 2 });
   const events: SourceEvent[] = [];
   const stops: Promise<void>[] = [];
   await source.start((e) => {
@@ -109,5 +89,5 @@ test('stop during a run: the ranks are ended and the run ends as stopped, with i
   assert.equal(events.at(-1)!.type, 'stopped');
   assert.ok(events.filter((e) => e.type === 'step').length >= 2);
   for (const pid of source.rankPids) assert.equal(alive(pid), false, `rank process ${pid} outlived the run`);
-  await assert.rejects(source.control({ type: 'pause' }), /a PyTorch run cannot pause/);
+  await assert.rejects(source.control({ type: 'restart' }), /a PyTorch run cannot restart/);
 });

@@ -46,9 +46,10 @@ export interface TorchRun {
   pids: number[];
 }
 
-export async function torchRun(m: Loaded, opts: Partial<TorchSourceOptions>): Promise<TorchRun> {
+/** A PyTorch source for `m` from the engine's initial weights (not started). */
+export function torchSource(m: Loaded, opts: Partial<TorchSourceOptions>): TorchSource {
   const t = new Trainer({ spec: m.spec, train: m.train, validation: m.validation });
-  const source = new TorchSource({
+  return new TorchSource({
     file: 'test.gradlens.json',
     spec: m.spec,
     train: m.train,
@@ -57,6 +58,20 @@ export async function torchRun(m: Loaded, opts: Partial<TorchSourceOptions>): Pr
     layers: t.layers,
     ...opts,
   });
+}
+
+/** Whether a process (a rank) still exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function torchRun(m: Loaded, opts: Partial<TorchSourceOptions>): Promise<TorchRun> {
+  const source = torchSource(m, opts);
   const events: SourceEvent[] = [];
   await source.start((e) => events.push(e));
   await source.whenEnded();

@@ -1,0 +1,113 @@
+// The extension-host half of `npm run bench:host` (scripts/bench-host.mjs starts it as the
+// extensionTestsPath of a real VS Code server): it runs in the same extension host process as
+// Gradient Lens, so perf_hooks sees that host's event loop. It opens the panel, trains a long run
+// of the digits example at full speed, and records the event-loop lag (also for 5 s before it
+// starts, as the machine's baseline) and the host's memory
+// until GRADIENT_LENS_BENCH_SECONDS have passed; the numbers go to GRADIENT_LENS_BENCH_RESULTS.
+
+import * as vscode from 'vscode';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { GradientLensApi } from '../src/extension';
+
+const EXTENSION_ID = 'gradient-lens.gradient-lens';
+
+interface Sample {
+  seconds: number;
+  step: number;
+  heapUsedMb: number;
+  rssMb: number;
+  historyPoints: number;
+}
+
+const RESOLUTION_MS = 10;
+const mb = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
+
+async function until(ok: () => boolean, what: string, timeoutMs = 180_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function run(): Promise<void> {
+  const out = process.env.GRADIENT_LENS_BENCH_RESULTS;
+  const seconds = Number(process.env.GRADIENT_LENS_BENCH_SECONDS || 60);
+  try {
+    const ext = vscode.extensions.getExtension<GradientLensApi>(EXTENSION_ID);
+    if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this host`);
+    const gl = await ext.activate();
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!root) throw new Error('the bench needs a workspace folder (a copy of examples/)');
+    const digits = vscode.Uri.joinPath(root, 'digits', 'digits.gradlens.json');
+    const text = Buffer.from(await vscode.workspace.fs.readFile(digits)).toString('utf8');
+    const uri = vscode.Uri.joinPath(root, 'digits', 'bench-run.gradlens.json');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text.replace(/"epochs"\s*:\s*\d+/, '"epochs": 100000'), 'utf8'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await vscode.commands.executeCommand('gradientLens.openPanel');
+    // The same measure before training, panel open: what the machine's load alone costs.
+    const idle = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 5000));
+    idle.disable();
+    await vscode.commands.executeCommand('gradientLens.train', uri);
+    const step = () => gl.session.snapshot.history.at(-1)?.step ?? 0;
+    await until(() => step() > 0, 'the first step');
+    // The first steps include the worker's start and the WASM compile: measure from here on.
+    // What the host keeps, not what it has yet to collect: heap after a full collection, before
+    // and after the measured stretch (outside it, so the bench's own collections add no lag).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const retained = () => {
+      gc();
+      return mb(process.memoryUsage().heapUsed);
+    };
+    const retainedAtStart = retained();
+    const lag = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    lag.enable();
+    const t0 = Date.now();
+    const step0 = step();
+    const samples: Sample[] = [];
+    const sample = () => {
+      const m = process.memoryUsage();
+      samples.push({
+        seconds: Math.round((Date.now() - t0) / 100) / 10,
+        step: step(),
+        heapUsedMb: mb(m.heapUsed),
+        rssMb: mb(m.rss),
+        historyPoints: gl.session.snapshot.history.length,
+      });
+    };
+    sample();
+    const every = Math.max(1, Math.min(30, seconds / 20));
+    while (Date.now() - t0 < seconds * 1000) {
+      await new Promise((r) => setTimeout(r, every * 1000));
+      sample();
+      if (gl.session.state !== 'running') throw new Error(`the run stopped (${gl.session.state}) after ${step()} steps`);
+    }
+    lag.disable();
+    const retainedAtEnd = retained();
+    // The histogram holds each timer interval whole (resolution included): the lag is the excess.
+    const ms = (ns: number) => Math.round(Math.max(0, ns / 1e6 - RESOLUTION_MS) * 100) / 100;
+    const delays = (h: typeof lag) => ({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) });
+    const steps = step() - step0;
+    const result = {
+      seconds,
+      steps,
+      stepsPerSecond: Math.round(steps / ((Date.now() - t0) / 1000)),
+      eventLoopLagMs: { training: delays(lag), idleBeforeTraining: delays(idle), timerIntervalMs: RESOLUTION_MS },
+      hostHeapAfterGcMb: { start: retainedAtStart, end: retainedAtEnd },
+      panelReceived: gl.received('panel'),
+      samples,
+    };
+    await vscode.commands.executeCommand('gradientLens.stop');
+    await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+    if (out) writeFileSync(out, JSON.stringify(result, null, 2));
+  } catch (e) {
+    if (out) writeFileSync(out, JSON.stringify({ error: String(e instanceof Error ? e.stack : e) }));
+    throw e;
+  }
+}

@@ -1,0 +1,114 @@
+// `npm run bench:host`: how the extension behaves under load, measured (not a test: nothing here
+// passes or fails on a number). Writes docs/bench-host-latest.json and prints it.
+//   parse    bench/hostParse.ts: parseModel on 1 MB model files (what the editor runs on an edit)
+//   webview  bench/hostWebview.ts: the real panel in headless Chromium with 100,000 history points
+//   host     bench/hostLag.ts in a real VS Code server's extension host: its event-loop delay and
+//            memory while the digits example trains at full speed with the panel open; meanwhile
+//            this script samples the panel webview's JS heap in the workbench's Chromium
+// Options: --minutes N  length of the host run (default 1; the issue's long run is --minutes 30)
+//          --only parse,webview,host
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ensureFreshBuild } from './lib/fresh-build.mjs';
+import { root, tmp } from './host/env.mjs';
+import { launchBrowser, makeWorkspace, newPage, startServer } from './host/server.mjs';
+import { withDeadline } from './host/wait.mjs';
+
+const args = process.argv.slice(2);
+const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const minutes = Number(opt('--minutes', '1'));
+const only = new Set(opt('--only', 'parse,webview,host').split(','));
+process.chdir(root);
+if (!ensureFreshBuild(root)) throw new Error('the build failed');
+
+/** Runs a TypeScript bench file and returns its JSON output. @param {string} file */
+function tsJson(file) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`${file} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  return JSON.parse(r.stdout);
+}
+
+/** In a frame: the JS heap in bytes if the frame is the Gradient Lens panel (a string: it runs in the page). */
+const PANEL_HEAP = `document.body && document.body.dataset.mode === 'panel' && performance.memory ? performance.memory.usedJSHeapSize : null`;
+
+/**
+ * The panel webview's JS heap in MB after a full collection (through the DevTools protocol of its
+ * frame when Chromium runs it in a process of its own, else of the page), or null.
+ * @param {import('playwright-core').Page} page
+ */
+async function panelHeapMb(page) {
+  for (const frame of page.frames()) {
+    if ((await frame.evaluate(PANEL_HEAP).catch(() => null)) === null) continue;
+    const cdp = await page
+      .context()
+      .newCDPSession(frame)
+      .catch(() => page.context().newCDPSession(page));
+    await cdp.send('HeapProfiler.collectGarbage').catch(() => {});
+    const used = await frame.evaluate(PANEL_HEAP).catch(() => null);
+    await cdp.detach().catch(() => {});
+    if (typeof used === 'number') return Math.round((used / 2 ** 20) * 10) / 10;
+  }
+  return null;
+}
+
+async function hostRun() {
+  const seconds = Math.round(minutes * 60);
+  const workspace = makeWorkspace('bench');
+  const resultsFile = path.join(tmp, 'bench-results.json');
+  const server = await startServer('bench', ['--extensions-dir', path.join(tmp, 'bench', 'extensions')], {
+    GRADIENT_LENS_BENCH_RESULTS: resultsFile,
+    GRADIENT_LENS_BENCH_SECONDS: String(seconds),
+  });
+  // Precise heap numbers in the page (Chromium rounds performance.memory otherwise).
+  const browser = await launchBrowser(['--enable-precise-memory-info']);
+  try {
+    const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(root)],
+      ['extensionTestsPath', remote(path.join(root, 'dist/bench/hostLag.js'))],
+    ];
+    const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const { page } = await newPage(browser);
+    /** @type {(code: unknown) => void} */
+    let exit = () => {};
+    const exited = new Promise((r) => (exit = r));
+    await page.exposeFunction('codeAutomationLog', () => {});
+    await page.exposeFunction('codeAutomationExit', (/** @type {unknown} */ code) => exit(code));
+    await page.goto(url);
+    /** @type {{ seconds: number, heapMb: number | null }[]} */
+    const webview = [];
+    const t0 = Date.now();
+    const every = Math.max(1000, Math.min(30_000, (seconds * 1000) / 20));
+    // Until the extension host says it is done (or long past its time).
+    for (let code = null; code === null && Date.now() - t0 < seconds * 1000 + 600_000;) {
+      code = await withDeadline(exited, every, null);
+      if (code === null) webview.push({ seconds: Math.round((Date.now() - t0) / 1000), heapMb: await panelHeapMb(page) });
+    }
+    const host = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { error: 'no results' };
+    return { ...host, webviewHeapSamples: webview.filter((s) => s.heapMb !== null) };
+  } finally {
+    await browser.close().catch(() => {});
+    server.stop();
+  }
+}
+
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+  ...(only.has('parse') ? { parse: tsJson('bench/hostParse.ts') } : {}),
+  ...(only.has('webview') ? { webview: tsJson('bench/hostWebview.ts') } : {}),
+  ...(only.has('host') ? { host: await hostRun() } : {}),
+  loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+};
+fs.rmSync(tmp, { recursive: true, force: true });
+const out = path.join(root, 'docs', 'bench-host-latest.json');
+// Formatted as the tree is (npm test checks it).
+const prettier = await import('prettier');
+fs.writeFileSync(out, await prettier.format(JSON.stringify(result), { ...(await prettier.resolveConfig(out)), filepath: out }));
+console.log(JSON.stringify(result, null, 2));
+console.log(`wrote ${path.relative(root, out)}`);

@@ -1,0 +1,190 @@
+// The quick way through a model file without problems. Building a syntax tree costs a few objects
+// per token, and on a file of thousands of layers the allocation (and the garbage collector) is
+// most of the time the extension host stays blocked on an edit. Here the engine's own JSON.parse
+// makes the values, one scan of the text finds what JSON.parse cannot say (comments and trailing
+// commas to blank out, where each layer sits, how many properties there are, how deep it nests),
+// and a check of the values against fields.ts answers only yes or no. Any "no" — a syntax error,
+// an unknown or duplicate key, a bad value — returns null, and the caller takes the tree walk,
+// which finds and words every problem with its position. So this path may only accept files the
+// tree walk accepts too (test/unit/model/quickParse.test.ts compares the two).
+
+import type { LayerSpec } from './spec';
+import { LAYER_DEFS, LAYER_TYPES, ROOT_DEF, type ObjectDef } from './fields';
+import type { SourceRange } from './positions';
+import { fieldsByName, fits, layerSpec, type Values } from './buildSpec';
+
+export interface QuickParse {
+  values: Values;
+  /** The whole object of each element of `layers`, by index. */
+  layerRanges: SourceRange[];
+  /** The text with the contents of the `layers` array blanked (same offsets): a small tree for the warnings. */
+  withoutLayers: string;
+}
+
+interface Scan {
+  /** The text as strict JSON: comments and trailing commas replaced by spaces. */
+  json: string;
+  layerRanges: SourceRange[];
+  /** Offsets of the `[` and `]` of the top-level `layers` array, or -1. */
+  layersOpen: number;
+  layersClose: number;
+  /** Colons outside strings and comments: one per property, so duplicates show as a shortfall. */
+  properties: number;
+}
+
+const QUOTE = 34;
+const SLASH = 47;
+const STAR = 42;
+const COMMA = 44;
+const COLON = 58;
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+
+/** One pass over the text, or null where it is not plainly valid (the tree walk then says why). */
+function scan(text: string, maxNesting: number): Scan | null {
+  const n = text.length;
+  const blanks: number[] = []; // [start, end) pairs, in order
+  const layerRanges: SourceRange[] = [];
+  let depth = 0;
+  let properties = 0;
+  let lastComma = -1;
+  let lastKeyIsLayers = false;
+  let layersPending = false;
+  let layersOpen = -1;
+  let layersClose = -1;
+  let layerStart = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) continue;
+    if (c === SLASH) {
+      const d = text.charCodeAt(i + 1);
+      let end: number;
+      if (d === SLASH) {
+        end = text.indexOf('\n', i + 2);
+        if (end < 0) end = n;
+      } else if (d === STAR) {
+        end = text.indexOf('*/', i + 2);
+        if (end < 0) return null;
+        end += 2;
+      } else return null;
+      blanks.push(i, end);
+      i = end - 1;
+      continue;
+    }
+    if ((c === 125 || c === 93) && lastComma >= 0) blanks.push(lastComma, lastComma + 1); // a trailing comma
+    lastComma = c === COMMA ? i : -1;
+    if (c === QUOTE) {
+      // Jump to the closing quote: one not preceded by an odd number of backslashes.
+      let q = i;
+      for (;;) {
+        q = text.indexOf('"', q + 1);
+        if (q < 0) return null;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        if ((q - 1 - b) % 2 === 0) break;
+      }
+      lastKeyIsLayers = depth === 1 && q - i === 7 && text.startsWith('"layers"', i);
+      i = q;
+      continue;
+    }
+    if (c === COLON) {
+      properties++;
+      layersPending = lastKeyIsLayers;
+      lastKeyIsLayers = false;
+      continue;
+    }
+    lastKeyIsLayers = false;
+    if (c === 123 || c === 91) {
+      if (++depth > maxNesting) return null;
+      if (c === 91 && depth === 2 && layersPending) layersOpen = i;
+      else if (c === 123 && depth === 3 && layersOpen >= 0 && layersClose < 0) layerStart = i;
+    } else if (c === 125 || c === 93) {
+      if (c === 125 && depth === 3 && layerStart >= 0) {
+        layerRanges.push({ offset: layerStart, length: i + 1 - layerStart });
+        layerStart = -1;
+      } else if (c === 93 && depth === 2 && layersOpen >= 0 && layersClose < 0) layersClose = i;
+      depth--;
+    }
+    layersPending = false;
+  }
+  let json = text;
+  if (blanks.length > 0) {
+    const parts: string[] = [];
+    let at = 0;
+    for (let k = 0; k < blanks.length; k += 2) {
+      parts.push(text.slice(at, blanks[k]), ' '.repeat(blanks[k + 1] - blanks[k]));
+      at = blanks[k + 1];
+    }
+    parts.push(text.slice(at));
+    json = parts.join('');
+  }
+  return { json, layerRanges, layersOpen, layersClose, properties };
+}
+
+/** Counts the properties it passes, to compare with the scan's colons. */
+class Checker {
+  properties = 0;
+
+  object(v: unknown, def: ObjectDef, layerType = false): Values | null {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    const byName = fieldsByName(def);
+    const out: Values = {};
+    const given = v as Values;
+    for (const key in given) {
+      this.properties++;
+      if (layerType && key === 'type') continue;
+      const field = byName.get(key);
+      if (!field) return null;
+      const value = given[key];
+      const t = field.type;
+      if (t.kind === 'object') {
+        const o = this.object(value, t.object);
+        if (!o) return null;
+        out[key] = o;
+      } else if (t.kind === 'layers') {
+        const l = this.layers(value);
+        if (!l) return null;
+        out[key] = l;
+      } else if (fits(t, value)) out[key] = value;
+      else return null;
+    }
+    for (const f of def.fields) if (f.required && !Object.prototype.hasOwnProperty.call(given, f.name)) return null;
+    return out;
+  }
+
+  layers(v: unknown): LayerSpec[] | null {
+    if (!Array.isArray(v) || v.length === 0) return null;
+    const layers: LayerSpec[] = [];
+    for (const item of v as unknown[]) {
+      const type = (item as Values | null)?.type;
+      if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) return null;
+      const t = type as keyof typeof LAYER_DEFS;
+      const values = this.object(item, LAYER_DEFS[t], true);
+      if (!values) return null;
+      layers.push(layerSpec(t, values));
+    }
+    return layers;
+  }
+}
+
+/**
+ * The values and layer positions of a file without problems in its syntax or fields; 'syntax' when
+ * the text is not JSON once comments and trailing commas are blanked (or nests too deep); else null.
+ */
+export function quickParse(text: string, maxNesting: number): QuickParse | 'syntax' | null {
+  const s = scan(text, maxNesting);
+  if (!s) return 'syntax';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(s.json);
+  } catch {
+    return 'syntax';
+  }
+  if (s.layersOpen < 0 || s.layersClose < 0) return null;
+  const check = new Checker();
+  const values = check.object(parsed, ROOT_DEF);
+  if (!values || check.properties !== s.properties) return null;
+  if ((values.layers as LayerSpec[]).length !== s.layerRanges.length) return null;
+  const inner = s.layersClose - s.layersOpen - 1;
+  const withoutLayers = text.slice(0, s.layersOpen + 1) + ' '.repeat(inner) + text.slice(s.layersClose);
+  return { values, layerRanges: s.layerRanges, withoutLayers };
+}
