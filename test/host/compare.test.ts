@@ -97,7 +97,8 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
       30000,
       'the first step to be done and paused',
     );
-    const batch = gl.session.snapshot.detail!.examples.map((e) => e.index);
+    const shown = gl.session.snapshot.detail!;
+    const batch = shown.examples.map((e) => e.index);
     const t0 = Date.now();
     const result = await vscode.commands.executeCommand<WalkthroughResult | undefined>(Commands.stepThroughBatch);
     assert.ok(result, `Step Through Batch returned nothing; messages: ${JSON.stringify(gl.notices())}`);
@@ -111,6 +112,22 @@ suite('Gradient Lens: compare batch sizes and step through a batch', () => {
     );
     checkMeanIsBatchGradient(result);
     assert.deepEqual(result.selection, gl.session.snapshot.selection, 'the replay follows the selected parameter');
+    // Against what the panel was sent for that step (the engine's per-example path in the batch
+    // pass, at the weights before its update): the replay is of those weights, not the updated ones.
+    const p = shown.perExample!;
+    assert.deepEqual(result.selection, p.selection);
+    assert.ok(result.atWeightsBeforeUpdate);
+    const scale = Math.max(...p.perExample.map(Math.abs));
+    result.examples.forEach((e, i) =>
+      assert.ok(
+        Math.abs(e.gradient - p.perExample[i]) <= 1e-4 * scale,
+        `g${i}: replayed ${e.gradient}, the step used ${p.perExample[i]}`,
+      ),
+    );
+    assert.ok(Math.abs(result.before - p.before) <= 1e-6 * Math.max(1, Math.abs(p.before)), `θ ${result.before} vs ${p.before}`);
+    assert.ok(Math.abs(result.batchGradient - p.mean) <= 1e-4 * scale, `G ${result.batchGradient} vs ${p.mean}`);
+    assert.ok(result.applied, 'the replay says what the run did with the batch');
+    assert.ok(Math.abs(result.applied.after - p.after) <= 1e-6 * Math.max(1, Math.abs(p.after)), 'θ after the update');
     const rendered = await gl.waitForRender((s) => s.walkthroughExamples === m, 30000);
     assert.equal(rendered.walkthroughExamples, m);
     assert.equal(lastStep(gl), 1, 'stepping through must not train');

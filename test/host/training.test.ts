@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/session/observable';
-import type { RunInfo } from '../../src/protocol';
+import type { RunInfo, WalkthroughResult } from '../../src/protocol';
 import type { GradCheckResult } from '../../src/engine/types';
 import {
   api,
@@ -112,14 +112,33 @@ suite('Gradient Lens extension host', () => {
     const received = gl.received('panel');
     assert.ok((received.byType.snapshot ?? 0) >= 1, 'the panel got no snapshot');
 
+    // What the panel got for the last step against a second computation in the worker: Step Through
+    // Batch replays that batch, each example through its own forward and backward pass at the
+    // weights before the update, and the whole batch through one ordinary backward pass.
+    if (gl.session.state === 'running') await vscode.commands.executeCommand(Commands.pause);
+    await waitFor(
+      () => ['paused', 'finished'].includes(gl.session.state) && gl.session.snapshot.detail?.step === lastStep(gl),
+      30000,
+      'the run held (or finished) and the detail of its last step',
+    );
     const detail = gl.session.snapshot.detail;
     assert.ok(detail?.perExample, 'no per-example detail');
-    const { perExample, mean } = detail.perExample;
+    const { perExample, mean, before, selection } = detail.perExample;
     assert.equal(perExample.length, batch);
-    assert.ok(
-      Math.abs(perExample.reduce((a, b) => a + b, 0) / perExample.length - mean) <= 1e-6 * (1 + Math.abs(mean)),
-      'the batch gradient must be the mean of the per-example gradients',
+    const replay = await vscode.commands.executeCommand<WalkthroughResult | undefined>(Commands.stepThroughBatch);
+    assert.ok(replay, `Step Through Batch returned nothing; messages: ${JSON.stringify(gl.notices())}`);
+    assert.ok(replay.atWeightsBeforeUpdate, 'the replay is of the step the panel shows');
+    assert.deepEqual(replay.selection, selection);
+    assert.deepEqual(
+      replay.examples.map((e) => e.index),
+      detail.examples.map((e) => e.index),
     );
+    const own = replay.examples.map((e) => e.gradient);
+    const scale = Math.max(...own.map(Math.abs));
+    assert.ok(new Set(own).size > 1, 'the examples pull differently on this weight, so a bar in the wrong place shows');
+    perExample.forEach((g, i) => assert.ok(Math.abs(g - own[i]) <= 1e-4 * scale, `bar ${i}: ${g}, its own pass ${own[i]}`));
+    assert.ok(Math.abs(mean - replay.batchGradient) <= 1e-4 * scale, `mean ${mean}, batch backward ${replay.batchGradient}`);
+    assert.ok(Math.abs(before - replay.before) <= 1e-6 * Math.max(1, Math.abs(before)), `θ before ${before} vs ${replay.before}`);
 
     const tab = await waitFor(
       () =>
@@ -214,8 +233,14 @@ suite('Gradient Lens extension host', () => {
 
   test('a hidden panel gets the whole state again when it is shown', async () => {
     const gl = await api();
+    if (gl.session.snapshot.history.length === 0) {
+      // Run alone (a grep), the session is empty: a run with a history makes the check mean something.
+      await vscode.commands.executeCommand(Commands.train, digitsUri());
+      await waitForState(gl, ['finished'], 60000);
+    }
     const panel = gl.panel.show(true);
-    await gl.waitForRender(() => true, 30000);
+    // The panel draws the session as it is before it is hidden (else a re-shown panel proves nothing).
+    await gl.waitForRender((r) => r.state === gl.session.state && r.lossPoints === gl.session.snapshot.history.length, 30000);
     const before = gl.received('panel').byType.snapshot ?? 0;
     const doc = await vscode.workspace.openTextDocument(digitsUri());
     await vscode.window.showTextDocument(doc, { viewColumn: panel.viewColumn, preview: false });

@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
-import type { ParamSelection } from '../../../src/protocol';
+import type { Dataset } from '../../../src/data/dataset';
+import type { NamedTensor, StepStats } from '../../../src/engine';
+import type { ParamSelection, StepDetail } from '../../../src/protocol';
 import { buildDetail } from '../../../src/session/detail';
 import { engineGradient } from './batchOfOne';
 import { batchGradients, close, maxRelDiff, meanGradient, mlpSpec, optimizer, separable, type ExampleResult } from './reference';
@@ -60,23 +62,52 @@ const CASES: { name: string; spec: ModelSpec }[] = [
   },
 ];
 
+/**
+ * `steps` steps of a run of `spec` on `train`; for each step, the reference at the weights before it
+ * and the detail the panel gets, for no selection (null) or for each entry of `layers` whose bars
+ * differ most, handed to `check`.
+ */
+function eachStepDetail(
+  spec: ModelSpec,
+  train: Dataset,
+  steps: number,
+  layers: number[] | null,
+  check: (c: {
+    step: number;
+    before: NamedTensor[];
+    stats: StepStats;
+    ref: ExampleResult[];
+    sel: ParamSelection | null;
+    detail: StepDetail;
+  }) => void,
+): void {
+  const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
+  for (let step = 1; step <= steps; step++) {
+    const before = trainer.getWeights();
+    const stats = trainer.trainStep();
+    const ref = batchGradients(spec, before, train, stats.exampleIndices);
+    for (const sel of layers ? spreadSelections(ref, layers) : [null]) {
+      const detail = buildDetail(trainer, stats, spec, train, {
+        selection: sel,
+        mode: 'grad',
+        heatmapMaxCells: 64,
+        histograms: [],
+      });
+      check({ step, before, stats, ref, sel, detail });
+    }
+  }
+}
+
 for (const { name, spec } of CASES) {
   test(`detail bars: each per-example gradient is that example's own float64 backward pass at the pre-step weights (${name})`, () => {
     const train = separable(23, 4, 3, 5);
-    const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
-    for (let step = 1; step <= 4; step++) {
-      const before = trainer.getWeights();
-      const stats = trainer.trainStep();
-      const ref = batchGradients(spec, before, train, stats.exampleIndices);
-      const layers = spec.layers.map((_, i) => i);
-      for (const sel of spreadSelections(ref, layers)) {
-        const detail = buildDetail(trainer, stats, spec, train, {
-          selection: sel,
-          mode: 'grad',
-          heatmapMaxCells: 64,
-          histograms: [],
-        });
-        assert.ok(detail.perExample, 'a valid selection has a per-example view');
+    eachStepDetail(
+      spec,
+      train,
+      4,
+      spec.layers.map((_, i) => i),
+      ({ step, before, stats, ref, sel, detail }) => {
+        assert.ok(sel && detail.perExample, 'a valid selection has a per-example view');
         const pname = `layers[${sel.layer}].${sel.kind}`;
         const expected = ref.map((e) => e.grads.get(pname)![sel.index]);
         assert.ok(
@@ -99,51 +130,28 @@ for (const { name, spec } of CASES) {
             `step ${step} bar ${i} vs batch-of-one`,
           );
         });
-      }
-    }
+      },
+    );
   });
 
   test(`detail mean: equals an ordinary batch backward pass through a fresh network at the pre-step weights (${name})`, () => {
     const train = separable(23, 4, 3, 6);
-    const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
-    for (let step = 1; step <= 4; step++) {
-      const before = trainer.getWeights();
-      const stats = trainer.trainStep();
-      const ref = batchGradients(spec, before, train, stats.exampleIndices);
-      for (const sel of spreadSelections(ref, [0, spec.layers.length - 1])) {
-        const detail = buildDetail(trainer, stats, spec, train, {
-          selection: sel,
-          mode: 'grad',
-          heatmapMaxCells: 64,
-          histograms: [],
-        });
-        const batch = engineGradient(spec, train, before, stats.exampleIndices, sel);
-        close(detail.perExample!.mean, batch, 1e-10, `step ${step} mean vs fresh batch backward`);
-        close(
-          detail.perExample!.mean,
-          meanGradient(ref, `layers[${sel.layer}].${sel.kind}`)[sel.index],
-          1e-9,
-          `step ${step} mean vs float64 reference`,
-        );
-      }
-    }
+    eachStepDetail(spec, train, 4, [0, spec.layers.length - 1], ({ step, before, stats, ref, sel, detail }) => {
+      const batch = engineGradient(spec, train, before, stats.exampleIndices, sel!);
+      close(detail.perExample!.mean, batch, 1e-10, `step ${step} mean vs fresh batch backward`);
+      close(
+        detail.perExample!.mean,
+        meanGradient(ref, `layers[${sel!.layer}].${sel!.kind}`)[sel!.index],
+        1e-9,
+        `step ${step} mean vs float64 reference`,
+      );
+    });
   });
 }
 
 test('detail examples: loss, label and prediction of each example come from that example, in the batch order', () => {
-  const spec = mlpSpec({ batchSize: 7 });
   const train = separable(21, 4, 3, 8);
-  const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
-  for (let step = 1; step <= 3; step++) {
-    const before = trainer.getWeights();
-    const stats = trainer.trainStep();
-    const ref = batchGradients(spec, before, train, stats.exampleIndices);
-    const detail = buildDetail(trainer, stats, spec, train, {
-      selection: null,
-      mode: 'grad',
-      heatmapMaxCells: 64,
-      histograms: [],
-    });
+  eachStepDetail(mlpSpec({ batchSize: 7 }), train, 3, null, ({ step, stats, ref, detail }) => {
     assert.equal(detail.perExample, null, 'no selection, no per-example view');
     assert.equal(detail.step, step);
     assert.deepEqual(
@@ -157,5 +165,5 @@ test('detail examples: loss, label and prediction of each example come from that
     detail.examples.forEach((e, i) => close(e.loss, ref[i].loss, 1e-3, `example ${i} loss (4 significant digits)`));
     close(stats.loss, ref.reduce((s, r) => s + r.loss, 0) / ref.length, 1e-12, 'batch loss = mean of the reference losses');
     close(stats.accuracy, ref.filter((r, i) => r.prediction === detail.examples[i].label).length / ref.length, 0, 'accuracy');
-  }
+  });
 });

@@ -6,6 +6,8 @@ import * as assert from 'node:assert/strict';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { ParamSelection, WalkthroughResult, WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { openLoop } from '../session/helpers';
+import { Trainer, referenceBackend } from '../../../src/engine';
+import { BatchSchedule } from '../../../src/engine/batching';
 import { batchGradients, close, meanGradient, separable, spreadIndex, type Weights } from './reference';
 
 /** Selections of entries that vary across the batch at these weights (a dead unit's zeros would hide an error). */
@@ -104,3 +106,12 @@ export function startLoop(spec: ModelSpec, train: ReturnType<typeof separable>) 
 
 export const stepCount = (events: WorkerEvent[]) =>
   events.filter((e) => e.type === 'steps').reduce((n, e) => n + (e as { points: unknown[] }).points.length, 0);
+
+/** What a fresh run of `spec` starts from, computed outside the loop: the seed's initial weights and first batch. */
+export function seedStart(spec: ModelSpec, train: ReturnType<typeof separable>): { initial: Weights[]; firstBatch: number[] } {
+  const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
+  const firstBatch = Array.from(
+    new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize),
+  );
+  return { initial, firstBatch };
+}

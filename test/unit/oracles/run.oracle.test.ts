@@ -11,16 +11,8 @@ import { appendPoints, apply, clearRun, emptySnapshot, thinToCapacity } from '..
 import type { HostMessage, Histogram, SessionSnapshot, StepPoint } from '../../../src/protocol';
 import type { EpochStats } from '../../../src/engine/types';
 
-const point = (step: number, epoch = 1): StepPoint => ({
-  step,
-  epoch,
-  examplesSeen: step,
-  time: step,
-  loss: 1 / step,
-  accuracy: 0,
-  noiseScale: 1,
-  layers: [],
-});
+const QUIET = { accuracy: 0, noiseScale: 1, layers: [] };
+const point = (step: number, epoch = 1): StepPoint => ({ ...QUIET, step, epoch, examplesSeen: step, time: step, loss: 1 / step });
 const epoch = (n: number, trainLoss: number): EpochStats => ({
   epoch: n,
   step: 10 * n,

@@ -5,10 +5,8 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Trainer, referenceBackend } from '../../../src/engine';
-import { BatchSchedule } from '../../../src/engine/batching';
 import { mlpSpec, optimizer, separable } from './reference';
-import { checkReplay, selections, startLoop, stepCount } from './replay';
+import { checkReplay, seedStart, selections, startLoop, stepCount } from './replay';
 
 for (const [label, opt] of [
   ['plain SGD', optimizer({ learningRate: 0.5 })],
@@ -18,10 +16,7 @@ for (const [label, opt] of [
     const spec = mlpSpec({ batchSize: 5, epochs: 3, optimizer: opt });
     const train = separable(20, 4, 3, 91);
     // What the loop's run starts from: the seed's weights and the seed's first batch.
-    const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
-    const firstBatch = Array.from(
-      new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize),
-    );
+    const { initial, firstBatch } = seedStart(spec, train);
     const loop = startLoop(spec, train);
     try {
       await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');

@@ -133,11 +133,9 @@ test('histograms: symmetric linear edges up to the largest finite |value|, every
   close(hs[0].edges[hs[0].edges.length - 1], Math.max(...g0.map(Math.abs)), 1e-3, 'top edge = largest |G|');
 });
 
-test('example images: pixels 0–255 of the raw input, shrunk by whole blocks to fit the budget', () => {
-  const count = 40,
-    h = 5,
-    w = 3;
-  const x = new Float32Array(count * h * w).map((_, i) => ((i * 37) % 101) / 100);
+/** One full-batch step on `count` grey h×w images with pixel i = pixel(i): the detail it yields, and the pixels. */
+function imageDetail(count: number, h: number, w: number, pixel: (i: number) => number) {
+  const x = new Float32Array(count * h * w).map((_, i) => pixel(i));
   const train: Dataset = {
     name: 'img',
     inputShape: [1, h, w],
@@ -146,10 +144,22 @@ test('example images: pixels 0–255 of the raw input, shrunk by whole blocks to
     x,
     y: Int32Array.from({ length: count }, (_, i) => i % 2),
   };
-  const spec: ModelSpec = { ...mlpSpec(), layers: [{ type: 'dense', units: 2, activation: 'linear' }], batchSize: 40, epochs: 1 };
+  const spec: ModelSpec = {
+    ...mlpSpec(),
+    layers: [{ type: 'dense', units: 2, activation: 'linear' }],
+    batchSize: count,
+    epochs: 1,
+  };
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   const stats = trainer.trainStep();
-  const d = buildDetail(trainer, stats, spec, train, { selection: null, mode: 'grad', heatmapMaxCells: 8, histograms: [] });
+  return {
+    x,
+    d: buildDetail(trainer, stats, spec, train, { selection: null, mode: 'grad', heatmapMaxCells: 8, histograms: [] }),
+  };
+}
+
+test('example images: pixels 0–255 of the raw input, shrunk by whole blocks to fit the budget', () => {
+  const { x, d } = imageDetail(40, 5, 3, (i) => ((i * 37) % 101) / 100);
   // 32 images of 5×3 = 480 pixels fit the 10 000 budget: full size; the 8 beyond the first 32 have none.
   assert.deepEqual(d.imageShape, [5, 3]);
   assert.equal(d.examples.filter((e) => e.image !== null).length, 32);
@@ -172,22 +182,9 @@ test('example images: pixels 0–255 of the raw input, shrunk by whole blocks to
 });
 
 test('example images larger than the budget are averaged over f × f blocks, edge blocks over what they cover', () => {
-  const count = 32,
-    h = 29,
+  const h = 29,
     w = 30;
-  const x = new Float32Array(count * h * w).map((_, i) => ((i * 13) % 97) / 96);
-  const train: Dataset = {
-    name: 'img',
-    inputShape: [1, h, w],
-    numClasses: 2,
-    count,
-    x,
-    y: Int32Array.from({ length: count }, (_, i) => i % 2),
-  };
-  const spec: ModelSpec = { ...mlpSpec(), layers: [{ type: 'dense', units: 2, activation: 'linear' }], batchSize: 32, epochs: 1 };
-  const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
-  const stats = trainer.trainStep();
-  const d = buildDetail(trainer, stats, spec, train, { selection: null, mode: 'grad', heatmapMaxCells: 8, histograms: [] });
+  const { x, d } = imageDetail(32, h, w, (i) => ((i * 13) % 97) / 96);
   // 32 · ⌈29/f⌉ · ⌈30/f⌉ ≤ 10 000 first at f = 2: 32 · 15 · 15 = 7200.
   assert.deepEqual(d.imageShape, [15, 15]);
   const e = d.examples[5];

@@ -5,10 +5,9 @@
 
 import { test } from 'node:test';
 import { Trainer, referenceBackend } from '../../../src/engine';
-import { BatchSchedule } from '../../../src/engine/batching';
 import { walkThroughBatch } from '../../../src/engine/walkthrough';
 import { mlpSpec, optimizer, separable } from './reference';
-import { checkReplay, selections, startLoop } from './replay';
+import { checkReplay, seedStart, selections, startLoop } from './replay';
 
 test('step-through (engine): every replayed number equals the float64 reference at the weights it is given', () => {
   const spec = mlpSpec({ batchSize: 6, optimizer: optimizer({ learningRate: 0.25, momentum: 0.9 }) });
@@ -26,10 +25,7 @@ test('step-through (engine): every replayed number equals the float64 reference 
 test('step-through before any step replays the first batch at the initial weights (worker loop)', async () => {
   const spec = mlpSpec({ batchSize: 4, epochs: 2 });
   const train = separable(16, 4, 3, 93);
-  const initial = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') }).getWeights();
-  const firstBatch = Array.from(
-    new BatchSchedule(spec.seed, train.count, spec.batchSize).permutation(1).subarray(0, spec.batchSize),
-  );
+  const { initial, firstBatch } = seedStart(spec, train);
   const loop = startLoop(spec, train);
   try {
     await loop.until(() => loop.events.some((e) => e.type === 'status' && e.status.state === 'paused'), 'pause at start');

@@ -14,6 +14,7 @@ import { createWasmBackendSync } from '../../../src/engine/wasm/backend';
 import { mostVariedWeight } from '../../../src/engine/walkthrough';
 import { makeSpec, randomDataset } from '../engine/helpers';
 import { batchOfOneGradients, engineGradient } from '../oracles/batchOfOne';
+import { optimizer } from '../oracles/reference';
 
 test('example images shrink by the smallest whole factor that fits the pixel budget', () => {
   assert.equal(imageShrinkFactor(1, 28, 28), 1);
@@ -40,16 +41,7 @@ test('a detail of a real step: per-example gradients of the selection, its updat
       { type: 'dense', units: 3, activation: 'linear' },
     ],
     loss: 'cross-entropy',
-    optimizer: {
-      type: 'sgd',
-      learningRate: 0.5,
-      momentum: 0,
-      nesterov: false,
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    },
+    optimizer: optimizer({ learningRate: 0.5 }),
     batchSize: 8,
     epochs: 1,
   };

@@ -7,6 +7,7 @@ import type { NamedTensor } from '../../../src/engine/trainer';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
 import { dataset, loopSpec, openLoop } from './helpers';
+import { optimizer } from '../oracles/reference';
 
 const SPEC: ModelSpec = loopSpec({
   dtype: 'float64',
@@ -15,16 +16,7 @@ const SPEC: ModelSpec = loopSpec({
     { type: 'dense', units: 16, activation: 'tanh' },
     { type: 'dense', units: 4, activation: 'linear' },
   ],
-  optimizer: {
-    type: 'sgd',
-    learningRate: 0.1,
-    momentum: 0,
-    nesterov: false,
-    weightDecay: 0,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-  },
+  optimizer: optimizer({ learningRate: 0.1 }),
 });
 const TRAIN = dataset(64, 12, 4, 1);
 
