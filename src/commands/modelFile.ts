@@ -160,4 +160,12 @@ export async function revealInModelEditor(ctx: CommandContext, uri: vscode.Uri, 
     preview: false,
   });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  // With the focus inside the panel's webview (Train pressed there), showing an editor that is
+  // already visible in another group can leave the focus in the webview; move it to that group.
+  const group = editor.viewColumn ? GROUP_FOCUS_COMMANDS[editor.viewColumn - 1] : undefined;
+  if (group && vscode.window.activeTextEditor?.document !== doc) await vscode.commands.executeCommand(group);
 }
+
+const GROUP_FOCUS_COMMANDS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth'].map(
+  (n) => `workbench.action.focus${n}EditorGroup`,
+);

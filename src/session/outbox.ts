@@ -37,7 +37,14 @@ export class Outbox {
     if (message.type === 'steps') this.points.push(...message.points);
     else if (message.type === 'epoch') this.epochs.push(message.epoch);
     // Snapshots, step-throughs and responses are never queued: they are posted at once.
-    else if (message.type !== 'snapshot' && message.type !== 'response' && message.type !== 'walkthrough')
+    else if (message.type === 'detail') {
+      // Only the newest detail is posted, but every histogram it replaces is carried into it: the
+      // histogram strip is a history, not a latest value.
+      const older = this.latest.get('detail');
+      const carried = older?.type === 'detail' ? older.detail.histograms : [];
+      const histograms = carried.length ? [...carried, ...message.detail.histograms] : message.detail.histograms;
+      this.latest.set('detail', { ...message, detail: { ...message.detail, histograms } });
+    } else if (message.type !== 'snapshot' && message.type !== 'response' && message.type !== 'walkthrough')
       this.latest.set(message.type, message);
   }
 
@@ -50,7 +57,8 @@ export class Outbox {
     for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
     for (const type of LATEST_ORDER) {
       const message = this.latest.get(type);
-      if (message) out.push(message);
+      if (message?.type === 'detail') out.push(withHistogramBudget(message));
+      else if (message) out.push(message);
     }
     this.clear();
     return out;
@@ -93,4 +101,23 @@ export function thinPoints(points: StepPoint[], max: number): StepPoint[] {
 export function postIntervalMs(rateHz: number): number {
   const rate = Number.isFinite(rateHz) ? Math.min(20, Math.max(1, rateHz)) : 10;
   return 1000 / rate;
+}
+
+/** The JSON budget of the histograms in one live post (a burst of steps can queue hundreds). */
+export const HISTOGRAM_BYTES_PER_POST = 16 * 1024;
+
+/**
+ * Keeps the newest histograms that fit the budget. Older ones of a burst are left out of the live
+ * post only: the host's snapshot keeps them (up to histogramsPerLayer), and every snapshot sends them.
+ */
+function withHistogramBudget(message: Extract<HostMessage, { type: 'detail' }>): HostMessage {
+  const all = message.detail.histograms;
+  let bytes = 0;
+  let first = all.length;
+  while (first > 0) {
+    bytes += JSON.stringify(all[first - 1]).length;
+    if (bytes > HISTOGRAM_BYTES_PER_POST) break;
+    first--;
+  }
+  return first === 0 ? message : { ...message, detail: { ...message.detail, histograms: all.slice(first) } };
 }

@@ -6,11 +6,15 @@ import type { HostMessage, RenderSummary } from '../protocol';
 
 export type ViewMode = 'panel' | 'sidebar';
 
+/** Messages that are not part of the live stream: a whole state, a reply, or a result asked for once. */
+const POSTED_ONCE = new Set<HostMessage['type']>(['snapshot', 'response', 'walkthrough', 'compare', 'repeat', 'gradCheck']);
+
 export interface PostStats {
   /** Messages delivered, by type. */
   byType: Record<string, number>;
   total: number;
-  /** JSON size in bytes of the largest message, and of the largest non-snapshot message. */
+  /** JSON size in bytes of the largest message, and of the largest live update (the coalesced stream
+   *  of steps, details and status; snapshots and one-shot results such as a step-through are posted once). */
   maxBytes: number;
   maxUpdateBytes: number;
   totalBytes: number;
@@ -43,7 +47,7 @@ export class RenderLog {
     s.total++;
     s.totalBytes += bytes;
     s.maxBytes = Math.max(s.maxBytes, bytes);
-    if (message.type !== 'snapshot') s.maxUpdateBytes = Math.max(s.maxUpdateBytes, bytes);
+    if (!POSTED_ONCE.has(message.type)) s.maxUpdateBytes = Math.max(s.maxUpdateBytes, bytes);
   }
 
   lastRender(mode: ViewMode): RenderSummary | undefined {

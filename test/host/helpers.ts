@@ -33,13 +33,15 @@ export function digitsUri(): vscode.Uri {
 export const MIN_DEADLINE_MS = 60_000;
 
 /** Polls `get` until it returns a value other than undefined or false; fails after the deadline. */
-export async function waitFor<T>(get: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+/** `what` names the condition; a function is asked only at the deadline, so it can describe the state then. */
+export async function waitFor<T>(get: () => T | undefined | false, timeoutMs: number, what: string | (() => string)): Promise<T> {
   const deadline = Math.max(timeoutMs, MIN_DEADLINE_MS);
   const end = Date.now() + deadline;
   for (;;) {
     const value = get();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${deadline} ms waiting for ${what}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${deadline} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -128,6 +128,7 @@ suite('Gradient Lens: what a newcomer does first', () => {
       await gl.waitForRender((s) => s.state === 'idle', 60000);
       await waitFor(() => gl.panel.webviewPanel?.active, 10000, 'the panel to be active');
       const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.train, uri);
+      const afterTrain = vscode.window.activeTextEditor?.document.uri.path ?? 'none';
       assert.equal(run, undefined, 'a broken file must not train');
       const problems = gl.session.snapshot.problems;
       assert.ok(problems, 'the session lists no problems');
@@ -137,6 +138,7 @@ suite('Gradient Lens: what a newcomer does first', () => {
       assert.equal(text.slice(first.offset, first.offset + first.length), '-3', 'the first problem is the bad units');
       const rendered = await gl.waitForRender((s) => s.problems === problems.items.length, 60000);
       assert.equal(rendered.problems, problems.items.length);
+      const afterRender = vscode.window.activeTextEditor?.document.uri.path ?? 'none';
       assert.equal(tabsOf(uri).length, 1, 'Train opened a second copy of the file');
       const active = await waitFor(
         () => {
@@ -144,7 +146,13 @@ suite('Gradient Lens: what a newcomer does first', () => {
           return e && sameUri(e.document.uri, uri) ? e : undefined;
         },
         10000,
-        'the broken file to be the active editor',
+        () =>
+          `the broken file to be the active editor (after Train: ${afterTrain}; after the render: ${afterRender}; active: ${vscode.window.activeTextEditor?.document.uri.path ?? 'none'}; groups: ${vscode.window.tabGroups.all
+            .map(
+              (g) =>
+                `${g.viewColumn}${g.isActive ? '*' : ''}[${g.tabs.map((t) => t.label + (t.isActive ? '*' : '')).join(', ')}]`,
+            )
+            .join(' ')})`,
       );
       assert.equal(active.viewColumn, editor.viewColumn, 'the file was shown in another group');
       assert.notEqual(gl.panel.webviewPanel?.viewColumn, editor.viewColumn, 'the panel is not beside the file');

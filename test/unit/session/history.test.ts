@@ -126,3 +126,37 @@ test('a post of step points of a three-layer model stays under the live-post bud
   assert.equal(pts[pts.length - 1].step, 1000, 'the newest point is always sent');
   assert.ok(pts.length >= 16);
 });
+
+test('a detail that replaces a queued one carries its histograms; a burst is cut to the newest that fit the budget', async () => {
+  const { HISTOGRAM_BYTES_PER_POST } = await import('../../../src/session/outbox');
+  const histogram = (step: number) => ({
+    layer: 0,
+    step,
+    edges: Array.from({ length: 33 }, (_, i) => i / 7),
+    counts: new Array(32).fill(3),
+  });
+  const detail = (step: number, steps: number[]) =>
+    ({
+      step,
+      epoch: 1,
+      heatmap: null,
+      perExample: null,
+      examples: [],
+      imageShape: null,
+      histograms: steps.map(histogram),
+    }) as StepDetail;
+  const box = new Outbox();
+  box.add({ type: 'detail', detail: detail(10, [10]) });
+  box.add({ type: 'detail', detail: detail(20, [20]) });
+  const [two] = box.drain();
+  assert.deepEqual(two.type === 'detail' && two.detail.histograms.map((h) => h.step), [10, 20], 'no histogram is lost');
+
+  const burst = Array.from({ length: 400 }, (_, i) => (i + 1) * 10);
+  box.add({ type: 'detail', detail: detail(4000, burst) });
+  const [cut] = box.drain();
+  assert.ok(cut.type === 'detail');
+  const kept = cut.detail.histograms.map((h) => h.step);
+  assert.ok(kept.length > 10 && kept.length < burst.length, `kept ${kept.length} of ${burst.length}`);
+  assert.deepEqual(kept, burst.slice(burst.length - kept.length), 'the newest, in order');
+  assert.ok(JSON.stringify(cut.detail.histograms).length <= HISTOGRAM_BYTES_PER_POST + kept.length);
+});
