@@ -64,6 +64,15 @@ async function stopsAtTheLayer(page, line) {
   await runFromPalette(page, 'Debug: Add Conditional Breakpoint...');
   const widget = page.locator('.breakpoint-widget .inputContainer');
   await widget.waitFor();
+  // The widget shows before its input takes the focus: typing earlier lands in the model file.
+  await waitUntil(
+    async () => {
+      if (await widget.evaluate((el) => el.contains(document.activeElement))) return true;
+      await widget.click().catch(() => {});
+      return false;
+    },
+    { what: 'the breakpoint condition input to take the focus', timeoutMs: 60_000, intervalMs: 100 },
+  );
   await page.keyboard.type(CONDITION);
   await page.keyboard.press('Enter');
   await widget.waitFor({ state: 'hidden' });
