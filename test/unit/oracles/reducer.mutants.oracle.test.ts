@@ -106,6 +106,14 @@ test("a snapshot without caps is kept with the receiver's caps, and thinned and 
   assert.equal(incoming.histograms.length, 3, "the sender's histograms are not cut");
 });
 
+test("a snapshot whose caps field is there but undefined is kept with the receiver's caps too", () => {
+  const s = emptySnapshot({ historyLength: 5, histogramsPerLayer: 2 });
+  // A structured clone (postMessage) keeps a property that is undefined; Object.assign copies it.
+  const incoming = { ...emptySnapshot(), limits: undefined };
+  apply(s, { type: 'snapshot', snapshot: incoming });
+  assert.deepEqual(s.limits, { historyLength: 5, histogramsPerLayer: 2 });
+});
+
 test('a detail without a per-example card or heatmap leaves the selection and the heatmap mode alone', () => {
   const s = emptySnapshot();
   const selection = { layer: 0, kind: 'weight' as const, index: 2 };
