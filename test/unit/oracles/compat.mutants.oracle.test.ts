@@ -38,6 +38,15 @@ test('a layer that does not fit the input shape names the layer, the input shape
     null,
   );
   assert.match(p ?? '', /^layers\[0\]: .+ \(input shape \[4\] from train\.csv\)$/);
+  assert.match(
+    fitProblem(
+      fits([{ type: 'conv2d', filters: 2, kernelSize: 3, stride: 1, padding: 'valid', activation: 'relu' }]),
+      data({ inputShape: [2, 2] }),
+      null,
+    ) ?? '',
+    /^layers\[0\]: .+ \(input shape \[2, 2\] from train\.csv\)$/,
+    'every dimension of the input shape, comma-separated',
+  );
 });
 
 test('the last layer must give exactly one output per class', () => {
@@ -62,6 +71,10 @@ test('a validation set of another shape, even with as many values, is refused', 
   assert.equal(
     fitProblem(fits([{ type: 'flatten' }, dense(3)]), data({ inputShape: [2, 2] }), data({ inputShape: [4] })),
     'the validation set has examples of shape [4] but the training set has [2, 2]',
+  );
+  assert.equal(
+    fitProblem(fits([{ type: 'flatten' }, dense(3)]), data({ inputShape: [2, 2] }), data({ inputShape: [4, 1] })),
+    'the validation set has examples of shape [4, 1] but the training set has [2, 2]',
   );
   assert.equal(
     fitProblem(fits([{ type: 'flatten' }, dense(3)]), data({ inputShape: [2, 2] }), data({ inputShape: [2, 2] })),

@@ -44,6 +44,9 @@ test('the input: its first bad entry, the example it belongs to and that example
     locateForward(m, 3, new Float64Array(3), ctx)?.message,
     'The input contains -Infinity for example 2 of the batch (training example #11) at step 5.',
   );
+  const first = twoLayers();
+  first.input[0] = Infinity;
+  assert.equal(locateForward(first, 3, new Float64Array(3), ctx)?.example, 0, 'the very first entry counts');
   // A bad value in a row past the batch's m rows is not part of this step.
   const k = twoLayers();
   k.input[8] = NaN;
@@ -61,6 +64,16 @@ test('an activation: the earliest layer whose output is not finite, with its lab
     where: 'activation',
     message: 'layers[1] (dense 2→2) produced Infinity for example 0 of the batch (training example #7) at step 5.',
   });
+  // Finite inputs that overflow in layer 0 for the last example only: 3·1e308 > the float64 maximum.
+  const late = twoLayers();
+  late.input.set([1e308, 1e308, 1e308], 6);
+  late.values[0]!.weight.fill(1);
+  late.forward(3);
+  assert.deepEqual(
+    [locateForward(late, 3, new Float64Array(3), ctx)?.layer, locateForward(late, 3, new Float64Array(3), ctx)?.example],
+    [0, 2],
+    'the last example of the batch is looked at too',
+  );
   n.values[0]!.bias[0] = -Infinity;
   n.forward(3);
   assert.equal(locateForward(n, 3, new Float64Array(3), ctx)?.layer, 0, 'the first layer is reported before the second');
@@ -145,4 +158,33 @@ test('an overflowing gradient whose per-example norm is NaN for one example name
   n.layers[0].output[2] = NaN;
   layer.params[0].grad[0] = Infinity;
   assert.equal(locateGradient(n, 3, ctx)?.example, 1, 'the NaN norm wins over a larger finite one after it');
+});
+
+test('the example of a bad gradient comes from the first bad delta, also at entry 0 or in a later row', () => {
+  // Row 0 (or 1) Infinity, row 2 NaN: the first bad delta says 0 (or 1); the largest norm would say 2 (a NaN norm wins).
+  for (const [row, expected] of [
+    [0, 0],
+    [1, 1],
+  ]) {
+    const n = twoLayers();
+    n.forward(3);
+    const layer = n.paramLayers[1];
+    layer.delta.set([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+    layer.delta[2 * row] = Infinity;
+    layer.delta[5] = NaN;
+    layer.params[0].grad[0] = NaN;
+    assert.equal(locateGradient(n, 3, ctx)?.example, expected, `bad delta in row ${row}`);
+  }
+});
+
+test('a bad gradient with no example in the batch (m = 0) names no example', () => {
+  const n = twoLayers();
+  n.forward(3);
+  n.paramLayers[1].params[1].grad[0] = Infinity;
+  assert.deepEqual(locateGradient(n, 0, ctx), {
+    layer: 1,
+    example: -1,
+    where: 'gradient',
+    message: 'The gradient of layers[1].bias (dense 2→2) is Infinity at step 5.',
+  });
 });
