@@ -138,6 +138,33 @@ test('updateTerms: a missing optimizer state reads as zero, and Nesterov without
   assert.deepEqual([plain.nesterov, plain.firstAfter, plain.direction], [false, null, 0.5]);
 });
 
+test('updateTerms at the first update: the state before it is zero by definition, whatever rounding the state carries', () => {
+  // A float32 state is not exactly (1 − β₁)·g of the float64 g; inverting the recurrence would
+  // then show a tiny non-zero "before". At t = 1 it is 0, not recovered.
+  const adam = optimizer({ type: 'adam', learningRate: 0.1, beta1: 0.9, beta2: 0.99 });
+  const a = updateTerms(adam, {
+    step: 1,
+    isWeight: true,
+    batchGradient: 0.5,
+    before: 1,
+    after: 0.9,
+    first: 0.0500001,
+    second: 0.0025001,
+  });
+  assert.deepEqual([a.firstBefore, a.secondBefore], [0, 0]);
+  const sgd = optimizer({ learningRate: 0.1, momentum: 0.9 });
+  const v = updateTerms(sgd, {
+    step: 1,
+    isWeight: true,
+    batchGradient: 0.5,
+    before: 1,
+    after: 0.95,
+    first: 0.5000001,
+    second: null,
+  });
+  assert.equal(v.firstBefore, 0);
+});
+
 /** A trainer-shaped record of one finished update: what a run's trainer answers right after a step. */
 function lastStep(step: number, state: LastStepView['optimizerState']): LastStepView {
   return {
