@@ -344,3 +344,63 @@ test('mostVariedWeight: the largest spread times the share of examples pulling (
     index: 0,
   });
 });
+
+test('updateTerms: Adam ignores a momentum (and Nesterov) the spec may still carry', () => {
+  const o = optimizer({ type: 'adam', learningRate: 0.1, momentum: 0.5, nesterov: true });
+  const u = updateTerms(o, { step: 2, isWeight: true, batchGradient: 0.5, before: 1, after: 0.9, first: 0.1, second: 0.01 });
+  assert.deepEqual([u.momentum, u.nesterov], [0, false]);
+});
+
+test('lastUpdateTerms decays a selected weight', () => {
+  const u = lastUpdateTerms(
+    lastStep(1, () => ({ first: [0, 0], second: null })),
+    optimizer({ weightDecay: 0.5 }),
+    { layer: 1, kind: 'weight', index: 0 },
+  )!;
+  assert.equal(u.weightDecay, 0.5);
+  close(u.gradient, 0.1 + 0.5 * (0.5 + 0.02), 'g = G + wd·θ_before');
+});
+
+test('walkThroughBatch: a rank-2 input that starts with 1 is no image either', () => {
+  const flat: Dataset = { ...images, inputShape: [1, 4] };
+  const spec = makeSpec([dense(2)], { batchSize: 2 });
+  const w = new Trainer({ spec, train: flat, validation: null, backend: referenceBackend('float64') }).getWeights();
+  const r = walkThroughBatch({ spec, train: flat, indices: [0], weights: w, selection: { layer: 0, kind: 'bias', index: 0 } });
+  assert.deepEqual([r.imageShape, r.examples[0].image], [null, null]);
+});
+
+test('mostVariedWeight: only the weight tensor counts, wherever it is listed, and only the first m rows of a longer buffer', () => {
+  const biasFirst = {
+    layers: [
+      {
+        index: 0,
+        params: [
+          { kind: 'bias' as const, shape: [1] },
+          { kind: 'weight' as const, shape: [2] },
+        ],
+      },
+    ],
+    perExampleGradients: () => [0.1, 1, 0.1, -1],
+  };
+  assert.deepEqual(mostVariedWeight(biasFirst, 2), { layer: 0, kind: 'weight', index: 1 });
+  // A buffer sized for a larger batch: rows past m must not be read (here they would make entry 1 win).
+  const longer = perExample({ 0: { shape: [2], g: [1, 0.9, -1, -0.9, 0, 5] } });
+  assert.deepEqual(mostVariedWeight(longer, 2), { layer: 0, kind: 'weight', index: 0 });
+  // One entry, m = 2, then a larger batch's leftovers: no entry 1 exists to be chosen.
+  assert.equal(mostVariedWeight(perExample({ 0: { shape: [1], g: [1, 1, 50, -50] } }), 2), null);
+});
+
+test('mostVariedWeight: each entry counts its own pulling examples, at 10 % of its own largest', () => {
+  // Entry 1 [1.2, −1.2] (sd 1.70, both pull) beats entry 0 [1, −1] (sd 1.41).
+  assert.deepEqual(mostVariedWeight(perExample({ 0: { shape: [2], g: [1, 1.2, -1, -1.2] } }), 2), {
+    layer: 0,
+    kind: 'weight',
+    index: 1,
+  });
+  // Entry 0 [3, 0.2, 0.2]: sd 1.62 but 0.2 < 0.3, one of three pulls → 0.54; entry 1 [1, −1, 1]: 1.15 → entry 1.
+  assert.deepEqual(mostVariedWeight(perExample({ 0: { shape: [2], g: [3, 1, 0.2, -1, 0.2, 1] } }), 3), {
+    layer: 0,
+    kind: 'weight',
+    index: 1,
+  });
+});
