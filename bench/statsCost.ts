@@ -14,6 +14,8 @@ import { log, round } from './timing';
 
 export interface StatsCost {
   model: string;
+  /** The loss of the bare trainer's first step (before any update). */
+  firstBatchLoss: number;
   backend: string;
   threads: number;
   /** Best round's mean step time, bare and with the full statistics. */
@@ -33,26 +35,33 @@ export interface StatsCost {
   loadAverage1m: number;
 }
 
-const ROUNDS = 12;
+/** Rounds of each side, and calls per round at least (whatever the budget). */
+export interface RoundsOptions {
+  rounds: number;
+  minCalls: number;
+}
 
+/** weights: the starting point (default: the spec's seeded initialisation, the same for every trainer). */
 export function measureStatsCost(
   model: string,
   spec: ModelSpec,
   d: BenchData,
   backend: () => Backend & { threads?: number },
-  weights: NamedTensor[],
+  weights: NamedTensor[] | null,
   budgetSeconds: number,
+  { rounds: ROUNDS, minCalls }: RoundsOptions = { rounds: 12, minCalls: 2 },
 ): StatsCost {
   const make = (stats: 'none' | 'full') => {
     const b = backend();
     const t = new Trainer({ spec, train: asDataset(d), validation: null, backend: b, stats });
-    t.setWeights(weights);
+    if (weights) t.setWeights(weights);
     return { t, threads: b.threads ?? 1 };
   };
   const bare = make('none');
   const full = make('full');
   log(`statistics cost, ${model} on ${bare.t.backendName} (${bare.threads} thread${bare.threads > 1 ? 's' : ''})`);
   const selected = full.t.layers.find((l) => l.params.length > 0)!.index;
+  const firstBatchLoss = bare.t.trainStep().loss;
   const bareStep = () => bare.t.trainStep();
   const fullStep = () => {
     full.t.trainStep();
@@ -64,7 +73,7 @@ export function measureStatsCost(
     let calls = 0;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    while (calls < 2 || performance.now() - t0 < roundMs) {
+    while (calls < minCalls || performance.now() - t0 < roundMs) {
       fn();
       calls++;
     }
@@ -91,6 +100,7 @@ export function measureStatsCost(
     bestB = Math.min(...b);
   return {
     model,
+    firstBatchLoss,
     backend: bare.t.backendName,
     threads: bare.threads,
     stepMs: round(bestA, 4),
