@@ -12,7 +12,7 @@ import { WeightedLayer } from './weighted';
 
 /** The cosines' Gram matrices go in at most this many row panels, each at least this many rows. */
 const GRAM_PANELS = 8;
-const GRAM_PANEL_MIN_ROWS = 8;
+const GRAM_PANEL_MIN_ROWS = 4;
 
 export class DenseLayer extends WeightedLayer implements ParamLayer {
   readonly type = 'dense';
