@@ -31,6 +31,8 @@ export interface StatsCost {
    * helper's share of the split products).
    */
   fullStatsOverStepCpu: number;
+  /** Process CPU ms per bare step in the round that used the least (load-robust on one thread). */
+  stepCpuMs: number;
   rounds: number;
   loadAverage1m: number;
 }
@@ -108,6 +110,7 @@ export function measureStatsCost(
     fullStatsOverStep: round(medianRatio(b, a), 3),
     bestOverBest: round(bestB / bestA, 3),
     fullStatsOverStepCpu: round(medianRatio(cpu[1], cpu[0]), 3),
+    stepCpuMs: round(Math.min(...cpu[0]), 4),
     rounds: ROUNDS,
     loadAverage1m: round(os.loadavg()[0], 3),
   };
