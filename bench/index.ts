@@ -8,7 +8,7 @@ import { referenceBackend } from '../src/engine';
 import { createWasmBackend, createWasmBackendSync, wasmFmaSupported } from '../src/engine/wasm/backend';
 import { nodeSpawnHelper } from './spawnHelper';
 import { loadBenchData } from './data';
-import { benchSpec, CNN_LAYERS, MLP_LAYERS, runCnn, runMlp, startingPoint } from './ours';
+import { benchSpec, CNN_LAYERS, MLP_LAYERS, runMlp, runTrain, startingPoint } from './ours';
 import { runBigBatch } from './bigBatch';
 import { runTfjs } from './tfjs';
 import { runTorch, torchBlas } from './torch';
@@ -28,26 +28,38 @@ async function main(): Promise<void> {
   const cnnStart = startingPoint(cnnSpec, data, referenceBackend('float32'));
 
   const reference = () => referenceBackend('float32');
-  const wasm = () => createWasmBackendSync();
+  // Every WASM backend made, so the JSON can say which gemm path ran (zero-skipping or dense).
+  const made: { zeros: string; sparseProducts: number }[] = [];
+  const keep = <T extends { zeros: string; sparseProducts: number }>(b: T): T => (made.push(b), b);
+  const wasm = () => keep(createWasmBackendSync());
+  // The dense path (zeros are multiplied like any value): what the zero skipping gains, and the
+  // ratio against PyTorch that does not depend on the data being sparse.
+  const wasmDense = () => keep(createWasmBackendSync({ zeros: 'dense' }));
   // Two threads: backends made ahead (their helper threads must be running before the synchronous
   // timing loops start), one per trainer.
   const threaded = await Promise.all(Array.from({ length: 5 }, () => createWasmBackend({ spawnHelper: nodeSpawnHelper })));
   const pool = threaded.slice();
-  const wasmTwoThreads = () => pool.pop() ?? createWasmBackendSync();
+  const wasmTwoThreads = () => keep(pool.pop() ?? createWasmBackendSync());
   const ours = {
     mlp: {
       reference: runMlp(mlpSpec, data, reference, mlpStart, budget),
       wasm: runMlp(mlpSpec, data, wasm, mlpStart, budget),
       wasmTwoThreads: runMlp(mlpSpec, data, wasmTwoThreads, mlpStart, budget),
+      wasmDense: runTrain(mlpSpec, data, wasmDense, mlpStart, budget),
     },
     cnn: {
-      reference: runCnn(cnnSpec, data, reference, cnnStart, budget),
-      wasm: runCnn(cnnSpec, data, wasm, cnnStart, budget),
-      wasmTwoThreads: runCnn(cnnSpec, data, wasmTwoThreads, cnnStart, budget),
+      reference: runTrain(cnnSpec, data, reference, cnnStart, budget),
+      wasm: runTrain(cnnSpec, data, wasm, cnnStart, budget),
+      wasmTwoThreads: runTrain(cnnSpec, data, wasmTwoThreads, cnnStart, budget),
     },
   };
   const fullBatch = await runBigBatch(root);
   const splitProducts = threaded.reduce((sum, b) => sum + b.splitProducts, 0);
+  const gemmPath = {
+    note: "zero-skipping: A·B and Aᵀ·B skip A's zero entries when A is ≤ 30 % nonzero and B is finite (the MLP's first layer on MNIST pixels; the same numbers as the dense kernels); wasmDense never skips",
+    sparseProducts: made.filter((b) => b.zeros === 'skip').reduce((sum, b) => sum + b.sparseProducts, 0),
+    sparseProductsOnDenseBackends: made.filter((b) => b.zeros === 'dense').reduce((sum, b) => sum + b.sparseProducts, 0),
+  };
   for (const b of threaded) b.close();
 
   log('our gemm on the MLP step shapes');
@@ -70,6 +82,7 @@ async function main(): Promise<void> {
     const peers: Record<string, number | null> = {
       wasm: ours[which].wasm.firstBatchLoss,
       wasmTwoThreads: ours[which].wasmTwoThreads.firstBatchLoss,
+      ...(which === 'mlp' ? { wasmDense: ours.mlp.wasmDense.firstBatchLoss } : {}),
       pytorch: num(at(torch, which, 'firstBatchLoss')),
       tfjs: num(at(tfjs, which, 'firstBatchLoss')),
     };
@@ -139,6 +152,8 @@ async function main(): Promise<void> {
   };
   const ratios = {
     mlpOursOverPytorch: ratio(sps(w.train), torchBest('mlp')),
+    mlpDenseOursOverPytorch: ratio(sps(ours.mlp.wasmDense.train), torchBest('mlp')),
+    mlpZeroSkippingOverDense: ratio(sps(ours.mlp.wasm.train), sps(ours.mlp.wasmDense.train)),
     mlpOursOverTfjs: ratio(sps(w.train), sps(at(tfjs, 'mlp', 'train'))),
     mlpWasmOverReference: ratio(sps(w.train), sps(ours.mlp.reference.train)),
     cnnOursOverPytorch: ratio(sps(c.train), torchBest('cnn')),
@@ -188,6 +203,7 @@ async function main(): Promise<void> {
     ours,
     fullBatch,
     oursThreads,
+    gemmPath,
     pytorchSetup,
     pytorch: torch,
     gflops,
