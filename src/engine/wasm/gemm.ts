@@ -65,8 +65,10 @@ export function wasmGemm(
     if (zeros === 'dense' || n < 4 || m * n * k < SPARSE_MIN_MACS) return false;
     if (kernels.nonzero_count(m * k, pa) > SPARSE_MAX_DENSITY * m * k || !kernels.all_finite(k * n, pb)) return false;
     const list = arena.reserve(5 * k + 5);
-    if (list === null) return false;
-    kernels.gemm_sparse_a(m, n, k, alpha, pa, rsA, csA, pb, pc, list);
+    const list2 = team ? arena.reserve(5 * k + 5) : 0;
+    if (list === null || list2 === null) return false;
+    if (team) team.sparse(m, n, k, alpha, pa, rsA, csA, pb, pc, list, list2);
+    else kernels.gemm_sparse_a(m, n, k, alpha, pa, rsA, csA, pb, pc, list);
     counters.sparse++;
     return true;
   };
