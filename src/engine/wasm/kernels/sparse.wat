@@ -45,7 +45,7 @@
     (local $s v128) (local $al v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local $t0 f32) (local $t1 f32) (local $t2 f32) (local $t3 f32) (local $bs f32)
+    (local $t0 f32) (local $t1 f32) (local $t2 f32) (local $t3 f32) (local $bs f32) (local $run i32) (local $zero v128)
     (local.set $rsA4 (i32.shl (local.get $rsA) (i32.const 2)))
     (local.set $csA4 (i32.shl (local.get $csA) (i32.const 2)))
     (local.set $n4 (i32.shl (local.get $n) (i32.const 2)))
@@ -57,8 +57,25 @@
       (local.set $end (local.get $list))
       (local.set $q (local.get $b))
       (local.set $p (local.get $k))
+      (local.set $run (i32.const 0))
       (block $doneGather (loop $gather
         (br_if $doneGather (i32.le_s (local.get $p) (i32.const 0)))
+        ;; A's rows contiguous (A·B): test 4 p at once and skip them together when all 16 values
+        ;; are zero (MNIST's borders); otherwise the next 4 go one by one
+        (if (i32.and (i32.eqz (local.get $run)) (i32.and (i32.eq (local.get $csA) (i32.const 1)) (i32.ge_s (local.get $p) (i32.const 4))))
+          (then
+            (if (i32.eqz (v128.any_true (v128.or
+                  (v128.or (f32x4.ne (v128.load (local.get $ap)) (local.get $zero))
+                           (f32x4.ne (v128.load (i32.add (local.get $ap) (local.get $rsA4))) (local.get $zero)))
+                  (v128.or (f32x4.ne (v128.load (i32.add (local.get $ap) (i32.shl (local.get $rsA4) (i32.const 1)))) (local.get $zero))
+                           (f32x4.ne (v128.load (i32.add (local.get $ap) (i32.mul (local.get $rsA4) (i32.const 3)))) (local.get $zero))))))
+              (then
+                (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.shl (local.get $n4) (i32.const 2))))
+                (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+                (br $gather)))
+            (local.set $run (i32.const 4))))
+        (if (local.get $run) (then (local.set $run (i32.sub (local.get $run) (i32.const 1)))))
         (local.set $v0 (f32.load (local.get $ap)))
         (local.set $v1 (f32.load (i32.add (local.get $ap) (local.get $rsA4))))
         (local.set $v2 (f32.load (i32.add (local.get $ap) (i32.shl (local.get $rsA4) (i32.const 1)))))
