@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     ) || null;
   const stepGflops = round(mlpStepFlops(data.batchSize) / (w.train.stepMs * 1e6), 3);
   const gflops = {
-    note: 'GFLOP/s of gemm work only (2·m·n·k per product); peak = the better of 1 and 2 threads of OpenBLAS sgemm (torch.mm) on a 512³ product',
+    note: 'GFLOP/s of gemm work only (2·m·n·k per product, counting the multiplications by zero that the zero-skipping path leaves out: a dense-equivalent rate for the train step); peak = the better of 1 and 2 threads of OpenBLAS sgemm (torch.mm) on a 512³ product',
     oursMlpTrainStep: stepGflops,
     oursGemmOnStepShapes: ourGemm.stepGemmGflops,
     oursPeakShape: ourGemm.peakShapeGflops,
