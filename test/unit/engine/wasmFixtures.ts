@@ -32,6 +32,14 @@ export function assertFileWithFma(file: string, fmaNative: boolean): void {
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 }
 
+export type EngineModule = typeof import('../../../src/engine');
+
+/** The engine with its WASM backend module, imported only once the kernels module is current. */
+export async function loadEngine(): Promise<{ engine: EngineModule; wasm: WasmModule }> {
+  const wasm = await loadWasm();
+  return { engine: await import('../../../src/engine'), wasm };
+}
+
 const rng = new Rng(20261128);
 export function fill(x: FloatArray, scale = 1): FloatArray {
   for (let i = 0; i < x.length; i++) x[i] = (rng.next() * 2 - 1) * scale;
