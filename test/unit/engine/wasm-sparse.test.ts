@@ -76,7 +76,9 @@ test('A·B and Aᵀ·B on a sparse A: the zero-skipping path runs and matches th
           b = fill(new Float32Array(k * n));
         const { skipped, dense: d } = both(transA, m, n, k, alpha, a, b);
         const what = `${transA ? 'Aᵀ' : 'A'}·B ${m}×${n}×${k} α=${alpha}`;
-        assert.equal(skipped.sparse, 1, `${what}: the zero-skipping path did not run`);
+        // a long Aᵀ·B (a weight gradient over a large batch) stays on the dense kernels in slices
+        const long = transA && k > 128;
+        assert.equal(skipped.sparse, long ? 0 : 1, `${what}: the zero-skipping path ${long ? 'ran' : 'did not run'}`);
         assert.equal(d.sparse, 0, `${what}: zeros 'dense' must never skip`);
         const ref = refGemm(transA, false, m, n, k, alpha, a, b, 0, new Float32Array(m * n));
         assertClose(skipped.c, ref.value, ref.magnitude, k, what);
