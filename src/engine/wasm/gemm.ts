@@ -67,7 +67,7 @@ export function wasmGemm(
     const list = arena.reserve(5 * k + 5);
     const list2 = team ? arena.reserve(5 * k + 5) : 0;
     if (list === null || list2 === null) return false;
-    if (team) team.sparse(m, n, k, alpha, pa, rsA, csA, pb, pc, list, list2);
+    if (team) team.sparse(list2, m, n, k, alpha, pa, rsA, csA, pb, pc, list);
     else kernels.gemm_sparse_a(m, n, k, alpha, pa, rsA, csA, pb, pc, list);
     counters.sparse++;
     return true;

@@ -66,6 +66,9 @@ export const SPLIT_MIN_MACS = 1 << 20;
 /** How long the caller waits for the helper (alive but starved for this long means something broke). */
 const HELPER_TIMEOUT_MS = 30_000;
 
+/** The helper's share of a product: its rows of C and the operands (pointers and strides as gemm_bn's). */
+type HelperRows = [m: number, n: number, k: number, alpha: number, a: number, rsA: number, csA: number, b: number, c: number];
+
 export class GemmTeam {
   private readonly i32: Int32Array;
   private readonly f32: Float32Array;
@@ -96,31 +99,19 @@ export class GemmTeam {
       return;
     }
     const top = (m >> 1) & ~3; // rows [0, top) here, [top, m) on the helper
-    const job = this.post(0, m - top, n, k, alpha, a + top * rsA * 4, rsA, csA, b, c + top * n * 4, beta, 0);
+    const job = this.post(0, beta, 0, m - top, n, k, alpha, a + top * rsA * 4, rsA, csA, b, c + top * n * 4);
     this.k.gemm_bn(top, n, k, alpha, a, rsA, csA, b, beta, c);
     this.join(job, m, n, k);
   };
 
   /** gemm_sparse_a (see exports.ts), on two threads when it is large enough; list2: the helper's scratch, as list. */
-  sparse(
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    rsA: number,
-    csA: number,
-    b: number,
-    c: number,
-    list: number,
-    list2: number,
-  ): void {
+  sparse(list2: number, ...[m, n, k, alpha, a, rsA, csA, b, c, list]: Parameters<KernelExports['gemm_sparse_a']>): void {
     if (!this.splits(m, n, k)) {
       this.k.gemm_sparse_a(m, n, k, alpha, a, rsA, csA, b, c, list);
       return;
     }
     const top = (m >> 1) & ~3;
-    const job = this.post(1, m - top, n, k, alpha, a + top * rsA * 4, rsA, csA, b, c + top * n * 4, 0, list2);
+    const job = this.post(1, 0, list2, m - top, n, k, alpha, a + top * rsA * 4, rsA, csA, b, c + top * n * 4);
     this.k.gemm_sparse_a(top, n, k, alpha, a, rsA, csA, b, c, list);
     this.join(job, m, n, k);
   }
@@ -129,21 +120,8 @@ export class GemmTeam {
     return m >= 8 && m * n * k >= SPLIT_MIN_MACS && this.ready;
   }
 
-  /** Hands the helper its rows; returns the job number. */
-  private post(
-    kind: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    rsA: number,
-    csA: number,
-    b: number,
-    c: number,
-    beta: number,
-    list: number,
-  ): number {
+  /** Hands the helper its rows (kind: 0 gemm_bn, 1 gemm_sparse_a); returns the job number. */
+  private post(kind: number, beta: number, list: number, ...[m, n, k, alpha, a, rsA, csA, b, c]: HelperRows): number {
     const { i32, f32 } = this;
     i32[2] = m;
     i32[3] = n;
