@@ -82,6 +82,7 @@ export class PerExampleView {
       this.chart.data.datasets = [];
       this.chart.update('none');
       this.formula.textContent =
+        s.run?.perExampleNote ??
         "Train or step to see each example's gradient for the selected parameter (click a heatmap cell to choose it).";
       this.note.textContent = '';
       this.bars = 0;
@@ -135,7 +136,7 @@ export class PerExampleView {
       lines.push(['line', `θ = ${num(d.before, 5)}: this batch's update is not applied yet (stopped before it).`]);
     else lines.push(['line', `θ went from ${num(d.before, 5)} to ${num(d.after, 5)} (applied update ${num(d.update, 4)}).`]);
     this.formula.replaceChildren(...lines.map(([k, l]) => el('div', { class: `formula-${k}`, text: l })));
-    this.note.textContent = t ? noteFor(t) : '';
+    this.note.textContent = [t ? noteFor(t) : '', d.note ?? ''].filter(Boolean).join(' ');
   }
 
   private showExample(i: number, announce = true): void {
