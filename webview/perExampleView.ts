@@ -174,6 +174,19 @@ export class PerExampleView {
     this.chart.update('none');
   }
 
+  /** What the card shows now, read from its chart and text. */
+  drawn(): { param: string; values: number[]; mean: number; formula: string; note: string } | null {
+    const [bars, mean] = this.chart.data.datasets;
+    if (!bars || !mean) return null;
+    return {
+      param: this.detail?.perExample?.paramName ?? '',
+      values: (bars.data as number[]).slice(0, 64),
+      mean: (mean.data as number[])[0],
+      formula: this.formula.innerText || (this.formula.textContent ?? ''),
+      note: this.note.textContent ?? '',
+    };
+  }
+
   retheme(): void {
     themeChart(this.chart as unknown as Chart);
   }
