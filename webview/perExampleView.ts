@@ -113,6 +113,11 @@ export class PerExampleView {
     this.chart.update('none');
     this.renderFormula(d);
     this.showExample(this.focused, false);
+    if (s.detail && s.detail.examples.length === 0) {
+      // A watched script sends gradients, not its examples.
+      this.preview.hidden = true;
+      this.previewText.textContent = "This run's examples stay in its own process: only their gradients are shown.";
+    }
   }
 
   private renderFormula(d: PerExampleDetail): void {

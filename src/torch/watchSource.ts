@@ -36,7 +36,8 @@ export class WatchSource implements RunSource {
     private readonly hello: WatchHello,
   ) {
     this.perExampleNote = hello.batchNorm
-      ? `${scriptLabel(hello)} has BatchNorm: per-example gradients are not defined for it (each example's output depends on the whole batch). Its layer norms are shown.`
+      ? // The watcher's own words when asked for them (python/gradlens/watcher.py), known from its hello already.
+        "per-example gradients are not defined for this model: BatchNorm makes each example's output depend on the whole batch. Layer norms are still sent."
       : `${scriptLabel(hello)} sends layer statistics only: ask for per-example gradients of Linear or Conv2d modules with gradlens.watch(model, optimizer, per_example=["fc1"]) or the setting gradientLens.pytorch.watchPerExample.`;
   }
 
