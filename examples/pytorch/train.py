@@ -10,6 +10,7 @@ example's gradient beside the batch mean.
                   tests compare them with what the panel shows)
     --crash-at S  raise an exception in step S (to see how a crash is shown)
     --wait        wait for a line on stdin after each step (so a test decides when it moves on)
+    --optimizer   sgd (default: momentum 0.9), adam or adamw
 """
 
 import argparse
@@ -27,6 +28,7 @@ parser.add_argument("--steps", type=int, default=40)
 parser.add_argument("--out")
 parser.add_argument("--crash-at", type=int)
 parser.add_argument("--wait", action="store_true")
+parser.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="sgd")
 args = parser.parse_args()
 
 
@@ -41,7 +43,12 @@ class Net(nn.Module):
 
 torch.manual_seed(0)
 model = Net()
-optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+if args.optimizer == "adam":
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+elif args.optimizer == "adamw":
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.01)
+else:
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 x = torch.randn(256, 20)
 y = (x[:, :4].argmax(1) + (x[:, 4] > 1).long()) % 4  # a learnable rule, with some noise in it
 M = 16

@@ -83,8 +83,8 @@ def optimizer_state(optimizer, p, k):
         t = st.get(name)
         return float(t.flatten()[k]) if torch.is_tensor(t) and t.numel() > k else None
 
-    out = {"type": f"{type(optimizer).__module__}.{type(optimizer).__name__}".replace("torch.optim.sgd.", "torch.optim.")
-           .replace("torch.optim.adam.", "torch.optim."),
+    cls = type(optimizer)
+    out = {"type": f"torch.optim.{cls.__name__}" if cls.__module__.startswith("torch.optim") else f"{cls.__module__}.{cls.__name__}",
            "learningRate": _num(group.get("lr")), "weightDecay": _num(group.get("weight_decay", 0.0)) or 0.0,
            "maximize": bool(group.get("maximize", False))}
     if type(optimizer) is torch.optim.SGD:

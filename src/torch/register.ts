@@ -1,7 +1,8 @@
 // The PyTorch commands: Train with PyTorch (the model file on DDP ranks, from the engine's start),
 // Compare Engine with PyTorch (both K steps, the largest relative difference per layer) and
 // Open PyTorch Terminal (a terminal where `gradlens.watch(model, optimizer)` in a user's own
-// script reports here). Train with PyTorch shows its run in the panel like any run source (loss,
+// script reports here) and Listen for PyTorch Scripts on the fallback port; each watched script
+// is a run in the panel (watchPanel.ts). Train with PyTorch shows its run in the panel like any run source (loss,
 // layer health, status bar) and logs each step with its ranks to the "Gradient Lens: PyTorch"
 // output channel; the comparison only logs.
 

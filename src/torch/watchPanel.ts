@@ -14,8 +14,6 @@ export class WatchSessions implements vscode.Disposable {
   private socket: WatchListener | null = null;
   private port: WatchListener | null = null;
   private readonly sources = new Map<WatchConnection, WatchSource>();
-  /** The watch run the panel shows (null once the panel moved on or it ended). */
-  private shown: WatchSource | null = null;
 
   constructor(
     private readonly ctx: CommandContext,
@@ -77,14 +75,13 @@ export class WatchSessions implements vscode.Disposable {
     if (!source) return;
     this.sources.delete(conn);
     source.closed();
-    if (this.shown === source) this.shown = null;
     this.out.appendLine(`${source.label} (pid ${source.pid}): the connection closed`);
   }
 
   private async show(source: WatchSource): Promise<void> {
     const session = this.ctx.session;
-    const busy = session.isActive && !(this.shown && !this.shown.over);
-    if (busy) {
+    // Showing it ends whatever trains in the panel now (another script is detached, not ended).
+    if (session.isActive) {
       const pick = await this.ctx.notify.show(
         'info',
         `${source.label} connected. Showing it in the panel ends the run training there now.`,
@@ -93,7 +90,6 @@ export class WatchSessions implements vscode.Disposable {
       );
       if (pick !== 'Show in Panel' || source.over) return;
     }
-    this.shown = source;
     await vscode.commands.executeCommand(Commands.openPanel);
     // No model file belongs to a script: commands that need one ask for it. A failure is the run's
     // own message (shown by the session), so the rejection is not shown twice.

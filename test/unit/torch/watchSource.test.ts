@@ -202,3 +202,40 @@ test('with BatchNorm the run says per-example gradients are not defined, and kee
     w.close();
   }
 });
+
+test('Adam: the terms torch held give the θ it applied; AdamW: θ before and after, and the note says it is not written out', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradlens-watch-test-'));
+  try {
+    for (const kind of ['adam', 'adamw']) {
+      const out = path.join(dir, `${kind}.json`);
+      const w = await watched(SCRIPT, ['--steps', '5', '--optimizer', kind, '--out', out]);
+      try {
+        assert.equal(await w.exited, 0, w.output().stderr);
+        await until(
+          () => w.run.state === 'finished',
+          () => `a finished run (now ${w.run.state})`,
+        );
+        const own = JSON.parse(readFileSync(out, 'utf8')) as Own;
+        const d = w.run.snapshot.detail!.perExample!;
+        const name = `${['fc1', 'fc2'][d.selection.layer]}.weight`;
+        assert.equal(d.after, own.weightsAfter[name][d.selection.index]);
+        if (kind === 'adam') {
+          assert.equal(d.terms?.optimizer, 'adam');
+          assert.equal(d.terms?.step, 5);
+          near(d.terms!.predictedAfter - d.before, d.after - d.before, 1e-4, 'the update from the terms');
+        } else {
+          assert.equal(d.terms, null);
+          assert.equal(d.optimizer, 'torch.optim.AdamW');
+          assert.match(
+            d.note ?? '',
+            /torch\.optim\.AdamW: Gradient Lens writes the update out only for torch\.optim\.SGD .* the optimizer's learning rate is 0\.01000, but how it combined it with G is not shown/,
+          );
+        }
+      } finally {
+        w.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
