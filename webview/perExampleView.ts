@@ -184,7 +184,8 @@ export class PerExampleView {
       param: this.detail?.perExample?.paramName ?? '',
       values: (bars.data as number[]).slice(0, 64),
       mean: (mean.data as number[])[0],
-      formula: this.formula.innerText || (this.formula.textContent ?? ''),
+      // One line per formula row, without innerText's forced layout (this runs on every render).
+      formula: [...this.formula.children].map((c) => c.textContent ?? '').join('\n'),
       note: this.note.textContent ?? '',
     };
   }
