@@ -49,6 +49,8 @@ const SCREENSHOTS = [
   'webview-problems.png',
   'webview-ranks.png',
   'webview-ranks-uneven.png',
+  'webview-watch.png',
+  'webview-watch-batchnorm.png',
   'webview-panel-480-dark.png',
   'webview-panel-480-light.png',
   'webview-panel-1200-dark.png',

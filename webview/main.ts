@@ -7,7 +7,7 @@
 // State survives hide/reload through getState/setState; the host's snapshot then replaces it.
 
 import './style.css';
-import type { HostMessage, PanelCommand, RenderSummary, SessionSnapshot, WebviewMessage } from '../src/protocol';
+import type { HostMessage, PanelCommand, DrawnNumbers, RenderSummary, SessionSnapshot, WebviewMessage } from '../src/protocol';
 import { apply, emptySnapshot } from './store';
 import { PendingRequests } from '../src/protocol/pending';
 import { onThemeChange } from './theme';
@@ -164,6 +164,23 @@ function summary(): RenderSummary {
         }
       : {}),
     ...(toolbar.lastFailure ? { failure: toolbar.lastFailure } : {}),
+    drawn: drawn(),
+  };
+}
+
+function drawn(): DrawnNumbers {
+  const lastOf = (data: unknown[]): { step: number; value: number } | null => {
+    const p = data[data.length - 1] as { x: number; y: number } | undefined;
+    return p ? { step: p.x, value: p.y } : null;
+  };
+  const lines = health?.charts[0]?.data.datasets ?? [];
+  return {
+    loss: lastOf(loss.chart.data.datasets[0]?.data ?? []),
+    gradNorms: lines.flatMap((d) => {
+      const p = lastOf(d.data);
+      return p ? [{ label: String(d.label), ...p }] : [];
+    }),
+    perExample: perExample?.drawn() ?? null,
   };
 }
 

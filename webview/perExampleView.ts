@@ -79,6 +79,7 @@ export class PerExampleView {
       this.chart.data.datasets = [];
       this.chart.update('none');
       this.formula.textContent =
+        s.run?.perExampleNote ??
         "Train or step to see each example's gradient for the selected parameter (click a heatmap cell to choose it).";
       this.note.textContent = '';
       this.bars = 0;
@@ -109,6 +110,11 @@ export class PerExampleView {
     this.chart.update('none');
     this.renderFormula(d);
     this.showExample(this.focused, false);
+    if (s.detail && s.detail.examples.length === 0) {
+      // A watched script sends gradients, not its examples.
+      this.preview.hidden = true;
+      this.previewText.textContent = "This run's examples stay in its own process: only their gradients are shown.";
+    }
   }
 
   private renderFormula(d: PerExampleDetail): void {
@@ -132,7 +138,7 @@ export class PerExampleView {
       lines.push(['line', `θ = ${num(d.before, 5)}: this batch's update is not applied yet (stopped before it).`]);
     else lines.push(['line', `θ went from ${num(d.before, 5)} to ${num(d.after, 5)} (applied update ${num(d.update, 4)}).`]);
     this.formula.replaceChildren(...lines.map(([k, l]) => el('div', { class: `formula-${k}`, text: l })));
-    this.note.textContent = t ? noteFor(t) : '';
+    this.note.textContent = [t ? noteFor(t) : '', d.note ?? ''].filter(Boolean).join(' ');
   }
 
   private showExample(i: number, announce = true): void {
@@ -168,6 +174,20 @@ export class PerExampleView {
     const active = this.chart.data.datasets.length ? [{ datasetIndex: 0, index: i }] : [];
     this.chart.setActiveElements(active);
     this.chart.update('none');
+  }
+
+  /** What the card shows now, read from its chart and text. */
+  drawn(): { param: string; values: number[]; mean: number; formula: string; note: string } | null {
+    const [bars, mean] = this.chart.data.datasets;
+    if (!bars || !mean) return null;
+    return {
+      param: this.detail?.perExample?.paramName ?? '',
+      values: (bars.data as number[]).slice(0, 64),
+      mean: (mean.data as number[])[0],
+      // One line per formula row, without innerText's forced layout (this runs on every render).
+      formula: [...this.formula.children].map((c) => c.textContent ?? '').join('\n'),
+      note: this.note.textContent ?? '',
+    };
   }
 
   retheme(): void {

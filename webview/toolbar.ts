@@ -90,7 +90,8 @@ export class Toolbar {
       epoch?.validationAccuracy !== null && epoch?.validationAccuracy !== undefined
         ? `val acc ${pct(epoch.validationAccuracy)}`
         : '',
-      s.run ? `M = ${s.run.spec.batchSize} · ${s.run.trainSize} examples · ${s.run.backend}` : '',
+      // A watched script says its batch size, not its data set's.
+      s.run ? `M = ${s.run.spec.batchSize}${s.run.trainSize ? ` · ${s.run.trainSize} examples` : ''} · ${s.run.backend}` : '',
       (s.pace ?? 0) > 0 ? `slow: ${s.pace} steps/s` : '',
     ].filter(Boolean);
     this.status.textContent = parts.join(' · ');

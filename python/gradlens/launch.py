@@ -70,10 +70,7 @@ def check_torch():
     except ValueError:
         parts = (0, 0)
     if parts < MIN_TORCH:
-        return "torch-too-old", f"PyTorch {version} is too old: Gradient Lens needs {MIN_TORCH[0]}.{MIN_TORCH[1]} or newer (for functorch's vmap and DDP communication hooks)"
-    import importlib.util
-    if importlib.util.find_spec("functorch") is None:
-        return "torch-too-old", f"PyTorch {version} has no functorch, which per-example gradients need"
+        return "torch-too-old", f"PyTorch {version} is too old: Gradient Lens needs {MIN_TORCH[0]}.{MIN_TORCH[1]} or newer (for DDP communication hooks)"
     return None, version
 
 

@@ -48,9 +48,15 @@ class Dense(nn.Module):
         self.index, self.activation = index, activation
         self.weight = nn.Parameter(torch.zeros(in_features, units))
         self.bias = nn.Parameter(torch.zeros(units))
+        # Set by stats.Capture for a training pass: it keeps the input and the gradient at z.
+        self.capture = None
 
     def forward(self, x):
-        return activate(self.activation, x.flatten(1) @ self.weight + self.bias)
+        a = x.flatten(1)
+        z = a @ self.weight + self.bias
+        if self.capture is not None:
+            self.capture(self, a, z)
+        return activate(self.activation, z)
 
 
 class Conv2d(nn.Module):
@@ -67,11 +73,15 @@ class Conv2d(nn.Module):
             self.pad = None
         self.weight = nn.Parameter(torch.zeros(spec["filters"], c, k, k))
         self.bias = nn.Parameter(torch.zeros(spec["filters"]))
+        self.capture = None
 
     def forward(self, x):
         if self.pad is not None:
             x = F.pad(x, self.pad)
-        return activate(self.activation, F.conv2d(x, self.weight, self.bias, stride=self.stride))
+        z = F.conv2d(x, self.weight, self.bias, stride=self.stride)
+        if self.capture is not None:
+            self.capture(self, x, z)
+        return activate(self.activation, z)
 
 
 class MaxPool2d(nn.Module):

@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from . import job as jobs
 from .model import SpecModel, make_optimizer, per_example_loss
 from .records import merge_step, evaluate
+from .stats import Capture
 
 
 def emit(obj):
@@ -173,12 +174,13 @@ def main(job_dir):
         state.local = {}
         opt.zero_grad(set_to_none=False)
         model.keep_relu_outputs = True
-        out = ddp(x)
-        per = per_example_loss(spec["loss"], out, y)
-        local_loss = per.mean() if hi > lo else out.sum() * 0.0
-        local_loss.backward()
+        with Capture(model) as capture:
+            out = ddp(x)
+            per = per_example_loss(spec["loss"], out, y)
+            local_loss = per.mean() if hi > lo else out.sum() * 0.0
+            local_loss.backward()
         model.keep_relu_outputs = False
-        part = local_part(model, spec, state, x, y, out, per, rank)
+        part = local_part(model, spec, state, x, y, out, per, rank, capture.seen)
         sizes = {jobs.shard(m, world, r)[1] - jobs.shard(m, world, r)[0] for r in range(world)}
         if len(sizes) > 1:
             part["meanOfMeans"] = mean_of_means(model, state, world)
@@ -237,14 +239,19 @@ def update_squared_norms(model, before):
     return res
 
 
-def local_part(model, spec, state, x, y, out, per, rank):
+def local_part(model, spec, state, x, y, out, per, rank, captured):
     """What this rank knows about the step: its examples' losses, predictions and per-example
-    gradient norms, its local gradient G_r per layer, and (the same on every rank) the global G."""
-    from .stats import alive_units, per_example_layer_stats, sq_norm
+    gradient norms, its local gradient G_r per layer, and (the same on every rank) the global G.
+    Per-example norms come from the pass's own inputs and gradients at z (`captured`); with
+    GRADLENS_PER_EXAMPLE=vmap from functorch's vmap(grad) instead (the slower cross-check)."""
+    from .stats import alive_units, per_example_layer_stats, per_example_layer_stats_captured, sq_norm
 
     names = dict(model.named_parameters())
     mean = {n: p.grad.detach() for n, p in names.items()}
-    per_ex = per_example_layer_stats(model, spec["loss"], x, y, mean)
+    if os.environ.get("GRADLENS_PER_EXAMPLE") == "vmap":
+        per_ex = per_example_layer_stats(model, spec["loss"], x, y, mean)
+    else:
+        per_ex = per_example_layer_stats_captured(model, captured, x.shape[0], mean)
     layers = {}
     for i, w, b in model.named_layer_params():
         lw, lb = state.local.get(w), state.local.get(b)

@@ -2,13 +2,16 @@
 gradNorm ‖G‖ (weight and bias together), weightNorm ‖θ‖ before the update, updateRatio ‖Δθ‖/‖θ‖,
 perExampleNorms ‖gᵢ‖ with gᵢ = ∇Lᵢ (NOT divided by M), cosineToMean cos(gᵢ, G), noiseScale
 tr(Σ)/‖G‖² with tr(Σ) = (Σᵢ‖gᵢ‖² − M‖G‖²)/(M − 1), deadFraction of ReLU units silent for the batch.
-Per-example gradients come from functorch's vmap(grad(·)), one example at a time in effect.
+Per-example norms and dot products come from each layer's input and the gradient at its
+pre-activation, captured in the training pass itself (per_example_layer_stats_captured: about a
+millisecond a step on the examples' models); functorch's vmap(grad(·)) is the slower cross-check
+(per_example_layer_stats, GRADLENS_PER_EXAMPLE=vmap), imported only when used.
 """
 
 import math
 
 import torch
-from functorch import grad, vmap
+import torch.nn.functional as F
 from torch.nn.utils.stateless import functional_call
 
 from .model import per_example_loss
@@ -16,6 +19,8 @@ from .model import per_example_loss
 
 def per_example_grads(model, loss_kind, x, y):
     """{parameter name: tensor [m, *shape]} of ∇Lᵢ for each example of (x, y)."""
+    from functorch import grad, vmap
+
     params = {k: v.detach() for k, v in model.named_parameters()}
     keep = model.keep_relu_outputs
     model.keep_relu_outputs = False
@@ -28,6 +33,59 @@ def per_example_grads(model, loss_kind, x, y):
         return vmap(grad(loss_one), in_dims=(None, 0, 0))(params, x, y)
     finally:
         model.keep_relu_outputs = keep
+
+
+class Capture:
+    """Within `with Capture(model) as c:` a training pass keeps, per parameterised layer, its input
+    a (padded, for a convolution) and the gradient of the back-propagated loss at its pre-activation
+    z: what each example's gradient is made of (gᵢ = aᵢ ⊗ δᵢ for a dense layer)."""
+
+    def __init__(self, model):
+        self.model, self.seen = model, {}
+
+    def __enter__(self):
+        for i in self.model.param_layers:
+            self.model.layers[i].capture = self.keep
+        return self
+
+    def __exit__(self, *exc):
+        for i in self.model.param_layers:
+            self.model.layers[i].capture = None
+
+    def keep(self, layer, a, z):
+        if not z.requires_grad:
+            return
+        entry = self.seen[layer.index] = {"a": a.detach()}
+        z.register_hook(lambda g: entry.__setitem__("d", g.detach()))
+
+
+def per_example_layer_stats_captured(model, captured, scale, mean_grads):
+    """As per_example_layer_stats, from a Capture of the pass that made .grad, without vmap:
+    scale·δ is ∇Lᵢ at z (the pass back-propagated a mean over the rank's examples: scale = m).
+    Dense: ‖gᵢ‖² = ‖aᵢ‖²·‖δᵢ‖² + ‖δᵢ‖², gᵢ·G = aᵢᵀ·G_W·δᵢ + δᵢ·G_b; conv: gᵢ from unfolded inputs."""
+    out = {}
+    for i, wn, bn in layer_param_names(model):
+        layer, c = model.layers[i], captured.get(i, {})
+        if "a" not in c or "d" not in c or c["a"].shape[0] == 0:
+            out[i] = ([], [])
+            continue
+        a, d = c["a"], c["d"] * scale
+        gw_mean, gb_mean = mean_grads[wn], mean_grads[bn]
+        if a.dim() == 2:
+            a64, d64 = a.double(), d.double()
+            dd = (d64 ** 2).sum(1)
+            sq = (a64 ** 2).sum(1) * dd + dd
+            dots = ((a64 @ gw_mean.double()) * d64).sum(1) + d64 @ gb_mean.double()
+        else:
+            m = a.shape[0]
+            cols = F.unfold(a, layer.weight.shape[2:], stride=layer.stride)
+            d3 = d.reshape(m, d.shape[1], -1)
+            gw = torch.einsum("mfp,mkp->mfk", d3, cols).flatten(1)
+            gb = d3.sum(2)
+            sq = torch.linalg.vector_norm(gw, dim=1).double() ** 2 + torch.linalg.vector_norm(gb, dim=1).double() ** 2
+            dots = (gw @ gw_mean.flatten()).double() + (gb @ gb_mean.flatten()).double()
+        out[i] = (sq.tolist(), dots.tolist())
+    return out
 
 
 def layer_param_names(model):

@@ -19,7 +19,8 @@ export function statusBarView(snapshot: SessionSnapshot, modelFileOpen: boolean)
   const { status, run } = snapshot;
   const last = snapshot.history.length > 0 ? snapshot.history[snapshot.history.length - 1] : undefined;
   const file = run ? run.file : 'no model';
-  const progress = `epoch ${status.epoch} · step ${status.step}`;
+  // Epoch 0: the source does not count epochs (a watched PyTorch script).
+  const progress = status.epoch ? `epoch ${status.epoch} · step ${status.step}` : `step ${status.step}`;
   const loss = last ? ` · loss ${formatValue(last.loss)}` : '';
   const click = 'Click to open the gradient panel.';
   const hasRun = run !== null || status.state !== 'idle';

@@ -76,7 +76,8 @@ export interface PerExampleDetail {
   /** (1/M)·Σᵢ ∂Lᵢ/∂θ: the batch gradient. */
   mean: number;
   learningRate: number;
-  optimizer: 'sgd' | 'adam';
+  /** The engine's optimizers; a watched PyTorch script may name any other (e.g. torch.optim.AdamW). */
+  optimizer: 'sgd' | 'adam' | (string & {});
   /** θ before and after this step's update, and the update actually applied (after − before). */
   before: number;
   after: number;
@@ -85,6 +86,8 @@ export interface PerExampleDetail {
   terms?: UpdateTerms | null;
   /** The run stands inside this step, before its update (a debugger's stop): before = after = θ now. */
   updatePending?: boolean;
+  /** What the source says these numbers are, where the engine's own words would not fit (a watched script). */
+  note?: string;
 }
 
 export interface ExampleInfo {

@@ -118,6 +118,8 @@ const webviewTable = table<WebviewMessage>({
       pace: optional(finite),
       ranks: optional(shape({ step: index, batchSize: index, rankBatchSizes: arrayOf(index, 4096) })),
       failure: optional(str(2000)),
+      // Read back for tests only; the host never acts on it.
+      drawn: optional(anyObject),
     }),
   },
   command: { id: index, command: oneOf(...PANEL_COMMANDS) },

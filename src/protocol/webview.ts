@@ -98,4 +98,15 @@ export interface RenderSummary {
   ranks?: { step: number; batchSize: number; rankBatchSizes: number[] };
   /** The newest failure a request reported, as the panel shows it. */
   failure?: string;
+  /** The newest numbers drawn, read back from the charts and the text (tests check them against the run's own). */
+  drawn?: DrawnNumbers;
+}
+
+export interface DrawnNumbers {
+  /** The loss chart's last point. */
+  loss: { step: number; value: number } | null;
+  /** The gradient-norm chart's last point of each layer's line. */
+  gradNorms: { label: string; step: number; value: number }[];
+  /** The per-example card: its bars (at most 64), the mean line, the formula and the note as shown. */
+  perExample: { param: string; values: number[]; mean: number; formula: string; note: string } | null;
 }

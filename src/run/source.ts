@@ -45,6 +45,8 @@ export interface RunDescription {
   numClasses: number;
   /** e.g. `wasm-simd`, `reference-float64`, `pytorch-ddp(gloo, 2 ranks)`. */
   backend: string;
+  /** Why this run has no per-example gradients to show, when its source says (e.g. a script's BatchNorm). */
+  perExampleNote?: string;
 }
 
 /** One rank's view of a data-parallel step (PyTorch DDP). */

@@ -1,7 +1,8 @@
 // The PyTorch commands: Train with PyTorch (the model file on DDP ranks, from the engine's start),
 // Compare Engine with PyTorch (both K steps, the largest relative difference per layer) and
 // Open PyTorch Terminal (a terminal where `gradlens.watch(model, optimizer)` in a user's own
-// script reports here). Train with PyTorch shows its run in the panel like any run source (loss,
+// script reports here) and Listen for PyTorch Scripts on the fallback port; each watched script
+// is a run in the panel (watchPanel.ts). Train with PyTorch shows its run in the panel like any run source (loss,
 // layer health, status bar) and logs each step with its ranks to the "Gradient Lens: PyTorch"
 // output channel; the comparison only logs.
 
@@ -15,7 +16,8 @@ import type { CommandContext } from '../commands/context';
 import { pickPreparedModel } from '../commands/modelFile';
 import { DEFAULT_PYTHON, pythonPackageDir, TorchSource } from './source';
 import { compareRuns, formatComparison } from './compare';
-import { WatchListener, type WatchMessage } from './watchListener';
+import { WatchSessions } from './watchPanel';
+import type { WatchListener } from './watchListener';
 
 interface TorchSettings {
   python: string;
@@ -40,10 +42,18 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
     return { python: pythonPath || DEFAULT_PYTHON, ...rest };
   };
   const out = vscode.window.createOutputChannel('Gradient Lens: PyTorch');
-  let listener: WatchListener | null = null;
+  const watches = new WatchSessions(ctx, out, () => settings().perExample);
+  const listen = async (open: () => Promise<WatchListener>): Promise<WatchListener | undefined> => {
+    try {
+      return await open();
+    } catch (e) {
+      void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
+      return undefined;
+    }
+  };
   return [
     out,
-    { dispose: () => listener?.close() },
+    watches,
     vscode.commands.registerCommand('gradientLens.trainWithPyTorch', async (arg?: unknown) => {
       const run = await load(ctx, arg);
       if (!run) return undefined;
@@ -93,22 +103,21 @@ export function registerTorch(ctx: CommandContext): vscode.Disposable[] {
       return comparison;
     }),
     vscode.commands.registerCommand('gradientLens.openPyTorchTerminal', async () => {
-      if (!listener) {
-        const l = new WatchListener({
-          message: (conn, msg) => onWatch(out, msg, () => conn.requestPerExample(settings().perExample)),
-        });
-        try {
-          await l.listen();
-        } catch (e) {
-          void ctx.notify.show('error', e instanceof Error ? e.message : String(e));
-          return undefined;
-        }
-        listener = l;
-      }
+      const listener = await listen(() => watches.socketListener());
+      if (!listener) return undefined;
       const terminal = vscode.window.createTerminal({ name: 'Gradient Lens: PyTorch', env: listener.env(pythonPackageDir()) });
       terminal.show();
       out.appendLine(
         `Listening at ${listener.address}: in this terminal, scripts calling gradlens.watch(model, optimizer) report here.`,
+      );
+      return listener.address;
+    }),
+    vscode.commands.registerCommand('gradientLens.listenForPyTorchScripts', async () => {
+      const listener = await listen(() => watches.portListener());
+      if (!listener) return undefined;
+      void ctx.notify.show(
+        'info',
+        `Listening at ${listener.address}: scripts calling gradlens.watch(model, optimizer) without GRADLENS_WATCH report here (put ${pythonPackageDir()} on their PYTHONPATH).`,
       );
       return listener.address;
     }),
@@ -231,19 +240,4 @@ function stepLine(r: StepRecord): string {
       `r${k.rank} M=${k.batchSize} loss ${k.loss === null ? '—' : k.loss.toFixed(3)} cos ${Math.min(...k.layers.map((l) => l.cosineToMean)).toFixed(2)}`,
   );
   return `step ${r.step}  loss ${r.loss.toFixed(4)}  ‖G‖ ${r.layers.map((l) => l.gradNorm.toFixed(3)).join(' / ')}  ${ranks.join(' | ')}`;
-}
-
-function onWatch(out: vscode.OutputChannel, msg: WatchMessage, askPerExample: () => void): void {
-  if (msg.type === 'hello') {
-    out.appendLine(
-      `${msg.script ?? 'a script'} (pid ${msg.pid}, torch ${msg.torch}) connected: ${msg.layers.map((l) => `${l.name} ${l.type}`).join(', ')}`,
-    );
-    askPerExample();
-  } else if (msg.type === 'notice') {
-    out.appendLine(msg.message);
-  } else {
-    out.appendLine(
-      `step ${msg.step}${msg.loss === null ? '' : `  loss ${msg.loss.toFixed(4)}`}  ${msg.layers.map((l) => `${l.name}: ‖G‖ ${l.gradNorm?.toFixed(3) ?? '—'} upd ${l.updateRatio?.toExponential(1) ?? '—'}`).join('  ')}`,
-    );
-  }
 }

@@ -17,6 +17,8 @@ export interface WatchLayer {
   index: number;
   name: string;
   type: string;
+  /** Whether per-example gradients can be asked for (Linear, Conv2d with groups = 1). */
+  perExample?: boolean;
   params: { name: string; shape: number[] }[];
 }
 export interface WatchHello {
@@ -25,6 +27,8 @@ export interface WatchHello {
   script: string | null;
   torch: string;
   batchNorm: boolean;
+  /** The optimizer's class name (e.g. SGD, AdamW). */
+  optimizer?: string | null;
   layers: WatchLayer[];
 }
 export interface WatchLayerStep {
@@ -35,15 +39,66 @@ export interface WatchLayerStep {
   updateRatio: number | null;
   /** Only for layers asked for: ‖per-example gradient‖ as back-propagated (gᵢ/M with a mean loss). */
   perExampleNorms?: number[];
-  /** ‖Σᵢ per-example − .grad‖ / ‖.grad‖ of the weight: the per-example gradients add up to the batch gradient. */
+  /** cos(cᵢ, Σ c) per example: how each example's share points against the batch's. */
+  cosineToMean?: number[];
+  /** ‖Σᵢ cᵢ − .grad‖ / ‖.grad‖ (weight and bias): the per-example shares add up to the batch gradient. */
   sumCheck?: number | null;
+}
+
+/** The optimizer's hyper-parameters for one parameter and its state at one entry, as torch holds them. */
+export interface WatchOptimizerState {
+  /** e.g. torch.optim.SGD */
+  type: string;
+  /** 'sgd' / 'adam' for exactly torch.optim.SGD / torch.optim.Adam; null for any other optimizer. */
+  kind: 'sgd' | 'adam' | null;
+  learningRate: number | null;
+  weightDecay: number;
+  maximize: boolean;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  beta1?: number | null;
+  beta2?: number | null;
+  epsilon?: number | null;
+  amsgrad?: boolean;
+  /** Momentum's buffer or Adam's exp_avg at the entry (null before the first step). */
+  first?: number | null;
+  /** Adam's exp_avg_sq at the entry. */
+  second?: number | null;
+  /** Adam's step count. */
+  step?: number | null;
+}
+
+/** One weight entry of one layer in one step: each example's share cᵢ of its .grad, θ and the optimizer around the update. */
+export interface WatchFollowed {
+  layer: number;
+  name: string;
+  /** Flat index into the module's weight (torch layout, shape below). */
+  index: number;
+  shape: number[];
+  perExample: number[];
+  grad: number;
+  before: number;
+  after: number;
+  optimizerBefore: WatchOptimizerState | null;
+  optimizerAfter: WatchOptimizerState | null;
 }
 export interface WatchStep {
   type: 'step';
   step: number;
   time: number;
   loss: number | null;
+  /** Where the loss came from: the script's w.loss(…), or the scalar it called .backward() on. */
+  lossFrom?: 'w.loss' | 'backward' | null;
+  /** How many scalars were back-propagated in this step (more than one: gradient accumulation). */
+  backwardCalls?: number;
+  /** The first dimension of the model's last input (null when it had none). */
+  batchSize?: number | null;
+  /** How the loss combined the batch: declared by the script, or read from the loss tensor; null when unknown. */
+  reduction?: 'mean' | 'sum' | null;
+  reductionDeclared?: boolean;
   learningRate: number | null;
+  followed?: WatchFollowed | null;
   layers: WatchLayerStep[];
 }
 export interface WatchNotice {
@@ -51,12 +106,22 @@ export interface WatchNotice {
   kind: string;
   message: string;
 }
-export type WatchMessage = WatchHello | WatchStep | WatchNotice;
+/** How a script's watch ended, or where its loop holds: the last line before the connection closes, or a hold. */
+export interface WatchEnd {
+  type: 'exit' | 'closed' | 'crashed' | 'interrupted' | 'detached' | 'held' | 'released';
+  step: number;
+  message?: string;
+}
+export type WatchMessage = WatchHello | WatchStep | WatchNotice | WatchEnd;
 
 export interface WatchConnection {
   readonly id: number;
   /** Asks the script for per-example gradients of these modules (by name); [] switches them off. */
   requestPerExample(layers: string[]): void;
+  /** Any request watcher.py reads (pause, step, resume, detach, follow). */
+  send(request: { type: string; [key: string]: unknown }): void;
+  /** Ends the connection (the script goes on without it). */
+  close(): void;
 }
 
 export interface WatchEvents {
@@ -118,11 +183,14 @@ export class WatchListener {
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
+    const send = (request: object): void => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify(request)}\n`);
+    };
     const conn: WatchConnection = {
       id: this.nextId++,
-      requestPerExample: (layers) => {
-        if (!socket.destroyed) socket.write(`${JSON.stringify({ type: 'perExample', layers })}\n`);
-      },
+      requestPerExample: (layers) => send({ type: 'perExample', layers }),
+      send,
+      close: () => socket.end(),
     };
     socket.on('error', () => {}); // a script that dies mid-line just closes its connection
     readline.createInterface({ input: socket }).on('line', (line) => {

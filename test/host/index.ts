@@ -19,6 +19,7 @@ function loadTests(): void {
   require('./editor.test');
   require('./compare.test');
   require('./torch.test');
+  require('./torchWatch.test');
   require('./debug.test');
   require('./debugPanel.test');
   require('./newcomer.test');
