@@ -53,6 +53,7 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
     seed: request.spec.seed,
     displayName: request.spec.data.source,
     labelsDisplayName: request.spec.data.labels,
+    workspaceRoot: request.workspaceRoot,
   });
   const fit = checkFit(request.spec, data.train);
   if (fit) throw new JobRefused(`${request.file}: ${fit}`);

@@ -71,6 +71,7 @@ export class TrainingRun {
         seed: spec.seed,
         displayName: spec.data.source,
         labelsDisplayName: spec.data.labels,
+        workspaceRoot: this.request.workspaceRoot,
       }));
     } catch (e) {
       return this.fail(`${file}: ${messageOf(e)}`);

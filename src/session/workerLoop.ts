@@ -45,7 +45,10 @@ export interface WorkerDeps {
   createWasmBackend(): Promise<Backend>;
   loadDataset(
     data: DataSpec,
-    opts: Pick<LoadOptions, 'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName'>,
+    opts: Pick<
+      LoadOptions,
+      'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName' | 'workspaceRoot'
+    >,
   ): Promise<{ train: Dataset; validation: Dataset | null }>;
   gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;
   /** Defaults to the engine's compareBatchSizes. */
