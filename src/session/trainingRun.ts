@@ -13,7 +13,7 @@ import type { Dataset } from '../data/dataset';
 import { RunMachine } from '../run/machine';
 import type { RunState } from '../run/source';
 import { buildDetail, defaultSelection, gradientHistograms, isValidSelection, stepPoint } from './detail';
-import { checkFit, firstBatchIndices, messageOf } from './oneShotJobs';
+import { checkFit, checkMemoryFit, firstBatchIndices, messageOf } from './oneShotJobs';
 import type { TrainerLike, WorkerDeps, WorkerPort } from './workerLoop';
 
 /** Work done per slice before yielding to the message queue. */
@@ -78,6 +78,8 @@ export class TrainingRun {
     }
     const fit = checkFit(spec, train);
     if (fit) return this.fail(`${file}: ${fit}`);
+    const memory = checkMemoryFit(spec, { train, validation }, this.deps.memoryLimit);
+    if (memory) return this.fail(`${file}: ${memory}`);
     let backend: Backend = this.deps.referenceBackend(spec.dtype);
     let backendNote = '';
     if (spec.dtype === 'float32' && this.settings.useWasm) {

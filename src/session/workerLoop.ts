@@ -55,6 +55,11 @@ export interface WorkerDeps {
   compareBatchSizes?(opts: CompareOptions): CompareResult;
   /** Defaults to the engine's walkThroughBatch. */
   walkThroughBatch?(opts: WalkthroughOptions): WalkthroughResult;
+  /**
+   * Bytes a run may plan for (the worker's heap limit, the setting gradientLens.workerMemoryMb):
+   * a model estimated to need more is refused before anything is allocated. None: no check.
+   */
+  memoryLimit?: number;
   /** A new WASM backend, synchronously (one per comparison run); throws when WASM is unavailable.
    *  Without it comparisons use the reference backend. */
   createWasmBackendSync?(): Backend;

@@ -34,7 +34,7 @@ const SPEC = {
 };
 
 /** A worker loop with the real data loaders; resolves with the first event `pick` accepts. */
-function worker() {
+function worker(memoryLimit?: number) {
   const { port1, port2 } = new MessageChannel();
   runWorker(port1 as unknown as WorkerPort, {
     createTrainer: (o) => new Trainer(o),
@@ -42,6 +42,7 @@ function worker() {
     createWasmBackend: () => Promise.reject(new Error('no WASM here')),
     loadDataset,
     gradientCheck: (sp, d) => gradientCheck(sp, d),
+    memoryLimit,
   });
   const events: WorkerEvent[] = [];
   const waiters: (() => void)[] = [];
@@ -170,5 +171,44 @@ test('a request that reads a data file without naming its workspace folder is re
     );
   } finally {
     w.close();
+  }
+});
+
+test('a run or job estimated to need more than the worker memory is refused before it trains, naming the layer and the setting', async (t) => {
+  const { ws } = linkedWorkspace(t);
+  const big = {
+    ...SPEC,
+    data: { source: 'inside.csv', validationSplit: 0 },
+    layers: [{ type: 'dense' as const, units: 4000 }, ...SPEC.layers],
+  };
+  const source = {
+    spec: big,
+    dataPath: path.join(ws, 'inside.csv'),
+    labelsPath: null,
+    mediaDir,
+    file: 'big.gradlens.json',
+    workspaceRoot: ws,
+  };
+  const w = worker(64 * 1024);
+  const fits = worker(64 * 2 ** 20);
+  try {
+    w.send({ type: 'start', ...source, paused: true, settings });
+    const message = await w.first((e) =>
+      e.type === 'error' ? e.message : e.type === 'started' ? `trained on ${e.run.trainSize} examples` : undefined,
+    );
+    assert.match(
+      message,
+      /^big\.gradlens\.json: layers\[0\] \(dense, 4000 units\): training needs about .* over the worker memory of the setting gradientLens\.workerMemoryMb of 65\.5 kB/,
+    );
+    w.send({ type: 'batchSnapshot', id: 3, ...source, useWasm: false });
+    const refused = await w.first((e) => (e.type === 'reply' && e.id === 3 ? (e.ok ? 'answered' : e.error) : undefined));
+    assert.match(refused, /^big\.gradlens\.json: layers\[0\] .*gradientLens\.workerMemoryMb/);
+    // The same model within a larger limit trains.
+    fits.send({ type: 'start', ...source, paused: true, settings });
+    const run = await fits.first((e) => (e.type === 'started' ? e.run.trainSize : e.type === 'error' ? e.message : undefined));
+    assert.equal(run, 2);
+  } finally {
+    w.close();
+    fits.close();
   }
 });
