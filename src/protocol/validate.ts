@@ -213,6 +213,7 @@ const eventTable = table<WorkerEvent>({
       validationSize: index,
       numClasses: index,
       backend: str(),
+      dataWarnings: optional(arrayOf(str(4000), 100)),
     }),
   },
   reply: { id: index, ok: bool },

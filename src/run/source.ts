@@ -45,6 +45,8 @@ export interface RunDescription {
   numClasses: number;
   /** e.g. `wasm-simd`, `reference-float64`, `pytorch-ddp(gloo, 2 ranks)`. */
   backend: string;
+  /** What the data loaded with but should be told (one class only, files skipped…), when anything. */
+  dataWarnings?: string[];
 }
 
 /** One rank's view of a data-parallel step (PyTorch DDP). */

@@ -18,6 +18,8 @@ import type { TrainerLike, WorkerDeps, WorkerPort } from './workerLoop';
 
 /** Work done per slice before yielding to the message queue. */
 export const SLICE_MS = 20;
+/** Data warnings a run reports at most (each names a file or a class; a folder may skip thousands). */
+const MAX_DATA_WARNINGS = 20;
 
 export type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
@@ -62,6 +64,7 @@ export class TrainingRun {
     this.status('Loading data…');
     let train: Dataset;
     let validation: Dataset | null;
+    const dataWarnings: string[] = [];
     try {
       ({ train, validation } = await this.deps.loadDataset(spec.data, {
         dataPath: this.request.dataPath,
@@ -72,6 +75,9 @@ export class TrainingRun {
         displayName: spec.data.source,
         labelsDisplayName: spec.data.labels,
         workspaceRoot: this.request.workspaceRoot,
+        onWarning: (message) => {
+          if (dataWarnings.length < MAX_DATA_WARNINGS) dataWarnings.push(message);
+        },
       }));
     } catch (e) {
       return this.fail(`${file}: ${messageOf(e)}`);
@@ -103,6 +109,7 @@ export class TrainingRun {
       validationSize: validation?.count ?? 0,
       numClasses: train.numClasses,
       backend: this.trainer.backendName + backendNote,
+      ...(dataWarnings.length > 0 ? { dataWarnings } : {}),
     };
     this.port.postMessage({ type: 'started', run });
     // Stopped while loading: the run is described (so the views can show it) but never trains.

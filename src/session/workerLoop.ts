@@ -47,7 +47,7 @@ export interface WorkerDeps {
     data: DataSpec,
     opts: Pick<
       LoadOptions,
-      'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName' | 'workspaceRoot'
+      'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName' | 'workspaceRoot' | 'onWarning'
     >,
   ): Promise<{ train: Dataset; validation: Dataset | null }>;
   gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;

@@ -179,7 +179,7 @@ test('a run or job estimated to need more than the worker memory is refused befo
   const big = {
     ...SPEC,
     data: { source: 'inside.csv', validationSplit: 0 },
-    layers: [{ type: 'dense' as const, units: 4000 }, ...SPEC.layers],
+    layers: [{ type: 'dense' as const, units: 4000, activation: 'relu' as const }, ...SPEC.layers],
   };
   const source = {
     spec: big,
@@ -210,5 +210,35 @@ test('a run or job estimated to need more than the worker memory is refused befo
   } finally {
     w.close();
     fits.close();
+  }
+});
+
+test('data that loads but has one class only is trained with its warning in the run the host is told about', async (t) => {
+  const { ws } = linkedWorkspace(t);
+  writeFileSync(path.join(ws, 'one.csv'), 'label,a\n1,1\n1,2\n1,3\n');
+  const w = worker();
+  try {
+    w.send({
+      type: 'start',
+      spec: {
+        ...SPEC,
+        data: { source: 'one.csv', validationSplit: 0 },
+        layers: [{ type: 'dense' as const, units: 1, activation: 'linear' as const }],
+      },
+      dataPath: path.join(ws, 'one.csv'),
+      labelsPath: null,
+      mediaDir,
+      file: 'one.gradlens.json',
+      workspaceRoot: ws,
+      paused: true,
+      settings,
+    });
+    const run = await w.first((e) => (e.type === 'started' ? e.run : e.type === 'error' ? e.message : undefined));
+    assert.ok(typeof run === 'object', typeof run === 'string' ? run : 'no run');
+    assert.deepEqual(run.dataWarnings, [
+      'one.csv: every example has the same class (1); the network can only learn to predict it',
+    ]);
+  } finally {
+    w.close();
   }
 });
