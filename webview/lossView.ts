@@ -3,7 +3,8 @@
 
 import type { Chart } from 'chart.js';
 import type { SessionSnapshot } from '../src/protocol';
-import { el, explain, icon, section } from './dom';
+import { el, icon } from './dom';
+import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { palette } from './theme';
 
@@ -67,15 +68,7 @@ export class LossView {
       el('span', { class: 'range' }, 'steps ', this.fromInput, ' – ', this.toInput, reset),
     );
     const body = el('div', { class: compact ? 'chart chart-small' : 'chart' }, canvas);
-    this.root = compact
-      ? el('div', { class: 'sparkline' }, body)
-      : section(
-          'loss',
-          ['How training is going', 'loss L and accuracy'],
-          explain("Each batch's mean loss (lower is better) and accuracy, step by step."),
-          controls,
-          body,
-        );
+    this.root = compact ? el('div', { class: 'sparkline' }, body) : card('loss', controls, body);
     this.chart = lineChart(canvas, { xTitle: 'step', yTitle: 'loss', legend: !compact });
     const o = this.chart.options as any;
     o.scales.y1 = {
