@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../export/atomicWrite';
+import { readDataFile } from '../data/safeOpen';
 import { historyToCsv, historyToJson, parseWeightsJson, weightsToJson } from '../export';
 import { runJobWorker } from '../session/oneShotWorker';
 import type { CommandContext } from './context';
@@ -13,6 +14,8 @@ import { jobWorker, modelSource, withCancellableProgress } from './oneShot';
 import { ensureRun } from './stepThrough';
 
 const JSON_FILTER = { JSON: ['json'] };
+/** Saved weights are JSON numbers, ~20 bytes each: this allows ~50 M parameters. */
+const MAX_WEIGHTS_FILE_BYTES = 1 << 30;
 
 /** The file to write: the caller's, else one the user picks next to the model file. */
 async function targetUri(
@@ -126,7 +129,12 @@ export function loadWeights(ctx: CommandContext) {
     if (ctx.session.state === 'running') ctx.session.pause();
     const name = vscode.workspace.asRelativePath(uri);
     try {
-      const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+      // A local file is opened and checked first: a FIFO or a device picked here is refused, never waited on.
+      const bytes =
+        uri.scheme === 'file'
+          ? await readDataFile(uri.fsPath, '', MAX_WEIGHTS_FILE_BYTES, {}, 'weights file')
+          : await vscode.workspace.fs.readFile(uri);
+      const text = Buffer.from(bytes).toString('utf8');
       const current = await ctx.session.weights();
       const saved = parseWeightsJson(text, current);
       await ctx.session.setWeights(saved.tensors);

@@ -8,6 +8,7 @@ import type { ModelSpec } from '../model/spec';
 import type { ModelProblem } from '../model';
 import type { ModelFileProblems } from '../protocol';
 import { resolveDataPath } from '../data/load';
+import { valueRange } from '../model/locate';
 import type { CommandContext } from './context';
 
 export const MODEL_SUFFIX = '.gradlens.json';
@@ -19,6 +20,8 @@ export interface PreparedModel {
   spec: ModelSpec;
   dataPath: string | null;
   labelsPath: string | null;
+  /** The workspace folder holding the model file (in a multi-root workspace, that file's folder): data must stay inside it. */
+  workspaceRoot: string;
 }
 
 export function isModelFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
@@ -107,12 +110,19 @@ export async function prepareModel(ctx: CommandContext, uri: vscode.Uri): Promis
   }
   const workspaceRoot = (vscode.workspace.getWorkspaceFolder(uri)?.uri ?? vscode.Uri.file(path.dirname(uri.fsPath))).fsPath;
   const modelDir = path.dirname(uri.fsPath);
+  let key: 'source' | 'labels' = 'source';
   try {
     const dataPath = spec.data.source === 'mnist' ? null : resolveDataPath(workspaceRoot, modelDir, spec.data.source);
+    key = 'labels';
     const labelsPath = spec.data.labels ? resolveDataPath(workspaceRoot, modelDir, spec.data.labels) : null;
-    return { uri, file, spec, dataPath, labelsPath };
+    return { uri, file, spec, dataPath, labelsPath, workspaceRoot };
   } catch (e) {
-    void ctx.notify.show('error', `${file}: ${e instanceof Error ? e.message : String(e)}`);
+    // A path that leads outside the workspace is a problem of the model file: listed in the panel at its value.
+    const message = e instanceof Error ? e.message : String(e);
+    const range = valueRange(doc.getText(), ['data', key]);
+    ctx.session.setProblems(panelProblems(file, doc, [{ path: `data.${key}`, message, range, severity: 'error' }]), uri);
+    await revealInModelEditor(ctx, uri, range.offset, range.length);
+    void ctx.notify.show('error', `${file}: ${message}`);
     return undefined;
   }
 }

@@ -3,6 +3,7 @@
 // The template and the name rules are src/editor/scaffoldTemplate.ts (pure, unit-tested there).
 
 import * as vscode from 'vscode';
+import { writeFileAtomic } from '../export/atomicWrite';
 import { modelFileName, modelFileTemplate, validateModelName } from '../editor/scaffoldTemplate';
 
 export async function newModelFile(): Promise<vscode.Uri | undefined> {
@@ -32,7 +33,9 @@ export async function newModelFile(): Promise<vscode.Uri | undefined> {
     );
     if (choice !== replace) return undefined;
   }
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(modelFileTemplate(name), 'utf8'));
+  // Replaced atomically when it already exists (temp file, then rename): a crash never leaves half a model.
+  if (uri.scheme === 'file') await writeFileAtomic(uri.fsPath, modelFileTemplate(name));
+  else await vscode.workspace.fs.writeFile(uri, Buffer.from(modelFileTemplate(name), 'utf8'));
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
 }

@@ -31,7 +31,14 @@ export async function withCancellableProgress<T>(
 
 /** What a job worker needs to find the model's data. */
 export function modelSource(ctx: CommandContext, model: PreparedModel): ModelSource {
-  return { spec: model.spec, dataPath: model.dataPath, labelsPath: model.labelsPath, mediaDir: ctx.mediaDir, file: model.file };
+  return {
+    spec: model.spec,
+    dataPath: model.dataPath,
+    labelsPath: model.labelsPath,
+    mediaDir: ctx.mediaDir,
+    file: model.file,
+    workspaceRoot: model.workspaceRoot,
+  };
 }
 
 /** A whole number ≥ min, else undefined (a caller's option that is not one is ignored). */

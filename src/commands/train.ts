@@ -50,7 +50,7 @@ async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolea
   const started = ctx.session.start({ ...model, stepOnly, gate });
   started.catch(() => undefined); // answered below; never an unhandled rejection meanwhile
   try {
-    return await vscode.window.withProgress(
+    const run = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
         title: `Gradient Lens: loading data for ${model.file}…`,
@@ -61,6 +61,9 @@ async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolea
         return started;
       },
     );
+    // Data that loads but cannot teach much (one class, classes without examples, skipped files) is said, not hidden.
+    for (const warning of run.dataWarnings ?? []) void ctx.notify.show('warning', plainText(`${model.file}: ${warning}`));
+    return run;
   } catch (e) {
     if (e instanceof RunCancelled) return undefined;
     const message = e instanceof Error ? e.message : String(e);

@@ -5,7 +5,7 @@
 // check and the open can therefore never make a loader read outside the workspace.
 // Opening uses O_NONBLOCK so that a FIFO without a writer cannot hang the open itself.
 
-import { constants, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DataError, ModelError } from '../errors/types';
@@ -84,10 +84,16 @@ export async function readAllLimited(f: OpenedFile, shown: string, limit: number
 }
 
 /** Opens, checks and reads a data file whole, then closes it. */
-export async function readDataFile(filePath: string, shown: string, limit: number, options: OpenOptions = {}): Promise<Buffer> {
+export async function readDataFile(
+  filePath: string,
+  shown: string,
+  limit: number,
+  options: OpenOptions = {},
+  what = 'data file',
+): Promise<Buffer> {
   const f = await openChecked(filePath, shown, options);
   try {
-    return await readAllLimited(f, shown, limit);
+    return await readAllLimited(f, shown, limit, what);
   } finally {
     await f.handle.close().catch(() => undefined);
   }
@@ -107,6 +113,19 @@ export async function readModelFile(filePath: string, shown: string): Promise<st
     throw modelFileError(shown, e);
   } finally {
     await f.handle.close().catch(() => undefined);
+  }
+}
+
+/** The model file's text, synchronously (for callers that cannot wait); throws on special files and huge ones. */
+export function readModelFileSync(filePath: string): string {
+  const fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new Error(`${filePath} is not a regular file`);
+    if (stats.size > MAX_MODEL_FILE_BYTES) throw new Error(`${filePath} is larger than ${MAX_MODEL_FILE_BYTES} bytes`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,7 +2,7 @@
 // launched model file is known and on restart), their compiled form, the exception filters with
 // their thresholds, and the one question the run asks at every stop point: halt here or go on?
 
-import { readFileSync } from 'node:fs';
+import { readModelFileSync } from '../data/safeOpen';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseModel } from '../model';
@@ -103,7 +103,7 @@ export class BreakpointBook {
     } else {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = readModelFileSync(file);
       } catch {
         return refuse('The model file cannot be read.');
       }

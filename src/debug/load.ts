@@ -2,13 +2,14 @@
 // data and a compute backend. Problems come back as text lines for the Debug Console instead of
 // going to stderr, because over stdio stdout is the protocol channel and the user reads the console.
 
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelSpec } from '../model/spec';
 import type { Dataset } from '../data/dataset';
 import type { Backend } from '../engine/backend';
 import { parseModel, checkShapes, formatProblem, type ParsedModel } from '../model';
 import { loadDataset, resolveDataPath, DataError } from '../data/load';
+import { readModelFile } from '../data/safeOpen';
+import { GradientLensError } from '../errors/types';
 import { referenceBackend } from '../engine';
 import { createWasmBackend } from '../engine/wasm/backend';
 
@@ -47,9 +48,11 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
   const file = path.resolve(o.model);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Opened and checked first: a FIFO or device named as the model must be refused, not block the adapter.
+    text = await readModelFile(file, file);
   } catch (e) {
-    throw new LaunchError(`Cannot read the model file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    const why = e instanceof GradientLensError ? e.detail : (e as Error).message;
+    throw new LaunchError(`Cannot read the model file ${file} (${why.replace(/^cannot read the model file \((.*)\)$/, '$1')}).`);
   }
   const fromRoot = path.relative(path.resolve(o.workspace), path.dirname(file));
   const location =
@@ -76,7 +79,13 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
       dataPath = resolveDataPath(path.resolve(o.workspace), path.dirname(file), spec.data.source);
       if (spec.data.labels) labelsPath = resolveDataPath(path.resolve(o.workspace), path.dirname(file), spec.data.labels);
     }
-    const { train, validation } = await loadDataset(spec.data, { dataPath, labelsPath, mediaDir: o.mediaDir, seed: spec.seed });
+    const { train, validation } = await loadDataset(spec.data, {
+      dataPath,
+      labelsPath,
+      mediaDir: o.mediaDir,
+      seed: spec.seed,
+      workspaceRoot: path.resolve(o.workspace),
+    });
     const shapeProblems = checkShapes(parsed, text, { inputShape: train.inputShape, numClasses: train.numClasses });
     const shapeLines = shapeProblems.map((p) => formatProblem(shown, text, p));
     if (shapeProblems.some((p) => p.severity === 'error'))

@@ -259,6 +259,8 @@ export interface MemoryCheck {
   snapshotLimit?: number;
   /** Where layer i is in the model file, for the error's location (the CLI and the editor know the text). */
   locateLayer?: (layer: number) => Location | undefined;
+  /** How the limit is named in the message (default "the memory limit"). */
+  limitName?: string;
 }
 
 /**
@@ -281,7 +283,7 @@ export function memoryRefusal(c: MemoryCheck): ResourceError | null {
     e,
     snapshotLimited ? c.snapshotLimit! : c.limit,
     c.snapshot,
-    snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : 'the memory limit',
+    snapshotLimited ? 'the share of the JavaScript heap a snapshot may use' : (c.limitName ?? 'the memory limit'),
   );
   if (!r) return null;
   return new ResourceError(r.detail, { what: r.what, bytes: r.bytes, limit: r.limit, layer: r.layer }, c.locateLayer?.(r.layer));

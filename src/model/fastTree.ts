@@ -28,10 +28,18 @@ function leaf(type: Node['type'], offset: number, length: number, value: unknown
   return n;
 }
 
-/** The tree, or null when the text has any syntax problem (or nests deeper than `maxDepth`). */
-export function fastParseTree(text: string, maxDepth: number): { root: Node | undefined; tooDeep: number } | null {
-  const n = text.length;
-  let i = 0;
+/**
+ * The tree, or null when the text has any syntax problem (or nests deeper than `maxDepth`). With
+ * `from` and `to`, of that part of the text only (one value), its nodes placed in the whole text.
+ */
+export function fastParseTree(
+  text: string,
+  maxDepth: number,
+  from = 0,
+  to = text.length,
+): { root: Node | undefined; tooDeep: number } | null {
+  const n = to;
+  let i = from;
   const stack: Mutable[] = [];
   let root: Mutable | undefined;
   // After a value inside a container: expect ',' or the closing bracket.

@@ -13,8 +13,8 @@ import { Collector, rangeOf } from './problems';
 import { checkShapes } from './shapeCheck';
 import { warnAboutSettings } from './settingsWarnings';
 import { buildSpec } from './buildSpec';
-import { describe, layersNode, readObject } from './readTree';
-import { quickParse } from './quickParse';
+import { describe, layersNode, readLayer, readObject } from './readTree';
+import { quickParse, type QuickFailure } from './quickParse';
 import { scanStructure, SYNTAX_MESSAGES } from './syntax';
 
 export { clip } from './problems';
@@ -59,6 +59,7 @@ export function parseModel(rawText: string, dataInfo?: DataInfo, location?: Mode
   const text = rawText.charCodeAt(0) === 0xfeff ? ` ${rawText.slice(1)}` : rawText;
   const quick = quickParse(text, MAX_NESTING);
   if (quick === 'syntax') return parseByTree(text, dataInfo, location, true);
+  if (quick && 'failed' in quick) return located(text, quick) ?? parseByTree(text, dataInfo, location);
   // The warnings need a tree for their positions: a small one, of everything but the layers.
   const rest = quick ? fastParseTree(quick.withoutLayers, MAX_NESTING)?.root : undefined;
   if (quick && rest) return finish(text, new Collector(text), quick.values, rest, quick.layerRanges, dataInfo, location);
@@ -109,6 +110,32 @@ export function parseByTree(text: string, dataInfo?: DataInfo, location?: ModelL
   if (out.hasErrors)
     return sorted({ spec: null, problems: out.problems, layerRanges, layerLineRanges: lineRanges(text, layerRanges) });
   return finish(text, out, values, root, layerRanges, dataInfo, location);
+}
+
+/**
+ * The problems of a file that is JSON but has wrong values, from small trees only: the file with
+ * its layers blanked, and each layer that failed the quick check (the others passed the same field
+ * checks, so the tree walk would find nothing in them). Null when these find no error: the whole
+ * tree walk decides then.
+ */
+function located(text: string, f: QuickFailure): ParsedModel | null {
+  const rest = fastParseTree(f.withoutLayers, MAX_NESTING)?.root;
+  if (rest?.type !== 'object') return null;
+  const out = new Collector(text);
+  readObject(rest, ROOT_DEF, '', out, ['layers']);
+  for (const k of f.badLayers) {
+    const r = f.layerRanges[k];
+    const item = fastParseTree(text, MAX_NESTING, r.offset, r.offset + r.length)?.root;
+    if (!item) return null;
+    readLayer(item, k, 'layers', out);
+  }
+  if (!out.hasErrors) return null;
+  return sorted({
+    spec: null,
+    problems: out.problems,
+    layerRanges: f.layerRanges,
+    layerLineRanges: lineRanges(text, f.layerRanges),
+  });
 }
 
 /** From valid values on: the spec, the checks that need it, the ranges for the editor. */

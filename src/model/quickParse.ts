@@ -30,6 +30,23 @@ interface Scan {
   layersClose: number;
   /** Colons outside strings and comments: one per property, so duplicates show as a shortfall. */
   properties: number;
+  /** The colons inside each element of `layerRanges`. */
+  layerProperties: number[];
+  /** `layers` is given twice at the top level (the tree walk says so). */
+  twoLayers: boolean;
+}
+
+/**
+ * A file that is JSON (once comments and trailing commas are blanked) with a `layers` array of
+ * objects, whose values do not all pass: what the located walk (locateProblems.ts) needs to word
+ * and place the problems without a tree of the whole file.
+ */
+export interface QuickFailure {
+  failed: true;
+  /** The layers that fail the check (wrong field, value or duplicate key), by index. */
+  badLayers: number[];
+  layerRanges: SourceRange[];
+  withoutLayers: string;
 }
 
 const QUOTE = 34;
@@ -44,6 +61,9 @@ function scan(text: string, maxNesting: number): Scan | null {
   const n = text.length;
   const blanks: number[] = []; // [start, end) pairs, in order
   const layerRanges: SourceRange[] = [];
+  const layerProperties: number[] = [];
+  let inLayer = 0;
+  let twoLayers = false;
   let depth = 0;
   let properties = 0;
   let lastComma = -1;
@@ -88,6 +108,7 @@ function scan(text: string, maxNesting: number): Scan | null {
     }
     if (c === COLON) {
       properties++;
+      if (layerStart >= 0) inLayer++;
       layersPending = lastKeyIsLayers;
       lastKeyIsLayers = false;
       continue;
@@ -95,11 +116,16 @@ function scan(text: string, maxNesting: number): Scan | null {
     lastKeyIsLayers = false;
     if (c === 123 || c === 91) {
       if (++depth > maxNesting) return null;
-      if (c === 91 && depth === 2 && layersPending) layersOpen = i;
-      else if (c === 123 && depth === 3 && layersOpen >= 0 && layersClose < 0) layerStart = i;
+      if (c === 91 && depth === 2 && layersPending) {
+        // A second top-level "layers" array: JSON.parse keeps the last, the tree walk the first.
+        if (layersOpen >= 0) twoLayers = true;
+        else layersOpen = i;
+      } else if (c === 123 && depth === 3 && layersOpen >= 0 && layersClose < 0) layerStart = i;
     } else if (c === 125 || c === 93) {
       if (c === 125 && depth === 3 && layerStart >= 0) {
         layerRanges.push({ offset: layerStart, length: i + 1 - layerStart });
+        layerProperties.push(inLayer);
+        inLayer = 0;
         layerStart = -1;
       } else if (c === 93 && depth === 2 && layersOpen >= 0 && layersClose < 0) layersClose = i;
       depth--;
@@ -117,7 +143,7 @@ function scan(text: string, maxNesting: number): Scan | null {
     parts.push(text.slice(at));
     json = parts.join('');
   }
-  return { json, layerRanges, layersOpen, layersClose, properties };
+  return { json, layerRanges, layersOpen, layersClose, properties, layerProperties, twoLayers };
 }
 
 /** Counts the properties it passes, to compare with the scan's colons. */
@@ -155,22 +181,29 @@ class Checker {
     if (!Array.isArray(v) || v.length === 0) return null;
     const layers: LayerSpec[] = [];
     for (const item of v as unknown[]) {
-      const type = (item as Values | null)?.type;
-      if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) return null;
-      const t = type as keyof typeof LAYER_DEFS;
-      const values = this.object(item, LAYER_DEFS[t], true);
-      if (!values) return null;
-      layers.push(layerSpec(t, values));
+      const layer = this.layer(item);
+      if (!layer) return null;
+      layers.push(layer);
     }
     return layers;
+  }
+
+  layer(item: unknown): LayerSpec | null {
+    const type = (item as Values | null)?.type;
+    if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) return null;
+    const t = type as keyof typeof LAYER_DEFS;
+    const values = this.object(item, LAYER_DEFS[t], true);
+    return values ? layerSpec(t, values) : null;
   }
 }
 
 /**
  * The values and layer positions of a file without problems in its syntax or fields; 'syntax' when
- * the text is not JSON once comments and trailing commas are blanked (or nests too deep); else null.
+ * the text is not JSON once comments and trailing commas are blanked (or nests too deep); a
+ * QuickFailure naming the failing layers when only values are wrong and every layer is an object;
+ * else null (the tree walk finds out).
  */
-export function quickParse(text: string, maxNesting: number): QuickParse | 'syntax' | null {
+export function quickParse(text: string, maxNesting: number): QuickParse | QuickFailure | 'syntax' | null {
   const s = scan(text, maxNesting);
   if (!s) return 'syntax';
   let parsed: unknown;
@@ -179,12 +212,24 @@ export function quickParse(text: string, maxNesting: number): QuickParse | 'synt
   } catch {
     return 'syntax';
   }
-  if (s.layersOpen < 0 || s.layersClose < 0) return null;
+  if (s.layersOpen < 0 || s.layersClose < 0 || s.twoLayers) return null;
   const check = new Checker();
   const values = check.object(parsed, ROOT_DEF);
-  if (!values || check.properties !== s.properties) return null;
-  if ((values.layers as LayerSpec[]).length !== s.layerRanges.length) return null;
   const inner = s.layersClose - s.layersOpen - 1;
   const withoutLayers = text.slice(0, s.layersOpen + 1) + ' '.repeat(inner) + text.slice(s.layersClose);
-  return { values, layerRanges: s.layerRanges, withoutLayers };
+  if (values && check.properties === s.properties && (values.layers as LayerSpec[]).length === s.layerRanges.length)
+    return { values, layerRanges: s.layerRanges, withoutLayers };
+  return failure(parsed, s, withoutLayers);
+}
+
+/** Which layers fail, when the top-level `layers` is an array of objects only (else null: the whole tree walk). */
+function failure(parsed: unknown, s: Scan, withoutLayers: string): QuickFailure | null {
+  const items = (parsed as Values | null)?.layers;
+  if (!Array.isArray(items) || items.length === 0 || items.length !== s.layerRanges.length) return null;
+  const badLayers: number[] = [];
+  for (let k = 0; k < items.length; k++) {
+    const check = new Checker();
+    if (!check.layer(items[k]) || check.properties !== s.layerProperties[k]) badLayers.push(k);
+  }
+  return { failed: true, badLayers, layerRanges: s.layerRanges, withoutLayers };
 }

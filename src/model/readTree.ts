@@ -152,29 +152,35 @@ function readLayers(node: Node, path: string, out: Collector): LayerSpec[] | und
   }
   const layers: LayerSpec[] = [];
   items.forEach((item, i) => {
-    const p = `${path}[${i}]`;
-    if (item.type !== 'object') {
-      fail(out, p, 'a layer object { "type": … }', item);
-      return;
-    }
-    const typeProp = item.children?.find((c) => c.children?.[0]?.value === 'type');
-    const typeNode = typeProp?.children?.[1];
-    if (!typeNode) {
-      out.add(p, `missing required field "type" (one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')})`, openingBrace(item));
-      return;
-    }
-    if (typeNode.type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(typeNode.value as string)) {
-      const guess = typeNode.type === 'string' ? closest(String(typeNode.value), LAYER_TYPES) : undefined;
-      out.add(
-        `${p}.type`,
-        `unknown layer type ${describe(typeNode, out.text)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')}`}`,
-        rangeOf(typeNode),
-      );
-      return;
-    }
-    const type = typeNode.value as keyof typeof LAYER_DEFS;
-    const v = readObject(item, LAYER_DEFS[type], p, out, ['type']);
-    layers.push(layerSpec(type, v));
+    const layer = readLayer(item, i, path, out);
+    if (layer) layers.push(layer);
   });
   return layers;
+}
+
+/** Element `i` of the layers array at `path`: its spec, or undefined with its problems told to `out`. */
+export function readLayer(item: Node, i: number, path: string, out: Collector): LayerSpec | undefined {
+  const p = `${path}[${i}]`;
+  if (item.type !== 'object') {
+    fail(out, p, 'a layer object { "type": … }', item);
+    return;
+  }
+  const typeProp = item.children?.find((c) => c.children?.[0]?.value === 'type');
+  const typeNode = typeProp?.children?.[1];
+  if (!typeNode) {
+    out.add(p, `missing required field "type" (one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')})`, openingBrace(item));
+    return;
+  }
+  if (typeNode.type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(typeNode.value as string)) {
+    const guess = typeNode.type === 'string' ? closest(String(typeNode.value), LAYER_TYPES) : undefined;
+    out.add(
+      `${p}.type`,
+      `unknown layer type ${describe(typeNode, out.text)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${LAYER_TYPES.map((t) => `"${t}"`).join(', ')}`}`,
+      rangeOf(typeNode),
+    );
+    return;
+  }
+  const type = typeNode.value as keyof typeof LAYER_DEFS;
+  const v = readObject(item, LAYER_DEFS[type], p, out, ['type']);
+  return layerSpec(type, v);
 }

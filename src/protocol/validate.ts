@@ -84,6 +84,7 @@ const modelSource = {
   labelsPath: nullable(str(10_000)),
   mediaDir: str(10_000),
   file: str(10_000),
+  workspaceRoot: optional(str(10_000)),
 };
 const tensor = shape({ name: str(1000), shape: arrayOf(index, 8), value: numbers() });
 
@@ -171,8 +172,16 @@ const requestTable = table<WorkerRequest>({
   repeat: { id: index, ...modelSource, useWasm: bool, example: optional(index), times: optional(index) },
 });
 
+const READS_DATA = new Set(['start', 'gradCheck', 'compare', 'batchSnapshot', 'repeat']);
+
 export function validateWorkerRequest(raw: unknown): Checked<WorkerRequest> {
-  return requestTable(raw, 'the request');
+  const checked = requestTable(raw, 'the request');
+  if (!checked.ok || !READS_DATA.has(checked.value.type)) return checked;
+  // A request that reads data files without naming the folder they must stay inside could read anywhere.
+  const r = checked.value as { type: string; dataPath: string | null; labelsPath: string | null; workspaceRoot?: string };
+  if ((r.dataPath !== null || r.labelsPath !== null) && r.workspaceRoot === undefined)
+    return { ok: false, error: `${r.type}.workspaceRoot must name the workspace folder when a data file is read` };
+  return checked;
 }
 
 // The worker is our own code, so its events are checked for the fields the host acts on (types,
@@ -206,6 +215,7 @@ const eventTable = table<WorkerEvent>({
       validationSize: index,
       numClasses: index,
       backend: str(),
+      dataWarnings: optional(arrayOf(str(4000), 100)),
     }),
   },
   reply: { id: index, ok: bool },

@@ -33,6 +33,12 @@ export interface ModelSource {
   mediaDir: string;
   /** Workspace-relative path of the model file, for messages. */
   file: string;
+  /**
+   * The workspace folder holding the model file. The worker checks every data file it opens to
+   * really lie inside it (after the open, so a symbolic link swapped in meanwhile cannot lead
+   * outside). Required whenever `dataPath` or `labelsPath` is set (the validator refuses the request otherwise).
+   */
+  workspaceRoot?: string;
 }
 
 export type StartRequest = ModelSource & {

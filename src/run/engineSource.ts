@@ -74,8 +74,8 @@ export class EngineSource implements RunSource {
   }
 
   async walkThrough(selection: ParamSelection | null): Promise<WalkthroughResult> {
-    // A long replay blocks the worker's message loop: that silence is not a hang.
-    this.channel?.watch(false);
+    // A long replay blocks the worker's message loop: that silence is not a hang (the request's own timeout bounds it).
+    const release = this.channel?.hold();
     try {
       const answer = await this.ask(
         { type: 'walkthrough', selection },
@@ -83,7 +83,7 @@ export class EngineSource implements RunSource {
       );
       return expect(answer, 'walkthrough').result;
     } finally {
-      this.channel?.watch(true);
+      release?.();
     }
   }
 

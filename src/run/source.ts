@@ -47,6 +47,8 @@ export interface RunDescription {
   backend: string;
   /** Why this run has no per-example gradients to show, when its source says (e.g. a script's BatchNorm). */
   perExampleNote?: string;
+  /** What the data loaded with but should be told (one class only, files skipped…), when anything. */
+  dataWarnings?: string[];
 }
 
 /** One rank's view of a data-parallel step (PyTorch DDP). */

@@ -1,6 +1,8 @@
 // A worker_thread as a Transport: dist/worker.js with a heap limit, and the shared interrupt flag
 // the training loop checks between steps. Node only.
 
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerRequest } from '../protocol';
 import { WorkerChannel, type HeartbeatOptions, type Transport, type WorkerLimits } from './workerChannel';
@@ -31,8 +33,29 @@ export function threadTransport(script: string, limits: WorkerLimits, interrupt?
   };
 }
 
-/** A channel to a fresh worker_thread running `script`. */
+/** A channel to a fresh worker_thread running `script`; its heartbeat allows for the machine's load unless told otherwise. */
 export function openThread(script: string, limits: WorkerLimits, heartbeat?: HeartbeatOptions): WorkerChannel {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
-  return new WorkerChannel(threadTransport(script, limits, interrupt), heartbeat, interrupt);
+  return new WorkerChannel(
+    threadTransport(script, limits, interrupt),
+    heartbeat && { load: machineLoad, ...heartbeat },
+    interrupt,
+  );
+}
+
+/**
+ * Runnable threads per CPU core (at least 1): on Linux the larger of the running count in
+ * /proc/loadavg (now) and the 1-minute load average; elsewhere the load average (0 on Windows,
+ * which gives 1: there, the setting gradientLens.workerTimeoutSeconds is the way to allow more).
+ */
+export function machineLoad(): number {
+  const cores = Math.max(1, availableParallelism());
+  let runnable = loadavg()[0];
+  try {
+    const running = /^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'));
+    if (running) runnable = Math.max(runnable, Number(running[1]));
+  } catch {
+    // Not Linux: the load average alone.
+  }
+  return Number.isFinite(runnable) ? Math.max(1, runnable / cores) : 1;
 }

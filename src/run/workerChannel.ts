@@ -19,6 +19,12 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** Silence (no message at all) after which the thread counts as hung, on top of the slowest step seen. */
   timeoutMs: number;
+  /**
+   * How starved the machine is now: runnable threads per CPU core, 1 when there is a core for each
+   * (threadTransport's machineLoad). Silence counts divided by it, so a worker that only waits for
+   * a core is given the time it would have needed on a quiet machine. Default: always 1.
+   */
+  load?: () => number;
 }
 
 /** The wire to one worker. */
@@ -40,7 +46,11 @@ export class WorkerChannel {
   private gone = false;
   private lastHeard = Date.now();
   private lastBeat = Date.now();
+  /** Silence that counts against the worker: beats of a running host, each divided by the machine's load. */
+  private silence = 0;
   private watching = false;
+  /** Long requests in flight (a step-through): the worker answers when done, and its own timeout bounds it. */
+  private holds = 0;
   /** Extra patience for steps that take long by themselves (big models): the slowest gap seen. */
   private slowest = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -78,8 +88,28 @@ export class WorkerChannel {
 
   /** Whether silence counts against the thread now (off while it loads data or does one long job). */
   watch(on: boolean): void {
-    if (on && !this.watching) this.lastHeard = Date.now();
+    if (on && !this.watching) this.restartSilence(Date.now());
     this.watching = on;
+  }
+
+  /**
+   * Silence does not count until the returned release is called (once), whatever events turn the
+   * watch on meanwhile: a status or step report the worker sent before a long request began must not
+   * start counting the request's own silence.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0) this.restartSilence(Date.now());
+    };
+  }
+
+  private restartSilence(now: number): void {
+    this.lastHeard = now;
+    this.silence = 0;
   }
 
   /** The worker took `seconds` for one step: allow that much silence on top of the timeout. */
@@ -118,7 +148,7 @@ export class WorkerChannel {
 
   private onMessage(raw: unknown): void {
     if (this.gone) return;
-    this.lastHeard = Date.now();
+    this.restartSilence(Date.now());
     const checked = validateWorkerEvent(raw);
     if (!checked.ok) {
       // Our own worker sent something the protocol does not allow: a bug, not user data. Drop it.
@@ -135,15 +165,21 @@ export class WorkerChannel {
 
   private beat(): void {
     if (this.gone) return;
+    const { intervalMs, timeoutMs, load } = this.heartbeatOptions!;
     const now = Date.now();
+    const gap = now - this.lastBeat;
+    this.lastBeat = now;
     // The host itself was held up (a busy event loop, a laptop asleep): the worker's messages may
     // be waiting unread, so this silence says nothing about the worker. Start counting again.
-    if (now - this.lastBeat > 3 * this.heartbeatOptions!.intervalMs) this.lastHeard = now;
-    this.lastBeat = now;
-    const silence = now - this.lastHeard;
-    const allowed = this.heartbeatOptions!.timeoutMs + 4 * this.slowest;
-    if (this.watching && silence > allowed) {
-      const seconds = (silence / 1000).toFixed(1);
+    if (gap > 3 * intervalMs) this.restartSilence(now);
+    else if (this.watching && this.holds === 0) {
+      // A late beat counts one interval (the rest the host was not running), and on a machine with
+      // more runnable threads than cores each beat counts for the worker's share of a core: a worker
+      // that is only waiting for a core is not hung, one that computes forever still runs out.
+      this.silence += Math.min(gap, intervalMs) / Math.max(1, load?.() ?? 1);
+    }
+    if (this.silence > timeoutMs + 4 * this.slowest) {
+      const seconds = ((now - this.lastHeard) / 1000).toFixed(1);
       this.end(`it stopped answering for ${seconds} s and was ended`);
       void this.worker.terminate();
       return;

@@ -10,6 +10,7 @@ import { BatchSchedule } from '../engine/batching';
 import type { Dataset } from '../data/dataset';
 import type { ModelSpec } from '../model/spec';
 import { inferShapes } from '../model/shapes';
+import { memoryRefusal } from '../model/estimate';
 import type { WorkerDeps, WorkerPort } from './workerLoop';
 
 /** A user-facing reason why the network cannot take this data, or null when it fits. */
@@ -23,6 +24,30 @@ export function checkFit(spec: ModelSpec, train: Dataset): string | null {
     return `layers[${spec.layers.length - 1}]: the last layer has ${units} outputs but the data has ${train.numClasses} classes`;
   }
   return null;
+}
+
+/**
+ * A user-facing reason why training `spec` on this data would need more memory than `limit` bytes
+ * (the estimate, naming the layer that needs the most), or null when it fits or there is no limit.
+ */
+export function checkMemoryFit(
+  spec: ModelSpec,
+  data: { train: Dataset; validation: Dataset | null },
+  limit: number | undefined,
+  snapshot = false,
+): string | null {
+  if (limit === undefined) return null;
+  const refusal = memoryRefusal({
+    spec,
+    inputShape: data.train.inputShape,
+    numClasses: data.train.numClasses,
+    trainCount: data.train.count,
+    validationCount: data.validation?.count,
+    limit,
+    snapshot,
+    limitName: 'the worker memory of the setting gradientLens.workerMemoryMb',
+  });
+  return refusal ? refusal.message : null;
 }
 
 /** A failure that is already a full user-facing sentence (no "… failed:" prefix). */
@@ -53,9 +78,15 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
     seed: request.spec.seed,
     displayName: request.spec.data.source,
     labelsDisplayName: request.spec.data.labels,
+    workspaceRoot: request.workspaceRoot,
   });
   const fit = checkFit(request.spec, data.train);
   if (fit) throw new JobRefused(`${request.file}: ${fit}`);
+  // Each batch size the job trains with (a comparison's largest, a snapshot's every per-example gradient) must fit.
+  const sizes = request.type === 'compare' ? request.batchSizes.map((m) => (m === 'full' ? data.train.count : m)) : [];
+  const batchSize = Math.min(data.train.count, Math.max(request.spec.batchSize, ...sizes));
+  const memory = checkMemoryFit({ ...request.spec, batchSize }, data, deps.memoryLimit, request.type === 'batchSnapshot');
+  if (memory) throw new JobRefused(`${request.file}: ${memory}`);
   const { train, validation } = data;
   switch (request.type) {
     case 'gradCheck':

@@ -37,6 +37,8 @@ export interface StartOptions {
   spec: ModelSpec;
   dataPath: string | null;
   labelsPath: string | null;
+  /** The workspace folder data files must stay inside (checked by the worker on each file it opens). */
+  workspaceRoot: string;
   /** Start paused and run exactly one step (the Step command with nothing running). */
   stepOnly: boolean;
   /** Start paused without stepping (Step Through Batch with nothing running: the first batch at the initial weights). */
@@ -120,6 +122,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
         labelsPath: opts.labelsPath,
         mediaDir: this.mediaDir,
         file: opts.file,
+        workspaceRoot: opts.workspaceRoot,
         paused: opts.stepOnly || !!opts.paused,
         settings: {
           pauseOnNonFinite: settings.pauseOnNonFinite,

@@ -13,11 +13,13 @@ import type { Dataset } from '../data/dataset';
 import { RunMachine } from '../run/machine';
 import type { RunState } from '../run/source';
 import { buildDetail, defaultSelection, gradientHistograms, isValidSelection, stepPoint } from './detail';
-import { checkFit, firstBatchIndices, messageOf } from './oneShotJobs';
+import { checkFit, checkMemoryFit, firstBatchIndices, messageOf } from './oneShotJobs';
 import type { TrainerLike, WorkerDeps, WorkerPort } from './workerLoop';
 
 /** Work done per slice before yielding to the message queue. */
 export const SLICE_MS = 20;
+/** Data warnings a run reports at most (each names a file or a class; a folder may skip thousands). */
+const MAX_DATA_WARNINGS = 20;
 
 export type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
@@ -62,6 +64,7 @@ export class TrainingRun {
     this.status('Loading data…');
     let train: Dataset;
     let validation: Dataset | null;
+    const dataWarnings: string[] = [];
     try {
       ({ train, validation } = await this.deps.loadDataset(spec.data, {
         dataPath: this.request.dataPath,
@@ -71,12 +74,18 @@ export class TrainingRun {
         seed: spec.seed,
         displayName: spec.data.source,
         labelsDisplayName: spec.data.labels,
+        workspaceRoot: this.request.workspaceRoot,
+        onWarning: (message) => {
+          if (dataWarnings.length < MAX_DATA_WARNINGS) dataWarnings.push(message);
+        },
       }));
     } catch (e) {
       return this.fail(`${file}: ${messageOf(e)}`);
     }
     const fit = checkFit(spec, train);
     if (fit) return this.fail(`${file}: ${fit}`);
+    const memory = checkMemoryFit(spec, { train, validation }, this.deps.memoryLimit);
+    if (memory) return this.fail(`${file}: ${memory}`);
     let backend: Backend = this.deps.referenceBackend(spec.dtype);
     let backendNote = '';
     if (spec.dtype === 'float32' && this.settings.useWasm) {
@@ -100,6 +109,7 @@ export class TrainingRun {
       validationSize: validation?.count ?? 0,
       numClasses: train.numClasses,
       backend: this.trainer.backendName + backendNote,
+      ...(dataWarnings.length > 0 ? { dataWarnings } : {}),
     };
     this.port.postMessage({ type: 'started', run });
     // Stopped while loading: the run is described (so the views can show it) but never trains.

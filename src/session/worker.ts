@@ -1,7 +1,7 @@
 // Entry of the training worker (bundled to dist/worker.js): wires the training loop to the real
 // engine, WASM kernels and data loaders. Everything it does is in workerLoop.ts.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 import { Trainer, referenceBackend, gradientCheck } from '../engine';
 import { createWasmBackend, createWasmBackendSync } from '../engine/wasm/backend';
 import { loadDataset } from '../data/load';
@@ -18,6 +18,7 @@ runWorker(
     loadDataset,
     gradientCheck: (spec, data) => gradientCheck(spec, data),
     createWasmBackendSync: () => createWasmBackendSync(),
+    memoryLimit: resourceLimits.maxOldGenerationSizeMb ? resourceLimits.maxOldGenerationSizeMb * 2 ** 20 : undefined,
   },
   workerData?.interrupt instanceof SharedArrayBuffer ? new Int32Array(workerData.interrupt) : undefined,
 );

@@ -45,13 +45,21 @@ export interface WorkerDeps {
   createWasmBackend(): Promise<Backend>;
   loadDataset(
     data: DataSpec,
-    opts: Pick<LoadOptions, 'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName'>,
+    opts: Pick<
+      LoadOptions,
+      'dataPath' | 'labelsPath' | 'mediaDir' | 'seed' | 'displayName' | 'labelsDisplayName' | 'workspaceRoot' | 'onWarning'
+    >,
   ): Promise<{ train: Dataset; validation: Dataset | null }>;
   gradientCheck(spec: ModelSpec, data: Dataset): GradCheckResult;
   /** Defaults to the engine's compareBatchSizes. */
   compareBatchSizes?(opts: CompareOptions): CompareResult;
   /** Defaults to the engine's walkThroughBatch. */
   walkThroughBatch?(opts: WalkthroughOptions): WalkthroughResult;
+  /**
+   * Bytes a run may plan for (the worker's heap limit, the setting gradientLens.workerMemoryMb):
+   * a model estimated to need more is refused before anything is allocated. None: no check.
+   */
+  memoryLimit?: number;
   /** A new WASM backend, synchronously (one per comparison run); throws when WASM is unavailable.
    *  Without it comparisons use the reference backend. */
   createWasmBackendSync?(): Backend;

@@ -142,6 +142,7 @@ async function load(ctx: CommandContext, arg: unknown): Promise<LoadedRun | unde
       labelsPath: model.labelsPath,
       mediaDir: ctx.mediaDir,
       seed: model.spec.seed,
+      workspaceRoot: model.workspaceRoot,
     });
     const trainer = new Trainer({ spec: model.spec, train, validation });
     return { uri: model.uri, file: model.file, spec: model.spec, train, validation, trainer };

@@ -4,6 +4,7 @@
 // each is checked against the protocol first, and every request gets one response with its id.
 
 import * as vscode from 'vscode';
+import { writeFileAtomic } from '../export/atomicWrite';
 import type { HostMessage, PanelCommand, WebviewMessage, WebviewRequest } from '../protocol';
 import { validateWebviewMessage } from '../protocol/validate';
 import { plainText } from './plainText';
@@ -220,7 +221,10 @@ async function savePng(name: string, dataUrl: string): Promise<void> {
   });
   if (!target) return;
   try {
-    await vscode.workspace.fs.writeFile(target, Buffer.from(match[1], 'base64'));
+    // A local file is replaced atomically (temp file in its folder, then rename): never half a PNG.
+    const png = Buffer.from(match[1], 'base64');
+    if (target.scheme === 'file') await writeFileAtomic(target.fsPath, png);
+    else await vscode.workspace.fs.writeFile(target, png);
   } catch (e) {
     void vscode.window.showErrorMessage(
       `Gradient Lens: could not save ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`,

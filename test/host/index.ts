@@ -23,6 +23,7 @@ function loadTests(): void {
   require('./debug.test');
   require('./debugPanel.test');
   require('./newcomer.test');
+  require('./dataSafety.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { parseModel } from '../../../src/model';
 import { parseByTree, SYNTAX_ONLY_CHARS } from '../../../src/model/parse';
 import { baseModels, modelCases } from '../../fuzz/models';
+import { quickParse } from '../../../src/model/quickParse';
 
 function same(text: string): void {
   // parseModel turns a leading byte-order mark into a space before either way starts.
@@ -59,4 +60,32 @@ test('a large file with a syntax error gets the syntax errors a small one gets, 
     syntaxOnly.map((p) => [p.message, p.range.offset + shift]),
   );
   assert.equal(r.problems[0].range.offset, large.lastIndexOf('}'));
+});
+
+test('a file with wrong values is worded from the failing layers alone, exactly as the whole tree walk words it', () => {
+  const good = '    { "type": "dense", "units": 16, "activation": "relu" }, // a comment\n';
+  const file = (layers: string[], extra = '') =>
+    `{ "data": { "source": "mnist" },${extra}\n  "layers": [\n${layers.join('')}    { "type": "dense", "units": 10 }\n  ]\n}\n`;
+  const many = Array.from({ length: 400 }, () => good);
+  const at = (k: number, layer: string) => many.map((l, i) => (i === k ? layer : l));
+  const cases = [
+    file(at(5, '    { "type": "dense", "units": -16, "activation": "relu" },\n')),
+    file(at(0, '    { "type": "dense", "units": 16, "activation": "rellu", "units": 3 },\n')), // a typo and a duplicate
+    file(at(399, '    { "type": "dens", "units": 16 },\n')),
+    file(at(7, '    { "type": "dense", "units": 16, "bias": { "x": 1 } },\n')), // a nested object in a layer
+    file(at(7, '    { "type": "dense" },\n')), // a missing field
+    file(at(3, '    { },\n')),
+    file(many, ' "epochs": -1, "optimizer": { "type": "sgd", "learningRate": "fast" },'), // the values outside the layers
+    file(at(9, '    { "type": "dense", "units": 0 },\n'), ' "batchSize": 0, "bogus": 1,'), // both
+    file(at(2, '    { "type": "dense", "units": 1e999 },\n')),
+    file(many, ' "layers": [ { "type": "dense", "units": -1 } ],'), // layers given twice
+    file(
+      many.map((l, i) => (i % 3 === 0 ? l.replace('16', '-1') : l)),
+      ' "seed": 1.5,',
+    ), // a third of the layers bad
+  ];
+  for (const text of cases) same(text);
+  const quick = quickParse(cases[0], 64);
+  assert.ok(quick && typeof quick === 'object' && 'failed' in quick, 'the bad value did not take the located way');
+  assert.deepEqual(quick.badLayers, [5]);
 });

@@ -74,3 +74,41 @@ test('a host that was held up does not end its worker for the gap; slow steps bu
     assert.equal(gone.length, 1);
   });
 });
+
+test('a long request holds the count: reports that turn the watch on meanwhile do not start it', () => {
+  onFakeClock((w, channel, gone) => {
+    channel.watch(true);
+    const release = channel.hold();
+    // A status report the worker sent before the request began arrives now and turns the watch on.
+    channel.watch(false);
+    channel.watch(true);
+    live(5000);
+    assert.deepEqual(gone, [], 'the silence of a held request counted');
+    release();
+    release();
+    live(900);
+    assert.deepEqual(gone, [], 'the count starts again at the release, once');
+    live(300);
+    assert.equal(gone.length, 1);
+  });
+});
+
+test('on a starved machine each beat counts for the share of a core the worker gets', () => {
+  mock.timers.enable({ apis: ['setInterval', 'Date'] });
+  try {
+    let load = 4;
+    const w = silentWorker();
+    const channel = new WorkerChannel(w.transport, { intervalMs: 100, timeoutMs: 1000, load: () => load });
+    const gone: string[] = [];
+    channel.onGone((r) => gone.push(r));
+    channel.watch(true);
+    live(3900);
+    assert.deepEqual(gone, [], '3.9 s at 4 runnable threads a core count as 0.975 s');
+    load = 1;
+    live(100);
+    assert.equal(gone.length, 1, 'one more beat on a quiet machine: 1.075 s');
+    assert.match(gone[0], /stopped answering for 4\.0 s/);
+  } finally {
+    mock.timers.reset();
+  }
+});
