@@ -14,6 +14,7 @@ import { runTfjs } from './tfjs';
 import { runTorch, torchBlas } from './torch';
 import { gemmRates, mlpStepFlops } from './gflops';
 import { log, round } from './timing';
+import { measureStatsCost } from './statsCost';
 
 const LOSS_TOLERANCE = 1e-4;
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const wasm = () => createWasmBackendSync();
   // Two threads: backends made ahead (their helper threads must be running before the synchronous
   // timing loops start), one per trainer.
-  const threaded = await Promise.all(Array.from({ length: 5 }, () => createWasmBackend({ spawnHelper: nodeSpawnHelper })));
+  const threaded = await Promise.all(Array.from({ length: 9 }, () => createWasmBackend({ spawnHelper: nodeSpawnHelper })));
   const pool = threaded.slice();
   const wasmTwoThreads = () => pool.pop() ?? createWasmBackendSync();
   const ours = {
@@ -45,6 +46,13 @@ async function main(): Promise<void> {
       wasm: runCnn(cnnSpec, data, wasm, cnnStart, budget),
       wasmTwoThreads: runCnn(cnnSpec, data, wasmTwoThreads, cnnStart, budget),
     },
+  };
+  // What the full per-step statistics cost, bare and full trainers in alternating rounds.
+  const statsCost = {
+    mlpOneThread: measureStatsCost('mlp', mlpSpec, data, wasm, mlpStart.weights, budget),
+    mlpTwoThreads: measureStatsCost('mlp', mlpSpec, data, wasmTwoThreads, mlpStart.weights, budget),
+    cnnOneThread: measureStatsCost('cnn', cnnSpec, data, wasm, cnnStart.weights, budget),
+    cnnTwoThreads: measureStatsCost('cnn', cnnSpec, data, wasmTwoThreads, cnnStart.weights, budget),
   };
   const fullBatch = await runBigBatch(root);
   const splitProducts = threaded.reduce((sum, b) => sum + b.splitProducts, 0);
@@ -150,6 +158,8 @@ async function main(): Promise<void> {
     allPerExampleOverStep: ours.mlp.wasm.ratios.allPerExampleOverStep,
     perExampleNormsOverStep: ours.mlp.wasm.ratios.normsOverStep,
     fullStatsOverStep: ours.mlp.wasm.ratios.fullStatsOverStep,
+    /** The worst of the interleaved measurements (MLP and CNN, 1 and 2 threads): what the target checks. */
+    fullStatsOverStepInterleaved: Math.max(...Object.values(statsCost).map((c) => c.fullStatsOverStep)),
     pytorchVmapPerExampleOverFwdBwd: ratio(
       num(at(torch, 'mlp', 'perExample', 'allPerExampleMs')),
       num(at(torch, 'mlp', 'forwardBackwardMs')),
@@ -163,7 +173,7 @@ async function main(): Promise<void> {
     'cnn >= 1.0x pytorch': ratios.cnnOursOverPytorch === null ? null : ratios.cnnOursOverPytorch >= 1,
     'mlp >= 2.0x pytorch': ratios.mlpOursOverPytorch === null ? null : ratios.mlpOursOverPytorch >= 2,
     'cnn >= 2.0x pytorch': ratios.cnnOursOverPytorch === null ? null : ratios.cnnOursOverPytorch >= 2,
-    'full stats <= 1.15x step': ratios.fullStatsOverStep <= 1.15,
+    'full stats <= 1.15x step (MLP and CNN, 1 and 2 threads, interleaved)': ratios.fullStatsOverStepInterleaved <= 1.15,
     'full batch: wasm >= 1.0x reference': fullBatch.wasmOverReference >= 1,
   };
 
@@ -186,6 +196,7 @@ async function main(): Promise<void> {
       cnn: 'conv3x3x8 same relu, maxpool2, conv3x3x16 same relu, maxpool2, dense26',
     },
     ours,
+    statsCost,
     fullBatch,
     oursThreads,
     pytorchSetup,

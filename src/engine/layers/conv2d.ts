@@ -127,28 +127,31 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     }
   }
 
+  // Over the materialised gᵢ, in the backend's kernels (M·F·K values, read twice a step):
+  // ‖gᵢ‖² = Σ gᵢ(W)² + Σ gᵢ(b)², and gᵢ·G = gᵢ(W)·G_W + gᵢ(b)·G_b as one matrix–vector product each
+  // (G stored as a row: the A·Bᵀ form, whose dot products suit n = 1).
   perExampleSquaredNorms(m: number, out: Float64Array): void {
-    const FK = this.filters * this.colRows,
-      F = this.filters;
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      for (let j = i * FK; j < (i + 1) * FK; j++) s += this.perExampleWeight[j] * this.perExampleWeight[j];
-      for (let j = i * F; j < (i + 1) * F; j++) s += this.perExampleBias[j] * this.perExampleBias[j];
-      out[i] = s;
-    }
+    const be = this.backend;
+    const [w, b] = this.perExampleReductions();
+    be.rowSumSquares(m, this.filters * this.colRows, this.perExampleWeight, w);
+    be.rowSumSquares(m, this.filters, this.perExampleBias, b);
+    for (let i = 0; i < m; i++) out[i] = w[i] + b[i];
   }
 
   perExampleDotsWithMean(m: number, out: Float64Array): void {
-    const FK = this.filters * this.colRows,
-      F = this.filters;
-    const gW = this.weight.grad,
-      gb = this.bias.grad;
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      for (let j = 0; j < FK; j++) s += this.perExampleWeight[i * FK + j] * gW[j];
-      for (let f = 0; f < F; f++) s += this.perExampleBias[i * F + f] * gb[f];
-      out[i] = s;
-    }
+    const be = this.backend;
+    const [w, b] = this.perExampleReductions();
+    be.gemm(false, true, m, 1, this.filters * this.colRows, 1, this.perExampleWeight, this.weight.grad, 0, w);
+    be.gemm(false, true, m, 1, this.filters, 1, this.perExampleBias, this.bias.grad, 0, b);
+    for (let i = 0; i < m; i++) out[i] = w[i] + b[i];
+  }
+
+  /** Two maxBatch-long results of the per-example reductions, allocated on first use. */
+  private reductions: [FloatArray, FloatArray] | null = null;
+  private perExampleReductions(): [FloatArray, FloatArray] {
+    const maxBatch = this.perExampleBias.length / this.filters;
+    this.reductions ??= [this.backend.alloc(maxBatch), this.backend.alloc(maxBatch)];
+    return this.reductions;
   }
 
   perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[] {
