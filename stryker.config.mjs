@@ -25,6 +25,10 @@ if (!(scope in scopes)) {
 // A comma-separated list of files or globs overrides the scope's folders (for calibrating or re-checking one file).
 const mutate = process.env.MUTATION_FILES ? process.env.MUTATION_FILES.split(',') : scopes[scope];
 // MUTATION_NAME names the report folder of a MUTATION_FILES run (default `files`).
+// MUTATION_TESTS (comma-separated globs) narrows the test files of a run to those that exercise the
+// mutated file: the dry run and each mutant then load a few files instead of the whole allow-list
+// (the score is then a lower bound: a test left out can only kill, never save, a mutant).
+const testFiles = process.env.MUTATION_TESTS ? process.env.MUTATION_TESTS.split(',') : undefined;
 const out = `reports/mutation/${process.env.MUTATION_FILES ? (process.env.MUTATION_NAME ?? 'files') : scope}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
@@ -37,7 +41,7 @@ export default {
     // neither kill nor cover a mutant; it is left out. digits.test.ts checks the digits build
     // script against file times, which the sandbox copy does not keep (and src/data is not mutated).
     // (glob's extglob: a '!' pattern in the list would not exclude anything.)
-    testFiles: [
+    testFiles: testFiles ?? [
       // An allow-list of the folders whose tests exercise the mutated code in this process: torch
       // (Python ranks), fuzz, debug and scripts depend on the built tree or other processes and
       // fail in Stryker's sandbox copy whatever the mutant.

@@ -38,6 +38,8 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   private readonly deltaViews: FloatArray[] = [];
   private readonly gradViews: FloatArray[] = [];
   private input: FloatArray | null = null;
+  /** F × P: each filter's bias over every position, what z of each example starts as. */
+  private readonly biasPlane: FloatArray;
 
   constructor(
     index: number,
@@ -66,6 +68,7 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     this.dcols = backend.alloc(K * P);
     this.perExampleWeight = backend.alloc(maxBatch * F * K);
     this.perExampleBias = backend.alloc(maxBatch * F);
+    this.biasPlane = backend.alloc(F * P);
     for (let i = 0; i < this.chunk; i++) this.colsViews.push(this.cols.subarray(i * K * P, (i + 1) * K * P));
     for (let i = 0; i < maxBatch; i++) {
       this.zViews.push(this.preActivation.subarray(i * F * P, (i + 1) * F * P));
@@ -81,11 +84,13 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
       P = this.positions;
     const b = this.bias.value;
     const be = this.backend;
+    const plane = this.biasPlane;
+    for (let f = 0; f < F; f++) plane.fill(b[f], f * P, (f + 1) * P);
     this.eachChunk(m, input, (start, count) => {
       for (let i = 0; i < count; i++) {
-        // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
+        // z starts as the bias (one copy of the plane, F fills per example cost more), then gemm adds W·cols (beta = 1)
         const z = this.zViews[start + i];
-        for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
+        z.set(plane);
         be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
       }
     });
