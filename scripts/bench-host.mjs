@@ -22,6 +22,7 @@ const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
 const minutes = Number(opt('--minutes', '1'));
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const only = new Set(opt('--only', 'parse,webview,host').split(','));
 process.chdir(root);
 if (!ensureFreshBuild(root)) throw new Error('the build failed');
@@ -80,17 +81,25 @@ async function hostRun() {
     await page.exposeFunction('codeAutomationLog', () => {});
     await page.exposeFunction('codeAutomationExit', (/** @type {unknown} */ code) => exit(code));
     await page.goto(url);
-    /** @type {{ seconds: number, heapMb: number | null }[]} */
+    /** @type {{ seconds: number, heapMb: number | null, loadAverage1m: number }[]} */
     const webview = [];
     const t0 = Date.now();
     const every = Math.max(1000, Math.min(30_000, (seconds * 1000) / 20));
-    // Until the extension host says it is done (or long past its time).
+    // Until the extension host has written its results and said it is done (or long past its time).
+    // The results are written before the host cleans up, so a clean-up that hangs loses nothing.
     for (let code = null; code === null && Date.now() - t0 < seconds * 1000 + 600_000;) {
       code = await withDeadline(exited, every, null);
-      if (code === null) webview.push({ seconds: Math.round((Date.now() - t0) / 1000), heapMb: await panelHeapMb(page) });
+      if (code !== null) break;
+      if (fs.existsSync(resultsFile)) {
+        await withDeadline(exited, 60_000, null);
+        break;
+      }
+      const heapMb = await withDeadline(panelHeapMb(page), 20_000, null);
+      webview.push({ seconds: Math.round((Date.now() - t0) / 1000), heapMb, loadAverage1m: load()[0] });
     }
+    const phases = fs.existsSync(`${resultsFile}.log`) ? fs.readFileSync(`${resultsFile}.log`, 'utf8').trim().split('\n') : [];
     const host = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { error: 'no results' };
-    return { ...host, webviewHeapSamples: webview.filter((s) => s.heapMb !== null) };
+    return { ...host, phases, webviewHeapSamples: webview.filter((s) => s.heapMb !== null) };
   } finally {
     await browser.close().catch(() => {});
     server.stop();
@@ -99,11 +108,11 @@ async function hostRun() {
 
 const result = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+  machine: { cpus: os.cpus().length, loadAverageAtStart: load() },
   ...(only.has('parse') ? { parse: tsJson('bench/hostParse.ts') } : {}),
   ...(only.has('webview') ? { webview: tsJson('bench/hostWebview.ts') } : {}),
   ...(only.has('host') ? { host: await hostRun() } : {}),
-  loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  loadAverageAtEnd: load(),
 };
 fs.rmSync(tmp, { recursive: true, force: true });
 const out = path.join(root, 'docs', 'bench-host-latest.json');
