@@ -3,6 +3,7 @@
 
 import { Trainer, type Backend, type NamedTensor } from '../src/engine';
 import type { ModelSpec, LayerSpec } from '../src/model/spec';
+import { optimizerSpec } from '../src/model/buildSpec';
 import { asDataset, type BenchData } from './data';
 import { log, round, timeFor, type Timing } from './timing';
 
@@ -18,16 +19,7 @@ export function benchSpec(
     data: { source: 'mnist', limit: d.count, validationSplit: 0 },
     layers,
     loss: 'cross-entropy',
-    optimizer: {
-      type: 'sgd',
-      learningRate: d.learningRate,
-      momentum: 0,
-      nesterov: false,
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    },
+    optimizer: optimizerSpec({ type: 'sgd', learningRate: d.learningRate }),
     batchSize: d.batchSize,
     epochs: 100000, // never reaches the end while timing
   };

@@ -4,7 +4,8 @@
 //   2. Is it applied n times on one example until that example is right, before moving on?
 
 import type { SessionSnapshot } from '../src/protocol';
-import { el, explain, scrollToCard, section } from './dom';
+import { el, scrollToCard } from './dom';
+import { card } from './cards';
 import { num } from './format';
 import { optimizerName } from './formulaView';
 
@@ -16,10 +17,8 @@ export class AnswersView {
   constructor(private readonly run: (command: 'repeat' | 'stepThrough') => void) {
     this.first = el('div', { class: 'answer', 'aria-live': 'polite' });
     this.second = el('div', { class: 'answer', 'aria-live': 'polite' });
-    this.root = section(
+    this.root = card(
       'answers',
-      ['Two questions, answered by this run', 'per example or per batch?'],
-      explain("What back-propagation does with a batch, in this model's own numbers. The links lead to the cards that show it."),
       el('h3', { text: 'Is back-propagation applied after each example, or after the batch?' }),
       this.first,
       el('h3', { text: 'Is it applied again and again on one example until that example is right?' }),

@@ -23,20 +23,9 @@ import {
 import { palette, withAlpha } from './theme';
 import { num } from './format';
 
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  LogarithmicScale,
-  BarController,
-  BarElement,
-  CategoryScale,
-  Tooltip,
-  Legend,
-  Decimation,
-  Filler,
-);
+// Only what the views draw with: the chart types, then the scales and plugins.
+Chart.register(LineController, LineElement, PointElement, BarController, BarElement);
+Chart.register(LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend, Decimation, Filler);
 
 export type XY = { x: number; y: number };
 

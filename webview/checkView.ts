@@ -2,7 +2,8 @@
 // pass or fail (float64 central differences against the analytic gradient).
 
 import type { SessionSnapshot } from '../src/protocol';
-import { el, explain, icon, reveal, section, table } from './dom';
+import { el, icon, reveal, table } from './dom';
+import { card } from './cards';
 import type { GradCheckResult } from '../src/engine/types';
 
 export class CheckView {
@@ -12,15 +13,7 @@ export class CheckView {
 
   constructor() {
     this.body = el('div');
-    this.root = section(
-      'gradcheck',
-      ['Are the gradients right?', 'gradient check'],
-      explain(
-        "Back-propagation's gradient against the slope measured by nudging each weight a little (float64 finite differences).",
-      ),
-      this.body,
-    );
-    this.root.hidden = true;
+    this.root = card('gradcheck', this.body);
   }
 
   update(s: SessionSnapshot): void {

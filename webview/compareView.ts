@@ -6,7 +6,8 @@
 
 import type { Chart } from 'chart.js';
 import type { CompareRun, SessionSnapshot } from '../src/protocol';
-import { el, reveal, section } from './dom';
+import { el, reveal } from './dom';
+import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { num, pct } from './format';
 import { palette } from './theme';
@@ -46,14 +47,8 @@ export class CompareView {
       });
       return b;
     });
-    this.root = section(
+    this.root = card(
       'compare',
-      'Why mini-batches? Batch sizes side by side (M)',
-      el(
-        'p',
-        { class: 'explain' },
-        'The same model, seed and initial weights trained with each batch size for the same examples seen, each with a learning rate that suits it.',
-      ),
       this.mode,
       el(
         'div',
@@ -70,7 +65,6 @@ export class CompareView {
       this.summary,
     );
     this.chart = lineChart(canvas, { xTitle: AXES[this.axis], yTitle: 'cross-entropy loss (log scale)', yLog: true });
-    this.root.hidden = true;
   }
 
   update(s: SessionSnapshot): void {

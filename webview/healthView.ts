@@ -4,7 +4,8 @@
 
 import type { Chart } from 'chart.js';
 import type { LayerPoint, SessionSnapshot, StepPoint } from '../src/protocol';
-import { el, explain, section } from './dom';
+import { el } from './dom';
+import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { palette } from './theme';
 import { Decimator } from './decimate';
@@ -97,14 +98,7 @@ export class HealthView {
       if (ins.id === 'dead') Object.assign((chart.options as any).scales.y, { min: 0, max: 1 });
       this.charts.push(chart);
     }
-    this.root = section(
-      'health',
-      ['Is each layer learning well?', 'gradient health'],
-      explain(
-        'One line per layer, over the training steps: the size of its gradient and update, how much the examples agree, and dead units.',
-      ),
-      grid,
-    );
+    this.root = card('health', grid);
   }
 
   update(s: SessionSnapshot): void {

@@ -4,7 +4,8 @@
 // per-example view.
 
 import type { Heatmap, HeatmapMode, ParamSelection, SessionSnapshot } from '../src/protocol';
-import { el, explain, section } from './dom';
+import { el } from './dom';
+import { card } from './cards';
 import { num } from './format';
 import { palette, withAlpha } from './theme';
 
@@ -56,12 +57,8 @@ export class HeatmapView {
     });
     this.caption = el('div', { class: 'caption', 'aria-live': 'polite' });
     this.legend = el('div', { class: 'legend' });
-    this.root = section(
+    this.root = card(
       'heatmap',
-      ['Every weight of a layer at once', 'heatmap of ∂L/∂θ'],
-      explain(
-        "Rows: the layer's inputs; columns: its output units; each cell one connection (big layers: the largest in its block). Click one to follow it in the cards below.",
-      ),
       el(
         'div',
         { class: 'controls' },

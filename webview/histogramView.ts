@@ -2,7 +2,8 @@
 // (a shared symmetric range per layer), colour = how many entries fell in that bin.
 
 import type { Histogram, SessionSnapshot } from '../src/protocol';
-import { el, explain, section } from './dom';
+import { el } from './dom';
+import { card } from './cards';
 import { num } from './format';
 import { palette, withAlpha } from './theme';
 
@@ -13,14 +14,7 @@ export class HistogramView {
 
   constructor() {
     this.list = el('div', { class: 'histograms' });
-    this.root = section(
-      'histograms',
-      ['How the gradients are spread, over time', 'histograms of ∂L/∂θ'],
-      explain(
-        'One strip per layer. Across: training steps, left to right. Up and down: the gradient value (0 on the middle line). Darker: more weights with that gradient.',
-      ),
-      this.list,
-    );
+    this.root = card('histograms', this.list);
   }
 
   update(s: SessionSnapshot): void {

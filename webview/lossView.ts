@@ -2,13 +2,13 @@
 // log-scale toggle; a step range to zoom into; values on hover.
 
 import type { Chart } from 'chart.js';
-import type { SessionSnapshot } from '../src/protocol';
-import { el, explain, icon, section } from './dom';
+import type { SessionSnapshot, StepPoint } from '../src/protocol';
+import { el, icon } from './dom';
+import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { Decimator, type Pick } from './decimate';
 import { palette } from './theme';
 import type { EpochStats } from '../src/engine/types';
-import type { StepPoint } from '../src/protocol';
 
 /** Epoch markers are drawn while there are this few epochs; beyond, the epoch lines alone. */
 const MARKERS_UP_TO = 200;
@@ -80,16 +80,7 @@ export class LossView {
     const body = el('div', { class: compact ? 'chart chart-small' : 'chart' }, canvas);
     this.note = el('p', { class: 'explain chart-note' });
     this.note.hidden = true;
-    this.root = compact
-      ? el('div', { class: 'sparkline' }, body)
-      : section(
-          'loss',
-          ['How training is going', 'loss L and accuracy'],
-          explain("Each batch's mean loss (lower is better) and accuracy, step by step."),
-          controls,
-          body,
-          this.note,
-        );
+    this.root = compact ? el('div', { class: 'sparkline' }, body) : card('loss', controls, body, this.note);
     this.chart = lineChart(canvas, { xTitle: 'step', yTitle: 'loss', legend: !compact });
     const o = this.chart.options as any;
     o.scales.y1 = {

@@ -7,7 +7,8 @@
 
 import type { Heatmap, ParamSelection, SessionSnapshot } from '../src/protocol';
 import type { LayerInfo } from '../src/engine/types';
-import { el, explain, section } from './dom';
+import { el } from './dom';
+import { card } from './cards';
 import { num } from './format';
 import { palette, withAlpha } from './theme';
 
@@ -33,15 +34,7 @@ export class NetworkView {
       'aria-label': 'The network: layers as columns, links coloured by gradient',
     });
     this.caption = el('p', { class: 'legend', 'aria-live': 'polite' });
-    this.root = section(
-      'network',
-      ['The network and its gradients', 'layers and ∂L/∂θ'],
-      explain(
-        "Columns: the input and each layer's units (big layers grouped). Links: the selected layer by its gradient (red +, blue −), the others by their gradient norm. Click a link or a layer to follow it.",
-      ),
-      el('div', { class: 'network-wrap' }, this.picture),
-      this.caption,
-    );
+    this.root = card('network', el('div', { class: 'network-wrap' }, this.picture), this.caption);
   }
 
   update(s: SessionSnapshot): void {

@@ -7,7 +7,8 @@ import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import type { ExampleInfo, PerExampleDetail, SessionSnapshot, StepDetail } from '../src/protocol';
 import { noteFor, updateLines } from './formulaView';
-import { el, explain, section } from './dom';
+import { el } from './dom';
+import { card } from './cards';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
 import { perExampleBarOptions, themeChart } from './charts';
@@ -60,12 +61,8 @@ export class PerExampleView {
     };
     this.chart = new Chart(this.canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section(
+    this.root = card(
       'per-example',
-      ["Each example's gradient, and their average", 'gᵢ = ∇Lᵢ, G = (1/M)·Σᵢ gᵢ'],
-      explain(
-        "Back-propagation runs once per example: gᵢ is the gradient of example i's own loss (not divided by M). The weights change once per batch, by the optimizer's step from the mean G.",
-      ),
       el('div', { class: 'chart' }, this.canvas),
       el('div', { class: 'example' }, this.preview, this.previewText),
       this.formula,

@@ -2,7 +2,8 @@
 // asks the host to select that range in the editor that already shows the file (no second copy).
 
 import type { ModelFileProblems, SessionSnapshot } from '../src/protocol';
-import { el, explain, icon, reveal, section } from './dom';
+import { el, icon, reveal } from './dom';
+import { card } from './cards';
 
 export class ProblemsView {
   readonly root: HTMLElement;
@@ -13,13 +14,7 @@ export class ProblemsView {
 
   constructor(private readonly open: (offset: number, length: number) => void) {
     this.list = el('ul', { class: 'problems' });
-    this.root = section(
-      'problems',
-      ['The model file has errors', 'problems'],
-      explain('Training did not start. Click a problem to go to its place in the file; fix it, then Train again.'),
-      this.list,
-    );
-    this.root.hidden = true;
+    this.root = card('problems', this.list);
   }
 
   update(s: SessionSnapshot): void {

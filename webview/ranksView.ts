@@ -9,7 +9,8 @@
 
 import type { RanksStep, SessionSnapshot } from '../src/protocol';
 import type { OptimizerSpec } from '../src/model/spec';
-import { el, explain, section } from './dom';
+import { el } from './dom';
+import { card } from './cards';
 import { num, pct } from './format';
 
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
@@ -23,15 +24,7 @@ export class RanksView {
 
   constructor() {
     this.body = el('div', { class: 'ranks-body' });
-    this.root = section(
-      'ranks',
-      ['Data-parallel ranks', 'G = Σ_r (M_r/M)·G_r'],
-      explain(
-        'Each PyTorch rank back-propagates its own share of the batch (its gradient G_r); the all-reduce combines them into the one gradient G that every rank steps with.',
-      ),
-      this.body,
-    );
-    this.root.hidden = true;
+    this.root = card('ranks', this.body);
   }
 
   update(s: SessionSnapshot): void {

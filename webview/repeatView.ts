@@ -5,7 +5,8 @@
 
 import type { Chart } from 'chart.js';
 import type { RepeatResult, SessionSnapshot } from '../src/protocol';
-import { el, explain, reveal, section, table } from './dom';
+import { el, reveal, table } from './dom';
+import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { num, pct } from './format';
 import { palette } from './theme';
@@ -29,12 +30,8 @@ export class RepeatView {
     this.table = el('div', { class: 'table-wrap' });
     this.conclusion = el('p', { class: 'summary', 'aria-live': 'polite' });
     this.forgetNote = el('p', { class: 'note' });
-    this.root = section(
+    this.root = card(
       'repeat',
-      ['What if one example were repeated until it is right?', 'Repeat One Example'],
-      explain(
-        'From the same start: update on one training example again and again, beside normal shuffled training for the same number of updates.',
-      ),
       this.conclusion,
       el('div', { class: 'chart' }, c1),
       this.table,
@@ -44,7 +41,6 @@ export class RepeatView {
     );
     this.lossChart = lineChart(c1, { xTitle: 'updates', yTitle: 'cross-entropy loss (log scale)', yLog: true });
     this.forgetChart = lineChart(c2, { xTitle: 'updates on example B', yTitle: 'loss (log scale)', yLog: true });
-    this.root.hidden = true;
   }
 
   update(s: SessionSnapshot): void {

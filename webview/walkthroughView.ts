@@ -5,7 +5,8 @@
 
 import { Chart, type ChartConfiguration } from 'chart.js';
 import type { SessionSnapshot, WalkthroughResult } from '../src/protocol';
-import { el, explain, icon, reveal, section } from './dom';
+import { el, icon, reveal } from './dom';
+import { card } from './cards';
 import { num, term } from './format';
 import { palette, withAlpha } from './theme';
 import { perExampleBarOptions, themeChart } from './charts';
@@ -60,15 +61,12 @@ export class WalkthroughView {
     };
     this.chart = new Chart(canvas, config);
     themeChart(this.chart as unknown as Chart);
-    this.root = section(
+    this.root = card(
       'walkthrough',
-      ['Step through the batch, example by example', 'Σᵢ gᵢ, then one update'],
-      explain('Each example gets its own forward and backward pass; the gradients add up; θ changes only after the whole batch.'),
       el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Step through the batch' }, prev, next, all, this.position),
       el('div', { class: 'chart' }, canvas),
       el('div', { class: 'example' }, this.digit, this.text),
     );
-    this.root.hidden = true;
   }
 
   update(s: SessionSnapshot): void {

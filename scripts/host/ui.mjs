@@ -5,8 +5,9 @@
 //      Cancel leaves the run going.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { keepScreenshot, record, root, tmp, verbose } from './env.mjs';
-import { makeWorkspace, newPage, startServer } from './server.mjs';
+import { keepScreenshot, record, root, tmp } from './env.mjs';
+import { makeWorkspace } from './server.mjs';
+import { inWorkbench } from './uiSession.mjs';
 import { waitUntil } from './wait.mjs';
 import {
   answerModelQuestion,
@@ -37,23 +38,13 @@ export async function uiTrain(browser, extensionsDir) {
     path.join(workspace, 'digits', LONG_RUN),
     fs.readFileSync(model, 'utf8').replace(/"epochs"\s*:\s*\d+/, '"epochs": 1000'),
   );
-  const server = await startServer('ui', ['--extensions-dir', extensionsDir]);
-  const { page, consoleLines } = await newPage(browser);
-  try {
-    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
-    await page.locator('.statusbar').waitFor({ timeout: 120_000 });
-    await trainsAndDraws(page);
-    await secondTrainAsks(page);
-  } catch (e) {
-    // A separate picture: the README's ui-train.png must stay the one of a successful run.
-    await page.screenshot({ path: path.join(root, 'test-results', 'ui-failure.png') }).catch(() => {});
-    if (verbose) console.log(consoleLines.slice(-40).join('\n'));
-    record('UI check (workbench driven through Playwright)', false, String(e instanceof Error ? e.message : e));
-  } finally {
-    await page.close().catch(() => {});
-    server.stop();
-  }
+  await inWorkbench(
+    { browser, extensionsDir, name: 'ui', workspace, failed: 'UI check (workbench driven through Playwright)' },
+    async (page) => {
+      await trainsAndDraws(page);
+      await secondTrainAsks(page);
+    },
+  );
 }
 
 /** @param {Page} page */

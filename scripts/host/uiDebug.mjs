@@ -6,8 +6,9 @@
 // every one of those is there.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { keepScreenshot, record, root, tmp, verbose } from './env.mjs';
-import { makeWorkspace, newPage, startServer } from './server.mjs';
+import { keepScreenshot, record, tmp } from './env.mjs';
+import { makeWorkspace } from './server.mjs';
+import { inWorkbench } from './uiSession.mjs';
 import { waitUntil } from './wait.mjs';
 import { goToLine, noHover, quickOpen, runFromPalette } from './workbench.mjs';
 
@@ -26,25 +27,8 @@ export async function uiDebug(browser, extensionsDir) {
   const workspace = makeWorkspace('ui-debug');
   const text = fs.readFileSync(path.join(workspace, 'digits', MODEL), 'utf8');
   const line = text.split('\n').findIndex((l) => l.includes(LAYER)) + 1;
-  const server = await startServer('ui-debug', ['--extensions-dir', extensionsDir]);
-  const { page, consoleLines } = await newPage(browser);
-  try {
-    await page.goto(`http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
-    await page.locator('.statusbar').waitFor({ timeout: 120_000 });
-    await stopsAtTheLayer(page, line);
-  } catch (e) {
-    await page.screenshot({ path: path.join(root, 'test-results', 'ui-debug-failure.png') }).catch(() => {});
-    if (verbose) console.log(consoleLines.slice(-40).join('\n'));
-    record(
-      'UI: debugging a model file (breakpoint, F5, Call Stack, Variables)',
-      false,
-      String(e instanceof Error ? e.message : e),
-    );
-  } finally {
-    await page.close().catch(() => {});
-    server.stop();
-  }
+  const failed = 'UI: debugging a model file (breakpoint, F5, Call Stack, Variables)';
+  await inWorkbench({ browser, extensionsDir, name: 'ui-debug', workspace, failed }, (page) => stopsAtTheLayer(page, line));
 }
 
 /**

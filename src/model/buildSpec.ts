@@ -67,12 +67,12 @@ function withDefaults(def: ObjectDef, v: Values): Values {
   return { ...r, ...v };
 }
 
-export function buildSpec(v: Values): ModelSpec {
-  const root = withDefaults(ROOT_DEF, v);
-  const data = withDefaults(DATA_DEF, (v.data ?? {}) as Values);
-  const opt = withDefaults(OPTIMIZER_DEF, (v.optimizer ?? {}) as Values);
+/** An optimizer with every field the file leaves out set to its default (fields.ts): the one place
+ *  those defaults become an OptimizerSpec, for model files, benchmarks and tests alike. */
+export function optimizerSpec(v: Values | Partial<OptimizerSpec> = {}): OptimizerSpec {
+  const opt = withDefaults(OPTIMIZER_DEF, v as Values);
   const type = opt.type as 'sgd' | 'adam';
-  const optimizer: OptimizerSpec = {
+  return {
     type,
     learningRate: (opt.learningRate ?? (type === 'adam' ? 0.001 : 0.05)) as number,
     momentum: opt.momentum as number,
@@ -82,6 +82,11 @@ export function buildSpec(v: Values): ModelSpec {
     beta2: opt.beta2 as number,
     epsilon: opt.epsilon as number,
   };
+}
+
+export function buildSpec(v: Values): ModelSpec {
+  const root = withDefaults(ROOT_DEF, v);
+  const data = withDefaults(DATA_DEF, (v.data ?? {}) as Values);
   return {
     name: (root.name as string | undefined) ?? 'model',
     seed: root.seed as number,
@@ -94,7 +99,7 @@ export function buildSpec(v: Values): ModelSpec {
     },
     layers: root.layers as LayerSpec[],
     loss: root.loss as 'cross-entropy' | 'mse',
-    optimizer,
+    optimizer: optimizerSpec((v.optimizer ?? {}) as Values),
     batchSize: root.batchSize as number,
     epochs: root.epochs as number,
   };

@@ -3,12 +3,44 @@
 // step points are concatenated, epochs appended, and only the newest detail/status/check result/ranks kept,
 // so a slow or hidden webview never builds up a backlog. Pure: no vscode import, unit-tested.
 
-import type { HostMessage, StepPoint } from '../protocol';
+import type { Histogram, HostMessage, StepPoint } from '../protocol';
 import type { EpochStats } from '../engine/types';
 
-type Latest = Exclude<HostMessage, { type: 'steps' | 'epoch' | 'snapshot' | 'response' | 'walkthrough' }>;
+/**
+ * How each host → webview message travels, the one place this is decided:
+ * - `stream`: the live training stream, appended (every step point and epoch reaches the view);
+ * - `live`: a live update of which only the newest matters (the rest of the live stream);
+ * - `result`: a result asked for once (a comparison, a repeat, a gradient check): queued like a live
+ *   update, newest kept, but not part of the live stream;
+ * - `direct`: never queued, posted at once (a whole state, a reply, a step-through).
+ * Every type must have a place.
+ */
+export const DELIVERY = {
+  steps: 'stream',
+  epoch: 'stream',
+  ranks: 'live',
+  detail: 'live',
+  gradCheck: 'result',
+  compare: 'result',
+  repeat: 'result',
+  view: 'live',
+  problems: 'live',
+  pace: 'live',
+  status: 'live',
+  snapshot: 'direct',
+  response: 'direct',
+  walkthrough: 'direct',
+} as const satisfies Record<HostMessage['type'], 'stream' | 'live' | 'result' | 'direct'>;
 
-/** Messages of which only the newest matters, by the order a view applies them (the status last). Every type must have a place. */
+/** Whether a message is part of the live stream (what the live-update size budget is about). */
+export function isLiveUpdate(type: HostMessage['type']): boolean {
+  return DELIVERY[type] === 'stream' || DELIVERY[type] === 'live';
+}
+
+type NewestKept = { [T in HostMessage['type']]: (typeof DELIVERY)[T] extends 'live' | 'result' ? T : never }[HostMessage['type']];
+type Latest = Extract<HostMessage, { type: NewestKept }>;
+
+/** The order in which a view applies the newest-kept messages (the status last). */
 const LATEST_RANK: Record<Latest['type'], number> = {
   ranks: -1,
   detail: 0,
@@ -43,16 +75,15 @@ export class Outbox {
         this.dropped = true;
       }
     } else if (message.type === 'epoch') this.epochs.push(message.epoch);
-    // Snapshots, step-throughs and responses are never queued: they are posted at once.
     else if (message.type === 'detail') {
       // Only the newest detail is posted, but every histogram it replaces is carried into it: the
       // histogram strip is a history, not a latest value.
+      for (const h of message.detail.histograms) measureHistogram(h);
       const older = this.latest.get('detail');
       const carried = older?.type === 'detail' ? older.detail.histograms : [];
       const histograms = carried.length ? [...carried, ...message.detail.histograms] : message.detail.histograms;
       this.latest.set('detail', { ...message, detail: { ...message.detail, histograms } });
-    } else if (message.type !== 'snapshot' && message.type !== 'response' && message.type !== 'walkthrough')
-      this.latest.set(message.type, message);
+    } else if (DELIVERY[message.type] !== 'direct') this.latest.set(message.type as Latest['type'], message as Latest);
   }
 
   /** Everything queued, in the order a view should apply it, and empties the box. */
@@ -184,11 +215,22 @@ function withHistogramBudget(message: Extract<HostMessage, { type: 'detail' }>):
   let bytes = 0;
   let first = all.length;
   while (first > 0) {
-    bytes += JSON.stringify(all[first - 1]).length;
+    bytes += measureHistogram(all[first - 1]);
     if (bytes > HISTOGRAM_BYTES_PER_POST) break;
     first--;
   }
   return first === 0 ? message : { ...message, detail: { ...message.detail, histograms: all.slice(first) } };
+}
+
+/** Each histogram's JSON size, measured once when its detail is queued (a drain only adds them up). */
+const histogramBytes = new WeakMap<Histogram, number>();
+function measureHistogram(h: Histogram): number {
+  let bytes = histogramBytes.get(h);
+  if (bytes === undefined) {
+    bytes = JSON.stringify(h).length;
+    histogramBytes.set(h, bytes);
+  }
+  return bytes;
 }
 
 /**
@@ -219,7 +261,7 @@ export class ViewPacer {
       this.thinned = false;
       return this.sendNow(message);
     }
-    const coalesced = message.type !== 'response' && message.type !== 'walkthrough';
+    const coalesced = DELIVERY[message.type] !== 'direct';
     if (coalesced && (this.inFlight >= this.maxInFlight || !this.waiting.isEmpty)) return this.waiting.add(message);
     if (!coalesced) this.flushWaiting();
     this.sendNow(message);

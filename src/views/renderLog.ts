@@ -3,18 +3,16 @@
 // sizes (live updates should stay under about 64 KB so a busy view never falls behind).
 
 import type { HostMessage, RenderSummary } from '../protocol';
+import { isLiveUpdate } from '../session/outbox';
 
 export type ViewMode = 'panel' | 'sidebar';
-
-/** Messages that are not part of the live stream: a whole state, a reply, or a result asked for once. */
-const POSTED_ONCE = new Set<HostMessage['type']>(['snapshot', 'response', 'walkthrough', 'compare', 'repeat', 'gradCheck']);
 
 export interface PostStats {
   /** Messages delivered, by type. */
   byType: Record<string, number>;
   total: number;
-  /** JSON size in bytes of the largest message, and of the largest live update (the coalesced stream
-   *  of steps, details and status; snapshots and one-shot results such as a step-through are posted once). */
+  /** JSON size in bytes of the largest message, and of the largest live update (the live stream as
+   *  the outbox classifies it: steps, details, status…; not snapshots, replies or one-shot results). */
   maxBytes: number;
   maxUpdateBytes: number;
   totalBytes: number;
@@ -47,7 +45,7 @@ export class RenderLog {
     s.total++;
     s.totalBytes += bytes;
     s.maxBytes = Math.max(s.maxBytes, bytes);
-    if (!POSTED_ONCE.has(message.type)) s.maxUpdateBytes = Math.max(s.maxUpdateBytes, bytes);
+    if (isLiveUpdate(message.type)) s.maxUpdateBytes = Math.max(s.maxUpdateBytes, bytes);
   }
 
   lastRender(mode: ViewMode): RenderSummary | undefined {

@@ -1,37 +1,10 @@
 // Shared builders for engine tests: specs with sensible defaults and small random datasets.
 
 import type { Dataset } from '../../../src/data/dataset';
-import type { Activation, LayerSpec, LossName, ModelSpec, OptimizerSpec } from '../../../src/model/spec';
+import type { Activation, LayerSpec } from '../../../src/model/spec';
 import { Rng } from '../../../src/engine/random';
 
-export function optimizer(over: Partial<OptimizerSpec> = {}): OptimizerSpec {
-  return {
-    type: 'sgd',
-    learningRate: 0.1,
-    momentum: 0,
-    nesterov: false,
-    weightDecay: 0,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    ...over,
-  };
-}
-
-export function makeSpec(layers: LayerSpec[], over: Partial<ModelSpec> = {}): ModelSpec {
-  return {
-    name: 'test',
-    seed: 7,
-    dtype: 'float64',
-    data: { source: 'test', validationSplit: 0 },
-    layers,
-    loss: 'cross-entropy' as LossName,
-    optimizer: optimizer(),
-    batchSize: 4,
-    epochs: 1,
-    ...over,
-  };
-}
+export { optimizer, makeSpec } from '../specs';
 
 export function randomDataset(seed: number, count: number, inputShape: number[], numClasses: number): Dataset {
   const rng = new Rng(seed);

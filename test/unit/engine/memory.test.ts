@@ -3,24 +3,16 @@
 // and conv columns are kept for one chunk of examples; each gives the numbers of the unchunked
 // reference computation.
 import { test, before } from 'node:test';
+import { loadEngine, type EngineModule, type WasmModule } from './wasmFixtures';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Rng } from '../../../src/engine/random';
 import type { Backend } from '../../../src/engine/backend';
 import type { FloatArray } from '../../../src/engine/types';
 import { conv, dense, makeSpec, maxRelDiff, randomDataset } from './helpers';
 
-type Engine = typeof import('../../../src/engine');
-type Wasm = typeof import('../../../src/engine/wasm/backend');
-let engine: Engine;
-let wasm: Wasm;
-
-before(async () => {
-  const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  engine = await import('../../../src/engine');
-  wasm = await import('../../../src/engine/wasm/backend');
-});
+let engine: EngineModule;
+let wasm: WasmModule;
+before(async () => ({ engine, wasm } = await loadEngine()));
 
 const CNN = [
   conv(6, 3, 1, 'same', 'relu'),
@@ -35,7 +27,7 @@ const cnnSpec = (batchSize: number) =>
     optimizer: { ...makeSpec([]).optimizer, momentum: 0.9 },
   });
 
-function weightsOf(t: InstanceType<Engine['Trainer']>): number[] {
+function weightsOf(t: InstanceType<EngineModule['Trainer']>): number[] {
   return t.getWeights().flatMap((w) => w.value);
 }
 
@@ -145,7 +137,7 @@ test('without shared memories (a page that is not cross-origin isolated) the mem
     if (descriptor.shared) throw new TypeError('shared memories are not available here');
     return new Memory(descriptor);
   } as unknown as typeof Memory;
-  let be: ReturnType<Wasm['createWasmBackendSync']>;
+  let be: ReturnType<WasmModule['createWasmBackendSync']>;
   try {
     be = wasm.createWasmBackendSync({ initialBytes: 65536 });
   } finally {

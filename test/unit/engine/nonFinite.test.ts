@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Trainer } from '../../../src/engine/trainer';
 import { referenceBackend } from '../../../src/engine/reference';
-import { dense, makeSpec, randomDataset } from './helpers';
+import { dense, makeSpec, optimizer, randomDataset } from './helpers';
 
 // Each case poisons one example; batchSize = count, so the batch is a permutation of all examples
 // and the report's example index must point at the poisoned one.
@@ -79,16 +79,7 @@ test('weights that overflow in the update are reported as weights of the layer',
   const { s } = firstReport(
     () => {},
     {
-      optimizer: {
-        type: 'sgd',
-        learningRate: 1e10,
-        momentum: 0,
-        nesterov: false,
-        weightDecay: 0,
-        beta1: 0.9,
-        beta2: 0.999,
-        epsilon: 1e-8,
-      },
+      optimizer: optimizer({ learningRate: 1e10 }),
     },
     'float64',
     (t) => t.parameter(2, 'weight').fill(1e300),

@@ -6,6 +6,7 @@ import { Trainer } from '../../../src/engine';
 import { loadDataset } from '../../../src/data/load';
 import { parseModel } from '../../../src/model';
 import { engineGradient } from '../oracles/batchOfOne';
+import type { OptimizerSpec } from '../../../src/model/spec';
 
 const media = path.resolve(__dirname, '../../../media');
 const spec = parseModel(`{
@@ -95,20 +96,7 @@ test("with plain SGD the walkthrough's single update equals the Trainer's own st
 });
 
 // An independent float64 optimizer, written from the textbook formulas, to check the terms shown.
-function referenceStep(
-  o: {
-    type: 'sgd' | 'adam';
-    learningRate: number;
-    momentum: number;
-    nesterov: boolean;
-    weightDecay: number;
-    beta1: number;
-    beta2: number;
-    epsilon: number;
-  },
-  theta: number,
-  grads: number[],
-): { theta: number; first: number; second: number } {
+function referenceStep(o: OptimizerSpec, theta: number, grads: number[]): { theta: number; first: number; second: number } {
   let m = 0,
     v = 0;
   grads.forEach((G, k) => {

@@ -2,7 +2,7 @@
 // references: every fused kernel, in place and out of place, inside and outside WASM memory.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Activation } from '../../../src/model/spec';
+import { act, type DenseAct } from '../oracles/reference';
 import type { WasmBackend } from '../../../src/engine/wasm/backend';
 import { assertClose, fill, loadWasm } from './wasmFixtures';
 
@@ -12,22 +12,8 @@ before(async () => {
   be = (await loadWasm()).createWasmBackendSync({ initialBytes: 64 << 20 });
 });
 
-// (every activation is checked against the reference in backends.test.ts; these are the closed forms)
-const ACTIVATIONS: Activation[] = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'];
-function act(a: Activation, v: number): number {
-  switch (a) {
-    case 'relu':
-      return v > 0 ? v : 0;
-    case 'leaky-relu':
-      return v > 0 ? v : 0.01 * v;
-    case 'tanh':
-      return Math.tanh(v);
-    case 'sigmoid':
-      return 1 / (1 + Math.exp(-v));
-    default:
-      return v;
-  }
-}
+// (every activation is checked against the reference in backends.test.ts; here against the oracles' closed forms)
+const ACTIVATIONS: DenseAct[] = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'];
 
 test('biasActivation: every activation, with and without bias, in place and out of place', () => {
   for (const [m, n] of [

@@ -2,23 +2,16 @@
 // same seed, a few training steps of an MLP and of a small CNN (stride 2, same and valid padding)
 // must give the same losses, statistics and weights to float32 tolerance.
 import { test, before } from 'node:test';
+import { makeSpec, optimizer } from '../specs';
+import { loadEngine, type EngineModule, type WasmModule } from './wasmFixtures';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Rng } from '../../../src/engine/random';
 import type { Dataset } from '../../../src/data/dataset';
 import type { LayerSpec, ModelSpec } from '../../../src/model/spec';
 
-type Engine = typeof import('../../../src/engine');
-type Wasm = typeof import('../../../src/engine/wasm/backend');
-let engine: Engine;
-let wasm: Wasm;
-
-before(async () => {
-  const r = spawnSync(process.execPath, ['scripts/build-wasm.mjs'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  engine = await import('../../../src/engine');
-  wasm = await import('../../../src/engine/wasm/backend');
-});
+let engine: EngineModule;
+let wasm: WasmModule;
+before(async () => ({ engine, wasm } = await loadEngine()));
 
 function randomImages(count: number, shape: number[], classes: number, seed: number): Dataset {
   const rng = new Rng(seed);
@@ -31,27 +24,18 @@ function randomImages(count: number, shape: number[], classes: number, seed: num
   return { name: 'random', inputShape: shape, numClasses: classes, count, x, y };
 }
 
-function spec(layers: LayerSpec[], loss: 'cross-entropy' | 'mse', optimizer: 'sgd' | 'adam', batchSize: number): ModelSpec {
-  return {
+function spec(layers: LayerSpec[], loss: 'cross-entropy' | 'mse', type: 'sgd' | 'adam', batchSize: number): ModelSpec {
+  const learningRate = type === 'sgd' ? 0.05 : 0.003;
+  const opt = optimizer({ type, learningRate, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+  return makeSpec(layers, {
     name: 'wasm-vs-reference',
-    seed: 7,
     dtype: 'float32',
     data: { source: 'mnist', validationSplit: 0 },
-    layers,
     loss,
-    optimizer: {
-      type: optimizer,
-      learningRate: optimizer === 'sgd' ? 0.05 : 0.003,
-      momentum: 0.9,
-      nesterov: true,
-      weightDecay: 1e-4,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    },
+    optimizer: opt,
     batchSize,
     epochs: 2,
-  };
+  });
 }
 
 function relClose(a: number, b: number, tol: number): boolean {

@@ -15,6 +15,14 @@ export async function loadWasm(): Promise<WasmModule> {
   return import('../../../src/engine/wasm/backend');
 }
 
+export type EngineModule = typeof import('../../../src/engine');
+
+/** The engine with its WASM backend module, imported only once the kernels module is current. */
+export async function loadEngine(): Promise<{ engine: EngineModule; wasm: WasmModule }> {
+  const wasm = await loadWasm();
+  return { engine: await import('../../../src/engine'), wasm };
+}
+
 const rng = new Rng(20261128);
 export function fill(x: FloatArray, scale = 1): FloatArray {
   for (let i = 0; i < x.length; i++) x[i] = (rng.next() * 2 - 1) * scale;

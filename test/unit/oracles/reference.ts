@@ -4,7 +4,8 @@
 // value a view shows can be checked against a number computed a second way.
 
 import type { Dataset } from '../../../src/data/dataset';
-import type { ModelSpec, OptimizerSpec } from '../../../src/model/spec';
+import type { LayerSpec, ModelSpec, OptimizerSpec } from '../../../src/model/spec';
+import { makeSpec } from '../specs';
 
 export interface Weights {
   name: string;
@@ -14,7 +15,7 @@ export interface Weights {
   value: number[];
 }
 
-type DenseAct = 'linear' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
+export type DenseAct = 'linear' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
 
 interface DenseLayerSpec {
   index: number;
@@ -29,7 +30,8 @@ function denseLayers(spec: ModelSpec): DenseLayerSpec[] {
   });
 }
 
-function act(a: DenseAct, z: number): number {
+/** φ(z), the closed form of each activation a dense layer may have. */
+export function act(a: DenseAct, z: number): number {
   switch (a) {
     case 'linear':
       return z;
@@ -233,36 +235,21 @@ export function separable(count: number, features: number, classes: number, seed
   return { name: 'separable', inputShape: [features], numClasses: classes, count, x, y };
 }
 
-export function optimizer(over: Partial<OptimizerSpec> = {}): OptimizerSpec {
-  return {
-    type: 'sgd',
-    learningRate: 0.1,
-    momentum: 0,
-    nesterov: false,
-    weightDecay: 0,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    ...over,
-  };
-}
+export { optimizer } from '../specs';
 
 export function mlpSpec(over: Partial<ModelSpec> = {}): ModelSpec {
-  return {
+  const layers: LayerSpec[] = [
+    { type: 'dense', units: 6, activation: 'relu' },
+    { type: 'dense', units: 3, activation: 'linear' },
+  ];
+  return makeSpec(layers, {
     name: 'oracle',
     seed: 11,
-    dtype: 'float64',
     data: { source: 'oracle', validationSplit: 0 },
-    layers: [
-      { type: 'dense', units: 6, activation: 'relu' },
-      { type: 'dense', units: 3, activation: 'linear' },
-    ],
-    loss: 'cross-entropy',
-    optimizer: optimizer(),
     batchSize: 5,
     epochs: 2,
     ...over,
-  };
+  });
 }
 
 /** The entry of a parameter whose per-example gradients differ most across the batch (a swap or a shift shows there). */

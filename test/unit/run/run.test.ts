@@ -17,6 +17,7 @@ import { openLocal } from '../../../src/run/localChannel';
 import { openThread } from '../../../src/run/threadTransport';
 import type { RunState } from '../../../src/run/source';
 import { dataset, loopSpec } from '../session/helpers';
+import { optimizer } from '../specs';
 
 const SPEC: ModelSpec = loopSpec({
   name: 'run',
@@ -26,16 +27,7 @@ const SPEC: ModelSpec = loopSpec({
     { type: 'dense', units: 8, activation: 'tanh' },
     { type: 'dense', units: 4, activation: 'linear' },
   ],
-  optimizer: {
-    type: 'sgd',
-    learningRate: 0.1,
-    momentum: 0,
-    nesterov: false,
-    weightDecay: 0,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-  },
+  optimizer: optimizer(),
   epochs: 200,
 });
 const TRAIN = dataset(64, 12, 4, 1);

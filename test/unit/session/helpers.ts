@@ -5,7 +5,8 @@ import { Rng } from '../../../src/engine/random';
 import type { WorkerEvent } from '../../../src/protocol';
 import { runWorker, type WorkerDeps, type WorkerPort } from '../../../src/session/workerLoop';
 import type { Dataset } from '../../../src/data/dataset';
-import type { ModelSpec } from '../../../src/model/spec';
+import type { LayerSpec, ModelSpec } from '../../../src/model/spec';
+import { makeSpec, optimizer } from '../specs';
 
 /** A small seeded tabular dataset with class-dependent means, so the loss can fall. */
 export function dataset(count: number, features: number, classes: number, seed: number): Dataset {
@@ -21,30 +22,21 @@ export function dataset(count: number, features: number, classes: number, seed: 
 
 /** A small MLP over `dataset(…, 12 features, 4 classes)`: the worker-loop and run tests change only what they test. */
 export function loopSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
-  return {
+  const layers: LayerSpec[] = [
+    { type: 'dense', units: 16, activation: 'relu' },
+    { type: 'dense', units: 4, activation: 'linear' },
+  ];
+  const data = { source: 'generated.csv', validationSplit: 0.25 };
+  return makeSpec(layers, {
     name: 'loop',
     seed: 3,
     dtype: 'float32',
-    data: { source: 'generated.csv', validationSplit: 0.25 },
-    layers: [
-      { type: 'dense', units: 16, activation: 'relu' },
-      { type: 'dense', units: 4, activation: 'linear' },
-    ],
-    loss: 'cross-entropy',
-    optimizer: {
-      type: 'sgd',
-      learningRate: 0.1,
-      momentum: 0.9,
-      nesterov: false,
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-8,
-    },
+    data,
+    optimizer: optimizer({ momentum: 0.9 }),
     batchSize: 8,
     epochs: 3,
     ...overrides,
-  };
+  });
 }
 
 /** The worker's training loop on one end of a real MessageChannel, with the real engine. */
