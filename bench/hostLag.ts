@@ -24,6 +24,8 @@ interface Sample {
   historyPoints: number;
   epochRows: number;
   loadAverage1m: number;
+  /** The event-loop lag since the previous sample (each window its own measurement). */
+  lagMs: { p50: number; p99: number; max: number };
 }
 
 // Node's histogram records the whole time between two callbacks of a repeating timer of this
@@ -31,6 +33,7 @@ interface Sample {
 // period sees short blocks that a 10 ms one hides inside its own interval.
 const RESOLUTION_MS = 1;
 const mb = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
+const lagMs = (ns: number) => Math.round(Math.max(0, ns / 1e6 - RESOLUTION_MS) * 100) / 100;
 
 async function until(ok: () => boolean, what: string, timeoutMs = 180_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -91,14 +94,20 @@ export async function run(): Promise<void> {
       return mb(process.memoryUsage().heapUsed);
     };
     const retainedAtStart = retained();
+    // The whole run, and a second monitor read and reset at every sample (a window each: the same
+    // measurement repeated). Node cannot merge its delay histograms, hence two timers.
     const lag = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    const windowLag = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     lag.enable();
+    windowLag.enable();
     t0 = Date.now();
     const step0 = step();
     const samples: Sample[] = [];
     const sample = () => {
       const m = process.memoryUsage();
       const snapshot = gl.session.snapshot;
+      const w = { p50: lagMs(windowLag.percentile(50)), p99: lagMs(windowLag.percentile(99)), max: lagMs(windowLag.max) };
+      windowLag.reset();
       samples.push({
         seconds: Math.round((Date.now() - t0) / 100) / 10,
         step: snapshot.history.at(-1)?.step ?? 0,
@@ -108,6 +117,7 @@ export async function run(): Promise<void> {
         historyPoints: snapshot.history.length,
         epochRows: snapshot.epochs.length,
         loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+        lagMs: w,
       });
     };
     sample();
@@ -118,10 +128,15 @@ export async function run(): Promise<void> {
       if (gl.session.state !== 'running') throw new Error(`the run stopped (${gl.session.state}) after ${step()} steps`);
     }
     lag.disable();
+    windowLag.disable();
     phase('measured');
     const retainedAtEnd = retained();
-    const ms = (ns: number) => Math.round(Math.max(0, ns / 1e6 - RESOLUTION_MS) * 100) / 100;
-    const delays = (h: typeof lag) => ({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count });
+    const delays = (h: { percentile(p: number): number; max: number; count: number }) => ({
+      p50: lagMs(h.percentile(50)),
+      p99: lagMs(h.percentile(99)),
+      max: lagMs(h.max),
+      count: h.count,
+    });
     const steps = step() - step0;
     const result = {
       seconds,

@@ -6,7 +6,9 @@
 //            memory while the digits example trains at full speed with the panel open; meanwhile
 //            this script samples the panel webview's JS heap in the workbench's Chromium
 // Options: --minutes N  length of the host run (default 1; the issue's long run is --minutes 30)
-//          --only parse,webview,host
+//          --only parse,webview,host  the parts to measure (the others are kept from the last file,
+//                 each part with its own date and load average)
+//          --repeat N  fresh-page repetitions of each webview measurement (default 3)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,9 +29,15 @@ const only = new Set(opt('--only', 'parse,webview,host').split(','));
 process.chdir(root);
 if (!ensureFreshBuild(root)) throw new Error('the build failed');
 
+const repeat = Number(opt('--repeat', '3'));
+
 /** Runs a TypeScript bench file and returns its JSON output. @param {string} file */
 function tsJson(file) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, BENCH_REPEAT: String(repeat) },
+  });
   if (r.status !== 0) throw new Error(`${file} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   return JSON.parse(r.stdout);
 }
@@ -106,16 +114,29 @@ async function hostRun() {
   }
 }
 
-const result = {
+const out = path.join(root, 'docs', 'bench-host-latest.json');
+/** Each part with its own date and load average; a part left out with --only is kept from the file. */
+async function part(/** @type {string} */ name, /** @type {() => object | Promise<object>} */ measure) {
+  if (!only.has(name)) return {};
+  const start = { date: new Date().toISOString(), loadAverageAtStart: load() };
+  const value = await measure();
+  return { [name]: { ...start, ...value, loadAverageAtEnd: load() } };
+}
+const measured = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, loadAverageAtStart: load() },
-  ...(only.has('parse') ? { parse: tsJson('bench/hostParse.ts') } : {}),
-  ...(only.has('webview') ? { webview: tsJson('bench/hostWebview.ts') } : {}),
-  ...(only.has('host') ? { host: await hostRun() } : {}),
+  ...(await part('parse', () => ({ cases: tsJson('bench/hostParse.ts') }))),
+  ...(await part('webview', () => tsJson('bench/hostWebview.ts'))),
+  ...(await part('host', () => hostRun())),
   loadAverageAtEnd: load(),
 };
+// Read when writing (another bench of other parts may have written it meanwhile).
+const previous = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : {};
+const result = {
+  ...measured,
+  ...Object.fromEntries(['parse', 'webview', 'host'].filter((k) => !only.has(k) && previous[k]).map((k) => [k, previous[k]])),
+};
 fs.rmSync(tmp, { recursive: true, force: true });
-const out = path.join(root, 'docs', 'bench-host-latest.json');
 // Formatted as the tree is (npm test checks it).
 const prettier = await import('prettier');
 fs.writeFileSync(out, await prettier.format(JSON.stringify(result), { ...(await prettier.resolveConfig(out)), filepath: out }));
