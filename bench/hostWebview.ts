@@ -1,7 +1,9 @@
 // The webview half of `npm run bench:host`: the real panel page and bundle in headless Chromium
 // (test/webview/harness.ts), given a run with 100,000 history points, then live step messages.
-// Measured in the page: each redraw's time in its frame (see IN_PAGE), the time to take in the
-// whole history, and the page's JS heap after a garbage collection.
+// Measured in the page: each redraw's time in its frame (see IN_PAGE) and the CPU time of the page's
+// main thread over it (DevTools ThreadTime), the time to take in the whole history, the page's JS
+// heap after a garbage collection, and how many points the charts draw. BENCH_REPEAT=N fresh pages
+// each; BENCH_PROFILE=1 prints the page's functions by self time to stderr.
 // `node --import tsx bench/hostWebview.ts` prints JSON.
 
 import { openReadyPanel, deliver } from '../test/webview/harness';
