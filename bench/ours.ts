@@ -121,15 +121,16 @@ export function runMlp(spec: ModelSpec, d: BenchData, backend: BackendFactory, s
   };
 }
 
-export interface CnnResult {
+export interface TrainResult {
   backend: string;
   firstBatchLoss: number;
   train: Timing;
 }
 
-export function runCnn(spec: ModelSpec, d: BenchData, backend: BackendFactory, start: Start, budget: number): CnnResult {
+/** Training steps only (stats 'none'): the CNN, and the MLP on the dense gemm path. */
+export function runTrain(spec: ModelSpec, d: BenchData, backend: BackendFactory, start: Start, budget: number): TrainResult {
   const t = trainer(spec, d, backend, 'none', start);
-  log(`ours CNN on ${t.backendName}`);
+  log(`ours ${spec.name} on ${t.backendName}`);
   const firstBatchLoss = t.trainStep().loss;
   return { backend: t.backendName, firstBatchLoss, train: timeFor(() => t.trainStep(), budget, d.batchSize) };
 }

@@ -7,6 +7,11 @@ Usage: python3 bench/torch_bench.py <dir>   where <dir> holds
   x.bin      count × features float32 (little endian), images channels-first 1×28×28
   y.bin      count int32 class indices
 Prints ONE JSON object on stdout; progress goes to stderr.
+
+Usage: python3 bench/torch_bench.py --sweep <dir>   (bench/sweep.ts): meta.json holds "count",
+"features", "numClasses", "learningRate", "budgetSeconds" and "points", each {"id", "dims" (layer
+widths, input first), "batchSize", "firstBatch", "weights" (a file of the point's float32 weights in
+our layout, each dense weight [in, out] then its bias, layer by layer)}; x.bin and y.bin as above.
 """
 import json
 import sys
@@ -81,7 +86,8 @@ def batches(count, batch_size):
         i += 1
 
 
-def train_rate(model, x, y, meta, budget):
+def train_step(model, x, y, meta):
+    """One SGD training step on the next batch, as a closure."""
     opt = torch.optim.SGD(model.parameters(), lr=meta["learningRate"])
     bs = meta["batchSize"]
     gen = batches(x.shape[0], bs)
@@ -93,11 +99,21 @@ def train_rate(model, x, y, meta, budget):
         loss.backward()
         opt.step()
 
+    return step
+
+
+def train_rate(model, x, y, meta, budget, cpu=False):
+    """Samples/s of the fastest round; with cpu, also the process CPU ms per step of the least-CPU round."""
+    bs = meta["batchSize"]
+    step = train_step(model, x, y, meta)
     warm_end = time.perf_counter() + min(0.2, budget / 4)
     i = 0
     while i < 5 or time.perf_counter() < warm_end:  # same warm-up rule as bench/timing.ts
         step()
         i += 1
+    if cpu:
+        ms, steps, cpu_ms = best_of_rounds(step, budget, cpu=True)
+        return {"samplesPerSec": 1000 * bs / ms, "stepMs": ms, "steps": steps, "cpuStepMs": cpu_ms}
     ms, steps = best_of_rounds(step, budget)
     return {"samplesPerSec": 1000 * bs / ms, "stepMs": ms, "steps": steps}
 
@@ -105,17 +121,19 @@ def train_rate(model, x, y, meta, budget):
 ROUNDS = 5
 
 
-def best_of_rounds(fn, budget):
-    """Mean ms per call of the fastest of ROUNDS rounds, as bench/timing.ts (shared, noisy machine)."""
-    best, total = float("inf"), 0
+def best_of_rounds(fn, budget, cpu=False):
+    """Mean ms per call of the fastest of ROUNDS rounds, as bench/timing.ts (shared, noisy machine);
+    with cpu, also the process CPU ms per call of the round that used the least."""
+    best, total, best_cpu = float("inf"), 0, float("inf")
     for _ in range(ROUNDS):
-        calls, t0 = 0, time.perf_counter()
+        calls, t0, c0 = 0, time.perf_counter(), time.process_time()
         while calls < 2 or time.perf_counter() - t0 < budget / ROUNDS:
             fn()
             calls += 1
         best = min(best, 1000 * (time.perf_counter() - t0) / calls)
+        best_cpu = min(best_cpu, 1000 * (time.process_time() - c0) / calls)
         total += calls
-    return best, total
+    return (best, total, best_cpu) if cpu else (best, total)
 
 
 def timed(fn, budget):
@@ -204,7 +222,49 @@ def gemm_rates(shapes, peak, budget):
     return out
 
 
+def sweep_model(dims, flat):
+    """ReLU MLP with layer widths dims from one flat float32 array in our layout (W [in, out], b)."""
+    layers, at = [], 0
+    for i in range(len(dims) - 1):
+        fan_in, fan_out = dims[i], dims[i + 1]
+        lin = nn.Linear(fan_in, fan_out)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(flat[at:at + fan_in * fan_out].reshape(fan_in, fan_out).T.copy()))
+            at += fan_in * fan_out
+            lin.bias.copy_(torch.from_numpy(flat[at:at + fan_out].copy()))
+            at += fan_out
+        layers.append(lin)
+        if i < len(dims) - 2:
+            layers.append(nn.ReLU())
+    assert at == flat.size, f"{flat.size} weights for {at} parameters"
+    return nn.Sequential(*layers)
+
+
+def sweep(dirname):
+    """Each point: first-batch loss at the given weights, then training speed with 2 and 1 threads."""
+    meta, x, y = load(dirname)
+    budget = meta["budgetSeconds"]
+    out = {"version": torch.__version__, "points": []}
+    for p in meta["points"]:
+        log(f"sweep point {p['id']}")
+        flat = np.fromfile(f"{dirname}/{p['weights']}", dtype="<f4")
+        run = {**meta, "batchSize": p["batchSize"]}
+        idx = torch.tensor(p["firstBatch"], dtype=torch.int64)
+        res = {"id": p["id"]}
+        for threads in (2, 1):
+            torch.set_num_threads(threads)
+            model = sweep_model(p["dims"], flat)
+            if threads == 2:
+                res["firstBatchLoss"] = first_batch_loss(model, x, y, idx)
+            res[f"threads{threads}"] = train_rate(model, x, y, run, budget, cpu=threads == 1)
+        out["points"].append(res)
+    print(json.dumps(out))
+
+
 def main():
+    if sys.argv[1] == "--sweep":
+        sweep(sys.argv[2])
+        return
     meta, x, y = load(sys.argv[1])
     torch.set_num_threads(meta.get("threads", 2))
     torch.manual_seed(0)

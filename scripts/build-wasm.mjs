@@ -15,7 +15,7 @@ import * as path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const sourceDir = path.join(root, 'src/engine/wasm/kernels');
 const output = path.join(root, 'src/engine/wasm/kernels.generated.ts');
-const FAMILIES = ['module', 'gemm', 'transpose', 'activations', 'reductions', 'optimizer', 'conv', 'pooling'];
+const FAMILIES = ['module', 'gemm', 'transpose', 'activations', 'reductions', 'optimizer', 'conv', 'pooling', 'sparse'];
 
 const present = readdirSync(sourceDir)
   .filter((f) => f.endsWith('.wat'))

@@ -38,6 +38,8 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   private readonly deltaViews: FloatArray[] = [];
   private readonly gradViews: FloatArray[] = [];
   private input: FloatArray | null = null;
+  /** F × P: each filter's bias over every position, what z of each example starts as. */
+  private readonly biasPlane: FloatArray;
 
   constructor(
     index: number,
@@ -66,6 +68,7 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     this.dcols = backend.alloc(K * P);
     this.perExampleWeight = backend.alloc(maxBatch * F * K);
     this.perExampleBias = backend.alloc(maxBatch * F);
+    this.biasPlane = backend.alloc(F * P);
     for (let i = 0; i < this.chunk; i++) this.colsViews.push(this.cols.subarray(i * K * P, (i + 1) * K * P));
     for (let i = 0; i < maxBatch; i++) {
       this.zViews.push(this.preActivation.subarray(i * F * P, (i + 1) * F * P));
@@ -81,11 +84,13 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
       P = this.positions;
     const b = this.bias.value;
     const be = this.backend;
+    const plane = this.biasPlane;
+    for (let f = 0; f < F; f++) plane.fill(b[f], f * P, (f + 1) * P);
     this.eachChunk(m, input, (start, count) => {
       for (let i = 0; i < count; i++) {
-        // z starts as the bias (a native fill per filter row), then gemm adds W·cols (beta = 1)
+        // z starts as the bias (one copy of the plane, F fills per example cost more), then gemm adds W·cols (beta = 1)
         const z = this.zViews[start + i];
-        for (let f = 0; f < F; f++) z.fill(b[f], f * P, (f + 1) * P);
+        z.set(plane);
         be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
       }
     });
@@ -127,28 +132,31 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     }
   }
 
+  // Over the materialised gᵢ, in the backend's kernels (M·F·K values, read twice a step):
+  // ‖gᵢ‖² = Σ gᵢ(W)² + Σ gᵢ(b)², and gᵢ·G = gᵢ(W)·G_W + gᵢ(b)·G_b as one matrix–vector product each
+  // (G stored as a row: the A·Bᵀ form, whose dot products suit n = 1).
   perExampleSquaredNorms(m: number, out: Float64Array): void {
-    const FK = this.filters * this.colRows,
-      F = this.filters;
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      for (let j = i * FK; j < (i + 1) * FK; j++) s += this.perExampleWeight[j] * this.perExampleWeight[j];
-      for (let j = i * F; j < (i + 1) * F; j++) s += this.perExampleBias[j] * this.perExampleBias[j];
-      out[i] = s;
-    }
+    const be = this.backend;
+    const [w, b] = this.perExampleReductions();
+    be.rowSumSquares(m, this.filters * this.colRows, this.perExampleWeight, w);
+    be.rowSumSquares(m, this.filters, this.perExampleBias, b);
+    for (let i = 0; i < m; i++) out[i] = w[i] + b[i];
   }
 
   perExampleDotsWithMean(m: number, out: Float64Array): void {
-    const FK = this.filters * this.colRows,
-      F = this.filters;
-    const gW = this.weight.grad,
-      gb = this.bias.grad;
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      for (let j = 0; j < FK; j++) s += this.perExampleWeight[i * FK + j] * gW[j];
-      for (let f = 0; f < F; f++) s += this.perExampleBias[i * F + f] * gb[f];
-      out[i] = s;
-    }
+    const be = this.backend;
+    const [w, b] = this.perExampleReductions();
+    be.gemm(false, true, m, 1, this.filters * this.colRows, 1, this.perExampleWeight, this.weight.grad, 0, w);
+    be.gemm(false, true, m, 1, this.filters, 1, this.perExampleBias, this.bias.grad, 0, b);
+    for (let i = 0; i < m; i++) out[i] = w[i] + b[i];
+  }
+
+  /** Two maxBatch-long results of the per-example reductions, allocated on first use. */
+  private reductions: [FloatArray, FloatArray] | null = null;
+  private perExampleReductions(): [FloatArray, FloatArray] {
+    const maxBatch = this.perExampleBias.length / this.filters;
+    this.reductions ??= [this.backend.alloc(maxBatch), this.backend.alloc(maxBatch)];
+    return this.reductions;
   }
 
   perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[] {

@@ -10,6 +10,10 @@ import type { Activation, Shape } from '../../model/spec';
 import { type LayerContext, type ParamLayer, shapeSize } from './layer';
 import { WeightedLayer } from './weighted';
 
+/** The cosines' Gram matrices go in at most this many row panels, each at least this many rows. */
+const GRAM_PANELS = 8;
+const GRAM_PANEL_MIN_ROWS = 4;
+
 export class DenseLayer extends WeightedLayer implements ParamLayer {
   readonly type = 'dense';
   readonly label: string;
@@ -17,7 +21,7 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
   /** m × out scratch for A·G_W in the cosine computation. */
   private readonly scratch: FloatArray;
   private input: FloatArray | null = null;
-  /** m × m Gram matrices A·Aᵀ and Δ·Δᵀ of the cosine computation: allocated on first use. */
+  /** One row panel (panel × m) of the Gram matrices A·Aᵀ and Δ·Δᵀ of the cosines: allocated on first use. */
   private gramA: FloatArray | null = null;
   private gramDelta: FloatArray | null = null;
   /** Where perExampleTensor('weight') writes: allocated on first use, reused every step after. */
@@ -64,22 +68,40 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
   perExampleDotsWithMean(m: number, out: Float64Array): void {
     const input = this.requireInput();
     const { inSize, outSize, delta, scratch, backend } = this;
-    if (m * (inSize + outSize) < inSize * outSize) {
-      // Through the Gram matrices, cheaper for small batches and wide layers (m²·(in + out) instead
-      // of m·in·out multiply-adds): with G = (1/M)·Σⱼ aⱼ ⊗ δⱼ + (1/M)·Σⱼ δⱼ,
+    if (0.6 * m * m * (inSize + outSize) < m * inSize * outSize) {
+      // Through the Gram matrices, cheaper for small batches and wide layers (about 0.6·m²·(in + out)
+      // multiply-adds with the symmetric half below, instead of m·in·out): with G = (1/M)·Σⱼ aⱼ ⊗ δⱼ + (1/M)·Σⱼ δⱼ,
       //   gᵢ·G = (1/M)·Σⱼ (aᵢ·aⱼ)(δᵢ·δⱼ) + (1/M)·Σⱼ δᵢ·δⱼ = (1/M)·Σⱼ KΔ[i,j]·(KA[i,j] + 1).
+      // Both Gram matrices are symmetric, so only the pairs j ≥ i are computed: in panels of rows
+      // [r0, r0 + rows) against the rows [r0, m), each pair (i, j > i) added to both i and j. With
+      // at most GRAM_PANELS panels that is (1 + 1/panels)/2 of the full products.
       const maxBatch = delta.length / outSize;
-      this.gramA ??= backend.alloc(maxBatch * maxBatch);
-      this.gramDelta ??= backend.alloc(maxBatch * maxBatch);
+      const panel = Math.max(GRAM_PANEL_MIN_ROWS, Math.ceil(m / GRAM_PANELS));
+      this.gramA ??= backend.alloc(Math.max(GRAM_PANEL_MIN_ROWS, Math.ceil(maxBatch / GRAM_PANELS)) * maxBatch);
+      this.gramDelta ??= backend.alloc(this.gramA.length);
       const ka = this.gramA,
         kd = this.gramDelta;
-      backend.gemm(false, true, m, m, inSize, 1, input, input, 0, ka);
-      backend.gemm(false, true, m, m, outSize, 1, delta, delta, 0, kd);
-      for (let i = 0; i < m; i++) {
-        let s = 0;
-        for (let j = i * m, end = j + m; j < end; j++) s += kd[j] * (ka[j] + 1);
-        out[i] = s / m;
+      out.fill(0, 0, m);
+      for (let r0 = 0; r0 < m; r0 += panel) {
+        const rows = Math.min(panel, m - r0),
+          cols = m - r0;
+        const a0 = input.subarray(r0 * inSize),
+          d0 = delta.subarray(r0 * outSize);
+        backend.gemm(false, true, rows, cols, inSize, 1, a0, a0, 0, ka);
+        backend.gemm(false, true, rows, cols, outSize, 1, d0, d0, 0, kd);
+        for (let i = 0; i < rows; i++) {
+          const row = i * cols;
+          // j = i (the diagonal) once, then each j > i for both i and j
+          let s = kd[row + i] * (ka[row + i] + 1);
+          for (let j = i + 1; j < cols; j++) {
+            const v = kd[row + j] * (ka[row + j] + 1);
+            s += v;
+            out[r0 + j] += v;
+          }
+          out[r0 + i] += s;
+        }
       }
+      for (let i = 0; i < m; i++) out[i] /= m;
       return;
     }
     // (A·G_W)ᵢ·δᵢ = aᵢᵀ·G_W·δᵢ = Σ_pq aᵢ[p]·δᵢ[q]·G_W[p][q] = gᵢ(W)·G_W.

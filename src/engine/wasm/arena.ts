@@ -39,8 +39,8 @@ export interface Operand {
   length: number;
 }
 
-/** First byte alloc hands out: 0 stays free (the kernels read pointer 0 as "absent", e.g. no bias), 16..64 is the two-thread gemm's control block (team.ts). */
-const FIRST_FREE = 64;
+/** First byte alloc hands out: 0 stays free (the kernels read pointer 0 as "absent", e.g. no bias), 16..80 is the two-thread gemm's control block (team.ts). */
+const FIRST_FREE = 128;
 
 export class Arena {
   /** The float view of the whole memory, re-derived whenever it grows. */

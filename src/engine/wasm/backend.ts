@@ -11,7 +11,7 @@ import { KERNEL_MODULES_BASE64 } from './kernels.generated';
 import { decodeBase64 } from './base64';
 import type { KernelExports } from './exports';
 import { Arena, PAGE_BYTES, type WasmMemoryInfo } from './arena';
-import { wasmGemm } from './gemm';
+import { wasmGemm, type ZeroPolicy } from './gemm';
 import { CONTROL_OFFSET, GemmTeam, HELPER_SOURCE, type SpawnHelper } from './team';
 import { elementwiseKernels } from './elementwise';
 import { windowKernels } from './windows';
@@ -37,6 +37,12 @@ export interface WasmBackendOptions {
    * started, which in Node is after the caller next yields to the event loop.
    */
   spawnHelper?: SpawnHelper;
+  /**
+   * 'skip' (default): A·B and Aᵀ·B skip A's zero entries when A is at most 30 % nonzero and B is
+   * all finite (e.g. an MNIST input batch in the first dense layer; same numbers as the dense
+   * product, see kernels/sparse.wat). 'dense': always the dense kernels (to measure the difference).
+   */
+  zeros?: ZeroPolicy;
 }
 
 export interface WasmBackend extends Backend {
@@ -47,6 +53,10 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Products split across two threads so far (0 on one thread). */
   readonly splitProducts: number;
+  /** Products that skipped A's zeros so far (0 with zeros: 'dense'). */
+  readonly sparseProducts: number;
+  /** The zero policy this backend was made with. */
+  readonly zeros: ZeroPolicy;
   /** Resolves once the helper thread runs (at once without one); products split from then on. */
   helperStarted(timeoutMs?: number): Promise<boolean>;
   /** Stops the helper thread, if any (the backend keeps working on one thread). */
@@ -162,6 +172,8 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   const k = instance.exports as unknown as KernelExports;
   const arena = new Arena(p.memory, p.shared, p.maxBytes);
   const ctx = { arena, k };
+  const zeros = p.opts.zeros ?? 'skip';
+  const counters = { sparse: 0 };
   const spawn = p.opts.spawnHelper;
   const team = spawn
     ? new GemmTeam(p.memory, k, spawn(HELPER_SOURCE, { module, memory: p.memory, control: CONTROL_OFFSET }))
@@ -174,6 +186,10 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     get splitProducts() {
       return team?.split ?? 0;
     },
+    get sparseProducts() {
+      return counters.sparse;
+    },
+    zeros,
     async helperStarted(timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       if (!team) return false;
@@ -183,7 +199,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     close: () => team?.close(),
     memoryInfo: () => arena.memoryInfo(),
     alloc: (length) => arena.alloc(length),
-    gemm: wasmGemm(ctx, team),
+    gemm: wasmGemm(ctx, team, zeros, counters),
     ...elementwiseKernels(ctx),
     ...windowKernels(ctx),
   };

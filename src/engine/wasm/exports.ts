@@ -10,6 +10,10 @@ type ColumnsKernel = (batch: N, c: N, h: N, w: N, k: N, stride: N, top: N, left:
 export interface KernelExports {
   /** C = alpha·Â·B + beta·C, B k×n contiguous, Â(i,p) = A[i·rsA + p·csA]. */
   gemm_bn(m: N, n: N, k: N, alpha: N, a: N, rsA: N, csA: N, b: N, beta: N, c: N): void;
+  /** C = alpha·Â·B (overwritten) skipping Â's zeros; as gemm_bn's operands, list scratch for 5·k + 5 words (kernels/sparse.wat). */
+  gemm_sparse_a(m: N, n: N, k: N, alpha: N, a: N, rsA: N, csA: N, b: N, c: N, list: N): void;
+  /** How many of the n floats at x are nonzero (NaN counts as nonzero). */
+  nonzero_count(n: N, x: N): N;
   /** C = alpha·A·Bᵀ + beta·C, A m×k, B n×k. */
   gemm_nt(m: N, n: N, k: N, alpha: N, a: N, b: N, beta: N, c: N): void;
   /** Fully strided scalar gemm (used for Aᵀ·Bᵀ). */

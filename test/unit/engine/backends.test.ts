@@ -7,6 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { assertFileWithFma } from './wasmFixtures';
 import { Rng } from '../../../src/engine/random';
 import { type Backend, windowGeometry } from '../../../src/engine/backend';
 import { referenceBackend } from '../../../src/engine/reference';
@@ -26,17 +27,7 @@ before(async () => {
 });
 
 test('the relaxed-SIMD (fused multiply-add) kernels pass this whole file too', { skip: FMA }, async () => {
-  // Node 20 needs the V8 flag; newer runtimes have relaxed SIMD on (and may not know the flag)
-  const native = (await import('../../../src/engine/wasm/backend')).wasmFmaSupported();
-  const r = spawnSync(
-    process.execPath,
-    [...(native ? [] : ['--experimental-wasm-relaxed-simd']), '--import', 'tsx', '--test', '--test-reporter=dot', __filename],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, GRADLENS_TEST_FMA: '1' },
-    },
-  );
-  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assertFileWithFma(__filename, (await import('../../../src/engine/wasm/backend')).wasmFmaSupported());
 });
 
 /** The same random values in a buffer of each backend. */

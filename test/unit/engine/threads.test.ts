@@ -77,3 +77,36 @@ test('a training run on two threads is bit-identical to one thread', async () =>
     twoBackend.close();
   }
 });
+
+test('the zero-skipping products split across two threads too, bit-identical to one thread', async () => {
+  const two = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper });
+  const one = wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: two.fma });
+  try {
+    // an MNIST-like A: 80 % exact zeros
+    const sparse = (x: FloatArray) => {
+      for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37) > 0.7 ? Math.cos(i) : 0;
+      return x;
+    };
+    for (const [tA, m, n, k] of [
+      [false, 32, 128, 784],
+      [true, 784, 128, 32],
+      [false, 37, 130, 333],
+    ] as const) {
+      const split = two.splitProducts,
+        skipped = two.sparseProducts;
+      const out = [two, one].map((be) => {
+        const a = sparse(be.alloc(m * k)),
+          b = be.alloc(k * n),
+          c = be.alloc(m * n);
+        for (let i = 0; i < b.length; i++) b[i] = Math.sin(i * 0.11);
+        be.gemm(tA, false, m, n, k, 0.5, a, b, 0, c);
+        return c;
+      });
+      same(out[0], out[1], `sparse gemm ${tA ? 'Aᵀ' : 'A'}·B ${m}×${n}×${k}`);
+      assert.equal(two.sparseProducts - skipped, 1, 'took the zero-skipping path');
+      assert.equal(two.splitProducts - split, 1, 'was split');
+    }
+  } finally {
+    two.close();
+  }
+});

@@ -15,6 +15,23 @@ export async function loadWasm(): Promise<WasmModule> {
   return import('../../../src/engine/wasm/backend');
 }
 
+/**
+ * Runs a test file again in a child node with relaxed SIMD (GRADLENS_TEST_FMA=1), so the fused
+ * multiply-add kernels pass the same tests; fails when any of its tests fails. The child must not
+ * inherit NODE_TEST_CONTEXT: with it, node --test reports to this run and exits 0 even on failures.
+ */
+export function assertFileWithFma(file: string, fmaNative: boolean): void {
+  const env: NodeJS.ProcessEnv = { ...process.env, GRADLENS_TEST_FMA: '1' };
+  delete env.NODE_TEST_CONTEXT;
+  // Node 20 needs the V8 flag; newer runtimes have relaxed SIMD on (and may not know the flag)
+  const flags = fmaNative ? [] : ['--experimental-wasm-relaxed-simd'];
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--test', '--test-reporter=dot', file], {
+    encoding: 'utf8',
+    env,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+}
+
 export type EngineModule = typeof import('../../../src/engine');
 
 /** The engine with its WASM backend module, imported only once the kernels module is current. */

@@ -109,10 +109,22 @@
 ;; 1 when all n floats are finite, else 0. x·0 is ±0 for finite x and NaN for ±Inf/NaN, so the sum
   ;; of x·0 is 0 exactly when everything is finite (a sum of squares could overflow on large finite x).
   (func (export "all_finite") (param $n i32) (param $x i32) (result i32)
-    (local $acc v128) (local $s f32)
+    (local $acc v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $zero v128) (local $s f32)
+    ;; four accumulators: one add chain per vector was latency-bound (the trainer checks every
+    ;; parameter and gradient each step)
+    (block $done16 (loop $by16
+      (br_if $done16 (i32.lt_s (local.get $n) (i32.const 16)))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $x)) (local.get $zero))))
+      (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (v128.load offset=16 (local.get $x)) (local.get $zero))))
+      (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (v128.load offset=32 (local.get $x)) (local.get $zero))))
+      (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (v128.load offset=48 (local.get $x)) (local.get $zero))))
+      (local.set $x (i32.add (local.get $x) (i32.const 64)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 16)))
+      (br $by16)))
+    (local.set $acc (f32x4.add (f32x4.add (local.get $acc) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
     (block $done4 (loop $by4
       (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
-      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $x)) (f32x4.splat (f32.const 0)))))
+      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $x)) (local.get $zero))))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $n (i32.sub (local.get $n) (i32.const 4)))
       (br $by4)))
