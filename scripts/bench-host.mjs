@@ -6,7 +6,9 @@
 //            memory while the digits example trains at full speed with the panel open; meanwhile
 //            this script samples the panel webview's JS heap in the workbench's Chromium
 // Options: --minutes N  length of the host run (default 1; the issue's long run is --minutes 30)
-//          --only parse,webview,host
+//          --only parse,webview,host  the parts to measure (the others are kept from the last file,
+//                 each part with its own date and load average)
+//          --repeat N  fresh-page repetitions of each webview measurement (default 3)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,13 +24,20 @@ const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
 const minutes = Number(opt('--minutes', '1'));
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const only = new Set(opt('--only', 'parse,webview,host').split(','));
 process.chdir(root);
 if (!ensureFreshBuild(root)) throw new Error('the build failed');
 
+const repeat = Number(opt('--repeat', '3'));
+
 /** Runs a TypeScript bench file and returns its JSON output. @param {string} file */
 function tsJson(file) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, BENCH_REPEAT: String(repeat) },
+  });
   if (r.status !== 0) throw new Error(`${file} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   return JSON.parse(r.stdout);
 }
@@ -80,33 +89,54 @@ async function hostRun() {
     await page.exposeFunction('codeAutomationLog', () => {});
     await page.exposeFunction('codeAutomationExit', (/** @type {unknown} */ code) => exit(code));
     await page.goto(url);
-    /** @type {{ seconds: number, heapMb: number | null }[]} */
+    /** @type {{ seconds: number, heapMb: number | null, loadAverage1m: number }[]} */
     const webview = [];
     const t0 = Date.now();
     const every = Math.max(1000, Math.min(30_000, (seconds * 1000) / 20));
-    // Until the extension host says it is done (or long past its time).
+    // Until the extension host has written its results and said it is done (or long past its time).
+    // The results are written before the host cleans up, so a clean-up that hangs loses nothing.
     for (let code = null; code === null && Date.now() - t0 < seconds * 1000 + 600_000;) {
       code = await withDeadline(exited, every, null);
-      if (code === null) webview.push({ seconds: Math.round((Date.now() - t0) / 1000), heapMb: await panelHeapMb(page) });
+      if (code !== null) break;
+      if (fs.existsSync(resultsFile)) {
+        await withDeadline(exited, 60_000, null);
+        break;
+      }
+      const heapMb = await withDeadline(panelHeapMb(page), 20_000, null);
+      webview.push({ seconds: Math.round((Date.now() - t0) / 1000), heapMb, loadAverage1m: load()[0] });
     }
+    const phases = fs.existsSync(`${resultsFile}.log`) ? fs.readFileSync(`${resultsFile}.log`, 'utf8').trim().split('\n') : [];
     const host = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { error: 'no results' };
-    return { ...host, webviewHeapSamples: webview.filter((s) => s.heapMb !== null) };
+    return { ...host, phases, webviewHeapSamples: webview.filter((s) => s.heapMb !== null) };
   } finally {
     await browser.close().catch(() => {});
     server.stop();
   }
 }
 
-const result = {
+const out = path.join(root, 'docs', 'bench-host-latest.json');
+/** Each part with its own date and load average; a part left out with --only is kept from the file. */
+async function part(/** @type {string} */ name, /** @type {() => object | Promise<object>} */ measure) {
+  if (!only.has(name)) return {};
+  const start = { date: new Date().toISOString(), loadAverageAtStart: load() };
+  const value = await measure();
+  return { [name]: { ...start, ...value, loadAverageAtEnd: load() } };
+}
+const measured = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100) },
-  ...(only.has('parse') ? { parse: tsJson('bench/hostParse.ts') } : {}),
-  ...(only.has('webview') ? { webview: tsJson('bench/hostWebview.ts') } : {}),
-  ...(only.has('host') ? { host: await hostRun() } : {}),
-  loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  machine: { cpus: os.cpus().length, loadAverageAtStart: load() },
+  ...(await part('parse', () => ({ cases: tsJson('bench/hostParse.ts') }))),
+  ...(await part('webview', () => tsJson('bench/hostWebview.ts'))),
+  ...(await part('host', () => hostRun())),
+  loadAverageAtEnd: load(),
+};
+// Read when writing (another bench of other parts may have written it meanwhile).
+const previous = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : {};
+const result = {
+  ...measured,
+  ...Object.fromEntries(['parse', 'webview', 'host'].filter((k) => !only.has(k) && previous[k]).map((k) => [k, previous[k]])),
 };
 fs.rmSync(tmp, { recursive: true, force: true });
-const out = path.join(root, 'docs', 'bench-host-latest.json');
 // Formatted as the tree is (npm test checks it).
 const prettier = await import('prettier');
 fs.writeFileSync(out, await prettier.format(JSON.stringify(result), { ...(await prettier.resolveConfig(out)), filepath: out }));

@@ -1,6 +1,7 @@
 // chart.js set up for live data, following what keeps it fast and CSP-clean: no animation, no
-// parsing (data arrives as {x, y}), zero-radius points, decimation for long series, and charts
-// that are created once and updated with update('none').
+// parsing (data arrives as {x, y}), zero-radius points, and charts that are created once and
+// updated with update('none'). Series drawn from the history come bounded already (webview/decimate.ts);
+// chart.js's own min-max decimation stays on for any other long series.
 
 import {
   Chart,
@@ -60,7 +61,42 @@ export function lineChart(
   };
   const chart = new Chart(canvas, config);
   themeChart(chart);
+  watchVisibility(chart);
   return chart;
+}
+
+// Charts scrolled out of sight (or in a hidden card) take their new data but are not laid out and
+// drawn until they come into sight: with a dozen charts in the panel, most frames would otherwise
+// go to charts nobody sees.
+const outOfSight = new WeakSet<Chart>();
+const stale = new WeakSet<Chart>();
+const chartOf = new WeakMap<Element, Chart>();
+let sight: IntersectionObserver | undefined;
+
+function watchVisibility(chart: Chart): void {
+  if (typeof IntersectionObserver === 'undefined') return;
+  sight ??= new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const c = chartOf.get(e.target);
+      if (!c) continue;
+      if (!e.isIntersecting) outOfSight.add(c);
+      else {
+        outOfSight.delete(c);
+        if (stale.has(c)) {
+          stale.delete(c);
+          c.update('none');
+        }
+      }
+    }
+  });
+  chartOf.set(chart.canvas, chart);
+  sight.observe(chart.canvas);
+}
+
+/** Redraws a chart without animation now, or once it comes into sight. */
+export function redraw(chart: Chart): void {
+  if (outOfSight.has(chart)) stale.add(chart);
+  else chart.update('none');
 }
 
 /** Re-read the theme colours into a chart's scales and legend (called on theme change). */
@@ -92,10 +128,17 @@ export function series(
   >;
 }
 
-/** Replace a chart's datasets in place (keeps the chart object; no leak) and redraw without animation. */
+/**
+ * Gives a chart its datasets and redraws without animation. When the labels are those it has, the
+ * dataset objects are kept and given the new values (chart.js keeps its per-dataset state), else
+ * they are replaced; the chart object itself is always kept (no leak).
+ */
 export function setDatasets(chart: Chart<'line', XY[]>, datasets: ChartDataset<'line', XY[]>[]): void {
-  chart.data.datasets = datasets;
-  chart.update('none');
+  const now = chart.data.datasets;
+  if (now.length === datasets.length && now.every((d, i) => d.label === datasets[i].label))
+    now.forEach((d, i) => Object.assign(d, datasets[i]));
+  else chart.data.datasets = datasets;
+  redraw(chart);
 }
 
 /** The per-example bar chart of a batch (gᵢ of one parameter per example): the base of its options. */

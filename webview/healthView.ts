@@ -3,11 +3,12 @@
 //    with min and max) · agreement cos(gᵢ, G) · gradient noise scale B_simple · dead ReLUs.
 
 import type { Chart } from 'chart.js';
-import type { LayerPoint, SessionSnapshot } from '../src/protocol';
+import type { LayerPoint, SessionSnapshot, StepPoint } from '../src/protocol';
 import { el } from './dom';
 import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
 import { palette } from './theme';
+import { Decimator } from './decimate';
 
 interface Instrument {
   id: string;
@@ -76,6 +77,8 @@ export class HealthView {
   readonly root: HTMLElement;
   readonly charts: Chart<'line', XY[]>[] = [];
   layers = 0;
+  /** One bounded line per instrument, layer and band edge (see Decimator): a frame costs the same however long the history. */
+  private readonly lines = new Map<string, Decimator<StepPoint>>();
 
   constructor() {
     const grid = el('div', { class: 'health-grid' });
@@ -105,22 +108,23 @@ export class HealthView {
     INSTRUMENTS.forEach((ins, k) => {
       const datasets = layers.flatMap((layer, j) => {
         const color = p.series[j % p.series.length];
-        const pick = (f: (l: LayerPoint) => number | null): XY[] => {
-          const out: XY[] = [];
-          for (const h of s.history) {
+        const pick = (f: (l: LayerPoint) => number | null, edge: string): XY[] => {
+          const id = `${ins.id}:${layer.index}:${edge}`;
+          const line = this.lines.get(id) ?? new Decimator<StepPoint>(64);
+          this.lines.set(id, line);
+          return line.series(s.history, (h) => {
             const lp = h.layers.find((x) => x.layer === layer.index);
             const v = lp ? f(lp) : null;
-            if (v !== null && Number.isFinite(v) && (!ins.log || v > 0)) out.push({ x: h.step, y: v });
-          }
-          return out;
+            return v !== null && (!ins.log || v > 0) ? { x: h.step, y: v } : null;
+          });
         };
-        const main = series(`layers[${layer.index}] ${layer.type}`, pick(ins.value), color);
+        const main = series(`layers[${layer.index}] ${layer.type}`, pick(ins.value, 'value'), color);
         if (!ins.band) return [main];
         const [lo, hi] = ins.band;
         return [
           main,
-          series(`layers[${layer.index}] min`, pick(lo), color, { borderWidth: 0, fill: false, pointRadius: 0 }),
-          series(`layers[${layer.index}] max`, pick(hi), color, { borderWidth: 0, fill: '-1', pointRadius: 0 }),
+          series(`layers[${layer.index}] min`, pick(lo, 'min'), color, { borderWidth: 0, fill: false, pointRadius: 0 }),
+          series(`layers[${layer.index}] max`, pick(hi, 'max'), color, { borderWidth: 0, fill: '-1', pointRadius: 0 }),
         ];
       });
       setDatasets(this.charts[k], datasets);

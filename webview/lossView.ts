@@ -2,11 +2,16 @@
 // log-scale toggle; a step range to zoom into; values on hover.
 
 import type { Chart } from 'chart.js';
-import type { SessionSnapshot } from '../src/protocol';
+import type { SessionSnapshot, StepPoint } from '../src/protocol';
 import { el, icon } from './dom';
 import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
+import { Decimator, type Pick } from './decimate';
 import { palette } from './theme';
+import type { EpochStats } from '../src/engine/types';
+
+/** Epoch markers are drawn while there are this few epochs; beyond, the epoch lines alone. */
+const MARKERS_UP_TO = 200;
 
 export interface LossViewState {
   logScale: boolean;
@@ -20,8 +25,13 @@ export class LossView {
   private readonly logToggle: HTMLInputElement;
   private readonly fromInput: HTMLInputElement;
   private readonly toInput: HTMLInputElement;
+  /** History points the batch-loss line stands for, and how many it draws (bounded: see Decimator). */
   points = 0;
+  drawnPoints = 0;
   epochPoints = 0;
+  private readonly stepLine = new Decimator<StepPoint>(300);
+  private readonly epochLines = [0, 1, 2, 3].map(() => new Decimator<EpochStats>(200));
+  private readonly note: HTMLElement;
 
   constructor(
     private readonly state: LossViewState,
@@ -68,7 +78,9 @@ export class LossView {
       el('span', { class: 'range' }, 'steps ', this.fromInput, ' – ', this.toInput, reset),
     );
     const body = el('div', { class: compact ? 'chart chart-small' : 'chart' }, canvas);
-    this.root = compact ? el('div', { class: 'sparkline' }, body) : card('loss', controls, body);
+    this.note = el('p', { class: 'explain chart-note' });
+    this.note.hidden = true;
+    this.root = compact ? el('div', { class: 'sparkline' }, body) : card('loss', controls, body, this.note);
     this.chart = lineChart(canvas, { xTitle: 'step', yTitle: 'loss', legend: !compact });
     const o = this.chart.options as any;
     o.scales.y1 = {
@@ -89,23 +101,27 @@ export class LossView {
 
   update(s: SessionSnapshot): void {
     const p = palette();
-    const inRange = (x: number): boolean =>
-      (this.state.from === null || x >= this.state.from) && (this.state.to === null || x <= this.state.to);
-    const steps = s.history
-      .filter((h) => inRange(h.step) && (h.loss > 0 || !this.state.logScale))
-      .map((h) => ({ x: h.step, y: h.loss }));
-    const epochs = s.epochs.filter((e) => inRange(e.step));
-    const train = epochs.map((e) => ({ x: e.step, y: e.trainLoss }));
-    const val = epochs.filter((e) => e.validationLoss !== null).map((e) => ({ x: e.step, y: e.validationLoss as number }));
-    const acc = epochs
-      .filter((e) => e.validationAccuracy !== null)
-      .map((e) => ({ x: e.step, y: e.validationAccuracy as number }));
-    const trainAcc = epochs.map((e) => ({ x: e.step, y: e.trainAccuracy }));
+    const { from, to, logScale } = this.state;
+    const inRange = (x: number): boolean => (from === null || x >= from) && (to === null || x <= to);
+    const shown = (x: number, y: number | null): XY | null =>
+      y !== null && inRange(x) && (y > 0 || !logScale) ? { x, y } : null;
+    const key = `${from}:${to}:${logScale}`;
+    // Each line draws a bounded series that keeps every pixel column's first, lowest, highest and
+    // last value (see Decimator), however long the history.
+    const steps = this.stepLine.series(s.history, (h) => shown(h.step, h.loss), key);
+    const epochPick: Pick<EpochStats>[] = [
+      (e) => shown(e.step, e.trainLoss),
+      (e) => shown(e.step, e.validationLoss),
+      (e) => (inRange(e.step) && e.validationAccuracy !== null ? { x: e.step, y: e.validationAccuracy } : null),
+      (e) => (inRange(e.step) ? { x: e.step, y: e.trainAccuracy } : null),
+    ];
+    const [train, val, acc, trainAcc] = this.epochLines.map((d, i) => d.series(s.epochs, epochPick[i], key));
     const o = this.chart.options as any;
-    o.scales.y.type = this.state.logScale ? 'logarithmic' : 'linear';
-    o.scales.x.min = this.state.from ?? undefined;
-    o.scales.x.max = this.state.to ?? undefined;
-    const marker = { pointRadius: 3, borderWidth: 2 };
+    o.scales.y.type = logScale ? 'logarithmic' : 'linear';
+    o.scales.x.min = from ?? undefined;
+    o.scales.x.max = to ?? undefined;
+    const epochsShown = this.epochLines[3].represented;
+    const marker = epochsShown <= MARKERS_UP_TO ? { pointRadius: 3, borderWidth: 2 } : { pointRadius: 0, borderWidth: 2 };
     setDatasets(this.chart, [
       series('batch loss (per step)', steps, p.series[0], { borderWidth: 1 }),
       series('training loss (epoch)', train, p.series[1], marker),
@@ -113,8 +129,15 @@ export class LossView {
       series('training accuracy', trainAcc, p.series[3], { ...marker, yAxisID: 'y1', borderDash: [4, 3] }),
       series('validation accuracy', acc, p.series[4], { ...marker, yAxisID: 'y1', borderDash: [4, 3] }),
     ]);
-    this.points = steps.length;
-    this.epochPoints = epochs.length;
+    this.points = this.stepLine.represented;
+    this.drawnPoints = steps.length;
+    this.epochPoints = epochsShown;
+    const decimated = this.stepLine.decimated || this.epochLines.some((d) => d.decimated);
+    this.note.hidden = !decimated;
+    if (decimated)
+      this.note.textContent =
+        `${this.points.toLocaleString('en')} steps drawn as ${steps.length.toLocaleString('en')} points: ` +
+        'each pixel column keeps its first, lowest, highest and last loss.';
   }
 
   retheme(): void {

@@ -185,14 +185,25 @@ function drawn(): DrawnNumbers {
 }
 
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
-/** setState serialises everything: do it at most twice a second, with the history bounded. */
+/**
+ * setState serialises everything to JSON in the page's thread (a 1,500-point history took a frame
+ * of 100 ms and more): at most twice a second, and small. It only bridges a reload until the host's
+ * snapshot comes (the host sends one on every `ready`), so it keeps the newest steps and epochs and
+ * no histogram strip.
+ */
 function persist(): void {
   if (persistTimer) return;
   persistTimer = setTimeout(() => {
     persistTimer = undefined;
-    vscode.setState({ snapshot: { ...snapshot, history: snapshot.history.slice(-1500) }, loss: lossState });
+    const kept = {
+      ...snapshot,
+      history: snapshot.history.slice(-PERSISTED_ROWS),
+      epochs: snapshot.epochs.slice(-PERSISTED_ROWS),
+    };
+    vscode.setState({ snapshot: { ...kept, histograms: [] }, loss: lossState });
   }, 500);
 }
+const PERSISTED_ROWS = 200;
 
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   const m = e.data;

@@ -4,6 +4,7 @@
 
 import type { HostMessage, Histogram, RanksStep, SessionSnapshot, SnapshotLimits, StepPoint } from '../protocol';
 import type { StepRecord } from './source';
+import type { EpochStats } from '../engine/types';
 
 export const DEFAULT_LIMITS: SnapshotLimits = { historyLength: 5000, histogramsPerLayer: 100 };
 
@@ -70,8 +71,7 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
       appendHistograms(s.histograms, m.detail.histograms, limitsOf(s).histogramsPerLayer);
       return true;
     case 'epoch':
-      s.epochs = s.epochs.filter((e) => e.epoch !== m.epoch.epoch);
-      s.epochs.push(m.epoch);
+      appendEpoch(s.epochs, m.epoch, limitsOf(s).historyLength);
       return true;
     case 'status': {
       // The NaN report stays while the run is held on it; training on, finishing or a new run drop it.
@@ -154,12 +154,29 @@ export function thinToCapacity(history: StepPoint[], capacity: number): StepPoin
 }
 
 /** Every other point of the older half is dropped. */
-function thinOnce(history: StepPoint[]): StepPoint[] {
+function thinOnce<T>(history: T[]): T[] {
   const half = Math.floor(history.length / 2);
   return history
     .slice(0, half)
     .filter((_, i) => i % 2 === 0)
     .concat(history.slice(half));
+}
+
+/**
+ * Adds an epoch's row in place (a repeated epoch replaces its row). Short epochs can come by the
+ * thousand, so the rows are capped like the step history: past the cap, every other row of the
+ * older half goes, and the first and newest rows stay.
+ */
+export function appendEpoch(epochs: EpochStats[], epoch: EpochStats, capacity: number): void {
+  let at = epochs.length - 1;
+  while (at >= 0 && epochs[at].epoch !== epoch.epoch) at--;
+  if (at >= 0) epochs.splice(at, 1);
+  epochs.push(epoch);
+  if (epochs.length > Math.max(4, Math.floor(capacity))) {
+    const kept = thinOnce(epochs);
+    epochs.length = 0;
+    epochs.push(...kept);
+  }
 }
 
 /** Adds histograms not seen yet; each layer keeps its newest `perLayer`. */

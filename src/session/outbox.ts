@@ -58,16 +58,23 @@ export class Outbox {
   private points: StepPoint[] = [];
   private epochs: EpochStats[] = [];
   private readonly latest = new Map<Latest['type'], Latest>();
-  /** True when the last drain left step points out (see pointsPerPost). */
+  /** True when the last drain left step points or epochs out (see pointsPerPost, MAX_EPOCHS_PER_POST). */
   lastDrainThinned = false;
+  private dropped = false;
 
   get isEmpty(): boolean {
     return this.points.length === 0 && this.epochs.length === 0 && this.latest.size === 0;
   }
 
   add(message: HostMessage): void {
-    if (message.type === 'steps') this.points.push(...message.points);
-    else if (message.type === 'epoch') this.epochs.push(message.epoch);
+    if (message.type === 'steps') {
+      this.points.push(...message.points);
+      // A box that is not drained for a while (a view that is behind) stays bounded.
+      if (this.points.length > QUEUED_POINTS) {
+        this.points = thinPoints(this.points, QUEUED_POINTS / 4);
+        this.dropped = true;
+      }
+    } else if (message.type === 'epoch') this.epochs.push(message.epoch);
     else if (message.type === 'detail') {
       // Only the newest detail is posted, but every histogram it replaces is carried into it: the
       // histogram strip is a history, not a latest value.
@@ -83,9 +90,9 @@ export class Outbox {
   drain(): HostMessage[] {
     const out: HostMessage[] = [];
     const max = pointsPerPost(this.points[this.points.length - 1]?.layers.length ?? 0);
-    this.lastDrainThinned = this.points.length > max;
+    this.lastDrainThinned = this.dropped || this.points.length > max || this.epochs.length > MAX_EPOCHS_PER_POST;
     if (this.points.length) out.push({ type: 'steps', points: thinPoints(this.points, max) });
-    for (const epoch of this.epochs) out.push({ type: 'epoch', epoch });
+    for (const epoch of thinEpochs(this.epochs, MAX_EPOCHS_PER_POST)) out.push({ type: 'epoch', epoch });
     for (const type of LATEST_ORDER) {
       const message = this.latest.get(type);
       if (message?.type === 'detail') out.push(withHistogramBudget(message));
@@ -96,6 +103,7 @@ export class Outbox {
   }
 
   clear(): void {
+    this.dropped = false;
     this.points = [];
     this.epochs = [];
     this.latest.clear();
@@ -118,13 +126,74 @@ export function pointsPerPost(layers: number): number {
   return Math.max(16, Math.min(MAX_POINTS_PER_POST, Math.floor(POINTS_BYTES_PER_POST / bytesPerPoint)));
 }
 
-/** Evenly spaced points, always keeping the newest, when there are more than `max`. */
+/**
+ * At most `max` points when there are more: the points are cut into runs of equal length and each
+ * run gives its lowest and highest loss (a loss that is not finite counts as the highest), in step
+ * order, so a live chart shows every spike and dip; the newest point is always kept.
+ */
 export function thinPoints(points: StepPoint[], max: number): StepPoint[] {
+  return thinBy(points, max, (p) => p.loss);
+}
+
+/** thinPoints for any rows, by the value `of` each. */
+function thinBy<T>(points: T[], max: number, of: (p: T) => number): T[] {
   if (points.length <= max) return points;
-  const out: StepPoint[] = [];
-  const stride = points.length / max;
-  for (let i = 0; i < max - 1; i++) out.push(points[Math.floor(i * stride)]);
-  out.push(points[points.length - 1]);
+  const runs = Math.max(1, Math.floor((max - 1) / 2));
+  const older = points.length - 1;
+  const out: T[] = [];
+  const high = (p: T): number => (Number.isFinite(of(p)) ? of(p) : Infinity);
+  for (let r = 0; r < runs; r++) {
+    const from = Math.floor((r * older) / runs);
+    const to = Math.floor(((r + 1) * older) / runs);
+    if (to <= from) continue;
+    let lo = from;
+    let hi = from;
+    for (let i = from + 1; i < to; i++) {
+      if (of(points[i]) < of(points[lo])) lo = i;
+      if (high(points[i]) > high(points[hi])) hi = i;
+    }
+    out.push(points[Math.min(lo, hi)]);
+    if (lo !== hi) out.push(points[Math.max(lo, hi)]);
+  }
+  out.push(points[older]);
+  return out;
+}
+
+/** Step points a box holds before it thins them (only a box that waits for a slow view gets there). */
+const QUEUED_POINTS = 1024;
+
+/**
+ * At most this many epoch messages in one post: a small data set ends an epoch every few steps,
+ * dozens a second, each its own message. The session's snapshot keeps every epoch row.
+ */
+export const MAX_EPOCHS_PER_POST = 8;
+
+/** At most `max` epochs: the lowest and highest training loss of equal runs, then the newest. */
+export function thinEpochs(epochs: EpochStats[], max: number): EpochStats[] {
+  return thinBy(epochs, max, (e) => e.trainLoss);
+}
+
+/** The JSON budget of one whole-state post (a long history of a deep model is megabytes). */
+export const SNAPSHOT_BYTES_PER_POST = 256 * 1024;
+
+/**
+ * A snapshot as posts of bounded size: the snapshot with the oldest steps of its history, then the
+ * rest as step messages in order (the reducer appends them), so a view ends up with every step
+ * without one multi-megabyte message. Other messages are returned as they are.
+ */
+export function splitSnapshot(message: HostMessage, budget = SNAPSHOT_BYTES_PER_POST): HostMessage[] {
+  if (message.type !== 'snapshot') return [message];
+  const history = message.snapshot.history;
+  if (history.length === 0) return [message];
+  // Points of one run have the same fields, so the newest one's size (and a tenth more for longer
+  // digits) stands for all. The rest of the state (bounded by its own caps) goes with the first part.
+  const perPoint = 1.1 * (JSON.stringify(history[history.length - 1]).length + 1);
+  const perMessage = Math.max(16, Math.floor(budget / perPoint));
+  const rest = JSON.stringify({ ...message, snapshot: { ...message.snapshot, history: [] } }).length;
+  const first = Math.max(16, Math.floor((budget - rest) / perPoint));
+  if (history.length <= first) return [message];
+  const out: HostMessage[] = [{ type: 'snapshot', snapshot: { ...message.snapshot, history: history.slice(0, first) } }];
+  for (let i = first; i < history.length; i += perMessage) out.push({ type: 'steps', points: history.slice(i, i + perMessage) });
   return out;
 }
 
@@ -162,4 +231,56 @@ function measureHistogram(h: Histogram): number {
     histogramBytes.set(h, bytes);
   }
   return bytes;
+}
+
+/**
+ * One view's live updates, paced by the view itself: posted while fewer than `maxInFlight` are
+ * unanswered; beyond, coalesced in an Outbox until the view has answered them all. A busy renderer
+ * that answers slowly would otherwise leave every update (and the host memory it holds) waiting.
+ * A snapshot replaces whatever waits; one-shot answers go after what waits, at once.
+ */
+export class ViewPacer {
+  private inFlight = 0;
+  private readonly waiting = new Outbox();
+  /** Some steps or epochs were left out while the view was behind: it needs a snapshot once training rests. */
+  thinned = false;
+
+  constructor(
+    private readonly send: (message: HostMessage) => Promise<unknown>,
+    private readonly maxInFlight = 16,
+  ) {}
+
+  /** Posts not answered yet (for the bench and tests). */
+  get unanswered(): number {
+    return this.inFlight;
+  }
+
+  post(message: HostMessage): void {
+    if (message.type === 'snapshot') {
+      this.waiting.clear();
+      this.thinned = false;
+      return this.sendNow(message);
+    }
+    const coalesced = DELIVERY[message.type] !== 'direct';
+    if (coalesced && (this.inFlight >= this.maxInFlight || !this.waiting.isEmpty)) return this.waiting.add(message);
+    if (!coalesced) this.flushWaiting();
+    this.sendNow(message);
+  }
+
+  private sendNow(message: HostMessage): void {
+    this.inFlight++;
+    void this.send(message)
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0) this.flushWaiting();
+      });
+  }
+
+  private flushWaiting(): void {
+    if (this.waiting.isEmpty) return;
+    const out = this.waiting.drain();
+    this.thinned ||= this.waiting.lastDrainThinned;
+    for (const m of out) this.sendNow(m);
+  }
 }

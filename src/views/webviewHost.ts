@@ -10,6 +10,7 @@ import { validateWebviewMessage } from '../protocol/validate';
 import { plainText } from './plainText';
 import { Commands } from '../session/observable';
 import type { TrainingSession } from '../session/session';
+import { splitSnapshot, ViewPacer } from '../session/outbox';
 import { makeNonce, renderPanelHtml } from './html';
 import type { RenderLog, ViewMode } from './renderLog';
 
@@ -94,6 +95,7 @@ export class WebviewConnection implements vscode.Disposable {
   private ready = false;
   private readyWaiters: (() => void)[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly pacer = new ViewPacer((m) => this.post(m));
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -105,7 +107,10 @@ export class WebviewConnection implements vscode.Disposable {
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: unknown) => this.onRaw(m)),
       ctx.session.onDidPost((m) => {
-        if (this.ready) void this.post(m);
+        if (!this.ready) return;
+        this.pacer.post(m);
+        // Updates left out while the view was behind: once training rests it gets every step.
+        if (m.type === 'status' && this.pacer.thinned && !['running', 'loading'].includes(m.status.state)) this.postSnapshot();
       }),
     );
   }
@@ -123,7 +128,7 @@ export class WebviewConnection implements vscode.Disposable {
 
   /** Sends the whole current state (after ready, or when the view becomes visible again). */
   postSnapshot(): void {
-    if (this.ready) void this.post({ type: 'snapshot', snapshot: this.ctx.session.snapshot });
+    if (this.ready) this.pacer.post({ type: 'snapshot', snapshot: this.ctx.session.snapshot });
   }
 
   dispose(): void {
@@ -134,6 +139,11 @@ export class WebviewConnection implements vscode.Disposable {
   }
 
   private async post(message: HostMessage): Promise<void> {
+    // A whole state goes in parts of bounded size, posted in order (see splitSnapshot).
+    await Promise.all(splitSnapshot(message).map((part) => this.postPart(part)));
+  }
+
+  private async postPart(message: HostMessage): Promise<void> {
     const bytes = Buffer.byteLength(JSON.stringify(message));
     if (await this.webview.postMessage(message)) this.ctx.renders.posted(this.mode, message, bytes);
   }
@@ -194,9 +204,10 @@ export class WebviewConnection implements vscode.Disposable {
   }
 
   private async respond(id: number, error?: unknown): Promise<void> {
-    if (error === undefined) return this.post({ type: 'response', id, ok: true });
+    // Through the pacer: an answer comes after the updates that wait for the view, never before them.
+    if (error === undefined) return this.pacer.post({ type: 'response', id, ok: true });
     const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'the request failed.';
-    return this.post({ type: 'response', id, ok: false, error: plainText(message, 500) });
+    this.pacer.post({ type: 'response', id, ok: false, error: plainText(message, 500) });
   }
 
   private async runCommand(command: PanelCommand): Promise<void> {

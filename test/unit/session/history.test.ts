@@ -69,14 +69,16 @@ test('the post interval honours the update rate and caps it at 20 per second', (
   assert.equal(postIntervalMs(Number.NaN), 100);
 });
 
-test('a post carries at most MAX_POINTS_PER_POST step points, evenly spaced, ending with the newest', async () => {
+test('a post carries at most MAX_POINTS_PER_POST step points with every spike and dip of the loss, ending with the newest', async () => {
   const { Outbox, MAX_POINTS_PER_POST, thinPoints } = await import('../../../src/session/outbox');
+  // A falling loss with one spike, one dip and one NaN step, each alone among its neighbours.
+  const loss = (step: number) => (step === 333 ? 50 : step === 777 ? -1 : step === 901 ? Number.NaN : 1 / step);
   const point = (step: number) => ({
     step,
     epoch: 1,
     examplesSeen: step * 32,
     time: step / 1000,
-    loss: 1 / step,
+    loss: loss(step),
     accuracy: 0.5,
     noiseScale: 10,
     layers: [],
@@ -85,10 +87,12 @@ test('a post carries at most MAX_POINTS_PER_POST step points, evenly spaced, end
   box.add({ type: 'steps', points: Array.from({ length: 1000 }, (_, i) => point(i + 1)) });
   const [steps] = box.drain();
   assert.equal(steps.type, 'steps');
-  const pts = (steps as { points: { step: number }[] }).points;
-  assert.equal(pts.length, MAX_POINTS_PER_POST);
+  const pts = (steps as { points: { step: number; loss: number }[] }).points;
+  assert.ok(pts.length <= MAX_POINTS_PER_POST && pts.length >= MAX_POINTS_PER_POST - 2, `${pts.length} points`);
   assert.equal(pts[pts.length - 1].step, 1000);
   assert.ok(pts.every((p, i) => i === 0 || p.step > pts[i - 1].step));
+  const kept = new Set(pts.map((p) => p.step));
+  assert.ok(kept.has(1) && kept.has(333) && kept.has(777) && kept.has(901), 'the first step, the spike, the dip and the NaN');
   assert.equal(thinPoints([point(1), point(2)], 5).length, 2);
 });
 
