@@ -30,6 +30,12 @@ export function panels(result: SweepResult): { id: string; config: unknown }[] {
     ticks: { font: { size: 12 } },
     ...extra,
   });
+  const logLogOptions = (xTitle: string, yTitle: string, xTicks: object) => ({
+    animation: false,
+    responsive: false,
+    plugins: { legend: { labels: { font: { size: 12 }, boxWidth: 24 } } },
+    scales: { x: scale(xTitle, 'logarithmic', xTicks), y: scale(yTitle, 'logarithmic') },
+  });
   for (const axis of axes) {
     const pts = result.points.filter((p) => p.axis === axis);
     const xy = (f: (p: (typeof pts)[number]) => number | null) =>
@@ -71,15 +77,7 @@ export function panels(result: SweepResult): { id: string; config: unknown }[] {
             ),
           ],
         },
-        options: {
-          animation: false,
-          responsive: false,
-          plugins: { legend: { labels: { font: { size: 12 }, boxWidth: 24 } } },
-          scales: {
-            x: scale(AXIS_TITLE[axis], 'logarithmic', xTicks),
-            y: scale('training samples / s (log)', 'logarithmic'),
-          },
-        },
+        options: logLogOptions(AXIS_TITLE[axis], 'training samples / s (log)', xTicks),
       },
     });
     out.push({
@@ -110,15 +108,7 @@ export function panels(result: SweepResult): { id: string; config: unknown }[] {
             },
           ],
         },
-        options: {
-          animation: false,
-          responsive: false,
-          plugins: { legend: { labels: { font: { size: 12 }, boxWidth: 24 } } },
-          scales: {
-            x: scale(AXIS_TITLE[axis], 'logarithmic', xTicks),
-            y: scale('ours / PyTorch speed (>1: ours faster)', 'logarithmic'),
-          },
-        },
+        options: logLogOptions(AXIS_TITLE[axis], 'ours / PyTorch speed (>1: ours faster)', xTicks),
       },
     });
   }

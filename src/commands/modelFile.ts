@@ -4,25 +4,16 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { ModelSpec } from '../model/spec';
 import type { ModelProblem } from '../model';
 import type { ModelFileProblems } from '../protocol';
 import { resolveDataPath } from '../data/load';
 import { valueRange } from '../model/locate';
+import type { PreparedModel } from '../session/session';
 import type { CommandContext } from './context';
 
 export const MODEL_SUFFIX = '.gradlens.json';
 
-export interface PreparedModel {
-  uri: vscode.Uri;
-  /** Workspace-relative path for messages. */
-  file: string;
-  spec: ModelSpec;
-  dataPath: string | null;
-  labelsPath: string | null;
-  /** The workspace folder holding the model file (in a multi-root workspace, that file's folder): data must stay inside it. */
-  workspaceRoot: string;
-}
+export type { PreparedModel };
 
 export function isModelFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
   return !!uri && uri.path.endsWith(MODEL_SUFFIX);

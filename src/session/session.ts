@@ -30,15 +30,20 @@ import { Outbox, postIntervalMs } from './outbox';
 
 export { RunCancelled };
 
-export interface StartOptions {
+/** A model file made ready to run: what every command hands the session. */
+export interface PreparedModel {
   uri: vscode.Uri;
   /** Workspace-relative path shown in messages. */
   file: string;
   spec: ModelSpec;
   dataPath: string | null;
   labelsPath: string | null;
-  /** The workspace folder data files must stay inside (checked by the worker on each file it opens). */
+  /** The workspace folder holding the model file (in a multi-root workspace, that file's folder): data
+   * files must stay inside it (checked by the worker on each file it opens). */
   workspaceRoot: string;
+}
+
+export interface StartOptions extends PreparedModel {
   /** Start paused and run exactly one step (the Step command with nothing running). */
   stepOnly: boolean;
   /** Start paused without stepping (Step Through Batch with nothing running: the first batch at the initial weights). */

@@ -123,14 +123,8 @@ export class GemmTeam {
   /** Hands the helper its rows (kind: 0 gemm_bn, 1 gemm_sparse_a); returns the job number. */
   private post(kind: number, beta: number, list: number, ...[m, n, k, alpha, a, rsA, csA, b, c]: HelperRows): number {
     const { i32, f32 } = this;
-    i32[2] = m;
-    i32[3] = n;
-    i32[4] = k;
-    i32[5] = a;
-    i32[6] = rsA;
-    i32[7] = csA;
-    i32[8] = b;
-    i32[9] = c;
+    // Words 2..9 of the control block, in the order the helper reads them.
+    i32.set([m, n, k, a, rsA, csA, b, c], 2);
     f32[10] = alpha;
     f32[11] = beta;
     i32[12] = kind;
