@@ -76,13 +76,13 @@ export class Outbox {
       }
     } else if (message.type === 'epoch') this.epochs.push(message.epoch);
     else if (message.type === 'detail') {
-      // Only the newest detail is posted, but every histogram it replaces is carried into it: the
-      // histogram strip is a history, not a latest value.
-      for (const h of message.detail.histograms) measureHistogram(h);
+      // Only the newest detail is posted, but the histograms it replaces are carried into it (the
+      // histogram strip is a history, not a latest value), as many of the newest as fit the post's
+      // budget: trimmed here, so a box that waits for a slow view stays bounded.
       const older = this.latest.get('detail');
       const carried = older?.type === 'detail' ? older.detail.histograms : [];
       const histograms = carried.length ? [...carried, ...message.detail.histograms] : message.detail.histograms;
-      this.latest.set('detail', { ...message, detail: { ...message.detail, histograms } });
+      this.latest.set('detail', withHistogramBudget({ ...message, detail: { ...message.detail, histograms } }));
     } else if (DELIVERY[message.type] !== 'direct') this.latest.set(message.type as Latest['type'], message as Latest);
   }
 
@@ -95,8 +95,7 @@ export class Outbox {
     for (const epoch of thinEpochs(this.epochs, MAX_EPOCHS_PER_POST)) out.push({ type: 'epoch', epoch });
     for (const type of LATEST_ORDER) {
       const message = this.latest.get(type);
-      if (message?.type === 'detail') out.push(withHistogramBudget(message));
-      else if (message) out.push(message);
+      if (message) out.push(message);
     }
     this.clear();
     return out;
@@ -210,7 +209,7 @@ export const HISTOGRAM_BYTES_PER_POST = 16 * 1024;
  * Keeps the newest histograms that fit the budget. Older ones of a burst are left out of the live
  * post only: the host's snapshot keeps them (up to histogramsPerLayer), and every snapshot sends them.
  */
-function withHistogramBudget(message: Extract<HostMessage, { type: 'detail' }>): HostMessage {
+function withHistogramBudget(message: Extract<HostMessage, { type: 'detail' }>): Latest {
   const all = message.detail.histograms;
   let bytes = 0;
   let first = all.length;
@@ -222,7 +221,7 @@ function withHistogramBudget(message: Extract<HostMessage, { type: 'detail' }>):
   return first === 0 ? message : { ...message, detail: { ...message.detail, histograms: all.slice(first) } };
 }
 
-/** Each histogram's JSON size, measured once when its detail is queued (a drain only adds them up). */
+/** Each histogram's JSON size, measured once (a histogram carried from detail to detail is not re-measured). */
 const histogramBytes = new WeakMap<Histogram, number>();
 function measureHistogram(h: Histogram): number {
   let bytes = histogramBytes.get(h);
