@@ -4,7 +4,7 @@
 // steps; Stop ends every rank and keeps the history.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RenderSummary } from '../../src/protocol';
 import { Commands } from '../../src/session/observable';
@@ -88,7 +88,13 @@ suite('Train with PyTorch in the extension host', () => {
     const gl = await api();
     await resetSession();
     await config().update('pytorch.steps', 0, vscode.ConfigurationTarget.Workspace);
-    const done = vscode.commands.executeCommand(TRAIN_WITH_PYTORCH, digitsUri());
+    // The digits example with many more epochs: the run must still be going when it is paused, however
+    // fast the ranks step and however slowly a loaded machine draws (it is stopped long before its end).
+    const long = vscode.Uri.joinPath(digitsUri(), '..', 'digits-long.gradlens.json');
+    const text = readFileSync(digitsUri().fsPath, 'utf8');
+    assert.match(text, /"epochs": 8\b/);
+    writeFileSync(long.fsPath, text.replace(/"epochs": 8\b/, '"epochs": 400'));
+    const done = vscode.commands.executeCommand(TRAIN_WITH_PYTORCH, long);
     // Live: two different steps drawn by the panel while the run is still running (all 200 steps:
     // the run outlasts however slowly a loaded machine draws).
     const first = await gl.waitForRender((s) => s.state === 'running' && !!s.ranks, 240_000);
@@ -101,11 +107,11 @@ suite('Train with PyTorch in the extension host', () => {
     assert.ok(host && host.step >= later.ranks!.step, 'the session snapshot has no ranks');
     assert.equal(host.ranks.length, 2);
     assert.equal(host.ranks[0].batchSize + host.ranks[1].batchSize, host.batchSize);
-    const processes = gradlensProcesses();
-    assert.ok(processes.length >= 3, `expected the launcher and 2 ranks, found ${processes.length} gradlens processes`);
-
     await vscode.commands.executeCommand(Commands.pause);
     await waitForState(gl, ['paused'], 60_000);
+    // Counted while held: every process of the run is alive.
+    const processes = gradlensProcesses();
+    assert.ok(processes.length >= 3, `expected the launcher and 2 ranks, found ${processes.length} gradlens processes`);
     const held = gl.session.snapshot.status.step;
     assert.equal(lastStep(gl), held, 'the run holds after the last step it reported');
     await vscode.commands.executeCommand(Commands.step);
@@ -125,6 +131,7 @@ suite('Train with PyTorch in the extension host', () => {
     await vscode.commands.executeCommand(Commands.stop);
     await waitForState(gl, ['stopped'], 60_000);
     await done;
+    rmSync(long.fsPath, { force: true });
     await waitFor(() => !processes.some(alive), 60_000, `the PyTorch processes ${processes.join(', ')} to end`);
     assert.equal(lastStep(gl), held + 1, 'the history was not kept as it was at Stop');
     const after = await gl.waitForRender((s) => s.state === 'stopped', 240_000);
