@@ -84,11 +84,13 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
    * Through the Gram matrices when cheaper: m²·(in + out) multiply-adds instead of m·in·out for A·G_W
    * (small batches, wide layers). With G = (1/M)·Σⱼ aⱼ ⊗ δⱼ + (1/M)·Σⱼ δⱼ,
    *   gᵢ·G = (1/M)·Σⱼ (aᵢ·aⱼ)(δᵢ·δⱼ) + (1/M)·Σⱼ δᵢ·δⱼ = (1/M)·Σⱼ KΔ[i,j]·(KA[i,j] + 1).
-   * The factor 2: the direct way's gemm and row dots cost more per multiply-add at these sizes
-   * (measured in a training step, batch 32: 64→26 5.8 µs Gram against 6.7 direct, 128→64 9.9 against 15.7).
+   * Up to 256 inputs the Gram products run as packed 4×8 tiles and the direct way's gemm and row
+   * dots cost about twice as much per multiply-add (measured in a training step, batch 32: 64→26
+   * 5.8 µs Gram against 6.7 direct, 128→64 9.9 against 15.7); longer rows go as dot products.
    */
   private gramIsCheaper(m: number): boolean {
-    return m * (this.inSize + this.outSize) < 2 * this.inSize * this.outSize;
+    const { inSize, outSize } = this;
+    return m * (inSize + outSize) < (inSize <= 256 ? 2 : 1) * inSize * outSize;
   }
 
   private gramStats(m: number, dots: Float64Array, squaredNorms: Float64Array): void {

@@ -1,9 +1,9 @@
 // The WASM backend's per-example statistics of a dense layer through its Gram matrices (contract:
-// Backend.denseGramStats). KA = A·Aᵀ skips A's zeros where A is sparse (the first layer's MNIST
-// pixels: 19 % nonzero) through the zero-skipping product of kernels/sparse.wat on A and a
-// transposed copy of it (one call for all of KA: 22 µs against 28 dense for 32×32×784, measured;
-// a row-at-a-time sparse kernel was slower, 27 µs); else KA is one dense product, as KΔ = Δ·Δᵀ always
-// is. The m² combination runs in JS over the two m×m results.
+// Backend.denseGramStats). Both Gram matrices go in two blocks (they are symmetric: 3/4 of the
+// products). KA = A·Aᵀ skips A's zeros where A is sparse (the first layer's MNIST pixels: 19 %
+// nonzero) through the zero-skipping product of kernels/sparse.wat on A and transposed copies of
+// its rows (32×32×784: 22 µs against 28 dense, measured; a row-at-a-time sparse kernel was slower,
+// 27 µs). The m² combination runs in JS over the blocks.
 
 import type { Backend } from '../backend';
 import type { WasmContext } from './elementwise';
@@ -15,43 +15,42 @@ const SPARSE_MAX_DENSITY = 0.3;
 const PACK_MAX_K = 256;
 
 export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGramStats'> {
-  /** out (m×m) = X·Xᵀ for X m×n at px, dense. */
-  const gramDense = (m: number, n: number, px: number, out: number) => {
-    const packed = m >= 8 && n <= PACK_MAX_K ? arena.reserve(m * n) : null;
-    if (packed === null) return k.gemm_nt(m, m, n, 1, px, px, 0, out);
-    k.transpose(m, n, px, packed);
-    k.gemm_bn(m, m, n, 1, px, n, 1, packed, 0, out);
-  };
-  /**
-   * How many rows the zero-skipping KA takes in its first block: 0 when A is too dense to pay
-   * (judged on its first rows: a cheap look, both paths give the same numbers), m/2 (rounded to
-   * the kernel's 4-row tiles) from 16 rows on, else m.
-   */
-  const sparseRows = (m: number, p: number, pa: number): number => {
+  /** Whether A's zeros are worth skipping (judged on its first rows: both paths give the same numbers). */
+  const sparseEnough = (m: number, p: number, pa: number): boolean => {
     const look = Math.min(m, 8);
-    if (p === 0 || m < 4 || k.nonzero_count(look * p, pa) > SPARSE_MAX_DENSITY * look * p) return 0;
-    return m >= 16 ? (m >> 3) << 2 : m;
+    return p > 0 && m >= 4 && k.nonzero_count(look * p, pa) <= SPARSE_MAX_DENSITY * look * p;
   };
   /**
-   * KA rows [0, h) into ka (m×m) and, when h < m, rows [h, m) × columns [h, m) into kb, skipping A's
-   * zeros (A times transposed copies of its rows). False when A was not all finite: a skipped 0·x
-   * would hide a NaN or ∞, and a non-finite aⱼ always shows on the diagonal KA[j,j] (a sum of
-   * squares, in its own row's block, which multiplies every nonzero of that row).
+   * X·Xᵀ (X m×n at px) in two blocks, as it is symmetric: rows [0, h) against every column into k1
+   * (h×m), rows [h, m) against columns [h, m) only into k2 ((m−h)×(m−h)); the rest is k1 transposed.
+   * Each block is X's rows times a transposed copy of the rows it meets (the 4×8 tile's A·B), or
+   * dot products for long rows. sparse: skipping X's zeros (kernels/sparse.wat); false when X is
+   * not all finite (a skipped 0·x would hide a NaN or ∞): a non-finite xⱼ always shows on the
+   * diagonal, a sum of squares in its own row's block, which multiplies every nonzero of that row.
    */
-  const sparseGram = (m: number, p: number, pa: number, h: number, ka: number, kb: number | null): boolean => {
-    const at = arena.reserve(p * m),
-      list = arena.reserve(5 * p + 5);
-    if (at === null || list === null || (h < m && kb === null)) return false;
-    k.transpose(m, p, pa, at);
-    k.gemm_sparse_a(h, m, p, 1, pa, p, 1, at, ka, list);
-    const f = arena.f32;
-    for (let j = 0; j < h; j++) if (!Number.isFinite(f[ka / 4 + j * m + j])) return false;
-    if (h === m) return true;
+  const gram = (m: number, n: number, px: number, h: number, k1: number, k2: number, sparse: boolean): boolean => {
     const rest = m - h,
-      pr = pa + h * p * 4;
-    k.transpose(rest, p, pr, at);
-    k.gemm_sparse_a(rest, rest, p, 1, pr, p, 1, at, kb!, list);
-    for (let j = 0; j < rest; j++) if (!Number.isFinite(f[kb! / 4 + j * rest + j])) return false;
+      pr = px + h * n * 4;
+    const xt = sparse || (m >= 8 && n <= PACK_MAX_K) ? arena.reserve(n * m) : null;
+    const list = sparse ? arena.reserve(5 * n + 5) : 0;
+    if (xt === null || list === null) {
+      if (sparse) return false;
+      k.gemm_nt(h, m, n, 1, px, px, 0, k1);
+      if (rest > 0) k.gemm_nt(rest, rest, n, 1, pr, pr, 0, k2);
+      return true;
+    }
+    const product = (rows: number, cols: number, pa: number, out: number) => {
+      if (sparse) k.gemm_sparse_a(rows, cols, n, 1, pa, n, 1, xt, out, list);
+      else k.gemm_bn(rows, cols, n, 1, pa, n, 1, xt, 0, out);
+    };
+    const f = arena.f32;
+    k.transpose(m, n, px, xt);
+    product(h, m, px, k1);
+    if (sparse) for (let j = 0; j < h; j++) if (!Number.isFinite(f[k1 / 4 + j * m + j])) return false;
+    if (rest === 0) return true;
+    k.transpose(rest, n, pr, xt);
+    product(rest, rest, pr, k2);
+    if (sparse) for (let j = 0; j < rest; j++) if (!Number.isFinite(f[k2 / 4 + j * rest + j])) return false;
     return true;
   };
   return {
@@ -62,34 +61,28 @@ export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGra
       arena.begin();
       const pa = arena.in(a, m * p),
         pd = arena.in(delta, m * q);
-      const ka = arena.reserve(m * m),
-        kd = arena.reserve(m * m);
-      if (ka === null || kd === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
-      // KA's rows [0, h) against all columns, then rows [h, m) against columns [h, m) only (their
-      // columns below h are the first block's transposed): 3/4 of the full product when h = m/2.
-      const h = sparseRows(m, p, pa);
-      const kb = h < m ? arena.reserve((m - h) * (m - h)) : null;
-      let split = false;
-      if (h > 0 && sparseGram(m, p, pa, h, ka, kb)) split = h < m;
-      else gramDense(m, p, pa, ka);
-      gramDense(m, q, pd, kd);
+      // the first block: m/2 rows (whole 4-row tiles) from 16 on, 3/4 of the full products; else all
+      const h = m >= 16 ? (m >> 3) << 2 : m,
+        rest = m - h;
+      const [a1, a2, d1, d2] = [h * m, rest * rest, h * m, rest * rest].map((n) => arena.reserve(n));
+      if (a1 === null || a2 === null || d1 === null || d2 === null)
+        throw new Error('WASM backend: no scratch space left for the Gram matrices');
+      if (!(sparseEnough(m, p, pa) && gram(m, p, pa, h, a1, a2, true))) gram(m, p, pa, h, a1, a2, false);
+      gram(m, q, pd, h, d1, d2, false);
       const f = arena.f32,
-        fa = ka / 4,
-        fb = (kb ?? 0) / 4,
-        fd = kd / 4,
+        [fa1, fa2, fd1, fd2] = [a1 / 4, a2 / 4, d1 / 4, d2 / 4],
         b = withBias ? 1 : 0;
       for (let i = 0; i < m; i++) {
         let s = 0;
-        const rd = fd + i * m;
-        if (!split || i < h) {
-          const ra = fa + i * m;
-          for (let j = 0; j < m; j++) s += f[rd + j] * (f[ra + j] + b);
-          squaredNorms[i] = f[rd + i] * (f[ra + i] + b);
+        if (i < h) {
+          const r = i * m;
+          for (let j = 0; j < m; j++) s += f[fd1 + r + j] * (f[fa1 + r + j] + b);
+          squaredNorms[i] = f[fd1 + r + i] * (f[fa1 + r + i] + b);
         } else {
-          for (let j = 0; j < h; j++) s += f[rd + j] * (f[fa + j * m + i] + b);
-          const rb = fb + (i - h) * (m - h) - h;
-          for (let j = h; j < m; j++) s += f[rd + j] * (f[rb + j] + b);
-          squaredNorms[i] = f[rd + i] * (f[rb + i] + b);
+          for (let j = 0; j < h; j++) s += f[fd1 + j * m + i] * (f[fa1 + j * m + i] + b);
+          const r = (i - h) * rest - h;
+          for (let j = h; j < m; j++) s += f[fd2 + r + j] * (f[fa2 + r + j] + b);
+          squaredNorms[i] = f[fd2 + r + i] * (f[fa2 + r + i] + b);
         }
         dots[i] = s / m;
       }
