@@ -8,12 +8,11 @@ export const denseGramStats: Backend['denseGramStats'] = (m, p, q, withBias, a, 
   const b = withBias ? 1 : 0;
   for (let i = 0; i < m; i++) {
     let s = 0;
-    for (let j = 0; j < m; j++) {
-      const kd = rowDot(delta, i, j, q);
-      const v = kd * (rowDot(a, i, j, p) + b);
-      s += v;
-      if (j === i) squaredNorms[i] = v;
-    }
+    for (let j = 0; j < m; j++) s += rowDot(delta, i, j, q) * (rowDot(a, i, j, p) + b);
+    // as denseNormsSquared rounds it (‖aᵢ‖²·‖δᵢ‖² + ‖δᵢ‖²), so the 'norms' level gives the same numbers
+    const sqA = rowDot(a, i, i, p),
+      sqD = rowDot(delta, i, i, q);
+    squaredNorms[i] = withBias ? sqA * sqD + sqD : sqA * sqD;
     dots[i] = s / m;
   }
 };
