@@ -58,6 +58,33 @@
       (local.set $q (local.get $b))
       (local.set $p (local.get $k))
       (local.set $run (i32.const 0))
+      ;; Aᵀ·B (rsA = 1): the 4 values of each p are contiguous, one vector load; 4 p at once skipped
+      ;; together when all 16 values are zero (pixels blank in the whole batch). Same entries as below.
+      (if (i32.eq (local.get $rsA) (i32.const 1))
+        (then
+          (block $doneVec (loop $vec
+            (br_if $doneVec (i32.le_s (local.get $p) (i32.const 0)))
+            (if (i32.ge_s (local.get $p) (i32.const 4))
+              (then
+                (if (i32.eqz (v128.any_true (v128.or
+                      (v128.or (f32x4.ne (v128.load (local.get $ap)) (local.get $zero))
+                               (f32x4.ne (v128.load (i32.add (local.get $ap) (local.get $csA4))) (local.get $zero)))
+                      (v128.or (f32x4.ne (v128.load (i32.add (local.get $ap) (i32.shl (local.get $csA4) (i32.const 1)))) (local.get $zero))
+                               (f32x4.ne (v128.load (i32.add (local.get $ap) (i32.mul (local.get $csA4) (i32.const 3)))) (local.get $zero))))))
+                  (then
+                    (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $csA4) (i32.const 2))))
+                    (local.set $q (i32.add (local.get $q) (i32.shl (local.get $n4) (i32.const 2))))
+                    (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+                    (br $vec)))))
+            (local.set $s (v128.load (local.get $ap)))
+            (i32.store (local.get $end) (local.get $q))
+            (v128.store offset=4 (local.get $end) (local.get $s))
+            (local.set $end (i32.add (local.get $end)
+              (i32.mul (i32.const 20) (v128.any_true (f32x4.ne (local.get $s) (local.get $zero))))))
+            (local.set $ap (i32.add (local.get $ap) (local.get $csA4)))
+            (local.set $q (i32.add (local.get $q) (local.get $n4)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $vec)))))
       (block $doneGather (loop $gather
         (br_if $doneGather (i32.le_s (local.get $p) (i32.const 0)))
         ;; A's rows contiguous (A·B): test 4 p at once and skip them together when all 16 values
