@@ -44,16 +44,7 @@ function images(rows: number, side: number, border: number, density: number, ext
 const bitsEqual = (x: FloatArray, y: FloatArray) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
 
 /** gemm(transA, false, m, n, k) on both backends; the skipping one must take the sparse path (reference: for a finite A). */
-function compare(
-  transA: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Float32Array,
-  b: Float32Array,
-  what: string,
-) {
+function compare(transA: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: FloatArray, what: string) {
   const results = [skip, dense].map((be) => {
     const pa = be.alloc(m * k),
       pb = be.alloc(k * n),
