@@ -15,6 +15,7 @@ import { wasmGemm, type ZeroPolicy } from './gemm';
 import { CONTROL_OFFSET, GemmTeam, HELPER_SOURCE, type SpawnHelper } from './team';
 import { elementwiseKernels } from './elementwise';
 import { windowKernels } from './windows';
+import { teamSplit } from './split';
 import { wasmApi, type WasmInstance, type WasmMemory, type WasmModule } from './wasmApi';
 
 export type { WasmMemoryInfo } from './arena';
@@ -178,7 +179,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   const team = spawn
     ? new GemmTeam(p.memory, k, spawn(HELPER_SOURCE, { module, memory: p.memory, control: CONTROL_OFFSET }))
     : null;
-  return {
+  const backend: WasmBackend = {
     name: 'wasm-simd',
     dtype: 'float32',
     fma: p.variant === 'fma' || p.variant === 'fmaShared',
@@ -203,4 +204,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     ...elementwiseKernels(ctx),
     ...windowKernels(ctx),
   };
+  // Two threads: a layer's per-example work split by examples, one handoff per layer and pass (split.ts).
+  if (team) backend.splitExamples = teamSplit(ctx, team, backend, zeros);
+  return backend;
 }
