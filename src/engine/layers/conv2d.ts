@@ -65,7 +65,7 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     this.label = `conv2d ${k}×${k}×${F}${spec.stride > 1 ? ` /${spec.stride}` : ''} ${spec.padding}${activation === 'linear' ? '' : ` ${activation}`}`;
     this.chunk = Math.max(1, Math.min(maxBatch, ctx.chunk));
     this.cols = backend.alloc(this.chunk * K * P);
-    this.dcols = backend.alloc(2 * K * P); // one K×P block per part of a split batch
+    this.dcols = backend.alloc((backend.splitExamples ? 2 : 1) * K * P); // one K×P block per part of a split batch
     this.perExampleWeight = backend.alloc(maxBatch * F * K);
     this.perExampleBias = backend.alloc(maxBatch * F);
     this.biasPlane = backend.alloc(F * P);
