@@ -15,7 +15,18 @@ import * as path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const sourceDir = path.join(root, 'src/engine/wasm/kernels');
 const output = path.join(root, 'src/engine/wasm/kernels.generated.ts');
-const FAMILIES = ['module', 'gemm', 'transpose', 'activations', 'reductions', 'optimizer', 'conv', 'pooling', 'sparse'];
+const FAMILIES = [
+  'module',
+  'gemm',
+  'transpose',
+  'activations',
+  'reductions',
+  'optimizer',
+  'conv',
+  'pooling',
+  'pool2x2',
+  'sparse',
+];
 
 const present = readdirSync(sourceDir)
   .filter((f) => f.endsWith('.wat'))

@@ -81,6 +81,13 @@ export interface Backend {
   maxPool(batch: N, g: WindowGeometry, input: F, output: F): void;
   /** gradIn (overwritten) = each output's gradient routed to its winner, found again from input/output. */
   maxPoolBackward(batch: N, g: WindowGeometry, input: F, output: F, gradOut: F, gradIn: F): void;
+  /**
+   * Optional: runs run(backend, start, end, part) for parts [start, end) covering examples [0, m),
+   * possibly at the same time on different threads (the WASM backend with two threads: part 1 on
+   * the helper, with the kernel restrictions of wasm/split.ts); returns when every part is done.
+   * Each part must write only its own examples' rows. Without it, a layer runs run(this, 0, m, 0).
+   */
+  splitExamples?(m: N, run: (backend: Backend, start: N, end: N, part: N) => void): void;
 }
 
 /**

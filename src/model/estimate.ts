@@ -110,8 +110,9 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
         parameters = layer.filters * k + layer.filters;
         perRow = layer.filters * positions * (2 + act) + inputGrad;
         perExample = (layer.filters * k + layer.filters) * nets;
-        // the columns of a chunk, and one example's column gradient in each network
-        fixed = k * positions * (colRows + 2);
+        // the columns of a chunk, and one example's column gradient in each network (two where the
+        // backend splits the examples between two threads, counted here as an upper bound)
+        fixed = k * positions * (colRows + 4);
         break;
       }
       case 'maxpool2d':

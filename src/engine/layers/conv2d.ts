@@ -10,7 +10,7 @@
 // only: a batch larger than the chunk unrolls each chunk again in backward (the same im2col, so the
 // same numbers), and memory grows with the batch only by what each example must keep.
 
-import { type WindowGeometry, windowGeometry } from '../backend';
+import { type Backend, type WindowGeometry, windowGeometry } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
 import type { LayerContext, ParamLayer } from './layer';
@@ -65,7 +65,7 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     this.label = `conv2d ${k}×${k}×${F}${spec.stride > 1 ? ` /${spec.stride}` : ''} ${spec.padding}${activation === 'linear' ? '' : ` ${activation}`}`;
     this.chunk = Math.max(1, Math.min(maxBatch, ctx.chunk));
     this.cols = backend.alloc(this.chunk * K * P);
-    this.dcols = backend.alloc(K * P);
+    this.dcols = backend.alloc((backend.splitExamples ? 2 : 1) * K * P); // one K×P block per part of a split batch
     this.perExampleWeight = backend.alloc(maxBatch * F * K);
     this.perExampleBias = backend.alloc(maxBatch * F);
     this.biasPlane = backend.alloc(F * P);
@@ -86,14 +86,18 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     const be = this.backend;
     const plane = this.biasPlane;
     for (let f = 0; f < F; f++) plane.fill(b[f], f * P, (f + 1) * P);
-    this.eachChunk(m, input, (start, count) => {
-      for (let i = 0; i < count; i++) {
-        // z starts as the bias (one copy of the plane, F fills per example cost more), then gemm adds W·cols (beta = 1)
-        const z = this.zViews[start + i];
-        z.set(plane);
-        be.gemm(false, false, F, P, K, 1, this.weight.value, this.colsViews[i], 1, z);
-      }
-    });
+    if (m <= this.chunk) {
+      // One chunk: its examples split between the threads where the backend has two.
+      this.eachPart(m, (part, start, end) => {
+        const cols = this.cols.subarray(start * K * P, end * K * P);
+        part.im2col(end - start, this.geometry, input.subarray(start * this.inSize, end * this.inSize), cols);
+        for (let i = start; i < end; i++) this.forwardExample(part, i, i);
+      });
+    } else {
+      this.eachChunk(m, input, (start, count) => {
+        for (let i = 0; i < count; i++) this.forwardExample(be, start + i, i);
+      });
+    }
     if (this.output !== this.preActivation) be.biasActivation(m * F, P, this.activation, this.preActivation, null, this.output);
   }
 
@@ -104,22 +108,68 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     const be = this.backend;
     const delta = this.delta;
     be.activationBackward(m * F * P, this.activation, this.preActivation, this.output, outputGrad, delta);
-    // One chunk: its columns are still there from forward. More: each chunk is unrolled again.
-    const input = m > this.chunk ? this.input : null;
-    this.eachChunk(m, input, (start, count) => {
-      for (let i = 0; i < count; i++)
-        be.gemm(false, true, F, K, P, 1, this.deltaViews[start + i], this.colsViews[i], 0, this.gradViews[start + i]);
-    });
+    if (m <= this.chunk) {
+      // One chunk: its columns are still there from forward; the examples split as in forward.
+      this.eachPart(m, (part, start, end, p) => {
+        for (let i = start; i < end; i++) this.weightGradient(part, i, i);
+        part.rowSums(
+          (end - start) * F,
+          P,
+          1,
+          delta.subarray(start * F * P, end * F * P),
+          this.perExampleBias.subarray(start * F, end * F),
+        );
+        for (let i = start; i < end; i++) this.inputGradient(part, i, p);
+      });
+    } else {
+      // Each chunk is unrolled again.
+      this.eachChunk(m, this.input, (start, count) => {
+        for (let i = 0; i < count; i++) this.weightGradient(be, start + i, i);
+      });
+      be.rowSums(m * F, P, 1, delta, this.perExampleBias);
+      for (let i = 0; i < m; i++) this.inputGradient(be, i, 0);
+    }
     // the batch gradients are the means of the per-example ones
     be.columnSums(m, F * K, 1 / m, 0, this.perExampleWeight, this.weight.grad);
-    be.rowSums(m * F, P, 1, delta, this.perExampleBias);
     be.columnSums(m, F, 1 / m, 0, this.perExampleBias, this.bias.grad);
-    if (this.inputGrad) {
-      for (let i = 0; i < m; i++) {
-        be.gemm(true, false, K, P, F, 1, this.weight.value, this.deltaViews[i], 0, this.dcols);
-        be.col2im(1, this.geometry, this.dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
-      }
-    }
+  }
+
+  /** gᵢ(W) = δᵢ·colsᵢᵀ, the columns of example i in colsViews[col]. */
+  private weightGradient(be: Backend, i: number, col: number): void {
+    be.gemm(
+      false,
+      true,
+      this.filters,
+      this.colRows,
+      this.positions,
+      1,
+      this.deltaViews[i],
+      this.colsViews[col],
+      0,
+      this.gradViews[i],
+    );
+  }
+
+  /** ∂xᵢ = col2im(Wᵀ·δᵢ), through the part's own dcols buffer. */
+  private inputGradient(be: Backend, i: number, part: number): void {
+    if (!this.inputGrad) return;
+    const dcols = this.dcols.subarray(part * this.colRows * this.positions, (part + 1) * this.colRows * this.positions);
+    be.gemm(true, false, this.colRows, this.positions, this.filters, 1, this.weight.value, this.deltaViews[i], 0, dcols);
+    be.col2im(1, this.geometry, dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
+  }
+
+  /** z of example i (its columns in colsViews[col]) = W·cols + b: z starts as the bias plane, then gemm adds W·cols (beta = 1). */
+  private forwardExample(be: Backend, i: number, col: number): void {
+    const z = this.zViews[i];
+    // one copy of the plane: F fills per example cost more
+    z.set(this.biasPlane);
+    be.gemm(false, false, this.filters, this.positions, this.colRows, 1, this.weight.value, this.colsViews[col], 1, z);
+  }
+
+  /** run(backend, start, end) over parts of the batch, at the same time on two threads where the backend splits examples. */
+  private eachPart(m: number, run: (be: Backend, start: number, end: number, part: number) => void): void {
+    if (this.backend.splitExamples) this.backend.splitExamples(m, run);
+    else run(this.backend, 0, m, 0);
   }
 
   /** Calls run(first example, count) per chunk of the batch, after unrolling the chunk's columns from `input` (when given). */

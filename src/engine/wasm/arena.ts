@@ -86,7 +86,12 @@ export class Arena {
       this.outsideAllocs++;
       return new Float32Array(length);
     }
-    const view = new Float32Array(this.memory.buffer, this.top, length);
+    // A shared memory's `buffer` may come back as a new object without growing (V8, once the memory
+    // has been posted to a worker): remember it, or views made on it would not count as inside and
+    // every kernel call would copy them in and out.
+    const buffer = this.memory.buffer;
+    if (buffer !== this.buffers[this.buffers.length - 1]) this.buffers.push(buffer);
+    const view = new Float32Array(buffer, this.top, length);
     this.top += bytes;
     return view; // fresh WASM pages are zero and the arena never reuses space, so it is zeroed
   }

@@ -17,6 +17,7 @@ import { elementwiseKernels } from './elementwise';
 import { windowKernels } from './windows';
 import { updateKernels } from './update';
 import { statsKernels } from './statsKernels';
+import { teamSplit } from './split';
 import { wasmApi, type WasmInstance, type WasmMemory, type WasmModule } from './wasmApi';
 
 export type { WasmMemoryInfo } from './arena';
@@ -180,7 +181,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   const team = spawn
     ? new GemmTeam(p.memory, k, spawn(HELPER_SOURCE, { module, memory: p.memory, control: CONTROL_OFFSET }))
     : null;
-  return {
+  const backend: WasmBackend = {
     name: 'wasm-simd',
     dtype: 'float32',
     fma: p.variant === 'fma' || p.variant === 'fmaShared',
@@ -207,4 +208,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     ...updateKernels(ctx),
     ...statsKernels(ctx),
   };
+  // Two threads: a layer's per-example work split by examples, one handoff per layer and pass (split.ts).
+  if (team) backend.splitExamples = teamSplit(ctx, team, backend, zeros);
+  return backend;
 }

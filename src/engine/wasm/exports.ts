@@ -37,4 +37,8 @@ export interface KernelExports {
   col2im: ColumnsKernel;
   maxpool_forward(planes: N, h: N, w: N, k: N, stride: N, outH: N, outW: N, input: N, output: N): void;
   maxpool_backward(planes: N, h: N, w: N, k: N, stride: N, outH: N, outW: N, input: N, output: N, gradOut: N, gradIn: N): void;
+  /** 2×2 windows, stride 2, outW ≥ 4 (kernels/pool2x2.wat): the same results as maxpool_forward. */
+  maxpool2_forward(planes: N, h: N, w: N, outH: N, outW: N, input: N, output: N): void;
+  /** 2×2 windows, stride 2, outW ≥ 4: the same results as maxpool_backward. */
+  maxpool2_backward(planes: N, h: N, w: N, outH: N, outW: N, input: N, output: N, gradOut: N, gradIn: N): void;
 }

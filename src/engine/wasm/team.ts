@@ -10,7 +10,8 @@
 //   1 job done (the helper writes the number; −1 until the helper has started: until then, and
 //     when it never does, every product runs on the calling thread)
 //   2..9 m, n, k, a, rsA, csA, b, c   10, 11 alpha, beta (as float32)   12 kernel (0 gemm_bn,
-//   1 gemm_sparse_a)   13 the helper's list scratch for gemm_sparse_a
+//   1 gemm_sparse_a, 2 a list of kernel calls: split.ts)   13 the helper's list scratch for
+//   gemm_sparse_a, or the byte offset of the call list
 // After a job the helper spins on the job slot for a while before it sleeps: the next product of a
 // training step follows within microseconds, and waking a sleeping thread costs tens of them.
 
@@ -35,6 +36,24 @@ export type SpawnHelper = (source: string, init: HelperInit) => { terminate(): v
  */
 const HELPER_SPINS = 200_000;
 
+/** The kernels a call list (split.ts) may name, by their index in this list: only kernels that return nothing. */
+export const LISTED_KERNELS = [
+  'gemm_bn',
+  'gemm_nt',
+  'gemm_scalar',
+  'transpose',
+  'im2col',
+  'col2im',
+  'row_sums',
+  'col_sums',
+  'bias_act',
+  'act_backward',
+  'maxpool_forward',
+  'maxpool_backward',
+  'maxpool2_forward',
+  'maxpool2_backward',
+] as const;
+
 /**
  * The helper's whole program: one function expression, called with a HelperInit. It waits on the
  * job slot, runs gemm_bn on its half, publishes the job number and waits again.
@@ -43,6 +62,12 @@ export const HELPER_SOURCE = `function gradientLensGemmHelper(init) {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const gemm = instance.exports.gemm_bn;
   const sparse = instance.exports.gemm_sparse_a;
+  // A call list (split.ts): float64 words [count, then per call: kernel, argument count, arguments].
+  const listed = ${JSON.stringify(LISTED_KERNELS)}.map((name) => instance.exports[name]);
+  const runList = (at) => {
+    const words = new Float64Array(init.memory.buffer, at);
+    for (let c = 0, p = 1; c < words[0]; c++, p += 2 + words[p + 1]) listed[words[p]](...words.subarray(p + 2, p + 2 + words[p + 1]));
+  };
   const i32 = new Int32Array(init.memory.buffer, init.control, 16);
   const f32 = new Float32Array(init.memory.buffer, init.control, 16);
   let seen = Atomics.load(i32, 0);
@@ -54,7 +79,8 @@ export const HELPER_SOURCE = `function gradientLensGemmHelper(init) {
     if (job < 0) return;
     if (job === seen) continue;
     seen = job;
-    if (i32[12] === 1) sparse(i32[2], i32[3], i32[4], f32[10], i32[5], i32[6], i32[7], i32[8], i32[9], i32[13]);
+    if (i32[12] === 2) runList(i32[13]);
+    else if (i32[12] === 1) sparse(i32[2], i32[3], i32[4], f32[10], i32[5], i32[6], i32[7], i32[8], i32[9], i32[13]);
     else gemm(i32[2], i32[3], i32[4], f32[10], i32[5], i32[6], i32[7], i32[8], f32[11], i32[9]);
     Atomics.store(i32, 1, job);
     Atomics.notify(i32, 1);
@@ -114,6 +140,20 @@ export class GemmTeam {
     const job = this.post(1, 0, list2, m - top, n, k, alpha, a + top * rsA * 4, rsA, csA, b, c + top * n * 4);
     this.k.gemm_sparse_a(top, n, k, alpha, a, rsA, csA, b, c, list);
     this.join(job, m, n, k);
+  }
+
+  /**
+   * Runs the call list at byte offset `list` (split.ts) on the helper while `here` runs on this
+   * thread; returns when both are done. The list and `here` must not write the same memory.
+   */
+  runList(list: number, here: () => void): void {
+    const job = this.post(2, 0, list, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    try {
+      here();
+    } finally {
+      // even when `here` throws, the helper's writes must be over before anything reuses the memory
+      this.join(job, 0, 0, 0);
+    }
   }
 
   private splits(m: number, n: number, k: number): boolean {

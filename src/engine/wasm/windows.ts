@@ -34,6 +34,8 @@ export function windowKernels({ arena, k }: WasmContext): WindowKernels {
   };
   /** The pooling kernels' leading arguments: planes, the window and the output size. */
   const pool = (planes: number, g: WindowGeometry) => [planes, g.height, g.width, g.kernel, g.stride, g.outH, g.outW] as const;
+  /** 2×2 windows with stride 2 and at least 4 outputs a row: the whole-vector kernels of pool2x2.wat (same results). */
+  const pool2x2 = (g: WindowGeometry) => g.kernel === 2 && g.stride === 2 && g.outW >= 4;
 
   return {
     im2col: (batch, g, image, cols) => columns('im2col', batch, g, image, cols),
@@ -46,7 +48,8 @@ export function windowKernels({ arena, k }: WasmContext): WindowKernels {
       arena.begin();
       const pi = arena.in(input, image);
       const po = arena.need(arena.output(output, pooled));
-      k.maxpool_forward(...pool(planes, g), pi, po.ptr);
+      if (pool2x2(g)) k.maxpool2_forward(planes, g.height, g.width, g.outH, g.outW, pi, po.ptr);
+      else k.maxpool_forward(...pool(planes, g), pi, po.ptr);
       arena.finish(po);
     },
 
@@ -58,7 +61,8 @@ export function windowKernels({ arena, k }: WasmContext): WindowKernels {
       arena.begin();
       const [pi, po, pg] = [arena.in(input, image), arena.in(output, pooled), arena.in(gradOut, pooled)];
       const pr = arena.need(arena.output(gradIn, image));
-      k.maxpool_backward(...pool(planes, g), pi, po, pg, pr.ptr);
+      if (pool2x2(g)) k.maxpool2_backward(planes, g.height, g.width, g.outH, g.outW, pi, po, pg, pr.ptr);
+      else k.maxpool_backward(...pool(planes, g), pi, po, pg, pr.ptr);
       arena.finish(pr);
     },
   };
