@@ -203,3 +203,19 @@ test('memoryRefusal: the snapshot counts the dense per-example tensors, the eval
   assert.equal(above?.estimate.limit, limit);
   assert.ok(above?.message.includes('over the memory limit of'), above?.message);
 });
+
+test('a network of mostly pooling is not overestimated by more than a quarter (its int32 indices counted at their size)', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const spec = makeSpec([{ type: 'maxpool2d', poolSize: 2, stride: 2 }, flat, dense(2)], { dtype, batchSize: 8 });
+    const real = allocated(spec, [1, 16, 16]);
+    const e = estimated(spec, [1, 16, 16]);
+    assert.ok(e >= real && e <= 1.25 * real, `${dtype}: estimate ${e}, allocated ${real}`);
+  }
+});
+
+test('without layers the output buffers are the class scores', () => {
+  const spec = makeSpec([]);
+  const at = (numClasses: number) => estimateRun({ spec, inputShape: [3], numClasses, trainCount: COUNT })!.runBytes;
+  // batch 4 + evaluation chunk 40 = 44 examples, 8 bytes a number (float64)
+  assert.equal(at(7) - at(2), (7 - 2) * 44 * 8);
+});
