@@ -192,6 +192,7 @@ test('memoryRefusal: the snapshot counts the dense per-example tensors, the eval
   // A training run over a named limit says that name.
   const small = memoryRefusal({ ...base, limit: 100, limitName: 'the worker heap' });
   assert.ok(small?.message.includes('over the worker heap of 100 bytes'), small?.message);
+  assert.equal(small?.estimate.bytes, e(10, false).runBytes, 'without a snapshot no dense per-example tensors are counted');
   // A snapshot limit below the run's limit is the one applied, and named as the heap share.
   const shared = memoryRefusal({ ...base, validationCount: 50, limit: 1e12, snapshot: true, snapshotLimit: limit });
   assert.ok(shared);
@@ -202,6 +203,9 @@ test('memoryRefusal: the snapshot counts the dense per-example tensors, the eval
   const above = memoryRefusal({ ...base, validationCount: 50, limit, snapshot: true, snapshotLimit: 1e12 });
   assert.equal(above?.estimate.limit, limit);
   assert.ok(above?.message.includes('over the memory limit of'), above?.message);
+  // A snapshot limit equal to the run's limit is just the memory limit.
+  const equal = memoryRefusal({ ...base, validationCount: 50, limit, snapshot: true, snapshotLimit: limit });
+  assert.ok(equal?.message.includes(`over the memory limit of ${formatBytes(limit)}`), equal?.message);
 });
 
 test('a network of mostly pooling is not overestimated by more than a quarter (its int32 indices counted at their size)', () => {
