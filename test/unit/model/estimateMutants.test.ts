@@ -14,7 +14,7 @@ import { makeSpec, optimizer, randomDataset } from '../engine/helpers';
 
 const COUNT = 40;
 /** Elements the trainer allocates for one training step. */
-function allocated(spec: ModelSpec, inputShape: number[]): number {
+function allocated(spec: ModelSpec, inputShape: number[], count = COUNT): number {
   const inner = referenceBackend(spec.dtype);
   let total = 0;
   const backend = {
@@ -24,12 +24,12 @@ function allocated(spec: ModelSpec, inputShape: number[]): number {
       return inner.alloc(n);
     },
   } as Backend;
-  const trainer = new Trainer({ spec, train: randomDataset(1, COUNT, inputShape, 2), validation: null, backend });
+  const trainer = new Trainer({ spec, train: randomDataset(1, count, inputShape, 2), validation: null, backend });
   trainer.trainStep();
   return total;
 }
-const estimated = (spec: ModelSpec, inputShape: number[], numClasses = 2): number =>
-  estimateRun({ spec, inputShape, numClasses, trainCount: COUNT })!.runBytes / (spec.dtype === 'float64' ? 8 : 4);
+const estimated = (spec: ModelSpec, inputShape: number[], count = COUNT): number =>
+  estimateRun({ spec, inputShape, numClasses: 2, trainCount: count })!.runBytes / (spec.dtype === 'float64' ? 8 : 4);
 
 const dense = (units: number, activation = 'linear'): LayerSpec => ({ type: 'dense', units, activation }) as LayerSpec;
 const conv = (activation = 'linear'): LayerSpec =>
@@ -66,6 +66,14 @@ test('what a change to the model costs in the estimate is exactly what the train
     assert.ok(real !== 0, `${what} changes the allocation`);
     assert.equal(estimated(a, shapeA) - estimated(b, shapeB), real, what);
   }
+});
+
+test('one more training example (in the evaluation chunk, below the conv chunk) costs exactly what the trainer allocates more', () => {
+  const spec = makeSpec([conv(), flat, dense(2)]);
+  const real = allocated(spec, [1, 5, 5], 41) - allocated(spec, [1, 5, 5], 40);
+  assert.ok(real > 0);
+  // plus the 16 bytes an example the estimate keeps for what the backend does not allocate (labels, indices): 2 float64s
+  assert.equal(estimated(spec, [1, 5, 5], 41) - estimated(spec, [1, 5, 5], 40), real + 16 / 8);
 });
 
 test('the estimate covers a conv layer after another layer (its input gradient included)', () => {
