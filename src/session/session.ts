@@ -23,6 +23,7 @@ import type { ModelSpec } from '../model/spec';
 import type { SessionSettings } from '../config';
 import { EngineSource } from '../run/engineSource';
 import { openThread } from '../run/threadTransport';
+import type { ThreadMemory } from '../run/workerChannel';
 import { Run, RunCancelled } from '../run/run';
 import type { RunSource } from '../run/source';
 import type { SessionObservable } from './observable';
@@ -240,6 +241,18 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   /** Replaces the current run's weights (the worker checks every name and shape). Optimizer state is kept. */
   setWeights(tensors: NamedTensor[]): Promise<void> {
     return this.run.setWeights(tensors);
+  }
+
+  /** The training worker's own memory (its V8 heap and the buffers it owns), or null. For the bench. */
+  workerMemory(): Promise<ThreadMemory | null> {
+    const source = this.run.currentSource;
+    return source instanceof EngineSource ? source.memory() : Promise.resolve(null);
+  }
+
+  /** Writes a heap snapshot of the training worker; false when there is none. For the bench. */
+  writeWorkerHeapSnapshot(file: string): Promise<boolean> {
+    const source = this.run.currentSource;
+    return source instanceof EngineSource ? source.writeHeapSnapshot(file) : Promise.resolve(false);
   }
 
   /** Ends the training worker the way a crash would (no stop request), so the real crash path runs. For the host tests. */
