@@ -30,7 +30,8 @@ interface Sample {
   step: number;
   /** The whole process: the host, its worker and everything native. */
   processRssMb: number;
-  host: { heapUsedMb: number; heapTotalMb: number; externalMb: number };
+  /** heapAfterGcMb: after a full collection, with GRADIENT_LENS_BENCH_GC=1 (what the host retains). */
+  host: { heapUsedMb: number; heapTotalMb: number; externalMb: number; heapAfterGcMb?: number };
   /** The training worker's isolate (null where the host's Node cannot tell). */
   worker: { heapUsedMb: number; heapTotalMb: number; externalMb: number } | null;
   historyPoints: number;
@@ -115,17 +116,21 @@ export async function run(): Promise<void> {
     t0 = Date.now();
     const step0 = step();
     const samples: Sample[] = [];
+    // A full collection at every sample (outside the lag measurement): the retained heap as a series.
+    // It changes how V8 sizes the heap, so the other series are then not the natural run's.
+    const collectEverySample = process.env.GRADIENT_LENS_BENCH_GC === '1';
     const sample = async () => {
       const w = { p50: lagMs(windowLag.percentile(50)), p99: lagMs(windowLag.percentile(99)), max: lagMs(windowLag.max) };
       windowLag.reset();
       const worker = await gl.session.workerMemory();
       const m = process.memoryUsage();
+      const afterGc = collectEverySample ? await unmeasured(async () => retained()) : undefined;
       const snapshot = gl.session.snapshot;
       samples.push({
         seconds: Math.round((Date.now() - t0) / 100) / 10,
         step: snapshot.history.at(-1)?.step ?? 0,
         processRssMb: mb(m.rss),
-        host: { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external) },
+        host: { heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), heapAfterGcMb: afterGc },
         worker: worker && { heapUsedMb: mb(worker.heapUsed), heapTotalMb: mb(worker.heapTotal), externalMb: mb(worker.external) },
         historyPoints: snapshot.history.length,
         epochRows: snapshot.epochs.length,
@@ -225,6 +230,7 @@ function memoryPoint(s: Sample): MemoryPoint {
     values: {
       processRssMb: s.processRssMb,
       hostHeapUsedMb: s.host.heapUsedMb,
+      hostHeapAfterGcMb: s.host.heapAfterGcMb ?? null,
       hostHeapTotalMb: s.host.heapTotalMb,
       hostExternalMb: s.host.externalMb,
       workerHeapUsedMb: s.worker?.heapUsedMb ?? null,

@@ -37,7 +37,7 @@ export function slope(points: readonly { x: number; y: number }[]): number | nul
 
 const round = (x: number | null, digits = 2): number | null => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
-/** Every series' start, end, range and second-half slope (MB/min). */
+/** Every series' start, end, range and second-half slope (MB/min); a series never read is left out. */
 export function summarize(points: readonly MemoryPoint[]): Record<string, SeriesSummary> {
   const names = [...new Set(points.flatMap((p) => Object.keys(p.values)))];
   const last = points.length ? points[points.length - 1].seconds : 0;
@@ -49,6 +49,7 @@ export function summarize(points: readonly MemoryPoint[]): Record<string, Series
       const y = p.values[name];
       return typeof y === 'number' && Number.isFinite(y) ? [{ x: p.seconds / 60, y, seconds: p.seconds }] : [];
     });
+    if (known.length === 0) continue; // never read (e.g. not asked for)
     const late = known.filter((p) => p.seconds >= half);
     const ys = known.map((p) => p.y);
     out[name] = {

@@ -15,6 +15,8 @@
 //                 (the long run: --soak --minutes 30, on a quiet machine)
 //          --every S  seconds between memory samples of the host run
 //          --heap-snapshots DIR  heap snapshots of the host and the worker at half time and at the end
+//          --gc  a full collection of the host's heap before every sample (its retained heap as a
+//                 series; it changes how V8 sizes the heap, so RSS is then not the natural run's)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -88,6 +90,7 @@ async function hostRun() {
     GRADIENT_LENS_BENCH_SECONDS: String(seconds),
     ...(every ? { GRADIENT_LENS_BENCH_EVERY: every } : {}),
     ...(heapSnapshots ? { GRADIENT_LENS_BENCH_HEAP_SNAPSHOTS: path.resolve(heapSnapshots) } : {}),
+    ...(args.includes('--gc') ? { GRADIENT_LENS_BENCH_GC: '1' } : {}),
   });
   // Precise heap numbers in the page (Chromium rounds performance.memory otherwise).
   const browser = await launchBrowser(['--enable-precise-memory-info']);

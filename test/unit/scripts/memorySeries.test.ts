@@ -21,6 +21,7 @@ test('the slope is fitted to the second half: a warm-up then flat series is flat
   assert.equal(s.leak.secondHalfSamples, 11);
   assert.equal(s.worker.slopeSecondHalfMbPerMin, 0);
   assert.equal(s.worker.secondHalfSamples, 6, 'the unread samples are left out');
+  assert.ok(!('unread' in s), 'a series never read is left out');
 });
 
 test('a slope needs two distinct times', () => {
