@@ -15,6 +15,7 @@
 //                 (the long run: --soak --minutes 30, on a quiet machine)
 //          --every S  seconds between memory samples of the host run
 //          --heap-snapshots DIR  heap snapshots of the host and the worker at half time and at the end
+//                 (taking one raised the process RSS by ~200 MB for good: RSS after it is not the run's)
 //          --gc  a full collection of the host's heap before every sample (its retained heap as a
 //                 series; it changes how V8 sizes the heap, so RSS is then not the natural run's)
 import { spawnSync } from 'node:child_process';
