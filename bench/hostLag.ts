@@ -7,6 +7,8 @@
 // GRADIENT_LENS_BENCH_EVERY: seconds between samples (default: a twentieth of the run, 1…30 s).
 // GRADIENT_LENS_BENCH_HEAP_SNAPSHOTS=<folder>: heap snapshots of the host and of the worker at half
 // time and at the end (to compare what is retained: scripts/heap-diff.mjs).
+// GRADIENT_LENS_BENCH_ALLOCATION_PROFILE=<file>: the host thread's sampled allocations over the run,
+// collected ones included (a .heapprofile for DevTools; scripts/heap-diff.mjs --allocations sums it).
 //
 // Memory: worker_threads share one process, so the OS has one resident size for the host and its
 // worker together (processRssMb). Apart: each isolate's own V8 heap and `external` (typed arrays,
@@ -17,6 +19,7 @@ import * as vscode from 'vscode';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -159,6 +162,17 @@ export async function run(): Promise<void> {
       if (await gl.session.writeWorkerHeapSnapshot(worker)) heapSnapshots.push(worker);
       phase(`heap snapshots ${label}`);
     };
+    // Where the host allocates (garbage included: what makes V8 grow its heap), sampled over the run.
+    const allocationProfile = process.env.GRADIENT_LENS_BENCH_ALLOCATION_PROFILE;
+    const profiler = allocationProfile ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('HeapProfiler.startSampling', {
+        samplingInterval: 64 * 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     await sample();
     const every = Number(process.env.GRADIENT_LENS_BENCH_EVERY) || Math.max(1, Math.min(30, seconds / 20));
     let retainedAtHalf: number | null = null;
@@ -175,6 +189,12 @@ export async function run(): Promise<void> {
     lag.disable();
     windowLag.disable();
     phase('measured');
+    if (profiler && allocationProfile) {
+      const { profile } = await profiler.post('HeapProfiler.stopSampling');
+      writeFileSync(allocationProfile, JSON.stringify(profile));
+      profiler.disconnect();
+      phase(`allocation profile ${allocationProfile}`);
+    }
     await snapshotBoth('end');
     const retainedAtEnd = retained();
     const memory = summarize(samples.map(memoryPoint));

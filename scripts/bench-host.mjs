@@ -16,6 +16,7 @@
 //          --every S  seconds between memory samples of the host run
 //          --heap-snapshots DIR  heap snapshots of the host and the worker at half time and at the end
 //                 (taking one raised the process RSS by ~200 MB for good: RSS after it is not the run's)
+//          --allocations FILE  the host thread's sampled allocations over the run (garbage included)
 //          --gc  a full collection of the host's heap before every sample (its retained heap as a
 //                 series; it changes how V8 sizes the heap, so RSS is then not the natural run's)
 import { spawnSync } from 'node:child_process';
@@ -92,6 +93,7 @@ async function hostRun() {
     ...(every ? { GRADIENT_LENS_BENCH_EVERY: every } : {}),
     ...(heapSnapshots ? { GRADIENT_LENS_BENCH_HEAP_SNAPSHOTS: path.resolve(heapSnapshots) } : {}),
     ...(args.includes('--gc') ? { GRADIENT_LENS_BENCH_GC: '1' } : {}),
+    ...(opt('--allocations', '') ? { GRADIENT_LENS_BENCH_ALLOCATION_PROFILE: path.resolve(opt('--allocations', '')) } : {}),
   });
   // Precise heap numbers in the page (Chromium rounds performance.memory otherwise).
   const browser = await launchBrowser(['--enable-precise-memory-info']);

@@ -3,7 +3,35 @@
 // each, largest growth first. A heap snapshot holds only what is reachable (V8 collects first), so
 // a group that grows between two points of a steady run is retained, not garbage waiting.
 // Usage: node scripts/heap-diff.mjs before.heapsnapshot after.heapsnapshot [rows=25]
+//        node scripts/heap-diff.mjs --allocations file.heapprofile [rows=25]: where a sampled
+//        allocation profile (the bench's --allocations) allocated most, by function and place
 import * as fs from 'node:fs';
+
+/**
+ * @typedef {{ callFrame: { functionName: string, url: string, lineNumber: number }, selfSize: number, children: ProfileNode[] }} ProfileNode
+ */
+if (process.argv[2] === '--allocations') {
+  const [file, rowsArg] = process.argv.slice(3);
+  /** @type {{ head: ProfileNode }} */
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  /** @type {Map<string, number>} */
+  const bySite = new Map();
+  let total = 0;
+  /** @type {ProfileNode[]} */
+  const stack = [profile.head];
+  while (stack.length) {
+    const node = /** @type {ProfileNode} */ (stack.pop());
+    const { functionName, url, lineNumber } = node.callFrame;
+    const site = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    stack.push(...node.children);
+  }
+  console.log(`sampled allocations ${(total / 2 ** 20).toFixed(1)} MB`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(rowsArg) || 25))
+    console.log(`${((100 * bytes) / total).toFixed(1).padStart(5)} %  ${(bytes / 2 ** 20).toFixed(1).padStart(8)} MB  ${site}`);
+  process.exit(0);
+}
 
 /** Count and self size per "kind name" group. @param {string} file */
 function groups(file) {
