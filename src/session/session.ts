@@ -63,6 +63,12 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   private uri: vscode.Uri | undefined;
   private problemsUri: vscode.Uri | undefined;
   private readonly outbox = new Outbox();
+  /**
+   * The run's snapshot as last copied, until the run changes (every change is posted or is a state
+   * change). The decorations, diagnostics and status bar read it several times per update; a fresh
+   * copy of the history each time was a third of what the extension host allocated while training.
+   */
+  private copy: SessionSnapshot | undefined;
   /** Some step points were left out of live posts since the views last got a full snapshot. */
   private viewsThinned = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -87,8 +93,14 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     private readonly settings: () => SessionSettings,
   ) {
     this.run = new Run(limitsFrom(settings()), {
-      post: (message, urgent) => this.toViews(message, urgent),
-      stateChanged: (state) => this.stateEmitter.fire(state),
+      post: (message, urgent) => {
+        this.copy = undefined;
+        this.toViews(message, urgent);
+      },
+      stateChanged: (state) => {
+        this.copy = undefined;
+        this.stateEmitter.fire(state);
+      },
       problem: (message) => this.errorEmitter.fire(message),
     });
     this.run.show({ type: 'pace', stepsPerSecond: settings().stepsPerSecond });
@@ -107,14 +119,17 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     return this.run.isActive;
   }
 
+  /** The current state; shared by every reader until the run changes, so read it, never change it. */
   get snapshot(): SessionSnapshot {
-    return this.run.snapshot;
+    this.copy ??= this.run.snapshot;
+    return this.copy;
   }
 
   /** Starts a new run (replacing any current one) and resolves once the data is loaded and the network built. */
   start(opts: StartOptions): Promise<RunInfo> {
     const settings = this.settings();
     this.run.setLimits(limitsFrom(settings));
+    this.copy = undefined;
     const source = new EngineSource({
       open: () =>
         openThread(
