@@ -9,6 +9,16 @@
 //          --only parse,webview,host  the parts to measure (the others are kept from the last file,
 //                 each part with its own date and load average)
 //          --repeat N  fresh-page repetitions of each webview measurement (default 3)
+//          --soak  the memory soak: the host part only (default 5 minutes, a sample every 10 s),
+//                 written to docs/bench-host-soak.json (docs/bench-host-latest.json is left alone);
+//                 prints each memory series' start → end and its slope over the second half
+//                 (the issue's long run: --soak --minutes 30, on a quiet machine)
+//          --every S  seconds between memory samples of the host run
+//          --heap-snapshots DIR  heap snapshots of the host and the worker at half time and at the end
+//                 (taking one raised the process RSS by ~200 MB for good: RSS after it is not the run's)
+//          --allocations FILE  the host thread's sampled allocations over the run (garbage included)
+//          --gc  a full collection of the host's heap before every sample (its retained heap as a
+//                 series; it changes how V8 sizes the heap, so RSS is then not the natural run's)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,15 +27,23 @@ import { ensureFreshBuild } from './lib/fresh-build.mjs';
 import { root, tmp } from './host/env.mjs';
 import { launchBrowser, makeWorkspace, newPage, startServer } from './host/server.mjs';
 import { withDeadline } from './host/wait.mjs';
+import { tsImport } from 'tsx/esm/api';
+
+// The memory summary is the bench's own TypeScript (shared with the extension-host half).
+/** @type {typeof import('../bench/memorySeries')} */
+const { describe, summarize } = await tsImport('../bench/memorySeries.ts', import.meta.url);
 
 const args = process.argv.slice(2);
 const opt = (/** @type {string} */ name, /** @type {string} */ dflt) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
-const minutes = Number(opt('--minutes', '1'));
+const soak = args.includes('--soak');
+const minutes = Number(opt('--minutes', soak ? '5' : '1'));
+const every = opt('--every', soak ? '10' : '');
+const heapSnapshots = opt('--heap-snapshots', '');
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
-const only = new Set(opt('--only', 'parse,webview,host').split(','));
+const only = new Set(opt('--only', soak ? 'host' : 'parse,webview,host').split(','));
 process.chdir(root);
 if (!ensureFreshBuild(root)) throw new Error('the build failed');
 
@@ -72,6 +90,10 @@ async function hostRun() {
   const server = await startServer('bench', ['--extensions-dir', path.join(tmp, 'bench', 'extensions')], {
     GRADIENT_LENS_BENCH_RESULTS: resultsFile,
     GRADIENT_LENS_BENCH_SECONDS: String(seconds),
+    ...(every ? { GRADIENT_LENS_BENCH_EVERY: every } : {}),
+    ...(heapSnapshots ? { GRADIENT_LENS_BENCH_HEAP_SNAPSHOTS: path.resolve(heapSnapshots) } : {}),
+    ...(args.includes('--gc') ? { GRADIENT_LENS_BENCH_GC: '1' } : {}),
+    ...(opt('--allocations', '') ? { GRADIENT_LENS_BENCH_ALLOCATION_PROFILE: path.resolve(opt('--allocations', '')) } : {}),
   });
   // Precise heap numbers in the page (Chromium rounds performance.memory otherwise).
   const browser = await launchBrowser(['--enable-precise-memory-info']);
@@ -92,11 +114,11 @@ async function hostRun() {
     /** @type {{ seconds: number, heapMb: number | null, loadAverage1m: number }[]} */
     const webview = [];
     const t0 = Date.now();
-    const every = Math.max(1000, Math.min(30_000, (seconds * 1000) / 20));
+    const sampleMs = Number(every) * 1000 || Math.max(1000, Math.min(30_000, (seconds * 1000) / 20));
     // Until the extension host has written its results and said it is done (or long past its time).
     // The results are written before the host cleans up, so a clean-up that hangs loses nothing.
     for (let code = null; code === null && Date.now() - t0 < seconds * 1000 + 600_000;) {
-      code = await withDeadline(exited, every, null);
+      code = await withDeadline(exited, sampleMs, null);
       if (code !== null) break;
       if (fs.existsSync(resultsFile)) {
         await withDeadline(exited, 60_000, null);
@@ -107,14 +129,16 @@ async function hostRun() {
     }
     const phases = fs.existsSync(`${resultsFile}.log`) ? fs.readFileSync(`${resultsFile}.log`, 'utf8').trim().split('\n') : [];
     const host = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { error: 'no results' };
-    return { ...host, phases, webviewHeapSamples: webview.filter((s) => s.heapMb !== null) };
+    const webviewHeapSamples = webview.filter((s) => s.heapMb !== null);
+    const panel = summarize(webviewHeapSamples.map((s) => ({ seconds: s.seconds, values: { panelHeapAfterGcMb: s.heapMb } })));
+    return { ...host, memory: { ...host.memory, ...panel }, phases, webviewHeapSamples };
   } finally {
     await browser.close().catch(() => {});
     server.stop();
   }
 }
 
-const out = path.join(root, 'docs', 'bench-host-latest.json');
+const out = path.join(root, 'docs', soak ? 'bench-host-soak.json' : 'bench-host-latest.json');
 /** Each part with its own date and load average; a part left out with --only is kept from the file. */
 async function part(/** @type {string} */ name, /** @type {() => object | Promise<object>} */ measure) {
   if (!only.has(name)) return {};
@@ -141,4 +165,12 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const prettier = await import('prettier');
 fs.writeFileSync(out, await prettier.format(JSON.stringify(result), { ...(await prettier.resolveConfig(out)), filepath: out }));
 console.log(JSON.stringify(result, null, 2));
+const h =
+  /** @type {{ memory?: Record<string, import('../bench/memorySeries').SeriesSummary>, loadAverageAtStart: number[], loadAverageAtEnd: number[] } | undefined} */ (
+    /** @type {Record<string, unknown>} */ (result).host
+  );
+if (h?.memory) {
+  console.log(`\nmemory over ${minutes} min, load average ${h.loadAverageAtStart.join(' ')} → ${h.loadAverageAtEnd.join(' ')}:`);
+  console.log(describe(h.memory));
+}
 console.log(`wrote ${path.relative(root, out)}`);

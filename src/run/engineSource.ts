@@ -5,7 +5,7 @@
 import type { NamedTensor } from '../engine/trainer';
 import type { HeatmapMode, ParamSelection, StartRequest, WalkthroughResult, WorkerAnswer, WorkerEvent } from '../protocol';
 import type { RunControl, RunSource, RunSourceCapabilities, SourceEvent } from './source';
-import type { WorkerChannel } from './workerChannel';
+import type { ThreadMemory, WorkerChannel } from './workerChannel';
 
 /** How long a step-through may take before the run gives up waiting (a big batch replays M+1 passes). */
 const WALKTHROUGH_TIMEOUT_MS = 60_000;
@@ -93,6 +93,16 @@ export class EngineSource implements RunSource {
 
   async setWeights(tensors: NamedTensor[]): Promise<void> {
     expect(await this.ask({ type: 'setWeights', tensors }), 'weightsSet');
+  }
+
+  /** The training thread's own memory (null before it starts, after it ends, or when the host cannot tell). */
+  memory(): Promise<ThreadMemory | null> {
+    return this.channel?.memory() ?? Promise.resolve(null);
+  }
+
+  /** Writes a heap snapshot of the training thread; false when there is none. For the bench. */
+  writeHeapSnapshot(file: string): Promise<boolean> {
+    return this.channel?.writeHeapSnapshot(file) ?? Promise.resolve(false);
   }
 
   /** Ends the thread the way a crash would (no stop request), so the real crash path runs. For the host tests. */

@@ -1,11 +1,12 @@
 // A worker_thread as a Transport: dist/worker.js with a heap limit, and the shared interrupt flag
 // the training loop checks between steps. Node only.
 
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerRequest } from '../protocol';
-import { WorkerChannel, type HeartbeatOptions, type Transport, type WorkerLimits } from './workerChannel';
+import { WorkerChannel, type HeartbeatOptions, type ThreadMemory, type Transport, type WorkerLimits } from './workerChannel';
 
 export function threadTransport(script: string, limits: WorkerLimits, interrupt?: Int32Array): Transport {
   const worker = new Worker(script, {
@@ -30,7 +31,17 @@ export function threadTransport(script: string, limits: WorkerLimits, interrupt?
       );
       worker.on('exit', (code) => listener(`it exited with code ${code}`));
     },
+    memory: () => threadMemory(worker),
+    writeHeapSnapshot: async (file) => pipeline(await worker.getHeapSnapshot(), createWriteStream(file)),
   };
+}
+
+/** V8's heap statistics of a worker's isolate (Node ≥ 22.16 has them; older hosts: null). */
+async function threadMemory(worker: Worker): Promise<ThreadMemory | null> {
+  const stats = (worker as Worker & { getHeapStatistics?(): Promise<Record<string, number>> }).getHeapStatistics;
+  if (typeof stats !== 'function') return null;
+  const h = await stats.call(worker);
+  return { heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, external: h.external_memory };
 }
 
 /** A channel to a fresh worker_thread running `script`; its heartbeat allows for the machine's load unless told otherwise. */

@@ -34,6 +34,21 @@ export interface Transport {
   onMessage(listener: (raw: unknown) => void): void;
   /** The worker failed or ended: a user-facing reason. */
   onEnd(listener: (reason: string) => void): void;
+  /** The thread's own memory, as its V8 isolate counts it (a worker_thread only; absent in this thread). */
+  memory?(): Promise<ThreadMemory | null>;
+  /** Writes a V8 heap snapshot of the thread to `file` (a worker_thread only). */
+  writeHeapSnapshot?(file: string): Promise<void>;
+}
+
+/**
+ * One thread's memory in bytes, from its isolate: the threads of a process share one address space,
+ * so the OS has no per-thread resident size; this is what the thread's V8 heap and the buffers it owns
+ * (typed arrays, WASM memories: `external`) take.
+ */
+export interface ThreadMemory {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 export type RequestWithoutId = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -139,6 +154,19 @@ export class WorkerChannel {
       this.pending.failAll(new Error(reason));
     }
     await this.worker.terminate();
+  }
+
+  /** The thread's memory (null when the transport cannot tell or the worker is gone). */
+  async memory(): Promise<ThreadMemory | null> {
+    if (this.gone || !this.worker.memory) return null;
+    return this.worker.memory().catch(() => null);
+  }
+
+  /** Writes a heap snapshot of the thread (false when the transport cannot). For the bench. */
+  async writeHeapSnapshot(file: string): Promise<boolean> {
+    if (this.gone || !this.worker.writeHeapSnapshot) return false;
+    await this.worker.writeHeapSnapshot(file);
+    return true;
   }
 
   /** Ends the thread without telling anyone first, so the real crash path runs. For tests. */

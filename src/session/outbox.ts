@@ -13,7 +13,8 @@ import type { EpochStats } from '../engine/types';
  * - `result`: a result asked for once (a comparison, a repeat, a gradient check): queued like a live
  *   update, newest kept, but not part of the live stream;
  * - `direct`: never queued, posted at once (a whole state, a reply, a step-through).
- * Every type must have a place.
+ * Every type must have a place. The order of the lines is the order a view applies what was queued
+ * (a drain posts the newest-kept messages in it: the ranks before the detail, the status last).
  */
 export const DELIVERY = {
   steps: 'stream',
@@ -40,19 +41,10 @@ export function isLiveUpdate(type: HostMessage['type']): boolean {
 type NewestKept = { [T in HostMessage['type']]: (typeof DELIVERY)[T] extends 'live' | 'result' ? T : never }[HostMessage['type']];
 type Latest = Extract<HostMessage, { type: NewestKept }>;
 
-/** The order in which a view applies the newest-kept messages (the status last). */
-const LATEST_RANK: Record<Latest['type'], number> = {
-  ranks: -1,
-  detail: 0,
-  gradCheck: 1,
-  compare: 2,
-  repeat: 3,
-  view: 4,
-  problems: 5,
-  pace: 6,
-  status: 7,
-};
-const LATEST_ORDER = (Object.keys(LATEST_RANK) as Latest['type'][]).sort((a, b) => LATEST_RANK[a] - LATEST_RANK[b]);
+/** The newest-kept types in the order a view applies them: DELIVERY's own order. */
+const LATEST_ORDER = (Object.keys(DELIVERY) as HostMessage['type'][]).filter(
+  (type): type is Latest['type'] => DELIVERY[type] === 'live' || DELIVERY[type] === 'result',
+);
 
 export class Outbox {
   private points: StepPoint[] = [];
@@ -61,6 +53,13 @@ export class Outbox {
   /** True when the last drain left step points or epochs out (see pointsPerPost, MAX_EPOCHS_PER_POST). */
   lastDrainThinned = false;
   private dropped = false;
+
+  /** What the box holds now: step points, epochs, histograms carried by the queued detail (for tests). */
+  get queued(): { points: number; epochs: number; histograms: number } {
+    const detail = this.latest.get('detail');
+    const histograms = detail?.type === 'detail' ? detail.detail.histograms.length : 0;
+    return { points: this.points.length, epochs: this.epochs.length, histograms };
+  }
 
   get isEmpty(): boolean {
     return this.points.length === 0 && this.epochs.length === 0 && this.latest.size === 0;
@@ -74,8 +73,14 @@ export class Outbox {
         this.points = thinPoints(this.points, QUEUED_POINTS / 4);
         this.dropped = true;
       }
-    } else if (message.type === 'epoch') this.epochs.push(message.epoch);
-    else if (message.type === 'detail') {
+    } else if (message.type === 'epoch') {
+      this.epochs.push(message.epoch);
+      // A small data set ends dozens of epochs a second: a box that waits stays bounded here too.
+      if (this.epochs.length > QUEUED_EPOCHS) {
+        this.epochs = thinEpochs(this.epochs, QUEUED_EPOCHS / 4);
+        this.dropped = true;
+      }
+    } else if (message.type === 'detail') {
       // Only the newest detail is posted, but the histograms it replaces are carried into it (the
       // histogram strip is a history, not a latest value), as many of the newest as fit the post's
       // budget: trimmed here, so a box that waits for a slow view stays bounded.
@@ -159,7 +164,9 @@ function thinBy<T>(points: T[], max: number, of: (p: T) => number): T[] {
 }
 
 /** Step points a box holds before it thins them (only a box that waits for a slow view gets there). */
-const QUEUED_POINTS = 1024;
+export const QUEUED_POINTS = 1024;
+/** Epoch rows a box holds before it thins them, the same way. */
+export const QUEUED_EPOCHS = 256;
 
 /**
  * At most this many epoch messages in one post: a small data set ends an epoch every few steps,
@@ -220,6 +227,20 @@ function withHistogramBudget(message: Extract<HostMessage, { type: 'detail' }>):
   }
   return first === 0 ? message : { ...message, detail: { ...message.detail, histograms: all.slice(first) } };
 }
+
+/**
+ * A message's JSON size in UTF-8 bytes (the render log's record), measured once per message: the
+ * panel and the sidebar are posted the same message objects.
+ */
+export function messageBytes(message: HostMessage): number {
+  let bytes = postedBytes.get(message);
+  if (bytes === undefined) {
+    bytes = Buffer.byteLength(JSON.stringify(message));
+    postedBytes.set(message, bytes);
+  }
+  return bytes;
+}
+const postedBytes = new WeakMap<HostMessage, number>();
 
 /** Each histogram's JSON size, measured once (a histogram carried from detail to detail is not re-measured). */
 const histogramBytes = new WeakMap<Histogram, number>();

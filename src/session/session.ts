@@ -23,6 +23,7 @@ import type { ModelSpec } from '../model/spec';
 import type { SessionSettings } from '../config';
 import { EngineSource } from '../run/engineSource';
 import { openThread } from '../run/threadTransport';
+import type { ThreadMemory } from '../run/workerChannel';
 import { Run, RunCancelled } from '../run/run';
 import type { RunSource } from '../run/source';
 import type { SessionObservable } from './observable';
@@ -62,6 +63,12 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   private uri: vscode.Uri | undefined;
   private problemsUri: vscode.Uri | undefined;
   private readonly outbox = new Outbox();
+  /**
+   * The run's snapshot as last copied, until the run changes (every change is posted or is a state
+   * change). The decorations, diagnostics and status bar read it several times per update; a fresh
+   * copy of the history each time was a third of what the extension host allocated while training.
+   */
+  private copy: SessionSnapshot | undefined;
   /** Some step points were left out of live posts since the views last got a full snapshot. */
   private viewsThinned = false;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -86,8 +93,14 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     private readonly settings: () => SessionSettings,
   ) {
     this.run = new Run(limitsFrom(settings()), {
-      post: (message, urgent) => this.toViews(message, urgent),
-      stateChanged: (state) => this.stateEmitter.fire(state),
+      post: (message, urgent) => {
+        this.copy = undefined;
+        this.toViews(message, urgent);
+      },
+      stateChanged: (state) => {
+        this.copy = undefined;
+        this.stateEmitter.fire(state);
+      },
       problem: (message) => this.errorEmitter.fire(message),
     });
     this.run.show({ type: 'pace', stepsPerSecond: settings().stepsPerSecond });
@@ -106,14 +119,17 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     return this.run.isActive;
   }
 
+  /** The current state; shared by every reader until the run changes, so read it, never change it. */
   get snapshot(): SessionSnapshot {
-    return this.run.snapshot;
+    this.copy ??= this.run.snapshot;
+    return this.copy;
   }
 
   /** Starts a new run (replacing any current one) and resolves once the data is loaded and the network built. */
   start(opts: StartOptions): Promise<RunInfo> {
     const settings = this.settings();
     this.run.setLimits(limitsFrom(settings));
+    this.copy = undefined;
     const source = new EngineSource({
       open: () =>
         openThread(
@@ -240,6 +256,18 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   /** Replaces the current run's weights (the worker checks every name and shape). Optimizer state is kept. */
   setWeights(tensors: NamedTensor[]): Promise<void> {
     return this.run.setWeights(tensors);
+  }
+
+  /** The training worker's own memory (its V8 heap and the buffers it owns), or null. For the bench. */
+  workerMemory(): Promise<ThreadMemory | null> {
+    const source = this.run.currentSource;
+    return source instanceof EngineSource ? source.memory() : Promise.resolve(null);
+  }
+
+  /** Writes a heap snapshot of the training worker; false when there is none. For the bench. */
+  writeWorkerHeapSnapshot(file: string): Promise<boolean> {
+    const source = this.run.currentSource;
+    return source instanceof EngineSource ? source.writeHeapSnapshot(file) : Promise.resolve(false);
   }
 
   /** Ends the training worker the way a crash would (no stop request), so the real crash path runs. For the host tests. */

@@ -7,19 +7,27 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from '../commands/context';
 import { Commands } from '../session/observable';
-import { FALLBACK_PORT, WatchListener, type WatchConnection, type WatchMessage } from './watchListener';
-import { WatchSource } from './watchSource';
+import { FALLBACK_PORT, WatchListener, type WatchMessage } from './watchListener';
+import { WatchRouter } from './watchRouter';
+import type { WatchSource } from './watchSource';
 
 export class WatchSessions implements vscode.Disposable {
   private socket: WatchListener | null = null;
   private port: WatchListener | null = null;
-  private readonly sources = new Map<WatchConnection, WatchSource>();
+  private readonly router: WatchRouter;
 
   constructor(
     private readonly ctx: CommandContext,
     private readonly out: vscode.OutputChannel,
-    private readonly perExample: () => string[],
-  ) {}
+    perExample: () => string[],
+  ) {
+    this.router = new WatchRouter({
+      perExample,
+      line: (msg) => this.out.appendLine(logLine(msg)),
+      opened: (source) => void this.show(source),
+      closed: (source) => this.out.appendLine(`${source.label} (pid ${source.pid}): the connection closed`),
+    });
+  }
 
   /** The private socket terminals get (started on first use). */
   async socketListener(): Promise<WatchListener> {
@@ -35,47 +43,20 @@ export class WatchSessions implements vscode.Disposable {
 
   /** The source of the script with this process id (for tests and the output channel). */
   sourceOf(pid: number): WatchSource | undefined {
-    return [...this.sources.values()].find((s) => s.pid === pid);
+    return this.router.open.find((s) => s.pid === pid);
   }
 
   dispose(): void {
-    for (const s of this.sources.values()) s.dispose();
-    this.sources.clear();
+    this.router.dispose();
     this.socket?.close();
     this.port?.close();
     this.socket = this.port = null;
   }
 
   private async open(opts: { tcpPort?: number }): Promise<WatchListener> {
-    const listener = new WatchListener({
-      message: (conn, msg) => this.onMessage(conn, msg),
-      closed: (conn) => this.onClosed(conn),
-    });
+    const listener = new WatchListener(this.router);
     await listener.listen(opts);
     return listener;
-  }
-
-  private onMessage(conn: WatchConnection, msg: WatchMessage): void {
-    this.out.appendLine(logLine(msg));
-    if (msg.type !== 'hello') {
-      this.sources.get(conn)?.message(msg);
-      return;
-    }
-    const source = new WatchSource(conn, msg);
-    this.sources.set(conn, source);
-    source.begin();
-    const asked = this.perExample();
-    // An empty setting leaves the script's own per_example=[…] alone.
-    if (asked.length) conn.requestPerExample(asked);
-    void this.show(source);
-  }
-
-  private onClosed(conn: WatchConnection): void {
-    const source = this.sources.get(conn);
-    if (!source) return;
-    this.sources.delete(conn);
-    source.closed();
-    this.out.appendLine(`${source.label} (pid ${source.pid}): the connection closed`);
   }
 
   private async show(source: WatchSource): Promise<void> {

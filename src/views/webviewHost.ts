@@ -10,7 +10,7 @@ import { validateWebviewMessage } from '../protocol/validate';
 import { plainText } from './plainText';
 import { Commands } from '../session/observable';
 import type { TrainingSession } from '../session/session';
-import { splitSnapshot, ViewPacer } from '../session/outbox';
+import { messageBytes, splitSnapshot, ViewPacer } from '../session/outbox';
 import { makeNonce, renderPanelHtml } from './html';
 import type { RenderLog, ViewMode } from './renderLog';
 
@@ -144,8 +144,7 @@ export class WebviewConnection implements vscode.Disposable {
   }
 
   private async postPart(message: HostMessage): Promise<void> {
-    const bytes = Buffer.byteLength(JSON.stringify(message));
-    if (await this.webview.postMessage(message)) this.ctx.renders.posted(this.mode, message, bytes);
+    if (await this.webview.postMessage(message)) this.ctx.renders.posted(this.mode, message, messageBytes(message));
   }
 
   private onRaw(raw: unknown): void {

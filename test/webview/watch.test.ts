@@ -14,8 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostMessage } from '../../src/protocol';
 import { Run } from '../../src/run/run';
 import { DEFAULT_LIMITS } from '../../src/run/reducer';
-import { WatchListener, type WatchConnection } from '../../src/torch/watchListener';
-import { WatchSource } from '../../src/torch/watchSource';
+import { WatchListener } from '../../src/torch/watchListener';
+import { WatchRouter } from '../../src/torch/watchRouter';
 import { DEFAULT_PYTHON, pythonPackageDir } from '../../src/torch/source';
 import { deliver, fmt, openReadyPanel, resultsDir, root } from './harness';
 
@@ -49,18 +49,12 @@ async function recordWatch(
     },
     problem: () => {},
   });
-  const sources = new Map<WatchConnection, WatchSource>();
-  const listener = new WatchListener({
-    message(conn, msg) {
-      if (msg.type !== 'hello') return sources.get(conn)?.message(msg);
-      const source = new WatchSource(conn, msg);
-      sources.set(conn, source);
-      source.begin();
-      if (ask.length) conn.requestPerExample(ask);
-      run.start(source, { paused: false, stepOnly: false }).catch(() => undefined);
-    },
-    closed: (conn) => sources.get(conn)?.closed(),
+  // The extension's own routing (hello → a new source, per-example asked, lines, close).
+  const router = new WatchRouter({
+    perExample: () => ask,
+    opened: (source) => void run.start(source, { paused: false, stepOnly: false }).catch(() => undefined),
   });
+  const listener = new WatchListener(router);
   await listener.listen();
   try {
     const withOut = script.endsWith('train.py') ? [...args, '--out', out] : args;

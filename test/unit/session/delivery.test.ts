@@ -30,6 +30,16 @@ test('results asked for once are queued newest-first like live updates, but are 
   for (const type of ['steps', 'epoch', 'detail', 'status'] as const) assert.equal(isLiveUpdate(type), true, type);
 });
 
+test('a drain applies the newest-kept messages in the order DELIVERY lists them: the ranks first, the status last', () => {
+  const kept = (Object.keys(DELIVERY) as HostMessage['type'][]).filter((t) => DELIVERY[t] === 'live' || DELIVERY[t] === 'result');
+  const box = new Outbox();
+  // Added in the reverse order: the box must not post them as they came.
+  for (const type of [...kept].reverse()) box.add(type === 'detail' ? detail(1) : ({ type } as HostMessage));
+  const order = box.drain().map((m) => m.type);
+  assert.deepEqual(order, kept);
+  assert.deepEqual([order[0], order[order.length - 1]], ['ranks', 'status']);
+});
+
 test('messages posted at once are never queued', () => {
   const box = new Outbox();
   for (const type of Object.keys(DELIVERY) as HostMessage['type'][])

@@ -14,8 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Run } from '../../../src/run/run';
 import { DEFAULT_LIMITS } from '../../../src/run/reducer';
-import { WatchListener, type WatchConnection } from '../../../src/torch/watchListener';
-import { WatchSource } from '../../../src/torch/watchSource';
+import { WatchListener } from '../../../src/torch/watchListener';
+import { WatchRouter } from '../../../src/torch/watchRouter';
 import { DEFAULT_PYTHON, pythonPackageDir } from '../../../src/torch/source';
 import { root } from './run';
 
@@ -43,18 +43,12 @@ async function until<T>(get: () => T | undefined | false, what: () => string, ms
 /** Starts `script args` with the listener's environment; every connection becomes the run's source. */
 async function watched(script: string, args: string[], env: Record<string, string> = {}, stdin = '', ask: string[] = []) {
   const run = new Run(DEFAULT_LIMITS, { post: () => {}, stateChanged: () => {}, problem: () => {} });
-  const sources = new Map<WatchConnection, WatchSource>();
-  const listener = new WatchListener({
-    message(conn, msg) {
-      if (msg.type !== 'hello') return sources.get(conn)?.message(msg);
-      const source = new WatchSource(conn, msg);
-      sources.set(conn, source);
-      source.begin();
-      if (ask.length) conn.requestPerExample(ask);
-      run.start(source, { paused: false, stepOnly: false }).catch(() => undefined);
-    },
-    closed: (conn) => sources.get(conn)?.closed(),
+  // The extension's own routing (hello → a new source, per-example asked, lines, close).
+  const router = new WatchRouter({
+    perExample: () => ask,
+    opened: (source) => void run.start(source, { paused: false, stepOnly: false }).catch(() => undefined),
   });
+  const listener = new WatchListener(router);
   await listener.listen();
   const child = spawn(DEFAULT_PYTHON, [script, ...args], {
     env: { ...process.env, ...listener.env(pythonPackageDir()), PYTHONDONTWRITEBYTECODE: '1', ...env },
