@@ -44,12 +44,6 @@ export interface NoiseParts {
   meanSquaredNorm: number;
 }
 
-export function squaredNorm(a: FloatArray, n = a.length): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[i] * a[i];
-  return s;
-}
-
 /** Statistics that need the gradient but not the update (call between backward and the update). */
 export function gradientStats(
   layer: ParamLayer,
