@@ -42,12 +42,6 @@ export class StatsScratch {
   }
 }
 
-export function squaredNorm(a: FloatArray, n = a.length): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[i] * a[i];
-  return s;
-}
-
 /**
  * The per-example part of one layer's statistics, which needs the step's aᵢ and δᵢ but not ‖G‖:
  * perExampleNorms, deadFraction and, until finished, the raw gᵢ·G in cosineToMean. Returns Σᵢ‖gᵢ‖².
