@@ -128,7 +128,9 @@ if (mode === 'panel') {
 // since the last one (`all` after a resize, a theme switch or a view's own control).
 const READS: [{ update(s: SessionSnapshot): void } | null, Part[]][] = [
   [toolbar, ['status', 'run', 'history', 'epochs', 'pace']],
-  [loss, ['history', 'epochs']],
+  // The loss card also follows the run's state: with history and epochs alone a re-shown panel kept
+  // a stale point count in the host suite (not understood yet; a status change comes with few frames).
+  [loss, ['history', 'epochs', 'status', 'run', 'detail']],
   [heatmap, ['run', 'detail', 'heatmapMode', 'selection']],
   [perExample, ['run', 'detail']],
   [health, ['run', 'history']],
