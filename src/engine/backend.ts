@@ -42,11 +42,29 @@ export interface Backend {
   /**
    * One SGD step over n values, same convention as optimizers.ts: g = grad + wd·θ; with momentum μ ≠ 0,
    * v ← μ·v + g and g = nesterov ? g + μ·v : v; θ ← θ − lr·g; update = θ_after − θ_before.
-   * velocity may be null when momentum is 0. value and velocity are read and written.
+   * velocity may be null when momentum is 0. value and velocity are read and written. With `norms`
+   * (≥ 3 long) it also writes, from the same pass, [Σ grad², Σ θ_before², Σ update²] (the statistics').
    */
-  sgdStep(n: N, lr: N, weightDecay: N, momentum: N, nesterov: boolean, grad: F, value: F, velocity: F | null, update: F): void;
+  sgdStep(
+    n: N,
+    lr: N,
+    weightDecay: N,
+    momentum: N,
+    nesterov: boolean,
+    grad: F,
+    value: F,
+    velocity: F | null,
+    update: F,
+    norms?: Float64Array | null,
+  ): void;
   /** Dense per-example SQUARED gradient norms: out[i] = ‖aᵢ‖²·‖δᵢ‖² (+ ‖δᵢ‖² if withBias); a m×p, delta m×q. */
   denseNormsSquared(m: N, p: N, q: N, withBias: boolean, a: F, delta: F, out: F): void;
+  /**
+   * A dense layer's per-example statistics through the Gram matrices KA = A·Aᵀ and KΔ = Δ·Δᵀ (a m×p,
+   * delta m×q), with b = 1 when the layer has a bias (0 without): dots[i] = (1/m)·Σⱼ KΔ[i,j]·(KA[i,j] + b)
+   * = gᵢ·G (G the mean of the gᵢ), squaredNorms[i] = KΔ[i,i]·(KA[i,i] + b) = ‖gᵢ‖².
+   */
+  denseGramStats(m: N, p: N, q: N, withBias: boolean, a: F, delta: F, dots: Float64Array, squaredNorms: Float64Array): void;
   /** Per-example outer products out[i,r,s] = alpha·a[i,r]·delta[i,s] (m×p×q): every gᵢ of a dense weight. */
   outerBatch(m: N, p: N, q: N, alpha: N, a: F, delta: F, out: F): void;
   /**

@@ -41,11 +41,17 @@ export function computeLoss(
     if (best === y) correct++;
     let li: number;
     if (kind === 'cross-entropy') {
+      // e^(zⱼ − max) once per class, kept for the seed: exp is most of a small loss's cost
+      const e = expScratch(classes);
       let sum = 0;
-      for (let j = 0; j < classes; j++) sum += Math.exp(out[row + j] - max);
+      for (let j = 0; j < classes; j++) sum += e[j] = Math.exp(out[row + j] - max);
       const logSum = max + Math.log(sum);
       li = logSum - out[row + y];
-      if (seed) for (let j = 0; j < classes; j++) seed[row + j] = Math.exp(out[row + j] - logSum) - (j === y ? 1 : 0);
+      // softmax(z)ⱼ = e^(zⱼ − logSum) = e^(zⱼ − max)·e^(max − logSum), the same rounding of logSum as the loss
+      if (seed) {
+        const scale = Math.exp(max - logSum);
+        for (let j = 0; j < classes; j++) seed[row + j] = e[j] * scale - (j === y ? 1 : 0);
+      }
     } else {
       li = 0;
       for (let j = 0; j < classes; j++) {
@@ -58,4 +64,11 @@ export function computeLoss(
     total += li;
   }
   return { loss: total / m, correct };
+}
+
+let exps = new Float64Array(64);
+/** A reused float64 row for the exponentials (grown once for a model with more classes). */
+function expScratch(classes: number): Float64Array {
+  if (exps.length < classes) exps = new Float64Array(classes);
+  return exps;
 }

@@ -21,7 +21,10 @@ export function createOptimizerState(spec: OptimizerSpec, backend: Backend, size
   };
 }
 
-/** Applies one step to `value`; t is the 1-based step number (Adam's bias correction). */
+/**
+ * Applies one step to `value`; t is the 1-based step number (Adam's bias correction). With `norms`
+ * (≥ 3 long) it also writes [Σ grad², Σ θ_before², Σ update²] from the same pass (see Backend.sgdStep).
+ */
 export function applyUpdate(
   spec: OptimizerSpec,
   state: OptimizerState,
@@ -30,6 +33,7 @@ export function applyUpdate(
   value: FloatArray,
   grad: FloatArray,
   update: FloatArray,
+  norms: Float64Array | null = null,
 ): void {
   const lr = spec.learningRate;
   const wd = isWeight ? spec.weightDecay : 0;
@@ -40,6 +44,9 @@ export function applyUpdate(
       v = state.second!;
     const c1 = 1 - Math.pow(beta1, t),
       c2 = 1 - Math.pow(beta2, t);
+    let sg = 0,
+      sv = 0,
+      su = 0;
     for (let i = 0; i < n; i++) {
       const before = value[i];
       const g = grad[i] + wd * before;
@@ -47,15 +54,23 @@ export function applyUpdate(
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
       value[i] = before - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + epsilon);
       update[i] = value[i] - before;
+      sg += grad[i] * grad[i];
+      sv += before * before;
+      su += update[i] * update[i];
     }
+    if (norms) setNorms(norms, sg, sv, su);
     return;
   }
-  sgdStep(n, lr, wd, spec.momentum, spec.nesterov, grad, value, spec.momentum !== 0 ? state.first : null, update);
+  sgdStep(n, lr, wd, spec.momentum, spec.nesterov, grad, value, spec.momentum !== 0 ? state.first : null, update, norms);
 }
 
 /** One SGD step over n values (every backend's sgdStep matches this): see Backend.sgdStep. */
-export const sgdStep: Backend['sgdStep'] = (n, lr, weightDecay, momentum, nesterov, grad, value, velocity, update) => {
+export const sgdStep: Backend['sgdStep'] = (n, lr, weightDecay, momentum, nesterov, grad, value, velocity, update, norms) => {
   if (momentum !== 0 && !velocity) throw new Error('sgdStep: momentum needs a velocity buffer');
+  if (norms && norms.length < 3) throw new Error(`sgdStep: norms needs 3 elements, the array has ${norms.length}`);
+  let sg = 0,
+    sv = 0,
+    su = 0;
   for (let i = 0; i < n; i++) {
     const before = value[i];
     let g = grad[i] + weightDecay * before;
@@ -65,5 +80,15 @@ export const sgdStep: Backend['sgdStep'] = (n, lr, weightDecay, momentum, nester
     }
     value[i] = before - lr * g;
     update[i] = value[i] - before;
+    sg += grad[i] * grad[i];
+    sv += before * before;
+    su += update[i] * update[i];
   }
+  if (norms) setNorms(norms, sg, sv, su);
 };
+
+function setNorms(norms: Float64Array, gradSq: number, valueSq: number, updateSq: number): void {
+  norms[0] = gradSq;
+  norms[1] = valueSq;
+  norms[2] = updateSq;
+}

@@ -8,6 +8,7 @@ import type { DType } from '../model/spec';
 import { referenceGemm } from './reference/gemm';
 import * as elementwise from './reference/elementwise';
 import * as windows from './reference/windows';
+import { denseGramStats } from './reference/stats';
 
 export { referenceGemm } from './reference/gemm';
 
@@ -18,6 +19,7 @@ export function referenceBackend(dtype: DType): Backend {
     alloc: (length: number): FloatArray => (dtype === 'float32' ? new Float32Array(length) : new Float64Array(length)),
     gemm: referenceGemm,
     ...elementwise,
+    denseGramStats,
     im2col: windows.im2col,
     col2im: windows.col2im,
     maxPool: windows.maxPool,

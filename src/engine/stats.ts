@@ -16,17 +16,21 @@ import { type Network, reluOutputOf } from './network';
 
 export type StatsLevel = 'full' | 'norms' | 'none';
 
-/** Scratch reused every step, sized for the largest batch, and the backend's sum-of-squares kernel. */
+/** Scratch reused every step, sized for the largest batch and the model's parameter tensors. */
 export class StatsScratch {
   readonly squaredNorms: Float64Array;
   readonly dots: Float64Array;
+  /** [Σ grad², Σ θ_before², Σ Δθ²] of each parameter tensor (weight then bias per layer), from the update. */
+  readonly paramNorms: Float64Array;
   private readonly one: FloatArray;
   constructor(
     maxBatch: number,
     private readonly backend: Backend,
+    paramTensors = 0,
   ) {
     this.squaredNorms = new Float64Array(maxBatch);
     this.dots = new Float64Array(maxBatch);
+    this.paramNorms = new Float64Array(3 * paramTensors);
     this.one = backend.alloc(1);
   }
 
@@ -38,28 +42,131 @@ export class StatsScratch {
   }
 }
 
-/** Partial sums that add up across layers into the model-wide noise scale. */
-export interface NoiseParts {
-  traceSigma: number;
-  meanSquaredNorm: number;
-}
-
 export function squaredNorm(a: FloatArray, n = a.length): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += a[i] * a[i];
   return s;
 }
 
-/** Statistics that need the gradient but not the update (call between backward and the update). */
-export function gradientStats(
+/**
+ * The per-example part of one layer's statistics, which needs the step's aᵢ and δᵢ but not ‖G‖:
+ * perExampleNorms, deadFraction and, until finished, the raw gᵢ·G in cosineToMean. Returns Σᵢ‖gᵢ‖².
+ */
+function perExampleStats(
   layer: ParamLayer,
   m: number,
   level: StatsLevel,
   scratch: StatsScratch,
   reluOutput: FloatArray | null,
-): { stats: LayerStepStats; noise: NoiseParts } {
-  const stats: LayerStepStats = {
-    layer: layer.index,
+  stats: LayerStepStats,
+): number {
+  const sq = scratch.squaredNorms;
+  const full = level === 'full';
+  if (full && layer.perExampleNormsAndDots) layer.perExampleNormsAndDots(m, sq, scratch.dots);
+  else {
+    layer.perExampleSquaredNorms(m, sq);
+    if (full) layer.perExampleDotsWithMean(m, scratch.dots);
+  }
+  let sumSq = 0;
+  stats.perExampleNorms = new Array<number>(m);
+  for (let i = 0; i < m; i++) {
+    stats.perExampleNorms[i] = Math.sqrt(sq[i]);
+    sumSq += sq[i];
+  }
+  if (full) {
+    stats.cosineToMean = Array.from(scratch.dots.subarray(0, m));
+    if (reluOutput) stats.deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
+  }
+  return sumSq;
+}
+
+/**
+ * One step's statistics between backward and the update. The per-example parts are computed at
+ * once; ‖G‖ and ‖θ‖ (and with them the cosines and the noise scales) come from the update, which
+ * reads G and θ anyway and returns their sums with ‖Δθ‖² (finishAfterUpdate), so no parameter is
+ * read again for the statistics. A view that looks before the update (a debugger stopped there)
+ * gets them by their own passes over G and θ (finishBeforeUpdate); the update then adds only ‖Δθ‖.
+ */
+export class GradientStats {
+  noiseScale = NaN;
+  private normsKnown = false;
+  private updateKnown = false;
+  private constructor(
+    readonly layers: LayerStepStats[],
+    private readonly paramLayers: ParamLayer[],
+    private readonly sumSq: number[],
+    private readonly m: number,
+    private readonly level: StatsLevel,
+  ) {}
+
+  /** The per-example parts of every parameterised layer of a network (the rest waits for finish*). */
+  static start(net: Network, m: number, level: StatsLevel, scratch: StatsScratch): GradientStats {
+    const layers = net.paramLayers.map((layer) => emptyStats(layer.index));
+    const sumSq =
+      level === 'none'
+        ? []
+        : net.paramLayers.map((layer, l) => perExampleStats(layer, m, level, scratch, reluOutputOf(net, layer), layers[l]));
+    return new GradientStats(layers, net.paramLayers, sumSq, m, level);
+  }
+
+  /** Whether the update should return its norms (nothing to finish at level 'none'). */
+  get wantsUpdateNorms(): boolean {
+    return this.level !== 'none';
+  }
+
+  /** ‖G‖ and ‖θ‖ now, by passes over the (not yet updated) parameters; no-op once known. */
+  finishBeforeUpdate(scratch: StatsScratch): void {
+    if (this.normsKnown || this.updateKnown || this.level === 'none') return;
+    const norm = (x: FloatArray) => scratch.squaredNorm(x);
+    this.finishNorms(
+      this.paramLayers.map((l) => norm(l.weight.grad) + norm(l.bias.grad)),
+      this.paramLayers.map((l) => norm(l.weight.value) + norm(l.bias.value)),
+    );
+  }
+
+  /** From the update's sums: 3 per parameter tensor, weight then bias per layer (StatsScratch.paramNorms). */
+  finishAfterUpdate(norms: Float64Array): void {
+    if (this.level === 'none' || this.updateKnown) return;
+    this.updateKnown = true;
+    const at = (l: number, which: number) => norms[6 * l + which] + norms[6 * l + 3 + which];
+    if (!this.normsKnown)
+      this.finishNorms(
+        this.layers.map((_, l) => at(l, 0)),
+        this.layers.map((_, l) => at(l, 1)),
+      );
+    this.layers.forEach((stats, l) => {
+      const du = Math.sqrt(at(l, 2));
+      stats.updateRatio = stats.weightNorm > 0 ? du / stats.weightNorm : du === 0 ? 0 : Infinity;
+    });
+  }
+
+  private finishNorms(gradSq: number[], valueSq: number[]): void {
+    this.normsKnown = true;
+    const m = this.m;
+    let trace = 0,
+      gSqAll = 0;
+    this.layers.forEach((stats, l) => {
+      const gSq = gradSq[l];
+      stats.gradNorm = Math.sqrt(gSq);
+      stats.weightNorm = Math.sqrt(valueSq[l]);
+      const t = noiseTrace(this.sumSq[l], gSq, m);
+      stats.noiseScale = noiseScale(t, gSq);
+      trace += t;
+      gSqAll += gSq;
+      // cosineToMean held gᵢ·G: now divided by ‖gᵢ‖·‖G‖ (0 when either is zero: no direction)
+      const dots = stats.cosineToMean;
+      for (let i = 0; i < dots.length; i++) {
+        const denom = stats.perExampleNorms[i] * stats.gradNorm;
+        dots[i] = denom > 0 ? dots[i] / denom : 0;
+      }
+    });
+    this.noiseScale = m < 2 ? NaN : noiseScale(trace, gSqAll);
+  }
+}
+
+function emptyStats(layer: number): LayerStepStats {
+  return {
+    layer,
     gradNorm: NaN,
     weightNorm: NaN,
     updateRatio: NaN,
@@ -68,46 +175,6 @@ export function gradientStats(
     noiseScale: NaN,
     deadFraction: null,
   };
-  const noise: NoiseParts = { traceSigma: 0, meanSquaredNorm: 0 };
-  if (level === 'none') return { stats, noise };
-  const gSq = scratch.squaredNorm(layer.weight.grad) + scratch.squaredNorm(layer.bias.grad);
-  stats.gradNorm = Math.sqrt(gSq);
-  stats.weightNorm = Math.sqrt(scratch.squaredNorm(layer.weight.value) + scratch.squaredNorm(layer.bias.value));
-  const sq = scratch.squaredNorms;
-  layer.perExampleSquaredNorms(m, sq);
-  let sumSq = 0;
-  stats.perExampleNorms = new Array<number>(m);
-  for (let i = 0; i < m; i++) {
-    stats.perExampleNorms[i] = Math.sqrt(sq[i]);
-    sumSq += sq[i];
-  }
-  const trace = noiseTrace(sumSq, gSq, m);
-  stats.noiseScale = noiseScale(trace, gSq);
-  noise.traceSigma = trace;
-  noise.meanSquaredNorm = gSq;
-  if (level === 'full') {
-    layer.perExampleDotsWithMean(m, scratch.dots);
-    const gNorm = stats.gradNorm;
-    stats.cosineToMean = new Array<number>(m);
-    for (let i = 0; i < m; i++) {
-      const denom = stats.perExampleNorms[i] * gNorm;
-      stats.cosineToMean[i] = denom > 0 ? scratch.dots[i] / denom : 0;
-    }
-    if (reluOutput) stats.deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
-  }
-  return { stats, noise };
-}
-
-/** Fills updateRatio once the update is applied. */
-export function updateStats(
-  stats: LayerStepStats,
-  weightUpdate: FloatArray,
-  biasUpdate: FloatArray,
-  scratch: StatsScratch,
-): void {
-  if (Number.isNaN(stats.weightNorm)) return;
-  const du = Math.sqrt(scratch.squaredNorm(weightUpdate) + scratch.squaredNorm(biasUpdate));
-  stats.updateRatio = stats.weightNorm > 0 ? du / stats.weightNorm : du === 0 ? 0 : Infinity;
 }
 
 /** tr(Σ) = (Σᵢ‖gᵢ‖² − M‖G‖²)/(M−1); NaN for M < 2. */
@@ -140,23 +207,4 @@ export function deadFraction(reluOutput: FloatArray, m: number, outSize: number,
     if (!alive) dead++;
   }
   return dead / units;
-}
-
-/** gradientStats of every parameterised layer of a network, and the model-wide noise scale. */
-export function networkGradientStats(
-  net: Network,
-  m: number,
-  level: StatsLevel,
-  scratch: StatsScratch,
-): { layers: LayerStepStats[]; noiseScale: number } {
-  const layers: LayerStepStats[] = [];
-  let trace = 0,
-    gSq = 0;
-  for (const layer of net.paramLayers) {
-    const r = gradientStats(layer, m, level, scratch, reluOutputOf(net, layer));
-    layers.push(r.stats);
-    trace += r.noise.traceSigma;
-    gSq += r.noise.meanSquaredNorm;
-  }
-  return { layers, noiseScale: level === 'none' || m < 2 ? NaN : noiseScale(trace, gSq) };
 }

@@ -11,8 +11,8 @@ import { referenceBackend } from './reference';
 import { Network } from './network';
 import { DEFAULT_CHUNK, type ParamLayer, type ParamTensor } from './layers/layer';
 import { BatchSchedule, firstBatchIndices } from './batching';
-import { networkGradientStats, StatsScratch, type StatsLevel } from './stats';
-import { applyUpdates, fillUpdateRatios, findParam, trainedParams, type TrainedParam } from './update';
+import { GradientStats, StatsScratch, type StatsLevel } from './stats';
+import { applyUpdates, findParam, trainedParams, type TrainedParam } from './update';
 import { BatchOutputs, evaluateSet } from './evaluation';
 import { firstNonFinite, locateForward, locateGradient, locateWeights } from './nonFinite';
 import { type BatchSnapshot, buildBatchSnapshot } from './snapshot';
@@ -73,6 +73,8 @@ export class Trainer {
   private current: number[] = [];
   private currentLoss = NaN;
   private pending: { layers: LayerStepStats[]; nonFinite: NonFiniteReport | null; noiseScale: number } | null = null;
+  /** The statistics of the step in progress, until the update finishes them. */
+  private gradStats: GradientStats | null = null;
   private examplesSeen = 0;
   /** Seconds spent inside trainStep during the current epoch (pauses between steps do not count). */
   private epochSeconds = 0;
@@ -97,7 +99,7 @@ export class Trainer {
     this.evalNet = new Network(spec, train.inputShape, backend, evalSize, this.net.values, chunk);
     this.params = trainedParams(this.net, spec.optimizer, backend);
     this.outputs = new BatchOutputs(Math.max(maxBatch, evalSize));
-    this.scratch = new StatsScratch(maxBatch, backend);
+    this.scratch = new StatsScratch(maxBatch, backend, this.params.length);
     this.exampleSize = this.net.inputSize;
     this.layers = this.net.layers.map((l) => ({
       index: l.index,
@@ -147,6 +149,7 @@ export class Trainer {
     const epoch = Math.floor(this.steps / this.stepsPerEpoch) + 1;
     const batchInEpoch = this.steps % this.stepsPerEpoch;
     this.pending = null;
+    this.gradStats = null;
     let startedAt = now();
     let elapsed = 0;
     const pause = (): void => {
@@ -193,15 +196,20 @@ export class Trainer {
     if (firstNonFinite(perExampleLoss, m) >= 0) nonFinite = locateForward(this.net, m, perExampleLoss, ctx);
     nonFinite ??= locateGradient(this.net, m, ctx);
 
-    // Statistics that need G and θ-before come before the update; updateRatio after it.
-    const { layers: layerStats, noiseScale } = networkGradientStats(this.net, m, this.statsLevel, this.scratch);
-    const pending = { layers: layerStats, nonFinite, noiseScale };
+    // The per-example statistics before the update; ‖G‖, ‖θ‖ and ‖Δθ‖ from the update's own pass
+    // (or, when pendingStats() is asked before it, by passes of their own).
+    const gradStats = GradientStats.start(this.net, m, this.statsLevel, this.scratch);
+    const layerStats = gradStats.layers;
+    const pending = { layers: layerStats, nonFinite, noiseScale: NaN };
     this.pending = pending;
+    this.gradStats = gradStats;
     pause();
     yield { kind: 'before-update', step: stepNumber, epoch };
     unpause();
-    applyUpdates(this.params, this.spec.optimizer, this.net.backend, stepNumber);
-    fillUpdateRatios(layerStats, this.params, this.scratch);
+    const norms = gradStats.wantsUpdateNorms ? this.scratch.paramNorms : null;
+    applyUpdates(this.params, this.spec.optimizer, this.net.backend, stepNumber, norms);
+    if (norms) gradStats.finishAfterUpdate(norms);
+    pending.noiseScale = gradStats.noiseScale;
     nonFinite ??= locateWeights(this.net, ctx);
 
     this.steps = stepNumber;
@@ -245,6 +253,11 @@ export class Trainer {
 
   /** Per-layer statistics of the step in progress from before-update on (updateRatio filled in at after-update). */
   pendingStats(): { layers: LayerStepStats[]; nonFinite: NonFiniteReport | null; noiseScale: number } | null {
+    if (this.pending && this.gradStats) {
+      // asked before the update: ‖G‖ and ‖θ‖ by their own passes (a no-op once the update gave them)
+      this.gradStats.finishBeforeUpdate(this.scratch);
+      this.pending.noiseScale = this.gradStats.noiseScale;
+    }
     return this.pending;
   }
 

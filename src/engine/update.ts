@@ -1,13 +1,13 @@
 // The update phase of a training step: each parameter tensor with its update buffer and optimizer
-// state, the optimizer applied to every one of them, and the update ratios that need the update.
+// state, and the optimizer applied to every one of them (returning, when asked, the sums the
+// statistics need from the same pass: see GradientStats).
 
 import type { Backend } from './backend';
-import type { FloatArray, LayerStepStats } from './types';
+import type { FloatArray } from './types';
 import type { OptimizerSpec } from '../model/spec';
 import type { Network } from './network';
 import type { ParamLayer, ParamTensor } from './layers/layer';
 import { applyUpdate, createOptimizerState, type OptimizerState } from './optimizers';
-import { type StatsScratch, updateStats } from './stats';
 
 export interface TrainedParam {
   layer: ParamLayer;
@@ -29,9 +29,20 @@ export function trainedParams(net: Network, optimizer: OptimizerSpec, backend: B
   );
 }
 
-/** One optimizer step of every parameter from its batch gradient; t is the 1-based step (Adam). */
-export function applyUpdates(params: TrainedParam[], o: OptimizerSpec, backend: Backend, t: number): void {
-  for (const p of params) {
+/**
+ * One optimizer step of every parameter from its batch gradient; t is the 1-based step (Adam).
+ * norms (3 per parameter, in params' order): receives [Σ grad², Σ θ_before², Σ Δθ²] of each.
+ */
+export function applyUpdates(
+  params: TrainedParam[],
+  o: OptimizerSpec,
+  backend: Backend,
+  t: number,
+  norms: Float64Array | null = null,
+): void {
+  for (let j = 0; j < params.length; j++) {
+    const p = params[j];
+    const out = norms ? norms.subarray(3 * j, 3 * j + 3) : null;
     const isWeight = p.tensor.info.kind === 'weight';
     if (o.type === 'sgd') {
       const { size, grad, value } = p.tensor;
@@ -46,16 +57,12 @@ export function applyUpdates(params: TrainedParam[], o: OptimizerSpec, backend: 
         value,
         velocity,
         p.update,
+        out,
       );
     } else {
-      applyUpdate(o, p.state, t, isWeight, p.tensor.value, p.tensor.grad, p.update);
+      applyUpdate(o, p.state, t, isWeight, p.tensor.value, p.tensor.grad, p.update, out);
     }
   }
-}
-
-/** Fills each layer's updateRatio once the update is applied (params: weight and bias per layer, in order). */
-export function fillUpdateRatios(layerStats: LayerStepStats[], params: TrainedParam[], scratch: StatsScratch): void {
-  for (let l = 0; l < layerStats.length; l++) updateStats(layerStats[l], params[2 * l].update, params[2 * l + 1].update, scratch);
 }
 
 /** The parameter `kind` of layer `layer`. */

@@ -55,6 +55,8 @@ export interface ParamLayer extends Layer {
   perExampleSquaredNorms(m: number, out: Float64Array): void;
   /** gᵢ·G (weight and bias together, G = this network's batch gradient) for i < m, into out. */
   perExampleDotsWithMean(m: number, out: Float64Array): void;
+  /** Both of the above in one go where the layer can share their work (else the stats call the two). */
+  perExampleNormsAndDots?(m: number, squaredNorms: Float64Array, dots: Float64Array): void;
   /** ∂Lᵢ/∂θ[index] for each example i < m. */
   perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[];
   /**

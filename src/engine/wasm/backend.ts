@@ -15,6 +15,8 @@ import { wasmGemm, type ZeroPolicy } from './gemm';
 import { CONTROL_OFFSET, GemmTeam, HELPER_SOURCE, type SpawnHelper } from './team';
 import { elementwiseKernels } from './elementwise';
 import { windowKernels } from './windows';
+import { updateKernels } from './update';
+import { statsKernels } from './statsKernels';
 import { wasmApi, type WasmInstance, type WasmMemory, type WasmModule } from './wasmApi';
 
 export type { WasmMemoryInfo } from './arena';
@@ -202,5 +204,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     gemm: wasmGemm(ctx, team, zeros, counters),
     ...elementwiseKernels(ctx),
     ...windowKernels(ctx),
+    ...updateKernels(ctx),
+    ...statsKernels(ctx),
   };
 }

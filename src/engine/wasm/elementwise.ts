@@ -1,6 +1,6 @@
 // The WASM backend's element-wise, reduction and optimizer kernels: checks sizes, places operands
-// in the memory (arena.ts) and calls the kernels of kernels/activations.wat, reductions.wat and
-// optimizer.wat. Contracts: see Backend.
+// in the memory (arena.ts) and calls the kernels of kernels/activations.wat and reductions.wat (the
+// optimizer's are in update.ts). Contracts: see Backend.
 
 import type { Backend } from '../backend';
 import type { Activation } from '../../model/spec';
@@ -41,7 +41,6 @@ type ElementwiseKernels = Pick<
   | 'rowSums'
   | 'rowSumSquares'
   | 'allFinite'
-  | 'sgdStep'
   | 'denseNormsSquared'
   | 'outerBatch'
 >;
@@ -122,24 +121,6 @@ export function elementwiseKernels({ arena, k }: WasmContext): ElementwiseKernel
       if (n === 0) return true;
       arena.begin();
       return k.all_finite(n, arena.in(x, n)) === 1;
-    },
-
-    sgdStep(n, lr, weightDecay, momentum, nesterov, grad, value, velocity, update) {
-      checkAll('sgdStep', ['value', value, n], ['grad', grad, n], ['update', update, n]);
-      if (momentum !== 0) {
-        if (!velocity) throw new Error('sgdStep: momentum needs a velocity buffer');
-        checkLength('sgdStep velocity', velocity, n);
-      }
-      if (n === 0) return;
-      arena.begin();
-      const pv = arena.need(arena.inout(value, n));
-      const pg = arena.in(grad, n);
-      const pm = momentum !== 0 ? arena.need(arena.inout(velocity!, n)) : null;
-      const pu = arena.need(arena.output(update, n));
-      k.sgd_step(n, lr, weightDecay, momentum, nesterov ? 1 : 0, pv.ptr, pg, pm ? pm.ptr : 0, pu.ptr);
-      arena.finish(pv);
-      if (pm) arena.finish(pm);
-      arena.finish(pu);
     },
 
     denseNormsSquared(m, p, q, withBias, a, delta, out) {

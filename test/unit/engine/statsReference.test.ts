@@ -1,5 +1,5 @@
 // The per-step statistics (computed without materialising the dense gᵢ: norms from ‖aᵢ‖²·‖δᵢ‖²,
-// cosines from ⟨gᵢ, G⟩ = aᵢᵀ·G_W·δᵢ through the symmetric Gram panels or A·G_W, the conv ones
+// cosines from ⟨gᵢ, G⟩ = aᵢᵀ·G_W·δᵢ through the Gram matrices (Backend.denseGramStats) or A·G_W, the conv ones
 // from its per-example tensors through the backend's kernels) against a float64 reference that
 // materialises every gᵢ itself: each example run alone (a batch of one) from the step's starting
 // weights, then ‖gᵢ‖, cos(gᵢ, G), tr(Σ), the noise scale and the selected parameter's values
@@ -18,12 +18,15 @@ import { conv, dense, makeSpec, optimizer, randomDataset } from './helpers';
 import { loadWasm } from './wasmFixtures';
 
 const CLASSES = 4;
-const cases: { name: string; layers: LayerSpec[]; shape: number[]; m: number }[] = [
-  // wide first layers: their cosines go through the Gram panels (m = 20 → three panels); the
+/** zeros: the share of input values set to 0 (a sparse input takes the WASM backend's zero-skipping Gram). */
+const cases: { name: string; layers: LayerSpec[]; shape: number[]; m: number; zeros?: number }[] = [
+  // wide first layers: their cosines go through the Gram matrices (m = 20: in two blocks); the
   // narrow last one through A·G_W
   { name: 'dense', layers: [dense(48, 'relu'), dense(24, 'tanh'), dense(CLASSES)], shape: [40], m: 20 },
-  // batch of 3: one panel shorter than the panel height
+  // batch of 3: one block
   { name: 'dense, small batch', layers: [dense(16, 'relu'), dense(CLASSES)], shape: [30], m: 3 },
+  // an input 85 % zeros, as MNIST pixels are 81 %
+  { name: 'dense, sparse input', layers: [dense(32, 'relu'), dense(CLASSES)], shape: [120], m: 24, zeros: 0.85 },
   {
     name: 'conv',
     layers: [
@@ -127,6 +130,7 @@ for (const c of cases)
         optimizer: optimizer({ learningRate: 0.05 }),
       });
       const data = randomDataset(31, c.m * 2, c.shape, CLASSES);
+      if (c.zeros) data.x.forEach((_, j) => (j * 0.618034) % 1 < c.zeros! && (data.x[j] = 0));
       const trainer = new Trainer({ spec, train: data, validation: null, backend: b.make(), stats: 'full' });
       const stats = trainer.trainStep();
       check(stats, trainer, materialised(trainer, c, data), c.m, b.tol, `${c.name} on ${b.name}`);

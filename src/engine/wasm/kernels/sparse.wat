@@ -46,6 +46,7 @@
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $t0 f32) (local $t1 f32) (local $t2 f32) (local $t3 f32) (local $bs f32) (local $run i32) (local $zero v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local.set $rsA4 (i32.shl (local.get $rsA) (i32.const 2)))
     (local.set $csA4 (i32.shl (local.get $csA) (i32.const 2)))
     (local.set $n4 (i32.shl (local.get $n) (i32.const 2)))
@@ -58,6 +59,73 @@
       (local.set $q (local.get $b))
       (local.set $p (local.get $k))
       (local.set $run (i32.const 0))
+      ;; Aᵀ·B (rsA = 1): the 4 values of each p are contiguous, one vector load; 4 p at once skipped
+      ;; together when all 16 values are zero (pixels blank in the whole batch). Same entries as below.
+      (if (i32.eq (local.get $rsA) (i32.const 1))
+        (then
+          (block $doneVec (loop $vec
+            (br_if $doneVec (i32.le_s (local.get $p) (i32.const 0)))
+            (if (i32.ge_s (local.get $p) (i32.const 4))
+              (then
+                (if (i32.eqz (v128.any_true (v128.or
+                      (v128.or (f32x4.ne (v128.load (local.get $ap)) (local.get $zero))
+                               (f32x4.ne (v128.load (i32.add (local.get $ap) (local.get $csA4))) (local.get $zero)))
+                      (v128.or (f32x4.ne (v128.load (i32.add (local.get $ap) (i32.shl (local.get $csA4) (i32.const 1)))) (local.get $zero))
+                               (f32x4.ne (v128.load (i32.add (local.get $ap) (i32.mul (local.get $csA4) (i32.const 3)))) (local.get $zero))))))
+                  (then
+                    (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $csA4) (i32.const 2))))
+                    (local.set $q (i32.add (local.get $q) (i32.shl (local.get $n4) (i32.const 2))))
+                    (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+                    (br $vec)))))
+            (local.set $s (v128.load (local.get $ap)))
+            (i32.store (local.get $end) (local.get $q))
+            (v128.store offset=4 (local.get $end) (local.get $s))
+            (local.set $end (i32.add (local.get $end)
+              (i32.mul (i32.const 20) (v128.any_true (f32x4.ne (local.get $s) (local.get $zero))))))
+            (local.set $ap (i32.add (local.get $ap) (local.get $csA4)))
+            (local.set $q (i32.add (local.get $q) (local.get $n4)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $vec)))))
+      ;; A·B (csA = 1): 4 p at a time, a vector from each of the 4 rows, skipped together when all 16
+      ;; values are zero (MNIST's borders), else transposed in registers into each p's 4 values; the
+      ;; last p mod 4 go through the scalar loop below. Same entries as the scalar loop.
+      (if (i32.eq (local.get $csA) (i32.const 1))
+        (then
+          (block $doneQuad (loop $quad
+            (br_if $doneQuad (i32.lt_s (local.get $p) (i32.const 4)))
+            (local.set $r0 (v128.load (local.get $ap)))
+            (local.set $r1 (v128.load (i32.add (local.get $ap) (local.get $rsA4))))
+            (local.set $r2 (v128.load (i32.add (local.get $ap) (i32.shl (local.get $rsA4) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $ap) (i32.mul (local.get $rsA4) (i32.const 3)))))
+            (if (v128.any_true (v128.or
+                  (v128.or (f32x4.ne (local.get $r0) (local.get $zero)) (f32x4.ne (local.get $r1) (local.get $zero)))
+                  (v128.or (f32x4.ne (local.get $r2) (local.get $zero)) (f32x4.ne (local.get $r3) (local.get $zero)))))
+              (then
+                ;; (r0[t], r1[t], r2[t], r3[t]) for t = 0..3
+                (local.set $b0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                (local.set $b1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (local.set $r0 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                (local.set $r2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                (local.set $s (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $b0) (local.get $b1)))
+                (i32.store (local.get $end) (local.get $q))
+                (v128.store offset=4 (local.get $end) (local.get $s))
+                (local.set $end (i32.add (local.get $end) (i32.mul (i32.const 20) (v128.any_true (f32x4.ne (local.get $s) (local.get $zero))))))
+                (local.set $s (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $b0) (local.get $b1)))
+                (i32.store (local.get $end) (i32.add (local.get $q) (local.get $n4)))
+                (v128.store offset=4 (local.get $end) (local.get $s))
+                (local.set $end (i32.add (local.get $end) (i32.mul (i32.const 20) (v128.any_true (f32x4.ne (local.get $s) (local.get $zero))))))
+                (local.set $s (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r0) (local.get $r2)))
+                (i32.store (local.get $end) (i32.add (local.get $q) (i32.shl (local.get $n4) (i32.const 1))))
+                (v128.store offset=4 (local.get $end) (local.get $s))
+                (local.set $end (i32.add (local.get $end) (i32.mul (i32.const 20) (v128.any_true (f32x4.ne (local.get $s) (local.get $zero))))))
+                (local.set $s (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r0) (local.get $r2)))
+                (i32.store (local.get $end) (i32.add (local.get $q) (i32.mul (local.get $n4) (i32.const 3))))
+                (v128.store offset=4 (local.get $end) (local.get $s))
+                (local.set $end (i32.add (local.get $end) (i32.mul (i32.const 20) (v128.any_true (f32x4.ne (local.get $s) (local.get $zero))))))))
+            (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.shl (local.get $n4) (i32.const 2))))
+            (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+            (br $quad)))))
       (block $doneGather (loop $gather
         (br_if $doneGather (i32.le_s (local.get $p) (i32.const 0)))
         ;; A's rows contiguous (A·B): test 4 p at once and skip them together when all 16 values
