@@ -26,6 +26,7 @@ const cases: [string, string][] = [
   ],
   ['15,600 layers, a syntax error', valid.replace(/\]\n\}\n$/, '\n}\n')],
   ['15,600 layers, one bad value', valid.replace('"units": 16', '"units": -16')],
+  ['15,600 layers, every one a bad value', valid.replaceAll('"units": 16', '"units": -16')],
 ];
 
 const ms = (x: number): number => Math.round(x * 10) / 10;

@@ -28,6 +28,7 @@ export class HeatmapView {
   private readonly caption: HTMLElement;
   private readonly legend: HTMLElement;
   private heatmap: Heatmap | null = null;
+  private selection: ParamSelection | null = null;
   private cursor = 0;
   private layersKey = '';
   cells = 0;
@@ -91,7 +92,8 @@ export class HeatmapView {
       if (selected >= 0 && document.activeElement !== this.canvas) this.cursor = selected;
       this.cursor = Math.min(this.cursor, h.values.length - 1);
     }
-    this.draw(s.selection);
+    this.selection = s.selection;
+    this.draw();
   }
 
   private fillLayers(s: SessionSnapshot): void {
@@ -108,8 +110,9 @@ export class HeatmapView {
     );
   }
 
-  draw(selection: ParamSelection | null = null): void {
+  draw(): void {
     const h = this.heatmap;
+    const selection = this.selection;
     const ctx = this.canvas.getContext('2d');
     if (!ctx) return;
     const width = Math.max(200, this.canvas.clientWidth || 360);

@@ -26,6 +26,7 @@ import { NetworkView } from './networkView';
 import { RepeatView } from './repeatView';
 import { ProblemsView } from './problemsView';
 import { RanksView } from './ranksView';
+import { ChangeTracker, type Part } from './changes';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -123,8 +124,33 @@ if (mode === 'panel') {
   app.append(toolbar.root, loss.root);
 }
 
+// The parts of the snapshot each view reads: a frame updates only the views whose parts changed
+// since the last one (`all` after a resize, a theme switch or a view's own control).
+const READS: [{ update(s: SessionSnapshot): void } | null, Part[]][] = [
+  [toolbar, ['status', 'run', 'history', 'epochs', 'pace']],
+  // The loss card also follows the run's state: with history and epochs alone a re-shown panel kept
+  // a stale point count in the host suite (not understood yet; a status change comes with few frames).
+  [loss, ['history', 'epochs', 'status', 'run', 'detail']],
+  [heatmap, ['run', 'detail', 'heatmapMode', 'selection']],
+  [perExample, ['run', 'detail']],
+  [health, ['run', 'history']],
+  [histograms, ['run', 'histograms']],
+  [check, ['gradCheck']],
+  [compare, ['run', 'compare']],
+  [walkthrough, ['walkthrough']],
+  [answers, ['run', 'detail', 'repeat']],
+  [network, ['run', 'history', 'detail', 'selection']],
+  [repeat, ['repeat']],
+  [problems, ['problems']],
+  [ranks, ['run', 'ranks']],
+];
+const changes = new ChangeTracker();
+let everything = true;
+
 let frame = 0;
-function schedule(): void {
+/** Redraws in the next frame: the views whose parts of the snapshot changed, or (`all`) every view. */
+function schedule(all = true): void {
+  everything ||= all;
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
@@ -133,8 +159,9 @@ function schedule(): void {
 }
 
 function render(): void {
-  const views = [toolbar, loss, heatmap, perExample, health, histograms, check, compare, walkthrough, answers, network];
-  for (const view of [...views, repeat, problems, ranks]) view?.update(snapshot);
+  const changed = new Set(changes.changed(snapshot));
+  for (const [view, reads] of READS) if (everything || reads.some((p) => changed.has(p))) view?.update(snapshot);
+  everything = false;
   persist();
   send({ type: 'rendered', summary: summary() });
 }
@@ -216,7 +243,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       );
     return;
   }
-  if (apply(snapshot, m)) schedule();
+  if (apply(snapshot, m)) schedule(false);
 });
 
 onThemeChange(() => {

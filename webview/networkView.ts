@@ -21,10 +21,62 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+type Attrs = Record<string, string | number>;
+
+/**
+ * The picture's elements, kept from one draw to the next: the network is redrawn on every step (its
+ * links follow the newest gradient norms), and building ~250 elements with their listeners each time
+ * took a quarter of a frame. A draw puts each element in order; one of the same tag is reused and
+ * only the attributes and text that differ are written; what is left over is removed.
+ */
+class Reused {
+  private at = 0;
+  private readonly attrs = new WeakMap<Element, Attrs>();
+  private readonly text = new WeakMap<Element, string>();
+
+  constructor(private readonly parent: SVGSVGElement) {}
+
+  begin(): void {
+    this.at = 0;
+  }
+
+  put<K extends 'line' | 'circle' | 'text'>(tag: K, attrs: Attrs, text?: string, title?: string): SVGElementTagNameMap[K] {
+    let e = this.parent.children[this.at] as SVGElementTagNameMap[K] | undefined;
+    if (!e || e.tagName !== tag) {
+      const fresh = svg(tag, {});
+      if (e) this.parent.insertBefore(fresh, e);
+      else this.parent.append(fresh);
+      e = fresh;
+    }
+    this.at++;
+    const before = this.attrs.get(e) ?? {};
+    for (const k of Object.keys(before)) if (!(k in attrs)) e.removeAttribute(k);
+    for (const [k, v] of Object.entries(attrs)) if (before[k] !== v) e.setAttribute(k, String(v));
+    this.attrs.set(e, attrs);
+    if (text !== undefined && this.text.get(e) !== text) {
+      e.textContent = text;
+      this.text.set(e, text);
+    }
+    if (title !== undefined && this.text.get(e) !== title) {
+      const t = e.firstElementChild ?? e.appendChild(svg('title', {}));
+      t.textContent = title;
+      this.text.set(e, title);
+    }
+    return e;
+  }
+
+  end(): void {
+    while (this.parent.children.length > this.at) this.parent.lastElementChild!.remove();
+  }
+}
+
 export class NetworkView {
   readonly root: HTMLElement;
   private readonly picture: SVGSVGElement;
   private readonly caption: HTMLElement;
+  private readonly parts: Reused;
+  /** What clicking (or Enter on) a link or a node selects. */
+  private readonly targets = new WeakMap<Element, ParamSelection>();
   links = 0;
 
   constructor(private readonly select: (s: ParamSelection) => void) {
@@ -33,15 +85,30 @@ export class NetworkView {
       role: 'group',
       'aria-label': 'The network: layers as columns, links coloured by gradient',
     });
+    this.parts = new Reused(this.picture);
+    const target = (e: Event): ParamSelection | undefined =>
+      e.target instanceof Element ? this.targets.get(e.target) : undefined;
+    this.picture.addEventListener('click', (e) => {
+      const t = target(e);
+      if (t) this.select(t);
+    });
+    this.picture.addEventListener('keydown', (e) => {
+      const t = target(e);
+      if (t && (e.key === 'Enter' || e.key === ' ')) {
+        e.preventDefault();
+        this.select(t);
+      }
+    });
     this.caption = el('p', { class: 'legend', 'aria-live': 'polite' });
     this.root = card('network', el('div', { class: 'network-wrap' }, this.picture), this.caption);
   }
 
   update(s: SessionSnapshot): void {
     const layers = (s.run?.layers ?? []).filter((l) => l.params.some((p) => p.kind === 'weight'));
-    this.picture.replaceChildren();
     this.links = 0;
+    this.parts.begin();
     if (layers.length === 0) {
+      this.parts.end();
       this.caption.textContent = 'Train or Step to draw the network.';
       return;
     }
@@ -76,27 +143,25 @@ export class NetworkView {
             : norm !== undefined && Number.isFinite(norm)
               ? norm / maxNorm
               : 0.2;
-          const line = svg('line', {
-            x1: colX(li),
-            y1: nodeY(li, a),
-            x2: colX(li + 1),
-            y2: nodeY(li + 1, b),
-            stroke: withAlpha(color, 0.12 + 0.85 * strength),
-            'stroke-width': cell ? 0.6 + 2.4 * strength : 1,
-            class: 'link',
-            'data-layer': layer.index,
-          });
-          const title = svg('title', {});
-          title.textContent = cell
+          const title = cell
             ? `${layer.label}: inputs ${range(a, sizes[li], gin)} → units ${range(b, sizes[li + 1], gout)}: largest gradient ${num(cell.value, 3)} (click to follow it)`
             : `${layer.label}: gradient norm ‖G‖ = ${num(norm ?? NaN)} (click to select this layer)`;
-          line.append(title);
-          line.addEventListener('click', () =>
-            this.select(
-              cell ? { layer: layer.index, kind: 'weight', index: cell.index } : { layer: layer.index, kind: 'weight', index: 0 },
-            ),
+          const line = this.parts.put(
+            'line',
+            {
+              x1: colX(li),
+              y1: nodeY(li, a),
+              x2: colX(li + 1),
+              y2: nodeY(li + 1, b),
+              stroke: withAlpha(color, 0.12 + 0.85 * strength),
+              'stroke-width': cell ? 0.6 + 2.4 * strength : 1,
+              class: 'link',
+              'data-layer': layer.index,
+            },
+            undefined,
+            title,
           );
-          this.picture.append(line);
+          this.targets.set(line, { layer: layer.index, kind: 'weight', index: cell ? cell.index : 0 });
           this.links++;
         }
       }
@@ -105,7 +170,7 @@ export class NetworkView {
       const layer = c === 0 ? null : layers[c - 1];
       const selected = layer && sel?.layer === layer.index;
       for (let g = 0; g < groups[c]; g++) {
-        const node = svg('circle', {
+        const node = this.parts.put('circle', {
           cx: colX(c),
           cy: nodeY(c, g),
           r: 5,
@@ -113,32 +178,24 @@ export class NetworkView {
           fill: p.background,
           stroke: selected ? p.foreground : p.muted,
           'stroke-width': selected ? 2 : 1,
+          ...(layer ? { tabindex: '0', role: 'button', 'aria-label': `Select ${layer.label}` } : {}),
         });
-        if (layer) {
-          node.setAttribute('tabindex', '0');
-          node.setAttribute('role', 'button');
-          node.setAttribute('aria-label', `Select ${layer.label}`);
-          const go = (): void => this.select({ layer: layer.index, kind: 'weight', index: 0 });
-          node.addEventListener('click', go);
-          node.addEventListener('keydown', (e) => {
-            if (e.key === 'Enter' || e.key === ' ') {
-              e.preventDefault();
-              go();
-            }
-          });
-        }
-        this.picture.append(node);
+        if (layer) this.targets.set(node, { layer: layer.index, kind: 'weight', index: 0 });
+        else this.targets.delete(node);
       }
-      const label = svg('text', {
-        x: colX(c),
-        y: height - 4,
-        'text-anchor': c === 0 ? 'start' : c === sizes.length - 1 ? 'end' : 'middle',
-        class: 'network-label',
-        fill: p.muted,
-      });
-      label.textContent = c === 0 ? `${n} inputs` : String(n);
-      this.picture.append(label);
+      this.parts.put(
+        'text',
+        {
+          x: colX(c),
+          y: height - 4,
+          'text-anchor': c === 0 ? 'start' : c === sizes.length - 1 ? 'end' : 'middle',
+          class: 'network-label',
+          fill: p.muted,
+        },
+        c === 0 ? `${n} inputs` : String(n),
+      );
     });
+    this.parts.end();
     const grouped = sizes.some((n, c) => groups[c] < n)
       ? ` Columns of more than ${MAX_NODES + 4} units show ${MAX_NODES} groups.`
       : '';

@@ -1,5 +1,5 @@
-// Colours come from VS Code's theme (--vscode-* CSS variables). Canvases and charts read them once
-// per draw, and a MutationObserver on <body>'s class (vscode-light/dark/high-contrast) tells the
+// Colours come from VS Code's theme (--vscode-* CSS variables). Canvases and charts read them through
+// palette() (kept until the theme changes), and a MutationObserver on <body>'s class (vscode-light/dark/high-contrast) tells the
 // views to redraw when the user switches theme.
 
 export interface Palette {
@@ -20,7 +20,27 @@ function css(name: string, fallback: string): string {
   return v || fallback;
 }
 
+let current: Palette | null = null;
+let watching = false;
+
+/**
+ * The theme's colours, read once per theme: reading them costs a style lookup per colour, and every
+ * view asks on every frame. Forgotten when the theme can have changed (the variables on <html>, the
+ * body's class); this observer is made before the views' own (onThemeChange), so it runs first.
+ */
 export function palette(): Palette {
+  if (current) return current;
+  if (!watching && typeof MutationObserver !== 'undefined') {
+    watching = true;
+    const forget = new MutationObserver(() => (current = null));
+    for (const target of [document.documentElement, document.body])
+      if (target) forget.observe(target, { attributes: true, attributeFilter: ['class', 'style'] });
+  }
+  current = read();
+  return current;
+}
+
+function read(): Palette {
   return {
     foreground: css('--vscode-foreground', '#cccccc'),
     muted: css('--vscode-descriptionForeground', '#9d9d9d'),

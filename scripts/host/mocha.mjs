@@ -14,23 +14,39 @@ import { withDeadline } from './wait.mjs';
 const MOCHA_DEADLINE_MS = Number(process.env.HOST_TEST_TIMEOUT_MS || 900_000);
 
 /**
- * Runs the suite twice: in a trusted workspace (every test file), then in an untrusted one, with
- * workspace trust on (test/host/restricted.test.ts only). HOST_TEST_GREP naming "restricted" runs only the second.
+ * Runs the suite three times: in a trusted workspace (every test file); in an untrusted one, with
+ * workspace trust on (test/host/restricted.test.ts only); in a multi-root workspace of two empty
+ * folders opened from its .code-workspace file (test/host/multiRoot.test.ts only: adding a folder
+ * to a running window restarts the extension host, so it needs a window of its own).
+ * HOST_TEST_GREP naming "restricted" or "multi-root" runs only that one.
  * @param {import('playwright-core').Browser} browser
  */
 export async function runMochaSuite(browser) {
   const grep = process.env.HOST_TEST_GREP;
-  if (!grep || !/restricted/i.test(grep)) await runOnce(browser, 'mocha', false);
-  if (!grep || /restricted/i.test(grep)) await runOnce(browser, 'restricted', true);
+  const restricted = !!grep && /restricted/i.test(grep);
+  const multiRoot = !!grep && /multi-?root/i.test(grep);
+  if (!restricted && !multiRoot) await runOnce(browser, 'mocha', false);
+  if (!grep || restricted) await runOnce(browser, 'restricted', true);
+  if (!grep || multiRoot) await runOnce(browser, 'multiroot', false, multiRootWorkspace());
+}
+
+/** Folders A and B (empty: the tests write their files) and the .code-workspace file that opens both. */
+function multiRootWorkspace() {
+  const dir = path.join(tmp, 'multiroot-workspace');
+  for (const folder of ['A', 'B']) fs.mkdirSync(path.join(dir, folder), { recursive: true });
+  const file = path.join(dir, 'two-folders.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'A' }, { path: 'B' }] }, null, 2));
+  return file;
 }
 
 /**
  * @param {import('playwright-core').Browser} browser
  * @param {string} name
  * @param {boolean} untrusted
+ * @param {string} [workspaceFile] a .code-workspace file to open instead of a copy of examples/
  */
-async function runOnce(browser, name, untrusted) {
-  const workspace = makeWorkspace(name);
+async function runOnce(browser, name, untrusted, workspaceFile) {
+  const suite = untrusted ? 'restricted' : workspaceFile ? 'multiroot' : undefined;
   const resultsFile = path.join(tmp, `${name}-results.json`);
   const outputFile = path.join(tmp, `${name}-output.txt`);
   const server = await startServer(
@@ -39,8 +55,8 @@ async function runOnce(browser, name, untrusted) {
     {
       GRADIENT_LENS_TEST_RESULTS: resultsFile,
       GRADIENT_LENS_TEST_OUTPUT: outputFile,
-      ...(untrusted ? { GRADIENT_LENS_TEST_SUITE: 'restricted' } : {}),
-      ...(process.env.HOST_TEST_GREP && !untrusted ? { GRADIENT_LENS_TEST_GREP: process.env.HOST_TEST_GREP } : {}),
+      ...(suite ? { GRADIENT_LENS_TEST_SUITE: suite } : {}),
+      ...(process.env.HOST_TEST_GREP && !suite ? { GRADIENT_LENS_TEST_GREP: process.env.HOST_TEST_GREP } : {}),
     },
     { trust: untrusted },
   );
@@ -51,7 +67,10 @@ async function runOnce(browser, name, untrusted) {
     ['extensionDevelopmentPath', remote(extensionPath)],
     ['extensionTestsPath', remote(path.join(extensionPath, 'dist/test/host/index.js'))],
   ];
-  const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const open = workspaceFile
+    ? `workspace=${encodeURIComponent(workspaceFile)}`
+    : `folder=${encodeURIComponent(makeWorkspace(name))}`;
+  const url = `http://127.0.0.1:${server.port}/?${open}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const { page, consoleLines } = await newPage(browser);
   const pendingShot = path.join(tmp, `${name}-workbench.png`);
   /** @type {(code: unknown) => void} */
@@ -85,7 +104,7 @@ async function runOnce(browser, name, untrusted) {
     }
     recordMocha(results);
     if (results.passed + results.failed === 0) record(`${name} suite`, false, 'no tests ran');
-    if (!untrusted && results.failed === 0 && results.passed > 0) keepScreenshot(pendingShot, 'host-workbench.png');
+    if (!suite && results.failed === 0 && results.passed > 0) keepScreenshot(pendingShot, 'host-workbench.png');
     console.log(
       `${name}: ${results.passed} passed, ${results.failed} failed, ${results.pending?.length ?? 0} pending (extension host exit code ${code}) at ${elapsed()}`,
     );

@@ -73,6 +73,14 @@ export function parseModel(rawText: string, dataInfo?: DataInfo, location?: Mode
  */
 export const SYNTAX_ONLY_CHARS = 128 * 1024;
 
+/**
+ * At most this many problems are listed; the rest are summed up in one more problem placed where
+ * they begin. A Problems panel of thousands of copies of one mistake (a generated file with every
+ * layer wrong) helps nobody, and finding, wording and placing each one would block the editor on
+ * every edit. What is listed is listed in full, each at its place.
+ */
+export const MAX_PROBLEMS = 1000;
+
 /** The tree walk alone (what parseModel does for a file with any problem); exported for the tests that compare the two. */
 export function parseByTree(text: string, dataInfo?: DataInfo, location?: ModelLocation, brokenSyntax = false): ParsedModel {
   const out = new Collector(text);
@@ -123,20 +131,30 @@ function located(text: string, f: QuickFailure): ParsedModel | null {
   if (rest?.type !== 'object') return null;
   const out = new Collector(text);
   readObject(rest, ROOT_DEF, '', out, ['layers']);
-  for (const k of f.badLayers) {
+  let walked = 0;
+  for (; walked < f.badLayers.length && out.problems.length < MAX_PROBLEMS; walked++) {
+    const k = f.badLayers[walked];
     const r = f.layerRanges[k];
     const item = fastParseTree(text, MAX_NESTING, r.offset, r.offset + r.length)?.root;
     if (!item) return null;
     readLayer(item, k, 'layers', out);
   }
   if (!out.hasErrors) return null;
-  return sorted({
-    spec: null,
-    problems: out.problems,
-    layerRanges: f.layerRanges,
-    layerLineRanges: lineRanges(text, f.layerRanges),
-  });
+  // The layers not walked failed the same checks: say how many, at the first of them.
+  const left = f.badLayers.length - walked;
+  if (left > 0) {
+    const first = f.badLayers[walked];
+    out.add(
+      `layers[${first}]`,
+      `${count(left, 'more layer')} from here on ${left === 1 ? 'has' : 'have'} problems; only the first ${count(MAX_PROBLEMS, 'problem')} are listed`,
+      { offset: f.layerRanges[first].offset, length: 1 },
+    );
+  }
+  const layerRanges = f.layerRanges;
+  return sorted({ spec: null, problems: out.problems, layerRanges, layerLineRanges: lineRanges(text, layerRanges) }, false);
 }
+
+const count = (n: number, what: string): string => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
 
 /** From valid values on: the spec, the checks that need it, the ranges for the editor. */
 function finish(
@@ -175,7 +193,17 @@ function syntaxProblems(out: Collector, errors: ParseError[]): ModelProblem[] {
   return out.problems;
 }
 
-function sorted(p: ParsedModel): ParsedModel {
+/** The problems in text order; past MAX_PROBLEMS (with `cap`), the rest as one problem where they begin. */
+function sorted(p: ParsedModel, cap = true): ParsedModel {
   p.problems.sort((a, b) => a.range.offset - b.range.offset);
+  if (cap && p.problems.length > MAX_PROBLEMS) {
+    const rest = p.problems.splice(MAX_PROBLEMS);
+    p.problems.push({
+      path: rest[0].path,
+      message: `${rest[0].path ? `${rest[0].path}: ` : ''}${count(rest.length, 'more problem')} from here on; only the first ${count(MAX_PROBLEMS, 'problem')} are listed`,
+      range: rest[0].range,
+      severity: rest.some((x) => x.severity === 'error') ? 'error' : 'warning',
+    });
+  }
   return p;
 }

@@ -15,6 +15,11 @@ function loadTests(): void {
     require('./restricted.test');
     return;
   }
+  // The third opens a .code-workspace with two folders: only the multi-root suite runs there.
+  if (process.env.GRADIENT_LENS_TEST_SUITE === 'multiroot') {
+    require('./multiRoot.test');
+    return;
+  }
   require('./training.test');
   require('./editor.test');
   require('./compare.test');
