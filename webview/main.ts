@@ -243,7 +243,9 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
       );
     return;
   }
-  if (apply(snapshot, m)) schedule(false);
+  // The whole state (a panel shown again, a new run) redraws every view: the change tracker is for
+  // the live stream, where a frame must not redraw what did not change.
+  if (apply(snapshot, m)) schedule(m.type === 'snapshot');
 });
 
 onThemeChange(() => {
