@@ -68,17 +68,27 @@ suite('Gradient Lens: what a newcomer does first', () => {
     await resetSession();
     gl.panel.webviewPanel?.dispose();
     await waitFor(() => !gl.panel.isOpen, 10000, 'the panel to close');
-    // Waiting from before Train: the fresh page must draw the run while it loads and while it trains.
-    const loading = gl.waitForRender((s) => s.state === 'loading', 120000);
-    const live = gl.waitForRender((s) => s.state === 'running' && s.lastStep > 0, 120000);
-    const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.train, digitsUri());
-    assert.ok(run, `Train returned no run; messages: ${JSON.stringify(gl.notices())}`);
-    await loading;
-    const seen = await live;
-    await h.waitForState(gl, ['finished'], 60000);
-    const total = lastStep(gl);
-    note(`the new panel drew step ${seen.lastStep} of ${total} while training`);
-    assert.ok(seen.lastStep < total, 'the panel only saw the run after it ended');
+    // 40 steps a second: the 200-step run then lasts 5 s, so the page has a running step to draw
+    // however slowly a loaded machine renders (at full speed the run could end before its first frame).
+    const config = vscode.workspace.getConfiguration('gradientLens');
+    await config.update('stepsPerSecond', 40, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor(() => gl.session.snapshot.pace === 40, 10000, 'the session to take the pace');
+      // Waiting from before Train: the fresh page must draw the run while it loads and while it trains.
+      const loading = gl.waitForRender((s) => s.state === 'loading', 120000);
+      const live = gl.waitForRender((s) => s.state === 'running' && s.lastStep > 0, 120000);
+      const run = await vscode.commands.executeCommand<RunInfo | undefined>(Commands.train, digitsUri());
+      assert.ok(run, `Train returned no run; messages: ${JSON.stringify(gl.notices())}`);
+      await loading;
+      const seen = await live;
+      await h.waitForState(gl, ['finished'], 120000);
+      const total = lastStep(gl);
+      note(`the new panel drew step ${seen.lastStep} of ${total} while training`);
+      assert.ok(seen.lastStep < total, 'the panel only saw the run after it ended');
+    } finally {
+      await config.update('stepsPerSecond', undefined, vscode.ConfigurationTarget.Workspace);
+      await resetSession();
+    }
   });
 
   test('a slow pace holds training between steps, and Slow switched off takes effect in the running training', async () => {
