@@ -3,6 +3,8 @@
 import type { Dataset } from '../../../src/data/dataset';
 import type { Activation, LayerSpec } from '../../../src/model/spec';
 import { Rng } from '../../../src/engine/random';
+import type { Backend } from '../../../src/engine/backend';
+import { referenceBackend } from '../../../src/engine/reference';
 
 export { optimizer, makeSpec } from '../specs';
 
@@ -38,4 +40,18 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, scale?: n
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(s, 1e-300));
   return worst;
+}
+
+/** The reference backend, counting every element it allocates (what a run really takes, for the memory estimate's tests). */
+export function countingBackend(dtype: 'float32' | 'float64'): { backend: Backend; elements: () => number } {
+  const inner = referenceBackend(dtype);
+  let total = 0;
+  const backend = {
+    ...inner,
+    alloc: (n: number) => {
+      total += n;
+      return inner.alloc(n);
+    },
+  } as Backend;
+  return { backend, elements: () => total };
 }

@@ -1,26 +1,11 @@
 // The memory estimate against what the engine really allocates, and the refusal it leads to.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Trainer, referenceBackend } from '../../../src/engine';
-import type { Backend } from '../../../src/engine/backend';
+import { Trainer } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
 import { checkMemory, estimateRun, formatBytes, memoryRefusal } from '../../../src/model/estimate';
 import { DEFAULT_CHUNK } from '../../../src/engine';
-import { makeSpec, optimizer, randomDataset } from '../engine/helpers';
-
-/** The reference backend, counting every element it allocates. */
-function counting(dtype: 'float32' | 'float64'): { backend: Backend; elements: () => number } {
-  const inner = referenceBackend(dtype);
-  let total = 0;
-  const backend = {
-    ...inner,
-    alloc: (n: number) => {
-      total += n;
-      return inner.alloc(n);
-    },
-  } as Backend;
-  return { backend, elements: () => total };
-}
+import { countingBackend, makeSpec, optimizer, randomDataset } from '../engine/helpers';
 
 const specs: [string, ModelSpec, number[]][] = [
   [
@@ -66,7 +51,7 @@ for (const [name, spec, inputShape] of specs) {
   for (const snapshot of [false, true]) {
     test(`the estimate covers what a ${name} trainer allocates${snapshot ? ' with a batch snapshot' : ''}, within a factor of two`, () => {
       const train = randomDataset(1, Math.max(40, spec.batchSize), inputShape, 5);
-      const { backend, elements } = counting(spec.dtype);
+      const { backend, elements } = countingBackend(spec.dtype);
       const trainer = new Trainer({ spec, train, validation: null, backend });
       trainer.trainStep();
       if (snapshot) trainer.batchSnapshot();
@@ -84,7 +69,7 @@ for (const [name, spec, inputShape] of specs) {
 test('a view reading the training batch per-example tensors is counted: the estimate covers that allocation too', () => {
   const [, spec, inputShape] = specs[0];
   const train = randomDataset(1, 40, inputShape, 5);
-  const { backend, elements } = counting(spec.dtype);
+  const { backend, elements } = countingBackend(spec.dtype);
   const trainer = new Trainer({ spec, train, validation: null, backend });
   trainer.trainStep();
   const before = elements();

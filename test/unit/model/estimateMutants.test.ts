@@ -5,28 +5,19 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Trainer, referenceBackend } from '../../../src/engine';
-import type { Backend } from '../../../src/engine/backend';
+import { Trainer } from '../../../src/engine';
 import type { LayerSpec, ModelSpec } from '../../../src/model/spec';
 import { checkMemory, describeLayer, estimateRun, formatBytes, largestLayer, memoryRefusal } from '../../../src/model/estimate';
 import type { RunEstimate } from '../../../src/model/estimate';
-import { makeSpec, optimizer, randomDataset } from '../engine/helpers';
+import { countingBackend, makeSpec, optimizer, randomDataset } from '../engine/helpers';
 
 const COUNT = 40;
 /** Elements the trainer allocates for one training step. */
 function allocated(spec: ModelSpec, inputShape: number[], count = COUNT): number {
-  const inner = referenceBackend(spec.dtype);
-  let total = 0;
-  const backend = {
-    ...inner,
-    alloc: (n: number) => {
-      total += n;
-      return inner.alloc(n);
-    },
-  } as Backend;
+  const { backend, elements } = countingBackend(spec.dtype);
   const trainer = new Trainer({ spec, train: randomDataset(1, count, inputShape, 2), validation: null, backend });
   trainer.trainStep();
-  return total;
+  return elements();
 }
 const estimated = (spec: ModelSpec, inputShape: number[], count = COUNT): number =>
   estimateRun({ spec, inputShape, numClasses: 2, trainCount: count })!.runBytes / (spec.dtype === 'float64' ? 8 : 4);
