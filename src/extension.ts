@@ -43,7 +43,9 @@ export function activate(context: vscode.ExtensionContext): GradientLensApi {
   const workerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
   const mediaDir = vscode.Uri.joinPath(context.extensionUri, 'media').fsPath;
   const config = new Config();
-  const session = new TrainingSession(workerScript, mediaDir, () => config.settings);
+  // Running from source (F5): every view reads a deep-frozen snapshot, so one that writes throws.
+  const devBuild = context.extensionMode === vscode.ExtensionMode.Development;
+  const session = new TrainingSession(workerScript, mediaDir, () => config.settings, devBuild);
   const renders = new RenderLog();
   // The panel's problem links need the command context (the panel's column); it is made just below.
   const late: { commands?: CommandContext } = {};

@@ -3,7 +3,7 @@
 //   1. Is back-propagation applied after each example or after the batch?
 //   2. Is it applied n times on one example until that example is right, before moving on?
 
-import type { SessionSnapshot } from '../src/protocol';
+import type { ReadonlySnapshot } from '../src/protocol';
 import { el, scrollToCard } from './dom';
 import { card } from './cards';
 import { num } from './format';
@@ -26,7 +26,7 @@ export class AnswersView {
     );
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const spec = s.run?.spec;
     const d = s.detail?.perExample ?? null;
     const m = d?.perExample.length ?? spec?.batchSize ?? 0;

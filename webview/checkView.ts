@@ -1,7 +1,7 @@
 // The gradient check's result as a table: per layer, entries checked, largest relative error,
 // pass or fail (float64 central differences against the analytic gradient).
 
-import type { SessionSnapshot } from '../src/protocol';
+import type { ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import { el, icon, reveal, table } from './dom';
 import { card } from './cards';
 import type { GradCheckResult } from '../src/engine/types';
@@ -9,14 +9,14 @@ import type { GradCheckResult } from '../src/engine/types';
 export class CheckView {
   readonly root: HTMLElement;
   private readonly body: HTMLElement;
-  private last: GradCheckResult | null = null;
+  private last: DeepReadonly<GradCheckResult> | null = null;
 
   constructor() {
     this.body = el('div');
     this.root = card('gradcheck', this.body);
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const r = s.gradCheck;
     this.root.hidden = !r;
     if (!r) return;

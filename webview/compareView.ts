@@ -5,7 +5,7 @@
 // quantity ("n/a" with its reason); and the summary in plain words from the engine.
 
 import type { Chart } from 'chart.js';
-import type { CompareRun, SessionSnapshot } from '../src/protocol';
+import type { CompareRun, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import { el, reveal } from './dom';
 import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
@@ -28,7 +28,7 @@ export class CompareView {
   private readonly mode: HTMLElement;
   private readonly axisButtons: HTMLButtonElement[];
   private axis: Axis = 'examplesSeen';
-  private last: SessionSnapshot['compare'] = null;
+  private last: ReadonlySnapshot['compare'] = null;
   runs = 0;
 
   constructor() {
@@ -67,7 +67,7 @@ export class CompareView {
     this.chart = lineChart(canvas, { xTitle: AXES[this.axis], yTitle: 'cross-entropy loss (log scale)', yLog: true });
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const r = s.compare;
     this.root.hidden = !r;
     this.runs = r?.runs.length ?? 0;
@@ -82,7 +82,7 @@ export class CompareView {
     if (!r) return;
     const p = palette();
     const n = Math.max(...r.runs.map((x) => x.batchSize));
-    const label = (run: CompareRun): string =>
+    const label = (run: DeepReadonly<CompareRun>): string =>
       `M = ${run.batchSize}${run.batchSize === 1 ? ' (SGD)' : run.batchSize === n && r.runs.length > 2 ? ' (full)' : ''}`;
     for (const b of this.axisButtons) b.setAttribute('aria-pressed', String(b.dataset.axis === this.axis));
     (this.chart.options.scales!.x as { title: { text: string } }).title.text = AXES[this.axis];
@@ -107,7 +107,7 @@ export class CompareView {
       }),
     );
     this.mode.textContent = `${MODE_NAMES[r.rateMode] ?? r.rateMode} (setting gradientLens.compare.learningRates). ${r.runs[0]?.momentum ? `Momentum μ = ${num(r.runs[0].momentum)} in every run.` : 'No momentum.'} Took ${num(r.seconds, 2)} s.`;
-    const na = (run: CompareRun, key: keyof CompareRun['notApplicable']): HTMLElement =>
+    const na = (run: DeepReadonly<CompareRun>, key: keyof DeepReadonly<CompareRun>['notApplicable']): HTMLElement =>
       el('td', { class: 'num na', title: run.notApplicable[key] ?? '', text: 'n/a' });
     const head = [
       'batch size M',

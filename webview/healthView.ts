@@ -3,7 +3,7 @@
 //    with min and max) · agreement cos(gᵢ, G) · gradient noise scale B_simple · dead ReLUs.
 
 import type { Chart } from 'chart.js';
-import type { LayerPoint, SessionSnapshot, StepPoint } from '../src/protocol';
+import type { LayerPoint, ReadonlySnapshot, StepPoint, DeepReadonly } from '../src/protocol';
 import { el } from './dom';
 import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
@@ -17,8 +17,8 @@ interface Instrument {
   axis: string;
   help: string;
   log: boolean;
-  value: (l: LayerPoint) => number | null;
-  band?: [(l: LayerPoint) => number, (l: LayerPoint) => number];
+  value: (l: DeepReadonly<LayerPoint>) => number | null;
+  band?: [(l: DeepReadonly<LayerPoint>) => number, (l: DeepReadonly<LayerPoint>) => number];
 }
 
 const INSTRUMENTS: Instrument[] = [
@@ -78,7 +78,7 @@ export class HealthView {
   readonly charts: Chart<'line', XY[]>[] = [];
   layers = 0;
   /** One bounded line per instrument, layer and band edge (see Decimator): a frame costs the same however long the history. */
-  private readonly lines = new Map<string, Decimator<StepPoint>>();
+  private readonly lines = new Map<string, Decimator<DeepReadonly<StepPoint>>>();
 
   constructor() {
     const grid = el('div', { class: 'health-grid' });
@@ -101,16 +101,16 @@ export class HealthView {
     this.root = card('health', grid);
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const p = palette();
     const layers = s.run?.layers.filter((l) => l.params.length > 0) ?? [];
     this.layers = layers.length;
     INSTRUMENTS.forEach((ins, k) => {
       const datasets = layers.flatMap((layer, j) => {
         const color = p.series[j % p.series.length];
-        const pick = (f: (l: LayerPoint) => number | null, edge: string): XY[] => {
+        const pick = (f: (l: DeepReadonly<LayerPoint>) => number | null, edge: string): XY[] => {
           const id = `${ins.id}:${layer.index}:${edge}`;
-          const line = this.lines.get(id) ?? new Decimator<StepPoint>(64);
+          const line = this.lines.get(id) ?? new Decimator<DeepReadonly<StepPoint>>(64);
           this.lines.set(id, line);
           return line.series(s.history, (h) => {
             const lp = h.layers.find((x) => x.layer === layer.index);

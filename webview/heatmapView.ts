@@ -3,7 +3,7 @@
 // moving with the arrow keys and pressing Enter) selects that exact parameter for the
 // per-example view.
 
-import type { Heatmap, HeatmapMode, ParamSelection, SessionSnapshot } from '../src/protocol';
+import type { Heatmap, HeatmapMode, ParamSelection, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import { el } from './dom';
 import { card } from './cards';
 import { num } from './format';
@@ -27,7 +27,7 @@ export class HeatmapView {
   private readonly modeButtons: HTMLButtonElement[];
   private readonly caption: HTMLElement;
   private readonly legend: HTMLElement;
-  private heatmap: Heatmap | null = null;
+  private heatmap: DeepReadonly<Heatmap> | null = null;
   private selection: ParamSelection | null = null;
   private cursor = 0;
   private layersKey = '';
@@ -79,7 +79,7 @@ export class HeatmapView {
     );
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     this.fillLayers(s);
     this.heatmap = s.detail?.heatmap ?? null;
     for (const b of this.modeButtons) b.setAttribute('aria-pressed', String(b.dataset.mode === s.heatmapMode));
@@ -96,7 +96,7 @@ export class HeatmapView {
     this.draw();
   }
 
-  private fillLayers(s: SessionSnapshot): void {
+  private fillLayers(s: ReadonlySnapshot): void {
     const layers = s.run?.layers ?? [];
     const key = layers.map((l) => l.label).join('|');
     if (key === this.layersKey) return;

@@ -1,7 +1,7 @@
 // 5. Gradient histograms per layer over time: a heat strip per layer, x = step, y = gradient value
 // (a shared symmetric range per layer), colour = how many entries fell in that bin.
 
-import type { Histogram, SessionSnapshot } from '../src/protocol';
+import type { Histogram, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import { el } from './dom';
 import { card } from './cards';
 import { num } from './format';
@@ -17,8 +17,8 @@ export class HistogramView {
     this.root = card('histograms', this.list);
   }
 
-  update(s: SessionSnapshot): void {
-    const byLayer = new Map<number, Histogram[]>();
+  update(s: ReadonlySnapshot): void {
+    const byLayer = new Map<number, DeepReadonly<Histogram>[]>();
     for (const h of s.histograms) {
       const l = byLayer.get(h.layer) ?? [];
       l.push(h);
@@ -68,7 +68,7 @@ export class HistogramView {
     );
   }
 
-  private draw(canvas: HTMLCanvasElement, hs: Histogram[]): number {
+  private draw(canvas: HTMLCanvasElement, hs: DeepReadonly<Histogram>[]): number {
     const p = palette();
     const width = 480,
       height = 72;

@@ -2,7 +2,7 @@
 // log-scale toggle; a step range to zoom into; values on hover.
 
 import type { Chart } from 'chart.js';
-import type { SessionSnapshot, StepPoint } from '../src/protocol';
+import type { ReadonlySnapshot, StepPoint, DeepReadonly } from '../src/protocol';
 import { el, icon } from './dom';
 import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
@@ -29,7 +29,7 @@ export class LossView {
   points = 0;
   drawnPoints = 0;
   epochPoints = 0;
-  private readonly stepLine = new Decimator<StepPoint>(300);
+  private readonly stepLine = new Decimator<DeepReadonly<StepPoint>>(300);
   private readonly epochLines = [0, 1, 2, 3].map(() => new Decimator<EpochStats>(200));
   private readonly note: HTMLElement;
 
@@ -99,7 +99,7 @@ export class LossView {
     themeChart(this.chart);
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const p = palette();
     const { from, to, logScale } = this.state;
     const inRange = (x: number): boolean => (from === null || x >= from) && (to === null || x <= to);

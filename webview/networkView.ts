@@ -5,7 +5,7 @@
 // the other layers' links are shaded by their gradient norm ‖G‖. Clicking a link selects that
 // connection; clicking a layer selects it; the other cards follow.
 
-import type { Heatmap, ParamSelection, SessionSnapshot } from '../src/protocol';
+import type { Heatmap, ParamSelection, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import type { LayerInfo } from '../src/engine/types';
 import { el } from './dom';
 import { card } from './cards';
@@ -103,7 +103,7 @@ export class NetworkView {
     this.root = card('network', el('div', { class: 'network-wrap' }, this.picture), this.caption);
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const layers = (s.run?.layers ?? []).filter((l) => l.params.some((p) => p.kind === 'weight'));
     this.links = 0;
     this.parts.begin();
@@ -206,7 +206,7 @@ export class NetworkView {
 }
 
 /** The heatmap aggregated into gin × gout groups: per group pair, the cell of largest magnitude. */
-function blocks(h: Heatmap | null, gin: number, gout: number): { value: number; index: number }[] {
+function blocks(h: DeepReadonly<Heatmap> | null, gin: number, gout: number): { value: number; index: number }[] {
   if (!h) return [];
   const out: { value: number; index: number }[] = Array.from({ length: gin * gout }, () => ({ value: 0, index: 0 }));
   for (let r = 0; r < h.cellRows; r++) {
@@ -225,7 +225,7 @@ function blocks(h: Heatmap | null, gin: number, gout: number): { value: number; 
 }
 
 /** Units of a column: features of a flat shape, channels of an image shape. */
-function units(shape: number[], layer: LayerInfo): number {
+function units(shape: readonly number[], layer: DeepReadonly<LayerInfo>): number {
   if (layer.type === 'dense') return shape.reduce((a, b) => a * b, 1);
   return shape[0] ?? 1;
 }

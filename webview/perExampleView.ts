@@ -5,7 +5,7 @@
 
 import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
-import type { ExampleInfo, PerExampleDetail, SessionSnapshot, StepDetail } from '../src/protocol';
+import type { ExampleInfo, PerExampleDetail, ReadonlySnapshot, StepDetail, DeepReadonly } from '../src/protocol';
 import { noteFor, updateLines } from './formulaView';
 import { el } from './dom';
 import { card } from './cards';
@@ -21,7 +21,7 @@ export class PerExampleView {
   private readonly note: HTMLElement;
   private readonly preview: HTMLCanvasElement;
   private readonly previewText: HTMLElement;
-  private detail: StepDetail | null = null;
+  private detail: DeepReadonly<StepDetail> | null = null;
   private focused = 0;
   bars = 0;
 
@@ -70,7 +70,7 @@ export class PerExampleView {
     );
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     this.detail = s.detail;
     const d = s.detail?.perExample ?? null;
     const p = palette();
@@ -117,7 +117,7 @@ export class PerExampleView {
     }
   }
 
-  private renderFormula(d: PerExampleDetail): void {
+  private renderFormula(d: DeepReadonly<PerExampleDetail>): void {
     const m = d.perExample.length;
     const g = d.perExample;
     const shown =
@@ -143,7 +143,7 @@ export class PerExampleView {
 
   private showExample(i: number, announce = true): void {
     const d = this.detail;
-    const ex: ExampleInfo | undefined = d?.examples[i];
+    const ex: DeepReadonly<ExampleInfo> | undefined = d?.examples[i];
     const g = d?.perExample?.perExample[i];
     if (!d || !ex) return;
     this.focused = i;

@@ -1,14 +1,14 @@
 // Why the last Train did not start: the model file's errors, each a link to its place. A click
 // asks the host to select that range in the editor that already shows the file (no second copy).
 
-import type { ModelFileProblems, SessionSnapshot } from '../src/protocol';
+import type { ModelFileProblems, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import { el, icon, reveal } from './dom';
 import { card } from './cards';
 
 export class ProblemsView {
   readonly root: HTMLElement;
   private readonly list: HTMLElement;
-  private last: ModelFileProblems | null = null;
+  private last: DeepReadonly<ModelFileProblems> | null = null;
   /** Problems listed now (the rendered summary reports it). */
   count = 0;
 
@@ -17,7 +17,7 @@ export class ProblemsView {
     this.root = card('problems', this.list);
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const p = s.problems ?? null;
     this.root.hidden = !p;
     this.count = p?.items.length ?? 0;

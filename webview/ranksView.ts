@@ -7,7 +7,7 @@
 // the ranks' own numbers, so the weighting shown is checked by the numbers the ranks reported.
 // Hidden unless the snapshot holds a data-parallel step (only PyTorch runs send one).
 
-import type { RanksStep, SessionSnapshot } from '../src/protocol';
+import type { RanksStep, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import type { OptimizerSpec } from '../src/model/spec';
 import { el } from './dom';
 import { card } from './cards';
@@ -20,14 +20,14 @@ export class RanksView {
   readonly root: HTMLElement;
   private readonly body: HTMLElement;
   /** The step drawn, for the `rendered` summary (null while the card is hidden). */
-  shown: RanksStep | null = null;
+  shown: DeepReadonly<RanksStep> | null = null;
 
   constructor() {
     this.body = el('div', { class: 'ranks-body' });
     this.root = card('ranks', this.body);
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const step = s.ranks ?? null;
     this.root.hidden = !step || step.ranks.length === 0;
     if (!step || step.ranks.length === 0) {
@@ -48,7 +48,7 @@ export class RanksView {
 }
 
 /** The all-reduce, the update and the per-layer check, with this step's numbers. */
-function formula(step: RanksStep, opt: OptimizerSpec | null, label: (layer: number) => string): HTMLElement {
+function formula(step: DeepReadonly<RanksStep>, opt: OptimizerSpec | null, label: (layer: number) => string): HTMLElement {
   const m = step.batchSize,
     r = step.ranks.length;
   const sizes = step.ranks.map((k) => k.batchSize);
@@ -99,7 +99,7 @@ function updateLine(o: OptimizerSpec | null, lr: number): string {
 }
 
 /** One layer: the bar of ‖G‖ and, under it, each rank's ‖G_r‖ with its cosine to G. */
-function layerBars(step: RanksStep, layer: number, meanNorm: number, title: string): HTMLElement {
+function layerBars(step: DeepReadonly<RanksStep>, layer: number, meanNorm: number, title: string): HTMLElement {
   const rows = step.ranks.map((k) => {
     const l = k.layers.find((x) => x.layer === layer);
     return {
@@ -131,7 +131,7 @@ function layerBars(step: RanksStep, layer: number, meanNorm: number, title: stri
 
 /** Why the weighting matters, with this step's numbers (and this run's, when the step split evenly). */
 function pitfall(
-  step: RanksStep,
+  step: DeepReadonly<RanksStep>,
   label: (layer: number) => string,
   run: { trainSize: number; batchSize: number } | null,
 ): HTMLElement {

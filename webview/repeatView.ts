@@ -4,7 +4,7 @@
 // experiment (fit A, then B: A's loss rises again); the conclusion in plain words from the engine.
 
 import type { Chart } from 'chart.js';
-import type { RepeatResult, SessionSnapshot } from '../src/protocol';
+import type { RepeatResult, ReadonlySnapshot, DeepReadonly } from '../src/protocol';
 import { el, reveal, table } from './dom';
 import { card } from './cards';
 import { lineChart, series, setDatasets, themeChart, type XY } from './charts';
@@ -18,7 +18,7 @@ export class RepeatView {
   private readonly table: HTMLElement;
   private readonly conclusion: HTMLElement;
   private readonly forgetNote: HTMLElement;
-  private last: RepeatResult | null = null;
+  private last: DeepReadonly<RepeatResult> | null = null;
 
   constructor() {
     const c1 = el('canvas', {
@@ -43,7 +43,7 @@ export class RepeatView {
     this.forgetChart = lineChart(c2, { xTitle: 'updates on example B', yTitle: 'loss (log scale)', yLog: true });
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const r = s.repeat ?? null;
     this.root.hidden = !r;
     if (!r || r === this.last) return;
@@ -52,9 +52,9 @@ export class RepeatView {
     reveal(this.root);
   }
 
-  private draw(r: RepeatResult): void {
+  private draw(r: DeepReadonly<RepeatResult>): void {
     const p = palette();
-    const pts = (f: (q: RepeatResult['series'][number]) => number | null): XY[] =>
+    const pts = (f: (q: DeepReadonly<RepeatResult>['series'][number]) => number | null): XY[] =>
       r.series.flatMap((q) => {
         const y = f(q);
         return y !== null && y > 0 ? [{ x: q.update, y }] : [];

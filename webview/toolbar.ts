@@ -1,7 +1,7 @@
 // The controls and the status line. Buttons send commands to the host; which ones are enabled
 // follows the session state, so keyboard users never land on a button that does nothing.
 
-import type { PanelCommand, SessionSnapshot } from '../src/protocol';
+import type { PanelCommand, ReadonlySnapshot } from '../src/protocol';
 import { el, icon } from './dom';
 import { num, pct } from './format';
 
@@ -9,7 +9,7 @@ const BUTTONS: {
   command: PanelCommand;
   label: string;
   icon: string;
-  when: (s: SessionSnapshot['status']['state']) => boolean;
+  when: (s: ReadonlySnapshot['status']['state']) => boolean;
 }[] = [
   { command: 'train', label: 'Train', icon: 'play', when: (s) => s !== 'running' && s !== 'paused' && s !== 'loading' },
   { command: 'pause', label: 'Pause', icon: 'debug-pause', when: (s) => s === 'running' },
@@ -72,7 +72,7 @@ export class Toolbar {
     return this.failure;
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const st = s.status;
     for (const b of BUTTONS) {
       const button = this.buttons.get(b.command);

@@ -4,7 +4,7 @@
 // change once, by −γ times the average.
 
 import { Chart, type ChartConfiguration } from 'chart.js';
-import type { SessionSnapshot, WalkthroughResult } from '../src/protocol';
+import type { ReadonlySnapshot, WalkthroughResult, DeepReadonly } from '../src/protocol';
 import { el, icon, reveal } from './dom';
 import { card } from './cards';
 import { num, term } from './format';
@@ -18,7 +18,7 @@ export class WalkthroughView {
   private readonly text: HTMLElement;
   private readonly position: HTMLElement;
   private readonly digit: HTMLCanvasElement;
-  private result: WalkthroughResult | null = null;
+  private result: DeepReadonly<WalkthroughResult> | null = null;
   /** How many examples have been shown: 0..M; M + 1 means the update too. */
   shown = 0;
 
@@ -69,7 +69,7 @@ export class WalkthroughView {
     );
   }
 
-  update(s: SessionSnapshot): void {
+  update(s: ReadonlySnapshot): void {
     const r = s.walkthrough ?? null;
     const fresh = r !== this.result;
     if (fresh) {

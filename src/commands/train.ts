@@ -2,14 +2,14 @@
 // (modal) before restarting; Step with nothing running starts the run paused and does one batch.
 
 import * as vscode from 'vscode';
-import type { RunInfo } from '../protocol';
+import type { DeepReadonly, RunInfo } from '../protocol';
 import { RunCancelled } from '../session/session';
 import type { CommandContext } from './context';
 import { pickPreparedModel, type PreparedModel } from './modelFile';
 import { plainText } from '../views/plainText';
 
 export function train(ctx: CommandContext) {
-  return async (arg?: unknown): Promise<RunInfo | undefined> => {
+  return async (arg?: unknown): Promise<DeepReadonly<RunInfo> | undefined> => {
     const model = await pickPreparedModel(ctx, arg);
     if (!model) return undefined;
     if (ctx.session.isActive) {
@@ -28,7 +28,7 @@ export function train(ctx: CommandContext) {
 }
 
 export function step(ctx: CommandContext) {
-  return async (arg?: unknown): Promise<RunInfo | undefined> => {
+  return async (arg?: unknown): Promise<DeepReadonly<RunInfo> | undefined> => {
     if (ctx.session.isActive) {
       ctx.session.step();
       return ctx.session.snapshot.run ?? undefined;
@@ -41,7 +41,7 @@ export function step(ctx: CommandContext) {
 /** How long a run waits for the panel's page to load, so the panel shows it from its first step. */
 const PANEL_READY_MS = 5000;
 
-async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<RunInfo | undefined> {
+async function start(ctx: CommandContext, model: PreparedModel, stepOnly: boolean): Promise<DeepReadonly<RunInfo> | undefined> {
   ctx.panel.show(true);
   const gate = ctx.panel.whenReady(PANEL_READY_MS);
   ctx.log.info(plainText(`train ${model.file}${stepOnly ? ' (one step)' : ''}`));

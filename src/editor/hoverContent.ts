@@ -1,15 +1,15 @@
 // The markdown of a layer hover: the layer's latest statistics with one plain sentence each.
 // Pure (no `vscode`); hover.ts wraps it in a trusted MarkdownString.
 
-import type { LayerPoint } from '../protocol';
+import type { DeepReadonly, LayerPoint } from '../protocol';
 import type { LayerInfo } from '../engine/types';
 import { formatPercent, formatSci, formatValue } from './format';
 
 export interface LayerHoverInput {
   /** The layer's latest point (parameterised layers only). */
-  point: LayerPoint;
+  point: DeepReadonly<LayerPoint>;
   /** The engine's description of the layer, when the run knows it. */
-  info: LayerInfo | undefined;
+  info: DeepReadonly<LayerInfo> | undefined;
   step: number;
   epoch: number;
   /** Command id for the "open the panel" link. */
@@ -69,7 +69,7 @@ export function layerHoverMarkdown(input: LayerHoverInput): string {
 }
 
 /** A short line for a layer without parameters (flatten, pooling, activations). */
-export function parameterFreeLayerMarkdown(layer: number, info: LayerInfo | undefined): string {
+export function parameterFreeLayerMarkdown(layer: number, info: DeepReadonly<LayerInfo> | undefined): string {
   const label = info ? `${info.label} [${info.inputShape.join(', ')}] → [${info.outputShape.join(', ')}]` : `layer ${layer}`;
   return `**Gradient Lens · layers[${layer}]** ${cell(label)} — no parameters; gradients pass through to the layer before.`;
 }

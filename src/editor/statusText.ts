@@ -1,6 +1,6 @@
 // What the status bar item shows for a session snapshot. Pure (no `vscode`).
 
-import type { SessionSnapshot } from '../protocol';
+import type { ReadonlySnapshot } from '../protocol';
 import { formatValue } from './format';
 
 export interface StatusBarView {
@@ -15,7 +15,7 @@ export interface StatusBarView {
  * @param modelFileOpen whether an editor shows a *.gradlens.json file (the item is hidden when
  *   there is neither a run nor a model file, so it never clutters unrelated workspaces).
  */
-export function statusBarView(snapshot: SessionSnapshot, modelFileOpen: boolean): StatusBarView {
+export function statusBarView(snapshot: ReadonlySnapshot, modelFileOpen: boolean): StatusBarView {
   const { status, run } = snapshot;
   const last = snapshot.history.length > 0 ? snapshot.history[snapshot.history.length - 1] : undefined;
   const file = run ? run.file : 'no model';

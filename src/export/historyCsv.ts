@@ -12,7 +12,7 @@
 //   epochEnd.validationAccuracy (empty without a validation set), epochEnd.seconds.
 // Numbers are in JavaScript's shortest exact form, so historyFromCsv reads back the same values.
 
-import type { LayerPoint, StepPoint } from '../protocol';
+import type { DeepReadonly, LayerPoint, StepPoint } from '../protocol';
 import type { EpochStats } from '../engine/types';
 import { numberCell, parseNumberCell } from './numbers';
 import { DataError } from '../errors/types';
@@ -31,7 +31,7 @@ const LAYER_FIELDS = [
 ] as const;
 const EPOCH_FIELDS = ['epoch', 'trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy', 'seconds'] as const;
 
-export function historyToCsv(history: StepPoint[], epochs: EpochStats[]): string {
+export function historyToCsv(history: readonly DeepReadonly<StepPoint>[], epochs: readonly DeepReadonly<EpochStats>[]): string {
   const layers = history[0]?.layers.map((l) => l.layer) ?? [];
   const header = [
     ...STEP_FIELDS,

@@ -1,7 +1,7 @@
 // The training history (every step's point and every epoch's statistics) as JSON and back,
 // losslessly: non-finite numbers and −0 survive (see numbers.ts).
 
-import type { StepPoint } from '../protocol';
+import type { DeepReadonly, StepPoint } from '../protocol';
 import type { EpochStats } from '../engine/types';
 import { decodeNumber, numberReplacer } from './numbers';
 import { DataError } from '../errors/types';
@@ -16,7 +16,7 @@ export interface HistoryExport {
   epochs: EpochStats[];
 }
 
-export function historyToJson(h: HistoryExport): string {
+export function historyToJson(h: DeepReadonly<HistoryExport>): string {
   return JSON.stringify({ format: HISTORY_FORMAT, version: HISTORY_VERSION, ...h }, numberReplacer, 1);
 }
 

@@ -6,3 +6,4 @@
 export * from './shared';
 export * from './worker';
 export * from './webview';
+export * from './readonly';

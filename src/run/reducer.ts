@@ -53,7 +53,10 @@ export function apply(s: SessionSnapshot, m: HostMessage): boolean {
     case 'snapshot': {
       const limits = m.snapshot.limits ?? limitsOf(s);
       Object.assign(s, emptySnapshot(limits), m.snapshot, { limits });
+      // The arrays this copy grows in place are its own: the message's may be a snapshot other
+      // readers share (in the extension host, and in the test recorder).
       s.history = thinToCapacity(m.snapshot.history.slice(), limits.historyLength);
+      s.epochs = m.snapshot.epochs.slice();
       s.histograms = [];
       appendHistograms(s.histograms, m.snapshot.histograms, limits.histogramsPerLayer);
       return true;

@@ -18,6 +18,7 @@ import type { NamedTensor } from '../engine/trainer';
 import { stepPoint } from '../session/detail';
 import { RunMachine, type RunInput } from './machine';
 import { apply, clearRun, emptySnapshot, limitsOf, ranksStep } from './reducer';
+import { deepFreeze } from './freeze';
 import type { RunSource, RunState, SourceEvent } from './source';
 
 /** A start that was superseded (Stop, Reset or another Train) before the run began: not an error to show. */
@@ -40,9 +41,14 @@ export class Run {
   private source: RunSource | null = null;
   private startWaiter: { resolve(run: RunInfo): void; reject(e: Error): void } | null = null;
 
+  /**
+   * @param freezeSnapshots deep-freeze every snapshot handed out, so a reader that writes into it
+   *   throws (tests and development builds; it costs a walk over what is new in each copy).
+   */
   constructor(
     limits: SnapshotLimits,
     private readonly hooks: RunHooks,
+    private readonly freezeSnapshots = false,
   ) {
     this.s = emptySnapshot(limits);
     this.machine.onTransition(({ to }) => hooks.stateChanged(to));
@@ -61,15 +67,19 @@ export class Run {
     return this.source !== null && this.s.run !== null;
   }
 
-  /** A copy that later updates do not change. */
+  /**
+   * A copy that later updates do not change, shared by its readers: they must not change it
+   * (the objects inside are the run's own). Frozen deep when the run was made with `freezeSnapshots`.
+   */
   get snapshot(): SessionSnapshot {
-    return {
+    const copy = {
       ...this.s,
       history: this.s.history.slice(),
       epochs: this.s.epochs.slice(),
       histograms: this.s.histograms.slice(),
       limits: { ...limitsOf(this.s) },
     };
+    return this.freezeSnapshots ? deepFreeze(copy) : copy;
   }
 
   setLimits(limits: SnapshotLimits): void {

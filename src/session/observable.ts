@@ -3,13 +3,13 @@
 // it; src/editor/ consumes it. Keeping this narrow stops the editor from driving training.
 
 import type * as vscode from 'vscode';
-import type { SessionSnapshot } from '../protocol';
+import type { ReadonlySnapshot } from '../protocol';
 
 export interface SessionObservable {
   /** The model file of the current or last run, or undefined when none ran yet. */
   readonly modelUri: vscode.Uri | undefined;
-  /** The latest state (history is bounded; `detail` is the newest step detail). */
-  readonly snapshot: SessionSnapshot;
+  /** The latest state (history is bounded; `detail` is the newest step detail), shared: read it, never change it. */
+  readonly snapshot: ReadonlySnapshot;
   /** Fires (throttled by the session, at most the configured update rate) whenever the snapshot changes. */
   readonly onDidChange: vscode.Event<void>;
 }

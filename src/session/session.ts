@@ -13,6 +13,7 @@ import type {
   ModelFileProblems,
   ParamSelection,
   RunInfo,
+  ReadonlySnapshot,
   SessionSnapshot,
   SessionState,
   WalkthroughResult,
@@ -91,18 +92,24 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     private readonly workerScript: string,
     private readonly mediaDir: string,
     private readonly settings: () => SessionSettings,
+    /** Deep-freeze the shared snapshot (development builds: a view that writes into it throws there). */
+    freezeSnapshots = false,
   ) {
-    this.run = new Run(limitsFrom(settings()), {
-      post: (message, urgent) => {
-        this.copy = undefined;
-        this.toViews(message, urgent);
+    this.run = new Run(
+      limitsFrom(settings()),
+      {
+        post: (message, urgent) => {
+          this.copy = undefined;
+          this.toViews(message, urgent);
+        },
+        stateChanged: (state) => {
+          this.copy = undefined;
+          this.stateEmitter.fire(state);
+        },
+        problem: (message) => this.errorEmitter.fire(message),
       },
-      stateChanged: (state) => {
-        this.copy = undefined;
-        this.stateEmitter.fire(state);
-      },
-      problem: (message) => this.errorEmitter.fire(message),
-    });
+      freezeSnapshots,
+    );
     this.run.show({ type: 'pace', stepsPerSecond: settings().stepsPerSecond });
   }
 
@@ -120,7 +127,16 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
   }
 
   /** The current state; shared by every reader until the run changes, so read it, never change it. */
-  get snapshot(): SessionSnapshot {
+  get snapshot(): ReadonlySnapshot {
+    return this.shared();
+  }
+
+  /** The whole state as a message for a view (posting serialises it: the view gets its own copy). */
+  snapshotMessage(): HostMessage {
+    return { type: 'snapshot', snapshot: this.shared() };
+  }
+
+  private shared(): SessionSnapshot {
     this.copy ??= this.run.snapshot;
     return this.copy;
   }
@@ -318,7 +334,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     // The live posts may have left steps out; once training rests, the views get every step.
     if (this.viewsThinned && this.state !== 'running' && this.state !== 'loading') {
       this.viewsThinned = false;
-      this.postEmitter.fire({ type: 'snapshot', snapshot: this.snapshot });
+      this.postEmitter.fire(this.snapshotMessage());
     }
     this.changeEmitter.fire();
   }

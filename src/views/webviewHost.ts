@@ -128,7 +128,7 @@ export class WebviewConnection implements vscode.Disposable {
 
   /** Sends the whole current state (after ready, or when the view becomes visible again). */
   postSnapshot(): void {
-    if (this.ready) this.pacer.post({ type: 'snapshot', snapshot: this.ctx.session.snapshot });
+    if (this.ready) this.pacer.post(this.ctx.session.snapshotMessage());
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { SessionSnapshot } from '../../src/protocol';
+import type { ReadonlySnapshot } from '../../src/protocol';
 import { api, digitsUri, resetSession, waitFor } from './helpers';
 import { Follow, startAtBreakpoint, stop } from './debugFollow';
 
@@ -45,7 +45,7 @@ suite('Gradient Lens debugger with the panel and the editor', () => {
           60_000,
           `the panel's run paused with the detail of step ${step}`,
         );
-      const snap: SessionSnapshot = await at(3);
+      const snap: ReadonlySnapshot = await at(3);
       assert.equal(snap.status.step, 3);
       assert.equal(snap.selection?.layer, 1, 'the selection is the stopped layer');
       const d = snap.detail!;
