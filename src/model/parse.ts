@@ -83,7 +83,7 @@ export const MAX_PROBLEMS = 1000;
 
 /** The tree walk alone (what parseModel does for a file with any problem); exported for the tests that compare the two. */
 export function parseByTree(text: string, dataInfo?: DataInfo, location?: ModelLocation, brokenSyntax = false): ParsedModel {
-  const out = new Collector(text);
+  const out = new Collector(text, MAX_PROBLEMS);
   // The fast builder handles files without syntax errors; the others go to jsonc-parser, which
   // recovers and names each error (after a depth check: it recurses).
   const fast = brokenSyntax ? null : fastParseTree(text, MAX_NESTING);
@@ -116,7 +116,11 @@ export function parseByTree(text: string, dataInfo?: DataInfo, location?: ModelL
   const values = readObject(root, ROOT_DEF, '', out);
   const layerRanges = layersNode(root).map(rangeOf);
   if (out.hasErrors)
-    return sorted({ spec: null, problems: out.problems, layerRanges, layerLineRanges: lineRanges(text, layerRanges) });
+    return sorted(
+      { spec: null, problems: out.problems, layerRanges, layerLineRanges: lineRanges(text, layerRanges) },
+      true,
+      out.uncheckedLayers,
+    );
   return finish(text, out, values, root, layerRanges, dataInfo, location);
 }
 
@@ -178,10 +182,15 @@ function finish(
 
 /** From the start of each layer to the end of its first line (or of the layer, if sooner). */
 function lineRanges(text: string, ranges: SourceRange[]): SourceRange[] {
+  // The layers come in text order: one line end serves every layer that starts before it (a
+  // search from each layer was quadratic on a file of many layers on one line).
+  let eol = -1;
   return ranges.map((r) => {
-    const eol = text.indexOf('\n', r.offset);
-    const end = eol < 0 ? text.length : eol;
-    return { offset: r.offset, length: Math.min(end, r.offset + r.length) - r.offset };
+    if (eol < r.offset) {
+      eol = text.indexOf('\n', r.offset);
+      if (eol < 0) eol = text.length;
+    }
+    return { offset: r.offset, length: Math.min(eol, r.offset + r.length) - r.offset };
   });
 }
 
@@ -193,14 +202,18 @@ function syntaxProblems(out: Collector, errors: ParseError[]): ModelProblem[] {
   return out.problems;
 }
 
-/** The problems in text order; past MAX_PROBLEMS (with `cap`), the rest as one problem where they begin. */
-function sorted(p: ParsedModel, cap = true): ParsedModel {
+/**
+ * The problems in text order; past MAX_PROBLEMS (with `cap`), the rest as one problem where they
+ * begin, saying how many layers the walk left unread once the list was full (`unchecked`).
+ */
+function sorted(p: ParsedModel, cap = true, unchecked = 0): ParsedModel {
   p.problems.sort((a, b) => a.range.offset - b.range.offset);
   if (cap && p.problems.length > MAX_PROBLEMS) {
     const rest = p.problems.splice(MAX_PROBLEMS);
+    const unread = unchecked > 0 ? `, and ${count(unchecked, 'more layer')} not checked` : '';
     p.problems.push({
       path: rest[0].path,
-      message: `${rest[0].path ? `${rest[0].path}: ` : ''}${count(rest.length, 'more problem')} from here on; only the first ${count(MAX_PROBLEMS, 'problem')} are listed`,
+      message: `${rest[0].path ? `${rest[0].path}: ` : ''}${count(rest.length, 'more problem')} from here on${unread}; only the first ${count(MAX_PROBLEMS, 'problem')} are listed`,
       range: rest[0].range,
       severity: rest.some((x) => x.severity === 'error') ? 'error' : 'warning',
     });

@@ -6,7 +6,21 @@ import type { ModelProblem, Severity, SourceRange } from './positions';
 
 export class Collector {
   readonly problems: ModelProblem[] = [];
-  constructor(readonly text: string) {}
+  /** Layers the walk left unread because the list was full (see `full`). */
+  uncheckedLayers = 0;
+  /**
+   * @param cap how many problems are listed (MAX_PROBLEMS). Once more than that are found, the
+   *   walk reads no further layers: what is listed and the first one left out are settled then
+   *   (the problems of a later layer lie after them in the text).
+   */
+  constructor(
+    readonly text: string,
+    readonly cap = Infinity,
+  ) {}
+  /** More problems than are listed: reading further layers would only add to the ones left out. */
+  get full(): boolean {
+    return this.problems.length > this.cap;
+  }
   add(path: string, detail: string, range: SourceRange, severity: Severity = 'error'): void {
     this.problems.push({ path, message: path ? `${path}: ${detail}` : detail, range, severity });
   }

@@ -10,6 +10,9 @@ import { clip, type Collector, ECHO_CHARS, quoted, rangeOf } from './problems';
 import { fieldsByName, fits, layerSpec, type Values } from './buildSpec';
 import type { SourceRange } from './positions';
 
+/** How many layers the walks have read, ever: the tests see from it where a walk stopped. */
+export const walkWork = { layers: 0 };
+
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
 export function readObject(node: Node, def: ObjectDef, path: string, out: Collector, skip: string[] = []): Values {
@@ -151,15 +154,20 @@ function readLayers(node: Node, path: string, out: Collector): LayerSpec[] | und
     return undefined;
   }
   const layers: LayerSpec[] = [];
-  items.forEach((item, i) => {
-    const layer = readLayer(item, i, path, out);
+  for (let i = 0; i < items.length; i++) {
+    if (out.full) {
+      out.uncheckedLayers = items.length - i;
+      break;
+    }
+    const layer = readLayer(items[i], i, path, out);
     if (layer) layers.push(layer);
-  });
+  }
   return layers;
 }
 
 /** Element `i` of the layers array at `path`: its spec, or undefined with its problems told to `out`. */
 export function readLayer(item: Node, i: number, path: string, out: Collector): LayerSpec | undefined {
+  walkWork.layers++;
   const p = `${path}[${i}]`;
   if (item.type !== 'object') {
     fail(out, p, 'a layer object { "type": … }', item);

@@ -5,6 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parseModel } from '../../../src/model';
 import { MAX_PROBLEMS, parseByTree } from '../../../src/model/parse';
+import { walkWork } from '../../../src/model/readTree';
 
 /** `n` dense layers, the ones `bad` picks with units -16 (one problem each), then the output layer. */
 function model(n: number, bad: (i: number) => boolean = () => true): string {
@@ -49,7 +50,7 @@ test('every layer bad: the first MAX_PROBLEMS problems at their values, then how
   assert.equal(r.layerRanges.length, n + 1, 'every layer keeps its range');
 });
 
-test('the tree walk lists the same first problems, then how many problems are left', () => {
+test('the tree walk lists the same first problems, then how many problems are left and how many layers it did not read', () => {
   const text = model(MAX_PROBLEMS + 20);
   const quick = parseModel(text);
   const walk = parseByTree(text);
@@ -58,7 +59,7 @@ test('the tree walk lists the same first problems, then how many problems are le
   const more = walk.problems[MAX_PROBLEMS];
   assert.equal(
     more.message,
-    `layers[${MAX_PROBLEMS}].units: 20 more problems from here on; only the first 1,000 problems are listed`,
+    `layers[${MAX_PROBLEMS}].units: 1 more problem from here on, and 20 more layers not checked; only the first 1,000 problems are listed`,
   );
   assert.equal(text.slice(more.range.offset, more.range.offset + more.range.length), '-16');
   assert.ok(more.range.offset > layerStart(text, MAX_PROBLEMS));
@@ -102,4 +103,32 @@ test('a problem outside the layers is listed first and counts in the list, in te
   assert.equal(r.problems[MAX_PROBLEMS - 1].path, `layers[${MAX_PROBLEMS - 1}]`);
   assert.match(r.problems[MAX_PROBLEMS - 1].message, /: 6 more layers from here on have problems/);
   for (let k = 1; k < r.problems.length; k++) assert.ok(r.problems[k].range.offset >= r.problems[k - 1].range.offset);
+});
+
+test('1 MB of layers that are not objects: the walk stops at the cap, with the same first problems at their places', () => {
+  // Non-object layers are what the quick check cannot place: the whole tree walk takes them.
+  const n = 500_000;
+  const text = `{ "data": { "source": "mnist" },\n  "layers": [${Array.from({ length: n }, () => '7').join(',')}]\n}\n`;
+  assert.ok(text.length >= 1_000_000);
+  const first = text.indexOf('[', text.indexOf('"layers"')) + 1;
+  const before = walkWork.layers;
+  const r = parseModel(text);
+  const read = walkWork.layers - before;
+  assert.equal(r.problems.length, MAX_PROBLEMS + 1);
+  for (let i = 0; i < MAX_PROBLEMS; i++) {
+    const p = r.problems[i];
+    assert.equal(p.path, `layers[${i}]`);
+    assert.equal(p.message, `layers[${i}]: expected a layer object { "type": … }, got 7`);
+    assert.deepEqual(p.range, { offset: first + 2 * i, length: 1 }, `problem ${i} at its layer`);
+  }
+  const more = r.problems[MAX_PROBLEMS];
+  assert.equal(more.path, `layers[${MAX_PROBLEMS}]`);
+  assert.deepEqual(more.range, { offset: first + 2 * MAX_PROBLEMS, length: 1 });
+  assert.equal(
+    more.message,
+    `layers[${MAX_PROBLEMS}]: 1 more problem from here on, and ${(n - MAX_PROBLEMS - 1).toLocaleString('en')} more layers not checked; only the first 1,000 problems are listed`,
+  );
+  // The walk read one layer past the cap (the first one left out), not the other 498,999.
+  assert.equal(read, MAX_PROBLEMS + 1, `layers read: ${read}`);
+  assert.equal(r.layerRanges.length, n, 'every layer keeps its range');
 });
