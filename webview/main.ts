@@ -79,7 +79,15 @@ const openPanel = el(
 );
 openPanel.addEventListener('click', () => command('openPanel'));
 const toolbar = new Toolbar(command, mode === 'sidebar', mode === 'sidebar' ? [openPanel] : []);
-const loss = new LossView(lossState, () => schedule(), mode === 'sidebar');
+const loss = new LossView(
+  lossState,
+  () => {
+    // The log scale and the step range are part of what the page saves.
+    changedSinceSave();
+    schedule();
+  },
+  mode === 'sidebar',
+);
 const heatmap =
   mode === 'panel'
     ? new HeatmapView({
@@ -162,7 +170,6 @@ function render(): void {
   const changed = new Set(changes.changed(snapshot));
   for (const [view, reads] of READS) if (everything || reads.some((p) => changed.has(p))) view?.update(snapshot);
   everything = false;
-  persist();
   send({ type: 'rendered', summary: summary() });
 }
 
@@ -211,26 +218,44 @@ function drawn(): DrawnNumbers {
   };
 }
 
-let persistTimer: ReturnType<typeof setTimeout> | undefined;
 /**
  * setState serialises everything to JSON in the page's thread (a 1,500-point history took a frame
- * of 100 ms and more): at most twice a second, and small. It only bridges a reload until the host's
- * snapshot comes (the host sends one on every `ready`), so it keeps the newest steps and epochs and
- * no histogram strip.
+ * of 100 ms and more), so the page saves only what changed since it last saved (`unsaved`, set where
+ * a message or a control changes the state), at most once every PERSIST_EVERY_MS, and at once when
+ * it is hidden or unloaded (VS Code discards a hidden webview's page). What is saved is small: it
+ * only bridges a reload until the host's snapshot comes (the host sends one on every `ready`), so it
+ * keeps the newest steps and epochs and no histogram strip.
  */
-function persist(): void {
-  if (persistTimer) return;
-  persistTimer = setTimeout(() => {
-    persistTimer = undefined;
-    const kept = {
-      ...snapshot,
-      history: snapshot.history.slice(-PERSISTED_ROWS),
-      epochs: snapshot.epochs.slice(-PERSISTED_ROWS),
-    };
-    vscode.setState({ snapshot: { ...kept, histograms: [] }, loss: lossState });
-  }, 500);
-}
+let unsaved = false;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+let lastSave = -Infinity;
+const PERSIST_EVERY_MS = 1000;
 const PERSISTED_ROWS = 200;
+
+function changedSinceSave(): void {
+  unsaved = true;
+  if (saveTimer) return;
+  saveTimer = setTimeout(saveNow, Math.max(0, lastSave + PERSIST_EVERY_MS - performance.now()));
+}
+
+function saveNow(): void {
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
+  if (!unsaved) return;
+  unsaved = false;
+  lastSave = performance.now();
+  const kept = {
+    ...snapshot,
+    history: snapshot.history.slice(-PERSISTED_ROWS),
+    epochs: snapshot.epochs.slice(-PERSISTED_ROWS),
+  };
+  vscode.setState({ snapshot: { ...kept, histograms: [] }, loss: lossState });
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') saveNow();
+});
+window.addEventListener('pagehide', saveNow);
 
 window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   const m = e.data;
@@ -245,7 +270,10 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   }
   // The whole state (a panel shown again, a new run) redraws every view: the change tracker is for
   // the live stream, where a frame must not redraw what did not change.
-  if (apply(snapshot, m)) schedule(m.type === 'snapshot');
+  if (apply(snapshot, m)) {
+    changedSinceSave();
+    schedule(m.type === 'snapshot');
+  }
 });
 
 onThemeChange(() => {

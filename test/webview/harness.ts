@@ -1,7 +1,7 @@
 // Serves the real webview page (src/views/html.ts, with its real CSP) and the real bundle
 // (dist/webview) to headless Debian Chromium. VS Code itself is not here, so the page gets what
 // VS Code would give it: `acquireVsCodeApi` (recording posted messages, keeping get/setState
-// across reloads) and the theme's --vscode-* variables with the body class.
+// across reloads, counting the setState calls in `__setStateCalls`) and the theme's --vscode-* variables with the body class.
 
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -157,12 +157,13 @@ const INIT_SCRIPT = `function (t) {
   var w = window;
   w.__posted = [];
   w.__violations = [];
+  w.__setStateCalls = 0;
   document.addEventListener('securitypolicyviolation', function (e) { w.__violations.push(e.violatedDirective + ': ' + e.blockedURI); });
   w.acquireVsCodeApi = function () {
     return {
       postMessage: function (m) { w.__posted.push(m); },
       getState: function () { var s = JSON.parse(sessionStorage.getItem('vscode-state') || 'null'); return s === null ? undefined : s; },
-      setState: function (s) { sessionStorage.setItem('vscode-state', JSON.stringify(s)); },
+      setState: function (s) { w.__setStateCalls++; sessionStorage.setItem('vscode-state', JSON.stringify(s)); },
     };
   };
   w.__applyTheme = function (theme) {
