@@ -26,27 +26,26 @@
 
   ;; dots[i] = (1/m)·Σⱼ KΔ[i,j]·(KA[i,j] + bias) and sq[i] = KΔ[i,i]·(KA[i,i] + bias), float64 out
   ;; (dots and sq: m doubles each). Only entries j ≥ i are read. kd: m×m, row stride m. KA in two
-  ;; blocks as the zero-skipping path makes it: rows i < h from ka (row stride m), rows i ≥ h from
-  ;; ka2 ((m−h)×(m−h), columns from h); h = m when KA is one m×m matrix.
+  ;; blocks as the zero-skipping path makes them: columns j < h from ka (rows 0..h−1, row stride h),
+  ;; columns j ≥ h from ka2 (every row, row stride m−h); h = m when KA is one m×m matrix.
   (func (export "gram_combine")
     (param $m i32) (param $bias f64) (param $ka i32) (param $ka2 i32) (param $h i32) (param $kd i32)
     (param $dots i32) (param $sq i32)
-    (local $i i32) (local $j i32) (local $rowA i32) (local $rowD i32) (local $s f64) (local $t f64) (local $pj i32)
+    (local $i i32) (local $j i32) (local $rowA i32) (local $rowA2 i32) (local $rowD i32) (local $s f64) (local $t f64) (local $pj i32)
     (memory.fill (local.get $dots) (i32.const 0) (i32.shl (local.get $m) (i32.const 3)))
     (block $doneI (loop $rows
       (br_if $doneI (i32.ge_s (local.get $i) (local.get $m)))
-      ;; rowA + 4·j and rowD + 4·j address entry (i, j)
-      (local.set $rowA
-        (if (result i32) (i32.lt_s (local.get $i) (local.get $h))
-          (then (i32.add (local.get $ka) (i32.shl (i32.mul (local.get $i) (local.get $m)) (i32.const 2))))
-          (else (i32.add (local.get $ka2)
-            (i32.shl (i32.sub (i32.mul (i32.sub (local.get $i) (local.get $h)) (i32.sub (local.get $m) (local.get $h)))
-                              (local.get $h)) (i32.const 2))))))
+      ;; rowA + 4·j (j < h) or rowA2 + 4·j (j ≥ h), and rowD + 4·j, address entry (i, j)
+      (local.set $rowA (i32.add (local.get $ka) (i32.shl (i32.mul (local.get $i) (local.get $h)) (i32.const 2))))
+      (local.set $rowA2 (i32.add (local.get $ka2)
+        (i32.shl (i32.sub (i32.mul (local.get $i) (i32.sub (local.get $m) (local.get $h))) (local.get $h)) (i32.const 2))))
       (local.set $rowD (i32.add (local.get $kd) (i32.shl (i32.mul (local.get $i) (local.get $m)) (i32.const 2))))
       ;; the diagonal term
       (local.set $t (f64.mul
         (f64.promote_f32 (f32.load (i32.add (local.get $rowD) (i32.shl (local.get $i) (i32.const 2)))))
-        (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $rowA) (i32.shl (local.get $i) (i32.const 2)))))
+        (f64.add (f64.promote_f32 (f32.load (i32.add
+                   (select (local.get $rowA) (local.get $rowA2) (i32.lt_s (local.get $i) (local.get $h)))
+                   (i32.shl (local.get $i) (i32.const 2)))))
                  (local.get $bias))))
       (f64.store (i32.add (local.get $sq) (i32.shl (local.get $i) (i32.const 3))) (local.get $t))
       (local.set $s (f64.add (f64.load (i32.add (local.get $dots) (i32.shl (local.get $i) (i32.const 3)))) (local.get $t)))
@@ -56,7 +55,9 @@
         (br_if $doneJ (i32.ge_s (local.get $j) (local.get $m)))
         (local.set $t (f64.mul
           (f64.promote_f32 (f32.load (i32.add (local.get $rowD) (i32.shl (local.get $j) (i32.const 2)))))
-          (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $rowA) (i32.shl (local.get $j) (i32.const 2)))))
+          (f64.add (f64.promote_f32 (f32.load (i32.add
+                     (select (local.get $rowA) (local.get $rowA2) (i32.lt_s (local.get $j) (local.get $h)))
+                     (i32.shl (local.get $j) (i32.const 2)))))
                    (local.get $bias))))
         (local.set $s (f64.add (local.get $s) (local.get $t)))
         (local.set $pj (i32.add (local.get $dots) (i32.shl (local.get $j) (i32.const 3))))
