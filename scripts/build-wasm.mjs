@@ -26,6 +26,7 @@ const FAMILIES = [
   'pooling',
   'pool2x2',
   'sparse',
+  'gramstats',
 ];
 
 const present = readdirSync(sourceDir)

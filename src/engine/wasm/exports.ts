@@ -14,6 +14,10 @@ export interface KernelExports {
   gemm_sparse_a(m: N, n: N, k: N, alpha: N, a: N, rsA: N, csA: N, b: N, c: N, list: N): void;
   /** How many of the n floats at x are nonzero (NaN counts as nonzero). */
   nonzero_count(n: N, x: N): N;
+  /** The upper triangle (j ≥ i) of K = X·Xᵀ, X m×n and xt its transpose, into k (m×m) (kernels/gramstats.wat). */
+  gram_upper(m: N, n: N, x: N, xt: N, k: N): void;
+  /** A dense layer's gᵢ·G and ‖gᵢ‖² (float64) from the upper triangles of KA (blocks at ka, ka2 split at column h) and KΔ. */
+  gram_combine(m: N, bias: N, ka: N, ka2: N, h: N, kd: N, dots: N, sq: N): void;
   /** C = alpha·A·Bᵀ + beta·C, A m×k, B n×k. */
   gemm_nt(m: N, n: N, k: N, alpha: N, a: N, b: N, beta: N, c: N): void;
   /** Fully strided scalar gemm (used for Aᵀ·Bᵀ). */

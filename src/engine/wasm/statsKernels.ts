@@ -1,9 +1,9 @@
 // The WASM backend's per-example statistics of a dense layer through its Gram matrices (contract:
-// Backend.denseGramStats). Both Gram matrices go in two blocks (they are symmetric: 3/4 of the
-// products). KA = A·Aᵀ skips A's zeros where A is sparse (the first layer's MNIST pixels: 19 %
-// nonzero) through the zero-skipping product of kernels/sparse.wat on A and transposed copies of
-// its rows (32×32×784: 22 µs against 28 dense, measured; a row-at-a-time sparse kernel was slower,
-// 27 µs). The m² combination runs in JS over the blocks.
+// Backend.denseGramStats), in three kernel calls (kernels/gramstats.wat): the upper triangles of
+// KA = A·Aᵀ and KΔ = Δ·Δᵀ by dot products on the rows as they are (no transposed copies), then
+// their combination in float64. Where A is sparse (the first layer's MNIST pixels: 19 % nonzero)
+// KA instead skips A's zeros through the zero-skipping product of kernels/sparse.wat on A and
+// transposed copies of its rows, in two blocks (3/4 of the products, one transpose of A).
 
 import type { Backend } from '../backend';
 import type { WasmContext } from './elementwise';
@@ -11,8 +11,6 @@ import { checkAll } from './elementwise';
 
 /** A·Aᵀ skips A's zeros at most at this share of nonzeros (as the zero-skipping gemm). */
 const SPARSE_MAX_DENSITY = 0.3;
-/** Aᵀ·… products pack (transpose) the right operand when it has at most this many columns (as gemm.ts). */
-const PACK_MAX_K = 256;
 
 export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGramStats'> {
   /** Whether A's zeros are worth skipping (judged on its first rows: both paths give the same numbers). */
@@ -21,37 +19,51 @@ export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGra
     return p > 0 && m >= 4 && k.nonzero_count(look * p, pa) <= SPARSE_MAX_DENSITY * look * p;
   };
   /**
-   * X·Xᵀ (X m×n at px) in two blocks, as it is symmetric: rows [0, h) against every column into k1
-   * (h×m), rows [h, m) against columns [h, m) only into k2 ((m−h)×(m−h)); the rest is k1 transposed.
-   * Each block is X's rows times a transposed copy of the rows it meets (the 4×8 tile's A·B), or
-   * dot products for long rows. sparse: skipping X's zeros (kernels/sparse.wat); false when X is
-   * not all finite (a skipped 0·x would hide a NaN or ∞): a non-finite xⱼ always shows on the
+   * X·Xᵀ (X m×n at px) skipping X's zeros (kernels/sparse.wat), in two blocks as it is symmetric:
+   * rows [0, h) against columns [0, h) into k1 (h×h), every row against columns [h, m) into k2
+   * (m×(m−h)): 3/4 of the full products, and the two transposed copies they need (of rows [0, h)
+   * and of rows [h, m)) are one transpose's worth. [k1, k2, h], or null when there is no room or X
+   * is not all finite (a skipped 0·x would hide a NaN or ∞): a non-finite xⱼ always shows on the
    * diagonal, a sum of squares in its own row's block, which multiplies every nonzero of that row.
    */
-  const gram = (m: number, n: number, px: number, h: number, k1: number, k2: number, sparse: boolean): boolean => {
-    const rest = m - h,
-      pr = px + h * n * 4;
-    const xt = sparse || (m >= 8 && n <= PACK_MAX_K) ? arena.reserve(n * m) : null;
-    const list = sparse ? arena.reserve(5 * n + 5) : 0;
-    if (xt === null || list === null) {
-      if (sparse) return false;
-      k.gemm_nt(h, m, n, 1, px, px, 0, k1);
-      if (rest > 0) k.gemm_nt(rest, rest, n, 1, pr, pr, 0, k2);
-      return true;
-    }
-    const product = (rows: number, cols: number, pa: number, out: number) => {
-      if (sparse) k.gemm_sparse_a(rows, cols, n, 1, pa, n, 1, xt, out, list);
-      else k.gemm_bn(rows, cols, n, 1, pa, n, 1, xt, 0, out);
-    };
+  const sparseGram = (m: number, n: number, px: number): [number, number, number] | null => {
+    // the first block: m/2 rows (whole 4-row tiles) from 16 on; else all
+    const h = m >= 16 ? (m >> 3) << 2 : m,
+      rest = m - h;
+    const k1 = arena.reserve(h * h),
+      k2 = arena.reserve(Math.max(1, m * rest)),
+      xt = arena.reserve(n * Math.max(h, rest)),
+      list = arena.reserve(5 * n + 5);
+    if (k1 === null || k2 === null || xt === null || list === null) return null;
     const f = arena.f32;
+    /** Whether entries (first + j, j) of a block with the given row stride are finite, j < count. */
+    const finiteDiagonal = (out: number, first: number, count: number, stride: number) => {
+      for (let j = 0; j < count; j++) if (!Number.isFinite(f[out / 4 + (first + j) * stride + j])) return false;
+      return true;
+    };
+    k.transpose(h, n, px, xt);
+    k.gemm_sparse_a(h, h, n, 1, px, n, 1, xt, k1, list);
+    if (!finiteDiagonal(k1, 0, h, h)) return null;
+    if (rest > 0) {
+      k.transpose(rest, n, px + h * n * 4, xt);
+      k.gemm_sparse_a(m, rest, n, 1, px, n, 1, xt, k2, list);
+      if (!finiteDiagonal(k2, h, rest, rest)) return null;
+    }
+    return [k1, k2, h];
+  };
+  /** The upper triangle of X·Xᵀ (X m×n at px) into k (m×m), through a transposed copy of X. */
+  const upperGram = (m: number, n: number, px: number, out: number): void => {
+    const xt = arena.reserve(n * m);
+    if (xt === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
     k.transpose(m, n, px, xt);
-    product(h, m, px, k1);
-    if (sparse) for (let j = 0; j < h; j++) if (!Number.isFinite(f[k1 / 4 + j * m + j])) return false;
-    if (rest === 0) return true;
-    k.transpose(rest, n, pr, xt);
-    product(rest, rest, pr, k2);
-    if (sparse) for (let j = 0; j < rest; j++) if (!Number.isFinite(f[k2 / 4 + j * rest + j])) return false;
-    return true;
+    k.gram_upper(m, n, px, xt, out);
+  };
+  /** [k, k, m]: the upper triangle of X·Xᵀ in one m×m block k (as sparseGram's blocks). */
+  const denseGram = (m: number, n: number, px: number): [number, number, number] => {
+    const out = arena.reserve(m * m);
+    if (out === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
+    upperGram(m, n, px, out);
+    return [out, out, m];
   };
   return {
     denseGramStats(m, p, q, withBias, a, delta, dots, squaredNorms) {
@@ -61,30 +73,18 @@ export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGra
       arena.begin();
       const pa = arena.in(a, m * p),
         pd = arena.in(delta, m * q);
-      // the first block: m/2 rows (whole 4-row tiles) from 16 on, 3/4 of the full products; else all
-      const h = m >= 16 ? (m >> 3) << 2 : m,
-        rest = m - h;
-      const [a1, a2, d1, d2] = [h * m, rest * rest, h * m, rest * rest].map((n) => arena.reserve(n));
-      if (a1 === null || a2 === null || d1 === null || d2 === null)
-        throw new Error('WASM backend: no scratch space left for the Gram matrices');
-      if (!(sparseEnough(m, p, pa) && gram(m, p, pa, h, a1, a2, true))) gram(m, p, pa, h, a1, a2, false);
-      gram(m, q, pd, h, d1, d2, false);
-      const f = arena.f32,
-        [fa1, fa2, fd1, fd2] = [a1 / 4, a2 / 4, d1 / 4, d2 / 4],
-        b = withBias ? 1 : 0;
+      const kd = arena.reserve(m * m),
+        out = arena.reserve(4 * m);
+      if (kd === null || out === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
+      // KA: A's zeros skipped in two blocks (the first m/2 columns against the first m/2 rows, the
+      // rest against all), or its upper triangle as KΔ's
+      const [ka, ka2, h] = (sparseEnough(m, p, pa) && sparseGram(m, p, pa)) || denseGram(m, p, pa);
+      upperGram(m, q, pd, kd);
+      k.gram_combine(m, withBias ? 1 : 0, ka, ka2, h, kd, out, out + 8 * m);
+      const result = new Float64Array(arena.buffer, out, 2 * m);
       for (let i = 0; i < m; i++) {
-        let s = 0;
-        if (i < h) {
-          const r = i * m;
-          for (let j = 0; j < m; j++) s += f[fd1 + r + j] * (f[fa1 + r + j] + b);
-          squaredNorms[i] = f[fd1 + r + i] * (f[fa1 + r + i] + b);
-        } else {
-          for (let j = 0; j < h; j++) s += f[fd1 + j * m + i] * (f[fa1 + j * m + i] + b);
-          const r = (i - h) * rest - h;
-          for (let j = h; j < m; j++) s += f[fd2 + r + j] * (f[fa2 + r + j] + b);
-          squaredNorms[i] = f[fd2 + r + i] * (f[fa2 + r + i] + b);
-        }
-        dots[i] = s / m;
+        dots[i] = result[i];
+        squaredNorms[i] = result[m + i];
       }
     },
   };

@@ -126,6 +126,8 @@ for (const c of [
   { what: 'sparse input, 21 examples (blocks not a multiple of 4)', m: 21, p: 37, q: 5, zeros: 0.8 },
   { what: 'sparse input, 6 examples (one block)', m: 6, p: 50, q: 9, zeros: 0.9 },
   { what: 'dense input', m: 19, p: 40, q: 7, zeros: 0 },
+  { what: 'dense input, 37 examples (4-wide and scalar edges of the upper triangle)', m: 37, p: 23, q: 10, zeros: 0 },
+  { what: 'sparse input, 37 examples', m: 37, p: 90, q: 6, zeros: 0.85 },
   { what: 'dense input, long rows (dot products)', m: 17, p: 300, q: 3, zeros: 0 },
   { what: 'one example', m: 1, p: 9, q: 3, zeros: 0.5 },
 ])
