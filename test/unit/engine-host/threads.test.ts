@@ -6,7 +6,8 @@
 import { test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { Trainer } from '../../../src/engine/trainer';
@@ -98,7 +99,12 @@ test('the Config module reads gradientLens.engineThreads (default "auto", a bad 
 
 /** Every step's loss and the final weights of a run of `spec` on this thread with the given setting. */
 async function trainHere(spec: ModelSpec, threads: 1 | 2): Promise<{ losses: number[]; weights: NamedTensor[]; split: number }> {
-  const { train, validation } = await loadDataset(spec.data, { dataPath: null, labelsPath: null, mediaDir: media, seed: spec.seed });
+  const { train, validation } = await loadDataset(spec.data, {
+    dataPath: null,
+    labelsPath: null,
+    mediaDir: media,
+    seed: spec.seed,
+  });
   const choice = await chooseEngineBackend(spec, true, threads);
   assert.equal(choice.threads, threads, choice.fallbackReason ?? '');
   assert.equal(choice.fallbackReason, null);
@@ -202,3 +208,54 @@ test('the training worker opened with engineThreads 2 trains the CNN on two thre
   assert.deepEqual(two.losses, one.losses);
   sameWeights(two.weights, one.weights, 'the CNN in the worker');
 });
+
+/** Threads of this process now (Linux: /proc/self/task), or null elsewhere. */
+function osThreads(): number | null {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return null;
+  }
+}
+
+/** Resolves once `pred` holds (checked every few ms); rejects after ms naming what was awaited. */
+async function until(pred: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test(
+  'killing the training worker mid-run (as the watchdog does) ends its helper thread too',
+  { skip: osThreads() === null },
+  async () => {
+    // libuv starts its thread pool on first use (the worker's file reads): start it first, so the count below is the baseline
+    await readFile(path.join(media, 'digits.bin'));
+    const before = osThreads()!;
+    const channel = openThread(workerScript, { heapMb: 512, engineThreads: 2 });
+    let steps = 0;
+    let backend = '';
+    channel.onEvent((e) => {
+      if (e.type === 'steps') steps += e.points.length;
+      if (e.type === 'started') backend = e.run.backend;
+    });
+    channel.post({
+      type: 'start',
+      spec: { ...CNN, epochs: 50 },
+      dataPath: null,
+      labelsPath: null,
+      mediaDir: media,
+      file: 'example.gradlens.json',
+      paused: false,
+      settings: { pauseOnNonFinite: true, histogramEvery: 5, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: true },
+    });
+    await until(() => steps >= 10, 'the run to train on two threads');
+    assert.equal(backend, 'wasm-simd, 2 threads');
+    const during = osThreads()!;
+    assert.ok(during >= before + 2, `the worker and its helper run (${before} threads before, ${during} now)`);
+    await channel.killForTests();
+    await until(() => osThreads()! <= before, `the process to be back at ${before} threads (the helper gone)`);
+  },
+);
