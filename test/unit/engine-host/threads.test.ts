@@ -44,16 +44,22 @@ function example(file: string, epochs: number): ModelSpec {
 const MLP = example('digits/digits.gradlens.json', 1);
 const CNN = example('cnn/cnn.gradlens.json', 1);
 
-test('"auto" is two threads with two cores and shared memory, one otherwise; 2 where it cannot run says why', () => {
-  assert.deepEqual(planThreads('auto', { cpus: 2, sharedMemory: true }), { threads: 2, fallbackReason: null });
-  assert.deepEqual(planThreads('auto', { cpus: 1, sharedMemory: true }), { threads: 1, fallbackReason: null });
-  assert.deepEqual(planThreads('auto', { cpus: 8, sharedMemory: false }), { threads: 1, fallbackReason: null });
-  assert.deepEqual(planThreads(1, { cpus: 8, sharedMemory: true }), { threads: 1, fallbackReason: null });
-  assert.equal(planThreads(2, { cpus: 8, sharedMemory: true }).threads, 2);
-  const noShared = planThreads(2, { cpus: 8, sharedMemory: false });
+test('"auto" is two threads with two cores, shared memory and a free core, one otherwise; 2 where it cannot run says why', () => {
+  assert.deepEqual(planThreads('auto', { cpus: 2, sharedMemory: true, load: 1 }), { threads: 2, fallbackReason: null });
+  assert.deepEqual(planThreads('auto', { cpus: 1, sharedMemory: true, load: 1 }), { threads: 1, fallbackReason: null });
+  assert.deepEqual(planThreads('auto', { cpus: 8, sharedMemory: false, load: 1 }), { threads: 1, fallbackReason: null });
+  assert.deepEqual(planThreads(1, { cpus: 8, sharedMemory: true, load: 1 }), { threads: 1, fallbackReason: null });
+  assert.equal(planThreads(2, { cpus: 8, sharedMemory: true, load: 1 }).threads, 2);
+  const noShared = planThreads(2, { cpus: 8, sharedMemory: false, load: 1 });
   assert.equal(noShared.threads, 1);
   assert.match(noShared.fallbackReason ?? '', /no SharedArrayBuffer.*one thread/);
-  assert.match(planThreads(2, { cpus: 1, sharedMemory: true }).fallbackReason ?? '', /one CPU core/);
+  assert.match(planThreads(2, { cpus: 1, sharedMemory: true, load: 1 }).fallbackReason ?? '', /one CPU core/);
+  // a busy machine: auto takes one thread and says why; an explicit 2 is kept
+  const busy = planThreads('auto', { cpus: 2, sharedMemory: true, load: 12.5 });
+  assert.equal(busy.threads, 1);
+  assert.match(busy.fallbackReason ?? '', /busy \(12\.5 runnable threads per core/);
+  assert.equal(planThreads('auto', { cpus: 2, sharedMemory: true, load: 1.5 }).threads, 2);
+  assert.deepEqual(planThreads(2, { cpus: 2, sharedMemory: true, load: 12.5 }), { threads: 2, fallbackReason: null });
 });
 
 test('the setting and the flag accept "auto", 1 and 2 only', () => {
