@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { referenceBackend } from '../src/engine';
 import { createWasmBackend, createWasmBackendSync, wasmFmaSupported } from '../src/engine/wasm/backend';
-import { nodeSpawnHelper } from './spawnHelper';
+import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
 import { loadBenchData } from './data';
 import { benchSpec, CNN_LAYERS, MLP_LAYERS, runMlp, runTrain, startingPoint } from './ours';
 import { runBigBatch } from './bigBatch';

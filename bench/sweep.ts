@@ -17,7 +17,7 @@ import type { LayerSpec } from '../src/model/spec';
 import { asDataset, BENCH, type BenchData } from './data';
 import { benchSpec } from './ours';
 import { measureStatsCost } from './statsCost';
-import { nodeSpawnHelper } from './spawnHelper';
+import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
 import { PYTHON, torchBlas } from './torch';
 import { log, round, timeFor } from './timing';
 import { plotSweep } from './plotSweep';

@@ -1,5 +1,5 @@
 // `gradient-lens`: a headless CLI over the same engine the extension uses.
-//   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm]
+//   gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--threads auto|1|2]
 //   gradient-lens snapshot <file> [--float64] [--out F]   (every command: [--workspace DIR] [--memory-limit SIZE])
 //   gradient-lens check <file>
 //   gradient-lens compare <file> [--batch-sizes 1,32,full] [--json]
@@ -14,16 +14,16 @@ import { runCompare } from './cli/compare';
 import { runRepeatCommand } from './cli/repeat';
 import { runDap } from './cli/dap';
 import { runTorchCli } from './cli/torch';
-import { BadInput, EXIT_BAD_INPUT, parseModelCommand } from './cli/common';
+import { BadInput, EXIT_BAD_INPUT, parseModelCommand, parseThreadsFlag } from './cli/common';
 import { parseMemoryLimit } from './cli/memory';
 import { renderForCli } from './errors/render';
 
 const USAGE = `usage:
-  gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--workspace DIR]
+  gradient-lens train <file> [--epochs N] [--batch-size M] [--json] [--float64] [--no-wasm] [--threads auto|1|2] [--workspace DIR]
   gradient-lens snapshot <file> [--float64] [--out F] [--workspace DIR]
   gradient-lens check <file> [--workspace DIR]
-  gradient-lens compare <file> [--batch-sizes 1,32,full] [--rates sweep|file|linear] [--json] [--workspace DIR]
-  gradient-lens repeat <file> [--example I] [--times N] [--json] [--workspace DIR]
+  gradient-lens compare <file> [--batch-sizes 1,32,full] [--rates sweep|file|linear] [--json] [--threads auto|1|2] [--workspace DIR]
+  gradient-lens repeat <file> [--example I] [--times N] [--json] [--threads auto|1|2] [--workspace DIR]
   gradient-lens torch <file> [--nproc N] [--steps K] [--epochs E] [--json]   (PyTorch DDP; --help for more)
   gradient-lens dap                 the debug adapter over stdin/stdout (Debug Adapter Protocol)
 
@@ -31,6 +31,8 @@ const USAGE = `usage:
   --json       one JSON object per step and per epoch on stdout (progress stays on stderr)
   --float64    compute in float64 (the reference path) instead of the model file's dtype
   --no-wasm    use the plain TypeScript float32 kernels instead of WASM SIMD
+  --threads    threads the WASM engine trains on: auto (default: 2 with two CPU cores), 1 or 2;
+               the numbers are the same, large products and conv layers run faster on 2
   --workspace  the folder data paths must stay inside (default: the nearest folder above the
                model file holding .git or .vscode, else the model file's folder)
   --memory-limit  refuse a run estimated to need more memory (e.g. 512M, 4G; default: half of RAM)
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
     file,
     float64: values.float64 ?? false,
     wasm: !values['no-wasm'],
+    threads: parseThreadsFlag(values.threads),
     workspace: values.workspace,
     memoryLimit: parseMemoryLimit('--memory-limit', values['memory-limit']),
   };

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { HealthThresholds } from './editor/health';
 import { DEFAULT_THRESHOLDS } from './editor/health';
+import { parseEngineThreads, type EngineThreads } from './engine-host/setting';
 
 /** What the training session uses. */
 export interface SessionSettings {
@@ -19,6 +20,8 @@ export interface SessionSettings {
   workerTimeoutSeconds: number;
   /** Training pace in steps per second; 0: as fast as the engine goes. */
   stepsPerSecond: number;
+  /** Threads the engine trains on: "auto" (two where there are two cores and shared memory), 1 or 2. */
+  engineThreads: EngineThreads;
 }
 
 /** PyTorch runs (src/torch). */
@@ -69,6 +72,7 @@ export function readSettings(c: { get<T>(key: string, fallback: T): T }): Settin
     workerMemoryMb: Math.floor(clamp(c.get<number>('workerMemoryMb', 2048), 128, 65_536, 2048)),
     workerTimeoutSeconds: clamp(c.get<number>('workerTimeoutSeconds', 5), 1, 3600, 5),
     stepsPerSecond: clamp(c.get<number>('stepsPerSecond', 0), 0, 1000, 0),
+    engineThreads: parseEngineThreads(c.get<unknown>('engineThreads', 'auto')) ?? 'auto',
     compareBatchSizes: c.get<unknown>('compare.batchSizes', [1, 32, 'full']),
     compareLearningRates: RATE_MODES.find((m) => m === c.get<string>('compare.learningRates', 'sweep')) ?? 'sweep',
     repeatTimes: Math.floor(clamp(c.get<number>('repeat.times', 200), 1, 10_000, 200)),

@@ -15,7 +15,8 @@ import { loadDataset, resolveDataPath } from '../data/load';
 import { readModelFile } from '../data/safeOpen';
 import { DataError, ModelError, UsageError } from '../errors/types';
 import { locate } from '../errors/location';
-import { chooseBackend } from '../engine/chooseBackend';
+import type { BackendChoice } from '../engine/chooseBackend';
+import { chooseEngineBackend, engineBackendFactory, parseEngineThreads, type EngineThreads } from '../engine-host/threads';
 import { findWorkspace } from './workspace';
 import { defaultMemoryLimit, heapLimit } from './memory';
 
@@ -32,6 +33,7 @@ export const MODEL_RUN_FLAGS = {
   json: { type: 'boolean', default: false },
   float64: { type: 'boolean', default: false },
   'no-wasm': { type: 'boolean', default: false },
+  threads: { type: 'string' },
   workspace: { type: 'string' },
 } as const;
 
@@ -44,6 +46,8 @@ export interface CommonOptions {
   file: string;
   float64: boolean;
   wasm: boolean;
+  /** `--threads` (default "auto"). */
+  threads?: EngineThreads;
   /** `--workspace`; without it, the folder found by findWorkspace. */
   workspace?: string;
   /** `--memory-limit` in bytes; without it, half of the machine's memory. */
@@ -166,9 +170,27 @@ function reportProblems(shown: string, text: string, problems: readonly import('
   for (const p of problems) process.stderr.write(`${formatProblem(shown, text, p)}\n`);
 }
 
-/** The engine's backend rule (chooseBackend), with the reason on stderr when WASM does not load. */
-export async function pickBackend(spec: ModelSpec, wasm: boolean): Promise<Backend> {
-  const { backend, fallbackReason } = await chooseBackend(spec, { useWasm: wasm });
-  if (fallbackReason) process.stderr.write(`gradient-lens: ${fallbackReason}; using plain TypeScript\n`);
-  return backend;
+/** The engine's backend rule (chooseBackend) on `--threads`, with the reason on stderr when WASM or a second thread does not load. */
+export async function pickBackend(spec: ModelSpec, opts: Pick<CommonOptions, 'wasm' | 'threads'>): Promise<Backend> {
+  return (await pickBackendChoice(spec, opts)).backend;
+}
+
+/** pickBackend, with the threads it got: the train command names them (`wasm-simd, 2 threads`). */
+export async function pickBackendChoice(spec: ModelSpec, opts: Pick<CommonOptions, 'wasm' | 'threads'>): Promise<BackendChoice> {
+  const choice = await chooseEngineBackend(spec, opts.wasm, opts.threads ?? 'auto');
+  if (choice.fallbackReason) process.stderr.write(`gradient-lens: ${choice.fallbackReason}\n`);
+  return choice;
+}
+
+/** A backend per trainer for compare and repeat, on `--threads` (one helper thread at a time). */
+export function backendFactory(opts: Pick<CommonOptions, 'wasm' | 'threads'>): (spec: ModelSpec) => Backend {
+  return engineBackendFactory(opts.wasm, opts.threads ?? 'auto');
+}
+
+/** `--threads`: "auto" (absent), 1 or 2; anything else is refused, saying what is allowed. */
+export function parseThreadsFlag(value: string | undefined): EngineThreads {
+  if (value === undefined) return 'auto';
+  const threads = parseEngineThreads(value);
+  if (threads === undefined) throw new BadInput(`--threads: expected auto, 1 or 2, got "${value}"`);
+  return threads;
 }

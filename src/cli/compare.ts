@@ -3,8 +3,7 @@
 // in plain words (the panel's "Compare batch sizes").
 
 import { compareBatchSizes, type CompareRun, type RateMode } from '../engine/compare';
-import { chooseBackendSync } from '../engine/chooseBackend';
-import { BadInput, CommonOptions, EXIT_OK, loadModel } from './common';
+import { BadInput, CommonOptions, EXIT_OK, backendFactory, loadModel } from './common';
 import { ProgressBar } from './progress';
 
 const MODES: RateMode[] = ['sweep', 'file', 'linear'];
@@ -31,7 +30,7 @@ export async function runCompare(opts: CommonOptions & { batchSizes?: string; ra
     batchSizes: sizes,
     examples,
     rateMode,
-    backendFactory: (spec) => chooseBackendSync(spec, { useWasm: opts.wasm }).backend,
+    backendFactory: backendFactory(opts),
     onProgress: (run, seen) => bar.update(run * examples + seen, `batch size ${sizes[run]}: ${seen}/${examples} examples`),
   });
   bar.finish();

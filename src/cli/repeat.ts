@@ -3,11 +3,10 @@
 // common parser stays as it is.
 
 import { repeatOneExample, REPEAT_DEFAULT_TIMES } from '../engine/repeat';
-import { chooseBackendSync } from '../engine/chooseBackend';
-import { BadInput, EXIT_OK, loadModel, parseModelCommand } from './common';
+import { BadInput, EXIT_OK, backendFactory, loadModel, parseModelCommand, parseThreadsFlag } from './common';
 
 export const REPEAT_USAGE =
-  '  gradient-lens repeat <file> [--example I] [--times N] [--json] [--float64] [--no-wasm] [--workspace DIR]\n';
+  '  gradient-lens repeat <file> [--example I] [--times N] [--json] [--float64] [--no-wasm] [--threads auto|1|2] [--workspace DIR]\n';
 
 export async function runRepeatCommand(argv: string[]): Promise<number> {
   let parsed;
@@ -30,6 +29,7 @@ export async function runRepeatCommand(argv: string[]): Promise<number> {
   const example = int('--example', values.example, 0);
   const times = int('--times', values.times, 1);
   const wasm = !values['no-wasm'];
+  const threads = parseThreadsFlag(values.threads);
   const model = await loadModel({ file: positionals[0], float64: values.float64 ?? false, wasm, workspace: values.workspace });
   if (example !== undefined && example >= model.train.count) {
     throw new BadInput(
@@ -43,7 +43,7 @@ export async function runRepeatCommand(argv: string[]): Promise<number> {
     validation: model.validation,
     example,
     times: times ?? REPEAT_DEFAULT_TIMES,
-    backendFactory: (spec) => chooseBackendSync(spec, { useWasm: wasm }).backend,
+    backendFactory: backendFactory({ wasm, threads }),
   });
   const seconds = (performance.now() - t0) / 1000;
   if (values.json) {

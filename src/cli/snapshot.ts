@@ -12,7 +12,7 @@ import { CommonOptions, EXIT_OK, loadModel, pickBackend } from './common';
 
 export async function runSnapshot(opts: CommonOptions & { out?: string }): Promise<number> {
   const model = await loadModel(opts, { snapshot: true });
-  const backend = await pickBackend(model.spec, opts.wasm);
+  const backend = await pickBackend(model.spec, opts);
   const trainer = new Trainer({ spec: model.spec, train: model.train, validation: model.validation, backend, stats: 'none' });
   const snapshot = trainer.batchSnapshot();
   if (opts.out) {

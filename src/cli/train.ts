@@ -3,7 +3,8 @@
 
 import { Trainer } from '../engine';
 import type { EpochStats, StepStats } from '../engine/types';
-import { CommonOptions, EXIT_FAILURE, EXIT_OK, loadModel, pickBackend } from './common';
+import { backendLabel } from '../engine/chooseBackend';
+import { CommonOptions, EXIT_FAILURE, EXIT_OK, loadModel, pickBackendChoice } from './common';
 import { ProgressBar } from './progress';
 import { plainText } from '../views/plainText';
 
@@ -20,7 +21,8 @@ export async function runTrain(opts: TrainOptions): Promise<number> {
   };
   const model = await loadModel(opts, { override });
   const spec = model.spec;
-  const backend = await pickBackend(spec, opts.wasm);
+  const choice = await pickBackendChoice(spec, opts);
+  const backend = choice.backend;
   const trainer = new Trainer({ spec, train: model.train, validation: model.validation, backend });
   const err = process.stderr;
   // The name and the data's name are the user's text: no escape sequences reach the terminal.
@@ -28,7 +30,7 @@ export async function runTrain(opts: TrainOptions): Promise<number> {
     `${plainText(spec.name, 200)}: ${model.train.count} training and ${model.validation?.count ?? 0} validation examples ` +
       `from ${plainText(model.train.name, 500)}; ${trainer.layers.map((l) => l.label).join(' → ')}\n` +
       `batch size ${spec.batchSize}, ${spec.epochs} epochs of ${trainer.stepsPerEpoch} steps, ` +
-      `${spec.optimizer.type} lr ${spec.optimizer.learningRate}, ${spec.dtype} on ${trainer.backendName}\n`,
+      `${spec.optimizer.type} lr ${spec.optimizer.learningRate}, ${spec.dtype} on ${backendLabel(choice)}\n`,
   );
   const bar = new ProgressBar(trainer.totalSteps);
   const started = performance.now();

@@ -11,7 +11,8 @@ import { pickPreparedModel, type PreparedModel } from './modelFile';
 
 /** The worker script and the heap limit the settings allow it. */
 export function jobWorker(ctx: CommandContext): JobWorker {
-  return { script: ctx.workerScript, heapMb: ctx.config.settings.workerMemoryMb };
+  const { workerMemoryMb, engineThreads } = ctx.config.settings;
+  return { script: ctx.workerScript, heapMb: workerMemoryMb, engineThreads };
 }
 
 /** The job's result; undefined when the user cancelled it or it failed (the failure is shown). */

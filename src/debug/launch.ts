@@ -22,6 +22,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   deadReluFraction?: number;
   /** Use the WASM SIMD kernels for float32 (default true). */
   wasm?: boolean;
+  /** The engine's threads: "auto" (default), 1 or 2 (default: the setting gradientLens.engineThreads). */
+  engineThreads?: 'auto' | 1 | 2;
 }
 
 /** The exception filters' thresholds: the launch's, else the defaults of the gradientLens.health.* settings. */

@@ -10,8 +10,8 @@ import { parseModel, checkShapes, formatProblem, type ParsedModel } from '../mod
 import { loadDataset, resolveDataPath, DataError } from '../data/load';
 import { readModelFile } from '../data/safeOpen';
 import { GradientLensError } from '../errors/types';
-import { referenceBackend } from '../engine';
-import { createWasmBackend } from '../engine/wasm/backend';
+import { backendLabel } from '../engine/chooseBackend';
+import { chooseEngineBackend, type EngineThreads } from '../engine-host/threads';
 
 export interface LaunchOverrides {
   epochs?: number;
@@ -27,6 +27,8 @@ export interface LoadedRun {
   train: Dataset;
   validation: Dataset | null;
   backend: Backend;
+  /** The backend as the panel names it (`wasm-simd, 2 threads`); default its name. */
+  label?: string;
   /** Warnings worth showing in the Debug Console. */
   warnings: string[];
 }
@@ -42,6 +44,8 @@ export interface LoadOptions {
   mediaDir: string;
   overrides: LaunchOverrides;
   wasm: boolean;
+  /** The engine's threads (the setting gradientLens.engineThreads; default "auto"). */
+  threads?: EngineThreads;
 }
 
 export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
@@ -97,7 +101,7 @@ export async function loadRun(o: LoadOptions): Promise<LoadedRun> {
       spec,
       train,
       validation,
-      backend: await pickBackend(spec, o.wasm),
+      ...(await pickBackend(spec, o.wasm, o.threads ?? 'auto')),
       warnings: [...lines, ...shapeLines],
     };
   } catch (e) {
@@ -112,13 +116,8 @@ function positiveInt(name: string, v: unknown): number {
   return v;
 }
 
-async function pickBackend(spec: ModelSpec, wasm: boolean): Promise<Backend> {
-  if (spec.dtype === 'float32' && wasm) {
-    try {
-      return await createWasmBackend();
-    } catch {
-      /* the plain kernels compute the same */
-    }
-  }
-  return referenceBackend(spec.dtype);
+/** The engine's rule (chooseBackend) on the launch's threads: the plain kernels and one thread compute the same. */
+async function pickBackend(spec: ModelSpec, wasm: boolean, threads: EngineThreads): Promise<{ backend: Backend; label: string }> {
+  const choice = await chooseEngineBackend(spec, wasm, threads);
+  return { backend: choice.backend, label: backendLabel(choice) + (choice.fallbackReason ? ` (${choice.fallbackReason})` : '') };
 }

@@ -27,7 +27,7 @@ export interface PanelRun {
 
 export function registerDebugging(
   context: vscode.ExtensionContext,
-  settings: () => Pick<Settings, 'health' | 'useWasm'>,
+  settings: () => Pick<Settings, 'health' | 'useWasm' | 'engineThreads'>,
   panelRun?: PanelRun,
 ): void {
   const mediaDir = vscode.Uri.joinPath(context.extensionUri, 'media').fsPath;
@@ -59,7 +59,7 @@ function followInPanel(panelRun: PanelRun): (source: FollowedRun, model: string)
 }
 
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
-  constructor(private readonly settings: () => Pick<Settings, 'health' | 'useWasm'>) {}
+  constructor(private readonly settings: () => Pick<Settings, 'health' | 'useWasm' | 'engineThreads'>) {}
 
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     return [{ type: DEBUG_TYPE, request: 'launch', name: 'Debug training', model: '${file}', stopOnEntry: false }];
@@ -79,11 +79,12 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       config = { type: DEBUG_TYPE, request: 'launch', name: 'Debug training', model: '${file}' };
     }
     config.model ??= '${file}';
-    const { health, useWasm } = this.settings();
+    const { health, useWasm, engineThreads } = this.settings();
     config.explodingGradNorm ??= health.explodingGradNorm;
     config.vanishingGradNorm ??= health.vanishingGradNorm;
     config.deadReluFraction ??= health.deadReluFraction;
     config.wasm ??= useWasm;
+    config.engineThreads ??= engineThreads;
     if (config.workspace === undefined && folder) config.workspace = folder.uri.fsPath;
     return config;
   }

@@ -4,6 +4,7 @@
 // run-source events (src/run/source.ts); whether a stop point halts is asked of `decide`, so
 // breakpoints and exception filters are predicates over the same stop points as stepping.
 
+import { closeHelper } from '../engine-host/threads';
 import { Trainer, type PhasePoint } from '../engine/trainer';
 import type { EpochStats, StepStats } from '../engine/types';
 import type { RunDescription, RunProgress, SourceEvent, StopPoint } from '../run/source';
@@ -79,7 +80,7 @@ export class DebugRun {
       trainSize: this.loaded.train.count,
       validationSize: this.loaded.validation?.count ?? 0,
       numClasses: this.loaded.train.numClasses,
-      backend: this.trainer.backendName,
+      backend: this.loaded.label ?? this.trainer.backendName,
     };
   }
 
@@ -140,6 +141,8 @@ export class DebugRun {
     this.timer = null;
     this.phases?.return(undefined as never);
     this.phases = null;
+    // The helper thread, if any, goes with the session (it would hold the model's memory).
+    closeHelper(this.loaded.backend);
   }
 
   /** The stop point as the run-source contract names it (example stops included). */

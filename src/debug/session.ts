@@ -23,6 +23,7 @@ import { BreakpointBook, MODEL_SUFFIX } from './breakpointBook';
 import { StopView } from './frame';
 import { FollowedRun } from './follow';
 import { completions, evaluateFor, frameScope, setLearningRate, userMessage } from './inspect';
+import { parseEngineThreads } from '../engine-host/setting';
 import { loadRun, LaunchError, type LoadedRun } from './load';
 import { modelLines, type ModelLines } from './lines';
 import { DebugRun, type Halt } from './run';
@@ -122,6 +123,7 @@ export class GradientLensDebugSession extends DebugSession {
       workspace: args.workspace ?? this.options.defaultWorkspace?.(model) ?? path.dirname(model),
       mediaDir: this.options.mediaDir,
       wasm: args.wasm ?? true,
+      threads: parseEngineThreads(args.engineThreads) ?? 'auto',
       overrides: { epochs: args.epochs, batchSize: args.batchSize },
     });
     for (const w of this.loaded.warnings) this.output(`${w}\n`, 'console');

@@ -2,21 +2,30 @@
 // user allows them (setting gradientLens.useWasm, CLI --no-wasm) and they load in this runtime;
 // the plain TypeScript reference backend otherwise (always for float64: WASM SIMD is float32).
 // Both give the same numbers within float32 rounding, so falling back is safe; the reason is
-// returned so the caller can say why it is slower.
+// returned so the caller can say why it is slower. The same for threads: two (a helper thread
+// the caller knows how to start, see team.ts) give bit-identical numbers to one, so a helper that
+// cannot start means one thread and a reason, never a failed run.
 
 import type { Backend } from './backend';
 import type { DType } from '../model/spec';
 import { referenceBackend } from './reference';
-import { createWasmBackend, createWasmBackendSync } from './wasm/backend';
+import { createWasmBackend, createWasmBackendSync, type WasmBackend } from './wasm/backend';
+import type { SpawnHelper } from './wasm/team';
 
 export interface BackendChoice {
   backend: Backend;
-  /** Why WASM was asked for and not used (it failed to load), else null. */
+  /** Threads the backend computes on: 2 with a helper thread, else 1. */
+  threads: 1 | 2;
+  /** Why what was asked for is not used (WASM did not load, the second thread did not start), saying what runs instead; else null. */
   fallbackReason: string | null;
 }
 
 export interface BackendRequest {
   useWasm: boolean;
+  /** 2: large products and conv layers' examples on a second thread, started by spawnHelper. Default 1. */
+  threads?: 1 | 2;
+  /** Starts the helper thread (Node: src/engine-host/spawnHelper.ts); needed for threads 2. */
+  spawnHelper?: SpawnHelper;
 }
 
 function wantsWasm(spec: { dtype: DType }, opts: BackendRequest): boolean {
@@ -24,28 +33,63 @@ function wantsWasm(spec: { dtype: DType }, opts: BackendRequest): boolean {
 }
 
 export async function chooseBackend(spec: { dtype: DType }, opts: BackendRequest): Promise<BackendChoice> {
-  if (wantsWasm(spec, opts)) {
+  if (!wantsWasm(spec, opts)) return reference(spec.dtype, null);
+  let threadsReason: string | null = null;
+  if (opts.threads === 2 && opts.spawnHelper) {
     try {
-      return { backend: await createWasmBackend(), fallbackReason: null };
+      const two = await createWasmBackend({ spawnHelper: opts.spawnHelper });
+      if (await two.helperStarted(0)) return wasm(two, 2, null);
+      two.close();
+      threadsReason = 'the second thread did not start';
     } catch (e) {
-      return { backend: referenceBackend(spec.dtype), fallbackReason: `WASM kernels unavailable: ${messageOf(e)}` };
+      threadsReason = messageOf(e);
     }
   }
-  return { backend: referenceBackend(spec.dtype), fallbackReason: null };
+  try {
+    return wasm(await createWasmBackend(), 1, threadsReason);
+  } catch (e) {
+    return reference(spec.dtype, e);
+  }
 }
 
-/** The same choice, synchronously (Node and workers; a browser main thread needs chooseBackend). */
+/**
+ * The same choice, synchronously (Node and workers; a browser main thread needs chooseBackend).
+ * With two threads the helper starts while the caller goes on: products split once it runs.
+ */
 export function chooseBackendSync(spec: { dtype: DType }, opts: BackendRequest): BackendChoice {
-  if (wantsWasm(spec, opts)) {
+  if (!wantsWasm(spec, opts)) return reference(spec.dtype, null);
+  let threadsReason: string | null = null;
+  if (opts.threads === 2 && opts.spawnHelper) {
     try {
-      return { backend: createWasmBackendSync(), fallbackReason: null };
+      return wasm(createWasmBackendSync({ spawnHelper: opts.spawnHelper }), 2, null);
     } catch (e) {
-      return { backend: referenceBackend(spec.dtype), fallbackReason: `WASM kernels unavailable: ${messageOf(e)}` };
+      threadsReason = messageOf(e);
     }
   }
-  return { backend: referenceBackend(spec.dtype), fallbackReason: null };
+  try {
+    return wasm(createWasmBackendSync(), 1, threadsReason);
+  } catch (e) {
+    return reference(spec.dtype, e);
+  }
+}
+
+function wasm(backend: WasmBackend, threads: 1 | 2, threadsReason: string | null): BackendChoice {
+  const fallbackReason =
+    threadsReason === null ? null : `two engine threads unavailable (${threadsReason}); training on one thread`;
+  return { backend, threads, fallbackReason };
+}
+
+function reference(dtype: DType, wasmError: unknown): BackendChoice {
+  const fallbackReason = wasmError === null ? null : `WASM kernels unavailable (${messageOf(wasmError)}); using plain TypeScript`;
+  return { backend: referenceBackend(dtype), threads: 1, fallbackReason };
 }
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** The backend as the panel's toolbar and the CLI name it: `wasm-simd, 2 threads`; the reference backend is always one thread. */
+export function backendLabel(choice: Pick<BackendChoice, 'backend' | 'threads'>): string {
+  const { name } = choice.backend;
+  return name.startsWith('wasm') ? `${name}, ${choice.threads === 2 ? '2 threads' : '1 thread'}` : name;
 }

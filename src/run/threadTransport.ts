@@ -10,7 +10,7 @@ import { WorkerChannel, type HeartbeatOptions, type ThreadMemory, type Transport
 
 export function threadTransport(script: string, limits: WorkerLimits, interrupt?: Int32Array): Transport {
   const worker = new Worker(script, {
-    workerData: interrupt ? { interrupt: interrupt.buffer } : {},
+    workerData: { ...(interrupt ? { interrupt: interrupt.buffer } : {}), engineThreads: limits.engineThreads ?? 'auto' },
     resourceLimits: { maxOldGenerationSizeMb: Math.max(64, Math.floor(limits.heapMb)) },
   });
   return {

@@ -12,6 +12,8 @@ import { validateWorkerEvent } from '../protocol/validate';
 export interface WorkerLimits {
   /** V8 old-generation heap of the thread, in MB (typed arrays and WASM memory come on top). */
   heapMb: number;
+  /** Threads the engine may train on inside it (the setting gradientLens.engineThreads; default "auto"). */
+  engineThreads?: 'auto' | 1 | 2;
 }
 
 export interface HeartbeatOptions {

@@ -131,7 +131,7 @@ async function answer(port: WorkerPort, deps: WorkerDeps, request: JobRequest): 
       let backend: Backend = deps.referenceBackend(request.spec.dtype);
       if (request.useWasm && request.spec.dtype === 'float32') {
         try {
-          backend = await deps.createWasmBackend();
+          backend = (await deps.createWasmBackend()).backend;
         } catch {
           /* the reference backend gives the same numbers */
         }

@@ -20,6 +20,8 @@ type Job<T extends JobRequest['type']> = Extract<RequestWithoutId, { type: T }>;
 export interface JobWorker {
   script: string;
   heapMb: number;
+  /** The setting gradientLens.engineThreads. */
+  engineThreads?: 'auto' | 1 | 2;
 }
 
 export async function runCompareWorker(
@@ -60,7 +62,7 @@ async function runOneShot(
   what: string,
   wire: (channel: WorkerChannel) => void = () => {},
 ): Promise<WorkerAnswer> {
-  const channel = openThread(worker.script, { heapMb: worker.heapMb });
+  const channel = openThread(worker.script, { heapMb: worker.heapMb, engineThreads: worker.engineThreads });
   wire(channel);
   let cancel: vscode.Disposable | undefined;
   const ended = new Promise<never>((_, reject) => {

@@ -150,7 +150,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
       open: () =>
         openThread(
           this.workerScript,
-          { heapMb: settings.workerMemoryMb },
+          { heapMb: settings.workerMemoryMb, engineThreads: settings.engineThreads },
           { intervalMs: HEARTBEAT_INTERVAL_MS, timeoutMs: settings.workerTimeoutSeconds * 1000 },
         ),
       start: {

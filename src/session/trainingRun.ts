@@ -7,6 +7,8 @@
 
 import type { HeatmapMode, Histogram, ParamSelection, RunInfo, StepPoint, WorkerRequest, WorkerSettings } from '../protocol';
 import type { Backend } from '../engine/backend';
+import { backendLabel } from '../engine/chooseBackend';
+import { closeHelper } from '../engine-host/threads';
 import type { StepStats } from '../engine/types';
 import { lastUpdateTerms, walkThroughBatch, weightsBeforeLastStep } from '../engine/walkthrough';
 import type { Dataset } from '../data/dataset';
@@ -25,6 +27,8 @@ export type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
 
 export class TrainingRun {
   private trainer: TrainerLike | null = null;
+  /** Its helper thread, if any, stops when the run ends (finished, stopped, failed): nothing is left spinning. */
+  private backend: Backend | null = null;
   private train: Dataset | null = null;
   private readonly machine = new RunMachine();
   private readonly settings: WorkerSettings;
@@ -87,14 +91,20 @@ export class TrainingRun {
     const memory = checkMemoryFit(spec, { train, validation }, this.deps.memoryLimit);
     if (memory) return this.fail(`${file}: ${memory}`);
     let backend: Backend = this.deps.referenceBackend(spec.dtype);
+    let label: string | null = null;
     let backendNote = '';
     if (spec.dtype === 'float32' && this.settings.useWasm) {
       try {
-        backend = await this.deps.createWasmBackend();
+        const choice = await this.deps.createWasmBackend();
+        backend = choice.backend;
+        // The toolbar shows it: `wasm-simd, 2 threads`, or one thread and why.
+        label = backendLabel(choice);
+        if (choice.fallbackReason) backendNote = ` (${choice.fallbackReason})`;
       } catch (e) {
         backendNote = ` (WASM kernels unavailable: ${messageOf(e)})`;
       }
     }
+    this.backend = backend;
     try {
       this.trainer = this.deps.createTrainer({ spec, train, validation, backend });
     } catch (e) {
@@ -108,12 +118,15 @@ export class TrainingRun {
       trainSize: train.count,
       validationSize: validation?.count ?? 0,
       numClasses: train.numClasses,
-      backend: this.trainer.backendName + backendNote,
+      backend: (label ?? this.trainer.backendName) + backendNote,
       ...(dataWarnings.length > 0 ? { dataWarnings } : {}),
     };
     this.port.postMessage({ type: 'started', run });
     // Stopped while loading: the run is described (so the views can show it) but never trains.
-    if (this.machine.state === 'stopped') return this.status();
+    if (this.machine.state === 'stopped') {
+      closeHelper(backend);
+      return this.status();
+    }
     this.machine.send('loaded');
     if (this.machine.state === 'stepping') return this.stepOnce();
     this.status();
@@ -154,6 +167,7 @@ export class TrainingRun {
       case 'stop': {
         const was = this.machine.state;
         if (!this.machine.send('stop')) return;
+        closeHelper(this.backend);
         if (was !== 'loading') {
           this.flush(true);
           this.status();
@@ -323,6 +337,7 @@ export class TrainingRun {
   private finish(): void {
     this.flush(true);
     this.machine.send('finish');
+    closeHelper(this.backend);
     this.status(`Finished ${this.trainer!.step} steps.`);
   }
 
@@ -373,6 +388,7 @@ export class TrainingRun {
 
   private fail(message: string): void {
     this.machine.send('fail');
+    closeHelper(this.backend);
     this.port.postMessage({ type: 'error', message, file: this.request.file });
     this.status(message);
   }

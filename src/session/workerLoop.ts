@@ -6,6 +6,7 @@
 import type { WorkerEvent, WorkerRequest } from '../protocol';
 import { validateWorkerRequest } from '../protocol/validate';
 import type { Backend } from '../engine/backend';
+import type { BackendChoice } from '../engine/chooseBackend';
 import type { EpochStats, GradCheckResult, StepStats } from '../engine/types';
 import type { NamedTensor } from '../engine/trainer';
 import type { CompareOptions } from '../engine/compare';
@@ -42,7 +43,8 @@ export interface TrainerLike extends TrainerView {
 export interface WorkerDeps {
   createTrainer(opts: { spec: ModelSpec; train: Dataset; validation: Dataset | null; backend: Backend }): TrainerLike;
   referenceBackend(dtype: ModelSpec['dtype']): Backend;
-  createWasmBackend(): Promise<Backend>;
+  /** The WASM backend on the threads the worker was opened with (chooseBackend: a fallback says why). */
+  createWasmBackend(): Promise<BackendChoice>;
   loadDataset(
     data: DataSpec,
     opts: Pick<

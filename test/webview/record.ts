@@ -71,7 +71,7 @@ export async function recordRun(file: string, overrides: { epochs?: number; limi
           return trainer;
         },
         referenceBackend,
-        createWasmBackend: () => createWasmBackend(),
+        createWasmBackend: async () => ({ backend: await createWasmBackend(), threads: 1, fallbackReason: null }),
         loadDataset,
         gradientCheck: (s, d) => gradientCheck(s, d),
       }),

@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../../src/engine/backend';
 import { Trainer } from '../../../src/engine/trainer';
-import { nodeSpawnHelper } from '../../../bench/spawnHelper';
+import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
 import { conv, dense, makeSpec, randomDataset } from './helpers';
 import { loadWasm, type WasmModule } from './wasmFixtures';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { FloatArray } from '../../../src/engine/types';
 import { Trainer } from '../../../src/engine/trainer';
-import { nodeSpawnHelper } from '../../../bench/spawnHelper';
+import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
 import { dense, makeSpec, randomDataset } from './helpers';
 
 type WasmModule = typeof import('../../../src/engine/wasm/backend');

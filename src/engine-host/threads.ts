@@ -1,0 +1,102 @@
+// How many threads the engine trains on (the setting gradientLens.engineThreads, the CLI's
+// --threads): "auto" is two where two can run and a second core is free. Whether two pay for a
+// given model is not decided here: the backend splits only products and conv layers large enough
+// to gain (team.ts SPLIT_MIN_MACS, split.ts), so a small model on two threads runs its small
+// products on one. Whether they pay on this machine now is: on a busy machine the helper waits for
+// a core while the training thread waits for the helper (measured with 12–14 runnable threads per
+// core: the digits MLP 2.3–3.4× and the CNN example 1.4–1.9× slower on two threads than on one).
+// Node only (os, worker_threads): the engine itself cannot start threads.
+
+import { availableParallelism } from 'node:os';
+import { machineLoad } from '../run/threadTransport';
+import type { Backend } from '../engine/backend';
+import type { DType } from '../model/spec';
+import { chooseBackend, chooseBackendSync, type BackendChoice } from '../engine/chooseBackend';
+import { nodeSpawnHelper } from './spawnHelper';
+import type { EngineThreads } from './setting';
+
+export { ENGINE_THREADS, parseEngineThreads, type EngineThreads } from './setting';
+
+/** What this runtime allows: a second thread needs a second core and shared memory. */
+export interface ThreadRuntime {
+  cpus: number;
+  sharedMemory: boolean;
+  /** Runnable threads per core, at least 1 (threadTransport.ts machineLoad). */
+  load: number;
+}
+
+/**
+ * The most runnable threads per core at which "auto" takes two threads: on two cores, this run and
+ * at most one more. (Quiet, two threads are ~1.45× faster on the CNN example; far above it, slower.)
+ */
+export const AUTO_MAX_LOAD = 1.5;
+
+export function nodeRuntime(): ThreadRuntime {
+  return { cpus: availableParallelism(), sharedMemory: typeof SharedArrayBuffer === 'function', load: machineLoad() };
+}
+
+export interface ThreadPlan {
+  threads: 1 | 2;
+  /** Why two were asked for and one is used (said once), else null. */
+  fallbackReason: string | null;
+}
+
+/**
+ * auto: 2 with ≥ 2 cores, shared memory and a load of at most AUTO_MAX_LOAD; 1 on a busy machine
+ * (saying so) and where two cannot run (not a fallback). 2: 2 where it can run, else 1 with the reason.
+ */
+export function planThreads(setting: EngineThreads, runtime: ThreadRuntime = nodeRuntime()): ThreadPlan {
+  if (setting === 1) return { threads: 1, fallbackReason: null };
+  const why = !runtime.sharedMemory
+    ? 'this runtime has no SharedArrayBuffer'
+    : runtime.cpus < 2
+      ? 'this machine has one CPU core'
+      : null;
+  if (!why && setting === 'auto' && runtime.load > AUTO_MAX_LOAD)
+    return {
+      threads: 1,
+      fallbackReason: `"auto" chose one engine thread: the machine is busy (${runtime.load.toFixed(1)} runnable threads per core; two pay only with a free core)`,
+    };
+  if (!why) return { threads: 2, fallbackReason: null };
+  return { threads: 1, fallbackReason: setting === 2 ? `two engine threads unavailable (${why}); training on one thread` : null };
+}
+
+/** chooseBackend with this setting's threads (the Node helper); a plan's reason when the backend would have had two. */
+export async function chooseEngineBackend(
+  spec: { dtype: DType },
+  useWasm: boolean,
+  setting: EngineThreads,
+  runtime?: ThreadRuntime,
+): Promise<BackendChoice> {
+  const plan = planThreads(setting, runtime);
+  return withPlan(await chooseBackend(spec, { useWasm, threads: plan.threads, spawnHelper: nodeSpawnHelper }), plan);
+}
+
+/**
+ * A backend per trainer for the engine's sequential experiments (Compare Batch Sizes, Repeat One
+ * Example): each new backend first stops the previous one's helper thread (that backend goes on
+ * on one thread, with the same numbers), so a comparison of 15 runs holds one helper, not 15.
+ */
+export function engineBackendFactory(
+  useWasm: boolean,
+  setting: EngineThreads,
+  runtime?: ThreadRuntime,
+): (spec: { dtype: DType }) => Backend {
+  const plan = planThreads(setting, runtime);
+  let previous: Backend | null = null;
+  return (spec) => {
+    closeHelper(previous);
+    previous = chooseBackendSync(spec, { useWasm, threads: plan.threads, spawnHelper: nodeSpawnHelper }).backend;
+    return previous;
+  };
+}
+
+/** Stops a WASM backend's helper thread, if it has one (the backend keeps working on one thread). */
+export function closeHelper(backend: Backend | null): void {
+  (backend as { close?: () => void } | null)?.close?.();
+}
+
+function withPlan(choice: BackendChoice, plan: ThreadPlan): BackendChoice {
+  const onWasm = choice.backend.name.startsWith('wasm');
+  return plan.fallbackReason && onWasm && !choice.fallbackReason ? { ...choice, fallbackReason: plan.fallbackReason } : choice;
+}
