@@ -171,6 +171,14 @@
     (local $g v128) (local $pos v128) (local $gs f32)
     (if (i32.eq (local.get $kind) (i32.const 3))
       (then (call $geluBackward (local.get $size) (local.get $z) (local.get $gradOut) (local.get $gradIn)) (return)))
+    ;; relu and linear in loops of their own (the general loop tests kind per vector); the same operations
+    (if (i32.eq (local.get $kind) (i32.const 1))
+      (then (call $reluBackward (local.get $size) (local.get $z) (local.get $gradOut) (local.get $gradIn)) (return)))
+    (if (i32.eqz (local.get $kind))
+      (then
+        (if (i32.ne (local.get $gradIn) (local.get $gradOut))
+          (then (memory.copy (local.get $gradIn) (local.get $gradOut) (i32.shl (local.get $size) (i32.const 2)))))
+        (return)))
     (block $done4
       (loop $by4
         (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
@@ -205,6 +213,27 @@
         (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 4)))
         (local.set $size (i32.sub (local.get $size) (i32.const 1)))
         (br $by1))))
+
+  ;; gradIn[t] = z[t] > 0 ? gradOut[t] : 0 (act_backward's relu case); gradIn may alias gradOut.
+  (func $reluBackward (param $size i32) (param $z i32) (param $gradOut i32) (param $gradIn i32)
+    (block $done4 (loop $by4
+      (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
+      (v128.store (local.get $gradIn)
+        (v128.and (v128.load (local.get $gradOut)) (f32x4.gt (v128.load (local.get $z)) (f32x4.splat (f32.const 0)))))
+      (local.set $z (i32.add (local.get $z) (i32.const 16)))
+      (local.set $gradOut (i32.add (local.get $gradOut) (i32.const 16)))
+      (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 16)))
+      (local.set $size (i32.sub (local.get $size) (i32.const 4)))
+      (br $by4)))
+    (block $done1 (loop $by1
+      (br_if $done1 (i32.le_s (local.get $size) (i32.const 0)))
+      (f32.store (local.get $gradIn)
+        (select (f32.load (local.get $gradOut)) (f32.const 0) (f32.gt (f32.load (local.get $z)) (f32.const 0))))
+      (local.set $z (i32.add (local.get $z) (i32.const 4)))
+      (local.set $gradOut (i32.add (local.get $gradOut) (i32.const 4)))
+      (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 4)))
+      (local.set $size (i32.sub (local.get $size) (i32.const 1)))
+      (br $by1))))
 
   ;; gradIn[t] = gradOut[t]·gelu′(z[t]); the last < 4 through lane 0 of the vector formula.
   (func $geluBackward (param $size i32) (param $z i32) (param $gradOut i32) (param $gradIn i32)
