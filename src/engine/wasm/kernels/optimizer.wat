@@ -13,6 +13,26 @@
     (param $value i32) (param $grad i32) (param $vel i32) (param $update i32) (result i32)
     (local $before v128) (local $g v128) (local $v v128) (local $after v128) (local $finite v128)
     (local $b f32) (local $gs f32) (local $vs f32) (local $a f32) (local $finite1 f32)
+    (local $lrs v128) (local $wds v128)
+    ;; without momentum (the usual case) a loop with no test per vector and the splats hoisted; the
+    ;; same operations in the same order as the general loop below
+    (if (f32.eq (local.get $mu) (f32.const 0))
+      (then
+        (local.set $lrs (f32x4.splat (local.get $lr)))
+        (local.set $wds (f32x4.splat (local.get $wd)))
+        (block $plainDone (loop $plain
+          (br_if $plainDone (i32.lt_s (local.get $n) (i32.const 4)))
+          (local.set $before (v128.load (local.get $value)))
+          (local.set $g (f32x4.add (v128.load (local.get $grad)) (f32x4.mul (local.get $wds) (local.get $before))))
+          (local.set $after (f32x4.sub (local.get $before) (f32x4.mul (local.get $lrs) (local.get $g))))
+          (v128.store (local.get $value) (local.get $after))
+          (local.set $finite (f32x4.add (local.get $finite) (f32x4.mul (local.get $after) (v128.const f32x4 0 0 0 0))))
+          (v128.store (local.get $update) (f32x4.sub (local.get $after) (local.get $before)))
+          (local.set $value (i32.add (local.get $value) (i32.const 16)))
+          (local.set $grad (i32.add (local.get $grad) (i32.const 16)))
+          (local.set $update (i32.add (local.get $update) (i32.const 16)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 4)))
+          (br $plain)))))
     (block $done4 (loop $by4
       (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
       (local.set $before (v128.load (local.get $value)))
