@@ -44,6 +44,8 @@ export interface Backend {
    * v ← μ·v + g and g = nesterov ? g + μ·v : v; θ ← θ − lr·g; update = θ_after − θ_before.
    * velocity may be null when momentum is 0. value and velocity are read and written. With `norms`
    * (≥ 3 long) it also writes, from the same pass, [Σ grad², Σ θ_before², Σ update²] (the statistics').
+   * Returns true only when every θ_after is finite (false: some may not be, check them): a
+   * non-finite grad always makes θ_after non-finite, so true also clears the gradient.
    */
   sgdStep(
     n: N,
@@ -56,7 +58,7 @@ export interface Backend {
     velocity: F | null,
     update: F,
     norms?: Float64Array | null,
-  ): void;
+  ): boolean;
   /** Dense per-example SQUARED gradient norms: out[i] = ‖aᵢ‖²·‖δᵢ‖² (+ ‖δᵢ‖² if withBias); a m×p, delta m×q. */
   denseNormsSquared(m: N, p: N, q: N, withBias: boolean, a: F, delta: F, out: F): void;
   /**

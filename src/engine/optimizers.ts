@@ -85,6 +85,9 @@ export const sgdStep: Backend['sgdStep'] = (n, lr, weightDecay, momentum, nester
     su += update[i] * update[i];
   }
   if (norms) setNorms(norms, sg, sv, su);
+  // float64 sum of squared float32 values cannot overflow: it is finite exactly when every update
+  // is, and a non-finite θ_after (from a finite θ_before) makes its update non-finite
+  return Number.isFinite(su);
 };
 
 function setNorms(norms: Float64Array, gradSq: number, valueSq: number, updateSq: number): void {

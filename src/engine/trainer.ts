@@ -129,7 +129,7 @@ export class Trainer {
   }
 
   trainStep(): StepStats {
-    const phases = this.stepPhases();
+    const phases = this.phases(true);
     for (;;) {
       const r = phases.next();
       if (r.done) return r.value;
@@ -144,7 +144,16 @@ export class Trainer {
    * after-update) the weights are those of the batch in progress. Time spent suspended is not
    * counted as training time.
    */
-  *stepPhases(): Generator<PhasePoint, StepStats, void> {
+  stepPhases(): Generator<PhasePoint, StepStats, void> {
+    return this.phases(false);
+  }
+
+  /**
+   * unobserved: nobody can look at the step between its phases (trainStep), so the gradients'
+   * non-finite check may wait for the update, whose own pass says whether anything is non-finite:
+   * usually nothing is, and the check of every gradient and weight is skipped.
+   */
+  private *phases(unobserved: boolean): Generator<PhasePoint, StepStats, void> {
     if (this.done()) throw new Error(`training is finished: all ${this.totalSteps} steps of ${this.spec.epochs} epochs are done`);
     const epoch = Math.floor(this.steps / this.stepsPerEpoch) + 1;
     const batchInEpoch = this.steps % this.stepsPerEpoch;
@@ -194,7 +203,7 @@ export class Trainer {
     const perExampleLoss = this.outputs.perExampleLoss;
     let nonFinite: NonFiniteReport | null = null;
     if (firstNonFinite(perExampleLoss, m) >= 0) nonFinite = locateForward(this.net, m, perExampleLoss, ctx);
-    nonFinite ??= locateGradient(this.net, m, ctx);
+    if (!unobserved) nonFinite ??= locateGradient(this.net, m, ctx);
 
     // The per-example statistics before the update; ‖G‖, ‖θ‖ and ‖Δθ‖ from the update's own pass
     // (or, when pendingStats() is asked before it, by passes of their own).
@@ -207,10 +216,14 @@ export class Trainer {
     yield { kind: 'before-update', step: stepNumber, epoch };
     unpause();
     const norms = gradStats.wantsUpdateNorms ? this.scratch.paramNorms : null;
-    applyUpdates(this.params, this.spec.optimizer, this.net.backend, stepNumber, norms);
+    const updatedFinite = applyUpdates(this.params, this.spec.optimizer, this.net.backend, stepNumber, norms);
     if (norms) gradStats.finishAfterUpdate(norms);
     pending.noiseScale = gradStats.noiseScale;
-    nonFinite ??= locateWeights(this.net, ctx);
+    if (!updatedFinite) {
+      // the update leaves the gradients and each layer's aᵢ and δᵢ as they were: the same report
+      if (unobserved) nonFinite ??= locateGradient(this.net, m, ctx);
+      nonFinite ??= locateWeights(this.net, ctx);
+    }
 
     this.steps = stepNumber;
     this.lastIndices = indices;

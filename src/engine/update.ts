@@ -32,6 +32,9 @@ export function trainedParams(net: Network, optimizer: OptimizerSpec, backend: B
 /**
  * One optimizer step of every parameter from its batch gradient; t is the 1-based step (Adam).
  * norms (3 per parameter, in params' order): receives [Σ grad², Σ θ_before², Σ Δθ²] of each.
+ * Returns true only when every updated parameter is known finite (SGD's sgdStep says so from its
+ * own pass; Adam's update does not check, so false): then neither the weights nor the gradients
+ * need a non-finite check of their own.
  */
 export function applyUpdates(
   params: TrainedParam[],
@@ -39,7 +42,8 @@ export function applyUpdates(
   backend: Backend,
   t: number,
   norms: Float64Array | null = null,
-): void {
+): boolean {
+  let finite = true;
   for (let j = 0; j < params.length; j++) {
     const p = params[j];
     const out = norms ? norms.subarray(3 * j, 3 * j + 3) : null;
@@ -47,7 +51,7 @@ export function applyUpdates(
     if (o.type === 'sgd') {
       const { size, grad, value } = p.tensor;
       const velocity = o.momentum !== 0 ? p.state.first : null;
-      backend.sgdStep(
+      const stepFinite = backend.sgdStep(
         size,
         o.learningRate,
         isWeight ? o.weightDecay : 0,
@@ -59,10 +63,13 @@ export function applyUpdates(
         p.update,
         out,
       );
+      finite &&= stepFinite;
     } else {
       applyUpdate(o, p.state, t, isWeight, p.tensor.value, p.tensor.grad, p.update, out);
+      finite = false;
     }
   }
+  return finite;
 }
 
 /** The parameter `kind` of layer `layer`. */

@@ -93,7 +93,10 @@ export class Arena {
     if (buffer !== this.buffers[this.buffers.length - 1]) this.buffers.push(buffer);
     const view = new Float32Array(buffer, this.top, length);
     this.top += bytes;
-    return view; // fresh WASM pages are zero and the arena never reuses space, so it is zeroed
+    // zeroed here: the space above `top` is every kernel call's scratch, so it may hold an earlier
+    // call's values (an optimizer's velocity allocated after a kernel ran started with them)
+    view.fill(0);
+    return view;
   }
 
   /** Starts a kernel call: its scratch space begins right above the allocations. */

@@ -31,7 +31,8 @@ export interface KernelExports {
   dense_norms_sq(m: N, p: N, q: N, a: N, delta: N, out: N, withBias: N): void;
   outer_batch(m: N, p: N, q: N, alpha: N, a: N, delta: N, out: N): void;
   all_finite(n: N, x: N): N;
-  sgd_step(n: N, lr: N, wd: N, mu: N, nesterov: N, value: N, grad: N, vel: N, update: N): void;
+  /** 1 when every updated value is finite. */
+  sgd_step(n: N, lr: N, wd: N, mu: N, nesterov: N, value: N, grad: N, vel: N, update: N): N;
   /** sgd_step, and f64 [Σ grad², Σ θ_before², Σ update²] written at norms. */
   sgd_step_norms(n: N, lr: N, wd: N, mu: N, nesterov: N, value: N, grad: N, vel: N, update: N, norms: N): void;
   row_sums(m: N, n: N, alpha: N, x: N, out: N): void;

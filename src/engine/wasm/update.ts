@@ -19,7 +19,8 @@ export function updateKernels({ arena, k }: WasmContext): Pick<Backend, 'sgdStep
         if (norms.length < 3) throw new Error(`sgdStep: norms needs 3 elements, the array has ${norms.length}`);
         norms.fill(0, 0, 3);
       }
-      if (n === 0) return;
+      if (n === 0) return true;
+      let finite: boolean;
       arena.begin();
       const pv = arena.need(arena.inout(value, n));
       const pg = arena.in(grad, n);
@@ -33,12 +34,16 @@ export function updateKernels({ arena, k }: WasmContext): Pick<Backend, 'sgdStep
         k.sgd_step_norms(n, lr, weightDecay, momentum, nest, pv.ptr, pg, pm ? pm.ptr : 0, pu.ptr, pn);
         if (f64?.buffer !== arena.buffer) f64 = new Float64Array(arena.buffer);
         norms.set(f64.subarray(pn / 8, pn / 8 + 3));
+        // a non-finite θ_after makes its update, so Σ update², non-finite (an overflowing sum of
+        // finite updates only costs the caller a check)
+        finite = Number.isFinite(norms[2]);
       } else {
-        k.sgd_step(n, lr, weightDecay, momentum, nest, pv.ptr, pg, pm ? pm.ptr : 0, pu.ptr);
+        finite = k.sgd_step(n, lr, weightDecay, momentum, nest, pv.ptr, pg, pm ? pm.ptr : 0, pu.ptr) === 1;
       }
       arena.finish(pv);
       if (pm) arena.finish(pm);
       arena.finish(pu);
+      return finite;
     },
   };
 }

@@ -70,6 +70,12 @@
     (param $m i32) (param $n i32) (param $x i32) (param $bias i32) (param $out i32)
     (param $kind i32) (param $slope f32)
     (local $j i32) (local $bp i32) (local $v v128) (local $slopes v128)
+    ;; a dense layer's two calls, z += b then y = relu(z), in loops of their own: the general loop's
+    ;; per-vector tests of bias and kind made each pass ~3× a copy
+    (if (i32.and (i32.eqz (local.get $kind)) (i32.ne (local.get $bias) (i32.const 0)))
+      (then (call $addBias (local.get $m) (local.get $n) (local.get $x) (local.get $bias) (local.get $out)) (return)))
+    (if (i32.and (i32.eq (local.get $kind) (i32.const 1)) (i32.eqz (local.get $bias)))
+      (then (call $relu (i32.mul (local.get $m) (local.get $n)) (local.get $x) (local.get $out)) (return)))
     (local.set $slopes (f32x4.splat (local.get $slope)))
     (block $doneI
       (loop $rows
@@ -113,7 +119,50 @@
         (local.set $m (i32.sub (local.get $m) (i32.const 1)))
         (br $rows))))
 
-  ;; gradIn[t] = gradOut[t]·act'(z[t]) for `size` elements, z the pre-activation:
+;; out[i,j] = x[i,j] + bias[j] (bias_act's linear case with a bias); out may be x.
+  (func $addBias (param $m i32) (param $n i32) (param $x i32) (param $bias i32) (param $out i32)
+    (local $j i32) (local $bp i32)
+    (block $doneI (loop $rows
+      (br_if $doneI (i32.le_s (local.get $m) (i32.const 0)))
+      (local.set $j (local.get $n))
+      (local.set $bp (local.get $bias))
+      (block $done4 (loop $by4
+        (br_if $done4 (i32.lt_s (local.get $j) (i32.const 4)))
+        (v128.store (local.get $out) (f32x4.add (v128.load (local.get $x)) (v128.load (local.get $bp))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 16)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 4)))
+        (br $by4)))
+      (block $done1 (loop $by1
+        (br_if $done1 (i32.le_s (local.get $j) (i32.const 0)))
+        (f32.store (local.get $out) (f32.add (f32.load (local.get $x)) (f32.load (local.get $bp))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 4)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br $by1)))
+      (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+      (br $rows))))
+
+  ;; out[t] = max(x[t], 0) for `size` floats (bias_act's relu case without a bias); out may be x.
+  (func $relu (param $size i32) (param $x i32) (param $out i32)
+    (block $done4 (loop $by4
+      (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
+      (v128.store (local.get $out) (f32x4.max (v128.load (local.get $x)) (v128.const f32x4 0 0 0 0)))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $size (i32.sub (local.get $size) (i32.const 4)))
+      (br $by4)))
+    (block $done1 (loop $by1
+      (br_if $done1 (i32.le_s (local.get $size) (i32.const 0)))
+      (f32.store (local.get $out) (f32.max (f32.load (local.get $x)) (f32.const 0)))
+      (local.set $x (i32.add (local.get $x) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $size (i32.sub (local.get $size) (i32.const 1)))
+      (br $by1))))
+
+    ;; gradIn[t] = gradOut[t]·act'(z[t]) for `size` elements, z the pre-activation:
   ;; relu' = [z > 0], leaky' = z > 0 ? 1 : slope (so 0 ↦ 0 / slope, as src/engine/activations.ts).
   ;; gradIn may alias gradOut.
   (func (export "act_backward")
@@ -122,6 +171,14 @@
     (local $g v128) (local $pos v128) (local $gs f32)
     (if (i32.eq (local.get $kind) (i32.const 3))
       (then (call $geluBackward (local.get $size) (local.get $z) (local.get $gradOut) (local.get $gradIn)) (return)))
+    ;; relu and linear in loops of their own (the general loop tests kind per vector); the same operations
+    (if (i32.eq (local.get $kind) (i32.const 1))
+      (then (call $reluBackward (local.get $size) (local.get $z) (local.get $gradOut) (local.get $gradIn)) (return)))
+    (if (i32.eqz (local.get $kind))
+      (then
+        (if (i32.ne (local.get $gradIn) (local.get $gradOut))
+          (then (memory.copy (local.get $gradIn) (local.get $gradOut) (i32.shl (local.get $size) (i32.const 2)))))
+        (return)))
     (block $done4
       (loop $by4
         (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
@@ -156,6 +213,27 @@
         (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 4)))
         (local.set $size (i32.sub (local.get $size) (i32.const 1)))
         (br $by1))))
+
+  ;; gradIn[t] = z[t] > 0 ? gradOut[t] : 0 (act_backward's relu case); gradIn may alias gradOut.
+  (func $reluBackward (param $size i32) (param $z i32) (param $gradOut i32) (param $gradIn i32)
+    (block $done4 (loop $by4
+      (br_if $done4 (i32.lt_s (local.get $size) (i32.const 4)))
+      (v128.store (local.get $gradIn)
+        (v128.and (v128.load (local.get $gradOut)) (f32x4.gt (v128.load (local.get $z)) (f32x4.splat (f32.const 0)))))
+      (local.set $z (i32.add (local.get $z) (i32.const 16)))
+      (local.set $gradOut (i32.add (local.get $gradOut) (i32.const 16)))
+      (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 16)))
+      (local.set $size (i32.sub (local.get $size) (i32.const 4)))
+      (br $by4)))
+    (block $done1 (loop $by1
+      (br_if $done1 (i32.le_s (local.get $size) (i32.const 0)))
+      (f32.store (local.get $gradIn)
+        (select (f32.load (local.get $gradOut)) (f32.const 0) (f32.gt (f32.load (local.get $z)) (f32.const 0))))
+      (local.set $z (i32.add (local.get $z) (i32.const 4)))
+      (local.set $gradOut (i32.add (local.get $gradOut) (i32.const 4)))
+      (local.set $gradIn (i32.add (local.get $gradIn) (i32.const 4)))
+      (local.set $size (i32.sub (local.get $size) (i32.const 1)))
+      (br $by1))))
 
   ;; gradIn[t] = gradOut[t]·gelu′(z[t]); the last < 4 through lane 0 of the vector formula.
   (func $geluBackward (param $size i32) (param $z i32) (param $gradOut i32) (param $gradIn i32)

@@ -5,11 +5,34 @@
   ;; One SGD step over n parameters (PyTorch convention, as src/engine/optimizers.ts):
   ;;   g = grad + wd·θ; if momentum: v ← μv + g, g = nesterov ? g + μv : v; θ ← θ − lr·g;
   ;;   update = θ_after − θ_before. vel is ignored (may be 0) when mu = 0.
+  ;; Returns 1 when every θ_after is finite (Σ θ_after·0 = 0, as all_finite), else 0: the trainer's
+  ;; non-finite check of the weights, and of the gradient (a non-finite g makes θ_after non-finite),
+  ;; from this pass instead of two more over every parameter.
   (func (export "sgd_step")
     (param $n i32) (param $lr f32) (param $wd f32) (param $mu f32) (param $nesterov i32)
-    (param $value i32) (param $grad i32) (param $vel i32) (param $update i32)
-    (local $before v128) (local $g v128) (local $v v128) (local $after v128)
-    (local $b f32) (local $gs f32) (local $vs f32) (local $a f32)
+    (param $value i32) (param $grad i32) (param $vel i32) (param $update i32) (result i32)
+    (local $before v128) (local $g v128) (local $v v128) (local $after v128) (local $finite v128)
+    (local $b f32) (local $gs f32) (local $vs f32) (local $a f32) (local $finite1 f32)
+    (local $lrs v128) (local $wds v128)
+    ;; without momentum (the usual case) a loop with no test per vector and the splats hoisted; the
+    ;; same operations in the same order as the general loop below
+    (if (f32.eq (local.get $mu) (f32.const 0))
+      (then
+        (local.set $lrs (f32x4.splat (local.get $lr)))
+        (local.set $wds (f32x4.splat (local.get $wd)))
+        (block $plainDone (loop $plain
+          (br_if $plainDone (i32.lt_s (local.get $n) (i32.const 4)))
+          (local.set $before (v128.load (local.get $value)))
+          (local.set $g (f32x4.add (v128.load (local.get $grad)) (f32x4.mul (local.get $wds) (local.get $before))))
+          (local.set $after (f32x4.sub (local.get $before) (f32x4.mul (local.get $lrs) (local.get $g))))
+          (v128.store (local.get $value) (local.get $after))
+          (local.set $finite (f32x4.add (local.get $finite) (f32x4.mul (local.get $after) (v128.const f32x4 0 0 0 0))))
+          (v128.store (local.get $update) (f32x4.sub (local.get $after) (local.get $before)))
+          (local.set $value (i32.add (local.get $value) (i32.const 16)))
+          (local.set $grad (i32.add (local.get $grad) (i32.const 16)))
+          (local.set $update (i32.add (local.get $update) (i32.const 16)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 4)))
+          (br $plain)))))
     (block $done4 (loop $by4
       (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
       (local.set $before (v128.load (local.get $value)))
@@ -24,6 +47,7 @@
           (local.set $vel (i32.add (local.get $vel) (i32.const 16)))))
       (local.set $after (f32x4.sub (local.get $before) (f32x4.mul (f32x4.splat (local.get $lr)) (local.get $g))))
       (v128.store (local.get $value) (local.get $after))
+      (local.set $finite (f32x4.add (local.get $finite) (f32x4.mul (local.get $after) (v128.const f32x4 0 0 0 0))))
       (v128.store (local.get $update) (f32x4.sub (local.get $after) (local.get $before)))
       (local.set $value (i32.add (local.get $value) (i32.const 16)))
       (local.set $grad (i32.add (local.get $grad) (i32.const 16)))
@@ -42,12 +66,14 @@
           (local.set $vel (i32.add (local.get $vel) (i32.const 4)))))
       (local.set $a (f32.sub (local.get $b) (f32.mul (local.get $lr) (local.get $gs))))
       (f32.store (local.get $value) (local.get $a))
+      (local.set $finite1 (f32.add (local.get $finite1) (f32.mul (local.get $a) (f32.const 0))))
       (f32.store (local.get $update) (f32.sub (local.get $a) (local.get $b)))
       (local.set $value (i32.add (local.get $value) (i32.const 4)))
       (local.set $grad (i32.add (local.get $grad) (i32.const 4)))
       (local.set $update (i32.add (local.get $update) (i32.const 4)))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $by1))))
+      (br $by1)))
+    (f32.eq (f32.add (call $hsum (local.get $finite)) (local.get $finite1)) (f32.const 0)))
 
   ;; sgd_step (the same θ, v and update, bit for bit) plus, from the same pass, the three sums the
   ;; statistics need, as f64 at $norms: [Σ grad², Σ θ_before², Σ update²]. Reading the parameters
