@@ -36,6 +36,15 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   private readonly colsViews: FloatArray[] = [];
   private readonly zViews: FloatArray[] = [];
   private readonly deltaViews: FloatArray[] = [];
+  /**
+   * Whether the activation (forward) and its derivative (backward) run inside each part, over the
+   * part's own examples: on two threads the helper then does its half instead of this thread doing
+   * the whole batch after the join. One call per part, as many as one thread made before (one call
+   * per example, to keep zᵢ/δᵢ in cache, measured slower: the calls cost more than the cache saved).
+   * Not for tanh and sigmoid on a splitting backend: the WASM backend computes those in JS, which a
+   * split part cannot record (wasm/split.ts).
+   */
+  private readonly activationInParts: boolean;
   private readonly gradViews: FloatArray[] = [];
   private input: FloatArray | null = null;
   /** F × P: each filter's bias over every position, what z of each example starts as. */
@@ -75,6 +84,7 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
       this.deltaViews.push(this.delta.subarray(i * F * P, (i + 1) * F * P));
       this.gradViews.push(this.perExampleWeight.subarray(i * F * K, (i + 1) * F * K));
     }
+    this.activationInParts = !backend.splitExamples || (activation !== 'tanh' && activation !== 'sigmoid');
   }
 
   forward(input: FloatArray, m: number): void {
@@ -92,7 +102,9 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
         const cols = this.cols.subarray(start * K * P, end * K * P);
         part.im2col(end - start, this.geometry, input.subarray(start * this.inSize, end * this.inSize), cols);
         for (let i = start; i < end; i++) this.forwardExample(part, i, i);
+        if (this.activationInParts) this.activate(part, start, end);
       });
+      if (this.activationInParts) return;
     } else {
       this.eachChunk(m, input, (start, count) => {
         for (let i = 0; i < count; i++) this.forwardExample(be, start + i, i);
@@ -107,10 +119,12 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
       P = this.positions;
     const be = this.backend;
     const delta = this.delta;
-    be.activationBackward(m * F * P, this.activation, this.preActivation, this.output, outputGrad, delta);
+    const inParts = m <= this.chunk && this.activationInParts;
+    if (!inParts) be.activationBackward(m * F * P, this.activation, this.preActivation, this.output, outputGrad, delta);
     if (m <= this.chunk) {
       // One chunk: its columns are still there from forward; the examples split as in forward.
       this.eachPart(m, (part, start, end, p) => {
+        if (inParts) this.activationGradient(part, start, end, outputGrad);
         for (let i = start; i < end; i++) this.weightGradient(part, i, i);
         part.rowSums(
           (end - start) * F,
@@ -164,6 +178,27 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     // one copy of the plane: F fills per example cost more
     z.set(this.biasPlane);
     be.gemm(false, false, this.filters, this.positions, this.colRows, 1, this.weight.value, this.colsViews[col], 1, z);
+  }
+
+  /** y = act(z) for examples [start, end) (the bias is already in z). */
+  private activate(be: Backend, start: number, end: number): void {
+    if (this.output === this.preActivation) return;
+    const [a, b] = [start * this.outSize, end * this.outSize];
+    be.biasActivation(
+      end - start,
+      this.outSize,
+      this.activation,
+      this.preActivation.subarray(a, b),
+      null,
+      this.output.subarray(a, b),
+    );
+  }
+
+  /** δ = ∂L/∂y ⊙ act′(z) for examples [start, end). */
+  private activationGradient(be: Backend, start: number, end: number, outputGrad: FloatArray): void {
+    const [a, b] = [start * this.outSize, end * this.outSize];
+    const [z, y, g, d] = [this.preActivation, this.output, outputGrad, this.delta].map((x) => x.subarray(a, b));
+    be.activationBackward(b - a, this.activation, z, y, g, d);
   }
 
   /** run(backend, start, end) over parts of the batch, at the same time on two threads where the backend splits examples. */

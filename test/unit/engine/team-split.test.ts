@@ -55,6 +55,38 @@ test('a CNN trained with its conv layers split across two threads is bit-identic
   }
 });
 
+test('conv layers with the activations computed in JS (tanh, sigmoid) run them outside the split parts, still bit-identical to one thread', async () => {
+  // tanh and sigmoid run in JS on the WASM backend, which a recorded part cannot hold: these layers
+  // activate the whole batch after the parts (the others activate each example inside its part)
+  const spec = makeSpec(
+    [
+      conv(4, 3, 1, 'same', 'tanh'),
+      conv(6, 3, 1, 'valid', 'sigmoid'),
+      conv(5, 3, 1, 'same', 'leaky-relu'),
+      { type: 'flatten' },
+      dense(3),
+    ],
+    { dtype: 'float32', batchSize: 12, epochs: 2 },
+  );
+  const data = randomDataset(11, 30, [2, 9, 9], 3);
+  const oneBackend = wasm.createWasmBackendSync();
+  const twoBackend = await wasm.createWasmBackend({ spawnHelper: nodeSpawnHelper, fma: oneBackend.fma });
+  try {
+    const one = new Trainer({ spec, train: data, validation: null, backend: oneBackend });
+    const two = new Trainer({ spec, train: data, validation: null, backend: twoBackend });
+    two.setWeights(one.getWeights());
+    for (let s = 0; s < 4; s++) assert.ok(Object.is(two.trainStep().loss, one.trainStep().loss), `loss of step ${s + 1}`);
+    for (const layer of [0, 1, 2, 4]) {
+      const [a, b] = [two.parameter(layer, 'weight'), one.parameter(layer, 'weight')];
+      for (let i = 0; i < a.length; i++)
+        if (!Object.is(a[i], b[i])) assert.fail(`layers[${layer}].weight[${i}]: ${a[i]} on two threads, ${b[i]} on one`);
+    }
+    assert.ok(twoBackend.splitProducts >= 24, `handoffs: ${twoBackend.splitProducts}`);
+  } finally {
+    twoBackend.close();
+  }
+});
+
 test('splitExamples covers the batch in two parts and refuses a buffer outside WASM memory', async () => {
   const be = await wasm.createWasmBackend({ spawnHelper: nodeSpawnHelper });
   try {
