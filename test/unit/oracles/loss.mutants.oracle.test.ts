@@ -64,3 +64,19 @@ test('cross-entropy with 100 classes (more than the first scratch row): uniform 
   assert.equal(pred[0], 0);
   assert.equal(r.correct, 0);
 });
+
+test('the seed is written for the m examples only: a longer reused buffer keeps its tail', () => {
+  const seed = Float64Array.of(0, 0, 0, 0, 7, 7);
+  const r = computeLoss(
+    'cross-entropy',
+    Float64Array.of(0, Math.log(3), 0, 0, 0, 0),
+    Int32Array.of(0, 0, 0),
+    2,
+    2,
+    new Float64Array(3),
+    new Int32Array(3),
+    seed,
+  );
+  close(r.loss, (Math.log(4) + Math.log(2)) / 2);
+  assert.deepEqual(Array.from(seed.subarray(4)), [7, 7]);
+});
