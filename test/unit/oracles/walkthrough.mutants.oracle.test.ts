@@ -19,7 +19,7 @@ import {
 import type { OptimizerSpec } from '../../../src/model/spec';
 import type { Dataset } from '../../../src/data/dataset';
 import { Trainer, referenceBackend } from '../../../src/engine';
-import { dense, makeSpec, optimizer } from '../engine/helpers';
+import { countingBackend, dense, makeSpec, optimizer } from '../engine/helpers';
 
 const close = (a: number | null, b: number | null, what: string, tol = 1e-12) => {
   assert.ok(a !== null && b !== null, `${what}: ${a} vs ${b}`);
@@ -403,4 +403,25 @@ test('mostVariedWeight: each entry counts its own pulling examples, at 10 % of i
     kind: 'weight',
     index: 1,
   });
+});
+
+test('walkThroughBatch runs on the backends the factory makes, not on a default one', () => {
+  const spec = makeSpec([{ type: 'flatten' }, dense(2)], { batchSize: 2 });
+  const weights = new Trainer({ spec, train: images, validation: null, backend: referenceBackend('float64') }).getWeights();
+  const made: ReturnType<typeof countingBackend>[] = [];
+  walkThroughBatch({
+    spec,
+    train: images,
+    indices: [1, 0],
+    weights,
+    selection: { layer: 1, kind: 'weight', index: 0 },
+    backendFactory: (sp) => {
+      const b = countingBackend(sp.dtype);
+      made.push(b);
+      return b.backend;
+    },
+  });
+  // two one-example replays and the batch: each allocates its network's buffers on its own backend
+  assert.equal(made.length, 3);
+  for (const [i, b] of made.entries()) assert.ok(b.elements() > 0, `backend ${i} allocated nothing: another one was used`);
 });
