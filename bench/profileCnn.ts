@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Trainer, referenceBackend, type Backend } from '../src/engine';
 import { createWasmBackend, createWasmBackendSync } from '../src/engine/wasm/backend';
-import { nodeSpawnHelper } from './spawnHelper';
+import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
 import { asDataset, loadBenchData, type BenchData } from './data';
 import { benchSpec, CNN_LAYERS, startingPoint, type Start } from './ours';
 

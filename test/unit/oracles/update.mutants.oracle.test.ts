@@ -21,7 +21,7 @@ test("every SGD step goes through the backend's sgdStep, once per parameter tens
       ...inner,
       sgdStep: (n, lr, wd, momentum, nesterov, grad, value, velocity, update, norms) => {
         calls.push({ n, wd, velocity: velocity !== null });
-        inner.sgdStep(n, lr, wd, momentum, nesterov, grad, value, velocity, update, norms);
+        return inner.sgdStep(n, lr, wd, momentum, nesterov, grad, value, velocity, update, norms);
       },
     };
     const spec = makeSpec([dense(3, 'tanh'), dense(2)], { optimizer: o, batchSize: 2, dtype: 'float64' });
@@ -48,7 +48,7 @@ test('Adam does not go through sgdStep', () => {
     ...inner,
     sgdStep: (...args) => {
       calls++;
-      inner.sgdStep(...args);
+      return inner.sgdStep(...args);
     },
   };
   const spec = makeSpec([dense(2)], {
