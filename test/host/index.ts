@@ -29,6 +29,7 @@ function loadTests(): void {
   require('./debugPanel.test');
   require('./newcomer.test');
   require('./dataSafety.test');
+  require('./threads.test');
 }
 
 if (typeof (globalThis as { suite?: unknown }).suite === 'function') loadTests();
