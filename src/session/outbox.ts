@@ -265,9 +265,17 @@ export class ViewPacer {
   /** Some steps or epochs were left out while the view was behind: it needs a snapshot once training rests. */
   thinned = false;
 
+  /**
+   * @param resync posts the whole state: called when training rests (a status that is neither
+   *   running nor loading has gone to the view) after steps or epochs were left out. The check
+   *   runs when that status is actually sent, not when it is queued: steps are thinned only when
+   *   what waited is drained, which can be after the resting status arrived (a view behind at the
+   *   end of a run then kept a short history).
+   */
   constructor(
     private readonly send: (message: HostMessage) => Promise<unknown>,
     private readonly maxInFlight = 16,
+    private readonly resync?: () => void,
   ) {}
 
   /** Posts not answered yet (for the bench and tests). */
@@ -285,6 +293,7 @@ export class ViewPacer {
     if (coalesced && (this.inFlight >= this.maxInFlight || !this.waiting.isEmpty)) return this.waiting.add(message);
     if (!coalesced) this.flushWaiting();
     this.sendNow(message);
+    if (isRestingStatus(message)) this.resyncIfThinned();
   }
 
   private sendNow(message: HostMessage): void {
@@ -302,5 +311,17 @@ export class ViewPacer {
     const out = this.waiting.drain();
     this.thinned ||= this.waiting.lastDrainThinned;
     for (const m of out) this.sendNow(m);
+    if (out.some(isRestingStatus)) this.resyncIfThinned();
   }
+
+  private resyncIfThinned(): void {
+    if (!this.thinned || !this.resync) return;
+    this.thinned = false;
+    this.resync();
+  }
+}
+
+/** A status saying training rests (finished, stopped, paused, failed…): the view can take every step now. */
+function isRestingStatus(message: HostMessage): boolean {
+  return message.type === 'status' && message.status.state !== 'running' && message.status.state !== 'loading';
 }

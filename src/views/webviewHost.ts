@@ -95,7 +95,11 @@ export class WebviewConnection implements vscode.Disposable {
   private ready = false;
   private readyWaiters: (() => void)[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly pacer = new ViewPacer((m) => this.post(m));
+  private readonly pacer = new ViewPacer(
+    (m) => this.post(m),
+    16,
+    () => this.postSnapshot(),
+  );
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -108,9 +112,8 @@ export class WebviewConnection implements vscode.Disposable {
       webview.onDidReceiveMessage((m: unknown) => this.onRaw(m)),
       ctx.session.onDidPost((m) => {
         if (!this.ready) return;
+        // Updates left out while the view was behind: once training rests the pacer asks for the whole state.
         this.pacer.post(m);
-        // Updates left out while the view was behind: once training rests it gets every step.
-        if (m.type === 'status' && this.pacer.thinned && !['running', 'loading'].includes(m.status.state)) this.postSnapshot();
       }),
     );
   }

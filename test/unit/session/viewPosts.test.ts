@@ -92,3 +92,40 @@ test('a view that does not answer gets at most 16 posts; then what waited comes 
   pacer.post({ type: 'steps', points: [bare(111)] });
   assert.equal(sent.length, 20, 'once answered, posts go at once');
 });
+
+test('a view behind when the run finishes gets the whole state once the thinned steps and the resting status reach it', async () => {
+  const sent: HostMessage[] = [];
+  const answers: (() => void)[] = [];
+  let resyncs = 0;
+  const pacer = new ViewPacer(
+    (m) => {
+      sent.push(m);
+      return new Promise<void>((r) => answers.push(r));
+    },
+    16,
+    () => resyncs++,
+  );
+  const status = (state: string) => ({ type: 'status', status: { state } }) as unknown as HostMessage;
+  for (let i = 1; i <= 16; i++) pacer.post({ type: 'steps', points: [point(i)] });
+  // 200 more three-layer points wait: more than one post carries, so the drain will thin them.
+  for (let i = 17; i <= 216; i++) pacer.post({ type: 'steps', points: [point(i)] });
+  pacer.post(status('finished'));
+  assert.equal(sent.length, 16, 'the view is behind: the end of the run waits');
+  assert.equal(resyncs, 0, 'nothing was thinned yet when the resting status arrived');
+  for (const answer of answers.splice(0)) answer();
+  await new Promise((r) => setTimeout(r, 0));
+  const drained = sent.slice(16);
+  assert.deepEqual(
+    drained.map((m) => m.type),
+    ['steps', 'status'],
+  );
+  const live = drained[0] as Extract<HostMessage, { type: 'steps' }>;
+  assert.ok(live.points.length < 200, `the waiting steps were thinned (${live.points.length} of 200)`);
+  assert.equal(resyncs, 1, 'the view is sent the whole state once training rests');
+  assert.equal(pacer.thinned, false);
+  // A status while running never asks for the whole state, thinned or not.
+  for (const answer of answers.splice(0)) answer();
+  await new Promise((r) => setTimeout(r, 0));
+  pacer.post(status('running'));
+  assert.equal(resyncs, 1);
+});
