@@ -12,7 +12,7 @@ import { loadBenchData } from './data';
 import { benchSpec, CNN_LAYERS, MLP_LAYERS, runMlp, runTrain, startingPoint } from './ours';
 import { runBigBatch } from './bigBatch';
 import { runTfjs } from './tfjs';
-import { runTorch, torchBlas } from './torch';
+import { ensureOpenBlas, runTorch, torchBlas } from './torch';
 import { gemmRates, mlpStepFlops } from './gflops';
 import { log, round } from './timing';
 import { measureStatsCost } from './statsCost';
@@ -36,6 +36,7 @@ function switchOnRelaxedSimd(): string {
 async function main(): Promise<void> {
   const t0 = performance.now();
   const relaxedSimd = switchOnRelaxedSimd();
+  const blasSetup = ensureOpenBlas();
   const root = path.resolve(__dirname, '..');
   const budget = Number(process.env.BENCH_BUDGET ?? 1.5);
   const data = await loadBenchData(root);
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   };
   const pytorchSetup = {
     blas: blas.library,
+    ...(blasSetup.installed ? { blasSetup: blasSetup.installed } : {}),
     fair: blas.openblas,
     ...(blas.openblas
       ? {}

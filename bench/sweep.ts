@@ -18,7 +18,7 @@ import { asDataset, BENCH, type BenchData } from './data';
 import { benchSpec } from './ours';
 import { measureStatsCost } from './statsCost';
 import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
-import { PYTHON, torchBlas } from './torch';
+import { ensureOpenBlas, PYTHON, torchBlas } from './torch';
 import { log, round, timeFor } from './timing';
 import { plotSweep } from './plotSweep';
 
@@ -57,6 +57,7 @@ const layersOf = (p: Point): LayerSpec[] =>
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  ensureOpenBlas();
   const root = path.resolve(__dirname, '..');
   const budget = Number(process.env.SWEEP_BUDGET ?? 0.5);
   const digits = await loadBuiltinDigits(path.join(root, 'media'));
