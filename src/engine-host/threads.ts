@@ -93,7 +93,7 @@ export function engineBackendFactory(
 
 /** Stops a WASM backend's helper thread, if it has one (the backend keeps working on one thread). */
 export function closeHelper(backend: Backend | null): void {
-  (backend as { close?: () => void } | null)?.close?.();
+  backend?.close?.();
 }
 
 function withPlan(choice: BackendChoice, plan: ThreadPlan): BackendChoice {

@@ -90,6 +90,11 @@ export interface Backend {
    * Each part must write only its own examples' rows. Without it, a layer runs run(this, 0, m, 0).
    */
   splitExamples?(m: N, run: (backend: Backend, start: N, end: N, part: N) => void): void;
+  /**
+   * Optional: releases what the backend holds besides its buffers (the WASM backend's helper
+   * thread). The backend keeps working afterwards, on one thread.
+   */
+  close?(): void;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import type { Histogram, HostMessage, StepPoint } from '../protocol';
 import type { EpochStats } from '../engine/types';
+import { isRestingStatus, RestResync } from './restResync';
 
 /**
  * How each host → webview message travels, the one place this is decided:
@@ -262,38 +263,41 @@ function measureHistogram(h: Histogram): number {
 export class ViewPacer {
   private inFlight = 0;
   private readonly waiting = new Outbox();
-  /** Some steps or epochs were left out while the view was behind: it needs a snapshot once training rests. */
-  thinned = false;
+  private readonly rest: RestResync;
 
   /**
-   * @param resync posts the whole state: called when training rests (a status that is neither
-   *   running nor loading has gone to the view) after steps or epochs were left out. The check
-   *   runs when that status is actually sent, not when it is queued: steps are thinned only when
-   *   what waited is drained, which can be after the resting status arrived (a view behind at the
-   *   end of a run then kept a short history).
+   * @param resync posts the whole state: called once training rests (a resting status has actually
+   *   been sent to the view) after steps or epochs were left out (RestResync owns the rule).
    */
   constructor(
     private readonly send: (message: HostMessage) => Promise<unknown>,
     private readonly maxInFlight = 16,
-    private readonly resync?: () => void,
-  ) {}
+    resync: () => void = () => undefined,
+  ) {
+    this.rest = new RestResync(resync);
+  }
 
   /** Posts not answered yet (for the bench and tests). */
   get unanswered(): number {
     return this.inFlight;
   }
 
+  /** Some steps or epochs were left out while the view was behind, and the whole state has not followed yet. */
+  get thinned(): boolean {
+    return this.rest.pending;
+  }
+
   post(message: HostMessage): void {
     if (message.type === 'snapshot') {
       this.waiting.clear();
-      this.thinned = false;
+      this.rest.reset();
       return this.sendNow(message);
     }
     const coalesced = DELIVERY[message.type] !== 'direct';
     if (coalesced && (this.inFlight >= this.maxInFlight || !this.waiting.isEmpty)) return this.waiting.add(message);
     if (!coalesced) this.flushWaiting();
     this.sendNow(message);
-    if (isRestingStatus(message)) this.resyncIfThinned();
+    this.rest.settle(isRestingStatus(message));
   }
 
   private sendNow(message: HostMessage): void {
@@ -309,19 +313,8 @@ export class ViewPacer {
   private flushWaiting(): void {
     if (this.waiting.isEmpty) return;
     const out = this.waiting.drain();
-    this.thinned ||= this.waiting.lastDrainThinned;
+    this.rest.noteDrain(this.waiting.lastDrainThinned);
     for (const m of out) this.sendNow(m);
-    if (out.some(isRestingStatus)) this.resyncIfThinned();
+    this.rest.settle(out.some(isRestingStatus));
   }
-
-  private resyncIfThinned(): void {
-    if (!this.thinned || !this.resync) return;
-    this.thinned = false;
-    this.resync();
-  }
-}
-
-/** A status saying training rests (finished, stopped, paused, failed…): the view can take every step now. */
-function isRestingStatus(message: HostMessage): boolean {
-  return message.type === 'status' && message.status.state !== 'running' && message.status.state !== 'loading';
 }

@@ -29,6 +29,7 @@ import { Run, RunCancelled } from '../run/run';
 import type { RunSource } from '../run/source';
 import type { SessionObservable } from './observable';
 import { Outbox, postIntervalMs } from './outbox';
+import { isResting, RestResync } from './restResync';
 
 export { RunCancelled };
 
@@ -70,8 +71,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
    * copy of the history each time was a third of what the extension host allocated while training.
    */
   private copy: SessionSnapshot | undefined;
-  /** Some step points were left out of live posts since the views last got a full snapshot. */
-  private viewsThinned = false;
+  /** Live posts that left steps out: every view gets the whole state once training rests. */
+  private readonly rest = new RestResync(() => this.postEmitter.fire(this.snapshotMessage()));
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -305,7 +306,7 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     if (message.type === 'snapshot') {
       // Views replace their whole state (new run, reset): nothing queued before it still matters.
       this.outbox.clear();
-      this.viewsThinned = false;
+      this.rest.reset();
       this.postEmitter.fire(message);
       this.changeEmitter.fire();
       return;
@@ -330,12 +331,8 @@ export class TrainingSession implements SessionObservable, vscode.Disposable {
     this.lastFlush = Date.now();
     if (this.outbox.isEmpty) return;
     for (const message of this.outbox.drain()) this.postEmitter.fire(message);
-    this.viewsThinned ||= this.outbox.lastDrainThinned;
-    // The live posts may have left steps out; once training rests, the views get every step.
-    if (this.viewsThinned && this.state !== 'running' && this.state !== 'loading') {
-      this.viewsThinned = false;
-      this.postEmitter.fire(this.snapshotMessage());
-    }
+    this.rest.noteDrain(this.outbox.lastDrainThinned);
+    this.rest.settle(isResting(this.state));
     this.changeEmitter.fire();
   }
 }

@@ -9,7 +9,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderPanelHtml, makeNonce } from '../../src/views/html';
-import type { HostMessage } from '../../src/protocol';
+import type { HostMessage, StepPoint } from '../../src/protocol';
 import { loadDataset } from '../../src/data/load';
 
 export const root = path.resolve(__dirname, '..', '..');
@@ -228,3 +228,15 @@ export async function recordedData(messages: readonly HostMessage[]) {
   });
   return { spec, ...data };
 }
+
+/** A step point with a falling loss (2 / step), 8 examples a step, no layers: filler history for the page. */
+export const fillerPoint = (step: number, epoch = 1): StepPoint => ({
+  step,
+  epoch,
+  examplesSeen: 8 * step,
+  time: step / 10,
+  loss: 2 / step,
+  accuracy: 0.5,
+  noiseScale: 1,
+  layers: [],
+});

@@ -8,22 +8,13 @@ import * as assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { HostMessage, StepPoint } from '../../src/protocol';
 import { emptySnapshot } from '../../src/run/reducer';
-import { openReadyPanel, deliver } from './harness';
+import { openReadyPanel, deliver, fillerPoint } from './harness';
 
 let browser: Browser;
 let server: { url: string; close(): Promise<void> };
 let page: Page;
 
-const point = (step: number): StepPoint => ({
-  step,
-  epoch: 1,
-  examplesSeen: 8 * step,
-  time: step / 10,
-  loss: 2 / step,
-  accuracy: 0.5,
-  noiseScale: 1,
-  layers: [],
-});
+const point = (step: number): StepPoint => fillerPoint(step);
 const steps = (from: number, to: number): HostMessage => ({
   type: 'steps',
   points: Array.from({ length: to - from + 1 }, (_, i) => point(from + i)),

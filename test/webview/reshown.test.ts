@@ -9,18 +9,9 @@ import type { EpochStats } from '../../src/engine/types';
 import type { HostMessage, StepPoint } from '../../src/protocol';
 import { apply, emptySnapshot } from '../../src/run/reducer';
 import { splitSnapshot } from '../../src/session/outbox';
-import { openReadyPanel, deliver, posted } from './harness';
+import { openReadyPanel, deliver, posted, fillerPoint } from './harness';
 
-const point = (step: number): StepPoint => ({
-  step,
-  epoch: 1 + Math.floor(step / 50),
-  examplesSeen: 8 * step,
-  time: step / 10,
-  loss: 2 / step,
-  accuracy: 0.5,
-  noiseScale: 1,
-  layers: [],
-});
+const point = (step: number): StepPoint => fillerPoint(step, 1 + Math.floor(step / 50));
 const epoch = (e: number): EpochStats => ({
   epoch: e,
   step: 50 * e,

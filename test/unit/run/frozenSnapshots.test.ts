@@ -7,12 +7,10 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
 import type { HostMessage, ReadonlySnapshot, SessionSnapshot, StepPoint } from '../../../src/protocol';
 import { Run } from '../../../src/run/run';
 import { DEFAULT_LIMITS, apply, emptySnapshot } from '../../../src/run/reducer';
 import { EngineSource } from '../../../src/run/engineSource';
-import { openLocal } from '../../../src/run/localChannel';
 import { deepFreeze } from '../../../src/run/freeze';
 import { statusBarView } from '../../../src/editor/statusText';
 import { layerHoverMarkdown, parameterFreeLayerMarkdown } from '../../../src/editor/hoverContent';
@@ -20,23 +18,15 @@ import { assessHealth } from '../../../src/editor/health';
 import { historyToCsv } from '../../../src/export/historyCsv';
 import { historyToJson } from '../../../src/export/historyJson';
 import { messageBytes, splitSnapshot } from '../../../src/session/outbox';
-import { dataset, loopSpec } from '../session/helpers';
+import { dataset, localEngineSource, loopSpec } from '../session/helpers';
 
 const SPEC = loopSpec({ name: 'frozen', epochs: 4, data: { source: 'generated.csv', validationSplit: 0.25 } });
 const TRAIN = dataset(48, 12, 4, 1);
 const VALIDATION = dataset(16, 12, 4, 2);
 
 function localEngine(): EngineSource {
-  return new EngineSource({
-    open: () =>
-      openLocal({
-        createTrainer: (o) => new Trainer(o),
-        referenceBackend,
-        createWasmBackend: () => Promise.reject(new Error('no WASM here')),
-        loadDataset: async () => ({ train: TRAIN, validation: VALIDATION }),
-        gradientCheck: (s, d) => gradientCheck(s, d),
-      }),
-    start: {
+  return localEngineSource(
+    {
       spec: SPEC,
       dataPath: null,
       labelsPath: null,
@@ -45,7 +35,8 @@ function localEngine(): EngineSource {
       paused: false,
       settings: { pauseOnNonFinite: true, histogramEvery: 2, heatmapMaxCells: 8, detailIntervalMs: 0, useWasm: false },
     },
-  });
+    { train: TRAIN, validation: VALIDATION },
+  );
 }
 
 /** Every host-side reader of the shared snapshot, once. */

@@ -7,16 +7,14 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Trainer, referenceBackend, gradientCheck } from '../../../src/engine';
 import type { ModelSpec } from '../../../src/model/spec';
 import type { HostMessage } from '../../../src/protocol';
 import { Run, RunCancelled } from '../../../src/run/run';
 import { DEFAULT_LIMITS } from '../../../src/run/reducer';
 import { EngineSource } from '../../../src/run/engineSource';
-import { openLocal } from '../../../src/run/localChannel';
 import { openThread } from '../../../src/run/threadTransport';
 import type { RunState } from '../../../src/run/source';
-import { dataset, loopSpec } from '../session/helpers';
+import { dataset, localEngineSource, loopSpec } from '../session/helpers';
 import { optimizer } from '../specs';
 
 const SPEC: ModelSpec = loopSpec({
@@ -42,17 +40,7 @@ const START = {
 };
 
 function localEngine(paused = false) {
-  return new EngineSource({
-    open: () =>
-      openLocal({
-        createTrainer: (o) => new Trainer(o),
-        referenceBackend,
-        createWasmBackend: () => Promise.reject(new Error('no WASM here')),
-        loadDataset: async () => ({ train: TRAIN, validation: null }),
-        gradientCheck: (s, d) => gradientCheck(s, d),
-      }),
-    start: { ...START, paused },
-  });
+  return localEngineSource({ ...START, paused }, { train: TRAIN, validation: null });
 }
 
 function host() {

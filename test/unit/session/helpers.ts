@@ -6,6 +6,8 @@ import type { WorkerEvent } from '../../../src/protocol';
 import { runWorker, type WorkerDeps, type WorkerPort } from '../../../src/session/workerLoop';
 import type { Dataset } from '../../../src/data/dataset';
 import type { LayerSpec, ModelSpec } from '../../../src/model/spec';
+import { EngineSource, type EngineSourceOptions } from '../../../src/run/engineSource';
+import { openLocal } from '../../../src/run/localChannel';
 import { makeSpec, optimizer } from '../specs';
 
 /** A small seeded tabular dataset with class-dependent means, so the loss can fall. */
@@ -101,4 +103,25 @@ export function openLoop(
       port2.close();
     },
   };
+}
+
+/**
+ * The run's engine source with the real training loop and engine in this thread (reference
+ * backend, no WASM), on fixed datasets: what the extension runs in its worker_thread.
+ */
+export function localEngineSource(
+  start: EngineSourceOptions['start'],
+  data: { train: Dataset; validation: Dataset | null },
+): EngineSource {
+  return new EngineSource({
+    open: () =>
+      openLocal({
+        createTrainer: (o) => new Trainer(o),
+        referenceBackend,
+        createWasmBackend: () => Promise.reject(new Error('no WASM here')),
+        loadDataset: async () => data,
+        gradientCheck: (s, d) => gradientCheck(s, d),
+      }),
+    start,
+  });
 }
