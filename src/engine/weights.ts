@@ -36,12 +36,12 @@ export function loadNamedTensors(tensors: readonly ParamTensor[], weights: Named
     if (!w) throw new Error(`the weights have no "${tensor.info.name}" (shape [${tensor.info.shape.join(', ')}])`);
     if (!Array.isArray(w.shape) || w.shape.join(',') !== tensor.info.shape.join(',')) {
       throw new Error(
-        `"${w.name}" has shape [${(w.shape ?? []).join(', ')}] but the model needs [${tensor.info.shape.join(', ')}]`,
+        `"${w.name}" has shape [${Array.isArray(w.shape) ? w.shape.join(', ') : ''}] but the model needs [${tensor.info.shape.join(', ')}]`,
       );
     }
     if (!Array.isArray(w.value) || w.value.length !== tensor.size) {
       throw new Error(
-        `"${w.name}" has ${w.value?.length ?? 0} values but its shape [${tensor.info.shape.join(', ')}] needs ${tensor.size}`,
+        `"${w.name}" has ${Array.isArray(w.value) ? w.value.length : 0} values but its shape [${tensor.info.shape.join(', ')}] needs ${tensor.size}`,
       );
     }
     const bad = w.value.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
