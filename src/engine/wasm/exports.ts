@@ -25,6 +25,8 @@ export interface KernelExports {
   /** dst (cols×rows) = srcᵀ, src rows×cols. */
   transpose(rows: N, cols: N, src: N, dst: N): void;
   bias_act(m: N, n: N, x: N, bias: N, out: N, kind: N, slope: N): void;
+  /** z[r][j] += bias[r mod channels] over rows planes of n, then out = act(z) (out may be z). */
+  channel_bias_act(rows: N, n: N, channels: N, z: N, bias: N, out: N, kind: N, slope: N): void;
   act_backward(size: N, z: N, gradOut: N, gradIn: N, kind: N, slope: N): void;
   col_sums(m: N, n: N, alpha: N, x: N, beta: N, out: N): void;
   row_sumsq(m: N, n: N, x: N, out: N): void;

@@ -47,6 +47,7 @@ export const LISTED_KERNELS = [
   'row_sums',
   'col_sums',
   'bias_act',
+  'channel_bias_act',
   'act_backward',
   'maxpool_forward',
   'maxpool_backward',
