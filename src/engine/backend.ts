@@ -27,6 +27,11 @@ export interface Backend {
    * beta = 0 means C is overwritten (its old contents are ignored, even NaN).
    */
   gemm(transA: boolean, transB: boolean, m: N, n: N, k: N, alpha: N, a: F, b: F, beta: N, c: F): void;
+  /**
+   * count products C_e = A·B_e with one A (m×k): B holds count k×n matrices one after another, C
+   * count m×n ones (overwritten). Each is exactly gemm(false, false, m, n, k, 1, A, B_e, 0, C_e).
+   */
+  gemmEach(count: N, m: N, n: N, k: N, a: F, b: F, c: F): void;
   /** out[i,j] = act(x[i,j] + bias[j]) for an m×n matrix; bias null = no bias (math: activations.ts). */
   biasActivation(m: N, n: N, activation: Activation, x: F, bias: F | null, out: F): void;
   /**

@@ -34,7 +34,6 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
   private readonly perExampleBias: FloatArray;
   // Per-example views, created once so a step allocates nothing.
   private readonly colsViews: FloatArray[] = [];
-  private readonly zViews: FloatArray[] = [];
   private readonly deltaViews: FloatArray[] = [];
   /**
    * Whether the activation (forward) and its derivative (backward) run inside each part, over the
@@ -77,7 +76,6 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     this.perExampleBias = backend.alloc(maxBatch * F);
     for (let i = 0; i < this.chunk; i++) this.colsViews.push(this.cols.subarray(i * K * P, (i + 1) * K * P));
     for (let i = 0; i < maxBatch; i++) {
-      this.zViews.push(this.preActivation.subarray(i * F * P, (i + 1) * F * P));
       this.deltaViews.push(this.delta.subarray(i * F * P, (i + 1) * F * P));
       this.gradViews.push(this.perExampleWeight.subarray(i * F * K, (i + 1) * F * K));
     }
@@ -95,14 +93,12 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
       this.eachPart(m, (part, start, end) => {
         const cols = this.cols.subarray(start * K * P, end * K * P);
         part.im2col(end - start, this.geometry, input.subarray(start * this.inSize, end * this.inSize), cols);
-        for (let i = start; i < end; i++) this.forwardExample(part, i, i);
+        this.product(part, start, end, cols);
         this.activate(part, start, end, this.activationInParts);
       });
       if (this.activationInParts) return;
     } else {
-      this.eachChunk(m, input, (start, count) => {
-        for (let i = 0; i < count; i++) this.forwardExample(be, start + i, i);
-      });
+      this.eachChunk(m, input, (start, count) => this.product(be, start, start + count, this.cols));
       this.activate(be, 0, m, true);
       return;
     }
@@ -169,20 +165,10 @@ export class Conv2dLayer extends WeightedLayer implements ParamLayer {
     be.col2im(1, this.geometry, dcols, this.inputGrad.subarray(i * this.inSize, (i + 1) * this.inSize));
   }
 
-  /** z of example i (its columns in colsViews[col]) = W·cols, without the bias (activate adds it). */
-  private forwardExample(be: Backend, i: number, col: number): void {
-    be.gemm(
-      false,
-      false,
-      this.filters,
-      this.positions,
-      this.colRows,
-      1,
-      this.weight.value,
-      this.colsViews[col],
-      0,
-      this.zViews[i],
-    );
+  /** zᵢ = W·colsᵢ for examples [start, end), their columns from the start of `cols`, without the bias (activate adds it). */
+  private product(be: Backend, start: number, end: number, cols: FloatArray): void {
+    const [F, K, P] = [this.filters, this.colRows, this.positions];
+    be.gemmEach(end - start, F, P, K, this.weight.value, cols, this.preActivation.subarray(start * F * P, end * F * P));
   }
 
   /**

@@ -39,6 +39,7 @@ const HELPER_SPINS = 200_000;
 /** The kernels a call list (split.ts) may name, by their index in this list: only kernels that return nothing. */
 export const LISTED_KERNELS = [
   'gemm_bn',
+  'gemm_bn_each',
   'gemm_nt',
   'gemm_scalar',
   'transpose',
