@@ -27,8 +27,18 @@ export interface Backend {
    * beta = 0 means C is overwritten (its old contents are ignored, even NaN).
    */
   gemm(transA: boolean, transB: boolean, m: N, n: N, k: N, alpha: N, a: F, b: F, beta: N, c: F): void;
+  /**
+   * count products C_e = A·B_e with one A (m×k): B holds count k×n matrices one after another, C
+   * count m×n ones (overwritten). Each is exactly gemm(false, false, m, n, k, 1, A, B_e, 0, C_e).
+   */
+  gemmEach(count: N, m: N, n: N, k: N, a: F, b: F, c: F): void;
   /** out[i,j] = act(x[i,j] + bias[j]) for an m×n matrix; bias null = no bias (math: activations.ts). */
   biasActivation(m: N, n: N, activation: Activation, x: F, bias: F | null, out: F): void;
+  /**
+   * Over m channels-first examples of `channels` planes of `positions` values: z[i,c,p] += bias[c]
+   * (in place), then out = act(z) (out may be z).
+   */
+  channelBiasActivation(m: N, channels: N, positions: N, activation: Activation, z: F, bias: F, out: F): void;
   /** gradIn = gradOut ⊙ act'(z) over `size` elements; z is the pre-activation, y = act(z) its output. */
   activationBackward(size: N, activation: Activation, z: F, y: F, gradOut: F, gradIn: F): void;
   /** out[j] = alpha·Σᵢ x[i,j] + beta·out[j] (beta = 0 overwrites): a bias gradient. */

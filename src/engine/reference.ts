@@ -5,7 +5,7 @@
 import type { Backend } from './backend';
 import type { FloatArray } from './types';
 import type { DType } from '../model/spec';
-import { referenceGemm } from './reference/gemm';
+import { referenceGemm, referenceGemmEach } from './reference/gemm';
 import * as elementwise from './reference/elementwise';
 import * as windows from './reference/windows';
 import { denseGramStats } from './reference/stats';
@@ -18,6 +18,7 @@ export function referenceBackend(dtype: DType): Backend {
     dtype,
     alloc: (length: number): FloatArray => (dtype === 'float32' ? new Float32Array(length) : new Float64Array(length)),
     gemm: referenceGemm,
+    gemmEach: referenceGemmEach,
     ...elementwise,
     denseGramStats,
     im2col: windows.im2col,

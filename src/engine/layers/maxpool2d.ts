@@ -3,7 +3,7 @@
 // from the input and the output, so nothing else is remembered between forward and backward.
 
 import type { FloatArray } from '../types';
-import { type WindowGeometry, windowGeometry } from '../backend';
+import { type Backend, type WindowGeometry, windowGeometry } from '../backend';
 import type { Shape } from '../../model/spec';
 import type { LayerContext } from './layer';
 import { ParameterFreeLayer } from './parameterFree';
@@ -34,11 +34,39 @@ export class MaxPool2dLayer extends ParameterFreeLayer {
 
   forward(input: FloatArray, m: number): void {
     this.input = input;
-    this.backend.maxPool(m, this.geometry, input, this.output);
+    const out = this.output;
+    this.eachPart(m, (part, start, end) =>
+      part.maxPool(end - start, this.geometry, this.examples(input, start, end), this.examples(out, start, end, this.outSize)),
+    );
   }
 
   backward(outputGrad: FloatArray, m: number): void {
-    if (!this.inputGrad || !this.input) return;
-    this.backend.maxPoolBackward(m, this.geometry, this.input, this.output, outputGrad, this.inputGrad);
+    const { inputGrad, input, output } = this;
+    if (!inputGrad || !input) return;
+    this.eachPart(m, (part, start, end) => {
+      const pooled = (x: FloatArray) => this.examples(x, start, end, this.outSize);
+      part.maxPoolBackward(
+        end - start,
+        this.geometry,
+        this.examples(input, start, end),
+        pooled(output),
+        pooled(outputGrad),
+        this.examples(inputGrad, start, end),
+      );
+    });
+  }
+
+  /** Examples [start, end) of a batch buffer with `size` values per example (the input's by default). */
+  private examples(x: FloatArray, start: number, end: number, size = this.inSize): FloatArray {
+    return x.subarray(start * size, end * size);
+  }
+
+  /**
+   * run(backend, start, end) over parts of the batch: on two threads the helper pools its half of
+   * the examples (each example's planes are pooled alone, so the result is the one thread's).
+   */
+  private eachPart(m: number, run: (be: Backend, start: number, end: number) => void): void {
+    if (this.backend.splitExamples) this.backend.splitExamples(m, run);
+    else run(this.backend, 0, m);
   }
 }

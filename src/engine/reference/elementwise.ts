@@ -19,6 +19,17 @@ export const biasActivation: Backend['biasActivation'] = (m, n, activation, x, b
   }
 };
 
+export const channelBiasActivation: Backend['channelBiasActivation'] = (m, channels, positions, activation, z, bias, out) => {
+  const f = ACTIVATION_MATH[activation].forward;
+  for (let plane = 0; plane < m * channels; plane++) {
+    const b = bias[plane % channels];
+    for (let t = plane * positions, end = t + positions; t < end; t++) {
+      z[t] += b;
+      out[t] = f(z[t]);
+    }
+  }
+};
+
 export const activationBackward: Backend['activationBackward'] = (size, activation, z, y, gradOut, gradIn) => {
   if (activation === 'linear') {
     if (gradIn !== gradOut) gradIn.set(gradOut.subarray(0, size));

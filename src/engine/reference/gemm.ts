@@ -21,6 +21,12 @@ export const referenceGemm: Backend['gemm'] = (transA, transB, m, n, k, alpha, a
   else gemmTT(m, n, k, alpha, a, b, c);
 };
 
+/** Backend.gemmEach: one product per B_e, C_e. */
+export const referenceGemmEach: Backend['gemmEach'] = (count, m, n, k, a, b, c) => {
+  for (let e = 0; e < count; e++)
+    referenceGemm(false, false, m, n, k, 1, a, b.subarray(e * k * n, (e + 1) * k * n), 0, c.subarray(e * m * n, (e + 1) * m * n));
+};
+
 function scaleOutput(c: F, len: N, beta: N): void {
   // beta = 0 overwrites: fill rather than multiply, so stale NaNs in C never leak through.
   if (beta === 0) c.fill(0, 0, len);

@@ -11,7 +11,7 @@ import { KERNEL_MODULES_BASE64 } from './kernels.generated';
 import { decodeBase64 } from './base64';
 import type { KernelExports } from './exports';
 import { Arena, PAGE_BYTES, type WasmMemoryInfo } from './arena';
-import { wasmGemm, type ZeroPolicy } from './gemm';
+import { wasmGemm, wasmGemmEach, type ZeroPolicy } from './gemm';
 import { CONTROL_OFFSET, GemmTeam, HELPER_SOURCE, type SpawnHelper } from './team';
 import { elementwiseKernels } from './elementwise';
 import { windowKernels } from './windows';
@@ -203,6 +203,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     memoryInfo: () => arena.memoryInfo(),
     alloc: (length) => arena.alloc(length),
     gemm: wasmGemm(ctx, team, zeros, counters),
+    gemmEach: wasmGemmEach(ctx, wasmGemm(ctx, null, 'dense', counters)),
     ...elementwiseKernels(ctx),
     ...windowKernels(ctx),
     ...updateKernels(ctx),

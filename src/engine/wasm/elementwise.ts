@@ -36,6 +36,7 @@ const ACTIVATION_KERNEL: Readonly<Record<Activation, number | 'js'>> = {
 type ElementwiseKernels = Pick<
   Backend,
   | 'biasActivation'
+  | 'channelBiasActivation'
   | 'activationBackward'
   | 'columnSums'
   | 'rowSums'
@@ -92,6 +93,25 @@ export function elementwiseKernels({ arena, k }: WasmContext): ElementwiseKernel
         for (let t = po.ptr / 4, end = t + size; t < end; t++) v[t] = f(v[t]);
       }
       arena.finish(po);
+    },
+
+    channelBiasActivation(m, channels, positions, activation, z, bias, out) {
+      const size = m * channels * positions;
+      checkAll('channelBiasActivation', ['z', z, size], ['bias', bias, channels], ['out', out, size]);
+      if (size === 0) return;
+      arena.begin();
+      const pz = arena.need(arena.inout(z, size));
+      const pb = arena.in(bias, channels);
+      const po = z === out ? pz : arena.need(arena.output(out, size));
+      const kind = ACTIVATION_KERNEL[activation];
+      k.channel_bias_act(m * channels, positions, channels, pz.ptr, pb, po.ptr, kind === 'js' ? 0 : kind, LEAKY_RELU_SLOPE);
+      if (kind === 'js') {
+        const f = ACTIVATION_MATH[activation].forward;
+        const v = arena.f32;
+        for (let t = po.ptr / 4, end = t + size; t < end; t++) v[t] = f(v[t]);
+      }
+      if (po !== pz) arena.finish(po);
+      arena.finish(pz);
     },
 
     activationBackward(size, activation, z, y, gradOut, gradIn) {

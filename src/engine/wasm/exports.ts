@@ -18,6 +18,8 @@ export interface KernelExports {
   gram_upper(m: N, n: N, x: N, xt: N, k: N): void;
   /** A dense layer's gᵢ·G and ‖gᵢ‖² (float64) from the upper triangles of KA (blocks at ka, ka2 split at column h) and KΔ. */
   gram_combine(m: N, bias: N, ka: N, ka2: N, h: N, kd: N, dots: N, sq: N): void;
+  /** count products C_e = A·B_e, B_e (k×n) and C_e (m×n) consecutive. */
+  gemm_bn_each(count: N, m: N, n: N, k: N, a: N, b: N, c: N): void;
   /** C = alpha·A·Bᵀ + beta·C, A m×k, B n×k. */
   gemm_nt(m: N, n: N, k: N, alpha: N, a: N, b: N, beta: N, c: N): void;
   /** Fully strided scalar gemm (used for Aᵀ·Bᵀ). */
@@ -25,6 +27,8 @@ export interface KernelExports {
   /** dst (cols×rows) = srcᵀ, src rows×cols. */
   transpose(rows: N, cols: N, src: N, dst: N): void;
   bias_act(m: N, n: N, x: N, bias: N, out: N, kind: N, slope: N): void;
+  /** z[r][j] += bias[r mod channels] over rows planes of n, then out = act(z) (out may be z). */
+  channel_bias_act(rows: N, n: N, channels: N, z: N, bias: N, out: N, kind: N, slope: N): void;
   act_backward(size: N, z: N, gradOut: N, gradIn: N, kind: N, slope: N): void;
   col_sums(m: N, n: N, alpha: N, x: N, beta: N, out: N): void;
   row_sumsq(m: N, n: N, x: N, out: N): void;

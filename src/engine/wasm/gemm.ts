@@ -39,6 +39,31 @@ export interface GemmCounters {
   sparse: number;
 }
 
+/**
+ * Backend.gemmEach over the kernels: one call for all products (a conv layer's per-example products
+ * cost ~0.5 µs of wrapper each otherwise, which on two threads this thread also spends recording the
+ * helper's half). Never split and never zero-skipping: each product is gemm_bn's, as gemm's dense path.
+ */
+export function wasmGemmEach({ arena, k: kernels }: WasmContext, gemm: Backend['gemm']): Backend['gemmEach'] {
+  return (count, m, n, k, a, b, c) => {
+    checkLength('gemmEach A', a, m * k);
+    checkLength('gemmEach B', b, count * k * n);
+    checkLength('gemmEach C', c, count * m * n);
+    if (count === 0 || m === 0 || n === 0) return;
+    arena.begin();
+    const pa = arena.input(a, m * k);
+    const pb = arena.input(b, count * k * n);
+    const pc = arena.output(c, count * m * n);
+    if (!pa || !pb || !pc) {
+      for (let e = 0; e < count; e++)
+        gemm(false, false, m, n, k, 1, a, b.subarray(e * k * n, (e + 1) * k * n), 0, c.subarray(e * m * n, (e + 1) * m * n));
+      return;
+    }
+    kernels.gemm_bn_each(count, m, n, k, pa.ptr, pb.ptr, pc.ptr);
+    arena.finish(pc);
+  };
+}
+
 /** gemm over the kernels; team: the two-thread splitter of large A·B products, or null on one thread. */
 export function wasmGemm(
   { arena, k: kernels }: WasmContext,

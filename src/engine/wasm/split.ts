@@ -18,7 +18,7 @@ import type { Arena, Operand } from './arena';
 import type { WasmContext } from './elementwise';
 import { elementwiseKernels } from './elementwise';
 import type { KernelExports } from './exports';
-import { wasmGemm, type ZeroPolicy } from './gemm';
+import { wasmGemm, wasmGemmEach, type ZeroPolicy } from './gemm';
 import { LISTED_KERNELS, type GemmTeam } from './team';
 import { windowKernels } from './windows';
 
@@ -64,6 +64,7 @@ export function teamSplit(ctx: WasmContext, team: GemmTeam, main: Backend, zeros
       throw new Error('WASM backend: alloc inside a split part');
     },
     gemm: wasmGemm(recordingCtx, null, 'dense', noCounters),
+    gemmEach: wasmGemmEach(recordingCtx, wasmGemm(recordingCtx, null, 'dense', noCounters)),
     ...elementwiseKernels(recordingCtx),
     ...windowKernels(recordingCtx),
   };

@@ -13,6 +13,7 @@ import { type Backend, windowGeometry } from '../../../src/engine/backend';
 import { referenceBackend } from '../../../src/engine/reference';
 import type { FloatArray } from '../../../src/engine/types';
 import { ACTIVATIONS } from '../../../src/model/fields';
+import { ACTIVATION_MATH } from '../../../src/engine/activations';
 
 const FMA = process.env.GRADLENS_TEST_FMA === '1';
 let wasm: Backend & { fma: boolean };
@@ -74,6 +75,51 @@ test('biasActivation and activationBackward agree for every activation', () => {
       ref.activationBackward(m * n, a, zr, yr, gr, ir);
       assertAgree(iw, ir, m * n, `activationBackward ${a} ${m}×${n}`, 4e-6);
     }
+});
+
+test('channelBiasActivation: z + b exactly as float32 rounds it, act(z) as float64 computes it, on both backends, every activation', () => {
+  for (const a of ACTIVATIONS)
+    for (const [m, channels, positions] of [
+      [1, 1, 1],
+      [2, 3, 13],
+      [5, 8, 196],
+      [3, 16, 7],
+    ]) {
+      const size = m * channels * positions;
+      const [zw, zr] = pair(size, 8),
+        [bw, br] = pair(channels);
+      zw[1 % size] = zr[1 % size] = -br[0]; // z + b = 0: relu's kink
+      if (size > 5) zw[5] = zr[5] = NaN;
+      const x = Float64Array.from(zw);
+      const [yw, yr] = pairs(size);
+      wasm.channelBiasActivation(m, channels, positions, a, zw, bw, yw);
+      ref.channelBiasActivation(m, channels, positions, a, zr, br, yr);
+      const f = ACTIVATION_MATH[a].forward;
+      for (let t = 0; t < size; t++) {
+        const z = Math.fround(x[t] + br[Math.floor(t / positions) % channels]);
+        const what = `${a} ${m}×${channels}×${positions} [${t}]`;
+        assert.ok(Object.is(zw[t], z) && Object.is(zr[t], z), `${what}: z ${zw[t]} (WASM), ${zr[t]} (reference), ${z} wanted`);
+        const want = f(z);
+        for (const [y, on] of [
+          [yw[t], 'WASM'],
+          [yr[t], 'reference'],
+        ] as const)
+          if (!(Math.abs(y - want) <= 2e-6 * (1 + Math.abs(want))) && !(Number.isNaN(y) && Number.isNaN(want)))
+            assert.fail(`${what}: y ${y} on ${on}, ${want} by float64`);
+      }
+    }
+  // in place (a linear layer's output is its z), and the same bits as biasActivation's relu
+  const [zw] = pair(2 * 4 * 9, 3),
+    [bw] = pair(4);
+  const x = Float32Array.from(zw);
+  wasm.channelBiasActivation(2, 4, 9, 'linear', zw, bw, zw);
+  for (let t = 0; t < zw.length; t++)
+    assert.ok(Object.is(zw[t], Math.fround(x[t] + bw[Math.floor(t / 9) % 4])), `in place [${t}]`);
+  const [relu, viaBias, z] = [wasm.alloc(zw.length), wasm.alloc(zw.length), wasm.alloc(zw.length)];
+  wasm.biasActivation(1, zw.length, 'relu', zw, null, viaBias);
+  z.set(x);
+  wasm.channelBiasActivation(2, 4, 9, 'relu', z, bw, relu);
+  for (let t = 0; t < zw.length; t++) assert.ok(Object.is(relu[t], viaBias[t]), `relu [${t}]: ${relu[t]} vs ${viaBias[t]}`);
 });
 
 test('reductions, norms, outer products, finiteness and the SGD step agree', () => {

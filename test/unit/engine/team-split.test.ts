@@ -16,7 +16,7 @@ before(async () => {
   wasm = await loadWasm();
 });
 
-test('a CNN trained with its conv layers split across two threads is bit-identical to one thread, with no more copies', async () => {
+test('a CNN trained with its conv and pooling layers split across two threads is bit-identical to one thread, with no more copies', async () => {
   const spec = makeSpec(
     [
       conv(8, 3, 1, 'same', 'relu'),
@@ -24,11 +24,12 @@ test('a CNN trained with its conv layers split across two threads is bit-identic
       conv(16, 3, 1, 'same', 'relu'),
       { type: 'maxpool2d', poolSize: 2, stride: 2 },
       { type: 'flatten' },
-      dense(10),
+      dense(26),
     ],
     { dtype: 'float32', batchSize: 32, epochs: 2 },
   );
-  const data = randomDataset(7, 100, [1, 28, 28], 10);
+  // 26 classes: the dense layer's three products (32×26×784) are large enough to split by rows too
+  const data = randomDataset(7, 100, [1, 28, 28], 26);
   // Default sizes, so both memories grow while the trainers are built: a shared memory that has been
   // posted to a worker gets a new buffer object when a memory grows, which used to leave the
   // two-thread backend copying every operand in and out (arena.ts).
@@ -46,8 +47,9 @@ test('a CNN trained with its conv layers split across two threads is bit-identic
         for (let i = 0; i < a.length; i++)
           if (!Object.is(a[i], b[i])) assert.fail(`layers[${layer}].${kind}[${i}]: ${a[i]} on two threads, ${b[i]} on one`);
       }
-    // two conv layers × (forward + backward) × 8 steps handed to the helper
-    assert.ok(twoBackend.splitProducts >= 32, `handoffs: ${twoBackend.splitProducts}`);
+    // (two conv + two pooling layers) × (forward + backward) × 8 steps handed to the helper, and the
+    // dense layer's three products in the 6 full batches (the 4-example one is below the split size)
+    assert.ok(twoBackend.splitProducts >= 64 + 18, `handoffs: ${twoBackend.splitProducts}`);
     // the same few copies as on one thread (one a step, outside the layers), not one per operand
     assert.equal(twoBackend.memoryInfo().copyCalls, oneBackend.memoryInfo().copyCalls, 'operands copied in or out');
   } finally {

@@ -3,6 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/engine/random';
+import { referenceBackend } from '../../../src/engine/reference';
 import type { WasmBackend } from '../../../src/engine/wasm/backend';
 import { assertClose, fill, loadWasm, refGemm, type WasmModule } from './wasmFixtures';
 
@@ -60,6 +61,39 @@ test('gemm: all transpose forms on odd shapes, alpha/beta, inside WASM memory', 
       }
     }
   assert.equal(be.memoryInfo().outsideAllocs, 0);
+});
+
+test('gemmEach: every product as float64 computes it and bit-identical to gemm, on both backends; C overwritten; outside memory too', () => {
+  const reference = referenceBackend('float32');
+  for (const [count, m, n, k] of [
+    [1, 1, 1, 1],
+    [3, 8, 784, 9],
+    [2, 16, 196, 72],
+    [4, 5, 13, 7],
+    [2, 3, 1, 0],
+  ]) {
+    const a = fill(be.alloc(m * k)),
+      b = fill(be.alloc(count * k * n)),
+      c = be.alloc(count * m * n).fill(NaN); // overwritten, never read
+    be.gemmEach(count, m, n, k, a, b, c);
+    const c2 = new Float32Array(count * m * n).fill(NaN);
+    reference.gemmEach(count, m, n, k, Float32Array.from(a), Float32Array.from(b), c2);
+    const one = be.alloc(m * n);
+    for (let e = 0; e < count; e++) {
+      const [be_, ce] = [b.subarray(e * k * n, (e + 1) * k * n), c.subarray(e * m * n, (e + 1) * m * n)];
+      const ref = refGemm(false, false, m, n, k, 1, a, be_, 0, new Float32Array(m * n));
+      const what = `gemmEach ${count}×(${m}×${n}×${k}) product ${e}`;
+      assertClose(ce, ref.value, ref.magnitude, k, what);
+      assertClose(c2.subarray(e * m * n, (e + 1) * m * n), ref.value, ref.magnitude, k, `${what} (reference backend)`);
+      be.gemm(false, false, m, n, k, 1, a, be_, 0, one);
+      for (let i = 0; i < m * n; i++) assert.ok(Object.is(ce[i], one[i]), `${what} [${i}]: ${ce[i]}, gemm ${one[i]}`);
+    }
+    // operands outside WASM memory: the same bits through the copy path
+    const outside = new Float32Array(count * m * n);
+    be.gemmEach(count, m, n, k, Float32Array.from(a), Float32Array.from(b), outside);
+    for (let i = 0; i < outside.length; i++) assert.ok(Object.is(outside[i], c[i]), `outside memory [${i}]`);
+  }
+  assert.throws(() => be.gemmEach(2, 2, 2, 2, be.alloc(4), be.alloc(7), be.alloc(8)), /gemmEach B/);
 });
 
 test('gemm: beta = 0 overwrites C without reading it (NaN in C does not leak)', () => {

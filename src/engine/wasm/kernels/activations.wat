@@ -119,6 +119,60 @@
         (local.set $m (i32.sub (local.get $m) (i32.const 1)))
         (br $rows))))
 
+;; Channels-first planes (a conv layer's z, `rows` = examples × channels planes of n positions):
+  ;; z[r][j] += bias[r mod channels], then y = act(z) (kind as bias_act; y may be z). One pass instead
+  ;; of a copy of the bias into z before the product and an activation pass after it; z + b is
+  ;; rounded once, as the product with beta = 1 over a bias-filled z rounded it.
+  (func (export "channel_bias_act")
+    (param $rows i32) (param $n i32) (param $channels i32) (param $z i32) (param $bias i32) (param $y i32)
+    (param $kind i32) (param $slope f32)
+    (local $c i32) (local $j i32) (local $b v128) (local $v v128) (local $slopes v128) (local $s f32)
+    (local.set $slopes (f32x4.splat (local.get $slope)))
+    (block $doneR (loop $planes
+      (br_if $doneR (i32.le_s (local.get $rows) (i32.const 0)))
+      (local.set $s (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
+      (local.set $b (f32x4.splat (local.get $s)))
+      (local.set $j (local.get $n))
+      (if (i32.eq (local.get $kind) (i32.const 1))
+        (then
+          ;; relu, the common case, without the per-vector tests of kind
+          (block $doneR4 (loop $relu4
+            (br_if $doneR4 (i32.lt_s (local.get $j) (i32.const 4)))
+            (local.set $v (f32x4.add (v128.load (local.get $z)) (local.get $b)))
+            (v128.store (local.get $z) (local.get $v))
+            (v128.store (local.get $y) (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))
+            (local.set $z (i32.add (local.get $z) (i32.const 16)))
+            (local.set $y (i32.add (local.get $y) (i32.const 16)))
+            (local.set $j (i32.sub (local.get $j) (i32.const 4)))
+            (br $relu4))))
+        (else
+          (block $done4 (loop $by4
+            (br_if $done4 (i32.lt_s (local.get $j) (i32.const 4)))
+            (local.set $v (f32x4.add (v128.load (local.get $z)) (local.get $b)))
+            (v128.store (local.get $z) (local.get $v))
+            (if (i32.eq (local.get $kind) (i32.const 2))
+              (then (local.set $v (v128.bitselect (local.get $v) (f32x4.mul (local.get $v) (local.get $slopes))
+                (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))))
+            (if (i32.eq (local.get $kind) (i32.const 3))
+              (then (local.set $v (call $gelu4 (local.get $v)))))
+            (v128.store (local.get $y) (local.get $v))
+            (local.set $z (i32.add (local.get $z) (i32.const 16)))
+            (local.set $y (i32.add (local.get $y) (i32.const 16)))
+            (local.set $j (i32.sub (local.get $j) (i32.const 4)))
+            (br $by4)))))
+      (block $done1 (loop $by1
+        (br_if $done1 (i32.le_s (local.get $j) (i32.const 0)))
+        (f32.store (local.get $z) (f32.add (f32.load (local.get $z)) (local.get $s)))
+        (f32.store (local.get $y) (call $act1 (f32.load (local.get $z)) (local.get $kind) (local.get $slope)))
+        (local.set $z (i32.add (local.get $z) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br $by1)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (if (i32.eq (local.get $c) (local.get $channels)) (then (local.set $c (i32.const 0))))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $planes))))
+
 ;; out[i,j] = x[i,j] + bias[j] (bias_act's linear case with a bias); out may be x.
   (func $addBias (param $m i32) (param $n i32) (param $x i32) (param $bias i32) (param $out i32)
     (local $j i32) (local $bp i32)

@@ -185,6 +185,22 @@
     (call $gemm_bn_strip (local.get $m) (local.get $n) (local.get $k) (local.get $alpha)
       (local.get $a) (local.get $rsA) (local.get $csA) (local.get $b) (local.get $n) (local.get $beta) (local.get $c)))
 
+;; count products C_e = A·B_e (alpha 1, beta 0), B_e (k×n) and C_e (m×n) one after another: a conv
+  ;; layer's per-example products W·colsₑ in one call (each exactly gemm_bn's).
+  (func (export "gemm_bn_each")
+    (param $count i32) (param $m i32) (param $n i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)
+    (local $bStep i32) (local $cStep i32)
+    (local.set $bStep (i32.shl (i32.mul (local.get $k) (local.get $n)) (i32.const 2)))
+    (local.set $cStep (i32.shl (i32.mul (local.get $m) (local.get $n)) (i32.const 2)))
+    (block $done (loop $each
+      (br_if $done (i32.le_s (local.get $count) (i32.const 0)))
+      (call $gemm_bn_strip (local.get $m) (local.get $n) (local.get $k) (f32.const 1)
+        (local.get $a) (local.get $k) (i32.const 1) (local.get $b) (local.get $n) (f32.const 0) (local.get $c))
+      (local.set $b (i32.add (local.get $b) (local.get $bStep)))
+      (local.set $c (i32.add (local.get $c) (local.get $cStep)))
+      (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+      (br $each))))
+
   ;; gemm_bn on a column strip n wide of matrices whose rows are ld floats long (B and C).
   (func $gemm_bn_strip
     (param $m i32) (param $n i32) (param $k i32) (param $alpha f32)
