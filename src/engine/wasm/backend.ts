@@ -56,6 +56,8 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Products split across two threads so far (0 on one thread). */
   readonly splitProducts: number;
+  /** Chunks of those the helper thread computed (the calling thread did the others). */
+  readonly helperChunks: number;
   /** Products that skipped A's zeros so far (0 with zeros: 'dense'). */
   readonly sparseProducts: number;
   /** The zero policy this backend was made with. */
@@ -189,6 +191,9 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     get splitProducts() {
       return team?.split ?? 0;
     },
+    get helperChunks() {
+      return team?.helperChunks ?? 0;
+    },
     get sparseProducts() {
       return counters.sparse;
     },
@@ -205,7 +210,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     gemm: wasmGemm(ctx, team, zeros, counters),
     ...elementwiseKernels(ctx),
     ...windowKernels(ctx),
-    ...updateKernels(ctx),
+    ...updateKernels(ctx, team),
     ...statsKernels(ctx),
   };
   // Two threads: a layer's per-example work split by examples, one handoff per layer and pass (split.ts).

@@ -110,3 +110,53 @@ test('the zero-skipping products split across two threads too, bit-identical to 
     two.close();
   }
 });
+
+test('a large SGD step on two threads is bit-identical to one thread, and a non-finite value in either part is reported', async () => {
+  const two = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper });
+  const one = wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: two.fma });
+  try {
+    const n = 100_003; // not a multiple of the chunks: the last one holds the remainder
+    const fill = (x: FloatArray, seed: number) => {
+      for (let i = 0; i < x.length; i++) x[i] = Math.sin(seed + i * 0.37);
+      return x;
+    };
+    const buffers = new Map(
+      [two, one].map((be) => [be, { grad: be.alloc(n), value: be.alloc(n), velocity: be.alloc(n), update: be.alloc(n) }]),
+    );
+    for (const [momentum, nesterov] of [
+      [0, false],
+      [0.9, false],
+      [0.9, true],
+    ] as const) {
+      const run = (be: typeof two, poison: number | null) => {
+        const { grad, value, velocity, update } = buffers.get(be)!;
+        fill(grad, 1);
+        fill(value, 2);
+        fill(velocity, 3);
+        if (poison !== null) grad[poison] = Infinity;
+        const finite = be.sgdStep(n, 0.05, 1e-4, momentum, nesterov, grad, value, momentum ? velocity : null, update);
+        return { finite, value, velocity, update };
+      };
+      const a = run(two, null),
+        b = run(one, null);
+      assert.equal(a.finite, true);
+      assert.equal(b.finite, true);
+      same(a.value, b.value, `θ after, momentum ${momentum} nesterov ${nesterov}`);
+      same(a.update, b.update, `update, momentum ${momentum}`);
+      same(a.velocity, b.velocity, `velocity, momentum ${momentum}`);
+      // an infinite gradient at the first and at the last value: the caller's first chunk and the
+      // helper's (it takes chunks from the back); repeated until the helper did take chunks
+      for (const at of [0, n - 1]) {
+        let helperTook = 0;
+        for (let tries = 0; tries < 2000 && helperTook === 0; tries++) {
+          const before = two.helperChunks;
+          assert.equal(run(two, at).finite, false, `an infinite gradient at ${at} is reported`);
+          helperTook = two.helperChunks - before;
+        }
+        assert.ok(helperTook > 0, 'the helper thread took part of the step');
+      }
+    }
+  } finally {
+    two.close();
+  }
+});
