@@ -61,15 +61,30 @@ export function planThreads(setting: EngineThreads, runtime: ThreadRuntime = nod
   return { threads: 1, fallbackReason: setting === 2 ? `two engine threads unavailable (${why}); training on one thread` : null };
 }
 
-/** chooseBackend with this setting's threads (the Node helper); a plan's reason when the backend would have had two. */
+/**
+ * How long work worth sharing must have kept coming before a run starts its helper thread
+ * (WasmBackendOptions.helperAfterMs). Starting one costs 30–60 ms of the other core (measured at
+ * load 16: the worker's boot), and the process's two cores are then both busy while V8 still
+ * compiles the run's code in the background; the 200-step digits example (~0.2 s of training
+ * quiet) was 0.77–0.89 s as a whole process on two threads against 0.63–0.74 s on one. A run
+ * shorter than this never starts it; a longer one pays the start once, while this thread goes on
+ * alone (nothing waits for the helper: team.ts).
+ */
+export const HELPER_AFTER_MS = 250;
+
+/** chooseBackend with this setting's threads (the Node helper, started after helperAfterMs); a plan's reason when the backend would have had two. */
 export async function chooseEngineBackend(
   spec: { dtype: DType },
   useWasm: boolean,
   setting: EngineThreads,
   runtime?: ThreadRuntime,
+  helperAfterMs = HELPER_AFTER_MS,
 ): Promise<BackendChoice> {
   const plan = planThreads(setting, runtime);
-  return withPlan(await chooseBackend(spec, { useWasm, threads: plan.threads, spawnHelper: nodeSpawnHelper }), plan);
+  return withPlan(
+    await chooseBackend(spec, { useWasm, threads: plan.threads, spawnHelper: nodeSpawnHelper, helperAfterMs }),
+    plan,
+  );
 }
 
 /**
@@ -81,12 +96,13 @@ export function engineBackendFactory(
   useWasm: boolean,
   setting: EngineThreads,
   runtime?: ThreadRuntime,
+  helperAfterMs = HELPER_AFTER_MS,
 ): (spec: { dtype: DType }) => Backend {
   const plan = planThreads(setting, runtime);
   let previous: Backend | null = null;
   return (spec) => {
     closeHelper(previous);
-    previous = chooseBackendSync(spec, { useWasm, threads: plan.threads, spawnHelper: nodeSpawnHelper }).backend;
+    previous = chooseBackendSync(spec, { useWasm, threads: plan.threads, spawnHelper: nodeSpawnHelper, helperAfterMs }).backend;
     return previous;
   };
 }

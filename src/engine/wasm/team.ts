@@ -26,6 +26,8 @@
 //   has finished of that job   18 sgd_step: 1, or 0 once the helper saw a non-finite value
 //   sgd_step's operands: 2 n, 3 mu (float32), 4 nesterov, 5 value, 6 grad, 7 velocity, 8 update,
 //   10 lr, 11 weight decay
+// The helper can be started late (startAfterMs): only once work worth sharing has kept coming for
+// that long, so a short run (the 200-step digits example trains in ~0.2 s) never pays its start.
 // After a job the helper spins on the job slot for a while before it sleeps: the next product of a
 // training step follows within microseconds, and waking a sleeping thread costs tens of them.
 
@@ -137,6 +139,9 @@ export class GemmTeam {
   private readonly memory: WasmMemory;
   private job = 0;
   private alive = true;
+  private helper: { terminate(): void } | null = null;
+  /** When work worth sharing first came (performance.now), while the helper is deferred; −1 before. */
+  private firstWork = -1;
   /** Products and call lists handed to the two threads so far. */
   split = 0;
   /** Chunks of those the helper computed (the rest ran on the calling thread). */
@@ -145,13 +150,39 @@ export class GemmTeam {
   constructor(
     memory: WasmMemory,
     private readonly k: KernelExports,
-    private readonly helper: { terminate(): void },
+    private readonly start: () => { terminate(): void },
+    private readonly startAfterMs = 0,
   ) {
     this.memory = memory;
     this.i32 = new Int32Array(memory.buffer, CONTROL_OFFSET, CONTROL_BYTES / 4);
     this.f32 = new Float32Array(memory.buffer, CONTROL_OFFSET, CONTROL_BYTES / 4);
     this.listed = LISTED_KERNELS.map((name) => k[name] as (...args: number[]) => void);
     Atomics.store(this.i32, 1, -1);
+    if (!(startAfterMs > 0)) this.startHelper();
+  }
+
+  /** Whether the helper thread has been started (it may still be booting: see ready). */
+  get spawned(): boolean {
+    return this.helper !== null;
+  }
+
+  /** Whether to hand out work now: the helper runs (a deferred one is started here once it is due). */
+  engaged(): boolean {
+    if (this.helper === null && this.alive) {
+      const now = typeof performance !== 'undefined' ? performance.now() : Date.now();
+      if (this.firstWork < 0) this.firstWork = now;
+      else if (now - this.firstWork >= this.startAfterMs) this.startHelper();
+    }
+    return this.ready;
+  }
+
+  private startHelper(): void {
+    try {
+      this.helper = this.start();
+    } catch {
+      // no second thread here (e.g. too many threads): this backend stays on one
+      this.alive = false;
+    }
   }
 
   /** Whether the helper thread has started (Node starts a worker only once the caller's event loop runs). */
@@ -193,7 +224,7 @@ export class GemmTeam {
 
   /** sgd_step (see exports.ts), on two threads from SPLIT_MIN_VALUES values; its result is the AND of both threads' finite flags. */
   readonly sgdStep: KernelExports['sgd_step'] = (n, lr, wd, mu, nesterov, value, grad, vel, update) => {
-    if (n < SPLIT_MIN_VALUES || !this.ready) return this.k.sgd_step(n, lr, wd, mu, nesterov, value, grad, vel, update);
+    if (n < SPLIT_MIN_VALUES || !this.engaged()) return this.k.sgd_step(n, lr, wd, mu, nesterov, value, grad, vel, update);
     const { i32, f32 } = this;
     const [per, chunks] = chunking(n, 16);
     i32.set([n, 0, nesterov, value, grad, vel, update], 2);
@@ -250,7 +281,7 @@ export class GemmTeam {
   }
 
   private splits(m: number, n: number, k: number): boolean {
-    return m >= 8 && m * n * k >= SPLIT_MIN_MACS && this.ready;
+    return m >= 8 && m * n * k >= SPLIT_MIN_MACS && this.engaged();
   }
 
   /** Publishes a job (kind: 0 gemm_bn, 1 gemm_sparse_a, 2 a call list; sgdStep writes its own) in `chunks` chunks of `rows` rows; returns its tag. */
@@ -319,7 +350,7 @@ export class GemmTeam {
     this.alive = false;
     Atomics.store(this.i32, 0, -1);
     Atomics.notify(this.i32, 0);
-    this.helper.terminate();
+    this.helper?.terminate();
   }
 }
 
