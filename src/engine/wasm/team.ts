@@ -25,17 +25,18 @@
 //   the one whose operands it read   17 the helper's done word: (job & JOB_MASK) << 8 | chunks it
 //   has finished of that job   18 sgd_step: 1, or 0 once the helper saw a non-finite value
 //   sgd_step's operands: 2 n, 3 mu (float32), 4 nesterov, 5 value, 6 grad, 7 velocity, 8 update,
-//   10 lr, 11 weight decay
+//   10 lr, 11 weight decay   19 1 while the helper sleeps on the job slot
 // The helper can be started late (startAfterMs): only once work worth sharing has kept coming for
 // that long, so a short run (the 200-step digits example trains in ~0.2 s) never pays its start.
-// After a job the helper spins on the job slot for a while before it sleeps: the next product of a
-// training step follows within microseconds, and waking a sleeping thread costs tens of them.
+// After a job the helper spins on the job slot for a while before it sleeps (HELPER_SPIN_US): the
+// next job of a training step follows within tens of microseconds, and a notify costs the caller
+// ~5 µs and the helper ~4–7 µs to wake (measured at load 23).
 
 import type { KernelExports } from './exports';
 import type { WasmMemory, WasmModule } from './wasmApi';
 
 export const CONTROL_OFFSET = 16;
-export const CONTROL_BYTES = 76;
+export const CONTROL_BYTES = 80;
 /** Job numbers in the claim and done words keep these bits (above them: two 8-bit chunk indices). */
 const JOB_MASK = 0x7fff;
 /** At most this many chunks per product (the index has 8 bits; more chunks cost more handoffs). */
@@ -51,10 +52,16 @@ export interface HelperInit {
 export type SpawnHelper = (source: string, init: HelperInit) => { terminate(): void };
 
 /**
- * Checks of the job slot before the helper sleeps (~0.2–0.5 ms): the gap between two large products
- * of a training step (the rest of the forward pass and most of the backward pass) fits in it.
+ * Microseconds the helper spins on the job slot after a job before it sleeps. The bench MLP's gaps
+ * between shared jobs (one thread, p10 under load ≈ quiet: a step of 246 µs) are 71 µs (the rest
+ * of the forward and backward pass), 2 µs and 32 µs, so 100 µs keeps the helper awake through a
+ * step on a quiet machine. Longer is worse on a busy one: a spinning helper takes the CPU share
+ * the caller's own thread would get (Linux groups a session's threads), and a thread woken from
+ * sleep is run sooner than one that spun. Measured interleaved in one process at load 21–23, two
+ * threads over one: spinning 200 000 checks (~1.2 ms) 0.72× (MLP) and 0.40× (CNN); 8 000 (~50 µs)
+ * 1.48× and 1.26×; 20 000 (~120 µs) 0.95–1.20× (MLP).
  */
-const HELPER_SPINS = 200_000;
+const HELPER_SPIN_US = 100;
 
 /** The kernels a call list (split.ts) may name, by their index in this list: only kernels that return nothing. */
 export const LISTED_KERNELS = [
@@ -94,8 +101,12 @@ export const HELPER_SOURCE = `function gradientLensGemmHelper(init) {
   let seen = Atomics.load(i32, 0);
   Atomics.store(i32, 1, 1);
   for (;;) {
-    for (let spin = 0; spin < ${HELPER_SPINS} && Atomics.load(i32, 0) === seen; spin++);
+    const until = performance.now() + ${HELPER_SPIN_US / 1000};
+    for (let spin = 1; Atomics.load(i32, 0) === seen && ((spin & 31) !== 0 || performance.now() < until); spin++);
+    // asleep: the caller notifies only then (a notify costs it ~5 µs when someone waits)
+    Atomics.store(i32, 19, 1);
     Atomics.wait(i32, 0, seen);
+    Atomics.store(i32, 19, 0);
     const job = Atomics.load(i32, 0);
     if (job < 0) return;
     if (job === seen) continue;
@@ -311,7 +322,8 @@ export class GemmTeam {
     const job = (this.job = (this.job + 1) & JOB_MASK);
     Atomics.store(i32, 16, (job << 16) | (chunks << 8));
     Atomics.store(i32, 0, job);
-    Atomics.notify(i32, 0);
+    // the helper sets word 19 before it sleeps: if it set it after this load, its wait sees the new job and returns at once
+    if (Atomics.load(i32, 19) !== 0) Atomics.notify(i32, 0);
     this.split++;
     return job << 8;
   }
