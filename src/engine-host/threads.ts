@@ -2,9 +2,11 @@
 // --threads): "auto" is two where two can run and a second core is free. Whether two pay for a
 // given model is not decided here: the backend splits only products and conv layers large enough
 // to gain (team.ts SPLIT_MIN_MACS, split.ts), so a small model on two threads runs its small
-// products on one. Whether they pay on this machine now is: on a busy machine the helper waits for
-// a core while the training thread waits for the helper (measured with 12–14 runnable threads per
-// core: the digits MLP 2.3–3.4× and the CNN example 1.4–1.9× slower on two threads than on one).
+// products on one. Whether they pay on this machine now is: on a busy machine a second thread gets
+// no core of its own (with autogroup, as on the dev machine, Linux gives a session one share of the
+// CPU however many threads it runs), so two threads gain little and unreliably. Since the threads
+// claim chunks instead of fixed halves (team.ts) a busy machine no longer makes them much slower;
+// before, the training thread waited for a helper that had no core.
 // Node only (os, worker_threads): the engine itself cannot start threads.
 
 import { availableParallelism } from 'node:os';
@@ -27,7 +29,13 @@ export interface ThreadRuntime {
 
 /**
  * The most runnable threads per core at which "auto" takes two threads: on two cores, this run and
- * at most one more. (Quiet, two threads are ~1.45× faster on the CNN example; far above it, slower.)
+ * at most one more. Measured, one thread against two interleaved in one process (two threads
+ * over one, medians of 16–20 rounds): with fixed halves at 7.5–9.5 runnable threads per core, the
+ * bench MLP 0.21–0.54× (the previous measure at 12–14 per core: 2.3–3.4× slower, the CNN example
+ * 1.4–1.9×); with claimed chunks (team.ts) at 10.5–14 per core (bench:threads), the MLP 0.61–1.57×
+ * and the CNN 0.68–2.63×: about even, with a wide spread. Quiet, with fixed halves (the last three
+ * benches): MLP 0.98–1.66×, CNN 1.05–1.46×. Between 1.5 and 10 per core it was not measured (the
+ * machine never was while this was built), so the cut-off stays where one core is left free.
  */
 export const AUTO_MAX_LOAD = 1.5;
 
