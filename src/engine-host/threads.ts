@@ -71,12 +71,13 @@ export function planThreads(setting: EngineThreads, runtime: ThreadRuntime = nod
 
 /**
  * How long work worth sharing must have kept coming before a run starts its helper thread
- * (WasmBackendOptions.helperAfterMs). Starting one costs 30–60 ms of the other core (measured at
- * load 16: the worker's boot), and the process's two cores are then both busy while V8 still
- * compiles the run's code in the background; the 200-step digits example (~0.2 s of training
- * quiet) was 0.77–0.89 s as a whole process on two threads against 0.63–0.74 s on one. A run
- * shorter than this never starts it; a longer one pays the start once, while this thread goes on
- * alone (nothing waits for the helper: team.ts).
+ * (WasmBackendOptions.helperAfterMs). A helper takes 30–60 ms to boot (the wait for it, measured
+ * at load 16) and adds CPU: the 200-step digits example used 0.55–0.57 s of CPU on two threads
+ * against 0.39–0.43 s on one (at load 16), and as a whole process on a quiet machine took
+ * 0.77–0.89 s against 0.63–0.74 s (its training is ~0.2 s). A run shorter than this never starts
+ * the helper; a longer one pays the start once while this thread goes on alone (nothing waits for
+ * the helper: team.ts). With it, at load 27: 0.41–0.50 s of CPU on two threads, 0.38–0.41 s on one
+ * (the run lasted 0.8–2.4 s there, so the helper did start).
  */
 export const HELPER_AFTER_MS = 250;
 
