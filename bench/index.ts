@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   };
   const fullBatch = await runBigBatch(root);
   const splitProducts = threaded.reduce((sum, b) => sum + b.splitProducts, 0);
+  const helperChunks = threaded.reduce((sum, b) => sum + b.helperChunks, 0);
   const gemmPath = {
     note: "zero-skipping: A·B and Aᵀ·B skip A's zero entries when A is ≤ 30 % nonzero and B is finite (the MLP's first layer on MNIST pixels; the same numbers as the dense kernels); wasmDense never skips",
     sparseProducts: made.filter((b) => b.zeros === 'skip').reduce((sum, b) => sum + b.sparseProducts, 0),
@@ -132,7 +133,12 @@ async function main(): Promise<void> {
     (two.train.samplesPerSec ?? 0) > (one.train.samplesPerSec ?? 0) ? two : one;
   const w = faster(ours.mlp.wasm, ours.mlp.wasmTwoThreads),
     c = faster(ours.cnn.wasm, ours.cnn.wasmTwoThreads);
-  const oursThreads = { mlp: w === ours.mlp.wasm ? 1 : 2, cnn: c === ours.cnn.wasm ? 1 : 2, productsSplit: splitProducts };
+  const oursThreads = {
+    mlp: w === ours.mlp.wasm ? 1 : 2,
+    cnn: c === ours.cnn.wasm ? 1 : 2,
+    productsSplit: splitProducts,
+    helperChunks,
+  };
   /**
    * PyTorch's better of 2 threads and 1 thread (contention on a shared 2-core machine can invert
    * them); null when PyTorch does not run on OpenBLAS (the reference BLAS would flatter us).

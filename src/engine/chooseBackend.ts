@@ -26,6 +26,12 @@ export interface BackendRequest {
   threads?: 1 | 2;
   /** Starts the helper thread (Node: src/engine-host/spawnHelper.ts); needed for threads 2. */
   spawnHelper?: SpawnHelper;
+  /**
+   * Start the helper only after this many milliseconds of work worth sharing (WasmBackendOptions):
+   * the choice then returns at once, and a helper that fails to start later leaves the work on
+   * one thread without a reason. Default 0: chooseBackend waits for the helper to run.
+   */
+  helperAfterMs?: number;
 }
 
 function wantsWasm(spec: { dtype: DType }, opts: BackendRequest): boolean {
@@ -37,8 +43,9 @@ export async function chooseBackend(spec: { dtype: DType }, opts: BackendRequest
   let threadsReason: string | null = null;
   if (opts.threads === 2 && opts.spawnHelper) {
     try {
-      const two = await createWasmBackend({ spawnHelper: opts.spawnHelper });
-      if (await two.helperStarted(0)) return wasm(two, 2, null);
+      const two = await createWasmBackend({ spawnHelper: opts.spawnHelper, helperAfterMs: opts.helperAfterMs });
+      // a deferred helper is not started yet: two threads from when it is
+      if (opts.helperAfterMs! > 0 || (await two.helperStarted(0))) return wasm(two, 2, null);
       two.close();
       threadsReason = 'the second thread did not start';
     } catch (e) {
@@ -61,7 +68,7 @@ export function chooseBackendSync(spec: { dtype: DType }, opts: BackendRequest):
   let threadsReason: string | null = null;
   if (opts.threads === 2 && opts.spawnHelper) {
     try {
-      return wasm(createWasmBackendSync({ spawnHelper: opts.spawnHelper }), 2, null);
+      return wasm(createWasmBackendSync({ spawnHelper: opts.spawnHelper, helperAfterMs: opts.helperAfterMs }), 2, null);
     } catch (e) {
       threadsReason = messageOf(e);
     }

@@ -39,7 +39,7 @@ export interface Operand {
   length: number;
 }
 
-/** First byte alloc hands out: 0 stays free (the kernels read pointer 0 as "absent", e.g. no bias), 16..80 is the two-thread gemm's control block (team.ts). */
+/** First byte alloc hands out: 0 stays free (the kernels read pointer 0 as "absent", e.g. no bias), 16..96 is the two-thread control block (team.ts). */
 const FIRST_FREE = 128;
 
 export class Arena {

@@ -36,10 +36,16 @@ export interface WasmBackendOptions {
   /**
    * Run large A·B products on two threads (needs a shared memory): `spawnHelper` starts the
    * second thread (see team.ts; the engine itself cannot start threads without Node or DOM APIs).
-   * createWasmBackend waits until it runs; with createWasmBackendSync products split once it has
-   * started, which in Node is after the caller next yields to the event loop.
+   * createWasmBackend waits until it runs (unless helperAfterMs defers it); with
+   * createWasmBackendSync work is shared once it has started. Until then the calling thread does
+   * it all: nothing ever waits for a helper that has not taken its share.
    */
   spawnHelper?: SpawnHelper;
+  /**
+   * Start the helper only once work large enough to share has come for this many milliseconds
+   * (0, the default: at once). A short run then never pays the thread's start (team.ts).
+   */
+  helperAfterMs?: number;
   /**
    * 'skip' (default): A·B and Aᵀ·B skip A's zero entries when A is at most 30 % nonzero and B is
    * all finite (e.g. an MNIST input batch in the first dense layer; same numbers as the dense
@@ -56,11 +62,13 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Products split across two threads so far (0 on one thread). */
   readonly splitProducts: number;
+  /** Chunks of those the helper thread computed (the calling thread did the others). */
+  readonly helperChunks: number;
   /** Products that skipped A's zeros so far (0 with zeros: 'dense'). */
   readonly sparseProducts: number;
   /** The zero policy this backend was made with. */
   readonly zeros: ZeroPolicy;
-  /** Resolves once the helper thread runs (at once without one); products split from then on. */
+  /** Resolves once the helper thread runs (false at once without one, or while a deferred helper is not started yet). */
   helperStarted(timeoutMs?: number): Promise<boolean>;
   /** Stops the helper thread, if any (the backend keeps working on one thread). */
   close(): void;
@@ -105,7 +113,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const p = plan(opts);
   const module = cachedModules.get(p.variant) ?? remember(p.variant, await wasmApi().compile(p.bytes()));
   const backend = assemble(p, module, await wasmApi().instantiate(module, p.imports));
-  await backend.helperStarted();
+  if (!(opts.helperAfterMs! > 0)) await backend.helperStarted();
   return backend;
 }
 
@@ -179,7 +187,12 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   const counters = { sparse: 0 };
   const spawn = p.opts.spawnHelper;
   const team = spawn
-    ? new GemmTeam(p.memory, k, spawn(HELPER_SOURCE, { module, memory: p.memory, control: CONTROL_OFFSET }))
+    ? new GemmTeam(
+        p.memory,
+        k,
+        () => spawn(HELPER_SOURCE, { module, memory: p.memory, control: CONTROL_OFFSET }),
+        p.opts.helperAfterMs ?? 0,
+      )
     : null;
   const backend: WasmBackend = {
     name: 'wasm-simd',
@@ -189,13 +202,16 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     get splitProducts() {
       return team?.split ?? 0;
     },
+    get helperChunks() {
+      return team?.helperChunks ?? 0;
+    },
     get sparseProducts() {
       return counters.sparse;
     },
     zeros,
     async helperStarted(timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
-      if (!team) return false;
+      if (!team?.spawned) return false;
       while (!team.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       return team.ready;
     },
@@ -206,7 +222,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     gemmEach: wasmGemmEach(ctx, wasmGemm(ctx, null, 'dense', counters)),
     ...elementwiseKernels(ctx),
     ...windowKernels(ctx),
-    ...updateKernels(ctx),
+    ...updateKernels(ctx, team),
     ...statsKernels(ctx),
   };
   // Two threads: a layer's per-example work split by examples, one handoff per layer and pass (split.ts).

@@ -70,7 +70,7 @@ export function teamSplit(ctx: WasmContext, team: GemmTeam, main: Backend, zeros
   };
   const solo: Backend = { ...main, gemm: wasmGemm(ctx, null, zeros, noCounters) };
   return (m, run) => {
-    if (m < SPLIT_MIN_EXAMPLES || !team.ready) {
+    if (m < SPLIT_MIN_EXAMPLES || !team.engaged()) {
       run(main, 0, m, 0);
       return;
     }

@@ -5,8 +5,11 @@
 import type { Backend } from '../backend';
 import { checkLength } from './arena';
 import { checkAll, type WasmContext } from './elementwise';
+import type { GemmTeam } from './team';
 
-export function updateKernels({ arena, k }: WasmContext): Pick<Backend, 'sgdStep'> {
+/** team: splits large SGD steps (without norms: their float64 sums would add in another order) over two threads, or null. */
+export function updateKernels({ arena, k }: WasmContext, team: GemmTeam | null = null): Pick<Backend, 'sgdStep'> {
+  const sgd = team ? team.sgdStep : k.sgd_step;
   let f64: Float64Array | null = null;
   return {
     sgdStep(n, lr, weightDecay, momentum, nesterov, grad, value, velocity, update, norms) {
@@ -38,7 +41,7 @@ export function updateKernels({ arena, k }: WasmContext): Pick<Backend, 'sgdStep
         // finite updates only costs the caller a check)
         finite = Number.isFinite(norms[2]);
       } else {
-        finite = k.sgd_step(n, lr, weightDecay, momentum, nest, pv.ptr, pg, pm ? pm.ptr : 0, pu.ptr) === 1;
+        finite = sgd(n, lr, weightDecay, momentum, nest, pv.ptr, pg, pm ? pm.ptr : 0, pu.ptr) === 1;
       }
       arena.finish(pv);
       if (pm) arena.finish(pm);

@@ -122,3 +122,39 @@ test('splitExamples covers the batch in two parts and refuses a buffer outside W
     be.close();
   }
 });
+
+test('a helper that starts but never takes work leaves every product, SGD step and conv part to the caller: same bits, no wait', async () => {
+  // The caller never waits for the helper: what it has not claimed, the caller does (team.ts).
+  const idle: typeof nodeSpawnHelper = (_source, init) =>
+    nodeSpawnHelper('function (init) { Atomics.store(new Int32Array(init.memory.buffer, init.control, 4), 1, 1); }', init);
+  const spec = makeSpec(
+    [
+      conv(8, 3, 1, 'same', 'relu'),
+      { type: 'maxpool2d', poolSize: 2, stride: 2 },
+      { type: 'flatten' },
+      dense(256, 'relu'),
+      dense(10),
+    ],
+    { dtype: 'float32', batchSize: 32, epochs: 2 },
+  );
+  const data = randomDataset(9, 70, [1, 28, 28], 10);
+  const oneBackend = wasm.createWasmBackendSync();
+  const twoBackend = await wasm.createWasmBackend({ spawnHelper: idle, fma: oneBackend.fma });
+  try {
+    const one = new Trainer({ spec, train: data, validation: null, backend: oneBackend });
+    const two = new Trainer({ spec, train: data, validation: null, backend: twoBackend });
+    two.setWeights(one.getWeights());
+    for (let s = 0; s < 4; s++) assert.ok(Object.is(two.trainStep().loss, one.trainStep().loss), `loss of step ${s + 1}`);
+    for (const layer of [0, 3, 4]) {
+      const [a, b] = [two.parameter(layer, 'weight'), one.parameter(layer, 'weight')];
+      for (let i = 0; i < a.length; i++)
+        if (!Object.is(a[i], b[i])) assert.fail(`layers[${layer}].weight[${i}]: ${a[i]} on two threads, ${b[i]} on one`);
+    }
+    // each step hands out the conv layer's two parts, and the full batches the 32×256×1568
+    // products and the 401 408-weight SGD step too
+    assert.ok(twoBackend.splitProducts >= 16, `handoffs: ${twoBackend.splitProducts}`);
+    assert.equal(twoBackend.helperChunks, 0);
+  } finally {
+    twoBackend.close();
+  }
+});

@@ -3,6 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import type { FloatArray } from '../../../src/engine/types';
 import { Trainer } from '../../../src/engine/trainer';
 import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
@@ -16,6 +17,15 @@ before(async () => {
   assert.equal(r.status, 0, r.stderr);
   wasm = await import('../../../src/engine/wasm/backend');
 });
+
+/** Threads of this process now (Linux: /proc/self/task), or null elsewhere. */
+function osThreads(): number | null {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return null;
+  }
+}
 
 function same(a: FloatArray, b: FloatArray, what: string): void {
   assert.equal(a.length, b.length);
@@ -106,6 +116,94 @@ test('the zero-skipping products split across two threads too, bit-identical to 
       assert.equal(two.sparseProducts - skipped, 1, 'took the zero-skipping path');
       assert.equal(two.splitProducts - split, 1, 'was split');
     }
+  } finally {
+    two.close();
+  }
+});
+
+test('a large SGD step on two threads is bit-identical to one thread, and a non-finite value in either part is reported', async () => {
+  const two = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper });
+  const one = wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: two.fma });
+  try {
+    const n = 100_003; // not a multiple of the chunks: the last one holds the remainder
+    const fill = (x: FloatArray, seed: number) => {
+      for (let i = 0; i < x.length; i++) x[i] = Math.sin(seed + i * 0.37);
+      return x;
+    };
+    const buffers = new Map(
+      [two, one].map((be) => [be, { grad: be.alloc(n), value: be.alloc(n), velocity: be.alloc(n), update: be.alloc(n) }]),
+    );
+    for (const [momentum, nesterov] of [
+      [0, false],
+      [0.9, false],
+      [0.9, true],
+    ] as const) {
+      const run = (be: typeof two, poison: number | null) => {
+        const { grad, value, velocity, update } = buffers.get(be)!;
+        fill(grad, 1);
+        fill(value, 2);
+        fill(velocity, 3);
+        if (poison !== null) grad[poison] = Infinity;
+        const finite = be.sgdStep(n, 0.05, 1e-4, momentum, nesterov, grad, value, momentum ? velocity : null, update);
+        return { finite, value, velocity, update };
+      };
+      const a = run(two, null),
+        b = run(one, null);
+      assert.equal(a.finite, true);
+      assert.equal(b.finite, true);
+      same(a.value, b.value, `θ after, momentum ${momentum} nesterov ${nesterov}`);
+      same(a.update, b.update, `update, momentum ${momentum}`);
+      same(a.velocity, b.velocity, `velocity, momentum ${momentum}`);
+      // an infinite gradient at the first and at the last value: the caller's first chunk and the
+      // helper's (it takes chunks from the back); repeated until the helper did take chunks
+      for (const at of [0, n - 1]) {
+        let helperTook = 0;
+        for (let tries = 0; tries < 2000 && helperTook === 0; tries++) {
+          const before = two.helperChunks;
+          assert.equal(run(two, at).finite, false, `an infinite gradient at ${at} is reported`);
+          helperTook = two.helperChunks - before;
+        }
+        assert.ok(helperTook > 0, 'the helper thread took part of the step');
+      }
+    }
+  } finally {
+    two.close();
+  }
+});
+
+test('a deferred helper starts only after work worth sharing has kept coming for helperAfterMs; until then the caller does it all', async () => {
+  const afterMs = 40;
+  const threadsBefore = osThreads();
+  const two = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper, helperAfterMs: afterMs });
+  const one = wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: two.fma });
+  try {
+    const n = 192; // 7 M multiply-adds: worth splitting
+    const operands = [two, one].map((be) => {
+      const a = be.alloc(n * n),
+        b = be.alloc(n * n);
+      for (let i = 0; i < a.length; i++) [a[i], b[i]] = [Math.sin(i * 0.3), Math.cos(i * 0.7)];
+      return { a, b, c: be.alloc(n * n) };
+    });
+    const multiply = () => {
+      two.gemm(false, false, n, n, n, 1, operands[0].a, operands[0].b, 0, operands[0].c);
+      one.gemm(false, false, n, n, n, 1, operands[1].a, operands[1].b, 0, operands[1].c);
+      same(operands[0].c, operands[1].c, `gemm ${n}³ with the helper ${two.splitProducts > 0 ? 'running' : 'not started'}`);
+    };
+    const first = performance.now();
+    multiply();
+    assert.equal(await two.helperStarted(0), false, 'no helper after the first product');
+    assert.equal(two.splitProducts, 0);
+    // (earlier tests' helpers may still be ending: at most as many threads as before, not one more)
+    if (threadsBefore !== null) assert.ok(osThreads()! <= threadsBefore, 'no thread started yet');
+    while (two.splitProducts === 0) {
+      multiply();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(
+      performance.now() - first >= afterMs,
+      'the helper was started no earlier than helperAfterMs after the first product',
+    );
+    assert.equal(await two.helperStarted(0), true);
   } finally {
     two.close();
   }
