@@ -3,6 +3,8 @@
 // KA = A·Aᵀ and KΔ = Δ·Δᵀ through gemm_bn's tiles on transposed copies, then their combination in
 // float64. Where A is sparse (the first layer's MNIST pixels: 19 % nonzero) KA instead skips A's
 // zeros with no transposed copy (gram_upper_sparse: 29 → 12 µs for 32 digits, 784 pixels).
+// The calls are planned apart from reading their results, so that deferredStats.ts can record the
+// same calls for the helper thread and read the results after it ran them.
 
 import type { Backend } from '../backend';
 import type { WasmContext } from './elementwise';
@@ -11,44 +13,88 @@ import { checkAll } from './elementwise';
 /** A·Aᵀ skips A's zeros at most at this share of nonzeros (as the zero-skipping gemm). */
 const SPARSE_MAX_DENSITY = 0.3;
 
-export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGramStats'> {
+/** Where one layer's Gram statistics land: 2m doubles at out (dots, then ‖gᵢ‖²); KA's diagonal to check when sparse. */
+export interface GramCalls {
+  m: number;
+  out: number;
+  /** KA's byte offset and row stride when it skipped A's zeros (its diagonal must be finite to trust it), else null. */
+  sparseKa: { at: number; stride: number } | null;
+}
+
+export interface GramPlanner {
+  /** Whether A (m×p at pa) is sparse enough for its zeros to be skipped (judged on its first rows). */
+  sparseEnough(m: number, p: number, pa: number): boolean;
+  /**
+   * The kernel calls of one layer's statistics (a m×p at pa, delta m×q at pd, in the memory), with
+   * their scratch reserved from ctx's arena; dense: A's zeros multiplied (else skipped: for a sparse
+   * A, see sparseEnough). null: no scratch left.
+   */
+  calls(m: number, p: number, q: number, withBias: boolean, pa: number, pd: number, dense: boolean): GramCalls | null;
+  /** Copies the results into dots and squaredNorms; false (nothing copied) when the skipped zeros hid a NaN or ∞. */
+  read(c: GramCalls, dots: Float64Array, squaredNorms: Float64Array): boolean;
+}
+
+/** The planner over a context: its kernels may run the calls at once or record them (deferredStats.ts). */
+export function gramPlanner({ arena, k }: WasmContext, check: Pick<WasmContext['k'], 'nonzero_count'> = k): GramPlanner {
   /** Whether A's zeros are worth skipping (judged on its first rows: both paths give the same numbers). */
   const sparseEnough = (m: number, p: number, pa: number): boolean => {
     const look = Math.min(m, 8);
-    return p > 0 && m >= 4 && k.nonzero_count(look * p, pa) <= SPARSE_MAX_DENSITY * look * p;
+    return p > 0 && m >= 4 && check.nonzero_count(look * p, pa) <= SPARSE_MAX_DENSITY * look * p;
   };
-  /**
-   * The upper triangle of X·Xᵀ (X m×n at px) skipping X's zeros (gram_upper_sparse: no transposed
-   * copy) as [k, m4]: one m4×m4 matrix, m4 = m rounded up to 4. null when there is no room or X is
-   * not all finite (a skipped 0·x would hide a NaN or ∞): a non-finite xᵢ always shows on the
-   * diagonal, a sum of squares over row i's nonzeros.
-   */
-  const sparseGram = (m: number, n: number, px: number): [number, number] | null => {
-    const m4 = (m + 3) & ~3;
-    const out = arena.reserve(m4 * m4),
-      panels = arena.reserve(m4 * n),
-      lists = arena.reserve((m4 >> 2) * (n + 1));
-    if (out === null || panels === null || lists === null) return null;
-    k.gram_upper_sparse(m, n, px, panels, lists, out);
-    const f = arena.f32,
-      at = out / 4;
-    for (let i = 0; i < m; i++) if (!Number.isFinite(f[at + i * (m4 + 1)])) return null;
-    return [out, m4];
-  };
-  /** The upper triangle of X·Xᵀ (X m×n at px) into k (m×m), through a transposed copy of X. */
-  const upperGram = (m: number, n: number, px: number, out: number): void => {
+  /** The upper triangle of X·Xᵀ (X m×n at px) into out (m×m), through a transposed copy of X; false: no room. */
+  const upperGram = (m: number, n: number, px: number, out: number): boolean => {
     const xt = arena.reserve(n * m);
-    if (xt === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
+    if (xt === null) return false;
     k.transpose(m, n, px, xt);
     k.gram_upper(m, n, px, xt, out);
+    return true;
   };
-  /** [k, m]: the upper triangle of X·Xᵀ in one m×m matrix k (row stride m). */
-  const denseGram = (m: number, n: number, px: number): [number, number] => {
-    const out = arena.reserve(m * m);
-    if (out === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
-    upperGram(m, n, px, out);
-    return [out, m];
+  return {
+    sparseEnough,
+    calls(m, p, q, withBias, pa, pd, dense) {
+      const kd = arena.reserve(m * m),
+        out = arena.reserve(4 * m);
+      if (kd === null || out === null) return null;
+      let ka: number | null,
+        lda = m,
+        sparseKa: GramCalls['sparseKa'] = null;
+      if (!dense) {
+        // m4×m4 (m rounded up to 4), with panels and lists of nonzeros as scratch
+        lda = (m + 3) & ~3;
+        ka = arena.reserve(lda * lda);
+        const panels = arena.reserve(lda * p),
+          lists = arena.reserve((lda >> 2) * (p + 1));
+        if (ka === null || panels === null || lists === null) return null;
+        k.gram_upper_sparse(m, p, pa, panels, lists, ka);
+        sparseKa = { at: ka, stride: lda };
+      } else {
+        ka = arena.reserve(m * m);
+        if (ka === null || !upperGram(m, p, pa, ka)) return null;
+      }
+      if (!upperGram(m, q, pd, kd)) return null;
+      k.gram_combine(m, withBias ? 1 : 0, ka, lda, kd, out, out + 8 * m);
+      return { m, out, sparseKa };
+    },
+    read({ m, out, sparseKa }, dots, squaredNorms) {
+      if (sparseKa) {
+        // a non-finite aᵢ always shows on the diagonal, a sum of squares over row i's nonzeros
+        const f = arena.f32,
+          at = sparseKa.at / 4;
+        for (let i = 0; i < m; i++) if (!Number.isFinite(f[at + i * (sparseKa.stride + 1)])) return false;
+      }
+      const result = new Float64Array(arena.buffer, out, 2 * m);
+      for (let i = 0; i < m; i++) {
+        dots[i] = result[i];
+        squaredNorms[i] = result[m + i];
+      }
+      return true;
+    },
   };
+}
+
+export function statsKernels(ctx: WasmContext): Pick<Backend, 'denseGramStats'> {
+  const { arena } = ctx;
+  const planner = gramPlanner(ctx);
   return {
     denseGramStats(m, p, q, withBias, a, delta, dots, squaredNorms) {
       checkAll('denseGramStats', ['a', a, m * p], ['delta', delta, m * q]);
@@ -57,17 +103,11 @@ export function statsKernels({ arena, k }: WasmContext): Pick<Backend, 'denseGra
       arena.begin();
       const pa = arena.in(a, m * p),
         pd = arena.in(delta, m * q);
-      const kd = arena.reserve(m * m),
-        out = arena.reserve(4 * m);
-      if (kd === null || out === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
-      // KA: A's zeros skipped, or its upper triangle as KΔ's
-      const [ka, lda] = (sparseEnough(m, p, pa) && sparseGram(m, p, pa)) || denseGram(m, p, pa);
-      upperGram(m, q, pd, kd);
-      k.gram_combine(m, withBias ? 1 : 0, ka, lda, kd, out, out + 8 * m);
-      const result = new Float64Array(arena.buffer, out, 2 * m);
-      for (let i = 0; i < m; i++) {
-        dots[i] = result[i];
-        squaredNorms[i] = result[m + i];
+      // KA with A's zeros skipped where it pays; again with them multiplied when that hid a NaN or ∞
+      for (const dense of [!planner.sparseEnough(m, p, pa), true]) {
+        const c = planner.calls(m, p, q, withBias, pa, pd, dense);
+        if (c === null) throw new Error('WASM backend: no scratch space left for the Gram matrices');
+        if (planner.read(c, dots, squaredNorms)) return;
       }
     },
   };

@@ -52,6 +52,9 @@ export const LISTED_KERNELS = [
   'maxpool_backward',
   'maxpool2_forward',
   'maxpool2_backward',
+  'gram_upper',
+  'gram_upper_sparse',
+  'gram_combine',
 ] as const;
 
 /**
@@ -99,6 +102,8 @@ export class GemmTeam {
   private readonly i32: Int32Array;
   private readonly f32: Float32Array;
   private job = 0;
+  /** The job of startList not yet waited for (0: none). */
+  private started = 0;
   private alive = true;
   /** Products split across the two threads so far. */
   split = 0;
@@ -156,12 +161,31 @@ export class GemmTeam {
     }
   }
 
+  /**
+   * Starts the call list at byte offset `list` on the helper and returns at once (deferredStats.ts);
+   * finishList(job) waits for it. A product or list posted before that waits for it first.
+   */
+  startList(list: number): number {
+    const job = this.post(2, 0, list, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    this.started = job;
+    return job;
+  }
+
+  /** Waits for a job of startList (at once when something posted since already waited for it). */
+  finishList(job: number): void {
+    if (this.started !== job) return;
+    this.started = 0;
+    this.join(job, 0, 0, 0, false);
+  }
+
   private splits(m: number, n: number, k: number): boolean {
     return m >= 8 && m * n * k >= SPLIT_MIN_MACS && this.ready;
   }
 
   /** Hands the helper its rows (kind: 0 gemm_bn, 1 gemm_sparse_a); returns the job number. */
   private post(kind: number, beta: number, list: number, ...[m, n, k, alpha, a, rsA, csA, b, c]: HelperRows): number {
+    // one job at a time: a list still running from startList is waited for first
+    if (this.started !== 0) this.finishList(this.started);
     const { i32, f32 } = this;
     // Words 2..9 of the control block, in the order the helper reads them.
     i32.set([m, n, k, a, rsA, csA, b, c], 2);
@@ -176,9 +200,9 @@ export class GemmTeam {
   }
 
   /** Waits until the helper has done job (spinning first: it usually finishes about when this thread does). */
-  private join(job: number, m: number, n: number, k: number): void {
+  private join(job: number, m: number, n: number, k: number, counted = true): void {
     const i32 = this.i32;
-    this.split++;
+    if (counted) this.split++;
     for (let spin = 0; spin < 20_000; spin++) if (Atomics.load(i32, 1) === job) return;
     const deadline = Date.now() + HELPER_TIMEOUT_MS;
     for (let done = Atomics.load(i32, 1); done !== job; done = Atomics.load(i32, 1)) {
