@@ -24,11 +24,15 @@ async function main(): Promise<void> {
     const spec = benchSpec(`bench-${model}`, layers, data);
     const start = startingPoint(spec, data, referenceBackend('float32'));
     results.push(measureStatsCost(model, spec, data, () => createWasmBackendSync(), start.weights, budget));
-    // two threads: each trainer's backend made (and its helper running) before the timing starts
-    const pool = await Promise.all([0, 1].map(() => createWasmBackend({ spawnHelper: nodeSpawnHelper })));
-    const two = pool.slice();
-    results.push(measureStatsCost(model, spec, data, () => two.pop()!, start.weights, budget));
-    for (const b of pool) b.close();
+    // two threads: each trainer's backend made (and its helper running) before the timing starts;
+    // also with the Gram statistics kept on the calling thread (what running them on the helper gains)
+    for (const deferStats of [true, false]) {
+      const pool = await Promise.all([0, 1].map(() => createWasmBackend({ spawnHelper: nodeSpawnHelper, deferStats })));
+      const two = pool.slice();
+      const cost = measureStatsCost(model, spec, data, () => two.pop()!, start.weights, budget);
+      results.push({ ...cost, model: deferStats ? model : `${model}, Gram statistics on the calling thread` });
+      for (const b of pool) b.close();
+    }
   }
   const out = { relaxedSimd, cpus: os.cpus().length, loadAverage1m: os.loadavg()[0], statsCost: results };
   console.log(JSON.stringify(out, null, 2));

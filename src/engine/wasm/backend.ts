@@ -47,6 +47,11 @@ export interface WasmBackendOptions {
    * product, see kernels/sparse.wat). 'dense': always the dense kernels (to measure the difference).
    */
   zeros?: ZeroPolicy;
+  /**
+   * With two threads, run the dense layers' Gram statistics on the helper during the update
+   * (default true; false keeps them on the calling thread, to measure the difference).
+   */
+  deferStats?: boolean;
 }
 
 export interface WasmBackend extends Backend {
@@ -217,6 +222,6 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   // Two threads: a layer's per-example work split by examples, one handoff per layer and pass (split.ts).
   if (team) backend.splitExamples = teamSplit(ctx, team, backend, zeros);
   // Two threads: the dense layers' Gram statistics on the helper while this thread updates (deferredStats.ts).
-  if (team) Object.assign(backend, deferredStats(ctx, team, backend.denseGramStats, counters));
+  if (team && p.opts.deferStats !== false) Object.assign(backend, deferredStats(ctx, team, backend.denseGramStats, counters));
   return backend;
 }

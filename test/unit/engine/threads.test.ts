@@ -150,6 +150,22 @@ test('the full statistics with the dense layers’ Gram work on the helper (duri
       }
       // layers 0 and 1 of every step took the Gram path on the helper (layer 2, 32→5, goes the direct way)
       assert.equal(twoBackend.deferredGramStats, 2 * 14);
+      // deferStats: false keeps them on this thread (the bench's comparison), with the same numbers
+      const here = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper, deferStats: false });
+      try {
+        const t = new Trainer({ spec, train: data, validation: null, backend: here, stats: 'full' });
+        const again = new Trainer({ spec, train: data, validation: null, backend: twoBackend, stats: 'full' });
+        const [a, b] = [t.trainStep(), again.trainStep()];
+        same(
+          Float64Array.from(a.layers[0].cosineToMean),
+          Float64Array.from(b.layers[0].cosineToMean),
+          `${bad} cosines, deferStats false`,
+        );
+        assert.equal(here.deferredGramStats, 0);
+        assert.ok(here.splitProducts > 0, 'two threads all the same');
+      } finally {
+        here.close();
+      }
     } finally {
       twoBackend.close();
     }
