@@ -4,7 +4,6 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { referenceBackend } from '../src/engine';
 import { createWasmBackend, createWasmBackendSync, wasmFmaSupported } from '../src/engine/wasm/backend';
 import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
@@ -16,22 +15,9 @@ import { ensureOpenBlas, runTorch, torchBlas } from './torch';
 import { gemmRates, mlpStepFlops } from './gflops';
 import { log, round } from './timing';
 import { measureStatsCost } from './statsCost';
+import { switchOnRelaxedSimd } from './relaxedSimd';
 
 const LOSS_TOLERANCE = 1e-4;
-
-/**
- * Relaxed SIMD (the fused multiply-add kernels) as the VS Code extension host has it: its newer V8
- * ships it, Node 20's needs the flag, switched on here before any kernel is compiled. BENCH_FMA=0
- * keeps Node 20's default (plain SIMD). The JSON says which ran; wasmPlainSimd runs are always there.
- */
-function switchOnRelaxedSimd(): string {
-  if (wasmFmaSupported()) return 'relaxed SIMD on by default in this runtime';
-  if (process.env.BENCH_FMA === '0') return 'off (BENCH_FMA=0)';
-  setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return wasmFmaSupported()
-    ? 'switched on with --experimental-wasm-relaxed-simd (Node 20; the extension host of current VS Code has it by default)'
-    : 'unavailable in this runtime';
-}
 
 async function main(): Promise<void> {
   const t0 = performance.now();

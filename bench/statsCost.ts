@@ -31,6 +31,12 @@ export interface StatsCost {
    * helper's share of the split products).
    */
   fullStatsOverStepCpu: number;
+  /**
+   * Every step also timed alone: the ratio of the two sides' 10th percentiles. On a loaded machine
+   * those are the steps nobody interrupted, so it moves least with the load (one thread; on two the
+   * helper must be running too).
+   */
+  fullStatsOverStepP10: number;
   /** Process CPU ms per bare step in the round that used the least (load-robust on one thread). */
   stepCpuMs: number;
   rounds: number;
@@ -71,13 +77,16 @@ export function measureStatsCost(
   };
   const roundMs = (budgetSeconds * 1000) / (2 * ROUNDS);
   const cpu: [number[], number[]] = [[], []];
+  const single: [number[], number[]] = [[], []];
   const timeRound = (fn: () => void, side?: 0 | 1) => {
     let calls = 0;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    while (calls < minCalls || performance.now() - t0 < roundMs) {
+    for (let t = t0; calls < minCalls || t - t0 < roundMs; calls++) {
       fn();
-      calls++;
+      const after = performance.now();
+      if (side !== undefined) single[side].push(after - t);
+      t = after;
     }
     const wall = (performance.now() - t0) / calls;
     const c = process.cpuUsage(c0);
@@ -110,6 +119,7 @@ export function measureStatsCost(
     fullStatsOverStep: round(medianRatio(b, a), 3),
     bestOverBest: round(bestB / bestA, 3),
     fullStatsOverStepCpu: round(medianRatio(cpu[1], cpu[0]), 3),
+    fullStatsOverStepP10: round(quantile(single[1], 0.1) / quantile(single[0], 0.1), 3),
     stepCpuMs: round(Math.min(...cpu[0]), 4),
     rounds: ROUNDS,
     loadAverage1m: round(os.loadavg()[0], 3),
@@ -120,4 +130,9 @@ export function measureStatsCost(
 function medianRatio(num: number[], den: number[]): number {
   const r = num.map((x, i) => x / den[i]).sort((p, q) => p - q);
   return (r[(r.length - 1) >> 1] + r[r.length >> 1]) / 2;
+}
+
+/** The q-quantile of x (the nearest rank below). */
+function quantile(x: number[], q: number): number {
+  return x.slice().sort((p, r) => p - r)[Math.floor(q * (x.length - 1))];
 }

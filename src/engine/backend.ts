@@ -105,6 +105,25 @@ export interface Backend {
    * thread). The backend keeps working afterwards, on one thread.
    */
   close?(): void;
+  /**
+   * Optional: denseGramStats of several layers started on another thread (the WASM backend with two
+   * threads), so this thread can go on (with the update); returns the function that waits for them
+   * and fills every job's dots and squaredNorms. Until it is called nothing may change the jobs' a
+   * and delta or read their dots and squaredNorms. Without it, the statistics call denseGramStats.
+   */
+  denseGramStatsLater?(jobs: DenseGramJob[]): () => void;
+}
+
+/** The arguments of one Backend.denseGramStats call, for denseGramStatsLater. */
+export interface DenseGramJob {
+  m: N;
+  p: N;
+  q: N;
+  withBias: boolean;
+  a: F;
+  delta: F;
+  dots: Float64Array;
+  squaredNorms: Float64Array;
 }
 
 /**

@@ -9,7 +9,7 @@
 // Levels: 'full' = everything; 'norms' = per-example norms, noise scale and the three norms (no
 // cosines, no dead units); 'none' = nothing per example (norm fields NaN), for timing the bare step.
 
-import type { Backend } from './backend';
+import type { Backend, DenseGramJob } from './backend';
 import type { FloatArray, LayerStepStats } from './types';
 import type { ParamLayer } from './layers/layer';
 import { type Network, reluOutputOf } from './network';
@@ -33,6 +33,12 @@ export class StatsScratch {
     this.paramNorms = new Float64Array(3 * paramTensors);
     this.one = backend.alloc(1);
   }
+
+  /** Per-layer [‖gᵢ‖², gᵢ·G] for layers whose Gram statistics run on another thread (made on first use). */
+  layerArrays(l: number): [Float64Array, Float64Array] {
+    return (this.perLayer[l] ??= [new Float64Array(this.squaredNorms.length), new Float64Array(this.squaredNorms.length)]);
+  }
+  private readonly perLayer: [Float64Array, Float64Array][] = [];
 
   /** ‖x‖², in the backend's kernel (parameter-sized passes add up every step). */
   squaredNorm(x: FloatArray): number {
@@ -61,6 +67,12 @@ function perExampleStats(
     layer.perExampleSquaredNorms(m, sq);
     if (full) layer.perExampleDotsWithMean(m, scratch.dots);
   }
+  if (full && reluOutput) stats.deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
+  return fillPerExample(stats, m, sq, full ? scratch.dots : null);
+}
+
+/** perExampleNorms from ‖gᵢ‖², and the raw gᵢ·G into cosineToMean (when dots); returns Σᵢ‖gᵢ‖². */
+function fillPerExample(stats: LayerStepStats, m: number, sq: Float64Array, dots: Float64Array | null): number {
   let sumSq = 0;
   const norms = new Array<number>(m);
   for (let i = 0; i < m; i++) {
@@ -68,13 +80,11 @@ function perExampleStats(
     sumSq += sq[i];
   }
   stats.perExampleNorms = norms;
-  if (full) {
+  if (dots) {
     // a plain loop: Array.from over a typed array's view iterates it generically (measured slower)
-    const dots = scratch.dots,
-      cos = new Array<number>(m);
+    const cos = new Array<number>(m);
     for (let i = 0; i < m; i++) cos[i] = dots[i];
     stats.cosineToMean = cos;
-    if (reluOutput) stats.deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
   }
   return sumSq;
 }
@@ -96,16 +106,48 @@ export class GradientStats {
     private readonly sumSq: number[],
     private readonly m: number,
     private readonly level: StatsLevel,
+    /** Waits for the Gram statistics running on another thread and fills those layers in (null: none). */
+    private later: (() => void) | null,
   ) {}
 
-  /** The per-example parts of every parameterised layer of a network (the rest waits for finish*). */
-  static start(net: Network, m: number, level: StatsLevel, scratch: StatsScratch): GradientStats {
+  /**
+   * The per-example parts of every parameterised layer of a network (the rest waits for finish*).
+   * mayDefer: nobody looks at the step before finish* (trainStep), so dense layers' Gram statistics
+   * may run on the backend's other thread meanwhile (Backend.denseGramStatsLater), during the update.
+   */
+  static start(net: Network, m: number, level: StatsLevel, scratch: StatsScratch, mayDefer = false): GradientStats {
     const layers = net.paramLayers.map((layer) => emptyStats(layer.index));
-    const sumSq =
-      level === 'none'
-        ? []
-        : net.paramLayers.map((layer, l) => perExampleStats(layer, m, level, scratch, reluOutputOf(net, layer), layers[l]));
-    return new GradientStats(layers, net.paramLayers, sumSq, m, level);
+    if (level === 'none') return new GradientStats(layers, net.paramLayers, [], m, level, null);
+    const later = level === 'full' && mayDefer ? net.backend.denseGramStatsLater?.bind(net.backend) : undefined;
+    const jobs: DenseGramJob[] = [],
+      deferred: number[] = [];
+    const sumSq = net.paramLayers.map((layer, l) => {
+      const job = later && layer.gramJob ? layer.gramJob(m, ...scratch.layerArrays(l)) : null;
+      if (!job) return perExampleStats(layer, m, level, scratch, reluOutputOf(net, layer), layers[l]);
+      jobs.push(job);
+      deferred.push(l);
+      const reluOutput = reluOutputOf(net, layer);
+      if (reluOutput) layers[l].deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
+      return NaN; // filled in by `later`
+    });
+    const wait = later && jobs.length > 0 ? later(jobs) : null;
+    const fill = wait
+      ? () => {
+          wait();
+          for (const l of deferred) {
+            const [sq, dots] = scratch.layerArrays(l);
+            sumSq[l] = fillPerExample(layers[l], m, sq, dots);
+          }
+        }
+      : null;
+    return new GradientStats(layers, net.paramLayers, sumSq, m, level, fill);
+  }
+
+  /** The per-example parts still running on another thread, waited for and filled in (no-op when none). */
+  private completePerExample(): void {
+    const later = this.later;
+    this.later = null;
+    later?.();
   }
 
   /** Whether the update should return its norms (nothing to finish at level 'none'). */
@@ -115,6 +157,7 @@ export class GradientStats {
 
   /** ‖G‖ and ‖θ‖ now, by passes over the (not yet updated) parameters; no-op once known. */
   finishBeforeUpdate(scratch: StatsScratch): void {
+    this.completePerExample();
     if (this.normsKnown || this.updateKnown || this.level === 'none') return;
     const norm = (x: FloatArray) => scratch.squaredNorm(x);
     this.finishNorms(
@@ -125,6 +168,7 @@ export class GradientStats {
 
   /** From the update's sums: 3 per parameter tensor, weight then bias per layer (StatsScratch.paramNorms). */
   finishAfterUpdate(norms: Float64Array): void {
+    this.completePerExample();
     if (this.level === 'none' || this.updateKnown) return;
     this.updateKnown = true;
     const at = (l: number, which: number) => norms[6 * l + which] + norms[6 * l + 3 + which];

@@ -207,7 +207,9 @@ export class Trainer {
 
     // The per-example statistics before the update; ‖G‖, ‖θ‖ and ‖Δθ‖ from the update's own pass
     // (or, when pendingStats() is asked before it, by passes of their own).
-    const gradStats = GradientStats.start(this.net, m, this.statsLevel, this.scratch);
+    // Unobserved (trainStep): the dense layers' Gram statistics may run on the backend's other thread
+    // during the update, waited for when the update's norms finish the statistics.
+    const gradStats = GradientStats.start(this.net, m, this.statsLevel, this.scratch, unobserved);
     const layerStats = gradStats.layers;
     const pending = { layers: layerStats, nonFinite, noiseScale: NaN };
     this.pending = pending;

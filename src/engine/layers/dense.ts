@@ -6,6 +6,7 @@
 // so ‖gᵢ‖² = ‖aᵢ‖²·‖δᵢ‖² + ‖δᵢ‖², and gᵢ·G = aᵢᵀ·G_W·δᵢ + δᵢ·G_b (one gemm for the batch, or the
 // batch's Gram matrices when those are smaller).
 
+import type { DenseGramJob } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
 import { type LayerContext, type ParamLayer, shapeSize } from './layer';
@@ -78,6 +79,12 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
     }
     // ‖gᵢ‖² = KΔ[i,i]·(KA[i,i] + 1): the Gram matrices' diagonal, so no pass of its own.
     this.gramStats(m, dots, squaredNorms);
+  }
+
+  gramJob(m: number, squaredNorms: Float64Array, dots: Float64Array): DenseGramJob | null {
+    if (!this.gramIsCheaper(m)) return null;
+    const { inSize: p, outSize: q, delta } = this;
+    return { m, p, q, withBias: true, a: this.requireInput(), delta, dots, squaredNorms };
   }
 
   /**

@@ -5,7 +5,7 @@
 // Layers compute only through the backend's kernels (gemm, bias+activation, im2col, pooling, ...),
 // so the reference and the WASM backend run the same algorithm.
 
-import type { Backend } from '../backend';
+import type { Backend, DenseGramJob } from '../backend';
 import type { FloatArray, ParamInfo } from '../types';
 import type { Activation, Shape } from '../../model/spec';
 
@@ -57,6 +57,11 @@ export interface ParamLayer extends Layer {
   perExampleDotsWithMean(m: number, out: Float64Array): void;
   /** Both of the above in one go where the layer can share their work (else the stats call the two). */
   perExampleNormsAndDots?(m: number, squaredNorms: Float64Array, dots: Float64Array): void;
+  /**
+   * perExampleNormsAndDots as a Backend.denseGramStats job (into squaredNorms and dots) when the layer
+   * takes its Gram path for m examples, else null (then the statistics call the methods above).
+   */
+  gramJob?(m: number, squaredNorms: Float64Array, dots: Float64Array): DenseGramJob | null;
   /** ∂Lᵢ/∂θ[index] for each example i < m. */
   perExampleScalar(kind: 'weight' | 'bias', index: number, m: number): number[];
   /**

@@ -18,6 +18,7 @@ import { windowKernels } from './windows';
 import { updateKernels } from './update';
 import { statsKernels } from './statsKernels';
 import { teamSplit } from './split';
+import { deferredStats } from './deferredStats';
 import { wasmApi, type WasmInstance, type WasmMemory, type WasmModule } from './wasmApi';
 
 export type { WasmMemoryInfo } from './arena';
@@ -52,6 +53,11 @@ export interface WasmBackendOptions {
    * product, see kernels/sparse.wat). 'dense': always the dense kernels (to measure the difference).
    */
   zeros?: ZeroPolicy;
+  /**
+   * With two threads, run the dense layers' Gram statistics on the helper during the update
+   * (default true; false keeps them on the calling thread, to measure the difference).
+   */
+  deferStats?: boolean;
 }
 
 export interface WasmBackend extends Backend {
@@ -66,6 +72,8 @@ export interface WasmBackend extends Backend {
   readonly helperChunks: number;
   /** Products that skipped A's zeros so far (0 with zeros: 'dense'). */
   readonly sparseProducts: number;
+  /** Dense layers' Gram statistics run on the helper thread during an update so far (0 on one thread). */
+  readonly deferredGramStats: number;
   /** The zero policy this backend was made with. */
   readonly zeros: ZeroPolicy;
   /** Resolves once the helper thread runs (false at once without one, or while a deferred helper is not started yet). */
@@ -184,7 +192,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   const arena = new Arena(p.memory, p.shared, p.maxBytes);
   const ctx = { arena, k };
   const zeros = p.opts.zeros ?? 'skip';
-  const counters = { sparse: 0 };
+  const counters = { sparse: 0, deferred: 0 };
   const spawn = p.opts.spawnHelper;
   const team = spawn
     ? new GemmTeam(
@@ -208,6 +216,9 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
     get sparseProducts() {
       return counters.sparse;
     },
+    get deferredGramStats() {
+      return counters.deferred;
+    },
     zeros,
     async helperStarted(timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
@@ -227,5 +238,7 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
   };
   // Two threads: a layer's per-example work split by examples, one handoff per layer and pass (split.ts).
   if (team) backend.splitExamples = teamSplit(ctx, team, backend, zeros);
+  // Two threads: the dense layers' Gram statistics on the helper while this thread updates (deferredStats.ts).
+  if (team && p.opts.deferStats !== false) Object.assign(backend, deferredStats(ctx, team, backend.denseGramStats, counters));
   return backend;
 }

@@ -16,8 +16,13 @@ export interface KernelExports {
   nonzero_count(n: N, x: N): N;
   /** The upper triangle (j ≥ i) of K = X·Xᵀ, X m×n and xt its transpose, into k (m×m) (kernels/gramstats.wat). */
   gram_upper(m: N, n: N, x: N, xt: N, k: N): void;
-  /** A dense layer's gᵢ·G and ‖gᵢ‖² (float64) from the upper triangles of KA (blocks at ka, ka2 split at column h) and KΔ. */
-  gram_combine(m: N, bias: N, ka: N, ka2: N, h: N, kd: N, dots: N, sq: N): void;
+  /**
+   * The same upper triangle skipping X's zeros, with no transposed copy, into out (m4×m4, m4 = m rounded
+   * up to 4); panels: m4·n floats and lists: (m4/4)·(n + 1) words of scratch (kernels/gramstats.wat).
+   */
+  gram_upper_sparse(m: N, n: N, x: N, panels: N, lists: N, out: N): void;
+  /** A dense layer's gᵢ·G and ‖gᵢ‖² (float64) from the upper triangles of KA (row stride lda) and KΔ (m×m). */
+  gram_combine(m: N, bias: N, ka: N, lda: N, kd: N, dots: N, sq: N): void;
   /** count products C_e = A·B_e, B_e (k×n) and C_e (m×n) consecutive. */
   gemm_bn_each(count: N, m: N, n: N, k: N, a: N, b: N, c: N): void;
   /** C = alpha·A·Bᵀ + beta·C, A m×k, B n×k. */

@@ -81,6 +81,9 @@ export const LISTED_KERNELS = [
   'maxpool_backward',
   'maxpool2_forward',
   'maxpool2_backward',
+  'gram_upper',
+  'gram_upper_sparse',
+  'gram_combine',
 ] as const;
 
 /**
@@ -158,6 +161,9 @@ export class GemmTeam {
   private readonly listed: ((...args: number[]) => void)[];
   private readonly memory: WasmMemory;
   private job = 0;
+  /** The tag of startList's job not waited for yet (−1: none), and its list. */
+  private started = -1;
+  private startedList = 0;
   private alive = true;
   private helper: { terminate(): void } | null = null;
   /** When work worth sharing first came (performance.now), while the helper is deferred; −1 before. */
@@ -245,6 +251,7 @@ export class GemmTeam {
   /** sgd_step (see exports.ts), on two threads from SPLIT_MIN_VALUES values; its result is the AND of both threads' finite flags. */
   readonly sgdStep: KernelExports['sgd_step'] = (n, lr, wd, mu, nesterov, value, grad, vel, update) => {
     if (n < SPLIT_MIN_VALUES || !this.engaged()) return this.k.sgd_step(n, lr, wd, mu, nesterov, value, grad, vel, update);
+    this.finishStarted();
     const { i32, f32 } = this;
     const [per, chunks] = chunking(n, 16);
     i32.set([n, 0, nesterov, value, grad, vel, update], 2);
@@ -300,6 +307,34 @@ export class GemmTeam {
       this.listed[words[p]](...words.subarray(p + 2, p + 2 + words[p + 1]));
   }
 
+  /**
+   * Starts the call list at byte offset `list` on the helper and returns at once (deferredStats.ts);
+   * finishList(tag) waits for it. Anything handed out before that finishes it first (one job at a time).
+   */
+  startList(list: number): number {
+    this.finishStarted();
+    const tag = this.post(2, 0, list, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    this.started = tag;
+    this.startedList = list;
+    return tag;
+  }
+
+  /**
+   * Waits for a job of startList (at once when something handed out since already finished it).
+   * When the helper has not taken the list yet this thread runs it: the same kernels on the same
+   * operands, the same bits, and no waiting for a helper the machine has not scheduled.
+   */
+  finishList(tag: number): void {
+    if (this.started !== tag) return;
+    this.started = -1;
+    if (this.claim() === 0) this.runListHere(this.startedList);
+    else this.join(tag, 1, 'the statistics of the dense layers');
+  }
+
+  private finishStarted(): void {
+    if (this.started !== -1) this.finishList(this.started);
+  }
+
   private splits(m: number, n: number, k: number): boolean {
     return m >= 8 && m * n * k >= SPLIT_MIN_MACS && this.engaged();
   }
@@ -313,6 +348,7 @@ export class GemmTeam {
     chunks: number,
     ...[m, n, k, alpha, a, rsA, csA, b, c]: JobOperands
   ): number {
+    this.finishStarted();
     const { i32, f32 } = this;
     // Words 2..9 of the control block, in the order the helper reads them.
     i32.set([m, n, k, a, rsA, csA, b, c], 2);

@@ -208,3 +208,64 @@ test('a deferred helper starts only after work worth sharing has kept coming for
     two.close();
   }
 });
+
+/** count rows of 784 features, 80 % of them zero (an MNIST-like input: layer 0's Gram skips the zeros), labels 0..4. */
+function sparseDataset(count: number, bad: number | null = null) {
+  const x = randomDataset(7, count, [784], 5).x;
+  for (let i = 0; i < x.length; i++) if (i % 5 !== 0) x[i] = 0;
+  if (bad !== null) x[3 * 784 + 400] = bad;
+  return { ...randomDataset(7, count, [784], 5), x };
+}
+
+test('the full statistics with the dense layers’ Gram work on the helper (during the update) are bit-identical to one thread', async () => {
+  // 206 examples in batches of 32: the last batch of an epoch has 14 (not a multiple of 4)
+  const spec = makeSpec([dense(64, 'relu'), dense(32, 'relu'), dense(5)], { dtype: 'float32', batchSize: 32, epochs: 2 });
+  for (const bad of [null, NaN, Infinity]) {
+    const data = sparseDataset(206, bad);
+    const twoBackend = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper });
+    try {
+      const two = new Trainer({ spec, train: data, validation: null, backend: twoBackend, stats: 'full' });
+      const one = new Trainer({
+        spec,
+        train: data,
+        validation: null,
+        backend: wasm.createWasmBackendSync({ initialBytes: 64 << 20, fma: twoBackend.fma }),
+        stats: 'full',
+      });
+      for (let s = 0; s < 14; s++) {
+        const a = two.trainStep(),
+          b = one.trainStep();
+        const what = `${bad} step ${s + 1} (batch ${a.batchSize})`;
+        assert.ok(Object.is(a.noiseScale, b.noiseScale), `${what}: noise scale ${a.noiseScale} vs ${b.noiseScale}`);
+        a.layers.forEach((l, k) => {
+          const o = b.layers[k];
+          same(Float64Array.from(l.perExampleNorms), Float64Array.from(o.perExampleNorms), `${what} layer ${k} ‖gᵢ‖`);
+          same(Float64Array.from(l.cosineToMean), Float64Array.from(o.cosineToMean), `${what} layer ${k} cosines`);
+          for (const key of ['gradNorm', 'noiseScale', 'deadFraction', 'updateRatio'] as const)
+            assert.ok(Object.is(l[key], o[key]), `${what} layer ${k} ${key}: ${l[key]} vs ${o[key]}`);
+          assert.equal(l.perExampleNorms.length, a.batchSize);
+        });
+      }
+      // layers 0 and 1 of every step took the Gram path on the helper (layer 2, 32→5, goes the direct way)
+      assert.equal(twoBackend.deferredGramStats, 2 * 14);
+      // deferStats: false keeps them on this thread (the bench's comparison), with the same numbers
+      const here = await wasm.createWasmBackend({ initialBytes: 64 << 20, spawnHelper: nodeSpawnHelper, deferStats: false });
+      try {
+        const t = new Trainer({ spec, train: data, validation: null, backend: here, stats: 'full' });
+        const again = new Trainer({ spec, train: data, validation: null, backend: twoBackend, stats: 'full' });
+        const [a, b] = [t.trainStep(), again.trainStep()];
+        same(
+          Float64Array.from(a.layers[0].cosineToMean),
+          Float64Array.from(b.layers[0].cosineToMean),
+          `${bad} cosines, deferStats false`,
+        );
+        assert.equal(here.deferredGramStats, 0);
+        assert.ok(here.splitProducts > 0, 'two threads all the same');
+      } finally {
+        here.close();
+      }
+    } finally {
+      twoBackend.close();
+    }
+  }
+});

@@ -103,6 +103,37 @@
       (local.set $au1 (v128.const i32x4 0 0 0 0))
       ;; (θ, v and the update written as sgd_step's: operands in an order the build's fused-multiply-add
       ;; rewrite leaves alone, so both kernels round alike in the FMA variant too)
+      ;; without momentum (the usual case) the same 8 a turn with no test per vector: the same
+      ;; operations in the same order as the general loop below (which then does the last 4)
+      (if (f32.eq (local.get $mu) (f32.const 0))
+        (then
+          (block $plainDone (loop $plain8
+            (br_if $plainDone (i32.lt_s (local.get $chunk) (i32.const 8)))
+            (local.set $gr (v128.load (local.get $grad)))
+            (local.set $before (v128.load (local.get $value)))
+            (local.set $g (f32x4.add (f32x4.mul (local.get $wd4) (local.get $before)) (local.get $gr)))
+            (local.set $after (f32x4.sub (local.get $before) (f32x4.mul (local.get $lr4) (local.get $g))))
+            (local.set $d (f32x4.sub (local.get $after) (local.get $before)))
+            (v128.store (local.get $value) (local.get $after))
+            (v128.store (local.get $update) (local.get $d))
+            (local.set $ag (f32x4.add (local.get $ag) (f32x4.mul (local.get $gr) (local.get $gr))))
+            (local.set $av (f32x4.add (local.get $av) (f32x4.mul (local.get $before) (local.get $before))))
+            (local.set $au (f32x4.add (local.get $au) (f32x4.mul (local.get $d) (local.get $d))))
+            (local.set $gr (v128.load offset=16 (local.get $grad)))
+            (local.set $before (v128.load offset=16 (local.get $value)))
+            (local.set $g (f32x4.add (f32x4.mul (local.get $wd4) (local.get $before)) (local.get $gr)))
+            (local.set $after (f32x4.sub (local.get $before) (f32x4.mul (local.get $lr4) (local.get $g))))
+            (local.set $d (f32x4.sub (local.get $after) (local.get $before)))
+            (v128.store offset=16 (local.get $value) (local.get $after))
+            (v128.store offset=16 (local.get $update) (local.get $d))
+            (local.set $ag1 (f32x4.add (local.get $ag1) (f32x4.mul (local.get $gr) (local.get $gr))))
+            (local.set $av1 (f32x4.add (local.get $av1) (f32x4.mul (local.get $before) (local.get $before))))
+            (local.set $au1 (f32x4.add (local.get $au1) (f32x4.mul (local.get $d) (local.get $d))))
+            (local.set $value (i32.add (local.get $value) (i32.const 32)))
+            (local.set $grad (i32.add (local.get $grad) (i32.const 32)))
+            (local.set $update (i32.add (local.get $update) (i32.const 32)))
+            (local.set $chunk (i32.sub (local.get $chunk) (i32.const 8)))
+            (br $plain8)))))
       ;; 8 values a turn into two sets of sums: each sum's chain of adds is half as long, so the
       ;; three sums wait less on the add's latency; a last 4 (chunk mod 8) into the first set
       (block $doneChunk (loop $by8
