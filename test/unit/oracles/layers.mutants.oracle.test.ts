@@ -174,3 +174,28 @@ test('the layers without parameters compute their function: max over each window
     x.map((v) => Math.tanh(Math.max(0, v))),
   );
 });
+
+test('a conv layer on one thread runs its activation once forward and its derivative once backward (none forward when linear)', () => {
+  for (const activation of ['relu', 'tanh', 'linear'] as const) {
+    const inner = referenceBackend('float64');
+    const calls: string[] = [];
+    const backend = {
+      ...inner,
+      biasActivation: (...args: Parameters<typeof inner.biasActivation>) => {
+        calls.push(`forward ${args[0] * args[1]}`);
+        inner.biasActivation(...args);
+      },
+      activationBackward: (...args: Parameters<typeof inner.activationBackward>) => {
+        calls.push(`backward ${args[0]}`);
+        inner.activationBackward(...args);
+      },
+    };
+    // 1×5×5 → 2 filters × 5×5 (same), batch 3: 150 values
+    const net = new Network(makeSpec([conv(2, 3, 1, 'same', activation)]), [1, 5, 5], backend, 3);
+    net.input.fill(0.5);
+    net.forward(3);
+    net.outputGrad.fill(0.25);
+    net.backward(3);
+    assert.deepEqual(calls, [...(activation === 'linear' ? [] : ['forward 150']), 'backward 150'], activation);
+  }
+});
