@@ -78,11 +78,6 @@ export class Network {
       if (layer.inputGrad) g = layer.inputGrad;
     }
   }
-
-  /** The input buffer of layer i (the batch input for layer 0). */
-  layerInput(i: number): FloatArray {
-    return i === 0 ? this.input : this.layers[i - 1].output;
-  }
 }
 
 function buildLayer(i: number, spec: LayerSpec, input: Shape, values: ParamValues | null, ctx: LayerContext): Layer {

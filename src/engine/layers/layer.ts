@@ -90,10 +90,6 @@ export interface LayerContext {
 /** The default LayerContext.chunk: more than a usual mini-batch, so those run in one chunk. */
 export const DEFAULT_CHUNK = 64;
 
-export function newArrayLike(backend: Backend, length: number): FloatArray {
-  return backend.dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
-}
-
 export function shapeSize(s: Shape): number {
   return s.reduce((a, b) => a * b, 1);
 }

@@ -34,6 +34,16 @@ test('each layer type is labelled with its sizes, its activation (none when line
       'dense 5→3',
     ],
   );
+  const strided = new Network(
+    makeSpec([conv(2, 3, 2, 'valid', 'relu'), conv(1, 2, 3, 'same')]),
+    [1, 9, 9],
+    referenceBackend('float64'),
+    1,
+  );
+  assert.deepEqual(
+    strided.layers.map((l) => l.label),
+    ['conv2d 3×3×2 /2 valid relu', 'conv2d 2×2×1 /3 same'],
+  );
   assert.deepEqual(
     net.layers.map((l) => l.type),
     ['conv2d', 'conv2d', 'maxpool2d', 'maxpool2d', 'flatten', 'dense', 'leaky-relu', 'dense'],
@@ -136,4 +146,56 @@ test("a dense layer's per-example weight tensor takes one maxBatch × in × out 
   assert.equal(elements() - before, 5 * 4 * 3);
   assert.equal(layer.perExampleTensor('weight', 5).length, 5 * 12);
   assert.equal(elements() - before, 5 * 4 * 3);
+});
+
+test('the layers without parameters compute their function: max over each window, the activation, the flat copy (by hand)', () => {
+  const be = referenceBackend('float64');
+  // one example 1×4×5: 2×2 windows of stride 2 over rows 0–3 and columns 0–3 (column 4 left over)
+  const image = [3, -1, 0, 7, 9, 2, 5, -4, 1, 9, -6, -2, 8, 8, 9, 4, -3, -5, 0, 9];
+  const pool = new Network(makeSpec([{ type: 'maxpool2d', poolSize: 2, stride: 2 }]), [1, 4, 5], be, 1);
+  pool.input.set(image);
+  assert.deepEqual(Array.from(pool.forward(1)), [5, 7, 4, 8]);
+  // overlapping 3×3 windows of stride 1: 2 rows × 3 columns of maxima
+  const overlap = new Network(makeSpec([{ type: 'maxpool2d', poolSize: 3, stride: 1 }]), [1, 4, 5], be, 1);
+  overlap.input.set(image);
+  assert.deepEqual(Array.from(overlap.forward(1)), [8, 8, 9, 8, 8, 9]);
+  // two examples of 1×2×2 through flatten, then relu, then tanh
+  const x = [0.5, -2, 3, -0.25, -1, 2, 0, 4];
+  const chain = new Network(makeSpec([{ type: 'flatten' }, { type: 'relu' }, { type: 'tanh' }]), [1, 2, 2], be, 2);
+  chain.input.set(x);
+  const out = chain.forward(2);
+  assert.deepEqual(Array.from(chain.layers[0].output), x);
+  assert.deepEqual(
+    Array.from(chain.layers[1].output),
+    x.map((v) => Math.max(0, v)),
+  );
+  assert.deepEqual(
+    Array.from(out),
+    x.map((v) => Math.tanh(Math.max(0, v))),
+  );
+});
+
+test('a conv layer on one thread runs its activation once forward and its derivative once backward (none forward when linear)', () => {
+  for (const activation of ['relu', 'tanh', 'linear'] as const) {
+    const inner = referenceBackend('float64');
+    const calls: string[] = [];
+    const backend = {
+      ...inner,
+      biasActivation: (...args: Parameters<typeof inner.biasActivation>) => {
+        calls.push(`forward ${args[0] * args[1]}`);
+        inner.biasActivation(...args);
+      },
+      activationBackward: (...args: Parameters<typeof inner.activationBackward>) => {
+        calls.push(`backward ${args[0]}`);
+        inner.activationBackward(...args);
+      },
+    };
+    // 1×5×5 → 2 filters × 5×5 (same), batch 3: 150 values
+    const net = new Network(makeSpec([conv(2, 3, 1, 'same', activation)]), [1, 5, 5], backend, 3);
+    net.input.fill(0.5);
+    net.forward(3);
+    net.outputGrad.fill(0.25);
+    net.backward(3);
+    assert.deepEqual(calls, [...(activation === 'linear' ? [] : ['forward 150']), 'backward 150'], activation);
+  }
 });

@@ -74,6 +74,7 @@ test('loadNamedTensors refuses a file that does not fit, saying why, and replace
     ],
     ['too few values', (w) => w[1].value.pop(), '"layers[0].bias" has 2 values but its shape [3] needs 3'],
     ['too many values', (w) => w[3].value.push(1), '"layers[1].bias" has 3 values but its shape [2] needs 2'],
+    ['too few values for a matrix', (w) => w[0].value.pop(), '"layers[0].weight" has 5 values but its shape [2, 3] needs 6'],
     ['no values', (w) => delete (w[3] as Partial<NamedTensor>).value, '"layers[1].bias" has 0 values but its shape [2] needs 2'],
     [
       'values that are not a list',
@@ -95,4 +96,14 @@ test('loadNamedTensors refuses a file that does not fit, saying why, and replace
       `${what}: nothing replaced`,
     );
   }
+});
+
+test('a shape with the same digits and size but other dimensions is refused ([1, 11] for [11, 1])', () => {
+  const net = new Network(makeSpec([dense(1)]), [11], referenceBackend('float64'), 1);
+  const tensors = net.paramLayers.flatMap((l) => l.params);
+  const w = namedTensors(tensors);
+  w[0].shape = [1, 11];
+  assert.throws(() => loadNamedTensors(tensors, w), {
+    message: '"layers[0].weight" has shape [1, 11] but the model needs [11, 1]',
+  });
 });
