@@ -88,6 +88,21 @@ test('".." may climb as far as the model file is below the workspace root, not f
   assert.equal(climbing('../../train.csv', undefined as never).length, 0, 'without a location the check is skipped');
 });
 
+test('a path that starts with a backslash climbs from where the file is: an empty first segment is no folder', () => {
+  // Not absolute by the Unix or drive-letter rule, so the ".." check decides: at depth 0, "\\..\\x.csv"
+  // (the text \..\x.csv) leaves the workspace at its first "..".
+  const text = model({ data: '{ "source": "\\\\..\\\\x.csv" }' });
+  assert.deepEqual(problems(text, 0), [
+    {
+      path: 'data.source',
+      severity: 'error',
+      message: 'data.source: expected a path inside the workspace, got "\\\\..\\\\x.csv", which climbs out of it with ".."',
+      at: '"\\\\..\\\\x.csv"',
+    },
+  ]);
+  assert.deepEqual(problems(model({ data: '{ "source": "\\\\..\\\\x.csv" }' }), 1), [], 'one folder down it stays inside');
+});
+
 test('a data path longer than the limit is an error, reported once, at the path that is too long', () => {
   const long = 'a'.repeat(MAX_PATH_CHARS + 1);
   assert.equal(MAX_PATH_CHARS, 4096);
