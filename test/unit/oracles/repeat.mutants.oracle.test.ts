@@ -181,3 +181,22 @@ test('an untilFraction of 1 makes exactly one update on A and one on B (each low
   assert.equal(r.forgetting!.updates, 1);
   assert.ok(r.forgetting!.series[1].lossB < r.forgetting!.series[0].lossB);
 });
+
+test('the conclusion at equal numbers: no "worse", no "up", no "raised" when nothing rose', () => {
+  const even: RepeatResult = {
+    ...base,
+    finalValidationLoss: 1,
+    finalOtherExamplesLoss: 2.3,
+    forgetting: { ...base.forgetting!, lossAAfterB: 0.01 },
+  };
+  assert.equal(
+    concludeRepeat(even),
+    [
+      "Updating on example #1 (label 3) alone, 10 times with γ = 0.01 (the file's rate ÷ 10, one example's share), took its loss from 2.00 to 0.0100 (0.50 % of its start).",
+      'Over those updates the validation loss went from 2.30 to 1.00 (accuracy 90.0 %), while normal shuffled training with batches of 10 made the same 10 updates and reached 1.00 (accuracy 70.0 %): here repeating one example did not generalise worse than normal training.',
+      'The mean loss of the other training examples went from 2.30 to 2.30.',
+      "Then fitting example #2 (label 4) the same way left #1's loss at 0.0100 (from 0.0100).",
+      LAST,
+    ].join(' '),
+  );
+});
