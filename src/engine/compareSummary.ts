@@ -24,7 +24,8 @@ export function summarizeComparison(r: CompareResult, n: number): string {
   const sorted = r.runs.slice().sort((a, b) => a.batchSize - b.batchSize);
   const label = (x: CompareRun): string => runLabel(x.batchSize, n);
   const small = sorted[0];
-  const mid = sorted.find((x) => x.batchSize > small.batchSize && x.batchSize < n) ?? sorted[1];
+  // The next batch size up (compare.ts keeps each size once, so it is bigger than the smallest).
+  const mid = sorted[1];
   const out: string[] = [];
 
   const rates = sorted.map(
@@ -46,18 +47,22 @@ export function summarizeComparison(r: CompareResult, n: number): string {
   if (small.stepLossSigma !== null && mid.stepLossSigma !== null && mid.stepLossSigma > 0 && small.stepLossSigma > 0) {
     const ratio = small.stepLossSigma / mid.stepLossSigma;
     out.push(
-      ratio >= 1
-        ? `Averaging ${mid.batchSize} examples made the updates steadier: the loss moved ${fx(ratio)}× less from one update to the next than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`
-        : `Here the loss moved ${fx(1 / ratio)}× more from one update to the next with ${label(mid)} than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`,
+      shownFactor(ratio) === fx(1)
+        ? `With ${label(mid)} the loss moved about as much from one update to the next as with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}): averaging ${mid.batchSize} examples made the updates no steadier here.`
+        : ratio >= 1
+          ? `Averaging ${mid.batchSize} examples made the updates steadier: the loss moved ${fx(ratio)}× less from one update to the next than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`
+          : `Here the loss moved ${fx(1 / ratio)}× more from one update to the next with ${label(mid)} than with ${label(small)} (step-to-step σ of the loss ${sig(mid.stepLossSigma)} against ${sig(small.stepLossSigma)}).`,
     );
   }
 
   if (Number.isFinite(small.examplesPerSecond) && Number.isFinite(mid.examplesPerSecond) && small.examplesPerSecond > 0) {
     const ratio = mid.examplesPerSecond / small.examplesPerSecond;
     out.push(
-      ratio >= 1
-        ? `Vectorised batches processed ${fx(ratio)}× more examples per second: ${count(mid.examplesPerSecond)} examples/s with ${label(mid)} against ${count(small.examplesPerSecond)} with ${label(small)}.`
-        : `${label(mid)} processed fewer examples per second than ${label(small)} here (${count(mid.examplesPerSecond)} against ${count(small.examplesPerSecond)} examples/s): on this model the batch bought no speed.`,
+      shownFactor(ratio) === fx(1)
+        ? `${label(mid)} processed about as many examples per second as ${label(small)} (${count(mid.examplesPerSecond)} against ${count(small.examplesPerSecond)} examples/s): on this model the batch bought no speed.`
+        : ratio >= 1
+          ? `Vectorised batches processed ${fx(ratio)}× more examples per second: ${count(mid.examplesPerSecond)} examples/s with ${label(mid)} against ${count(small.examplesPerSecond)} with ${label(small)}.`
+          : `${label(mid)} processed fewer examples per second than ${label(small)} here (${count(mid.examplesPerSecond)} against ${count(small.examplesPerSecond)} examples/s): on this model the batch bought no speed.`,
     );
   }
 
@@ -99,6 +104,10 @@ function sig(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(1) : String(Number(x.toPrecision(3)));
+}
+/** The factor a ratio is written as, on its side of 1 ("1.0" when the two numbers are that close). */
+function shownFactor(ratio: number): string {
+  return fx(ratio >= 1 ? ratio : 1 / ratio);
 }
 function fx(x: number): string {
   return x >= 10 ? String(Math.round(x)) : x.toFixed(1);

@@ -199,9 +199,9 @@ test("the file's rate, no momentum, equal σ and speed, a noise scale equal to a
     'M = 1 (pure SGD): γ = 0.1; M = 10: γ = 0.1; M = 50 (full batch): γ = 0.1.',
     "No momentum: every update is −γ times that batch's gradient alone.",
     'Validation accuracy after the same 150 examples seen: M = 1 (pure SGD) n/a (the model file holds out no validation set (data.validationSplit is 0)); M = 10 n/a (the model file holds out no validation set (data.validationSplit is 0)); M = 50 (full batch) n/a (the model file holds out no validation set (data.validationSplit is 0)).',
-    // Equal σ and equal speed read as a ratio of 1.0 on the "steadier" and "more" side.
-    'Averaging 10 examples made the updates steadier: the loss moved 1.0× less from one update to the next than with M = 1 (pure SGD) (step-to-step σ of the loss 0.2 against 0.2).',
-    'Vectorised batches processed 1.0× more examples per second: 1,000 examples/s with M = 10 against 1,000 with M = 1 (pure SGD).',
+    // Equal σ and equal speed: neither "steadier" nor "more", and no "1.0× less".
+    'With M = 10 the loss moved about as much from one update to the next as with M = 1 (pure SGD) (step-to-step σ of the loss 0.2 against 0.2): averaging 10 examples made the updates no steadier here.',
+    'M = 10 processed about as many examples per second as M = 1 (pure SGD) (1,000 against 1,000 examples/s): on this model the batch bought no speed.',
     // 1023 bytes stays in bytes; 1048575 bytes is just under 1 MiB: 1024 KB; 1.5 MiB.
     'The price is memory: the activations kept for back-propagation grow with M, from 1023 bytes per step with M = 1 (pure SGD) to 1024 KB with M = 10 and 1.5 MB with M = 50 (full batch).',
   ];
@@ -336,4 +336,47 @@ test('the number formats at their edges: 0.001 stays plain, 100000 turns exponen
   );
   // σ 1 against 0.1: exactly 10 times
   assert.ok(text.includes('the loss moved 10× less from one update to the next'), text);
+});
+
+test('σ and speed within a shown factor of 1.0 read as "about as much"; just past it, as a factor', () => {
+  // (small σ, mid σ) → small/mid: 0.208/0.2 = 1.04 → "1.0" on the steadier side; 0.2/0.208 = 0.96,
+  // 1/0.96 = 1.042 → "1.0" on the other side; 0.212/0.2 = 1.06 → "1.1× less"; 0.2/0.211 = 0.948,
+  // 1/0.948 = 1.055 → "1.1× more". Speeds the same way: 1040 and 960 against 1000 → about as many;
+  // 1060 → 1.1× more; 945 → fewer.
+  const text = (smallSigma: number, midSigma: number, midSpeed: number): string =>
+    summarizeComparison(
+      result(
+        [
+          run({
+            batchSize: 1,
+            learningRate: 0.1,
+            notApplicable: noValidation,
+            stepLossSigma: smallSigma,
+            examplesPerSecond: 1000,
+          }),
+          run({
+            batchSize: 10,
+            learningRate: 0.1,
+            notApplicable: noValidation,
+            stepLossSigma: midSigma,
+            examplesPerSecond: midSpeed,
+          }),
+        ],
+        { rateMode: 'file', examples: 150 },
+      ),
+      50,
+    );
+  const about = 'the loss moved about as much from one update to the next';
+  const aboutSpeed = 'processed about as many examples per second';
+  assert.ok(text(0.208, 0.2, 1040).includes(about) && text(0.208, 0.2, 1040).includes(aboutSpeed));
+  assert.ok(text(0.2, 0.208, 960).includes(about) && text(0.2, 0.208, 960).includes(aboutSpeed));
+  assert.ok(text(0.212, 0.2, 1060).includes('the loss moved 1.1× less from one update to the next'));
+  assert.ok(text(0.212, 0.2, 1060).includes('Vectorised batches processed 1.1× more examples per second'));
+  assert.ok(text(0.2, 0.211, 945).includes('Here the loss moved 1.1× more from one update to the next with M = 10'));
+  assert.ok(text(0.2, 0.211, 945).includes('M = 10 processed fewer examples per second than M = 1 (pure SGD) here'));
+  for (const [a, b, c] of [
+    [0.212, 0.2, 1060],
+    [0.2, 0.211, 945],
+  ])
+    assert.ok(!text(a, b, c).includes('about as'), `${a}, ${b}, ${c}`);
 });
