@@ -3,7 +3,7 @@
 // parser; schemas/gradlens.schema.json is this function's output (a unit test keeps them equal;
 // regenerate with `npm run schema`).
 
-import { DATA_DEF, LAYER_DEFS, LAYER_TYPES, OPTIMIZER_DEF, ROOT_DEF, type FieldDef, type ObjectDef } from './fields';
+import { LAYER_DEFS, LAYER_TYPES, ROOT_DEF, type FieldDef, type ObjectDef } from './fields';
 
 type Json = Record<string, unknown>;
 
@@ -82,6 +82,3 @@ export function buildJsonSchema(): Json {
     },
   };
 }
-
-// Keep the data and optimizer tables referenced so tree-shaking never drops them from docs.
-export const SCHEMA_TABLES = { DATA_DEF, OPTIMIZER_DEF };
