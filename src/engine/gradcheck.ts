@@ -102,8 +102,9 @@ export function gradientCheck(spec: ModelSpec, data: Dataset, opts: GradCheckOpt
         if (numeric === null) continue;
         const a = analytic[j];
         const err = Math.abs(a - numeric) / Math.max(Math.abs(a) + Math.abs(numeric), floor);
-        // A NaN error (non-finite gradients) must fail, not slip past `>`.
-        maxRelativeError = Number.isNaN(err) || Number.isNaN(maxRelativeError) ? NaN : Math.max(maxRelativeError, err);
+        // A NaN error (non-finite gradients) must fail, not slip past `<=`: Math.max keeps a NaN
+        // from either side, and NaN <= tolerance is false.
+        maxRelativeError = Math.max(maxRelativeError, err);
         done++;
       }
       checked += done;
