@@ -3,7 +3,8 @@
 // does not count), in interleaved rounds (every piece once per round, the order rotating), the
 // median per call over the rounds. The pieces re-run on one step's state (the Gram statistics and
 // the per-example part only read aᵢ and δᵢ; the update runs on copies of the parameters).
-// `node --import tsx bench/profileStats.ts`; PROFILE_ROUNDS (default 15), PROFILE_ROUND_MS (20).
+// `node --import tsx bench/profileStats.ts`; PROFILE_ROUNDS (default 15), PROFILE_ROUND_MS (20),
+// PROFILE_PAIRS (2000: bare and full single steps in adjacent pairs, wall-clock).
 
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +12,8 @@ import { referenceBackend, Trainer } from '../src/engine';
 import { deadFraction, GradientStats, StatsScratch } from '../src/engine/stats';
 import { type Network, reluOutputOf } from '../src/engine/network';
 import type { ParamLayer } from '../src/engine/layers/layer';
-import { createWasmBackendSync } from '../src/engine/wasm/backend';
+import { createWasmBackend, createWasmBackendSync } from '../src/engine/wasm/backend';
+import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
 import { asDataset, loadBenchData } from './data';
 import { benchSpec, MLP_LAYERS, startingPoint } from './ours';
 import { switchOnRelaxedSimd } from './relaxedSimd';
@@ -23,8 +25,12 @@ async function main(): Promise<void> {
   const data = await loadBenchData(path.resolve(__dirname, '..'));
   const spec = benchSpec('bench-mlp', MLP_LAYERS, data);
   const start = startingPoint(spec, data, referenceBackend('float32'));
+  // PROFILE_THREADS=2: every trainer on its own two-thread backend, its helper running before any timing
+  const two = process.env.PROFILE_THREADS === '2';
+  const pool = two ? await Promise.all([0, 1, 2].map(() => createWasmBackend({ spawnHelper: nodeSpawnHelper }))) : [];
   const make = (stats: 'none' | 'full' | 'norms') => {
-    const t = new Trainer({ spec, train: asDataset(data), validation: null, backend: createWasmBackendSync(), stats });
+    const backend = two ? pool.pop()! : createWasmBackendSync();
+    const t = new Trainer({ spec, train: asDataset(data), validation: null, backend, stats });
     t.setWeights(start.weights);
     return t;
   };
@@ -109,12 +115,36 @@ async function main(): Promise<void> {
     return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
   };
   const ratios = per[1].map((x, i) => x / per[0][i]);
-  console.log(`load ${os.loadavg()[0].toFixed(1)}, ${rounds} rounds, CPU µs per call (median):`);
+  // and single steps in adjacent pairs (bare, full; the order alternating): on a loaded machine a
+  // pair mostly sees one load, and the low quantiles are the steps nobody interrupted
+  const pairs = Number(process.env.PROFILE_PAIRS ?? 2000);
+  const single: [number[], number[]] = [[], []];
+  const one = (i: 0 | 1) => {
+    const t0 = performance.now();
+    pieces[i][1]();
+    single[i].push(performance.now() - t0);
+  };
+  for (let r = 0; r < pairs; r++) {
+    const first = (r & 1) as 0 | 1;
+    one(first);
+    one((1 - first) as 0 | 1);
+  }
+  const quantile = (x: number[], q: number) => x.slice().sort((p, r) => p - r)[Math.floor(q * (x.length - 1))];
+  const pairRatios = single[1].map((x, i) => x / single[0][i]);
+  console.log(`load ${os.loadavg()[0].toFixed(1)}, ${two ? 2 : 1} thread(s), ${rounds} rounds, CPU µs per call (median):`);
   pieces.forEach(([name], i) => console.log(`  ${name.padEnd(32)} ${median(per[i]).toFixed(1)}`));
   console.log(`  full/bare (median of the rounds' ratios): ${median(ratios).toFixed(3)}`);
+  console.log(
+    `  full/bare in ${pairs} adjacent pairs of single steps: median of the ratios ${median(pairRatios).toFixed(3)}, ` +
+      `p10/p10 ${(quantile(single[1], 0.1) / quantile(single[0], 0.1)).toFixed(3)}, ` +
+      `p25/p25 ${(quantile(single[1], 0.25) / quantile(single[0], 0.25)).toFixed(3)} ` +
+      `(bare p10 ${(1000 * quantile(single[0], 0.1)).toFixed(0)} µs)`,
+  );
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  .then(() => process.exit(0))
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
