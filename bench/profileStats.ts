@@ -1,5 +1,5 @@
-// Where the MLP's per-step statistics time goes (issue 11): the bench MLP on one thread, each piece
-// of the 'full' statistics timed alone, in process CPU time (waiting for a core on a loaded machine
+// Where the MLP's per-step statistics time goes (issue 11): the bench MLP (PROFILE_MODEL=cnn: the
+// CNN) on one thread (PROFILE_THREADS=2: two), each piece of the 'full' statistics timed alone, in process CPU time (waiting for a core on a loaded machine
 // does not count), in interleaved rounds (every piece once per round, the order rotating), the
 // median per call over the rounds. The pieces re-run on one step's state (the Gram statistics and
 // the per-example part only read aᵢ and δᵢ; the update runs on copies of the parameters).
@@ -15,7 +15,7 @@ import type { ParamLayer } from '../src/engine/layers/layer';
 import { createWasmBackend, createWasmBackendSync } from '../src/engine/wasm/backend';
 import { nodeSpawnHelper } from '../src/engine-host/spawnHelper';
 import { asDataset, loadBenchData } from './data';
-import { benchSpec, MLP_LAYERS, startingPoint } from './ours';
+import { benchSpec, CNN_LAYERS, MLP_LAYERS, startingPoint } from './ours';
 import { switchOnRelaxedSimd } from './relaxedSimd';
 
 async function main(): Promise<void> {
@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const rounds = Number(process.env.PROFILE_ROUNDS ?? 15);
   const roundMs = Number(process.env.PROFILE_ROUND_MS ?? 20);
   const data = await loadBenchData(path.resolve(__dirname, '..'));
-  const spec = benchSpec('bench-mlp', MLP_LAYERS, data);
+  // PROFILE_MODEL=cnn: the bench CNN instead
+  const cnn = process.env.PROFILE_MODEL === 'cnn';
+  const spec = benchSpec(cnn ? 'bench-cnn' : 'bench-mlp', cnn ? CNN_LAYERS : MLP_LAYERS, data);
   const start = startingPoint(spec, data, referenceBackend('float32'));
   // PROFILE_THREADS=2: every trainer on its own two-thread backend, its helper running before any timing
   const two = process.env.PROFILE_THREADS === '2';
@@ -87,7 +89,16 @@ async function main(): Promise<void> {
         `deadFraction ${i}`,
         () => deadFraction(reluOutputOf(net, l)!, m, l.outSize, l.positionsPerUnit),
       ]),
-    ...layers.map((l, i): [string, () => void] => [`layer ${i} normsAndDots`, () => l.perExampleNormsAndDots!(m, sq, dots)]),
+    ...layers.map((l, i): [string, () => void] => [
+      `layer ${i} norms and dots`,
+      () => {
+        if (l.perExampleNormsAndDots) l.perExampleNormsAndDots(m, sq, dots);
+        else {
+          l.perExampleSquaredNorms(m, sq);
+          l.perExampleDotsWithMean(m, dots);
+        }
+      },
+    ]),
     ['update, no norms', () => copies.forEach((c) => b.sgdStep(c.n, 0, 0, 0, false, c.grad, c.value, null, c.update, null))],
     ['update, with norms', () => copies.forEach((c) => b.sgdStep(c.n, 0, 0, 0, false, c.grad, c.value, null, c.update, norms))],
     ['selected (perExampleGradient)', () => full.perExampleGradient({ layer: layers[0].index, kind: 'weight', index: 0 })],
