@@ -175,7 +175,7 @@ export async function pickBackend(spec: ModelSpec, opts: Pick<CommonOptions, 'wa
   return (await pickBackendChoice(spec, opts)).backend;
 }
 
-/** pickBackend, with the threads it got: the train command names them (`wasm-simd, 2 threads`). */
+/** pickBackend, with the threads it got: the train command names them (`wasm-simd, up to 2 threads (…)`: backendLabel). */
 export async function pickBackendChoice(spec: ModelSpec, opts: Pick<CommonOptions, 'wasm' | 'threads'>): Promise<BackendChoice> {
   const choice = await chooseEngineBackend(spec, opts.wasm, opts.threads ?? 'auto');
   if (choice.fallbackReason) process.stderr.write(`gradient-lens: ${choice.fallbackReason}\n`);

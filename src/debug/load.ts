@@ -27,7 +27,7 @@ export interface LoadedRun {
   train: Dataset;
   validation: Dataset | null;
   backend: Backend;
-  /** The backend as the panel names it (`wasm-simd, 2 threads`); default its name. */
+  /** The backend as the panel names it (`wasm-simd, up to 2 threads (…)`, backendLabel); default its name. */
   label?: string;
   /** Warnings worth showing in the Debug Console. */
   warnings: string[];

@@ -16,6 +16,11 @@ export interface BackendChoice {
   backend: Backend;
   /** Threads the backend computes on: 2 with a helper thread, else 1. */
   threads: 1 | 2;
+  /**
+   * With 2 threads: the helper joins only after this many milliseconds of work worth sharing
+   * (BackendRequest.helperAfterMs), so a shorter run never has it; 0 or absent: it runs from the start.
+   */
+  helperAfterMs?: number;
   /** Why what was asked for is not used (WASM did not load, the second thread did not start), saying what runs instead; else null. */
   fallbackReason: string | null;
 }
@@ -45,7 +50,8 @@ export async function chooseBackend(spec: { dtype: DType }, opts: BackendRequest
     try {
       const two = await createWasmBackend({ spawnHelper: opts.spawnHelper, helperAfterMs: opts.helperAfterMs });
       // a deferred helper is not started yet: two threads from when it is
-      if (opts.helperAfterMs! > 0 || (await two.helperStarted(0))) return wasm(two, 2, null);
+      if (opts.helperAfterMs! > 0) return wasm(two, 2, null, opts.helperAfterMs);
+      if (await two.helperStarted(0)) return wasm(two, 2, null);
       two.close();
       threadsReason = 'the second thread did not start';
     } catch (e) {
@@ -68,7 +74,8 @@ export function chooseBackendSync(spec: { dtype: DType }, opts: BackendRequest):
   let threadsReason: string | null = null;
   if (opts.threads === 2 && opts.spawnHelper) {
     try {
-      return wasm(createWasmBackendSync({ spawnHelper: opts.spawnHelper, helperAfterMs: opts.helperAfterMs }), 2, null);
+      const two = createWasmBackendSync({ spawnHelper: opts.spawnHelper, helperAfterMs: opts.helperAfterMs });
+      return wasm(two, 2, null, opts.helperAfterMs);
     } catch (e) {
       threadsReason = messageOf(e);
     }
@@ -80,10 +87,10 @@ export function chooseBackendSync(spec: { dtype: DType }, opts: BackendRequest):
   }
 }
 
-function wasm(backend: WasmBackend, threads: 1 | 2, threadsReason: string | null): BackendChoice {
+function wasm(backend: WasmBackend, threads: 1 | 2, threadsReason: string | null, helperAfterMs = 0): BackendChoice {
   const fallbackReason =
     threadsReason === null ? null : `two engine threads unavailable (${threadsReason}); training on one thread`;
-  return { backend, threads, fallbackReason };
+  return helperAfterMs > 0 ? { backend, threads, fallbackReason, helperAfterMs } : { backend, threads, fallbackReason };
 }
 
 function reference(dtype: DType, wasmError: unknown): BackendChoice {
@@ -95,8 +102,16 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The backend as the panel's toolbar and the CLI name it: `wasm-simd, 2 threads`; the reference backend is always one thread. */
-export function backendLabel(choice: Pick<BackendChoice, 'backend' | 'threads'>): string {
+/**
+ * The backend as the panel's toolbar and the CLI name it when the run starts: `wasm-simd, 2 threads`
+ * when the helper runs from the start; `wasm-simd, up to 2 threads (the 2nd joins after 250 ms of
+ * training)` when it joins later (HELPER_AFTER_MS), since a shorter run trains on one thread only;
+ * `wasm-simd, 1 thread`. The reference backend is always one thread.
+ */
+export function backendLabel(choice: Pick<BackendChoice, 'backend' | 'threads' | 'helperAfterMs'>): string {
   const { name } = choice.backend;
-  return name.startsWith('wasm') ? `${name}, ${choice.threads === 2 ? '2 threads' : '1 thread'}` : name;
+  if (!name.startsWith('wasm')) return name;
+  if (choice.threads !== 2) return `${name}, 1 thread`;
+  const after = choice.helperAfterMs ?? 0;
+  return after > 0 ? `${name}, up to 2 threads (the 2nd joins after ${after} ms of training)` : `${name}, 2 threads`;
 }

@@ -106,7 +106,7 @@ export class GradientStats {
     private readonly sumSq: number[],
     private readonly m: number,
     private readonly level: StatsLevel,
-    /** Waits for the Gram statistics running on another thread and fills those layers in (null: none). */
+    /** Waits for the Gram statistics running on another thread (null: none); completePerExample fills those layers in. */
     private later: (() => void) | null,
   ) {}
 
@@ -116,38 +116,53 @@ export class GradientStats {
    * may run on the backend's other thread meanwhile (Backend.denseGramStatsLater), during the update.
    */
   static start(net: Network, m: number, level: StatsLevel, scratch: StatsScratch, mayDefer = false): GradientStats {
-    const layers = net.paramLayers.map((layer) => emptyStats(layer.index));
-    if (level === 'none') return new GradientStats(layers, net.paramLayers, [], m, level, null);
-    const later = level === 'full' && mayDefer ? net.backend.denseGramStatsLater?.bind(net.backend) : undefined;
-    const jobs: DenseGramJob[] = [],
-      deferred: number[] = [];
-    const sumSq = net.paramLayers.map((layer, l) => {
+    // plain loops and no closures made per step (this runs every step: allocations and closures add up)
+    const paramLayers = net.paramLayers;
+    const n = paramLayers.length;
+    const layers = new Array<LayerStepStats>(n);
+    for (let l = 0; l < n; l++) layers[l] = emptyStats(paramLayers[l].index);
+    if (level === 'none') return new GradientStats(layers, paramLayers, [], m, level, null);
+    const later = level === 'full' && mayDefer ? net.backend.denseGramStatsLater : undefined;
+    let jobs: DenseGramJob[] | null = null,
+      deferred: number[] | null = null;
+    const sumSq = new Array<number>(n);
+    for (let l = 0; l < n; l++) {
+      const layer = paramLayers[l];
       const job = later && layer.gramJob ? layer.gramJob(m, ...scratch.layerArrays(l)) : null;
-      if (!job) return perExampleStats(layer, m, level, scratch, reluOutputOf(net, layer), layers[l]);
-      jobs.push(job);
-      deferred.push(l);
       const reluOutput = reluOutputOf(net, layer);
+      if (!job) {
+        sumSq[l] = perExampleStats(layer, m, level, scratch, reluOutput, layers[l]);
+        continue;
+      }
+      (jobs ??= []).push(job);
+      (deferred ??= []).push(l);
       if (reluOutput) layers[l].deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
-      return NaN; // filled in by `later`
-    });
-    const wait = later && jobs.length > 0 ? later(jobs) : null;
-    const fill = wait
-      ? () => {
-          wait();
-          for (const l of deferred) {
-            const [sq, dots] = scratch.layerArrays(l);
-            sumSq[l] = fillPerExample(layers[l], m, sq, dots);
-          }
-        }
-      : null;
-    return new GradientStats(layers, net.paramLayers, sumSq, m, level, fill);
+      sumSq[l] = NaN; // filled in by completePerExample
+    }
+    const wait = later && jobs ? later.call(net.backend, jobs) : null;
+    const stats = new GradientStats(layers, paramLayers, sumSq, m, level, wait);
+    stats.deferred = deferred;
+    stats.scratch = scratch;
+    return stats;
   }
+
+  /** The layers whose Gram statistics run on another thread (with `later`), and where they land. */
+  private deferred: number[] | null = null;
+  private scratch: StatsScratch | null = null;
 
   /** The per-example parts still running on another thread, waited for and filled in (no-op when none). */
   private completePerExample(): void {
-    const later = this.later;
+    const wait = this.later;
+    if (!wait) return;
     this.later = null;
-    later?.();
+    wait();
+    const deferred = this.deferred!,
+      scratch = this.scratch!;
+    for (let d = 0; d < deferred.length; d++) {
+      const l = deferred[d];
+      const [sq, dots] = scratch.layerArrays(l);
+      this.sumSq[l] = fillPerExample(this.layers[l], this.m, sq, dots);
+    }
   }
 
   /** Whether the update should return its norms (nothing to finish at level 'none'). */
@@ -171,24 +186,33 @@ export class GradientStats {
     this.completePerExample();
     if (this.level === 'none' || this.updateKnown) return;
     this.updateKnown = true;
-    const at = (l: number, which: number) => norms[6 * l + which] + norms[6 * l + 3 + which];
-    if (!this.normsKnown)
-      this.finishNorms(
-        this.layers.map((_, l) => at(l, 0)),
-        this.layers.map((_, l) => at(l, 1)),
-      );
-    this.layers.forEach((stats, l) => {
-      const du = Math.sqrt(at(l, 2));
+    const layers = this.layers,
+      n = layers.length;
+    // layer l's sums: weight at 6l, bias at 6l + 3 (Σ grad², Σ θ², Σ Δθ² each)
+    if (!this.normsKnown) {
+      const gradSq = new Array<number>(n),
+        valueSq = new Array<number>(n);
+      for (let l = 0; l < n; l++) {
+        gradSq[l] = norms[6 * l] + norms[6 * l + 3];
+        valueSq[l] = norms[6 * l + 1] + norms[6 * l + 4];
+      }
+      this.finishNorms(gradSq, valueSq);
+    }
+    for (let l = 0; l < n; l++) {
+      const stats = layers[l];
+      const du = Math.sqrt(norms[6 * l + 2] + norms[6 * l + 5]);
       stats.updateRatio = stats.weightNorm > 0 ? du / stats.weightNorm : du === 0 ? 0 : Infinity;
-    });
+    }
   }
 
   private finishNorms(gradSq: number[], valueSq: number[]): void {
     this.normsKnown = true;
-    const m = this.m;
+    const m = this.m,
+      layers = this.layers;
     let trace = 0,
       gSqAll = 0;
-    this.layers.forEach((stats, l) => {
+    for (let l = 0; l < layers.length; l++) {
+      const stats = layers[l];
       const gSq = gradSq[l];
       stats.gradNorm = Math.sqrt(gSq);
       stats.weightNorm = Math.sqrt(valueSq[l]);
@@ -197,12 +221,13 @@ export class GradientStats {
       trace += t;
       gSqAll += gSq;
       // cosineToMean held gᵢ·G: now divided by ‖gᵢ‖·‖G‖ (0 when either is zero: no direction)
-      const dots = stats.cosineToMean;
+      const dots = stats.cosineToMean,
+        norms = stats.perExampleNorms;
       for (let i = 0; i < dots.length; i++) {
-        const denom = stats.perExampleNorms[i] * stats.gradNorm;
+        const denom = norms[i] * stats.gradNorm;
         dots[i] = denom > 0 ? dots[i] / denom : 0;
       }
-    });
+    }
     this.noiseScale = m < 2 ? NaN : noiseScale(trace, gSqAll);
   }
 }
@@ -237,6 +262,17 @@ export function noiseScale(traceSigma: number, meanSquaredNorm: number): number 
 export function deadFraction(reluOutput: FloatArray, m: number, outSize: number, positionsPerUnit: number): number {
   const units = outSize / positionsPerUnit;
   let dead = 0;
+  if (positionsPerUnit === 1) {
+    // a dense layer's unit is a column: walk down it to the first example where it is not 0 (a NaN
+    // is not 0 either), as the general loop below with one position a unit, in fewer operations
+    const end = m * outSize;
+    for (let u = 0; u < units; u++) {
+      let at = u;
+      while (at < end && reluOutput[at] === 0) at += outSize;
+      if (at >= end) dead++;
+    }
+    return dead / units;
+  }
   for (let u = 0; u < units; u++) {
     let alive = false;
     for (let i = 0; i < m && !alive; i++) {

@@ -12,6 +12,8 @@ import type { Location } from '../errors/location';
 // The engine's one chunk size for conv columns (imported from the layer, not the engine's index,
 // so the editor's estimate does not load the trainer).
 import { DEFAULT_CHUNK } from '../engine/layers/layer';
+// What the WASM backend allocates for its second thread (no imports: the editor may load it).
+import { denseGramIsCheaper, gramListFloats, gramScratchFloats, SPLIT_FLOATS } from '../engine/wasm/twoThreadSizes';
 
 /** Examples per chunk of the evaluation network (the trainer's EVAL_CHUNK). */
 export const EVAL_CHUNK = 256;
@@ -64,6 +66,13 @@ export interface EstimateInput {
    * view that reads the training batch's per-example tensors. Conv layers keep theirs always.
    */
   perExampleTensors?: { snapshot?: boolean; training?: boolean };
+  /**
+   * The engine threads of a float32 run (default 1). 2 adds what the second thread needs: a second
+   * column-gradient block per conv layer and network, the helper's call list and scratch (wasm/
+   * split.ts) and the dense layers' deferred Gram statistics scratch (wasm/deferredStats.ts). A
+   * refusal made before the threads are known counts 2 (MemoryCheck.threads): the upper bound.
+   */
+  threads?: 1 | 2;
 }
 
 /** The estimate, or null when the network does not fit its input (the shape check reports that). */
@@ -80,6 +89,9 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
   // Conv columns are kept for one chunk of each network's examples.
   const colRows = Math.min(batch, DEFAULT_CHUNK) + Math.min(evalBatch, DEFAULT_CHUNK);
   const optimizerCopies = spec.optimizer.type === 'adam' ? 2 : spec.optimizer.momentum !== 0 ? 1 : 0;
+  // two threads only on the WASM backend, which is float32
+  const two = input.threads === 2 && spec.dtype !== 'float64';
+  let gramJobs = 0; // dense layers whose Gram statistics the helper runs (two threads)
   const layers: LayerEstimate[] = [];
   let inShape = inputShape;
   for (let i = 0; i < spec.layers.length; i++) {
@@ -92,13 +104,18 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     let parameters = 0;
     let perExample = 0; // per-example buffer elements, all examples
     let perRow: number; // activation elements per example (training and evaluation networks alike)
-    let fixed = 0; // elements independent of the batch
+    let fixed = 0; // elements not kept per example of both networks (a chunk, the training batch, none)
     switch (layer.type) {
       case 'dense': {
         const act = layer.activation === 'linear' ? 0 : 1;
         parameters = inSize * layer.units + layer.units;
         perRow = layer.units * (3 + act) + inputGrad;
         perExample = inSize * layer.units * denseRows;
+        // two threads: the training batch's Gram statistics on the helper, in scratch of their own
+        if (two && denseGramIsCheaper(batch, inSize, layer.units)) {
+          fixed = gramScratchFloats(batch, inSize, layer.units);
+          gramJobs++;
+        }
         break;
       }
       case 'conv2d': {
@@ -111,14 +128,12 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
         perRow = layer.filters * positions * (2 + act) + inputGrad;
         perExample = (layer.filters * k + layer.filters) * nets;
         // the columns of a chunk, and one example's column gradient in each network (two where the
-        // backend splits the examples between two threads, counted here as an upper bound)
-        fixed = k * positions * (colRows + 4);
+        // backend splits the examples between two threads); the training batch's per-example
+        // reductions for the statistics (two batch-long results)
+        fixed = k * positions * (colRows + 2 * (two ? 2 : 1)) + 2 * batch;
         break;
       }
-      case 'maxpool2d':
-        // The argmax indices are int32: one element's worth per output at float32, half at float64.
-        perRow = outSize * (1 + 4 / bytes) + inputGrad;
-        break;
+      // maxpool2d keeps no argmax (the backward pass finds the winner again from input and output)
       default:
         perRow = outSize + inputGrad;
     }
@@ -138,7 +153,11 @@ export function estimateRun(input: EstimateInput): RunEstimate | null {
     inShape = out;
   }
   const outputs = size(shapes[shapes.length - 1] ?? [input.numClasses]);
-  const ioBytes = (size(inputShape) + outputs) * nets * bytes + nets * 16;
+  // the input and output-gradient buffers of each network and the outputs' per-example labels,
+  // predictions (int32) and losses (float64); the statistics' one-number scratch; with two threads,
+  // the helper's call list and scratch for split layers and the deferred Gram statistics' call list
+  const engineElements = 1 + (two ? SPLIT_FLOATS + (gramJobs > 0 ? gramListFloats(gramJobs) : 0) : 0);
+  const ioBytes = ((size(inputShape) + outputs) * nets + engineElements) * bytes + nets * 16;
   const sum = (f: (l: LayerEstimate) => number): number => layers.reduce((a, l) => a + f(l), 0);
   const parameters = sum((l) => l.parameters);
   const parameterBytes = sum((l) => l.parameterBytes);
@@ -262,6 +281,8 @@ export interface MemoryCheck {
   locateLayer?: (layer: number) => Location | undefined;
   /** How the limit is named in the message (default "the memory limit"). */
   limitName?: string;
+  /** The run's engine threads when known (EstimateInput.threads); default 2, the upper bound (a refusal comes before the threads are chosen). */
+  threads?: 1 | 2;
 }
 
 /**
@@ -276,6 +297,7 @@ export function memoryRefusal(c: MemoryCheck): ResourceError | null {
     trainCount: c.trainCount,
     evalCount: Math.max(c.trainCount, c.validationCount ?? 0),
     perExampleTensors: { snapshot: c.snapshot === true },
+    threads: c.threads ?? 2,
   });
   if (!e) return null;
   const snapshotLimited = c.snapshot === true && c.snapshotLimit !== undefined && c.snapshotLimit < c.limit;

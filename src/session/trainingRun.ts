@@ -97,7 +97,7 @@ export class TrainingRun {
       try {
         const choice = await this.deps.createWasmBackend();
         backend = choice.backend;
-        // The toolbar shows it: `wasm-simd, 2 threads`, or one thread and why.
+        // The toolbar shows it: `wasm-simd, up to 2 threads (the 2nd joins after 250 ms of training)`, or one thread and why.
         label = backendLabel(choice);
         if (choice.fallbackReason) backendNote = ` (${choice.fallbackReason})`;
       } catch (e) {

@@ -11,6 +11,7 @@ import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
 import { type LayerContext, type ParamLayer, shapeSize } from './layer';
 import { WeightedLayer } from './weighted';
+import { denseGramIsCheaper } from '../wasm/twoThreadSizes';
 
 export class DenseLayer extends WeightedLayer implements ParamLayer {
   readonly type = 'dense';
@@ -96,8 +97,7 @@ export class DenseLayer extends WeightedLayer implements ParamLayer {
    * 5.8 µs Gram against 6.7 direct, 128→64 9.9 against 15.7); longer rows go as dot products.
    */
   private gramIsCheaper(m: number): boolean {
-    const { inSize, outSize } = this;
-    return m * (inSize + outSize) < (inSize <= 256 ? 2 : 1) * inSize * outSize;
+    return denseGramIsCheaper(m, this.inSize, this.outSize);
   }
 
   private gramStats(m: number, dots: Float64Array, squaredNorms: Float64Array): void {

@@ -10,9 +10,8 @@ import { checkAll, type WasmContext } from './elementwise';
 import type { KernelExports } from './exports';
 import { gramPlanner, type GramCalls } from './statsKernels';
 import { LISTED_KERNELS, type GemmTeam } from './team';
-
-/** Float64 words of the call list: a layer records at most 6 calls of at most 8 arguments. */
-const WORDS_PER_JOB = 64;
+// the call list's words a layer takes and the scratch it reserves (the memory estimate counts them)
+import { GRAM_WORDS_PER_JOB as WORDS_PER_JOB, gramListFloats, gramScratchFloats } from './twoThreadSizes';
 
 /**
  * now: the backend's own denseGramStats (no helper yet, operands outside the memory, a NaN the zeros
@@ -54,11 +53,7 @@ export function deferredStats(
   });
   const planner = gramPlanner({ arena: privateArena, k: recording }, k);
   /** Floats of scratch the jobs' calls reserve at most (the sparse KA's panels and lists included). */
-  const scratchFloats = (jobs: DenseGramJob[]) =>
-    jobs.reduce((sum, { m, p, q }) => {
-      const m4 = (m + 3) & ~3;
-      return sum + m * m + 4 * m + m4 * m4 + m4 * p + (m4 >> 2) * (p + 1) + m * Math.max(p, q) + m * q + 5 * 4;
-    }, 0);
+  const scratchFloats = (jobs: DenseGramJob[]) => jobs.reduce((sum, { m, p, q }) => sum + gramScratchFloats(m, p, q), 0);
   return {
     denseGramStatsLater(jobs) {
       for (const j of jobs) {
@@ -82,7 +77,7 @@ export function deferredStats(
         lastKey = [];
       }
       if (words.length < 1 + WORDS_PER_JOB * live.length) {
-        const list = arena.alloc(2 * WORDS_PER_JOB * live.length + 2);
+        const list = arena.alloc(gramListFloats(live.length));
         words = new Float64Array(list.buffer, list.byteOffset, 1 + WORDS_PER_JOB * live.length);
         lastKey = [];
       }

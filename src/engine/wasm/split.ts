@@ -21,11 +21,9 @@ import type { KernelExports } from './exports';
 import { wasmGemm, wasmGemmEach, type ZeroPolicy } from './gemm';
 import { LISTED_KERNELS, type GemmTeam } from './team';
 import { windowKernels } from './windows';
+// the call list's words and the recorded part's scratch (the memory estimate counts them)
+import { SPLIT_LIST_WORDS as LIST_WORDS, SPLIT_SCRATCH_FLOATS as SCRATCH_FLOATS } from './twoThreadSizes';
 
-/** Float64 words of the call list (8 bytes each): ~200 calls of up to 13 arguments. */
-const LIST_WORDS = 4096;
-/** Floats of the recorded part's private scratch (gemm's packed operands). */
-const SCRATCH_FLOATS = 1 << 16;
 /** Fewer examples than this run on one thread: the handoff would cost more than half the work. */
 const SPLIT_MIN_EXAMPLES = 4;
 
