@@ -778,3 +778,16 @@ test('a snapshot is a copy later updates leave alone; frozen only when the run w
   assert.equal(Object.isFrozen(s), true);
   assert.equal(Object.isFrozen(s.history), true);
 });
+
+test('a stop answered in time leaves no grace timer behind', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const h = host();
+  const src = new Scripted();
+  void h.run.start(src, { paused: false, stepOnly: false });
+  src.emit({ type: 'loaded', run: RUN });
+  src.emit({ type: 'resumed' });
+  const before = timers();
+  await h.run.stop(2_000);
+  assert.equal(h.run.state, 'stopped');
+  assert.equal(timers(), before, 'a pending grace timer would keep this process alive that long');
+});
