@@ -631,6 +631,10 @@ test('dispose lets the source go and cancels a pending start; the machine is the
   assert.equal(h.run.state, 'loading', 'the machine is left where it was');
   assert.equal(h.run.isActive, false, 'but with no source nothing is active');
   assert.equal(h.run.control('pause'), false);
+  // Nothing to stop either: the stop returns and leaves the state.
+  await h.run.stop(5);
+  assert.equal(h.run.state, 'loading');
+  assert.deepEqual(src.controls, []);
 });
 
 test('follow keeps the selection (null keeps the last one), tells the source and echoes a view message, not urgent', () => {
@@ -768,6 +772,9 @@ test('a snapshot is a copy later updates leave alone; frozen only when the run w
   given.historyLength = 1;
   h.run.snapshot.limits!.histogramsPerLayer = 0;
   assert.deepEqual(h.run.snapshot.limits, { historyLength: 9, histogramsPerLayer: 9 });
+
+  const plain = new Run(LIMITS, { post: () => {}, stateChanged: () => {}, problem: () => {} });
+  assert.equal(Object.isFrozen(plain.snapshot), false, 'not frozen unless asked');
 
   const frozen = host(true);
   const f = new Scripted();
