@@ -127,7 +127,10 @@ export class Run {
     if (!source) return;
     if (this.machine.isActive) {
       const stopped = source.control({ type: 'stop' }).catch(() => undefined);
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, graceMs))]);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stopped, new Promise((r) => (grace = setTimeout(r, graceMs)))]);
+      // A stop answered in time leaves no timer behind (it would hold a CLI's process open for graceMs).
+      clearTimeout(grace);
     }
     if (this.source !== source) return;
     this.endSource(new RunCancelled('The run was stopped before it started.'));
