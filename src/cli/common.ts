@@ -10,7 +10,7 @@ import type { Dataset } from '../data/dataset';
 import type { Backend } from '../engine/backend';
 import { parseModel, checkShapes, formatProblem, type ParsedModel } from '../model';
 import { valueRange } from '../model/locate';
-import { estimateRun, memoryRefusal, type RunEstimate } from '../model/estimate';
+import { memoryRefusal } from '../model/estimate';
 import { loadDataset, resolveDataPath } from '../data/load';
 import { readModelFile } from '../data/safeOpen';
 import { DataError, ModelError, UsageError } from '../errors/types';
@@ -61,7 +61,6 @@ export interface LoadedModel {
   parsed: ParsedModel;
   train: Dataset;
   validation: Dataset | null;
-  estimate: RunEstimate | null;
 }
 
 /** The folder holding the built-in digits: media/ next to dist/ in the package (or above src/cli, run from source). */
@@ -134,13 +133,6 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
   if (shapeProblems.some((p) => p.severity === 'error')) {
     throw new ModelError('the network does not fit the data; nothing was trained', locate(shown, text, shapeProblems[0].range));
   }
-  const estimate = estimateRun({
-    spec,
-    inputShape: train.inputShape,
-    numClasses: train.numClasses,
-    trainCount: train.count,
-    evalCount: Math.max(train.count, validation?.count ?? 0),
-  });
   const limit = opts.memoryLimit ?? defaultMemoryLimit();
   const refusal = memoryRefusal({
     spec,
@@ -154,7 +146,7 @@ export async function loadModel(opts: CommonOptions, how: LoadModelOptions = {})
     locateLayer: (i) => locate(shown, text, parsed.layerRanges[i] ?? { offset: 0, length: 0 }),
   });
   if (refusal) throw refusal;
-  return { file: shown, text, spec, parsed, train, validation, estimate };
+  return { file: shown, text, spec, parsed, train, validation };
 }
 
 function firstError(shown: string, text: string, parsed: ParsedModel) {
