@@ -51,13 +51,13 @@ export function fastParseTree(
       const c = text.charCodeAt(i);
       if (c === 32 || c === 10 || c === 13 || c === 9) i++;
       else if (c === 47 /* / */) {
-        const d = text.charCodeAt(i + 1);
+        const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
         if (d === 47) {
           const e = text.indexOf('\n', i + 2);
           i = e < 0 ? n : e;
         } else if (d === 42 /* * */) {
           const e = text.indexOf('*/', i + 2);
-          if (e < 0) return false;
+          if (e < 0 || e + 2 > n) return false;
           i = e + 2;
         } else return false;
       } else break;
@@ -176,12 +176,12 @@ export function fastParseTree(
     const intStart = j;
     while (j < n && isDigit(text.charCodeAt(j))) j++;
     if (j === intStart || (text.charCodeAt(intStart) === 48 && j - intStart > 1)) return null;
-    if (text.charCodeAt(j) === 46) {
+    if (j < n && text.charCodeAt(j) === 46) {
       const f = ++j;
       while (j < n && isDigit(text.charCodeAt(j))) j++;
       if (j === f) return null;
     }
-    const e = text.charCodeAt(j);
+    const e = j < n ? text.charCodeAt(j) : 0;
     if (e === 101 || e === 69) {
       j++;
       const s = text.charCodeAt(j);
@@ -196,9 +196,7 @@ export function fastParseTree(
 
   function readKeyword(): Mutable | null {
     for (const [word, type, value] of KEYWORDS) {
-      if (text.startsWith(word, i)) {
-        const next = text.charCodeAt(i + word.length);
-        if (isWordChar(next)) return null;
+      if (i + word.length <= n && text.startsWith(word, i)) {
         const node = leaf(type, i, word.length, value);
         i += word.length;
         return node;
@@ -216,8 +214,4 @@ const KEYWORDS = [
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
