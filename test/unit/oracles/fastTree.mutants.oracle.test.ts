@@ -64,6 +64,11 @@ const VALID = [
   '{ "k": [ ] , "l": { } }',
   '{"a": "x", "a": "y"}',
   '  {"": 0}  ',
+  '[1,\n// c\n2]',
+  '[[1, 2]]',
+  '[[1, 2], 3]',
+  '[{"a": 1, "b": 2}]',
+  '{"a": [1, 2], "b": {"c": 1, "d": 2}}',
 ];
 
 // Texts jsonc-parser reports an error for: the fast builder must decline them.
@@ -83,6 +88,8 @@ const INVALID = [
   '{"a": 1 "b": 2}',
   '{"a"}',
   '{"a" 1}',
+  '{"a" 12}',
+  '{"a"x1}',
   '{"a":}',
   '{"a": ,}',
   '{a: 1}',
@@ -137,6 +144,13 @@ const INVALID = [
   '[1] /*',
   '\u000b1',
   '\u00a01',
+  '{a": 1}',
+  '{1": 1}',
+  '[[] []]',
+  '[{} 1]',
+  '{"a": {} "b": 1}',
+  '{"a" /* x */',
+  '{"a"',
 ];
 
 test('the fast tree is jsonc-parser’s tree for each valid token edge', () => {
