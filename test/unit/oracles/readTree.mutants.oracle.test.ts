@@ -216,7 +216,8 @@ test('layersNode: the elements of the "layers" array, or none', () => {
     layersNode(tree(text)).map((n) => at(text, n)),
     ['{}', '2'],
   );
-  assert.deepEqual(layersNode(tree('{ "layers": {} }')), []);
+  assert.deepEqual(layersNode(tree('{ "layers": { "a": [1] } }')), []);
+  assert.deepEqual(layersNode(tree('{ "layers": 3 }')), []);
   assert.deepEqual(layersNode(tree('{ "layers": [] }')), []);
   assert.deepEqual(layersNode(tree('{ "a": [1] }')), []);
 });
