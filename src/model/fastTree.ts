@@ -70,7 +70,7 @@ export function fastParseTree(
   const attach = (node: Mutable): boolean => {
     const top = stack[stack.length - 1];
     if (!top) {
-      if (root) return false;
+      // The first value (after it afterValue stays true at the top level: a second one is declined).
       root = node;
       return true;
     }
