@@ -42,33 +42,35 @@ export function fastParseTree(
   let i = from;
   const stack: Mutable[] = [];
   let root: Mutable | undefined;
-  // After a value inside a container: expect ',' or the closing bracket.
+  // After a value: expect ',' or the closing bracket (at the top level: nothing, which every
+  // token then gets: ',' and brackets find no container, a value finds the root taken).
   let afterValue = false;
   let pendingProperty: Mutable | null = null;
 
-  const skip = (): boolean => {
+  // Skips whitespace and comments. An unclosed comment or a lone '/' is left where it starts: no
+  // token starts with '/', so the loop below then declines the text.
+  const skip = (): void => {
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 32 || c === 10 || c === 13 || c === 9) i++;
       else if (c === 47 /* / */) {
-        const d = text.charCodeAt(i + 1);
+        const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
         if (d === 47) {
           const e = text.indexOf('\n', i + 2);
           i = e < 0 ? n : e;
         } else if (d === 42 /* * */) {
           const e = text.indexOf('*/', i + 2);
-          if (e < 0) return false;
+          if (e < 0 || e + 2 > n) return;
           i = e + 2;
-        } else return false;
-      } else break;
+        } else return;
+      } else return;
     }
-    return true;
   };
 
   const attach = (node: Mutable): boolean => {
     const top = stack[stack.length - 1];
     if (!top) {
-      if (root) return false;
+      // The first value (after it afterValue stays true at the top level: a second one is declined).
       root = node;
       return true;
     }
@@ -91,17 +93,17 @@ export function fastParseTree(
   };
 
   for (;;) {
-    if (!skip()) return null;
+    skip();
     if (i >= n) break;
     const c = text.charCodeAt(i);
     const top = stack[stack.length - 1];
     if (c === 125 /* } */ || c === 93 /* ] */) {
       if (!top || (c === 125) !== (top.type === 'object') || pendingProperty) return null;
-      if (top.type === 'object' && top.children!.length > 0) finishProperty();
+      if (top.type === 'object') finishProperty();
       i++;
       top.length = i - top.offset;
       stack.pop();
-      afterValue = stack.length > 0;
+      afterValue = true;
       continue;
     }
     if (c === 44 /* , */) {
@@ -118,7 +120,8 @@ export function fastParseTree(
       const key = readString();
       if (!key) return null;
       const prop = new TreeNode('property', key.offset, key.length, [key]);
-      if (!skip() || text.charCodeAt(i) !== 58 /* : */) return null;
+      skip();
+      if (text.charCodeAt(i) !== 58 /* : */) return null;
       prop.colonOffset = i;
       i++;
       top.children!.push(prop);
@@ -138,8 +141,7 @@ export function fastParseTree(
     else if (c === 45 || (c >= 48 && c <= 57)) node = readNumber();
     else node = readKeyword();
     if (!node || !attach(node)) return null;
-    afterValue = stack.length > 0;
-    if (!afterValue && root !== node) return null;
+    afterValue = true;
   }
   if (stack.length > 0) return null;
   return { root: root as Node | undefined, tooDeep: -1 };
@@ -176,12 +178,12 @@ export function fastParseTree(
     const intStart = j;
     while (j < n && isDigit(text.charCodeAt(j))) j++;
     if (j === intStart || (text.charCodeAt(intStart) === 48 && j - intStart > 1)) return null;
-    if (text.charCodeAt(j) === 46) {
+    if (j < n && text.charCodeAt(j) === 46) {
       const f = ++j;
       while (j < n && isDigit(text.charCodeAt(j))) j++;
       if (j === f) return null;
     }
-    const e = text.charCodeAt(j);
+    const e = j < n ? text.charCodeAt(j) : 0;
     if (e === 101 || e === 69) {
       j++;
       const s = text.charCodeAt(j);
@@ -196,9 +198,7 @@ export function fastParseTree(
 
   function readKeyword(): Mutable | null {
     for (const [word, type, value] of KEYWORDS) {
-      if (text.startsWith(word, i)) {
-        const next = text.charCodeAt(i + word.length);
-        if (isWordChar(next)) return null;
+      if (i + word.length <= n && text.startsWith(word, i)) {
         const node = leaf(type, i, word.length, value);
         i += word.length;
         return node;
@@ -216,8 +216,4 @@ const KEYWORDS = [
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }

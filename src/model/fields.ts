@@ -68,7 +68,7 @@ export const LAYER_DEFS: Record<(typeof LAYER_TYPES)[number], ObjectDef & { doc:
     fields: [
       typeField('conv2d', 'A 2-D convolution.'),
       { name: 'filters', type: upTo(MAX_FILTERS), required: true, doc: 'Number of output channels.' },
-      { name: 'kernelSize', type: upTo(MAX_WINDOW), required: true, doc: 'Side of the square kernel, e.g. 3 for 3×3.' },
+      { name: 'kernelSize', type: upTo(MAX_WINDOW), required: true, doc: 'Side of the square kernel: 3 for a 3×3 kernel.' },
       { name: 'stride', type: upTo(MAX_WINDOW), default: 1, doc: 'Step between kernel positions.' },
       {
         name: 'padding',

@@ -87,15 +87,11 @@ function explain(node: Node, t: FieldKind, path: string, out: Collector): undefi
     }
     case 'number': {
       const v = node.value as number;
-      // Past the upper bound only: say the bound (the range text would hide the usual lower one).
-      const overMax =
-        node.type === 'number' &&
-        Number.isFinite(v) &&
-        t.max !== undefined &&
-        (t.exclusiveMax ? v >= t.max : v > t.max) &&
-        (t.min === undefined || v >= t.min) &&
-        (!t.integer || Number.isInteger(v));
-      if (overMax && t.integer) return fail(out, path, `an integer of at most ${t.max}`, node);
+      // An integer past the upper bound: say the bound (the range text would hide the usual lower
+      // one). Number.isInteger is false for anything but a finite number, and past the upper
+      // bound is past the lower one (min ≤ max in every table).
+      const overMax = t.integer && Number.isInteger(v) && t.max !== undefined && (t.exclusiveMax ? v >= t.max : v > t.max);
+      if (overMax) return fail(out, path, `an integer ${t.exclusiveMax ? 'below' : 'of at most'} ${t.max}`, node);
       return fail(out, path, describeNumber(t), node);
     }
     default:
