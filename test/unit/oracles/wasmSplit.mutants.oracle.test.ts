@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../../src/engine/backend';
 import type { FloatArray } from '../../../src/engine/types';
-import { createWasmBackend } from '../../../src/engine/wasm/backend';
+import { createWasmBackend, createWasmBackendSync } from '../../../src/engine/wasm/backend';
 import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
 
 const idle: typeof nodeSpawnHelper = (_source, init) =>
@@ -169,5 +169,33 @@ test('recorded products pack their operands in the private scratch: two in one p
       assert.equal(c[i], want0[i], `round ${round}: this thread's C[${i}]`);
       assert.equal(c[m * n + i], 1.5 * want1[i], `round ${round}: the recorded C[${i}]`);
     }
+  }
+});
+
+test('a recorded product packs B past the part’s first scratch block (65 536 floats) as one thread does: bit-identical (it used to fall back to dot products)', async () => {
+  const be = await twoThreads();
+  const one = createWasmBackendSync({ initialBytes: 8 << 20, fma: be.fma });
+  // beta = 1 packs B (n·k floats): 256·256 fills the first block exactly, 300·256 needs a larger one
+  for (const n of [256, 300]) {
+    const [m, k] = [8, 256];
+    const a = be.alloc(2 * m * k),
+      b = be.alloc(n * k),
+      c = be.alloc(2 * m * n);
+    for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 0.37);
+    for (let i = 0; i < b.length; i++) b[i] = Math.cos(i * 0.11);
+    for (let i = 0; i < c.length; i++) c[i] = Math.sin(i * 0.05);
+    const [a1, b1, c1] = [one.alloc(a.length), one.alloc(b.length), one.alloc(c.length)];
+    a1.set(a);
+    b1.set(b);
+    c1.set(c);
+    for (let e = 0; e < 2; e++) one.gemm(false, true, m, n, k, 1, a1.subarray(e * m * k), b1, 1, c1.subarray(e * m * n));
+    be.splitExamples!(4, (part, start) => {
+      const e = start === 0 ? 0 : 1;
+      part.gemm(false, true, m, n, k, 1, a.subarray(e * m * k), b, 1, c.subarray(e * m * n));
+    });
+    for (let i = 0; i < c.length; i++)
+      if (!Object.is(c[i], c1[i])) assert.fail(`n ${n}: C[${i}] ${c[i]} on two threads, ${c1[i]} on one`);
+    // and B itself was not overwritten by a pack past the scratch
+    for (let i = 0; i < b.length; i++) if (b[i] !== Math.fround(Math.cos(i * 0.11))) assert.fail(`n ${n}: B[${i}] overwritten`);
   }
 });
