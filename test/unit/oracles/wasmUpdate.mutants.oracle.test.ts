@@ -164,3 +164,16 @@ test('with two threads a large SGD step is split with the helper (and gives the 
     two.close();
   }
 });
+
+test('sgdStep with norms in a full memory says it has no scratch for them', () => {
+  // one 64 KiB page that cannot grow: the operands and a filler end 16 bytes short of it, and the
+  // three float64 sums need 32 (24 rounded up to 16-byte blocks)
+  const full = createWasmBackendSync({ initialBytes: 65536, maximumBytes: 65536 });
+  const [grad, value, update] = [full.alloc(16), full.alloc(16), full.alloc(16)];
+  full.alloc((65536 - 128 - 3 * 64 - 16) / 4);
+  assert.equal(full.memoryInfo().allocatedBytes, 65536 - 16);
+  assert.equal(full.sgdStep(16, 0.1, 0, 0, false, grad, value, null, update), true, 'without norms: no scratch needed');
+  assert.throws(() => full.sgdStep(16, 0.1, 0, 0, false, grad, value, null, update, new Float64Array(3)), {
+    message: 'WASM backend: no scratch space left for the update norms',
+  });
+});
