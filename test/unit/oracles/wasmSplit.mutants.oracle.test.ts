@@ -172,30 +172,109 @@ test('recorded products pack their operands in the private scratch: two in one p
   }
 });
 
-test('a recorded product packs B past the part’s first scratch block (65 536 floats) as one thread does: bit-identical (it used to fall back to dot products)', async () => {
+/** a·bᵀ-like products (gemm(false, true, m, n, k, 1, a_e, b, beta, c_e)) for examples e = 0, 1 on a one-thread backend. */
+function oneThread(fma: boolean, m: number, n: number, k: number, beta: number, a: FloatArray, b: FloatArray, c: FloatArray) {
+  const one = createWasmBackendSync({ initialBytes: 8 << 20, fma });
+  const [a1, b1, c1] = [one.alloc(a.length), one.alloc(b.length), one.alloc(c.length)];
+  a1.set(a);
+  b1.set(b);
+  c1.set(c);
+  for (let e = 0; e < 2; e++) one.gemm(false, true, m, n, k, 1, a1.subarray(e * m * k), b1, beta, c1.subarray(e * m * n));
+  return c1;
+}
+
+function operands(be: Backend, m: number, n: number, k: number) {
+  const a = be.alloc(2 * m * k),
+    b = be.alloc(n * k),
+    c = be.alloc(2 * m * n);
+  for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 0.37);
+  for (let i = 0; i < b.length; i++) b[i] = Math.cos(i * 0.11);
+  for (let i = 0; i < c.length; i++) c[i] = Math.sin(i * 0.05);
+  return { a, b, c };
+}
+
+/** Splits 4 examples: example 0's product here, example 1's recorded (beta = 1 packs B: n·k floats of scratch). */
+function splitProduct(be: Backend, m: number, n: number, k: number, beta: number, a: FloatArray, b: FloatArray, c: FloatArray) {
+  be.splitExamples!(4, (part, start) => {
+    const e = start === 0 ? 0 : 1;
+    part.gemm(false, true, m, n, k, 1, a.subarray(e * m * k), b, beta, c.subarray(e * m * n));
+  });
+}
+
+function sameBits(c: FloatArray, c1: FloatArray, what: string) {
+  for (let i = 0; i < c.length; i++)
+    if (!Object.is(c[i], c1[i])) assert.fail(`${what}: C[${i}] ${c[i]} on two threads, ${c1[i]} on one`);
+}
+
+test('a recorded product whose packed B fills the part’s scratch block exactly (65 536 floats) uses it as it is', async () => {
   const be = await twoThreads();
-  const one = createWasmBackendSync({ initialBytes: 8 << 20, fma: be.fma });
-  // beta = 1 packs B (n·k floats): 256·256 fills the first block exactly, 300·256 needs a larger one
-  for (const n of [256, 300]) {
-    const [m, k] = [8, 256];
-    const a = be.alloc(2 * m * k),
-      b = be.alloc(n * k),
-      c = be.alloc(2 * m * n);
-    for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 0.37);
-    for (let i = 0; i < b.length; i++) b[i] = Math.cos(i * 0.11);
-    for (let i = 0; i < c.length; i++) c[i] = Math.sin(i * 0.05);
-    const [a1, b1, c1] = [one.alloc(a.length), one.alloc(b.length), one.alloc(c.length)];
-    a1.set(a);
-    b1.set(b);
-    c1.set(c);
-    for (let e = 0; e < 2; e++) one.gemm(false, true, m, n, k, 1, a1.subarray(e * m * k), b1, 1, c1.subarray(e * m * n));
-    be.splitExamples!(4, (part, start) => {
-      const e = start === 0 ? 0 : 1;
-      part.gemm(false, true, m, n, k, 1, a.subarray(e * m * k), b, 1, c.subarray(e * m * n));
-    });
-    for (let i = 0; i < c.length; i++)
-      if (!Object.is(c[i], c1[i])) assert.fail(`n ${n}: C[${i}] ${c[i]} on two threads, ${c1[i]} on one`);
-    // and B itself was not overwritten by a pack past the scratch
-    for (let i = 0; i < b.length; i++) if (b[i] !== Math.fround(Math.cos(i * 0.11))) assert.fail(`n ${n}: B[${i}] overwritten`);
+  const [m, n, k] = [8, 256, 256];
+  const { a, b, c } = operands(be, m, n, k);
+  const want = oneThread(be.fma, m, n, k, 1, a, b, c);
+  const bytes = be.memoryInfo().allocatedBytes;
+  splitProduct(be, m, n, k, 1, a, b, c);
+  sameBits(c, want, 'n 256');
+  assert.equal(be.memoryInfo().allocatedBytes, bytes, 'no larger block');
+});
+
+test('a recorded product packing more than the block gets a block twice as large: bit-identical (it used to fall back to dot products)', async () => {
+  const be = await twoThreads();
+  const [m, n, k] = [8, 300, 256];
+  const { a, b, c } = operands(be, m, n, k);
+  const want = oneThread(be.fma, m, n, k, 1, a, b, c);
+  const bytes = be.memoryInfo().allocatedBytes;
+  splitProduct(be, m, n, k, 1, a, b, c);
+  sameBits(c, want, 'n 300');
+  assert.equal(be.memoryInfo().allocatedBytes - bytes, 2 * 65536 * 4, 'a block of 131 072 floats (more than the 76 800 needed)');
+  for (let i = 0; i < b.length; i++) if (b[i] !== Math.fround(Math.cos(i * 0.11))) assert.fail(`B[${i}] overwritten`);
+  // the larger block stays: the same product again needs no more
+  const again = be.memoryInfo().allocatedBytes;
+  c.set(want);
+  splitProduct(be, m, n, k, 1, a, b, c);
+  assert.equal(be.memoryInfo().allocatedBytes, again);
+});
+
+test('each recorded call starts the block over, and two reservations of one call do not overlap', async () => {
+  const be = await twoThreads();
+  // three products of 40 000 packed floats each (fits once, not three times), then one that packs
+  // A (8·32) and its result (8·64) in two reservations
+  const big = operands(be, 8, 160, 250),
+    small = operands(be, 8, 64, 32);
+  const wantBig = oneThread(be.fma, 8, 160, 250, 1, big.a, big.b, big.c);
+  const wantSmall = oneThread(be.fma, 8, 64, 32, 0, small.a, small.b, small.c);
+  const bytes = be.memoryInfo().allocatedBytes;
+  be.splitExamples!(4, (part, start) => {
+    const e = start === 0 ? 0 : 1;
+    const cBig = big.c.subarray(e * 8 * 160);
+    for (let r = 0; r < 3; r++) part.gemm(false, true, 8, 160, 250, 1 / 3, big.a.subarray(e * 8 * 250), big.b, 1, cBig);
+    part.gemm(false, true, 8, 64, 32, 1, small.a.subarray(e * 8 * 32), small.b, 0, small.c.subarray(e * 8 * 64));
+  });
+  assert.equal(be.memoryInfo().allocatedBytes, bytes, 'no larger block');
+  sameBits(small.c, wantSmall, 'the product through A');
+  for (let i = 0; i < wantBig.length; i++) {
+    const expected = wantBig[i] - big.c[i]; // three thirds of the product against one whole
+    if (!(Math.abs(expected) <= 1e-4 * (1 + Math.abs(wantBig[i])))) assert.fail(`C[${i}]: ${big.c[i]} vs ${wantBig[i]}`);
   }
+});
+
+test('a memory too full for a larger block: the recorded product takes the dot products, still the float64 numbers', async () => {
+  const be = await twoThreads({ initialBytes: 1 << 20, maximumBytes: 1 << 20 });
+  const [m, n, k] = [8, 300, 256];
+  const { a, b, c } = operands(be, m, n, k);
+  const c0 = Float64Array.from(c);
+  const bytes = be.memoryInfo().allocatedBytes;
+  splitProduct(be, m, n, k, 1, a, b, c);
+  assert.equal(be.memoryInfo().allocatedBytes, bytes);
+  for (let e = 0; e < 2; e++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = c0[(e * m + i) * n + j],
+          mag = Math.abs(s);
+        for (let p = 0; p < k; p++) {
+          s += a[(e * m + i) * k + p] * b[j * k + p];
+          mag += Math.abs(a[(e * m + i) * k + p] * b[j * k + p]);
+        }
+        const got = c[(e * m + i) * n + j];
+        if (!(Math.abs(got - s) <= 1e-6 * mag)) assert.fail(`example ${e} C[${i},${j}]: ${got}, expected ${s}`);
+      }
 });
