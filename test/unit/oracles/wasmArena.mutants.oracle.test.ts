@@ -172,3 +172,19 @@ test('checkLength says what is short and by how much', () => {
   checkLength('x', new Float32Array(3), 3);
   assert.throws(() => checkLength('gemm a', new Float32Array(3), 4), { message: 'gemm a: needs 4 elements, the array has 3' });
 });
+
+test('the edges: a view of the memory before any alloc is inside; an alloc ending at the memory’s end or at the maximum fits', () => {
+  const mem = memory(1, 2);
+  const arena = new Arena(mem, true, 2 * PAGE);
+  assert.ok(arena.inside(new Float32Array(mem.buffer, 128, 4)));
+  // 128 + 16 352 floats: exactly one page, no growth
+  arena.alloc((PAGE - 128) / 4);
+  assert.deepEqual([arena.memoryInfo().reservedBytes, arena.memoryInfo().grows], [PAGE, 0]);
+  // then exactly up to the maximum: grows to it, inside
+  const last = arena.alloc(PAGE / 4);
+  assert.ok(arena.inside(last));
+  assert.deepEqual(
+    [arena.memoryInfo().reservedBytes, arena.memoryInfo().grows, arena.memoryInfo().outsideAllocs],
+    [2 * PAGE, 1, 0],
+  );
+});
