@@ -36,7 +36,6 @@ export type SplitExamples = NonNullable<Backend['splitExamples']>;
 export function teamSplit(ctx: WasmContext, team: GemmTeam, main: Backend, zeros: ZeroPolicy): SplitExamples {
   const { arena } = ctx;
   const list = arena.alloc(2 * LIST_WORDS);
-  const scratch = arena.alloc(SCRATCH_FLOATS);
   const words = new Float64Array(list.buffer, list.byteOffset, LIST_WORDS);
   let count = 0;
   let used = 1;
@@ -52,7 +51,7 @@ export function teamSplit(ctx: WasmContext, team: GemmTeam, main: Backend, zeros
       },
     ]),
   ) as unknown as KernelExports;
-  const recordingCtx: WasmContext = { arena: recordingArena(arena, scratch), k: recordingKernels };
+  const recordingCtx: WasmContext = { arena: recordingArena(arena, SCRATCH_FLOATS), k: recordingKernels };
   const noCounters = { sparse: 0 };
   // 'dense': the zero-skipping test would read operands that the recorded calls have not written yet
   // (the products of a conv layer never take that path: their A is the weight or δ, both dense)
@@ -84,11 +83,15 @@ export function teamSplit(ctx: WasmContext, team: GemmTeam, main: Backend, zeros
 /**
  * The arena as the recorded part sees it: operands must live in the memory (a copy in or out would
  * happen now, not when the helper runs), and the per-call scratch is a private block, so the helper's
- * packed operands never overlap this thread's.
+ * packed operands never overlap this thread's. A call that needs more scratch than the block has
+ * left gets a larger block (allocated now, while recording: the part's earlier calls keep the old
+ * one), as the ordinary scratch grows with the memory: a product that packs an operand on one
+ * thread packs it in a part too, or the two would run different kernels and differ in the last bits.
  */
-function recordingArena(arena: Arena, scratch: Float32Array): Arena {
-  const start = scratch.byteOffset;
-  const end = start + scratch.byteLength;
+function recordingArena(arena: Arena, floats: number): Arena {
+  const block = arena.alloc(floats);
+  let start = block.byteOffset;
+  let end = start + block.byteLength;
   let next = start;
   const inMemory = (x: FloatArray, length: number): Operand => {
     if (!arena.inside(x)) throw new Error('WASM backend: a split part was given a buffer outside WASM memory');
@@ -99,10 +102,15 @@ function recordingArena(arena: Arena, scratch: Float32Array): Arena {
       next = start;
     },
     reserve: (length) => {
+      const bytes = Math.ceil((length * 4) / 16) * 16;
+      if (next + bytes > end) {
+        const larger = arena.alloc(Math.max((end - start) / 2, bytes / 4));
+        if (!arena.inside(larger)) return null;
+        start = next = larger.byteOffset;
+        end = start + larger.byteLength;
+      }
       const ptr = next;
-      const after = ptr + Math.ceil((length * 4) / 16) * 16;
-      if (after > end) return null;
-      next = after;
+      next += bytes;
       return ptr;
     },
     input: inMemory,
