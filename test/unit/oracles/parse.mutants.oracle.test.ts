@@ -131,3 +131,71 @@ test('the early returns give no layer ranges at all', () => {
       assert.deepEqual(r, { ...none, problems: [{ ...p, severity: 'error' }] });
   }
 });
+
+/** `s` padded with spaces to `n` characters. */
+const pad = (s: string, n: number) => s + ' '.repeat(n - s.length);
+// A comment and a trailing comma (both allowed), a bad seed, and the closing brace missing.
+const BROKEN = '{ "seed": -1, /* c */ "data": { "source": "mnist", }, "layers": [ { "type": "dense", "units": 10 } ]';
+const brace = (offset: number) => ({
+  path: '',
+  message: 'syntax error: expected a closing brace "}"',
+  range: { offset, length: 1 },
+  severity: 'error',
+});
+
+test('a syntax error with a comment and a trailing comma: only the real error is one (small file: with the field problems; large: alone)', () => {
+  const layer = { offset: BROKEN.indexOf('{ "type"'), length: '{ "type": "dense", "units": 10 }'.length };
+  assert.deepEqual(parseModel(BROKEN), {
+    spec: null,
+    problems: [
+      {
+        path: 'seed',
+        message: 'seed: expected a non-negative integer, got -1',
+        range: { offset: 10, length: 2 },
+        severity: 'error',
+      },
+      brace(BROKEN.length),
+    ],
+    layerRanges: [layer],
+    layerLineRanges: [layer],
+  });
+  const large = pad(BROKEN, 140000);
+  assert.deepEqual(parseModel(large), { spec: null, problems: [brace(140000)], layerRanges: [], layerLineRanges: [] });
+});
+
+test('a large file of more than MAX_PROBLEMS syntax errors: the first 1,000 listed, the rest summed up where they begin', () => {
+  // 1200 numbers in a row: 1199 missing commas (at the 2nd to the 1200th number), then the "]" and
+  // the "}" missing at the end: 1201 errors, so 201 past the cap.
+  const head = '{ "data": { "source": "mnist" }, "layers": [ ';
+  assert.equal(head.length, 45);
+  const text = pad(head + '1 1 '.repeat(600), 140000);
+  const r = parseModel(text);
+  assert.equal(r.problems.length, 1001);
+  // The k-th missing comma is at the (k+2)-th number: 45 + 2 (k + 1).
+  for (const k of [0, 1, 998, 999]) {
+    assert.deepEqual(r.problems[k], {
+      path: '',
+      message: 'syntax error: expected a comma',
+      range: { offset: 47 + 2 * k, length: 1 },
+      severity: 'error',
+    });
+  }
+  assert.deepEqual(r.problems[1000], {
+    path: '',
+    message: '201 more problems from here on; only the first 1,000 problems are listed',
+    range: { offset: 47 + 2 * 1000, length: 1 },
+    severity: 'error',
+  });
+  assert.deepEqual([r.spec, r.layerRanges, r.layerLineRanges], [null, [], []]);
+});
+
+test('the tree walk told the syntax is broken, on a large file that is valid: the whole result still', () => {
+  const dense = '{ "type": "dense", "units": 10, "activation": "linear" }';
+  const head = '{ "data": { "source": "mnist" }, "layers": [ ';
+  const text = pad(`${head}${dense} ] }`, 140000);
+  const r = parseByTree(text, undefined, undefined, true);
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.spec?.layers, [{ type: 'dense', units: 10, activation: 'linear' }]);
+  assert.deepEqual(r.layerRanges, [{ offset: head.length, length: dense.length }]);
+  assert.deepEqual(r.layerLineRanges, [{ offset: head.length, length: dense.length }]);
+});
