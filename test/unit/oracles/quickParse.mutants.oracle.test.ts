@@ -54,7 +54,7 @@ test('every kind of whitespace between "layers", its colon and its "[", and befo
 });
 
 test('comments are blanked: a line comment, a block comment mid-line, one that opens with "/*/", one at the very end', () => {
-  const before = `// a line comment\n  ${DATA}, /* a block */ `;
+  const before = `// a line comment\n// one right after a line break\n  ${DATA}, /* a block */ `;
   const after = ', /*/ opens with a slash after the star */ "seed": 3';
   const m = model([FLATTEN, DENSE], before, after);
   assert.deepEqual(quickParse(m.text, 64), {
@@ -120,11 +120,31 @@ test('strings: escaped quotes and backslashes do not end a string; a key that on
   });
 });
 
+test('strings of a valid file: a quote after an odd run of backslashes is inside, after an even run it closes; an empty string', () => {
+  // The text of the name: "a\"b: [c\\\"d: e\\" (1, 3 and then 2 backslashes before a quote).
+  const name = '"a\\"b: [c\\\\\\"d: e\\\\"';
+  assert.equal(name.length, 20);
+  const m = model([FLATTEN, DENSE], `"name": ${name}, ${DATA}, `);
+  assert.deepEqual(quickParse(m.text, 64), {
+    values: { name: 'a"b: [c\\"d: e\\', data: { source: 'mnist' }, layers: LAYERS },
+    layerRanges: m.ranges,
+    withoutLayers: m.withoutLayers,
+  });
+  const empty = model([FLATTEN, DENSE], `"name": "", ${DATA}, `);
+  assert.deepEqual(quickParse(empty.text, 64), {
+    values: { name: '', data: { source: 'mnist' }, layers: LAYERS },
+    layerRanges: empty.ranges,
+    withoutLayers: empty.withoutLayers,
+  });
+});
+
 test('not JSON, once comments and trailing commas are blanked: "syntax"', () => {
   const good = model([FLATTEN, DENSE]).text;
   const cases = [
     `${good} /* unclosed`,
     `${good} / 1`,
+    '"a string that runs on, with no bracket before it',
+    `${good} / 1 */`, // a slash, then a star and a slash later on: not a comment
     good.replace('"mnist"', '"mnist'), // a string runs on
     `{ "name": "unclosed`,
     good.replace('"data"', '"data" 1,'),
