@@ -231,6 +231,25 @@ test('valid values of every kind are kept as given: the optimizer type among the
   });
 });
 
+test('the layers array is the first "[" right after the key "layers" at the top level, no other', () => {
+  // An array under a longer key that starts with "layers", ahead of the layers: not the layers (the closing quote is part of the match).
+  const longer = model([FLATTEN, DENSE], `"layers2": [ 1 ], ${DATA}, `);
+  assert.deepEqual(quickParse(longer.text, 64), {
+    failed: true,
+    badLayers: [],
+    layerRanges: longer.ranges,
+    withoutLayers: longer.withoutLayers,
+  });
+  // "layers" given first as an object: the array given after it is the layers (the key twice is a failure, no layer named).
+  const object = model([FLATTEN, DENSE], `${DATA}, "layers": { }, `);
+  assert.deepEqual(quickParse(object.text, 64), {
+    failed: true,
+    badLayers: [],
+    layerRanges: object.ranges,
+    withoutLayers: object.withoutLayers,
+  });
+});
+
 test('no usable layers array: null (the tree walk decides)', () => {
   const cases = [
     `{ ${DATA} }`,
