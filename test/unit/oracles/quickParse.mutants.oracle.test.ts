@@ -205,6 +205,7 @@ test('wrong values outside the layers: a failure naming no layer', () => {
   const cases = [
     `${DATA}, "optimizer": null, `,
     `${DATA}, "optimizer": [], `,
+    `${DATA}, "optimizer": 5, `, // a number where an object goes (the optimizer has no required field)
     `${DATA}, "optimizer": { "type": "adagrad" }, `,
     `${DATA}, "type": "dense", `,
     `"data": { "source": 5 }, `,
