@@ -67,6 +67,7 @@ function scan(text: string, maxNesting: number): Scan | null {
   let depth = 0;
   let properties = 0;
   let lastComma = -1;
+  let commaBlanks = 0; // blanks.length when lastComma was set: where the comments after the comma begin
   let lastKeyIsLayers = false;
   let layersPending = false;
   let layersOpen = -1;
@@ -90,8 +91,10 @@ function scan(text: string, maxNesting: number): Scan | null {
       i = end - 1;
       continue;
     }
-    if ((c === 125 || c === 93) && lastComma >= 0) blanks.push(lastComma, lastComma + 1); // a trailing comma
+    // A trailing comma, blanked ahead of any comments between it and the bracket (blanks stay in order).
+    if ((c === 125 || c === 93) && lastComma >= 0) blanks.splice(commaBlanks, 0, lastComma, lastComma + 1);
     lastComma = c === COMMA ? i : -1;
+    commaBlanks = blanks.length;
     if (c === QUOTE) {
       // Jump to the closing quote: one not preceded by an odd number of backslashes.
       let q = i;
