@@ -11,7 +11,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { WorkerEvent, WorkerRequest } from '../../../src/protocol';
-import { machineLoad, openThread, threadTransport } from '../../../src/run/threadTransport';
+import { loadPerCore, machineLoad, openThread, threadTransport } from '../../../src/run/threadTransport';
 import type { HeartbeatOptions, Transport } from '../../../src/run/workerChannel';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gl-s4chan-'));
@@ -151,4 +151,27 @@ test('machineLoad: at least 1, and at least the 1-minute load average per core',
   const after = loadavg()[0];
   assert.ok(Number.isFinite(load) && load >= 1, String(load));
   assert.ok(load >= Math.min(before, after) / cores - 1e-9, `${load} vs ${before}/${cores}`);
+});
+
+test('loadPerCore: the larger of the running count and the load average, per core, at least 1 (by hand)', () => {
+  // A quiet machine: 1 running of 2 cores, load 0.5.
+  assert.equal(loadPerCore(0.5, '0.50 0.40 0.30 1/300 123\n', 2), 1);
+  // More running now than the average says: 7 / 2.
+  assert.equal(loadPerCore(3, '3.00 2.00 1.00 7/300 123\n', 2), 3.5);
+  // The average above the running count: 9 / 2.
+  assert.equal(loadPerCore(9, '9.00 2.00 1.00 7/300 123\n', 2), 4.5);
+  // Multi-character fields and a two-digit running count: 17 / 4.
+  assert.equal(loadPerCore(12.5, '12.50 10.00 8.00 17/812 4242\n', 4), 4.25);
+  // No /proc/loadavg (not Linux): the average alone, 3 / 2; Windows' 0 gives 1.
+  assert.equal(loadPerCore(3, '', 2), 1.5);
+  assert.equal(loadPerCore(0, '', 8), 1);
+  // The running count is the 4th field, before its slash, only.
+  assert.equal(loadPerCore(1, 'x 0.1 0.2 0.3 9/10 1', 1), 1);
+  assert.equal(loadPerCore(1, '0.1 0.2 0.3 9 10', 1), 1);
+  // No core reported counts as 1 core.
+  assert.equal(loadPerCore(3, '3 2 1 7/300 1', 0), 7);
+  // A load that is not a number gives 1, also with a running count.
+  assert.equal(loadPerCore(Number.NaN, '', 2), 1);
+  assert.equal(loadPerCore(Number.NaN, '1 1 1 6/10 1', 2), 1);
+  assert.equal(loadPerCore(Number.POSITIVE_INFINITY, '', 2), 1);
 });
