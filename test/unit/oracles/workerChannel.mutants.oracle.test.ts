@@ -369,6 +369,15 @@ test('slow steps: 4 × the slowest finite step on top of the timeout; a faster s
     beats(1);
     assert.deepEqual(gone, ['it stopped answering for 2.1 s and was ended']);
   });
+  onFakeClock((w, channel, gone) => {
+    channel.sawStepTaking(0.25);
+    channel.sawStepTaking(0.5);
+    channel.watch(true);
+    beats(30);
+    assert.deepEqual(gone, [], 'a slower step raises the patience: 1000 + 4 × 500 = 3000 ms');
+    beats(1);
+    assert.equal(gone.length, 1);
+  });
 });
 
 test('a late beat (up to 3 intervals) counts one interval; a gap of more than 3 intervals restarts the count', () => {
