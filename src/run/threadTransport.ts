@@ -60,13 +60,23 @@ export function openThread(script: string, limits: WorkerLimits, heartbeat?: Hea
  * which gives 1: there, the setting gradientLens.workerTimeoutSeconds is the way to allow more).
  */
 export function machineLoad(): number {
-  const cores = Math.max(1, availableParallelism());
-  let runnable = loadavg()[0];
+  let proc = '';
   try {
-    const running = /^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'));
-    if (running) runnable = Math.max(runnable, Number(running[1]));
+    proc = readFileSync('/proc/loadavg', 'utf8');
   } catch {
     // Not Linux: the load average alone.
   }
-  return Number.isFinite(runnable) ? Math.max(1, runnable / cores) : 1;
+  return loadPerCore(loadavg()[0], proc, availableParallelism());
+}
+
+/**
+ * machineLoad's arithmetic on its readings (exported so that it can be checked on values chosen by
+ * hand, the live readings being the machine's): `average` the 1-minute load average, `procLoadavg`
+ * the text of /proc/loadavg ('' where there is none), `cores` the available parallelism.
+ */
+export function loadPerCore(average: number, procLoadavg: string, cores: number): number {
+  let runnable = average;
+  const running = /^\S+ \S+ \S+ (\d+)\//.exec(procLoadavg);
+  if (running) runnable = Math.max(runnable, Number(running[1]));
+  return Number.isFinite(runnable) ? Math.max(1, runnable / Math.max(1, cores)) : 1;
 }
