@@ -75,7 +75,10 @@ export function chooseBackendSync(spec: { dtype: DType }, opts: BackendRequest):
   if (opts.threads === 2 && opts.spawnHelper) {
     try {
       const two = createWasmBackendSync({ spawnHelper: opts.spawnHelper, helperAfterMs: opts.helperAfterMs });
-      return wasm(two, 2, null, opts.helperAfterMs);
+      // a deferred helper is spawned only later; one asked for at once must have been spawned now
+      if (opts.helperAfterMs! > 0 || two.helperSpawned) return wasm(two, 2, null, opts.helperAfterMs);
+      two.close();
+      threadsReason = 'the second thread did not start';
     } catch (e) {
       threadsReason = messageOf(e);
     }

@@ -78,6 +78,8 @@ export interface WasmBackend extends Backend {
   readonly zeros: ZeroPolicy;
   /** Resolves once the helper thread runs (false at once without one, or while a deferred helper is not started yet). */
   helperStarted(timeoutMs?: number): Promise<boolean>;
+  /** Whether the helper thread was spawned (false when spawning it failed, or while a deferred one is not due yet). */
+  readonly helperSpawned: boolean;
   /** Stops the helper thread, if any (the backend keeps working on one thread). */
   close(): void;
   memoryInfo(): WasmMemoryInfo;
@@ -220,6 +222,9 @@ function assemble(p: Plan, module: WasmModule, instance: WasmInstance): WasmBack
       return counters.deferred;
     },
     zeros,
+    get helperSpawned() {
+      return team?.spawned ?? false;
+    },
     async helperStarted(timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       if (!team?.spawned) return false;
