@@ -96,6 +96,14 @@ function fillPerExample(stats: LayerStepStats, m: number, sq: Float64Array, dots
  * read again for the statistics. A view that looks before the update (a debugger stopped there)
  * gets them by their own passes over G and θ (finishBeforeUpdate); the update then adds only ‖Δθ‖.
  */
+/** Dense layers' Gram statistics running on another thread: wait for them, then read them from the scratch. */
+interface DeferredPerExample {
+  wait: () => void;
+  /** The indices (into paramLayers) of the layers whose statistics are still running. */
+  layers: number[];
+  scratch: StatsScratch;
+}
+
 export class GradientStats {
   noiseScale = NaN;
   private normsKnown = false;
@@ -106,8 +114,8 @@ export class GradientStats {
     private readonly sumSq: number[],
     private readonly m: number,
     private readonly level: StatsLevel,
-    /** Waits for the Gram statistics running on another thread (null: none); completePerExample fills those layers in. */
-    private later: (() => void) | null,
+    /** The Gram statistics running on another thread (null: none); completePerExample waits and fills those layers in. */
+    private later: DeferredPerExample | null,
   ) {}
 
   /**
@@ -139,25 +147,17 @@ export class GradientStats {
       if (reluOutput) layers[l].deadFraction = deadFraction(reluOutput, m, layer.outSize, layer.positionsPerUnit);
       sumSq[l] = NaN; // filled in by completePerExample
     }
-    const wait = later && jobs ? later.call(net.backend, jobs) : null;
-    const stats = new GradientStats(layers, paramLayers, sumSq, m, level, wait);
-    stats.deferred = deferred;
-    stats.scratch = scratch;
-    return stats;
+    const pending = later && jobs ? { wait: later.call(net.backend, jobs), layers: deferred!, scratch } : null;
+    return new GradientStats(layers, paramLayers, sumSq, m, level, pending);
   }
-
-  /** The layers whose Gram statistics run on another thread (with `later`), and where they land. */
-  private deferred: number[] | null = null;
-  private scratch: StatsScratch | null = null;
 
   /** The per-example parts still running on another thread, waited for and filled in (no-op when none). */
   private completePerExample(): void {
-    const wait = this.later;
-    if (!wait) return;
+    const pending = this.later;
+    if (!pending) return;
     this.later = null;
-    wait();
-    const deferred = this.deferred!,
-      scratch = this.scratch!;
+    pending.wait();
+    const { layers: deferred, scratch } = pending;
     for (let d = 0; d < deferred.length; d++) {
       const l = deferred[d];
       const [sq, dots] = scratch.layerArrays(l);

@@ -11,9 +11,9 @@ import { ResourceError } from '../errors/types';
 import type { Location } from '../errors/location';
 // The engine's one chunk size for conv columns (imported from the layer, not the engine's index,
 // so the editor's estimate does not load the trainer).
-import { DEFAULT_CHUNK } from '../engine/layers/layer';
+import { DEFAULT_CHUNK, denseGramIsCheaper } from '../engine/layers/layer';
 // What the WASM backend allocates for its second thread (no imports: the editor may load it).
-import { denseGramIsCheaper, gramListFloats, gramScratchFloats, SPLIT_FLOATS } from '../engine/wasm/twoThreadSizes';
+import { gramListFloats, gramScratchFloats, SPLIT_FLOATS } from '../engine/wasm/twoThreadSizes';
 
 /** Examples per chunk of the evaluation network (the trainer's EVAL_CHUNK). */
 export const EVAL_CHUNK = 256;

@@ -9,9 +9,8 @@
 import type { DenseGramJob } from '../backend';
 import type { FloatArray } from '../types';
 import type { Activation, Shape } from '../../model/spec';
-import { type LayerContext, type ParamLayer, shapeSize } from './layer';
+import { denseGramIsCheaper, type LayerContext, type ParamLayer, shapeSize } from './layer';
 import { WeightedLayer } from './weighted';
-import { denseGramIsCheaper } from '../wasm/twoThreadSizes';
 
 export class DenseLayer extends WeightedLayer implements ParamLayer {
   readonly type = 'dense';

@@ -90,6 +90,15 @@ export interface LayerContext {
 /** The default LayerContext.chunk: more than a usual mini-batch, so those run in one chunk. */
 export const DEFAULT_CHUNK = 64;
 
+/**
+ * Whether a dense layer's per-example statistics go through the batch's Gram matrices (DenseLayer;
+ * only those run on the helper): m²·(in + out) multiply-adds instead of m·in·out for A·G_W, with
+ * the direct way's gemm and row dots about twice as dear per multiply-add up to 256 inputs.
+ */
+export function denseGramIsCheaper(m: number, inSize: number, outSize: number): boolean {
+  return m * (inSize + outSize) < (inSize <= 256 ? 2 : 1) * inSize * outSize;
+}
+
 export function shapeSize(s: Shape): number {
   return s.reduce((a, b) => a * b, 1);
 }

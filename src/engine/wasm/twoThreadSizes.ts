@@ -26,12 +26,3 @@ export function gramScratchFloats(m: number, p: number, q: number): number {
 export function gramListFloats(jobs: number): number {
   return 2 * GRAM_WORDS_PER_JOB * jobs + 2;
 }
-
-/**
- * Whether a dense layer's per-example statistics go through the batch's Gram matrices (DenseLayer;
- * only those run on the helper): m²·(in + out) multiply-adds instead of m·in·out for A·G_W, with
- * the direct way's gemm and row dots about twice as dear per multiply-add up to 256 inputs.
- */
-export function denseGramIsCheaper(m: number, inSize: number, outSize: number): boolean {
-  return m * (inSize + outSize) < (inSize <= 256 ? 2 : 1) * inSize * outSize;
-}

@@ -10,6 +10,7 @@ import type { Backend } from '../../../src/engine/backend';
 import type { FloatArray } from '../../../src/engine/types';
 import { createWasmBackend, createWasmBackendSync } from '../../../src/engine/wasm/backend';
 import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
+import { SPLIT_SCRATCH_FLOATS } from '../../../src/engine/wasm/twoThreadSizes';
 
 const idle: typeof nodeSpawnHelper = (_source, init) =>
   nodeSpawnHelper('function (init) { Atomics.store(new Int32Array(init.memory.buffer, init.control, 4), 1, 1); }', init);
@@ -225,7 +226,11 @@ test('a recorded product packing more than the block gets a block twice as large
   const bytes = be.memoryInfo().allocatedBytes;
   splitProduct(be, m, n, k, 1, a, b, c);
   sameBits(c, want, 'n 300');
-  assert.equal(be.memoryInfo().allocatedBytes - bytes, 2 * 65536 * 4, 'a block of 131 072 floats (more than the 76 800 needed)');
+  assert.equal(
+    be.memoryInfo().allocatedBytes - bytes,
+    2 * SPLIT_SCRATCH_FLOATS * 4,
+    'a block of 131 072 floats (more than the 76 800 needed)',
+  );
   for (let i = 0; i < b.length; i++) if (b[i] !== Math.fround(Math.cos(i * 0.11))) assert.fail(`B[${i}] overwritten`);
   // the larger block stays: the same product again needs no more
   const again = be.memoryInfo().allocatedBytes;
