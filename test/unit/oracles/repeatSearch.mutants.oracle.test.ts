@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Trainer, referenceBackend } from '../../../src/engine';
-import { repeatOneExample } from '../../../src/engine/repeat';
+import { concludeRepeat, repeatOneExample, type RepeatResult } from '../../../src/engine/repeat';
 import { countingBackend } from '../engine/helpers';
 import { batchGradients, close, exampleGradient, exampleInput, mlpSpec, optimizer, separable, type Weights } from './reference';
 import type { ModelSpec } from '../../../src/model/spec';
@@ -128,4 +128,34 @@ test('repeat: every run is made on the backends the factory gives', () => {
   // normal training, the repeated run, the others' and the example's evaluators, the fit of B
   assert.equal(made.length, 5);
   for (const [i, b] of made.entries()) assert.ok(b.elements() > 0, `backend ${i} allocated nothing: another one was used`);
+});
+
+test('the conclusion shows a loss of exactly 1e-3 to 3 digits, and one just under it in exponent form', () => {
+  const r: RepeatResult = {
+    example: { index: 0, label: 2 },
+    updates: 3,
+    learningRate: 0.05,
+    baselineLearningRate: 0.2,
+    batchSize: 4,
+    initialExampleLoss: 0.5,
+    finalExampleLoss: 0.001,
+    initialValidationLoss: null,
+    finalValidationLoss: null,
+    finalValidationAccuracy: null,
+    baselineValidationLoss: null,
+    baselineValidationAccuracy: null,
+    initialOtherExamplesLoss: 0.001,
+    finalOtherExamplesLoss: 0.0009999,
+    series: [],
+    forgetting: null,
+    conclusion: '',
+  };
+  assert.equal(
+    concludeRepeat(r),
+    [
+      "Updating on example #0 (label 2) alone, 3 times with γ = 0.05 (the file's rate ÷ 4, one example's share), took its loss from 0.500 to 0.00100 (0.20 % of its start).",
+      'The mean loss of the other training examples went from 0.00100 to 1.0e-3.',
+      'That is why training does not repeat an example until it is right: each example is back-propagated once per pass, and each update follows the mean gradient of a batch of many.',
+    ].join(' '),
+  );
 });
