@@ -107,6 +107,11 @@ test('repeat: an empty validation set is no validation set', () => {
       [null, null, null, null],
     );
   assert.doesNotMatch(r.conclusion, /validation loss/);
+  // Not handed on either: an empty set of another example shape (which a trainer would refuse as a
+  // validation set) is left out, not checked against the training set.
+  const otherShape: Dataset = { ...empty, inputShape: [2] };
+  const s = repeatOneExample({ spec, train, validation: otherShape, example: 0, times: 1, untilFraction: 0 });
+  assert.deepEqual([s.initialValidationLoss, s.finalValidationLoss, s.baselineValidationLoss], [null, null, null]);
 });
 
 test('repeat: every run is made on the backends the factory gives', () => {
