@@ -117,6 +117,19 @@ test("gemm: beta 0 overwrites C even where it held NaN; alpha 0 or k 0 leaves be
   assert.deepEqual(Array.from(c), [-2, -7, -5, -16, 9]);
   be.gemm(false, false, 2, 2, 3, 1, a, b, 1, c);
   assert.deepEqual(Array.from(c), [0, 0, 0, 0, 9]);
+  // as in BLAS, alpha = 0 or k = 0 reads neither A nor B: C = beta·C even with NaN in A and B, or a NaN alpha
+  for (const [tA, tB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    const cz = Float64Array.from([1, 2, 3, 4]);
+    be.gemm(tA, tB, 2, 2, 3, 0, Float64Array.from([NaN, 1, 2, 3, Infinity, 5]), Float64Array.from([1, NaN, 2, 3, 4, 5]), 3, cz);
+    assert.deepEqual(Array.from(cz), [3, 6, 9, 12], `alpha 0, ${tA} ${tB}`);
+    be.gemm(tA, tB, 2, 2, 0, NaN, a, b, 0.5, cz);
+    assert.deepEqual(Array.from(cz), [1.5, 3, 4.5, 6], `k 0, ${tA} ${tB}`);
+  }
   // A = [0 1 0 2 | 0] (k = 5: one group of four with two non-zeros, one left over, zero): B's rows 0, 2, 4 are NaN
   const a2 = Float64Array.from([0, 1, 0, 2, 0]);
   const b2 = Float64Array.from([NaN, NaN, 1, 2, NaN, NaN, 3, 4, NaN, NaN]);
@@ -133,6 +146,39 @@ test("gemm: beta 0 overwrites C even where it held NaN; alpha 0 or k 0 leaves be
   const c5 = new Float64Array(2);
   be.gemm(false, false, 1, 2, 5, 1, Float64Array.from([0, 1, 0, 0, 0]), b2, 0, c5);
   assert.deepEqual(Array.from(c5), [1, 2]);
+  // the zeros at the odd places of the group: B's rows 1 and 3 are NaN
+  const c6 = new Float64Array(2);
+  be.gemm(
+    false,
+    false,
+    1,
+    2,
+    5,
+    1,
+    Float64Array.from([1, 0, 2, 0, 1]),
+    Float64Array.from([1, 2, NaN, NaN, 3, 4, NaN, NaN, 5, 6]),
+    0,
+    c6,
+  );
+  assert.deepEqual(Array.from(c6), [12, 16]);
+});
+
+test('float32 gemm rounds a group of four (three or four non-zeros) once: 1 + 2⁻²⁴ + 2⁻²⁴ is 1 + 2⁻²³, exactly representable', () => {
+  const b32 = referenceBackend('float32');
+  const e = 2 ** -24;
+  // A 1×4 with three non-zeros, B 4×1 of ones: the exact sum 1 + 2⁻²³ is a float32
+  const b = Float32Array.from([1, 1, 1, 1]);
+  for (const a of [
+    [1, e, e, 0],
+    [1, e, 0, e],
+    [1, 0, e, e],
+    [0, 1, e, e],
+    [1, e, e, 0.5 * e],
+  ]) {
+    const c = b32.alloc(1);
+    b32.gemm(false, false, 1, 1, 4, 1, Float32Array.from(a), b, 0, c);
+    assert.equal(c[0], a[3] === 0.5 * e ? Math.fround(1 + 2.5 * e) : 1 + 2 * e, `A = ${a.join(', ')}`);
+  }
 });
 
 test('gemmEach is one gemm per B_e into its own C_e', () => {
@@ -329,9 +375,6 @@ test('im2col equals the direct unrolling (padding reads 0, stale columns overwri
     assert.ok(Number.isNaN(cols[batch * K * P]), `${what} beyond`);
     // adjoint, with image pre-filled with garbage (col2im overwrites) and a sentinel after it
     const c = ints(batch * K * P, 17);
-    const image = new Float64Array(batch * size + 1).fill(1e6);
-    be.col2im(batch, g, c, image);
-    assert.equal(image[batch * size], 1e6, `${what} image beyond`);
     // direct: each pixel gets every column entry that reads it
     const want = new Float64Array(batch * size);
     const unit = new Float64Array(batch * size);
@@ -341,6 +384,9 @@ test('im2col equals the direct unrolling (padding reads 0, stale columns overwri
       const u = naiveIm2col(batch, g, unit);
       for (let o = 0; o < u.length; o++) want[t] += u[o] * c[o];
     }
+    const image = new Float64Array(batch * size + 1).fill(1e6);
+    be.col2im(batch, g, c, image);
+    assert.equal(image[batch * size], 1e6, `${what} image beyond`);
     assert.deepEqual(Array.from(image.subarray(0, batch * size)), Array.from(want), `${what} col2im`);
   }
 });
@@ -378,4 +424,8 @@ test('maxPool: the first maximum of each window wins, a NaN wins and stays; back
   const y4 = new Float64Array(2);
   be.maxPool(2, { ...g2, channels: 1, height: 2, width: 2, outH: 1, outW: 1 }, Float64Array.from([1, 2, 3, 4, 8, 7, 6, 5]), y4);
   assert.deepEqual(Array.from(y4), [4, 8]);
+  // a 4×2 plane, 2×2 windows of stride 2: the second window (rows 2–3) starts from its own first entry
+  const y5 = new Float64Array(2);
+  be.maxPool(1, { ...g2, channels: 1, height: 4, width: 2, outH: 2, outW: 1 }, Float64Array.from([1, 9, 2, 3, 4, 5, 6, 7]), y5);
+  assert.deepEqual(Array.from(y5), [9, 7]);
 });
