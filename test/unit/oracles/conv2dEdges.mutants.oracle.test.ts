@@ -168,6 +168,18 @@ function splittingBackend(inner: Backend, log?: string[]): Backend {
   return self;
 }
 
+/** The reference backend refusing a gemmEach whose B or C holds fewer than `count` matrices (the contract: a WASM kernel would read and write past them). */
+function strict(inner: Backend): Backend {
+  return {
+    ...inner,
+    gemmEach: (count, m, n, k, a, b, c) => {
+      assert.ok(b.length >= count * k * n, `gemmEach: B holds ${b.length} < ${count}·${k}·${n}`);
+      assert.ok(c.length >= count * m * n, `gemmEach: C holds ${c.length} < ${count}·${m}·${n}`);
+      inner.gemmEach(count, m, n, k, a, b, c);
+    },
+  };
+}
+
 function build(c: Case, backend: Backend, maxBatch: number, chunk: number, needsInputGrad: boolean, seed: number) {
   const K = c.C * c.k * c.k;
   const w = values(c.F * K, seed);
@@ -263,8 +275,8 @@ test('conv2d on one thread, the whole batch in one chunk: every output equals th
 
 test('conv2d with a batch larger than its chunk (columns unrolled again per chunk) equals the direct convolution', () => {
   for (const c of [strided, valid, linear]) {
-    check(c, referenceBackend('float64'), 5, 2, 5, `${c.act} chunk 2 of 5`);
-    check(c, referenceBackend('float64'), 5, 2, 3, `${c.act} chunk 2 of 3`);
+    check(c, strict(referenceBackend('float64')), 5, 2, 5, `${c.act} chunk 2 of 5`);
+    check(c, strict(referenceBackend('float64')), 5, 2, 3, `${c.act} chunk 2 of 3`);
   }
   // a chunk of 0 is read as 1
   check(strided, referenceBackend('float64'), 3, 0, 3, 'chunk 0');
@@ -272,8 +284,8 @@ test('conv2d with a batch larger than its chunk (columns unrolled again per chun
 
 test('conv2d on a backend that splits the batch into two parts equals the direct convolution (every activation)', () => {
   for (const c of [strided, valid, evenSame, linear]) {
-    check(c, splittingBackend(referenceBackend('float64')), 4, 64, 3, `${c.act} split`);
-    check(c, splittingBackend(referenceBackend('float64')), 4, 64, 4, `${c.act} split, m = maxBatch`);
+    check(c, splittingBackend(strict(referenceBackend('float64'))), 4, 64, 3, `${c.act} split`);
+    check(c, splittingBackend(strict(referenceBackend('float64'))), 4, 64, 4, `${c.act} split, m = maxBatch`);
   }
 });
 
@@ -381,4 +393,37 @@ test('a first conv layer (no input gradient wanted) computes no ∂x and still i
   layer.backward(outputGrad, 3);
   close(layer.weight.grad, want.meanW, 'mean gradient W');
   close(layer.bias.grad, want.meanB, 'mean gradient b');
+});
+
+test('on a splitting backend each part folds ∂cols back from its own K×P block (the two parts may run at the same time)', () => {
+  const blocks: string[] = [];
+  const inner = referenceBackend('float64');
+  const split = splittingBackend(inner);
+  const backend: Backend = {
+    ...split,
+    splitExamples: (m, run) =>
+      split.splitExamples!(m, (part, start, end, p) =>
+        run(
+          {
+            ...part,
+            col2im: (batch, g, cols, image) => {
+              blocks.push(`part ${p}: [${cols.byteOffset / 8}, ${cols.byteOffset / 8 + cols.length})`);
+              part.col2im(batch, g, cols, image);
+            },
+          },
+          start,
+          end,
+          p,
+        ),
+      ),
+  };
+  // strided: K = 2·3·3 = 18, P = 3·2 = 6: blocks of 108; 3 examples, parts of 2 and 1
+  const { layer } = build(strided, backend, 3, 64, true, 2);
+  const input = inner.alloc(3 * 40);
+  input.set(values(120, 3));
+  const g = inner.alloc(3 * 18);
+  g.set(values(54, 4));
+  layer.forward(input, 3);
+  layer.backward(g, 3);
+  assert.deepEqual(blocks, ['part 0: [0, 108)', 'part 0: [0, 108)', 'part 1: [108, 216)']);
 });
