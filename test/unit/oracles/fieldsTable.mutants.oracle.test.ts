@@ -410,3 +410,37 @@ test('the JSON Schema: every field and layer has a hover doc, each layer variant
   assert.equal(schema.properties!.optimizer.properties!.nesterov.default, false);
   assert.ok(docs.length >= 30);
 });
+
+test('the defaults the editor shows are those a file without the field gets (the same values as the spec test above)', () => {
+  const schema = buildJsonSchema() as Schema;
+  const defaults = (s: Schema) =>
+    Object.fromEntries(
+      Object.entries(s.properties ?? {})
+        .filter(([, p]) => p.default !== undefined)
+        .map(([k, p]) => [k, p.default]),
+    );
+  assert.deepEqual(defaults(schema), { seed: 0, dtype: 'float32', loss: 'cross-entropy', batchSize: 32, epochs: 5 });
+  assert.deepEqual(defaults(schema.properties!.data), { validationSplit: 0.2 });
+  assert.deepEqual(defaults(schema.properties!.optimizer), {
+    type: 'sgd',
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+  });
+  const variants = schema.definitions!.layer.allOf;
+  const byType = Object.fromEntries(variants.map((v) => [v.if.properties.type.const, defaults(v.then)]));
+  assert.deepEqual(byType, {
+    dense: { activation: 'linear' },
+    conv2d: { stride: 1, padding: 'valid', activation: 'linear' },
+    maxpool2d: {},
+    flatten: {},
+    relu: {},
+    'leaky-relu': {},
+    tanh: {},
+    sigmoid: {},
+    gelu: {},
+  });
+});
