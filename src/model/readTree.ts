@@ -37,9 +37,11 @@ export function readObject(node: Node, def: ObjectDef, path: string, out: Collec
     if (!field) {
       const names = def.fields.map((f) => f.name).filter((n) => n !== 'type' || skip.length === 0);
       const guess = closest(key, names);
+      // A layer type with no field but its `type` (flatten, the activations) has no list to offer.
+      const expected = names.length ? `one of ${names.map((n) => `"${n}"`).join(', ')}` : 'no field other than "type"';
       out.add(
         join(path, clip(key)),
-        `unknown field ${quoted(key)}${guess ? `; did you mean "${guess}"?` : `; expected one of ${names.map((n) => `"${n}"`).join(', ')}`}`,
+        `unknown field ${quoted(key)}${guess ? `; did you mean "${guess}"?` : `; expected ${expected}`}`,
         rangeOf(keyNode),
       );
       continue;
