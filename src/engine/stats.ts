@@ -89,13 +89,6 @@ function fillPerExample(stats: LayerStepStats, m: number, sq: Float64Array, dots
   return sumSq;
 }
 
-/**
- * One step's statistics between backward and the update. The per-example parts are computed at
- * once; ‖G‖ and ‖θ‖ (and with them the cosines and the noise scales) come from the update, which
- * reads G and θ anyway and returns their sums with ‖Δθ‖² (finishAfterUpdate), so no parameter is
- * read again for the statistics. A view that looks before the update (a debugger stopped there)
- * gets them by their own passes over G and θ (finishBeforeUpdate); the update then adds only ‖Δθ‖.
- */
 /** Dense layers' Gram statistics running on another thread: wait for them, then read them from the scratch. */
 interface DeferredPerExample {
   wait: () => void;
@@ -104,6 +97,13 @@ interface DeferredPerExample {
   scratch: StatsScratch;
 }
 
+/**
+ * One step's statistics between backward and the update. The per-example parts are computed at
+ * once; ‖G‖ and ‖θ‖ (and with them the cosines and the noise scales) come from the update, which
+ * reads G and θ anyway and returns their sums with ‖Δθ‖² (finishAfterUpdate), so no parameter is
+ * read again for the statistics. A view that looks before the update (a debugger stopped there)
+ * gets them by their own passes over G and θ (finishBeforeUpdate); the update then adds only ‖Δθ‖.
+ */
 export class GradientStats {
   noiseScale = NaN;
   private normsKnown = false;
@@ -115,7 +115,7 @@ export class GradientStats {
     private readonly m: number,
     private readonly level: StatsLevel,
     /** The Gram statistics running on another thread (null: none); completePerExample waits and fills those layers in. */
-    private later: DeferredPerExample | null,
+    private pending: DeferredPerExample | null,
   ) {}
 
   /**
@@ -153,9 +153,9 @@ export class GradientStats {
 
   /** The per-example parts still running on another thread, waited for and filled in (no-op when none). */
   private completePerExample(): void {
-    const pending = this.later;
+    const pending = this.pending;
     if (!pending) return;
-    this.later = null;
+    this.pending = null;
     pending.wait();
     const { layers: deferred, scratch } = pending;
     for (let d = 0; d < deferred.length; d++) {
