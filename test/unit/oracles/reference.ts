@@ -4,7 +4,7 @@
 // value a view shows can be checked against a number computed a second way.
 
 import type { Dataset } from '../../../src/data/dataset';
-import type { LayerSpec, ModelSpec, OptimizerSpec } from '../../../src/model/spec';
+import type { Activation, LayerSpec, ModelSpec, OptimizerSpec } from '../../../src/model/spec';
 import { makeSpec } from '../specs';
 
 export interface Weights {
@@ -15,7 +15,7 @@ export interface Weights {
   value: number[];
 }
 
-export type DenseAct = 'linear' | 'relu' | 'leaky-relu' | 'tanh' | 'sigmoid';
+export type DenseAct = Activation;
 
 interface DenseLayerSpec {
   index: number;
@@ -43,11 +43,13 @@ export function act(a: DenseAct, z: number): number {
       return Math.tanh(z);
     case 'sigmoid':
       return 1 / (1 + Math.exp(-z));
+    case 'gelu':
+      return 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
   }
 }
 
-/** dφ/dz at pre-activation z. */
-function actDerivative(a: DenseAct, z: number): number {
+/** dφ/dz at pre-activation z: closed forms, and central differences in float64 for GELU. */
+export function actDerivative(a: DenseAct, z: number): number {
   switch (a) {
     case 'linear':
       return 1;
@@ -63,6 +65,8 @@ function actDerivative(a: DenseAct, z: number): number {
       const s = 1 / (1 + Math.exp(-z));
       return s * (1 - s);
     }
+    case 'gelu':
+      return (act('gelu', z + 1e-5) - act('gelu', z - 1e-5)) / 2e-5;
   }
 }
 
@@ -266,4 +270,38 @@ export function spreadIndex(examples: ExampleResult[], name: string): number {
     }
   }
   return best;
+}
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C the textbook way, in float64, summed over p in order; with each
+ * entry's Σ|terms| (`mag`), the scale a float32 kernel's rounding is judged against.
+ */
+export function textbookGemm(
+  tA: boolean,
+  tB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  beta: number,
+  c: ArrayLike<number>,
+): { value: Float64Array; mag: Float64Array } {
+  const value = new Float64Array(m * n),
+    mag = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0,
+        g = 0;
+      for (let p = 0; p < k; p++) {
+        const t = (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
+        s += t;
+        g += Math.abs(t);
+      }
+      const before = beta === 0 ? 0 : beta * c[i * n + j];
+      value[i * n + j] = alpha * s + before;
+      mag[i * n + j] = Math.abs(alpha) * g + Math.abs(before);
+    }
+  return { value, mag };
 }

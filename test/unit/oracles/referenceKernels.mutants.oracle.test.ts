@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { referenceBackend, referenceGemm } from '../../../src/engine/reference';
 import type { WindowGeometry } from '../../../src/engine/backend';
+import { textbookGemm } from './reference';
 
 const be = referenceBackend('float64');
 
@@ -22,27 +23,9 @@ function ints(n: number, seed: number, zeroEvery = 0): Float64Array {
   return out;
 }
 
-/** C = alpha·op(A)·op(B) + beta·C, the textbook way. */
-function naiveGemm(
-  tA: boolean,
-  tB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  beta: number,
-  c: ArrayLike<number>,
-): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
-      out.push(alpha * s + (beta === 0 ? 0 : beta * c[i * n + j]));
-    }
-  return out;
+/** C = alpha·op(A)·op(B) + beta·C, the textbook way, as plain numbers. */
+function naiveGemm(...args: Parameters<typeof textbookGemm>): number[] {
+  return Array.from(textbookGemm(...args).value);
 }
 
 test('gemm equals the triple loop for every transpose, every size up to 9 (the unrolled groups of four and their remainders), alpha and beta', () => {

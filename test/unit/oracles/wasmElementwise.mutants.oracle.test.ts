@@ -3,7 +3,8 @@
 // sigmoid in JS after the kernel), in place and out of place, inside the memory and outside it
 // (the copies counted by memoryInfo), the reductions with beta, allFinite, the dense norms and the
 // outer products one example at a time into an array outside, empty shapes and every message.
-// Every expected number is written out in float64 here (GELU from its tanh formula).
+// Every expected number is computed in float64 by the oracles' closed forms (reference.ts; GELU
+// from its tanh formula, its derivative by central differences).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { elementwiseKernels } from '../../../src/engine/wasm/elementwise';
@@ -11,47 +12,11 @@ import type { Activation } from '../../../src/model/spec';
 import type { FloatArray } from '../../../src/engine/types';
 import { Rng } from '../../../src/engine/random';
 import { countingContext } from './wasmCounting';
+import { act as forward, actDerivative as derivative } from './reference';
 
 const rng = new Rng(20261205);
 const ACTS: Activation[] = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid', 'gelu'];
 const JS_ACTS = new Set<Activation>(['tanh', 'sigmoid']);
-
-function forward(a: Activation, z: number): number {
-  switch (a) {
-    case 'linear':
-      return z;
-    case 'relu':
-      return z > 0 ? z : 0;
-    case 'leaky-relu':
-      return z > 0 ? z : 0.01 * z;
-    case 'tanh':
-      return Math.tanh(z);
-    case 'sigmoid':
-      return 1 / (1 + Math.exp(-z));
-    case 'gelu':
-      return 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
-  }
-}
-
-/** dφ/dz at z, by central differences in float64 for GELU, closed forms for the others. */
-function derivative(a: Activation, z: number): number {
-  switch (a) {
-    case 'linear':
-      return 1;
-    case 'relu':
-      return z > 0 ? 1 : 0;
-    case 'leaky-relu':
-      return z > 0 ? 1 : 0.01;
-    case 'tanh':
-      return 1 - Math.tanh(z) ** 2;
-    case 'sigmoid': {
-      const s = 1 / (1 + Math.exp(-z));
-      return s * (1 - s);
-    }
-    case 'gelu':
-      return (forward('gelu', z + 1e-5) - forward('gelu', z - 1e-5)) / 2e-5;
-  }
-}
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rel = 3e-6) {
   assert.equal(actual.length, expected.length, `${what}: length`);

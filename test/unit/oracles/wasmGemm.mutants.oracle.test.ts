@@ -13,42 +13,12 @@ import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
 import type { FloatArray } from '../../../src/engine/types';
 import { Rng } from '../../../src/engine/random';
 import { countingContext } from './wasmCounting';
+import { textbookGemm } from './reference';
 
 const rng = new Rng(20261203);
 const context = countingContext;
 const closing: { close(): void }[] = [];
 after(() => closing.forEach((b) => b.close()));
-
-/** C = alpha·op(A)·op(B) + beta·C in float64, with Σ|terms| per entry. */
-function reference(
-  tA: boolean,
-  tB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: FloatArray,
-  b: FloatArray,
-  beta: number,
-  c: FloatArray,
-) {
-  const value = new Float64Array(m * n),
-    mag = new Float64Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = 0,
-        g = 0;
-      for (let p = 0; p < k; p++) {
-        const t = (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
-        s += t;
-        g += Math.abs(t);
-      }
-      const before = beta === 0 ? 0 : beta * c[i * n + j];
-      value[i * n + j] = alpha * s + before;
-      mag[i * n + j] = Math.abs(alpha) * g + Math.abs(before);
-    }
-  return { value, mag };
-}
 
 function close(actual: FloatArray, expected: { value: Float64Array; mag: Float64Array }, what: string) {
   assert.equal(actual.length >= expected.value.length, true);
@@ -91,7 +61,7 @@ function run(
   const a = opts.a ?? fill(ctx.arena.alloc(m * k)),
     b = opts.b ?? fill(ctx.arena.alloc(k * n)),
     c = opts.c ?? fill(ctx.arena.alloc(m * n));
-  const expected = reference(tA, tB, m, n, k, alpha, a, b, beta, c);
+  const expected = textbookGemm(tA, tB, m, n, k, alpha, a, b, beta, c);
   ctx.calls.length = 0;
   gemm(tA, tB, m, n, k, alpha, a, b, beta, c);
   close(c, expected, `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'} ${m}×${n}×${k} α ${alpha} β ${beta}`);
@@ -317,7 +287,7 @@ test('gemmEach: one gemm_bn_each for every product; outside and too large: one g
   const [count, m, n, k] = [3, 5, 6, 7];
   const check = (a: FloatArray, b: FloatArray, c: FloatArray, what: string) => {
     const expected = Array.from({ length: count }, (_, e) =>
-      reference(false, false, m, n, k, 1, a, b.subarray(e * k * n, (e + 1) * k * n), 0, c),
+      textbookGemm(false, false, m, n, k, 1, a, b.subarray(e * k * n, (e + 1) * k * n), 0, c),
     );
     ctx.calls.length = 0;
     each(count, m, n, k, a, b, c);
@@ -354,7 +324,7 @@ test('gemmEach: one gemm_bn_each for every product; outside and too large: one g
     b = fill(new Float32Array(count * K * N)),
     c = new Float32Array(count * M * N).fill(NaN);
   const expected = Array.from({ length: count }, (_, e) =>
-    reference(false, false, M, N, K, 1, a, b.subarray(e * K * N, (e + 1) * K * N), 0, c),
+    textbookGemm(false, false, M, N, K, 1, a, b.subarray(e * K * N, (e + 1) * K * N), 0, c),
   );
   tinyEach(count, M, N, K, a, b, c);
   for (let e = 0; e < count; e++) close(c.subarray(e * M * N, (e + 1) * M * N), expected[e], `tiny product ${e}`);
@@ -370,7 +340,7 @@ test('two threads: a large A·B and a large sparse A·B split with the helper, t
     const a = fill(be.alloc(m * k), density),
       b = fill(be.alloc(k * n)),
       c = be.alloc(m * n);
-    const expected = reference(false, false, m, n, k, 1, a, b, 0, c);
+    const expected = textbookGemm(false, false, m, n, k, 1, a, b, 0, c);
     const [split, sparse] = [be.splitProducts, be.sparseProducts];
     be.gemm(false, false, m, n, k, 1, a, b, 0, c);
     close(c, expected, `density ${density}`);
