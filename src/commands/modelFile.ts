@@ -148,6 +148,7 @@ export async function revealInModelEditor(ctx: CommandContext, uri: vscode.Uri, 
   const range = new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + length));
   const same = (u: vscode.Uri | undefined) => u?.toString() === uri.toString();
   const panelColumn = ctx.panel.webviewPanel?.viewColumn;
+  const panelWasActive = ctx.panel.webviewPanel?.active === true;
   const column =
     vscode.window.visibleTextEditors.find((e) => same(e.document.uri))?.viewColumn ??
     vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && same(t.input.uri)))
@@ -161,10 +162,57 @@ export async function revealInModelEditor(ctx: CommandContext, uri: vscode.Uri, 
     preview: false,
   });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  // With the focus inside the panel's webview (Train pressed there), showing an editor that is
-  // already visible in another group can leave the focus in the webview; move it to that group.
-  const group = editor.viewColumn ? GROUP_FOCUS_COMMANDS[editor.viewColumn - 1] : undefined;
-  if (group && vscode.window.activeTextEditor?.document !== doc) await vscode.commands.executeCommand(group);
+  if (editor.viewColumn) await focusEditorOf(doc, editor.viewColumn, panelWasActive);
+}
+
+/**
+ * With the focus inside the panel's webview (Train pressed there), showing an editor that is already
+ * visible in another group can leave the focus in the webview, or the webview's own focus event can
+ * arrive after the editor was shown and take the focus back. So focus that editor's group until the
+ * file is the active editor (each wait ends on the editor change; a few tries at most), and, when the
+ * panel had the focus, take it back once more if it returns to the panel just after.
+ */
+async function focusEditorOf(doc: vscode.TextDocument, column: vscode.ViewColumn, panelWasActive: boolean): Promise<void> {
+  const group = GROUP_FOCUS_COMMANDS[column - 1];
+  if (!group) return;
+  const isActive = () => vscode.window.activeTextEditor?.document === doc;
+  for (let attempt = 0; attempt < FOCUS_ATTEMPTS && !isActive(); attempt++) {
+    await vscode.commands.executeCommand(group);
+    if (isActive() || (await activeEditorBecomes(doc, FOCUS_SETTLE_MS))) break;
+  }
+  if (panelWasActive && isActive()) {
+    void activeEditorLeaves(doc, FOCUS_SETTLE_MS).then(async (left) => {
+      if (left && !vscode.window.activeTextEditor) await vscode.commands.executeCommand(group);
+    });
+  }
+}
+
+const FOCUS_ATTEMPTS = 3;
+/** How long a focus change may take to arrive from the workbench (a deadline, not a pause: each wait ends on the event). */
+const FOCUS_SETTLE_MS = 1500;
+
+/** Resolves true when `doc` becomes the active editor, false at the deadline. */
+function activeEditorBecomes(doc: vscode.TextDocument, deadlineMs: number): Promise<boolean> {
+  return activeEditorEvent((e) => e?.document === doc, deadlineMs);
+}
+
+/** Resolves true when another editor (or none) becomes active, false when `doc` kept the focus to the deadline. */
+function activeEditorLeaves(doc: vscode.TextDocument, deadlineMs: number): Promise<boolean> {
+  return activeEditorEvent((e) => e?.document !== doc, deadlineMs);
+}
+
+function activeEditorEvent(test: (e: vscode.TextEditor | undefined) => boolean, deadlineMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(value);
+    };
+    const listener = vscode.window.onDidChangeActiveTextEditor((e) => {
+      if (test(e)) done(true);
+    });
+    const timer = setTimeout(() => done(false), deadlineMs);
+  });
 }
 
 const GROUP_FOCUS_COMMANDS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth'].map(
