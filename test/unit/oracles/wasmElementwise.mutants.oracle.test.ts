@@ -133,6 +133,25 @@ test('activationBackward: gradOut ⊙ φ′(z) for every activation, in place an
       }
 });
 
+test('activationBackward in JS (tanh, sigmoid) on longer arrays: exactly the first size gradients, not the entry after', () => {
+  const { be } = setup();
+  const size = 5;
+  for (const a of ['tanh', 'sigmoid'] as const) {
+    // the contract asks for at least size elements: the entries past size are another tensor's
+    const z = fill(new Float32Array(size + 3));
+    const y = Float32Array.from(z, (v) => forward(a, v));
+    const gradOut = fill(new Float32Array(size + 3)),
+      gradIn = new Float32Array(size + 3).fill(5);
+    be.activationBackward(size, a, z, y, gradOut, gradIn);
+    close(
+      gradIn.subarray(0, size),
+      Array.from(gradOut.subarray(0, size), (g, t) => g * derivative(a, z[t])),
+      a,
+    );
+    assert.deepEqual([...gradIn.subarray(size)], [5, 5, 5], `${a}: nothing past size written`);
+  }
+});
+
 test('columnSums, rowSums, rowSumSquares: float64 sums, beta read from an out outside the memory', () => {
   const { ctx, be } = setup();
   const [m, n] = [4, 6];
