@@ -113,6 +113,30 @@ test('A·Bᵀ packed: no room for the transposed copy or the transposed result f
   }
 });
 
+test('A·Bᵀ packed: a reservation short by one 16-byte block falls back to dot products (no write past it)', () => {
+  // 8×32×32: beta 0 packs A and the result (256 + 256 floats), beta 0.5 packs B (1024 floats). With 4
+  // floats fewer than that left, the last reservation fails: gemm_nt, and nothing written past memory
+  for (const [beta, need, expected] of [
+    [0, 512, ['transpose', 'gemm_bn', 'transpose']],
+    [0.5, 1024, ['transpose', 'gemm_bn']],
+  ] as const)
+    for (const spare of [need - 4, need]) {
+      const ctx = context(1, 1);
+      const gemm = wasmGemm(ctx, null, 'skip', { sparse: 0 });
+      const used = ctx.arena.memoryInfo().allocatedBytes / 4;
+      const [m, n, k] = [8, 32, 32];
+      const a = fill(ctx.arena.alloc(m * k)),
+        b = fill(ctx.arena.alloc(n * k)),
+        c = fill(ctx.arena.alloc(m * n));
+      ctx.arena.alloc(PAGE_BYTES / 4 - used - m * k - n * k - m * n - spare);
+      assert.deepEqual(
+        run(ctx, gemm, false, true, m, n, k, { a, b, c, beta }),
+        spare === need ? expected : ['gemm_nt'],
+        `beta ${beta} spare ${spare}`,
+      );
+    }
+});
+
 test('A·B and Aᵀ·B: the dense 4×8 tile; Aᵀ·B over k > 128 in slices of 128 rows, beta applied once', () => {
   const { ctx, gemm } = oneThread('dense');
   assert.deepEqual(run(ctx, gemm, false, false, 5, 6, 300, { beta: 0.5 }), ['gemm_bn']);
