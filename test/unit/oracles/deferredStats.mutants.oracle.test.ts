@@ -169,3 +169,33 @@ test('layers with no examples only: nothing posted, no list or scratch made', as
   checkJobs(jobs, 'one layer with examples');
   assert.deepEqual([two.deferredGramStats, two.splitProducts], [1, 1]);
 });
+
+test('a deferred step uses only its private block (the memory full to its end does not grow) unless a sparse A hid a NaN', async () => {
+  const two = await createWasmBackend({ spawnHelper: idleHelper, initialBytes: 1 << 20 });
+  closing.push(two);
+  assert.equal(await two.helperStarted(), true);
+  const jobs = [job(two, [32, 64, 16], 1, true), job(two, [16, 40, 8], 0.1, false)];
+  two.denseGramStatsLater!(jobs)();
+  checkJobs(jobs, 'first');
+  // every byte left up to the memory's end allocated: any scratch of this thread would grow it
+  const info = two.memoryInfo();
+  two.alloc((info.reservedBytes - info.allocatedBytes) / 4);
+  const grows = two.memoryInfo().grows;
+  refill(jobs);
+  two.denseGramStatsLater!(jobs)();
+  checkJobs(jobs, 'again, the memory full');
+  assert.equal(two.memoryInfo().grows, grows, 'no growth: the one-thread statistics did not run');
+  // a NaN in the dense A reaches the dots by itself: nothing is run again, no growth
+  jobs[0].a[5] = NaN;
+  two.denseGramStatsLater!(jobs)();
+  checkJobs(jobs, 'NaN in the dense A');
+  assert.ok(jobs[0].dots.every(Number.isNaN));
+  assert.equal(two.memoryInfo().grows, grows, 'a NaN in the dense A: not run again');
+  // a NaN in the sparse A, which the skipped zeros would hide: that layer again on this thread (its
+  // scratch grows the memory), the NaN in every dot
+  jobs[1].a[3] = NaN;
+  two.denseGramStatsLater!(jobs)();
+  checkJobs(jobs, 'NaN in the sparse A');
+  assert.ok(jobs[1].dots.every(Number.isNaN));
+  assert.ok(two.memoryInfo().grows > grows, 'a NaN in the sparse A: run again on this thread');
+});
