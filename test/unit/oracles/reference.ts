@@ -305,3 +305,56 @@ export function textbookGemm(
     }
   return { value, mag };
 }
+
+/**
+ * A dense layer's Gram statistics (Backend.denseGramStats) in float64, from the contract:
+ * dots[i] = (1/m)·Σⱼ KΔ[i,j]·(KA[i,j] + b), squaredNorms[i] = KΔ[i,i]·(KA[i,i] + b), KA = A·Aᵀ,
+ * KΔ = Δ·Δᵀ; with Σ|terms| per entry for a float32 rounding bound (checkGram).
+ */
+export function gramReference(
+  m: number,
+  p: number,
+  q: number,
+  withBias: boolean,
+  a: ArrayLike<number>,
+  delta: ArrayLike<number>,
+) {
+  const dot = (x: ArrayLike<number>, n: number, i: number, j: number) => {
+    let s = 0,
+      mag = 0;
+    for (let t = 0; t < n; t++) {
+      s += x[i * n + t] * x[j * n + t];
+      mag += Math.abs(x[i * n + t] * x[j * n + t]);
+    }
+    return [s, mag];
+  };
+  const b = withBias ? 1 : 0;
+  const dots = new Float64Array(m),
+    sq = new Float64Array(m),
+    dotsMag = new Float64Array(m),
+    sqMag = new Float64Array(m);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < m; j++) {
+      const [ka, kaMag] = dot(a, p, i, j),
+        [kd, kdMag] = dot(delta, q, i, j);
+      dots[i] += (kd * (ka + b)) / m;
+      dotsMag[i] += (kdMag * (kaMag + b)) / m;
+      if (i === j) {
+        sq[i] = kd * (ka + b);
+        sqMag[i] = kdMag * (kaMag + b);
+      }
+    }
+  return { dots, sq, dotsMag, sqMag };
+}
+
+/** actual ≈ expected within 1e-5·Σ|terms| (float32 rounding); NaN matches only NaN. */
+export function checkGram(actual: ArrayLike<number>, expected: ArrayLike<number>, mag: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    if (Number.isNaN(expected[i])) {
+      if (!Number.isNaN(actual[i])) throw new Error(`${what}[${i}]: ${actual[i]}, expected NaN`);
+      continue;
+    }
+    if (!(Math.abs(actual[i] - expected[i]) <= 1e-5 * mag[i] + 1e-12))
+      throw new Error(`${what}[${i}]: ${actual[i]}, expected ${expected[i]} (Σ|terms| ${mag[i]})`);
+  }
+}

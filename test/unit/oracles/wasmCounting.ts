@@ -6,6 +6,8 @@ import { decodeBase64 } from '../../../src/engine/wasm/base64';
 import { Arena, PAGE_BYTES } from '../../../src/engine/wasm/arena';
 import type { KernelExports } from '../../../src/engine/wasm/exports';
 import { wasmApi, type WasmMemory } from '../../../src/engine/wasm/wasmApi';
+import type { SpawnHelper } from '../../../src/engine/wasm/team';
+import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
 
 const api = wasmApi();
 const module = new api.Module(decodeBase64(KERNEL_MODULES_BASE64.plainShared));
@@ -36,3 +38,10 @@ export function countingContext(pages = 64, maxPages = 256): CountingContext {
   ) as unknown as KernelExports;
   return { memory, arena: new Arena(memory, true, maxPages * PAGE_BYTES), k, calls };
 }
+
+/**
+ * A helper thread that only says it runs (the word the team reads as "started") and then ends: it
+ * never takes a job, so every call list handed to it is run by the calling thread when it waits.
+ */
+export const idleHelper: SpawnHelper = (_source, init) =>
+  nodeSpawnHelper('function (init) { Atomics.store(new Int32Array(init.memory.buffer, init.control, 4), 1, 1); }', init);

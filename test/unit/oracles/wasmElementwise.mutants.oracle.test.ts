@@ -100,11 +100,18 @@ test('channelBiasActivation: z += bias[c] in place, out = act(z), out may be z, 
         if (!inPlace) close(z, biased, `${what}: z biased in place`, 0);
         assert.deepEqual(ctx.calls, ['channel_bias_act'], what);
       }
-  // JS activations: exactly `size` outputs
-  const z = fill(ctx.arena.alloc(size)),
-    after = ctx.arena.alloc(4).fill(5);
-  be.channelBiasActivation(m, channels, positions, 'sigmoid', z, ctx.arena.alloc(channels), z);
-  assert.deepEqual([...after], [5, 5, 5, 5]);
+  // JS activations: exactly `size` outputs. 2·3·5 = 30 floats leave 2 floats of alignment padding
+  // before the next allocation, so also 2·2·4 = 16 (no padding: the float after is the next array's)
+  for (const [mm, cc, pp] of [
+    [m, channels, positions],
+    [2, 2, 4],
+  ])
+    for (const a of ['tanh', 'sigmoid'] as const) {
+      const z = fill(ctx.arena.alloc(mm * cc * pp)),
+        after = ctx.arena.alloc(4).fill(5);
+      be.channelBiasActivation(mm, cc, pp, a, z, ctx.arena.alloc(cc), z);
+      assert.deepEqual([...after], [5, 5, 5, 5], `${a} ${mm}×${cc}×${pp}: the next allocation untouched`);
+    }
 });
 
 test('activationBackward: gradOut ⊙ φ′(z) for every activation, in place and out, inside and outside', () => {
@@ -131,6 +138,25 @@ test('activationBackward: gradOut ⊙ φ′(z) for every activation, in place an
         const expectedCopies = inside || JS_ACTS.has(a) ? 0 : inPlace ? 2 : 3;
         assert.equal(ctx.arena.memoryInfo().copyCalls - copies, expectedCopies, `${what}: copies`);
       }
+});
+
+test('activationBackward in JS (tanh, sigmoid) on longer arrays: exactly the first size gradients, not the entry after', () => {
+  const { be } = setup();
+  const size = 5;
+  for (const a of ['tanh', 'sigmoid'] as const) {
+    // the contract asks for at least size elements: the entries past size are another tensor's
+    const z = fill(new Float32Array(size + 3));
+    const y = Float32Array.from(z, (v) => forward(a, v));
+    const gradOut = fill(new Float32Array(size + 3)),
+      gradIn = new Float32Array(size + 3).fill(5);
+    be.activationBackward(size, a, z, y, gradOut, gradIn);
+    close(
+      gradIn.subarray(0, size),
+      Array.from(gradOut.subarray(0, size), (g, t) => g * derivative(a, z[t])),
+      a,
+    );
+    assert.deepEqual([...gradIn.subarray(size)], [5, 5, 5], `${a}: nothing past size written`);
+  }
 });
 
 test('columnSums, rowSums, rowSumSquares: float64 sums, beta read from an out outside the memory', () => {

@@ -113,6 +113,30 @@ test('A·Bᵀ packed: no room for the transposed copy or the transposed result f
   }
 });
 
+test('A·Bᵀ packed: a reservation short by one 16-byte block falls back to dot products (no write past it)', () => {
+  // 8×32×32: beta 0 packs A and the result (256 + 256 floats), beta 0.5 packs B (1024 floats). With 4
+  // floats fewer than that left, the last reservation fails: gemm_nt, and nothing written past memory
+  for (const [beta, need, expected] of [
+    [0, 512, ['transpose', 'gemm_bn', 'transpose']],
+    [0.5, 1024, ['transpose', 'gemm_bn']],
+  ] as const)
+    for (const spare of [need - 4, need]) {
+      const ctx = context(1, 1);
+      const gemm = wasmGemm(ctx, null, 'skip', { sparse: 0 });
+      const used = ctx.arena.memoryInfo().allocatedBytes / 4;
+      const [m, n, k] = [8, 32, 32];
+      const a = fill(ctx.arena.alloc(m * k)),
+        b = fill(ctx.arena.alloc(n * k)),
+        c = fill(ctx.arena.alloc(m * n));
+      ctx.arena.alloc(PAGE_BYTES / 4 - used - m * k - n * k - m * n - spare);
+      assert.deepEqual(
+        run(ctx, gemm, false, true, m, n, k, { a, b, c, beta }),
+        spare === need ? expected : ['gemm_nt'],
+        `beta ${beta} spare ${spare}`,
+      );
+    }
+});
+
 test('A·B and Aᵀ·B: the dense 4×8 tile; Aᵀ·B over k > 128 in slices of 128 rows, beta applied once', () => {
   const { ctx, gemm } = oneThread('dense');
   assert.deepEqual(run(ctx, gemm, false, false, 5, 6, 300, { beta: 0.5 }), ['gemm_bn']);
@@ -348,4 +372,40 @@ test('two threads: a large A·B and a large sparse A·B split with the helper, t
     assert.equal(be.sparseProducts, sparse + (density < 1 ? 1 : 0));
   }
   assert.ok(be.helperChunks > 0);
+});
+
+test('A and B in the memory, C outside and too large for the scratch left: gemm in plain TS, gemmEach one product at a time', () => {
+  // one 64 KiB page: C (100×200 or 5 × 64×64 floats, 80 KiB) cannot be copied in, A and B are inside
+  const ctx = context(1, 1);
+  const gemm = wasmGemm(ctx, null, 'skip', { sparse: 0 });
+  for (const beta of [0, 0.5]) {
+    const c = fill(new Float32Array(100 * 200));
+    assert.deepEqual(run(ctx, gemm, false, false, 100, 200, 2, { c, beta }), [], `beta ${beta}: no kernel`);
+  }
+  const each = wasmGemmEach(ctx, gemm);
+  const [count, m, n, k] = [5, 64, 64, 2];
+  const a = fill(ctx.arena.alloc(m * k)),
+    b = fill(ctx.arena.alloc(count * k * n)),
+    c = new Float32Array(count * m * n).fill(NaN);
+  ctx.calls.length = 0;
+  each(count, m, n, k, a, b, c);
+  for (let e = 0; e < count; e++)
+    close(
+      c.subarray(e * m * n, (e + 1) * m * n),
+      textbookGemm(false, false, m, n, k, 1, a, b.subarray(e * k * n, (e + 1) * k * n), 0, c),
+      `gemmEach product ${e}`,
+    );
+  // each product's C (16 KiB) fits: one gemm_bn each
+  assert.deepEqual(ctx.calls, Array(count).fill('gemm_bn'));
+});
+
+test('the zero-skipping bound is inclusive: exactly 30 % nonzeros of A skip, one more does not', () => {
+  const { ctx, counters, gemm } = oneThread();
+  // 8×41×50 = 16 400 ≥ 2¹⁴ multiply-adds; 0.3 · 8 · 50 = 120 exactly (no rounding)
+  const [m, n, k] = [8, 41, 50];
+  assert.equal(0.3 * m * k, 120);
+  const a = (nonzeros: number) => withNonzeros(ctx.arena.alloc(m * k), nonzeros);
+  assert.deepEqual(run(ctx, gemm, false, false, m, n, k, { a: a(120) }), ['nonzero_count', 'all_finite', 'gemm_sparse_a']);
+  assert.deepEqual(run(ctx, gemm, false, false, m, n, k, { a: a(121) }), ['nonzero_count', 'gemm_bn']);
+  assert.equal(counters.sparse, 1);
 });

@@ -10,54 +10,13 @@ import { nodeSpawnHelper } from '../../../src/engine-host/spawnHelper';
 import type { DenseGramJob } from '../../../src/engine/backend';
 import type { FloatArray } from '../../../src/engine/types';
 import { Rng } from '../../../src/engine/random';
+import { gramReference, checkGram as check } from './reference';
+import { idleHelper as idle } from './wasmCounting';
 
 const rng = new Rng(20261204);
 const be = createWasmBackendSync({ initialBytes: 8 << 20 });
-const idle: typeof nodeSpawnHelper = (_source, init) =>
-  nodeSpawnHelper('function (init) { Atomics.store(new Int32Array(init.memory.buffer, init.control, 4), 1, 1); }', init);
 const closing: { close(): void }[] = [];
 after(() => closing.forEach((b) => b.close()));
-
-/** The contract in float64, with Σ|terms| per entry for a float32 rounding bound. */
-function gramReference(m: number, p: number, q: number, withBias: boolean, a: FloatArray, delta: FloatArray) {
-  const dot = (x: FloatArray, n: number, i: number, j: number) => {
-    let s = 0,
-      mag = 0;
-    for (let t = 0; t < n; t++) {
-      s += x[i * n + t] * x[j * n + t];
-      mag += Math.abs(x[i * n + t] * x[j * n + t]);
-    }
-    return [s, mag];
-  };
-  const b = withBias ? 1 : 0;
-  const dots = new Float64Array(m),
-    sq = new Float64Array(m),
-    dotsMag = new Float64Array(m),
-    sqMag = new Float64Array(m);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < m; j++) {
-      const [ka, kaMag] = dot(a, p, i, j),
-        [kd, kdMag] = dot(delta, q, i, j);
-      dots[i] += (kd * (ka + b)) / m;
-      dotsMag[i] += (kdMag * (kaMag + b)) / m;
-      if (i === j) {
-        sq[i] = kd * (ka + b);
-        sqMag[i] = kdMag * (kaMag + b);
-      }
-    }
-  return { dots, sq, dotsMag, sqMag };
-}
-
-function check(actual: Float64Array, expected: Float64Array, mag: Float64Array, what: string) {
-  for (let i = 0; i < expected.length; i++) {
-    if (Number.isNaN(expected[i])) {
-      if (!Number.isNaN(actual[i])) assert.fail(`${what}[${i}]: ${actual[i]}, expected NaN`);
-      continue;
-    }
-    if (!(Math.abs(actual[i] - expected[i]) <= 1e-5 * mag[i] + 1e-12))
-      assert.fail(`${what}[${i}]: ${actual[i]}, expected ${expected[i]} (Σ|terms| ${mag[i]})`);
-  }
-}
 
 /** m×n values; density: the share of nonzeros. */
 function values(n: number, density: number, inside = true): FloatArray {
