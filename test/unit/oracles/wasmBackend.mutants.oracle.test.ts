@@ -3,13 +3,15 @@
 // rounded down (seen as where the memory stops growing), the counters and helper state without a
 // helper, helperStarted's wait, and the four module variants (shared or not × with or without the
 // relaxed-SIMD fused multiply-add kernels, switched on in this process at the end through V8's
-// flag). base64 against Node's own decoder (Buffer), an independent implementation.
+// flag). base64 against Node's own decoder (Buffer), an independent implementation. The two-thread
+// sizes (twoThreadSizes.ts) against their terms as its comments list them, added up by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { createWasmBackend, createWasmBackendSync, wasmFmaSupported, wasmSimdSupported } from '../../../src/engine/wasm/backend';
 import { decodeBase64 } from '../../../src/engine/wasm/base64';
 import { CONTROL_OFFSET, type SpawnHelper } from '../../../src/engine/wasm/team';
+import { gramListFloats, gramScratchFloats, SPLIT_FLOATS } from '../../../src/engine/wasm/twoThreadSizes';
 import { Rng } from '../../../src/engine/random';
 
 const PAGE = 65536;
@@ -226,4 +228,21 @@ test('the module variants: shared or not, with or without fused multiply-adds (r
           }
       }
     }
+});
+
+test('two-thread sizes: the Gram scratch of a layer and the call list, term by term as the comments list them', () => {
+  // m examples (m4: m rounded up to 4), p inputs, q outputs: KΔ m², the results 4m (two float64
+  // per example), the sparse KA m4² with its panels m4·p and lists (m4/4)·(p + 1), the dense KA's
+  // transposed copy m·max(p, q), KΔ's m·q, and 5 reservations rounded to 16 bytes (5·4)
+  for (const [m, p, q, floats] of [
+    [1, 1, 1, 1 + 4 + 16 + 4 + 1 * 2 + 1 + 1 + 20], // m4 = 4
+    [5, 3, 7, 25 + 20 + 64 + 24 + 2 * 4 + 35 + 35 + 20], // m4 = 8
+    [6, 9, 2, 36 + 24 + 64 + 72 + 2 * 10 + 54 + 12 + 20], // m4 = 8, p > q
+    [14, 64, 32, 196 + 56 + 256 + 1024 + 4 * 65 + 896 + 448 + 20], // m4 = 16
+    [32, 784, 64, 1024 + 128 + 1024 + 25088 + 8 * 785 + 25088 + 2048 + 20], // m4 = 32
+  ])
+    assert.equal(gramScratchFloats(m, p, q), floats, `${m}×${p}×${q}`);
+  // a count word, then 64 words per layer; 2 floats a word
+  assert.deepEqual([0, 1, 3].map(gramListFloats), [2, 130, 386]);
+  assert.equal(SPLIT_FLOATS, 2 * 4096 + 65536);
 });
