@@ -657,6 +657,43 @@ test('a deferred helper is started at the first engaged() from startAfterMs afte
   failed.team.close(); // nothing to terminate
 });
 
+test('startAfterMs on a clock set by hand (performance.now): due exactly startAfterMs after the first work, a first reading of 0 included', () => {
+  const real = performance.now.bind(performance);
+  let clock = 0;
+  performance.now = () => clock;
+  try {
+    const r = rig('idle', 300);
+    assert.equal(r.team.engaged(), false, 'first work at 0');
+    clock = 299.5;
+    assert.equal(r.team.engaged(), false, '299.5 ms after');
+    assert.equal(r.starts, 0);
+    clock = 300;
+    assert.equal(r.team.engaged(), true, '300 ms after: due');
+    assert.equal(r.starts, 1);
+  } finally {
+    performance.now = real;
+  }
+});
+
+test('startAfterMs in a runtime without performance: Date.now instead', () => {
+  const realNow = Date.now;
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'performance')!;
+  let clock = 5000;
+  Date.now = () => clock;
+  Object.defineProperty(globalThis, 'performance', { value: undefined, configurable: true, writable: true });
+  try {
+    const r = rig('idle', 300);
+    assert.equal(r.team.engaged(), false, 'first work');
+    clock = 5299;
+    assert.equal(r.team.engaged(), false, '299 ms after');
+    clock = 5300;
+    assert.equal(r.team.engaged(), true, '300 ms after: due');
+  } finally {
+    Object.defineProperty(globalThis, 'performance', saved);
+    Date.now = realNow;
+  }
+});
+
 test('close: the helper ends by itself (the job slot −1), and the team runs everything here after', async () => {
   let exited = false;
   const r = rig((_control, memory) => {
