@@ -246,3 +246,18 @@ test('two-thread sizes: the Gram scratch of a layer and the call list, term by t
   assert.deepEqual([0, 1, 3].map(gramListFloats), [2, 130, 386]);
   assert.equal(SPLIT_FLOATS, 2 * 4096 + 65536);
 });
+
+test('a runtime with no WebAssembly: no SIMD, no fused multiply-adds, and creating a backend says why', async () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!;
+  Reflect.deleteProperty(globalThis, 'WebAssembly');
+  try {
+    assert.equal(typeof (globalThis as { WebAssembly?: unknown }).WebAssembly, 'undefined');
+    assert.equal(wasmSimdSupported(), false);
+    assert.equal(wasmFmaSupported(), false);
+    assert.throws(() => createWasmBackendSync({ fma: false }), { message: 'this JavaScript runtime has no WebAssembly' });
+    await assert.rejects(createWasmBackend({ fma: false }), { message: 'this JavaScript runtime has no WebAssembly' });
+  } finally {
+    Object.defineProperty(globalThis, 'WebAssembly', saved);
+  }
+  assert.equal(wasmSimdSupported(), true, 'back');
+});
