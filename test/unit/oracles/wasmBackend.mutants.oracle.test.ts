@@ -144,6 +144,25 @@ test('createWasmBackend waits for the helper (helperAfterMs 0 too); helperStarte
   assert.equal(await never.helperStarted(40), false);
   assert.ok(Date.now() - t0 >= 40, 'waited the timeout');
   assert.equal(never.splitProducts, 0);
+  // helperStarted(0) looks once: on a clock that stands still it does not wait for the helper
+  const frozen = createWasmBackendSync({ initialBytes: PAGE, spawnHelper: lateHelper(20, { count: 0 }) });
+  const realNow = Date.now;
+  const at = realNow();
+  Date.now = () => at;
+  try {
+    assert.equal(await frozen.helperStarted(0), false, 'timeout 0: at once');
+  } finally {
+    Date.now = realNow;
+  }
+  assert.equal(await frozen.helperStarted(), true);
+  // close stops the helper
+  let terminated = 0;
+  const closing = createWasmBackendSync({
+    initialBytes: PAGE,
+    spawnHelper: () => ({ terminate: () => void terminated++ }),
+  });
+  closing.close();
+  assert.equal(terminated, 1, 'close terminates the helper');
   // the control block the helper is given is team.ts's
   let control = -1;
   createWasmBackendSync({
