@@ -3,7 +3,7 @@
 // and conv columns are kept for one chunk of examples; each gives the numbers of the unchunked
 // reference computation.
 import { test, before } from 'node:test';
-import { loadEngine, type EngineModule, type WasmModule } from './wasmFixtures';
+import { loadEngine, withoutShared, type EngineModule, type WasmModule } from './wasmFixtures';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/engine/random';
 import type { Backend } from '../../../src/engine/backend';
@@ -130,19 +130,7 @@ test('Aᵀ·B over a long k (a weight gradient of a big batch) is summed in slic
 
 test('without shared memories (a page that is not cross-origin isolated) the memory grows only before its first buffer', () => {
   // The runtime as such a page has it: WebAssembly.Memory refuses `shared`.
-  type Descriptor = { initial: number; maximum?: number; shared?: boolean };
-  const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: Descriptor) => object } }).WebAssembly;
-  const Memory = api.Memory;
-  api.Memory = function (descriptor: Descriptor) {
-    if (descriptor.shared) throw new TypeError('shared memories are not available here');
-    return new Memory(descriptor);
-  } as unknown as typeof Memory;
-  let be: ReturnType<WasmModule['createWasmBackendSync']>;
-  try {
-    be = wasm.createWasmBackendSync({ initialBytes: 65536 });
-  } finally {
-    api.Memory = Memory;
-  }
+  const be = withoutShared(() => wasm.createWasmBackendSync({ initialBytes: 65536 }));
   assert.equal(be.memoryInfo().shared, false);
   const first = be.alloc(100_000); // 400 KB: the memory grows for it
   assert.equal(be.memoryInfo().outsideAllocs, 0);

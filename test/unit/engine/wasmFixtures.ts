@@ -82,3 +82,20 @@ export function assertClose(
     if (!(err <= bound)) assert.fail(`${what}: entry ${i} is ${actual[i]}, expected ${expected[i]} (|err| ${err} > ${bound})`);
   }
 }
+
+type Descriptor = { initial: number; maximum?: number; shared?: boolean };
+
+/** Runs f in a runtime whose WebAssembly.Memory refuses `shared` (a page that is not cross-origin isolated). */
+export function withoutShared<T>(f: () => T): T {
+  const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: Descriptor) => object } }).WebAssembly;
+  const Memory = api.Memory;
+  api.Memory = function (descriptor: Descriptor) {
+    if (descriptor.shared) throw new TypeError('shared memories are not available here');
+    return new Memory(descriptor);
+  } as unknown as typeof Memory;
+  try {
+    return f();
+  } finally {
+    api.Memory = Memory;
+  }
+}

@@ -13,6 +13,7 @@ import { decodeBase64 } from '../../../src/engine/wasm/base64';
 import { CONTROL_OFFSET, type SpawnHelper } from '../../../src/engine/wasm/team';
 import { gramListFloats, gramScratchFloats, SPLIT_FLOATS } from '../../../src/engine/wasm/twoThreadSizes';
 import { Rng } from '../../../src/engine/random';
+import { withoutShared } from '../engine/wasmFixtures';
 
 const PAGE = 65536;
 const rng = new Rng(41204);
@@ -182,23 +183,6 @@ test('the statistics deferred to the helper (denseGramStatsLater) only with two 
   assert.equal(one.denseGramStatsLater, undefined);
   assert.equal(typeof off.splitExamples, 'function', 'the examples are split all the same');
 });
-
-type Descriptor = { initial: number; maximum?: number; shared?: boolean };
-
-/** Runs f in a runtime whose WebAssembly.Memory refuses `shared` (a page that is not cross-origin isolated). */
-function withoutShared<T>(f: () => T): T {
-  const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: Descriptor) => object } }).WebAssembly;
-  const Memory = api.Memory;
-  api.Memory = function (descriptor: Descriptor) {
-    if (descriptor.shared) throw new TypeError('shared memories are not available here');
-    return new Memory(descriptor);
-  } as unknown as typeof Memory;
-  try {
-    return f();
-  } finally {
-    api.Memory = Memory;
-  }
-}
 
 test('the module variants: shared or not, with or without fused multiply-adds (relaxed SIMD, switched on here at the end)', async () => {
   assert.equal(wasmSimdSupported(), true);

@@ -92,6 +92,19 @@ test('A·Bᵀ: dot products below 8 rows or above k 256; else B transposed, or A
   assert.deepEqual(run(ctx, gemm, true, true, 9, 11, 13, { beta: 1, alpha: 0.5 }), ['gemm_scalar']);
 });
 
+/** An 8×32×32 A·Bᵀ in a one-page memory filled up to `spare` floats (operands alloc'd; scratch starts above them). */
+function packedNtOperands(spare: number) {
+  const ctx = context(1, 1);
+  const gemm = wasmGemm(ctx, null, 'skip', { sparse: 0 });
+  const used = ctx.arena.memoryInfo().allocatedBytes / 4;
+  const [m, n, k] = [8, 32, 32];
+  const a = fill(ctx.arena.alloc(m * k)),
+    b = fill(ctx.arena.alloc(n * k)),
+    c = fill(ctx.arena.alloc(m * n));
+  ctx.arena.alloc(PAGE_BYTES / 4 - used - m * k - n * k - m * n - spare);
+  return { ctx, gemm, m, n, k, a, b, c };
+}
+
 test('A·Bᵀ packed: no room for the transposed copy or the transposed result falls back to dot products', () => {
   // 8×32×32: viaAT (8·32 + 8·32 = 512 < 1024) needs 256 + 256 floats of scratch after the operands
   for (const [spare, expected] of [
@@ -99,15 +112,7 @@ test('A·Bᵀ packed: no room for the transposed copy or the transposed result f
     [256, ['gemm_nt']],
     [512, ['transpose', 'gemm_bn', 'transpose']],
   ] as const) {
-    const ctx = context(1, 1);
-    const gemm = wasmGemm(ctx, null, 'skip', { sparse: 0 });
-    // fill the one page up to `spare` floats (the operands are alloc'd; scratch starts above them)
-    const used = ctx.arena.memoryInfo().allocatedBytes / 4;
-    const [m, n, k] = [8, 32, 32];
-    const a = fill(ctx.arena.alloc(m * k)),
-      b = fill(ctx.arena.alloc(n * k)),
-      c = fill(ctx.arena.alloc(m * n));
-    ctx.arena.alloc(PAGE_BYTES / 4 - used - m * k - n * k - m * n - spare);
+    const { ctx, gemm, m, n, k, a, b, c } = packedNtOperands(spare);
     assert.equal(ctx.arena.memoryInfo().allocatedBytes, PAGE_BYTES - 4 * spare);
     assert.deepEqual(run(ctx, gemm, false, true, m, n, k, { a, b, c }), expected, `spare ${spare}`);
   }
@@ -121,14 +126,7 @@ test('A·Bᵀ packed: a reservation short by one 16-byte block falls back to dot
     [0.5, 1024, ['transpose', 'gemm_bn']],
   ] as const)
     for (const spare of [need - 4, need]) {
-      const ctx = context(1, 1);
-      const gemm = wasmGemm(ctx, null, 'skip', { sparse: 0 });
-      const used = ctx.arena.memoryInfo().allocatedBytes / 4;
-      const [m, n, k] = [8, 32, 32];
-      const a = fill(ctx.arena.alloc(m * k)),
-        b = fill(ctx.arena.alloc(n * k)),
-        c = fill(ctx.arena.alloc(m * n));
-      ctx.arena.alloc(PAGE_BYTES / 4 - used - m * k - n * k - m * n - spare);
+      const { ctx, gemm, m, n, k, a, b, c } = packedNtOperands(spare);
       assert.deepEqual(
         run(ctx, gemm, false, true, m, n, k, { a, b, c, beta }),
         spare === need ? expected : ['gemm_nt'],
