@@ -22,8 +22,7 @@ import {
 } from '../../../src/session/detail';
 import { buildHeatmap, matrixView } from '../../../src/session/heatmap';
 import { StepHistory } from '../../../src/session/history';
-import { dense, randomDataset } from '../engine/helpers';
-import { optimizer } from './reference';
+import { dense, makeSpec, randomDataset } from '../engine/helpers';
 
 const meta = { layer: 0, kind: 'weight' as const, mode: 'grad' as const };
 
@@ -134,17 +133,7 @@ test('a small batch of digits gets its images at full size (the budget shared by
 
 test('histograms: one per layer with a weight, each over all of that weight gradient', () => {
   const train = randomDataset(3, 8, [5], 3);
-  const spec: ModelSpec = {
-    name: 'h',
-    seed: 1,
-    dtype: 'float64',
-    data: { source: 'random', validationSplit: 0 },
-    layers: [dense(4, 'relu'), { type: 'tanh' }, dense(3)],
-    loss: 'cross-entropy',
-    optimizer: optimizer({ learningRate: 0.1 }),
-    batchSize: 8,
-    epochs: 1,
-  } as ModelSpec;
+  const spec = makeSpec([dense(4, 'relu'), { type: 'tanh' }, dense(3)], { batchSize: 8 });
   const trainer = new Trainer({ spec, train, validation: null, backend: referenceBackend('float64') });
   trainer.trainStep();
   const weighted = trainer.layers.filter((l) => l.params.length > 0).map((l) => l.index);

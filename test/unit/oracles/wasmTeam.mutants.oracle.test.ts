@@ -202,6 +202,16 @@ function rowsCalled(r: Rig, from: number, name = 'gemm_bn'): number[] {
   return r.mine.slice(from).flatMap(([n, args]) => (n === name ? [args[0]] : []));
 }
 
+/** A product worth splitting, run by a team that no longer hands out work: one call on this thread, right. */
+function runsHereAlone(r: Rig, what: string): void {
+  const p = product(r, 8, 256, 256);
+  const [from, split] = [r.mine.length, r.team.split];
+  runProduct(r, p);
+  assert.equal(r.team.split, split, `${what}: not handed out`);
+  assert.deepEqual(rowsCalled(r, from), [8], `${what}: all 8 rows in one call here`);
+  check(p, what);
+}
+
 test('a product is cut into chunks of 4·⌈⌊m/4⌋/32⌉ rows (the last the rest), at most 32; with an idle helper this thread runs them all, A either way round', async () => {
   const r = await started(rig('idle'));
   // [m, n, k, rows per chunk as the comment's rule gives them, chunks]
@@ -592,12 +602,7 @@ test('a helper that claimed a chunk and never finishes it: after 30 s an error n
     assert.throws(() => withClockJumps(() => job(r)), { message });
     assert.equal(r.team.ready, false, `${message}: the team no longer hands out work`);
     assert.equal(r.team.engaged(), false);
-    const p = product(r, 8, 256, 256);
-    const [from, split] = [r.mine.length, r.team.split];
-    runProduct(r, p);
-    assert.equal(r.team.split, split, 'not split');
-    assert.deepEqual(rowsCalled(r, from), [8]);
-    check(p, 'after the timeout');
+    runsHereAlone(r, 'after the timeout');
   }
 });
 
@@ -717,12 +722,7 @@ test('close: the helper ends by itself (the job slot −1), and the team runs ev
   r.team.close();
   assert.equal(r.team.ready, false);
   await until('the helper to end', () => exited);
-  const p = product(r, 8, 256, 256);
-  const [from, split] = [r.mine.length, r.team.split];
-  runProduct(r, p);
-  assert.equal(r.team.split, split, 'not handed out after close');
-  assert.deepEqual(rowsCalled(r, from), [8]);
-  check(p, 'after close');
+  runsHereAlone(r, 'after close');
   let terminated = 0;
   const t = rig(() => ({ terminate: () => void terminated++ }));
   t.team.close();
